@@ -1,0 +1,333 @@
+import { ResourceExhaustedError, DeadlineExceededError, UnavailableError, InternalError } from '../../shared/errors/index.js';
+import type { Datatype } from '../../shared/tensors/index.js';
+import type { ModelConfig } from './model-config.js';
+import type { RunResult } from './worker-pool.js';
+import type { WireTensor } from './worker-protocol.js';
+
+/** An input tensor after validation: little-endian bytes and its full shape. */
+export interface DecodedInput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+/** One request as the batcher sees it. */
+export interface InferJob {
+  /** Inputs in the signature's order. */
+  inputs: DecodedInput[];
+  /** Rows along dimension 0 (1 for a model that does not batch). */
+  rows: number;
+  /** Requests batch together only when their keys (datatypes and non-batch dims) are equal. */
+  key: string;
+  /** Aborts on deadline, client cancel or shutdown: the request leaves the queue at once. */
+  signal: AbortSignal;
+}
+
+/** One output of one request: a view on the batch's output buffer (no copy). */
+export interface JobOutput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+/** What a request gets back. */
+export interface JobResult {
+  outputs: JobOutput[];
+  /** Time spent queued, in ns. */
+  queueNs: number;
+  /** Time of the session run that served it, in ns. */
+  computeNs: number;
+  /** Rows of the batch it ran in. */
+  batchRows: number;
+  /** Instance that ran it. */
+  instance: number;
+}
+
+/** Runs a batch: the instance pool. */
+export interface BatchRunner {
+  readonly idleCount: number;
+  run(inputs: WireTensor[], outputs: string[]): Promise<RunResult>;
+}
+
+/** Where the batcher reports what it does (the version's metrics). */
+export interface BatcherObserver {
+  pending(delta: number): void;
+  executing(delta: number): void;
+  executed(rows: number, computeNs: number): void;
+  dequeued(queueNs: number): void;
+}
+
+/** Lifecycle of a batcher. */
+export type BatcherState = 'open' | 'draining' | 'closed';
+
+interface Entry {
+  job: InferJob;
+  enqueuedNs: bigint;
+  enqueuedMs: number;
+  expiresAtMs: number;
+  resolve: (r: JobResult) => void;
+  reject: (e: unknown) => void;
+  onAbort: () => void;
+}
+
+/** Largest number of queued requests scanned when looking for ones that batch with the oldest. */
+const SCAN_LIMIT = 4096;
+
+/**
+ * Triton-style dynamic batcher for one model version. Requests whose non-batch dimensions agree
+ * are concatenated along dimension 0 up to `max_batch_size`; a batch is sent when it is full,
+ * when it reaches a preferred size, or when its oldest request has waited
+ * `max_queue_delay_microseconds`. A request that aborts while queued (deadline, cancel) is
+ * removed before it runs; a full queue refuses at once with RESOURCE_EXHAUSTED.
+ */
+export class DynamicBatcher {
+  private readonly queue: Entry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+  private inflight = 0;
+  private stateValue: BatcherState = 'open';
+  private idleWaiters: (() => void)[] = [];
+  private readonly delayMs: number;
+  private readonly queueTimeoutMs: number;
+  private readonly largestPreferred: number;
+
+  constructor(
+    private readonly label: string,
+    private readonly config: ModelConfig,
+    private readonly runner: BatchRunner,
+    private readonly outputs: readonly string[],
+    private readonly observer: BatcherObserver,
+  ) {
+    this.delayMs = config.dynamicBatching.maxQueueDelayUs / 1000;
+    this.queueTimeoutMs = config.dynamicBatching.defaultQueueTimeoutUs / 1000;
+    this.largestPreferred = config.dynamicBatching.preferredBatchSizes.at(-1) ?? Infinity;
+  }
+
+  /** Current state. */
+  get state(): BatcherState {
+    return this.stateValue;
+  }
+
+  /** Requests waiting. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Batches running. */
+  get executing(): number {
+    return this.inflight;
+  }
+
+  /**
+   * Queues a request and resolves with its own outputs.
+   * @throws (rejects) ResourceExhaustedError when the queue is full; UnavailableError when
+   *   draining; the signal's reason when it aborts while queued; DeadlineExceededError when the
+   *   queue timeout passes first; the run's error otherwise.
+   */
+  submit(job: InferJob): Promise<JobResult> {
+    if (this.stateValue !== 'open') return Promise.reject(new UnavailableError(`model ${this.label} is being unloaded`));
+    if (job.signal.aborted) return Promise.reject(job.signal.reason);
+    const max = this.config.dynamicBatching.maxQueueSize;
+    if (max > 0 && this.queue.length >= max) {
+      return Promise.reject(new ResourceExhaustedError(`model ${this.label}: queue is full (max_queue_size ${max})`));
+    }
+    return new Promise<JobResult>((resolve, reject) => {
+      const now = Date.now();
+      const entry: Entry = {
+        job,
+        enqueuedNs: process.hrtime.bigint(),
+        enqueuedMs: now,
+        expiresAtMs: this.queueTimeoutMs > 0 ? now + this.queueTimeoutMs : Infinity,
+        resolve,
+        reject,
+        onAbort: () => {
+          if (this.remove(entry)) reject(job.signal.reason);
+        },
+      };
+      job.signal.addEventListener('abort', entry.onAbort, { once: true });
+      this.queue.push(entry);
+      this.observer.pending(1);
+      this.schedule();
+    });
+  }
+
+  /** Sends what can be sent now; arms a timer for the rest. Called on submit, idle and timer. */
+  schedule(): void {
+    if (this.stateValue === 'closed') return;
+    const now = Date.now();
+    this.expire(now);
+    while (this.queue.length > 0 && this.runner.idleCount > 0) {
+      const { entries, readyAtMs } = this.formBatch(now);
+      if (entries.length === 0) {
+        this.arm(readyAtMs);
+        break;
+      }
+      for (const e of entries) this.remove(e);
+      void this.execute(entries);
+    }
+    if (this.queueTimeoutMs > 0 && this.queue.length > 0) {
+      this.arm(Math.min(...this.queue.slice(0, SCAN_LIMIT).map((e) => e.expiresAtMs)));
+    }
+    this.checkIdle();
+  }
+
+  /**
+   * Stops taking requests and resolves once every queued request has run (batches are sent
+   * without waiting for the queue delay).
+   */
+  async drain(): Promise<void> {
+    if (this.stateValue === 'open') this.stateValue = 'draining';
+    this.schedule();
+    if (this.queue.length === 0 && this.inflight === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses everything still queued with UNAVAILABLE. Idempotent. */
+  close(): void {
+    this.stateValue = 'closed';
+    if (this.timer) clearTimeout(this.timer);
+    for (const e of [...this.queue]) {
+      this.remove(e);
+      e.reject(new UnavailableError(`model ${this.label} was unloaded`));
+    }
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length === 0 && this.inflight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private arm(atMs: number): void {
+    if (!Number.isFinite(atMs)) return;
+    if (this.timer && this.timerAtMs <= atMs) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Infinity;
+      this.schedule();
+    }, Math.max(0, atMs - Date.now()));
+  }
+
+  private remove(entry: Entry): boolean {
+    const i = this.queue.indexOf(entry);
+    if (i < 0) return false;
+    this.queue.splice(i, 1);
+    entry.job.signal.removeEventListener('abort', entry.onAbort);
+    this.observer.pending(-1);
+    return true;
+  }
+
+  private expire(now: number): void {
+    if (this.queueTimeoutMs <= 0) return;
+    for (const e of this.queue.filter((x) => x.expiresAtMs <= now)) {
+      this.remove(e);
+      e.reject(new DeadlineExceededError(`model ${this.label}: request waited longer than the queue timeout (${this.queueTimeoutMs} ms)`));
+    }
+  }
+
+  /** The batch to send now (empty when it should wait until `readyAtMs`). */
+  private formBatch(now: number): { entries: Entry[]; readyAtMs: number } {
+    const head = this.queue[0] as Entry;
+    const maxBatch = this.config.maxBatchSize;
+    if (maxBatch === 0) return { entries: [head], readyAtMs: now };
+    const picked: Entry[] = [];
+    let rows = 0;
+    let full = false;
+    const limit = Math.min(this.queue.length, SCAN_LIMIT);
+    for (let i = 0; i < limit; i++) {
+      const e = this.queue[i] as Entry;
+      if (e.job.key !== head.job.key) continue;
+      if (rows + e.job.rows > maxBatch) {
+        full = true;
+        break;
+      }
+      picked.push(e);
+      rows += e.job.rows;
+      if (rows === maxBatch) {
+        full = true;
+        break;
+      }
+    }
+    const readyAtMs = head.enqueuedMs + this.delayMs;
+    const ready =
+      full ||
+      this.delayMs === 0 ||
+      this.stateValue !== 'open' ||
+      now >= readyAtMs ||
+      rows >= this.largestPreferred ||
+      this.config.dynamicBatching.preferredBatchSizes.includes(rows);
+    return ready ? { entries: picked, readyAtMs } : { entries: [], readyAtMs };
+  }
+
+  private async execute(entries: Entry[]): Promise<void> {
+    this.inflight++;
+    this.observer.executing(1);
+    const startNs = process.hrtime.bigint();
+    for (const e of entries) this.observer.dequeued(Number(startNs - e.enqueuedNs));
+    const first = entries[0] as Entry;
+    const batched = this.config.maxBatchSize > 0;
+    const rows = entries.reduce((n, e) => n + e.job.rows, 0);
+    try {
+      const wire: WireTensor[] = first.job.inputs.map((input, k) => {
+        const total = entries.reduce((n, e) => n + (e.job.inputs[k] as DecodedInput).bytes.byteLength, 0);
+        const buffer = new ArrayBuffer(total);
+        const target = new Uint8Array(buffer);
+        let offset = 0;
+        for (const e of entries) {
+          const b = (e.job.inputs[k] as DecodedInput).bytes;
+          target.set(b, offset);
+          offset += b.byteLength;
+        }
+        const dims = batched ? [rows, ...input.shape.slice(1)] : input.shape;
+        return { name: input.name, datatype: input.datatype, dims, buffer };
+      });
+      const result = await this.runner.run(wire, [...this.outputs]);
+      this.observer.executed(rows, result.computeNs);
+      this.split(entries, result, rows, startNs);
+    } catch (e: unknown) {
+      for (const entry of entries) entry.reject(e);
+    } finally {
+      this.inflight--;
+      this.observer.executing(-1);
+      this.schedule();
+    }
+  }
+
+  private split(entries: Entry[], result: RunResult, rows: number, startNs: bigint): void {
+    const batched = this.config.maxBatchSize > 0 && entries.length > 1;
+    let rowOffset = 0;
+    const perEntry: JobOutput[][] = entries.map(() => []);
+    for (const out of result.outputs) {
+      const dim0 = out.dims[0];
+      if (batched && dim0 !== rows) {
+        throw new InternalError(`model ${this.label}: output '${out.name}' has ${String(dim0)} rows for a batch of ${rows}: cannot split it`);
+      }
+      const rowBytes = batched ? out.buffer.byteLength / rows : 0;
+      rowOffset = 0;
+      entries.forEach((e, i) => {
+        const bytes = batched
+          ? new Uint8Array(out.buffer, rowOffset * rowBytes, e.job.rows * rowBytes)
+          : new Uint8Array(out.buffer);
+        const shape = batched ? [e.job.rows, ...out.dims.slice(1)] : out.dims;
+        (perEntry[i] as JobOutput[]).push({ name: out.name, datatype: out.datatype, shape, bytes });
+        rowOffset += e.job.rows;
+      });
+    }
+    entries.forEach((e, i) => {
+      e.resolve({
+        outputs: perEntry[i] as JobOutput[],
+        queueNs: Number(startNs - e.enqueuedNs),
+        computeNs: result.computeNs,
+        batchRows: rows,
+        instance: result.instance,
+      });
+    });
+  }
+}

@@ -1,0 +1,227 @@
+import { NotFoundError, UnavailableError, errorMessage } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { ModelLoadError } from './errors.js';
+import { selectVersions } from './model-config.js';
+import type { ModelConfig } from './model-config.js';
+import { ModelVersion } from './model-version.js';
+import { manifestDigest } from './manifest.js';
+import type { InferenceMetrics } from './metrics.js';
+import type { ModelRepository } from './repository.js';
+
+/** Triton's model states, as RepositoryIndex reports them. */
+export type ModelState = 'READY' | 'LOADING' | 'UNLOADING' | 'UNAVAILABLE';
+
+/** One row of the repository index. */
+export interface IndexEntry {
+  name: string;
+  version: string;
+  state: ModelState;
+  reason: string;
+}
+
+interface ModelEntry {
+  /** Versions being served, newest last. */
+  served: Map<string, ModelVersion>;
+  /** The config they were loaded with. */
+  config: ModelConfig | undefined;
+  /** State of versions that are not served (failed, unloaded), with the reason. */
+  status: Map<string, { state: ModelState; reason: string }>;
+  /** Model-level state when no version is known (e.g. config.json invalid). */
+  modelStatus: { state: ModelState; reason: string } | undefined;
+  /** Serializes loads and unloads of this model. */
+  lock: Promise<void>;
+}
+
+/**
+ * The models being served. Loads, reloads and unloads swap a model's served versions at once:
+ * new versions load (verified, warmed up) beside the old ones, traffic moves when they are
+ * ready, and old versions drain before they are disposed. A load is atomic: if any version the
+ * policy selects fails, the previously served versions keep serving.
+ */
+export class ModelManager {
+  private readonly models = new Map<string, ModelEntry>();
+  private closed = false;
+
+  constructor(
+    private readonly repo: ModelRepository,
+    private readonly metrics: InferenceMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  private entry(name: string): ModelEntry {
+    let e = this.models.get(name);
+    if (!e) {
+      e = { served: new Map(), config: undefined, status: new Map(), modelStatus: undefined, lock: Promise.resolve() };
+      this.models.set(name, e);
+    }
+    return e;
+  }
+
+  private async exclusive<T>(name: string, fn: (e: ModelEntry) => Promise<T>): Promise<T> {
+    const e = this.entry(name);
+    const run = e.lock.then(() => fn(e));
+    e.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Loads (or reloads) a model: the versions its policy selects. `configOverride` is a JSON
+   * config replacing config.json (the load RPC's `config` parameter).
+   * @throws InvalidArgumentError for a bad name or override; NotFoundError for an unknown model
+   *   or no version on disk; ModelLoadError when a version fails (old versions keep serving).
+   */
+  async load(name: string, configOverride?: string): Promise<void> {
+    if (this.closed) throw new UnavailableError('server is shutting down');
+    await this.repo.modelDir(name);
+    await this.exclusive(name, async (e) => {
+      let config: ModelConfig;
+      try {
+        config = await this.repo.readConfig(name, configOverride);
+      } catch (err: unknown) {
+        if (e.served.size === 0) e.modelStatus = { state: 'UNAVAILABLE', reason: errorMessage(err) };
+        throw err;
+      }
+      const onDisk = await this.repo.listVersions(name);
+      const wanted = selectVersions(config.versionPolicy, onDisk).map(String);
+      if (wanted.length === 0) {
+        const why = onDisk.length === 0 ? 'has no version folders' : `has no version matching its version_policy (on disk: ${onDisk.join(', ')})`;
+        if (e.served.size === 0) e.modelStatus = { state: 'UNAVAILABLE', reason: `model '${name}' ${why}` };
+        throw new NotFoundError(`model '${name}' ${why}`);
+      }
+      const sameConfig = JSON.stringify(config) === JSON.stringify(e.config);
+      const next = new Map<string, ModelVersion>();
+      const fresh: ModelVersion[] = [];
+      const failures: string[] = [];
+      for (const v of wanted) e.status.set(v, { state: 'LOADING', reason: '' });
+      await Promise.all(
+        wanted.map(async (v) => {
+          const current = e.served.get(v);
+          if (current && sameConfig && !(await this.changedOnDisk(name, current))) {
+            next.set(v, current);
+            return;
+          }
+          try {
+            const mv = await ModelVersion.load({
+              model: name,
+              version: Number(v),
+              dir: await this.repo.versionDir(name, Number(v)),
+              config,
+              metrics: this.metrics,
+              logger: this.logger,
+            });
+            fresh.push(mv);
+            next.set(v, mv);
+          } catch (err: unknown) {
+            failures.push(`version ${v}: ${errorMessage(err)}`);
+            e.status.set(v, { state: 'UNAVAILABLE', reason: errorMessage(err) });
+          }
+        }),
+      );
+      if (failures.length > 0 || this.closed) {
+        await Promise.all(fresh.map((mv) => mv.close()));
+        for (const v of wanted) if (e.served.has(v) && e.status.get(v)?.state === 'LOADING') e.status.delete(v);
+        const kept = e.served.size > 0 ? ` (still serving version ${[...e.served.keys()].join(', ')})` : '';
+        this.logger.error({ model: name, failures }, 'model load failed');
+        throw new ModelLoadError(`load of model '${name}' failed${kept}: ${failures.join('; ')}`);
+      }
+      const old = e.served;
+      e.served = new Map([...next.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
+      e.config = config;
+      e.modelStatus = undefined;
+      for (const v of wanted) e.status.delete(v);
+      this.metrics.loadedVersions.set({ model: name }, e.served.size);
+      const retired = [...old.values()].filter((mv) => e.served.get(mv.version) !== mv);
+      for (const mv of retired) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
+      await Promise.all(
+        retired.map(async (mv) => {
+          await mv.drain();
+          if (e.status.get(mv.version)?.state === 'UNLOADING') e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
+        }),
+      );
+      this.logger.info({ model: name, versions: [...e.served.keys()], retired: retired.map((r) => r.version) }, 'model served');
+    });
+  }
+
+  /** True when a served version's manifest.json changed on disk since it was loaded. */
+  private async changedOnDisk(name: string, mv: ModelVersion): Promise<boolean> {
+    const dir = await this.repo.versionDir(name, Number(mv.version));
+    return (await manifestDigest(dir)) !== mv.manifestDigest;
+  }
+
+  /**
+   * Stops serving a model: its versions drain (queued and running requests finish) and stop.
+   * @throws NotFoundError when the model is not loaded.
+   */
+  async unload(name: string): Promise<void> {
+    await this.repo.modelDir(name);
+    await this.exclusive(name, async (e) => {
+      if (e.served.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
+      const old = [...e.served.values()];
+      e.served = new Map();
+      e.config = undefined;
+      this.metrics.loadedVersions.set({ model: name }, 0);
+      for (const mv of old) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
+      await Promise.all(old.map((mv) => mv.drain()));
+      for (const mv of old) e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
+      this.logger.info({ model: name }, 'model unloaded');
+    });
+  }
+
+  /**
+   * The version that serves a request: the one asked for, or the newest served.
+   * @throws NotFoundError naming the model or version.
+   */
+  resolve(name: string, version: string): ModelVersion {
+    const e = this.models.get(name);
+    if (!e || e.served.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
+    if (version === '') return [...e.served.values()].at(-1) as ModelVersion;
+    const mv = e.served.get(version);
+    if (!mv) throw new NotFoundError(`model '${name}' has no version '${version}' being served (served: ${[...e.served.keys()].join(', ')})`);
+    return mv;
+  }
+
+  /** Served versions of a model, oldest first (empty when not loaded). */
+  servedVersions(name: string): ModelVersion[] {
+    return [...(this.models.get(name)?.served.values() ?? [])];
+  }
+
+  /** Names of models with at least one served version. */
+  loadedModels(): string[] {
+    return [...this.models.entries()].filter(([, e]) => e.served.size > 0).map(([n]) => n);
+  }
+
+  /** Every model in the repository with the state of each known version. */
+  async index(readyOnly: boolean): Promise<IndexEntry[]> {
+    const names = new Set([...(await this.repo.listModels()), ...this.models.keys()]);
+    const out: IndexEntry[] = [];
+    for (const name of [...names].sort()) {
+      const e = this.models.get(name);
+      const rows = new Map<string, IndexEntry>();
+      for (const [v, s] of e?.status ?? []) rows.set(v, { name, version: v, ...s });
+      for (const v of e?.served.keys() ?? []) if (!rows.has(v)) rows.set(v, { name, version: v, state: 'READY', reason: '' });
+      if (rows.size === 0) {
+        rows.set('', { name, version: '', state: e?.modelStatus?.state ?? 'UNAVAILABLE', reason: e?.modelStatus?.reason ?? 'not loaded' });
+      }
+      const sorted = [...rows.values()].sort((a, b) => Number(a.version) - Number(b.version));
+      out.push(...sorted.filter((r) => !readyOnly || r.state === 'READY'));
+    }
+    return out;
+  }
+
+  /** Drains every served version (queued and running requests finish), then refuses loads. */
+  async drainAll(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      [...this.models.keys()].map((name) =>
+        this.exclusive(name, async (e) => {
+          const old = [...e.served.values()];
+          e.served = new Map();
+          await Promise.all(old.map((mv) => mv.drain()));
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
+import { Code, InvalidArgumentError } from '../../shared/errors/index.js';
+import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
+import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
+import type { ModelMetadataResponse } from '../../shared/generated/inference/ModelMetadataResponse.js';
+import type { ModelReadyRequest__Output } from '../../shared/generated/inference/ModelReadyRequest.js';
+import type { ModelMetadataRequest__Output } from '../../shared/generated/inference/ModelMetadataRequest.js';
+import type { RepositoryIndexRequest__Output } from '../../shared/generated/inference/RepositoryIndexRequest.js';
+import type { RepositoryIndexResponse } from '../../shared/generated/inference/RepositoryIndexResponse.js';
+import type { RepositoryModelLoadRequest__Output } from '../../shared/generated/inference/RepositoryModelLoadRequest.js';
+import type { RepositoryModelUnloadRequest__Output } from '../../shared/generated/inference/RepositoryModelUnloadRequest.js';
+import type { ModelRepositoryParameter__Output } from '../../shared/generated/inference/ModelRepositoryParameter.js';
+import type { InferenceMetrics, FailureReason } from './metrics.js';
+import type { ModelManager } from './model-manager.js';
+import type { ModelRepository } from './repository.js';
+import { decodeInferRequest, encodeInferResponse } from './request.js';
+
+/** Extensions of the Open Inference Protocol this server implements (ServerMetadata). */
+export const EXTENSIONS = ['model_repository', 'binary_tensor_data'] as const;
+
+/** What the handlers need from the service. */
+export interface HandlerDeps {
+  serverName: string;
+  serverVersion: string;
+  manager: ModelManager;
+  repo: ModelRepository;
+  metrics: InferenceMetrics;
+  /** True while the server is up and its startup models are loaded. */
+  ready: () => boolean;
+}
+
+function failureReason(e: unknown): FailureReason {
+  const code = (e as { code?: unknown }).code;
+  switch (code) {
+    case Code.RESOURCE_EXHAUSTED:
+      return 'rejected';
+    case Code.CANCELLED:
+      return 'cancelled';
+    case Code.DEADLINE_EXCEEDED:
+      return 'deadline';
+    case Code.INVALID_ARGUMENT:
+      return 'invalid';
+    case Code.UNAVAILABLE:
+      return 'unavailable';
+    default:
+      return 'internal';
+  }
+}
+
+/** Only the `config` parameter (a JSON string) is understood by load; others are refused. */
+function configParameter(params: Record<string, ModelRepositoryParameter__Output>): string | undefined {
+  for (const [name, p] of Object.entries(params)) {
+    if (name !== 'config') throw new InvalidArgumentError(`parameters.${name} is not supported (only 'config')`, { field: `parameters.${name}` });
+    if (p.parameter_choice !== 'string_param') throw new InvalidArgumentError('parameters.config must be a string holding the model config as JSON', { field: 'parameters.config' });
+  }
+  return params['config']?.string_param;
+}
+
+/** The handlers of `inference.GRPCInferenceService`: thin, the work is in the domain modules. */
+export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
+  const handlers = {
+    ServerLive: async () => ({ live: true }),
+    ServerReady: async () => ({ ready: d.ready() }),
+    ModelReady: async (req: ModelReadyRequest__Output) => {
+      try {
+        return { ready: d.manager.resolve(req.name, req.version).state === 'ready' };
+      } catch {
+        // Not loaded or no such version: simply not ready (the protocol answers false, not an error).
+        return { ready: false };
+      }
+    },
+    ServerMetadata: async () => ({ name: d.serverName, version: d.serverVersion, extensions: [...EXTENSIONS] }),
+    ModelMetadata: async (req: ModelMetadataRequest__Output): Promise<ModelMetadataResponse> => {
+      const mv = d.manager.resolve(req.name, req.version);
+      return {
+        name: req.name,
+        versions: req.version !== '' ? [mv.version] : d.manager.servedVersions(req.name).map((v) => v.version),
+        platform: mv.config.platform,
+        inputs: mv.signature.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+        outputs: mv.signature.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+      };
+    },
+    ModelInfer: async (req: ModelInferRequest__Output, ctx: CallContext): Promise<ModelInferResponse> => {
+      const t0 = process.hrtime.bigint();
+      const mv = d.manager.resolve(req.model_name, req.model_version);
+      ctx.bind({ model: mv.model, version: mv.version });
+      const labels = { model: mv.model, version: mv.version };
+      try {
+        const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
+        const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, signal: ctx.signal });
+        const response = encodeInferResponse(decoded, mv.model, mv.version, req.id || ctx.requestId, result.outputs);
+        d.metrics.requestSuccess.inc(labels);
+        d.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
+        ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
+        return response;
+      } catch (e: unknown) {
+        d.metrics.requestFailure.inc({ ...labels, reason: failureReason(e) });
+        throw e;
+      }
+    },
+    RepositoryIndex: async (req: RepositoryIndexRequest__Output): Promise<RepositoryIndexResponse> => {
+      d.repo.checkRepositoryName(req.repository_name);
+      return { models: await d.manager.index(req.ready) };
+    },
+    RepositoryModelLoad: async (req: RepositoryModelLoadRequest__Output, ctx: CallContext) => {
+      d.repo.checkRepositoryName(req.repository_name);
+      if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
+      ctx.bind({ model: req.model_name });
+      await d.manager.load(req.model_name, configParameter(req.parameters));
+      return {};
+    },
+    RepositoryModelUnload: async (req: RepositoryModelUnloadRequest__Output, ctx: CallContext) => {
+      d.repo.checkRepositoryName(req.repository_name);
+      if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
+      ctx.bind({ model: req.model_name });
+      await d.manager.unload(req.model_name);
+      return {};
+    },
+  } satisfies Record<string, UnaryHandler>;
+  return handlers;
+}

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { endianness } from 'node:os';
+import type { Registry } from 'prom-client';
+import { projectRoot } from '../../shared/config/index.js';
+import { errorMessage } from '../../shared/errors/index.js';
+import { GrpcServer, loadProtos, serviceDefinition } from '../../shared/grpc/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { MetricsServer, createRegistry } from '../../shared/metrics/index.js';
+import type { HttpAnswer } from '../../shared/metrics/index.js';
+import { resolveInferenceConfig } from './config.js';
+import type { InferenceConfig } from './config.js';
+import { InferenceMetrics } from './metrics.js';
+import { ModelManager } from './model-manager.js';
+import { ModelRepository } from './repository.js';
+import { inferenceHandlers } from './server.js';
+
+/** Fully-qualified name of the Open Inference Protocol service. */
+export const INFERENCE_SERVICE = 'inference.GRPCInferenceService';
+
+/** Options for {@link InferenceService.create}. */
+export interface InferenceServiceOptions {
+  /** Option values set in code; the rest come from file and environment (see INFERENCE_OPTIONS). */
+  overrides?: Partial<InferenceConfig>;
+  /** Environment to read options from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default a pino logger at `logLevel` */
+  logger?: Logger;
+  /** @default a fresh registry with process metrics */
+  registry?: Registry;
+}
+
+/** Lifecycle of the service. */
+export type InferenceServiceState = 'starting' | 'serving' | 'draining' | 'closed';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // Only used for ServerMetadata: a missing package.json is not worth failing over.
+    return '0.0.0';
+  }
+}
+
+/**
+ * The inference service: a model repository served over the Open Inference Protocol (gRPC),
+ * with health, reflection, Prometheus metrics and graceful drain.
+ */
+export class InferenceService {
+  private stateValue: InferenceServiceState = 'starting';
+  private startupDone = false;
+  private drained: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: InferenceConfig,
+    readonly logger: Logger,
+    readonly registry: Registry,
+    readonly repo: ModelRepository,
+    readonly manager: ModelManager,
+    readonly metrics: InferenceMetrics,
+    private grpcServer: GrpcServer | undefined,
+    private metricsServer: MetricsServer | undefined,
+  ) {}
+
+  /**
+   * Resolves options, binds the gRPC and HTTP servers, then loads the startup models. Health
+   * turns SERVING once they are loaded; a model that fails to load is logged and reported by
+   * RepositoryIndex, and the server still starts.
+   * @throws ConfigError for a bad option; the bind error when a port is taken.
+   */
+  static async create(opts: InferenceServiceOptions = {}): Promise<InferenceService> {
+    const config = resolveInferenceConfig({ env: opts.env ?? process.env, overrides: opts.overrides ?? {} });
+    const logger = opts.logger ?? createLogger({ service: 'inference', level: config.logLevel });
+    if (endianness() !== 'LE') throw new Error('mlmesh needs a little-endian host: tensors travel as little-endian bytes');
+    const registry = opts.registry ?? createRegistry({ service: 'inference' });
+    const repo = new ModelRepository(resolve(config.modelRepository));
+    const metrics = new InferenceMetrics(registry);
+    const manager = new ModelManager(repo, metrics, logger);
+    const svc = new InferenceService(config, logger, registry, repo, manager, metrics, undefined, undefined);
+    const pkg = loadProtos(['inference/grpc_service.proto']);
+    svc.grpcServer = await GrpcServer.create({
+      host: config.host,
+      port: config.grpcPort,
+      packageDefinition: pkg,
+      logger,
+      registry,
+      maxReceiveMessageBytes: config.maxMessageBytes,
+      maxSendMessageBytes: config.maxMessageBytes,
+      drainDelayMs: config.drainDelayMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+      services: [
+        {
+          name: INFERENCE_SERVICE,
+          definition: serviceDefinition(pkg, INFERENCE_SERVICE),
+          handlers: inferenceHandlers({
+            serverName: 'mlmesh',
+            serverVersion: packageVersion(),
+            manager,
+            repo,
+            metrics,
+            ready: () => svc.ready,
+          }),
+          requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined),
+        },
+      ],
+    });
+    if (config.httpPort >= 0) {
+      try {
+        svc.metricsServer = await MetricsServer.create({
+          host: config.host,
+          port: config.httpPort,
+          registry,
+          logger,
+          ready: () => svc.ready,
+          route: (path) => svc.httpRoute(path),
+        });
+      } catch (e: unknown) {
+        svc.grpcServer.close();
+        throw e;
+      }
+    }
+    svc.stateValue = 'serving';
+    await svc.loadStartupModels();
+    return svc;
+  }
+
+  /** Current state. */
+  get state(): InferenceServiceState {
+    return this.stateValue;
+  }
+
+  /** The bound gRPC port. */
+  get grpcPort(): number {
+    return this.grpcServer?.port ?? -1;
+  }
+
+  /** The bound HTTP (metrics, health) port, or -1 when disabled. */
+  get httpPort(): number {
+    return this.metricsServer?.port ?? -1;
+  }
+
+  /** `host:port` of the gRPC server, for clients. */
+  get address(): string {
+    return `${this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host}:${this.grpcPort}`;
+  }
+
+  /** Serving, and the startup models are loaded. */
+  get ready(): boolean {
+    return this.stateValue === 'serving' && this.startupDone;
+  }
+
+  private async loadStartupModels(): Promise<void> {
+    const wanted = this.config.startupModels.includes('*') ? await this.repo.listModels() : this.config.startupModels;
+    await Promise.all(
+      wanted.map(async (name) => {
+        try {
+          await this.manager.load(name);
+        } catch (e: unknown) {
+          this.logger.error({ model: name, reason: errorMessage(e) }, 'startup model failed to load');
+        }
+      }),
+    );
+    this.startupDone = true;
+    this.grpcServer?.setServing(true);
+    this.logger.info({ models: this.manager.loadedModels(), address: this.address, httpPort: this.httpPort }, 'inference service ready');
+  }
+
+  /** Triton's per-model HTTP readiness: `/v2/models/<name>[/versions/<v>]/ready`. */
+  private httpRoute(path: string): HttpAnswer | undefined {
+    const m = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/ready$/.exec(path);
+    if (!m) return undefined;
+    let ok = false;
+    try {
+      ok = this.manager.resolve(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')).state === 'ready';
+    } catch {
+      // Unknown model or version: not ready.
+      ok = false;
+    }
+    return { status: ok ? 200 : 503, body: ok ? 'ready\n' : 'not ready\n' };
+  }
+
+  /**
+   * Graceful stop: health turns NOT_SERVING, in-flight calls finish (see drainDelayMs and
+   * shutdownGraceMs), every model drains its queue, workers stop, logs flush. Idempotent.
+   */
+  drain(): Promise<void> {
+    this.drained ??= (async () => {
+      this.stateValue = 'draining';
+      await this.grpcServer?.drain();
+      await this.manager.drainAll();
+      await this.metricsServer?.close();
+      this.stateValue = 'closed';
+      this.logger.info('inference service stopped');
+      this.logger.flush();
+    })();
+    return this.drained;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Messages between the inference service and its session workers. Tensor bytes travel as
+ * ArrayBuffers in the transfer list (moved, not copied).
+ */
+import type { Datatype } from '../../shared/tensors/index.js';
+
+/** Passed as `workerData` when a session worker starts. */
+export interface WorkerInit {
+  /** Absolute path of the ONNX file. */
+  modelPath: string;
+  /** Execution providers in order of preference, e.g. ['cuda', 'cpu']. */
+  executionProviders: readonly string[];
+  /** onnxruntime intra-op threads for this session (0: onnxruntime's default). */
+  intraOpThreads: number;
+  /** Run one inference on zeros before reporting ready. */
+  warmup: boolean;
+}
+
+/** A tensor's metadata as the ONNX file declares it; -1 for a dynamic dimension. */
+export interface TensorMeta {
+  name: string;
+  /** Undefined when the ONNX type is one mlmesh does not serve (e.g. string). */
+  datatype: Datatype | undefined;
+  /** onnxruntime's own type name, for messages. */
+  ortType: string;
+  shape: number[];
+}
+
+/** A tensor crossing the thread boundary. */
+export interface WireTensor {
+  name: string;
+  datatype: Datatype;
+  dims: number[];
+  /** Owns exactly the tensor bytes (offset 0), transferred. */
+  buffer: ArrayBuffer;
+}
+
+export type ToWorker =
+  | { type: 'run'; id: number; inputs: WireTensor[]; outputs: string[] }
+  /** Fault injection for tests: the worker exits as if it had crashed. */
+  | { type: 'crash' };
+
+export type FromWorker =
+  | { type: 'ready'; inputs: TensorMeta[]; outputs: TensorMeta[]; providers: string[]; warnings: string[] }
+  | { type: 'init-error'; message: string }
+  | { type: 'result'; id: number; outputs: WireTensor[]; computeNs: number; startedAtMs: number }
+  | { type: 'error'; id: number; message: string };

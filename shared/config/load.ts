@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors.js';
+import type { ConfigOf, OptionSpecs } from './options.js';
+
+/** Where configuration comes from. Later sources win: defaults < file < environment < overrides. */
+export interface ConfigSources<S extends OptionSpecs> {
+  /**
+   * A JSON or YAML file. If it has a key equal to `section`, that object is used; otherwise the
+   * whole file is. @default the file named by `MLMESH_CONFIG`, or none
+   */
+  file?: string | undefined;
+  /** Section of the file for this service, e.g. `inference`. */
+  section?: string;
+  /** Environment to read. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Values set in code (tests, CLI flags), validated like the others. */
+  overrides?: Partial<{ [K in keyof S]: unknown }>;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e: unknown) {
+    throw new ConfigError('MLMESH_CONFIG', `cannot read config file ${path}`, { cause: e });
+  }
+  let data: unknown;
+  try {
+    data = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e: unknown) {
+    throw new ConfigError(path, `cannot parse: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(path, 'the top level must be an object');
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Resolves a service's configuration from its option specs: defaults, then the config file,
+ * then environment variables, then overrides. Every value is validated.
+ * @throws ConfigError naming the option (and its env variable) when a value is bad, or when the
+ *   file holds a key that is not an option (a typo would otherwise be silently ignored).
+ */
+export function loadConfig<S extends OptionSpecs>(specs: S, sources: ConfigSources<S> = {}): ConfigOf<S> {
+  const env = sources.env ?? process.env;
+  const path = sources.file ?? env['MLMESH_CONFIG'];
+  let fileValues: Record<string, unknown> = {};
+  if (path) {
+    const data = readConfigFile(path);
+    const section = sources.section !== undefined ? data[sources.section] : undefined;
+    fileValues = section !== undefined && typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : data;
+    if (section === undefined) {
+      for (const key of Object.keys(fileValues)) {
+        if (!(key in specs)) throw new ConfigError(`${path}: ${key}`, `unknown option (known: ${Object.keys(specs).join(', ')})`);
+      }
+    } else {
+      for (const key of Object.keys(fileValues)) {
+        if (!(key in specs)) throw new ConfigError(`${path}: ${sources.section}.${key}`, 'unknown option');
+      }
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    let value: unknown = spec.default;
+    if (fileValues[name] !== undefined) value = spec.parse(fileValues[name], `${name} (in ${path})`);
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') value = spec.parse(fromEnv, `${name} (env ${spec.env})`);
+    const override = sources.overrides?.[name];
+    if (override !== undefined) value = spec.parse(override, name);
+    out[name] = value;
+  }
+  return out as ConfigOf<S>;
+}
+
+/** A Markdown table of the options (name, env, default, meaning), for the README. */
+export function describeOptions(specs: OptionSpecs): string {
+  const rows = Object.entries(specs).map(
+    ([name, s]) => `| \`${name}\` | \`${s.env}\` | \`${JSON.stringify(s.default)}\` | ${s.doc} |`,
+  );
+  return ['| option | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

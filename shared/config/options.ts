@@ -1,0 +1,116 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * One configuration option: where it comes from, its default and how a raw value (a JSON/YAML
+ * value from the file, or a string from the environment) becomes a typed one.
+ */
+export interface OptionSpec<T> {
+  /** Environment variable that sets this option (wins over the file). */
+  readonly env: string;
+  /** Value used when neither the file nor the environment sets it. */
+  readonly default: T;
+  /** One line for the README table: meaning and unit. */
+  readonly doc: string;
+  /**
+   * Turns a raw value into the typed value.
+   * @throws ConfigError naming `label` when the value is malformed or out of range.
+   */
+  parse(raw: unknown, label: string): T;
+}
+
+/** A set of options, keyed by their name in the config file. */
+export type OptionSpecs = Record<string, OptionSpec<unknown>>;
+
+/** The resolved configuration for a set of options: every field set. */
+export type ConfigOf<S extends OptionSpecs> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
+
+interface Common<T> {
+  env: string;
+  default: T;
+  doc: string;
+}
+
+function asNumber(raw: unknown, label: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new ConfigError(label, `expected a number, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** An integer option within [min, max]. */
+export function intOption(o: Common<number> & { min?: number; max?: number }): OptionSpec<number> {
+  return {
+    ...o,
+    parse(raw, label) {
+      const n = asNumber(raw, label);
+      if (!Number.isInteger(n)) throw new ConfigError(label, `expected an integer, got ${JSON.stringify(raw)}`);
+      if (o.min !== undefined && n < o.min) throw new ConfigError(label, `must be >= ${o.min}, got ${n}`);
+      if (o.max !== undefined && n > o.max) throw new ConfigError(label, `must be <= ${o.max}, got ${n}`);
+      return n;
+    },
+  };
+}
+
+/** A string option; `pattern` restricts its form, `allowEmpty` defaults to true. */
+export function stringOption(o: Common<string> & { pattern?: RegExp; allowEmpty?: boolean }): OptionSpec<string> {
+  return {
+    ...o,
+    parse(raw, label) {
+      if (typeof raw !== 'string') throw new ConfigError(label, `expected a string, got ${JSON.stringify(raw)}`);
+      if (o.allowEmpty === false && raw === '') throw new ConfigError(label, 'must not be empty');
+      if (o.pattern && raw !== '' && !o.pattern.test(raw)) {
+        throw new ConfigError(label, `${JSON.stringify(raw)} does not match ${o.pattern}`);
+      }
+      return raw;
+    },
+  };
+}
+
+/** A boolean option: true/false, or in the environment 1/0, yes/no, on/off. */
+export function boolOption(o: Common<boolean>): OptionSpec<boolean> {
+  return {
+    ...o,
+    parse(raw, label) {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const v = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+        if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      }
+      throw new ConfigError(label, `expected a boolean, got ${JSON.stringify(raw)}`);
+    },
+  };
+}
+
+/** One of a fixed set of strings. */
+export function enumOption<const V extends string>(o: Common<V> & { values: readonly V[] }): OptionSpec<V> {
+  return {
+    ...o,
+    parse(raw, label) {
+      if (typeof raw === 'string' && (o.values as readonly string[]).includes(raw)) return raw as V;
+      throw new ConfigError(label, `expected one of ${o.values.join(', ')}, got ${JSON.stringify(raw)}`);
+    },
+  };
+}
+
+/** A list of strings: a JSON/YAML array, or a comma-separated string in the environment. */
+export function listOption(o: Common<readonly string[]> & { pattern?: RegExp }): OptionSpec<readonly string[]> {
+  return {
+    ...o,
+    parse(raw, label) {
+      const items =
+        typeof raw === 'string'
+          ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+          : Array.isArray(raw)
+            ? raw
+            : undefined;
+      if (!items) throw new ConfigError(label, `expected a list of strings, got ${JSON.stringify(raw)}`);
+      return items.map((item, i) => {
+        if (typeof item !== 'string') throw new ConfigError(`${label}[${i}]`, `expected a string, got ${JSON.stringify(item)}`);
+        if (o.pattern && !o.pattern.test(item)) throw new ConfigError(`${label}[${i}]`, `${JSON.stringify(item)} does not match ${o.pattern}`);
+        return item;
+      });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import * as grpc from '@grpc/grpc-js';
+import { clientConstructor } from './protos.js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+
+/** Options for {@link createClient}. */
+export interface ClientOptions {
+  /** Largest message received. @default 64 MiB */
+  maxReceiveMessageBytes?: number;
+  /** Largest message sent. @default 64 MiB */
+  maxSendMessageBytes?: number;
+}
+
+/**
+ * A grpc-js client for a service of a loaded package definition, over plaintext (the mesh runs
+ * on a private network or loopback). Cast it to the generated `…Client` type for typed calls.
+ */
+export function createClient<T extends grpc.Client = grpc.Client>(
+  pkg: PackageDefinition,
+  service: string,
+  address: string,
+  opts: ClientOptions = {},
+): T {
+  const Ctor = clientConstructor(pkg, service);
+  return new Ctor(address, grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
+    'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * 1024 * 1024,
+  }) as unknown as T;
+}
+
+/** Calls a unary method of a generic client as a promise. */
+export function unaryCall<Req, Res>(
+  client: grpc.Client,
+  method: string,
+  request: Req,
+  opts: { deadlineMs?: number; metadata?: grpc.Metadata } = {},
+): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    const fn = (client as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') {
+      reject(new Error(`client has no method ${method}`));
+      return;
+    }
+    const callOpts: grpc.CallOptions = {};
+    if (opts.deadlineMs !== undefined) callOpts.deadline = Date.now() + opts.deadlineMs;
+    (fn as (...a: unknown[]) => void).call(client, request, opts.metadata ?? new grpc.Metadata(), callOpts, (err: grpc.ServiceError | null, res: Res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * gRPC platform shared by every service: proto loading, the server bootstrap (health,
+ * reflection, graceful drain), the call context (request id, deadline/cancel signal), the one
+ * error → status mapping, and client helpers.
+ */
+export { PROTO_LOADER_OPTIONS, loadProtos, protosDir, serviceDefinition, clientConstructor } from './protos.js';
+export { GrpcServer } from './server.js';
+export type { GrpcServerOptions, GrpcServerState, ServiceBinding, UnaryHandler } from './server.js';
+export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
+export type { CallContext } from './context.js';
+export { toGrpcStatus, statusName } from './status.js';
+export type { GrpcStatus } from './status.js';
+export { createClient, unaryCall } from './client.js';
+export type { ClientOptions } from './client.js';
+export { drainOnSignals } from './signals.js';

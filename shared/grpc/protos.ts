@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { projectRoot } from '../config/index.js';
+
+/**
+ * proto-loader options used at run time. They must match the flags of `npm run gen:protos`
+ * (`proto-loader-gen-types`), which generates the TypeScript types in `shared/generated/`:
+ * snake_case field names as in the .proto, 64-bit integers as strings (no precision loss for
+ * INT64/UINT64 tensors), enums as strings, defaults filled in, virtual oneof fields.
+ */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Folder holding the project's .proto files. */
+export function protosDir(): string {
+  return join(projectRoot(), 'protos');
+}
+
+/**
+ * Loads .proto files (relative to `protos/`) plus the gRPC health proto, as one package
+ * definition that both the server (services, reflection) and clients use.
+ */
+export function loadProtos(files: readonly string[]): protoLoader.PackageDefinition {
+  return protoLoader.loadSync([...files.map((f) => join(protosDir(), f)), healthProtoPath], {
+    ...PROTO_LOADER_OPTIONS,
+    includeDirs: [protosDir()],
+  });
+}
+
+/**
+ * The grpc-js service definition of a fully-qualified service (e.g.
+ * `inference.GRPCInferenceService`) in a package definition.
+ * @throws Error when the service is not in the definition.
+ */
+export function serviceDefinition(pkg: protoLoader.PackageDefinition, fullName: string): grpc.ServiceDefinition {
+  const def = pkg[fullName];
+  if (!def || 'format' in def) {
+    throw new Error(`service ${fullName} is not in the loaded protos`);
+  }
+  return def as grpc.ServiceDefinition;
+}
+
+/** A client constructor for a fully-qualified service in a package definition. */
+export function clientConstructor(pkg: protoLoader.PackageDefinition, fullName: string): grpc.ServiceClientConstructor {
+  return grpc.makeGenericClientConstructor(serviceDefinition(pkg, fullName), fullName);
+}

@@ -1,0 +1,280 @@
+import * as grpc from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { Counter, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { CancelledError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
+import type { CallContext } from './context.js';
+import { statusName, toGrpcStatus } from './status.js';
+
+/** A unary handler: takes the decoded request and a {@link CallContext}, resolves the response. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UnaryHandler<Req = any, Res = any> = (request: Req, ctx: CallContext) => Promise<Res>;
+
+/** One gRPC service to serve. */
+export interface ServiceBinding {
+  /** Fully-qualified service name, e.g. `inference.GRPCInferenceService` (also its health name). */
+  name: string;
+  definition: grpc.ServiceDefinition;
+  /** A handler for every unary method of the definition, keyed by method name. */
+  handlers: Record<string, UnaryHandler>;
+  /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
+  requestIdOf?: (method: string, request: unknown) => string | undefined;
+}
+
+/** Options for {@link GrpcServer.create}. */
+export interface GrpcServerOptions {
+  /** Address to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one (read it back from `port`). */
+  port: number;
+  services: readonly ServiceBinding[];
+  /** Package definition of the served protos, for server reflection. */
+  packageDefinition: PackageDefinition;
+  logger: Logger;
+  /** Registry for the per-RPC metrics `grpc_server_handled_total` and `grpc_server_handling_seconds`. */
+  registry: Registry;
+  /** Largest request accepted; larger ones get RESOURCE_EXHAUSTED. @default 64 MiB */
+  maxReceiveMessageBytes?: number;
+  /** Largest response sent. @default 64 MiB */
+  maxSendMessageBytes?: number;
+  /**
+   * On drain, how long to keep serving with health NOT_SERVING before refusing new calls, so
+   * load balancers notice first. @default 0
+   */
+  drainDelayMs?: number;
+  /** On drain, how long in-flight calls may take before they are cancelled. @default 10000 */
+  shutdownGraceMs?: number;
+}
+
+/** Lifecycle of a {@link GrpcServer}. */
+export type GrpcServerState = 'serving' | 'draining' | 'closed';
+
+const MiB = 1024 * 1024;
+
+/**
+ * The gRPC bootstrap every service uses: binds, serves `grpc.health.v1.Health` and server
+ * reflection, wraps handlers (request id, deadline/cancel AbortSignal, error → status, logs,
+ * metrics) and drains gracefully.
+ *
+ * Health starts NOT_SERVING; the service calls `setServing(true)` once it is ready.
+ */
+export class GrpcServer {
+  /** The bound port. */
+  readonly port: number;
+  private stateValue: GrpcServerState = 'serving';
+  private readonly server: grpc.Server;
+  private readonly health: HealthImplementation;
+  private readonly serviceNames: string[];
+  private readonly inflight = new Set<AbortController>();
+  private readonly opts: Required<Pick<GrpcServerOptions, 'drainDelayMs' | 'shutdownGraceMs'>> & GrpcServerOptions;
+  private drained: Promise<void> | undefined;
+  private serving = false;
+
+  private constructor(server: grpc.Server, health: HealthImplementation, port: number, opts: GrpcServer['opts']) {
+    this.server = server;
+    this.health = health;
+    this.port = port;
+    this.opts = opts;
+    this.serviceNames = opts.services.map((s) => s.name);
+  }
+
+  /** Current state. */
+  get state(): GrpcServerState {
+    return this.stateValue;
+  }
+
+  /** Number of calls being handled right now. */
+  get inflightCalls(): number {
+    return this.inflight.size;
+  }
+
+  /**
+   * Creates the server, registers services, health and reflection, and binds.
+   * @throws Error when a unary method has no handler, or binding fails.
+   */
+  static async create(options: GrpcServerOptions): Promise<GrpcServer> {
+    const opts = { drainDelayMs: 0, shutdownGraceMs: 10_000, ...options };
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * MiB,
+      'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * MiB,
+    });
+    const health = new HealthImplementation({ '': 'NOT_SERVING' });
+    for (const s of opts.services) health.setStatus(s.name, 'NOT_SERVING');
+    health.addToServer(server);
+    new ReflectionService(opts.packageDefinition).addToServer(server);
+
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${opts.host ?? '127.0.0.1'}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      );
+    });
+    const self = new GrpcServer(server, health, port, opts);
+    try {
+      self.register();
+    } catch (e: unknown) {
+      server.forceShutdown();
+      throw e;
+    }
+    opts.logger.info({ port, services: self.serviceNames }, 'gRPC server listening');
+    return self;
+  }
+
+  /** Sets health for the server ('') and every service: SERVING when true. Ignored once draining. */
+  setServing(serving: boolean): void {
+    if (this.stateValue !== 'serving') return;
+    this.serving = serving;
+    this.setHealth(serving ? 'SERVING' : 'NOT_SERVING');
+  }
+
+  /** True while serving and marked ready. */
+  get isServing(): boolean {
+    return this.stateValue === 'serving' && this.serving;
+  }
+
+  /**
+   * Graceful stop: health turns NOT_SERVING, new calls are still taken for `drainDelayMs`, then
+   * new calls are refused and in-flight ones finish (cancelled after `shutdownGraceMs`).
+   * Idempotent: every caller gets the same promise.
+   */
+  drain(): Promise<void> {
+    this.drained ??= this.doDrain();
+    return this.drained;
+  }
+
+  private async doDrain(): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = 'draining';
+    this.setHealth('NOT_SERVING');
+    this.opts.logger.info({ inflight: this.inflight.size, drainDelayMs: this.opts.drainDelayMs }, 'gRPC server draining');
+    if (this.opts.drainDelayMs > 0) {
+      await new Promise<void>((r) => setTimeout(r, this.opts.drainDelayMs).unref());
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.opts.logger.warn({ inflight: this.inflight.size }, 'shutdown grace period over: cancelling in-flight calls');
+        this.close();
+        resolve();
+      }, this.opts.shutdownGraceMs);
+      timer.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.stateValue = 'closed';
+    this.opts.logger.info('gRPC server stopped');
+  }
+
+  /** Hard stop: cancels in-flight calls (their signals abort) and closes every connection. */
+  close(): void {
+    this.stateValue = 'closed';
+    for (const c of this.inflight) c.abort(new CancelledError('server shutting down'));
+    this.server.forceShutdown();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+  }
+
+  private setHealth(status: 'SERVING' | 'NOT_SERVING'): void {
+    this.health.setStatus('', status);
+    for (const name of this.serviceNames) this.health.setStatus(name, status);
+  }
+
+  private register(): void {
+    const handled = new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'RPCs completed on the server, by method and status code.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'],
+      registers: [this.opts.registry],
+    });
+    const seconds = new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'Time from receiving an RPC to sending its response, in seconds.',
+      labelNames: ['grpc_service', 'grpc_method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.opts.registry],
+    });
+    for (const svc of this.opts.services) {
+      const impl: grpc.UntypedServiceImplementation = {};
+      for (const [method, def] of Object.entries(svc.definition)) {
+        if (def.requestStream || def.responseStream) continue;
+        const handler = svc.handlers[method];
+        if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
+        const end = (code: number, t0: bigint): void => {
+          handled.inc({ grpc_service: svc.name, grpc_method: method, grpc_code: statusName(code) });
+          seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
+        };
+        impl[method] = this.wrapUnary(svc, method, handler, end);
+      }
+      this.server.addService(svc.definition, impl);
+    }
+  }
+
+  private wrapUnary(
+    svc: ServiceBinding,
+    method: string,
+    handler: UnaryHandler,
+    end: (code: number, t0: bigint) => void,
+  ): grpc.handleUnaryCall<unknown, unknown> {
+    return (call, callback) => {
+      const t0 = process.hrtime.bigint();
+      const deadlineMs = callDeadlineMs(call);
+      let requestId: string;
+      try {
+        requestId = chooseRequestId(call.metadata, svc.requestIdOf?.(method, call.request));
+      } catch {
+        // A malformed message id must not fail the call: fall back to a generated one.
+        requestId = chooseRequestId(call.metadata, undefined);
+      }
+      const { controller, dispose } = callAbortController(call, deadlineMs);
+      this.inflight.add(controller);
+      let log = this.opts.logger.child({ requestId, method });
+      const ctx: CallContext = {
+        requestId,
+        signal: controller.signal,
+        deadlineMs,
+        metadata: call.metadata,
+        get log() {
+          return log;
+        },
+        bind(fields) {
+          log = log.child(fields);
+        },
+      };
+      const md = new grpc.Metadata();
+      md.set(REQUEST_ID_HEADER, requestId);
+      call.sendMetadata(md);
+      const finish = (): void => {
+        dispose();
+        this.inflight.delete(controller);
+      };
+      let promise: Promise<unknown>;
+      try {
+        promise = handler(call.request, ctx);
+      } catch (e: unknown) {
+        promise = Promise.reject(e);
+      }
+      promise.then(
+        (response) => {
+          finish();
+          end(grpc.status.OK, t0);
+          log.debug('call ok');
+          callback(null, response);
+        },
+        (e: unknown) => {
+          finish();
+          const st = toGrpcStatus(e);
+          end(st.code, t0);
+          if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) log.error({ err: e, code: statusName(st.code) }, st.details);
+          else log.info({ code: statusName(st.code) }, st.details);
+          callback({ code: st.code, details: st.details, metadata: md });
+        },
+      );
+    };
+  }
+}
