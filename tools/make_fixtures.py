@@ -410,18 +410,24 @@ DTYPES = [
 ]
 
 
-def build_dtypes():
+def build_dtypes(name="dtypes", types=None):
+    """One Identity per datatype: in_<t> -> out_<t>, shape [batch, 4].
+
+    FP16 lives in its own model (`dtypes_fp16`): it travels only raw, so keeping it out of
+    `dtypes` lets a test send every other datatype through typed contents in one request.
+    """
+    types = [d for d in DTYPES if d[0] != "fp16"] if types is None else types
     nodes, inputs, outputs, cfg_in, cfg_out = [], [], [], [], []
-    for t, onnx_type, cfg_type in DTYPES:
+    for t, onnx_type, cfg_type in types:
         i, o = "in_" + t, "out_" + t
         nodes.append(helper.make_node("Identity", [i], [o], name="identity_" + t))
         inputs.append(helper.make_tensor_value_info(i, onnx_type, [BATCH, 4]))
         outputs.append(helper.make_tensor_value_info(o, onnx_type, [BATCH, 4]))
         cfg_in.append(tensor_cfg(i, cfg_type, [4]))
         cfg_out.append(tensor_cfg(o, cfg_type, [4]))
-    graph = helper.make_graph(nodes, "dtypes", inputs, outputs)
+    graph = helper.make_graph(nodes, name, inputs, outputs)
     onnx_bytes = finish_graph_model(graph)
-    config = make_config("dtypes", 8, cfg_in, cfg_out,
+    config = make_config(name, 8, cfg_in, cfg_out,
                          max_queue_delay_us=0, instance_count=1)
     return onnx_bytes, config, provenance(None, onnx_framework(), {})
 
@@ -475,6 +481,8 @@ def main(argv=None):
     # 4. dtypes
     onnx_bytes, config, prov = build_dtypes()
     write_model(args.out_models, "dtypes", onnx_bytes, config, prov)
+    onnx_bytes, config, prov = build_dtypes("dtypes_fp16", [d for d in DTYPES if d[0] == "fp16"])
+    write_model(args.out_models, "dtypes_fp16", onnx_bytes, config, prov)
 
     # optional: big benchmark model (not committed)
     if args.wide:

@@ -155,7 +155,10 @@ export class DynamicBatcher {
 
   /** Sends what can be sent now; arms a timer for the rest. Called on submit, idle and timer. */
   schedule(): void {
-    if (this.stateValue === 'closed') return;
+    if (this.stateValue === 'closed') {
+      this.checkIdle();
+      return;
+    }
     const now = Date.now();
     this.expire(now);
     while (this.queue.length > 0 && this.runner.idleCount > 0) {

@@ -10,7 +10,7 @@ export const INFERENCE_OPTIONS = {
   grpcPort: intOption({ env: 'MLMESH_INFERENCE_GRPC_PORT', default: 8001, min: 0, max: 65535, doc: 'gRPC port (Open Inference Protocol, health, reflection); 0 picks a free one.' }),
   httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
   modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory.', allowEmpty: false }),
-  startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, or names; empty for none.' }),
+  startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
   maxMessageBytes: intOption({ env: 'MLMESH_MAX_MESSAGE_BYTES', default: 64 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent, in bytes; larger requests get RESOURCE_EXHAUSTED.' }),
   drainDelayMs: intOption({ env: 'MLMESH_DRAIN_DELAY_MS', default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
   shutdownGraceMs: intOption({ env: 'MLMESH_SHUTDOWN_GRACE_MS', default: 10_000, min: 0, doc: 'On SIGTERM, ms in-flight calls may take before they are cancelled.' }),

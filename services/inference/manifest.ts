@@ -43,15 +43,15 @@ function fail(where: string, msg: string): never {
  *   outside the version folder, or a hash does not match.
  */
 export async function verifyManifest(versionDir: string, where: string): Promise<{ manifest: Manifest; digest: string }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(join(versionDir, 'manifest.json'), 'utf8');
+    bytes = await readFile(join(versionDir, 'manifest.json'));
   } catch {
     return fail(where, 'manifest.json is missing (every version needs one: SHA-256 of its files and provenance)');
   }
   let m: unknown;
   try {
-    m = JSON.parse(text);
+    m = JSON.parse(bytes.toString('utf8'));
   } catch (e: unknown) {
     return fail(where, `manifest.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -71,7 +71,7 @@ export async function verifyManifest(versionDir: string, where: string): Promise
     const actual = await sha256File(path);
     if (actual !== expected) fail(where, `${file}: SHA-256 mismatch (manifest ${expected.slice(0, 12)}…, file ${actual.slice(0, 12)}…): refusing to load`);
   }
-  return { manifest: obj as Manifest, digest: createHash('sha256').update(text).digest('hex') };
+  return { manifest: obj as Manifest, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** SHA-256 of a version's manifest.json as it is on disk now, or undefined when unreadable. */

@@ -64,8 +64,11 @@ class Reader {
   fail(path: string, msg: string): never {
     throw new ModelLoadError(`${this.where}: ${path}: ${msg}`);
   }
-  obj(v: unknown, path: string): Json {
+  obj(v: unknown, path: string, known?: readonly string[]): Json {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'must be an object');
+    if (known) {
+      for (const k of Object.keys(v)) if (!known.includes(k)) this.fail(`${path}.${k}`, `unknown field (known: ${known.join(', ')})`);
+    }
     return v as Json;
   }
   int(v: unknown, path: string, min: number, dflt?: number): number {
@@ -109,7 +112,7 @@ function tensors(r: Reader, v: unknown, path: string): TensorConfig[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) r.fail(path, 'must be a list');
   return v.map((t, i) => {
-    const o = r.obj(t, `${path}[${i}]`);
+    const o = r.obj(t, `${path}[${i}]`, ['name', 'data_type', 'dims']);
     return {
       name: r.str(o['name'], `${path}[${i}].name`),
       datatype: datatypeOf(r, o['data_type'], `${path}[${i}].data_type`),
@@ -123,10 +126,10 @@ function versionPolicy(r: Reader, v: unknown): VersionPolicy {
   const o = r.obj(v, 'version_policy');
   const keys = Object.keys(o);
   if (keys.length !== 1) r.fail('version_policy', 'must have exactly one of latest, all, specific');
-  if ('latest' in o) return { kind: 'latest', numVersions: r.int(r.obj(o['latest'], 'version_policy.latest')['num_versions'], 'version_policy.latest.num_versions', 1) };
+  if ('latest' in o) return { kind: 'latest', numVersions: r.int(r.obj(o['latest'], 'version_policy.latest', ['num_versions'])['num_versions'], 'version_policy.latest.num_versions', 1) };
   if ('all' in o) return { kind: 'all' };
   if ('specific' in o) {
-    const versions = r.intList(r.obj(o['specific'], 'version_policy.specific')['versions'], 'version_policy.specific.versions', 1);
+    const versions = r.intList(r.obj(o['specific'], 'version_policy.specific', ['versions'])['versions'], 'version_policy.specific.versions', 1);
     if (versions.length === 0) r.fail('version_policy.specific.versions', 'must list at least one version');
     return { kind: 'specific', versions };
   }
@@ -146,14 +149,17 @@ export function parseModelConfig(raw: unknown, dirName: string): ModelConfig {
   const platform = o['platform'] ?? o['backend'] ?? 'onnxruntime_onnx';
   if (platform !== 'onnxruntime_onnx' && platform !== 'onnxruntime') r.fail('platform', `unsupported platform ${JSON.stringify(platform)} (only onnxruntime_onnx)`);
   const maxBatchSize = r.int(o['max_batch_size'], 'max_batch_size', 0, DEFAULT_MODEL_CONFIG.maxBatchSize);
-  const db = o['dynamic_batching'] === undefined ? {} : r.obj(o['dynamic_batching'], 'dynamic_batching');
+  const db =
+    o['dynamic_batching'] === undefined
+      ? {}
+      : r.obj(o['dynamic_batching'], 'dynamic_batching', ['max_queue_delay_microseconds', 'preferred_batch_size', 'max_queue_size', 'default_queue_timeout_microseconds']);
   const preferred = r.intList(db['preferred_batch_size'], 'dynamic_batching.preferred_batch_size', 1);
   for (const p of preferred) if (p > maxBatchSize) r.fail('dynamic_batching.preferred_batch_size', `${p} is larger than max_batch_size ${maxBatchSize}`);
   const groups = o['instance_group'] === undefined ? [] : o['instance_group'];
   if (!Array.isArray(groups)) r.fail('instance_group', 'must be a list');
   let instanceCount = 0;
   groups.forEach((g, i) => {
-    const go = r.obj(g, `instance_group[${i}]`);
+    const go = r.obj(g, `instance_group[${i}]`, ['count', 'kind', 'name', 'gpus']);
     instanceCount += r.int(go['count'], `instance_group[${i}].count`, 1, 1);
     const kind = go['kind'] ?? 'KIND_CPU';
     if (kind !== 'KIND_CPU' && kind !== 'KIND_GPU' && kind !== 'KIND_AUTO') r.fail(`instance_group[${i}].kind`, `unknown kind ${JSON.stringify(kind)}`);

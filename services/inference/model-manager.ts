@@ -134,13 +134,14 @@ export class ModelManager {
       for (const v of wanted) e.status.delete(v);
       this.metrics.loadedVersions.set({ model: name }, e.served.size);
       const retired = [...old.values()].filter((mv) => e.served.get(mv.version) !== mv);
-      for (const mv of retired) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
-      await Promise.all(
-        retired.map(async (mv) => {
-          await mv.drain();
-          if (e.status.get(mv.version)?.state === 'UNLOADING') e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
-        }),
-      );
+      // A version replaced by a reload of the same number keeps its READY row; only versions
+      // that stop being served show UNLOADING, then UNAVAILABLE.
+      const leaving = retired.filter((mv) => !e.served.has(mv.version));
+      for (const mv of leaving) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
+      await Promise.all(retired.map((mv) => mv.drain()));
+      for (const mv of leaving) {
+        if (e.status.get(mv.version)?.state === 'UNLOADING') e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
+      }
       this.logger.info({ model: name, versions: [...e.served.keys()], retired: retired.map((r) => r.version) }, 'model served');
     });
   }

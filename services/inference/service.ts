@@ -151,7 +151,8 @@ export class InferenceService {
   }
 
   private async loadStartupModels(): Promise<void> {
-    const wanted = this.config.startupModels.includes('*') ? await this.repo.listModels() : this.config.startupModels;
+    const list = this.config.startupModels;
+    const wanted = list.includes('*') ? await this.repo.listModels() : list.filter((m) => m !== 'none');
     await Promise.all(
       wanted.map(async (name) => {
         try {

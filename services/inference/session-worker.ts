@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { DATATYPES, datatypeFromOrt, elementCount, typedView } from '../../shared/tensors/index.js';
+import { CONTROL_DIE_AFTER_RUN } from './worker-protocol.js';
 import type { FromWorker, TensorMeta, ToWorker, WireTensor, WorkerInit } from './worker-protocol.js';
 
 const KNOWN_PROVIDERS = new Set(['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu']);
@@ -101,9 +102,9 @@ async function main(): Promise<void> {
   }
   post({ type: 'ready', inputs, outputs, providers, warnings });
 
+  const control = new Int32Array(init.control);
   parentPort?.on('message', (msg: ToWorker) => {
-    if (msg.type === 'crash') process.exit(70);
-    if (msg.type !== 'run') return;
+    if (msg.type === 'exit') process.exit(0);
     void run(msg);
   });
 
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
       const t0 = process.hrtime.bigint();
       const result = await session.run(feeds, msg.outputs);
       const computeNs = Number(process.hrtime.bigint() - t0);
+      if (Atomics.load(control, 0) === CONTROL_DIE_AFTER_RUN) process.exit(70);
       const out = msg.outputs.map((name) => {
         const t = result[name];
         if (!t) throw new Error(`session returned no output '${name}'`);

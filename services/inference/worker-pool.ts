@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { ModelLoadError } from './errors.js';
+import { CONTROL_DIE_AFTER_RUN } from './worker-protocol.js';
 import type { FromWorker, TensorMeta, ToWorker, WireTensor, WorkerInit } from './worker-protocol.js';
 
 /** What one session run returns. */
@@ -16,7 +17,7 @@ export interface RunResult {
 }
 
 /** Options for {@link InstancePool.create}. */
-export interface InstancePoolOptions extends Omit<WorkerInit, 'warmup'> {
+export interface InstancePoolOptions extends Omit<WorkerInit, 'warmup' | 'control'> {
   /** Name for logs and errors, e.g. `digits_mlp@1`. */
   label: string;
   /** Number of instances (workers, each with its own session). */
@@ -46,7 +47,18 @@ class Instance {
   ready = false;
   current: Pending | undefined;
   respawns = 0;
+  /** Shared with the worker for fault injection (see WorkerInit.control). */
+  control = new SharedArrayBuffer(4);
   constructor(readonly index: number) {}
+}
+
+/** Asks a worker to exit after its current run and waits for it to be gone. */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    const msg: ToWorker = { type: 'exit' };
+    worker.postMessage(msg);
+  });
 }
 
 /**
@@ -83,6 +95,7 @@ export class InstancePool {
     const started = await Promise.allSettled(instances.map((inst) => startWorker(opts, inst)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
+      // Every instance has settled (none is inside onnxruntime), so terminating is safe.
       await Promise.all(instances.map((i) => i.worker?.terminate()));
       throw failed.reason;
     }
@@ -132,10 +145,14 @@ export class InstancePool {
     });
   }
 
-  /** Fault injection for tests: makes instance `index` exit as if it had crashed. */
+  /**
+   * Fault injection for tests: instance `index` dies at the end of its current run (or its next
+   * one) without answering, as a crash mid-run would look. The pool handles it like any death:
+   * the run it held fails with UNAVAILABLE and a replacement starts.
+   */
   crashInstance(index: number): void {
-    const msg: ToWorker = { type: 'crash' };
-    this.instances[index]?.worker?.postMessage(msg);
+    const inst = this.instances[index];
+    if (inst) Atomics.store(new Int32Array(inst.control), 0, CONTROL_DIE_AFTER_RUN);
   }
 
   /** Stops every worker. Runs still in flight fail with UNAVAILABLE. Idempotent. */
@@ -148,7 +165,7 @@ export class InstancePool {
         inst.worker = undefined;
         inst.ready = false;
         this.failCurrent(inst, 'model unloaded');
-        await w?.terminate();
+        if (w) await stopWorker(w);
       }),
     );
   }
@@ -194,7 +211,7 @@ export class InstancePool {
       startWorker(this.opts, inst).then(
         () => {
           if (this.stateValue === 'closed') {
-            void inst.worker?.terminate();
+            if (inst.worker) void stopWorker(inst.worker);
             return;
           }
           inst.respawns = 0;
@@ -219,7 +236,10 @@ function startWorker(opts: InstancePoolOptions, inst: Instance): Promise<Extract
     executionProviders: opts.executionProviders,
     intraOpThreads: opts.intraOpThreads,
     warmup: opts.warmup ?? true,
+    control: inst.control,
   };
+  // A fresh worker starts healthy (a replacement must not inherit the fault that killed it).
+  Atomics.store(new Int32Array(inst.control), 0, 0);
   const worker = new Worker(WORKER_URL, { workerData: init, name: `${opts.label}#${inst.index}` });
   inst.worker = worker;
   return new Promise((resolve, reject) => {

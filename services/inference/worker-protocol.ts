@@ -14,7 +14,16 @@ export interface WorkerInit {
   intraOpThreads: number;
   /** Run one inference on zeros before reporting ready. */
   warmup: boolean;
+  /**
+   * Int32Array(1) shared with the pool, for fault injection in tests: when slot 0 is
+   * {@link CONTROL_DIE_AFTER_RUN}, the worker exits after its current run without answering,
+   * which is what a crash mid-run looks like from outside.
+   */
+  control: SharedArrayBuffer;
 }
+
+/** Control value: exit after the current run, without answering (see WorkerInit.control). */
+export const CONTROL_DIE_AFTER_RUN = 1;
 
 /** A tensor's metadata as the ONNX file declares it; -1 for a dynamic dimension. */
 export interface TensorMeta {
@@ -37,8 +46,11 @@ export interface WireTensor {
 
 export type ToWorker =
   | { type: 'run'; id: number; inputs: WireTensor[]; outputs: string[] }
-  /** Fault injection for tests: the worker exits as if it had crashed. */
-  | { type: 'crash' };
+  /**
+   * Exit once the current run (if any) is done. The pool never calls `Worker.terminate()` on a
+   * worker that may be inside onnxruntime: terminating a thread in native code aborts the process.
+   */
+  | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'ready'; inputs: TensorMeta[]; outputs: TensorMeta[]; providers: string[]; warnings: string[] }

@@ -24,7 +24,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e: unknown) {
-    throw new ConfigError('MLMESH_CONFIG', `cannot read config file ${path}`, { cause: e });
+    throw new ConfigError(path, 'cannot read the config file', { cause: e });
   }
   let data: unknown;
   try {
@@ -49,26 +49,28 @@ export function loadConfig<S extends OptionSpecs>(specs: S, sources: ConfigSourc
   let fileValues: Record<string, unknown> = {};
   if (path) {
     const data = readConfigFile(path);
-    const section = sources.section !== undefined ? data[sources.section] : undefined;
-    fileValues = section !== undefined && typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : data;
-    if (section === undefined) {
-      for (const key of Object.keys(fileValues)) {
-        if (!(key in specs)) throw new ConfigError(`${path}: ${key}`, `unknown option (known: ${Object.keys(specs).join(', ')})`);
-      }
-    } else {
-      for (const key of Object.keys(fileValues)) {
-        if (!(key in specs)) throw new ConfigError(`${path}: ${sources.section}.${key}`, 'unknown option');
+    const hasSection = sources.section !== undefined && Object.hasOwn(data, sources.section);
+    const section = hasSection ? data[sources.section as string] : undefined;
+    if (hasSection && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
+      throw new ConfigError(`${path}: ${sources.section}`, 'must be an object');
+    }
+    // A present but empty section (YAML `inference:` with nothing under it) means "no values".
+    fileValues = hasSection ? ((section ?? {}) as Record<string, unknown>) : data;
+    const prefix = hasSection ? `${sources.section}.` : '';
+    for (const key of Object.keys(fileValues)) {
+      if (!Object.hasOwn(specs, key)) {
+        throw new ConfigError(`${path}: ${prefix}${key}`, `unknown option (known: ${Object.keys(specs).join(', ')})`);
       }
     }
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
     let value: unknown = spec.default;
-    if (fileValues[name] !== undefined) value = spec.parse(fileValues[name], `${name} (in ${path})`);
+    if (fileValues[name] !== undefined) value = spec.parse(fileValues[name], `${name} (in ${path}; env ${spec.env})`);
     const fromEnv = env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') value = spec.parse(fromEnv, `${name} (env ${spec.env})`);
     const override = sources.overrides?.[name];
-    if (override !== undefined) value = spec.parse(override, name);
+    if (override !== undefined) value = spec.parse(override, `${name} (env ${spec.env})`);
     out[name] = value;
   }
   return out as ConfigOf<S>;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DATATYPES } from './datatypes.js';
 import type { Datatype } from './datatypes.js';
 
 /** A tensor read from numpy's .npy format. `data` is a fresh, aligned little-endian copy. */
@@ -52,6 +53,8 @@ export function parseNpy(buf: Uint8Array, name = 'npy'): NpyArray {
   if (!datatype) throw new Error(`${name}: unsupported dtype ${descr}`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   const data = new Uint8Array(buf.subarray(headerStart + headerLen));
+  const want = shape.reduce((n, d) => n * d, 1) * DATATYPES[datatype].bytes;
+  if (data.byteLength !== want) throw new Error(`${name}: holds ${data.byteLength} data bytes, shape (${shape.join(', ')}) of ${descr} needs ${want}`);
   return { datatype, shape, data };
 }
 
