@@ -1,0 +1,81 @@
+/** Runs mlmesh entry points as real child processes and reads their JSON log lines. */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../shared/config/index.js';
+
+/** A child process with its output collected line by line. */
+export interface Child {
+  proc: ChildProcessWithoutNullStreams;
+  stdout: string[];
+  stderr: string[];
+  /** Resolves with the first stdout JSON record for which `match` is true. */
+  waitForLog(match: (rec: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+}
+
+/** Starts `node dist/<script>` with `env` added to the environment. */
+export function runNode(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, ['--enable-source-maps', join(projectRoot(), 'dist', script), ...args], {
+    cwd: projectRoot(),
+    env: { ...process.env, ...env },
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: { match: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }[] = [];
+  const lines = (sink: string[], onLine?: (l: string) => void) => {
+    let buf = '';
+    return (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        sink.push(line);
+        onLine?.(line);
+      }
+    };
+  };
+  proc.stdout.on(
+    'data',
+    lines(stdout, (line) => {
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return; // plain text line: kept in stdout, not a log record
+      }
+      for (const w of [...waiters]) {
+        if (w.match(rec)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(rec);
+        }
+      }
+    }),
+  );
+  proc.stderr.on('data', lines(stderr));
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    proc,
+    stdout,
+    stderr,
+    exited,
+    waitForLog(match, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`)), timeoutMs);
+        waiters.push({
+          match,
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`process exited (${code}) before the log line; stderr:\n${stderr.join('\n')}`));
+        });
+      });
+    },
+  };
+}
