@@ -1,0 +1,29 @@
+# mlmesh services image: one image, the service chosen by the command.
+# Build: docker build -t mlmesh .   (CPU onnxruntime; for CUDA build with
+#        --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 on a host that can reach NVIDIA's binaries)
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY protos ./protos
+COPY shared ./shared
+COPY services ./services
+COPY examples ./examples
+COPY tools ./tools
+COPY test ./test
+RUN npx tsc -p . && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    MLMESH_INFERENCE_HOST=0.0.0.0 \
+    MLMESH_MODEL_REPOSITORY=/models
+COPY --from=build /app/package.json /app/.npmrc ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/protos ./protos
+COPY --from=build /app/examples/models /models
+USER node
+EXPOSE 8001 8002
+CMD ["node", "--enable-source-maps", "dist/services/inference/main.js"]

@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import protobuf from 'protobufjs';
+import { projectRoot } from '../../shared/config/index.js';
+
+const run = promisify(execFile);
+const PROTO = join(projectRoot(), 'protos/inference/grpc_service.proto');
+
+// Field numbers of the public Open Inference Protocol contract
+// (../shared/reference/open-inference-protocol.md): an existing v2 client depends on them.
+const FIELDS: Record<string, Record<string, [number, string, boolean?]>> = {
+  ModelReadyRequest: { name: [1, 'string'], version: [2, 'string'] },
+  ServerMetadataResponse: { name: [1, 'string'], version: [2, 'string'], extensions: [3, 'string', true] },
+  ModelMetadataResponse: { name: [1, 'string'], versions: [2, 'string', true], platform: [3, 'string'], inputs: [4, 'TensorMetadata', true], outputs: [5, 'TensorMetadata', true] },
+  'ModelMetadataResponse.TensorMetadata': { name: [1, 'string'], datatype: [2, 'string'], shape: [3, 'int64', true] },
+  ModelInferRequest: {
+    model_name: [1, 'string'],
+    model_version: [2, 'string'],
+    id: [3, 'string'],
+    inputs: [5, 'InferInputTensor', true],
+    outputs: [6, 'InferRequestedOutputTensor', true],
+    raw_input_contents: [7, 'bytes', true],
+  },
+  'ModelInferRequest.InferInputTensor': { name: [1, 'string'], datatype: [2, 'string'], shape: [3, 'int64', true], contents: [5, 'InferTensorContents'] },
+  'ModelInferRequest.InferRequestedOutputTensor': { name: [1, 'string'] },
+  ModelInferResponse: { model_name: [1, 'string'], model_version: [2, 'string'], id: [3, 'string'], outputs: [5, 'InferOutputTensor', true], raw_output_contents: [6, 'bytes', true] },
+  'ModelInferResponse.InferOutputTensor': { name: [1, 'string'], datatype: [2, 'string'], shape: [3, 'int64', true], contents: [5, 'InferTensorContents'] },
+  InferParameter: { bool_param: [1, 'bool'], int64_param: [2, 'int64'], string_param: [3, 'string'] },
+  InferTensorContents: {
+    bool_contents: [1, 'bool', true],
+    int_contents: [2, 'int32', true],
+    int64_contents: [3, 'int64', true],
+    uint_contents: [4, 'uint32', true],
+    uint64_contents: [5, 'uint64', true],
+    fp32_contents: [6, 'float', true],
+    fp64_contents: [7, 'double', true],
+    bytes_contents: [8, 'bytes', true],
+  },
+  ModelRepositoryParameter: { bool_param: [1, 'bool'], int64_param: [2, 'int64'], string_param: [3, 'string'], bytes_param: [4, 'bytes'] },
+  RepositoryIndexRequest: { repository_name: [1, 'string'], ready: [2, 'bool'] },
+  'RepositoryIndexResponse.ModelIndex': { name: [1, 'string'], version: [2, 'string'], state: [3, 'string'], reason: [4, 'string'] },
+  RepositoryModelLoadRequest: { repository_name: [1, 'string'], model_name: [2, 'string'] },
+  RepositoryModelUnloadRequest: { repository_name: [1, 'string'], model_name: [2, 'string'] },
+};
+
+test('contract - package, service, RPCs and field numbers are those of the Open Inference Protocol', async (t) => {
+  const root = protobuf.parse(await readFile(PROTO, 'utf8'), { keepCase: true }).root;
+  const svc = root.lookupService('inference.GRPCInferenceService');
+  t.deepEqual(Object.keys(svc.methods).sort(), [
+    'ModelInfer',
+    'ModelMetadata',
+    'ModelReady',
+    'RepositoryIndex',
+    'RepositoryModelLoad',
+    'RepositoryModelUnload',
+    'ServerLive',
+    'ServerMetadata',
+    'ServerReady',
+  ]);
+  t.is(svc.methods['ModelInfer']?.requestType, 'ModelInferRequest');
+  for (const [msg, fields] of Object.entries(FIELDS)) {
+    const type = root.lookupType(`inference.${msg}`);
+    for (const [name, [id, kind, repeated]] of Object.entries(fields)) {
+      const f = type.fields[name];
+      t.truthy(f, `${msg}.${name} exists`);
+      t.is(f?.id, id, `${msg}.${name} number`);
+      t.is(f?.type, kind, `${msg}.${name} type`);
+      t.is(f?.repeated ?? false, repeated ?? false, `${msg}.${name} repeated`);
+    }
+  }
+  const params = root.lookupType('inference.ModelInferRequest').fields['parameters'];
+  t.is(params?.id, 4);
+  t.true(params instanceof protobuf.MapField);
+});
+
+async function listTs(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listTs(p, base)));
+    else out.push(relative(base, p));
+  }
+  return out.sort();
+}
+
+test('contract - the committed TypeScript types are what `npm run gen:protos` generates from the .proto', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'mlmesh-gen-'));
+  try {
+    const pkg = JSON.parse(await readFile(join(projectRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const args = (pkg.scripts['gen:protos'] ?? '').split(' ').slice(1);
+    const outIndex = args.indexOf('-O');
+    args[outIndex + 1] = out;
+    await run(join(projectRoot(), 'node_modules/.bin/proto-loader-gen-types'), args, { cwd: projectRoot() });
+    const committed = join(projectRoot(), 'shared/generated');
+    const files = await listTs(out);
+    t.deepEqual(files, await listTs(committed));
+    for (const f of files) {
+      t.is(await readFile(join(out, f), 'utf8'), await readFile(join(committed, f), 'utf8'), `${f} is stale: run npm run gen:protos`);
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,5 @@
+/** Prints the Markdown table of every service's options (for the README): `npm run docs:config`. */
+import { describeOptions } from '../shared/config/index.js';
+import { INFERENCE_OPTIONS } from '../services/inference/index.js';
+
+process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
