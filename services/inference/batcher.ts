@@ -20,6 +20,8 @@ export interface InferJob {
   rows: number;
   /** Requests batch together only when their keys (datatypes and non-batch dims) are equal. */
   key: string;
+  /** Outputs this request wants; a batch fetches the union of its requests' outputs. */
+  outputs: readonly string[];
   /** Aborts on deadline, client cancel or shutdown: the request leaves the queue at once. */
   signal: AbortSignal;
 }
@@ -64,6 +66,8 @@ export type BatcherState = 'open' | 'draining' | 'closed';
 
 interface Entry {
   job: InferJob;
+  /** Run alone: set when a batch it was in failed, so one bad request cannot fail the others. */
+  solo: boolean;
   enqueuedNs: bigint;
   enqueuedMs: number;
   expiresAtMs: number;
@@ -83,7 +87,7 @@ const SCAN_LIMIT = 4096;
  * removed before it runs; a full queue refuses at once with RESOURCE_EXHAUSTED.
  */
 export class DynamicBatcher {
-  private readonly queue: Entry[] = [];
+  private queue: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Infinity;
   private inflight = 0;
@@ -97,7 +101,6 @@ export class DynamicBatcher {
     private readonly label: string,
     private readonly config: ModelConfig,
     private readonly runner: BatchRunner,
-    private readonly outputs: readonly string[],
     private readonly observer: BatcherObserver,
   ) {
     this.delayMs = config.dynamicBatching.maxQueueDelayUs / 1000;
@@ -137,6 +140,7 @@ export class DynamicBatcher {
       const now = Date.now();
       const entry: Entry = {
         job,
+        solo: false,
         enqueuedNs: process.hrtime.bigint(),
         enqueuedMs: now,
         expiresAtMs: this.queueTimeoutMs > 0 ? now + this.queueTimeoutMs : Infinity,
@@ -161,19 +165,77 @@ export class DynamicBatcher {
     }
     const now = Date.now();
     this.expire(now);
-    while (this.queue.length > 0 && this.runner.idleCount > 0) {
-      const { entries, readyAtMs } = this.formBatch(now);
-      if (entries.length === 0) {
-        this.arm(readyAtMs);
-        break;
+    if (this.queue.length > 0 && this.runner.idleCount > 0) {
+      const { ready, nextAtMs } = this.formBatches(now, this.runner.idleCount);
+      if (ready.length > 0) {
+        const sent = new Set(ready.flat());
+        this.queue = this.queue.filter((e) => !sent.has(e));
+        for (const batch of ready) {
+          for (const e of batch) {
+            e.job.signal.removeEventListener('abort', e.onAbort);
+            this.observer.pending(-1);
+          }
+          void this.execute(batch);
+        }
       }
-      for (const e of entries) this.remove(e);
-      void this.execute(entries);
+      this.arm(nextAtMs);
     }
-    if (this.queueTimeoutMs > 0 && this.queue.length > 0) {
-      this.arm(Math.min(...this.queue.slice(0, SCAN_LIMIT).map((e) => e.expiresAtMs)));
-    }
+    // Every request waits the same queue timeout, so the head expires first.
+    const head = this.queue[0];
+    if (head) this.arm(head.expiresAtMs);
     this.checkIdle();
+  }
+
+  /**
+   * Forms up to `slots` batches that should go now, one per group of compatible requests (same
+   * key), oldest group first, so a full group never waits behind another group's head. Returns
+   * when the earliest group that is not ready yet will be.
+   */
+  private formBatches(now: number, slots: number): { ready: Entry[][]; nextAtMs: number } {
+    const maxBatch = this.config.maxBatchSize;
+    const ready: Entry[][] = [];
+    let nextAtMs = Infinity;
+    if (maxBatch === 0) {
+      for (let i = 0; i < this.queue.length && ready.length < slots; i++) ready.push([this.queue[i] as Entry]);
+      return { ready, nextAtMs };
+    }
+    const groups = new Map<string, { entries: Entry[]; rows: number; full: boolean }>();
+    const limit = Math.min(this.queue.length, SCAN_LIMIT);
+    for (let i = 0; i < limit; i++) {
+      const e = this.queue[i] as Entry;
+      if (e.solo) {
+        // Retried alone after its batch failed: a group of its own, always ready.
+        groups.set(`solo:${i}`, { entries: [e], rows: e.job.rows, full: true });
+        continue;
+      }
+      let g = groups.get(e.job.key);
+      if (!g) {
+        g = { entries: [], rows: 0, full: false };
+        groups.set(e.job.key, g);
+      }
+      if (g.full) continue;
+      if (g.rows + e.job.rows > maxBatch) {
+        g.full = true;
+        continue;
+      }
+      g.entries.push(e);
+      g.rows += e.job.rows;
+      if (g.rows === maxBatch) g.full = true;
+    }
+    for (const g of groups.values()) {
+      const head = g.entries[0] as Entry;
+      const readyAtMs = head.enqueuedMs + this.delayMs;
+      const isReady =
+        g.full ||
+        this.delayMs === 0 ||
+        this.stateValue !== 'open' ||
+        now >= readyAtMs ||
+        g.rows >= this.largestPreferred ||
+        this.config.dynamicBatching.preferredBatchSizes.includes(g.rows);
+      if (isReady && ready.length < slots) ready.push(g.entries);
+      else if (!isReady) nextAtMs = Math.min(nextAtMs, readyAtMs);
+    }
+    return { ready, nextAtMs };
   }
 
   /**
@@ -185,6 +247,10 @@ export class DynamicBatcher {
     this.schedule();
     if (this.queue.length === 0 && this.inflight === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
   }
 
   /** Refuses everything still queued with UNAVAILABLE. Idempotent. */
@@ -229,44 +295,20 @@ export class DynamicBatcher {
 
   private expire(now: number): void {
     if (this.queueTimeoutMs <= 0) return;
-    for (const e of this.queue.filter((x) => x.expiresAtMs <= now)) {
-      this.remove(e);
-      e.reject(new DeadlineExceededError(`model ${this.label}: request waited longer than the queue timeout (${this.queueTimeoutMs} ms)`));
+    // Every request waits the same timeout, so expiry order is queue order: look at the head only.
+    for (let head = this.queue[0]; head && head.expiresAtMs <= now; head = this.queue[0]) {
+      this.remove(head);
+      head.reject(new DeadlineExceededError(`model ${this.label}: request waited longer than the queue timeout (${this.queueTimeoutMs} ms)`));
     }
   }
 
-  /** The batch to send now (empty when it should wait until `readyAtMs`). */
-  private formBatch(now: number): { entries: Entry[]; readyAtMs: number } {
-    const head = this.queue[0] as Entry;
-    const maxBatch = this.config.maxBatchSize;
-    if (maxBatch === 0) return { entries: [head], readyAtMs: now };
-    const picked: Entry[] = [];
-    let rows = 0;
-    let full = false;
-    const limit = Math.min(this.queue.length, SCAN_LIMIT);
-    for (let i = 0; i < limit; i++) {
-      const e = this.queue[i] as Entry;
-      if (e.job.key !== head.job.key) continue;
-      if (rows + e.job.rows > maxBatch) {
-        full = true;
-        break;
-      }
-      picked.push(e);
-      rows += e.job.rows;
-      if (rows === maxBatch) {
-        full = true;
-        break;
-      }
+  /** Fails every queued request (the pool can run nothing). */
+  failQueued(error: Error): void {
+    for (const e of [...this.queue]) {
+      this.remove(e);
+      e.reject(error);
     }
-    const readyAtMs = head.enqueuedMs + this.delayMs;
-    const ready =
-      full ||
-      this.delayMs === 0 ||
-      this.stateValue !== 'open' ||
-      now >= readyAtMs ||
-      rows >= this.largestPreferred ||
-      this.config.dynamicBatching.preferredBatchSizes.includes(rows);
-    return ready ? { entries: picked, readyAtMs } : { entries: [], readyAtMs };
+    this.checkIdle();
   }
 
   private async execute(entries: Entry[]): Promise<void> {
@@ -291,11 +333,28 @@ export class DynamicBatcher {
         const dims = batched ? [rows, ...input.shape.slice(1)] : input.shape;
         return { name: input.name, datatype: input.datatype, dims, buffer };
       });
-      const result = await this.runner.run(wire, [...this.outputs]);
+      const outputs = [...new Set(entries.flatMap((e) => e.job.outputs))];
+      const result = await this.runner.run(wire, outputs);
       this.observer.executed(rows, result.computeNs);
       this.split(entries, result, rows, startNs);
     } catch (e: unknown) {
-      for (const entry of entries) entry.reject(e);
+      if (entries.length > 1 && !(e instanceof UnavailableError) && this.stateValue !== 'closed') {
+        // One bad request (say, an id out of an embedding's range) must not fail the others:
+        // retry each alone, at the head of the queue, in order.
+        const retry = entries.filter((entry) => {
+          if (!entry.job.signal.aborted) return true;
+          entry.reject(entry.job.signal.reason);
+          return false;
+        });
+        for (const entry of retry) {
+          entry.solo = true;
+          entry.job.signal.addEventListener('abort', entry.onAbort, { once: true });
+          this.observer.pending(1);
+        }
+        this.queue.unshift(...retry);
+      } else {
+        for (const entry of entries) entry.reject(e);
+      }
     } finally {
       this.inflight--;
       this.observer.executing(-1);

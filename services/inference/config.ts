@@ -1,4 +1,4 @@
-import { enumOption, intOption, listOption, loadConfig, stringOption } from '../../shared/config/index.js';
+import { boolOption, enumOption, intOption, listOption, loadConfig, stringOption } from '../../shared/config/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /**
@@ -11,6 +11,11 @@ export const INFERENCE_OPTIONS = {
   httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
   modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory.', allowEmpty: false }),
   startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  strictReadiness: boolOption({
+    env: 'MLMESH_STRICT_READINESS',
+    default: true,
+    doc: 'Ready (ServerReady, health SERVING, /v2/health/ready) only while every startup model and every loaded model can serve; false: ready once the startup loads have been attempted.',
+  }),
   maxMessageBytes: intOption({ env: 'MLMESH_MAX_MESSAGE_BYTES', default: 64 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent, in bytes; larger requests get RESOURCE_EXHAUSTED.' }),
   drainDelayMs: intOption({ env: 'MLMESH_DRAIN_DELAY_MS', default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
   shutdownGraceMs: intOption({ env: 'MLMESH_SHUTDOWN_GRACE_MS', default: 10_000, min: 0, doc: 'On SIGTERM, ms in-flight calls may take before they are cancelled.' }),

@@ -1,4 +1,4 @@
-import { FailedPreconditionError } from '../../shared/errors/index.js';
+import { FailedPreconditionError, InternalError } from '../../shared/errors/index.js';
 
 /**
  * A model version could not be loaded: bad config, manifest or hash mismatch, ONNX error,
@@ -9,5 +9,19 @@ export class ModelLoadError extends FailedPreconditionError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ModelLoadError';
+  }
+}
+
+/** onnxruntime failed a session run (the request reached the model and the model refused it). */
+export class InferenceRunError extends InternalError {
+  /** `model@version` of the session. */
+  readonly model: string;
+  /** Instance that ran it. */
+  readonly instance: number;
+  constructor(model: string, instance: number, message: string) {
+    super(`model ${model}: onnxruntime failed the run: ${message}`);
+    this.name = 'InferenceRunError';
+    this.model = model;
+    this.instance = instance;
   }
 }

@@ -25,6 +25,15 @@ export interface Manifest {
   provenance: Provenance;
 }
 
+/** A version's files as verified. */
+export interface VerifiedVersion {
+  manifest: Manifest;
+  /** SHA-256 of manifest.json's bytes: a reload keeps a served version whose digest is unchanged. */
+  digest: string;
+  /** The bytes of model.onnx whose hash matched. */
+  model: Buffer;
+}
+
 /** SHA-256 of a file, streamed, as lowercase hex. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -38,11 +47,12 @@ function fail(where: string, msg: string): never {
 
 /**
  * Reads `<versionDir>/manifest.json` and checks the SHA-256 of every file it lists, which must
- * include `model.onnx`, and returns it with the SHA-256 of manifest.json itself. `where` (e.g. `model 'digits' version 1`) prefixes every message.
+ * include `model.onnx`. Returns the manifest, the SHA-256 of manifest.json itself, and the
+ * verified bytes of model.onnx (so nothing reads the file again after the check). `where` (e.g. `model 'digits' version 1`) prefixes every message.
  * @throws ModelLoadError when the manifest is missing or malformed, a listed file is missing or
  *   outside the version folder, or a hash does not match.
  */
-export async function verifyManifest(versionDir: string, where: string): Promise<{ manifest: Manifest; digest: string }> {
+export async function verifyManifest(versionDir: string, where: string): Promise<VerifiedVersion> {
   let bytes: Buffer;
   try {
     bytes = await readFile(join(versionDir, 'manifest.json'));
@@ -61,6 +71,7 @@ export async function verifyManifest(versionDir: string, where: string): Promise
   if (typeof obj.files !== 'object' || obj.files === null) fail(where, 'manifest.json has no "files" object');
   if (typeof obj.provenance !== 'object' || obj.provenance === null) fail(where, 'manifest.json has no "provenance" object');
   if (!('model.onnx' in obj.files)) fail(where, 'manifest.json does not list model.onnx');
+  let model: Buffer | undefined;
   for (const [file, expected] of Object.entries(obj.files)) {
     const rel = normalize(file);
     if (isAbsolute(rel) || rel.startsWith(`..${sep}`) || rel === '..') fail(where, `manifest lists ${file}, outside the version folder`);
@@ -68,10 +79,17 @@ export async function verifyManifest(versionDir: string, where: string): Promise
     const path = join(versionDir, rel);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile()) fail(where, `${file} is listed in manifest.json but missing`);
-    const actual = await sha256File(path);
+    let actual: string;
+    if (rel === 'model.onnx') {
+      // The model is hashed from the very bytes the sessions will be created from.
+      model = await readFile(path);
+      actual = createHash('sha256').update(model).digest('hex');
+    } else {
+      actual = await sha256File(path);
+    }
     if (actual !== expected) fail(where, `${file}: SHA-256 mismatch (manifest ${expected.slice(0, 12)}…, file ${actual.slice(0, 12)}…): refusing to load`);
   }
-  return { manifest: obj as Manifest, digest: createHash('sha256').update(bytes).digest('hex') };
+  return { manifest: obj as Manifest, digest: createHash('sha256').update(bytes).digest('hex'), model: model as Buffer };
 }
 
 /** SHA-256 of a version's manifest.json as it is on disk now, or undefined when unreadable. */

@@ -28,6 +28,8 @@ interface ModelEntry {
   status: Map<string, { state: ModelState; reason: string }>;
   /** Model-level state when no version is known (e.g. config.json invalid). */
   modelStatus: { state: ModelState; reason: string } | undefined;
+  /** The newest served version (what a request without a version gets). */
+  latest: ModelVersion | undefined;
   /** Serializes loads and unloads of this model. */
   lock: Promise<void>;
 }
@@ -51,7 +53,7 @@ export class ModelManager {
   private entry(name: string): ModelEntry {
     let e = this.models.get(name);
     if (!e) {
-      e = { served: new Map(), config: undefined, status: new Map(), modelStatus: undefined, lock: Promise.resolve() };
+      e = { served: new Map(), latest: undefined, config: undefined, status: new Map(), modelStatus: undefined, lock: Promise.resolve() };
       this.models.set(name, e);
     }
     return e;
@@ -93,42 +95,52 @@ export class ModelManager {
       }
       const sameConfig = JSON.stringify(config) === JSON.stringify(e.config);
       const next = new Map<string, ModelVersion>();
+      // A served version with the same config and an unchanged manifest is kept as it is.
+      const toLoad: string[] = [];
+      for (const v of wanted) {
+        const current = e.served.get(v);
+        if (current && sameConfig && !(await this.changedOnDisk(name, current))) next.set(v, current);
+        else toLoad.push(v);
+      }
+      for (const v of toLoad) if (!e.served.has(v)) e.status.set(v, { state: 'LOADING', reason: '' });
+      const results = await Promise.allSettled(
+        toLoad.map(async (v) =>
+          ModelVersion.load({
+            model: name,
+            version: Number(v),
+            dir: await this.repo.versionDir(name, Number(v)),
+            config,
+            metrics: this.metrics,
+            logger: this.logger,
+          }),
+        ),
+      );
       const fresh: ModelVersion[] = [];
       const failures: string[] = [];
-      for (const v of wanted) e.status.set(v, { state: 'LOADING', reason: '' });
-      await Promise.all(
-        wanted.map(async (v) => {
-          const current = e.served.get(v);
-          if (current && sameConfig && !(await this.changedOnDisk(name, current))) {
-            next.set(v, current);
-            return;
-          }
-          try {
-            const mv = await ModelVersion.load({
-              model: name,
-              version: Number(v),
-              dir: await this.repo.versionDir(name, Number(v)),
-              config,
-              metrics: this.metrics,
-              logger: this.logger,
-            });
-            fresh.push(mv);
-            next.set(v, mv);
-          } catch (err: unknown) {
-            failures.push(`version ${v}: ${errorMessage(err)}`);
-            e.status.set(v, { state: 'UNAVAILABLE', reason: errorMessage(err) });
-          }
-        }),
-      );
+      results.forEach((r, i) => {
+        const v = toLoad[i] as string;
+        if (r.status === 'fulfilled') {
+          fresh.push(r.value);
+          next.set(v, r.value);
+        } else {
+          failures.push(`version ${v}: ${errorMessage(r.reason)}`);
+          // A version that is still served keeps its READY row; the failure is in the error.
+          if (!e.served.has(v)) e.status.set(v, { state: 'UNAVAILABLE', reason: errorMessage(r.reason) });
+        }
+      });
       if (failures.length > 0 || this.closed) {
         await Promise.all(fresh.map((mv) => mv.close()));
-        for (const v of wanted) if (e.served.has(v) && e.status.get(v)?.state === 'LOADING') e.status.delete(v);
+        for (const mv of fresh) {
+          if (!e.served.has(mv.version)) e.status.set(mv.version, { state: 'UNAVAILABLE', reason: `not served: the load of model '${name}' failed (${failures.join('; ')})` });
+        }
         const kept = e.served.size > 0 ? ` (still serving version ${[...e.served.keys()].join(', ')})` : '';
         this.logger.error({ model: name, failures }, 'model load failed');
+        if (this.closed) throw new UnavailableError('server is shutting down');
         throw new ModelLoadError(`load of model '${name}' failed${kept}: ${failures.join('; ')}`);
       }
       const old = e.served;
       e.served = new Map([...next.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
+      e.latest = [...e.served.values()].at(-1);
       e.config = config;
       e.modelStatus = undefined;
       for (const v of wanted) e.status.delete(v);
@@ -154,14 +166,16 @@ export class ModelManager {
 
   /**
    * Stops serving a model: its versions drain (queued and running requests finish) and stop.
-   * @throws NotFoundError when the model is not loaded.
+   * Unloading a model that is not loaded does nothing (as Triton does).
+   * @throws NotFoundError when the model is not in the repository.
    */
   async unload(name: string): Promise<void> {
     await this.repo.modelDir(name);
     await this.exclusive(name, async (e) => {
-      if (e.served.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
+      if (e.served.size === 0) return;
       const old = [...e.served.values()];
       e.served = new Map();
+      e.latest = undefined;
       e.config = undefined;
       this.metrics.loadedVersions.set({ model: name }, 0);
       for (const mv of old) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
@@ -177,8 +191,8 @@ export class ModelManager {
    */
   resolve(name: string, version: string): ModelVersion {
     const e = this.models.get(name);
-    if (!e || e.served.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
-    if (version === '') return [...e.served.values()].at(-1) as ModelVersion;
+    if (!e?.latest) throw new NotFoundError(`model '${name}' is not loaded`);
+    if (version === '') return e.latest;
     const mv = e.served.get(version);
     if (!mv) throw new NotFoundError(`model '${name}' has no version '${version}' being served (served: ${[...e.served.keys()].join(', ')})`);
     return mv;
@@ -202,7 +216,10 @@ export class ModelManager {
       const e = this.models.get(name);
       const rows = new Map<string, IndexEntry>();
       for (const [v, s] of e?.status ?? []) rows.set(v, { name, version: v, ...s });
-      for (const v of e?.served.keys() ?? []) if (!rows.has(v)) rows.set(v, { name, version: v, state: 'READY', reason: '' });
+      for (const [v, mv] of e?.served ?? []) {
+        const why = mv.unavailableReason;
+        rows.set(v, { name, version: v, state: why ? 'UNAVAILABLE' : 'READY', reason: why ?? '' });
+      }
       if (rows.size === 0) {
         rows.set('', { name, version: '', state: e?.modelStatus?.state ?? 'UNAVAILABLE', reason: e?.modelStatus?.reason ?? 'not loaded' });
       }
@@ -220,6 +237,7 @@ export class ModelManager {
         this.exclusive(name, async (e) => {
           const old = [...e.served.values()];
           e.served = new Map();
+          e.latest = undefined;
           await Promise.all(old.map((mv) => mv.drain()));
         }),
       ),

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { DynamicBatcher } from './batcher.js';
 import type { InferJob, JobResult } from './batcher.js';
@@ -8,7 +9,6 @@ import type { InferenceMetrics } from './metrics.js';
 import { buildSignature } from './signature.js';
 import type { ModelSignature } from './signature.js';
 import { InstancePool } from './worker-pool.js';
-import { join } from 'node:path';
 
 /** Lifecycle of a loaded version. */
 export type VersionState = 'ready' | 'draining' | 'closed';
@@ -47,27 +47,24 @@ export class ModelVersion {
     logger: Logger;
   }): Promise<ModelVersion> {
     const where = `model '${opts.model}' version ${opts.version}`;
-    const { manifest, digest } = await verifyManifest(opts.dir, where);
+    const { manifest, digest, model } = await verifyManifest(opts.dir, where);
+    const shared = new SharedArrayBuffer(model.byteLength);
+    new Uint8Array(shared).set(model);
     const label = `${opts.model}@${opts.version}`;
     let batcher: DynamicBatcher | undefined;
     const pool = await InstancePool.create({
       label,
-      modelPath: join(opts.dir, 'model.onnx'),
+      model: shared,
       count: opts.config.instanceCount,
       executionProviders: opts.config.executionProviders,
       intraOpThreads: opts.config.intraOpThreads,
       logger: opts.logger,
       onIdle: () => batcher?.schedule(),
+      onUnhealthy: (reason) => batcher?.failQueued(new UnavailableError(reason)),
     });
     try {
       const signature = buildSignature(where, opts.config, pool.inputs, pool.outputs);
-      batcher = new DynamicBatcher(
-        label,
-        opts.config,
-        pool,
-        signature.outputs.map((o) => o.name),
-        opts.metrics.observerFor(opts.model, String(opts.version)),
-      );
+      batcher = new DynamicBatcher(label, opts.config, pool, opts.metrics.observerFor(opts.model, String(opts.version)));
       opts.logger.info({ model: opts.model, version: opts.version, instances: opts.config.instanceCount, providers: pool.providers }, 'model version loaded');
       return new ModelVersion(opts.model, String(opts.version), opts.config, manifest, digest, signature, pool, batcher);
     } catch (e: unknown) {
@@ -81,6 +78,15 @@ export class ModelVersion {
     return this.stateValue;
   }
 
+  /**
+   * Why this version cannot serve now although it is loaded (every instance dead and failing to
+   * restart), or undefined when it can.
+   */
+  get unavailableReason(): string | undefined {
+    if (this.stateValue !== 'ready') return `version ${this.version} is ${this.stateValue}`;
+    return this.pool.unhealthyReason;
+  }
+
   /** Requests waiting in this version's queue. */
   get queued(): number {
     return this.batcher.queued;
@@ -91,14 +97,24 @@ export class ModelVersion {
     return this.pool.busyCount;
   }
 
-  /** Queues a validated request. See {@link DynamicBatcher.submit}. */
+  /**
+   * Queues a validated request. See {@link DynamicBatcher.submit}.
+   * @throws (rejects) UnavailableError at once when no instance can run it.
+   */
   infer(job: InferJob): Promise<JobResult> {
+    const unhealthy = this.pool.unhealthyReason;
+    if (unhealthy) return Promise.reject(new UnavailableError(unhealthy));
     return this.batcher.submit(job);
   }
 
-  /** Fault injection for tests: crashes one session worker. */
-  crashInstance(index: number): void {
-    this.pool.crashInstance(index);
+  /** Fault injection for tests: see {@link InstancePool.crashInstance}. */
+  crashInstance(index: number, opts: { failRestarts?: boolean } = {}): void {
+    this.pool.crashInstance(index, opts);
+  }
+
+  /** Fault injection for tests: see {@link InstancePool.allowRestarts}. */
+  allowRestarts(): void {
+    this.pool.allowRestarts();
   }
 
   /** Stops taking requests, lets queued and running ones finish, then stops the workers. */
@@ -111,10 +127,14 @@ export class ModelVersion {
     return this.drained;
   }
 
-  /** Hard stop: queued requests fail with UNAVAILABLE, workers terminate. */
+  /** Hard stop: queued requests fail with UNAVAILABLE, workers exit after their current run. */
   async close(): Promise<void> {
     this.stateValue = 'closed';
     this.batcher.close();
     await this.pool.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
   }
 }

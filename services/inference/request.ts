@@ -22,7 +22,7 @@ export interface DecodedRequest {
   rows: number;
   key: string;
   /** Outputs to return, in the order to return them. */
-  outputs: string[];
+  outputs: readonly string[];
   /** Answer with typed contents rather than raw bytes. */
   typedOutput: boolean;
 }
@@ -51,11 +51,10 @@ export function boolParameter(params: Record<string, InferParameter__Output>, na
  *   raw byte lengths that do not match shape × datatype; raw and typed contents both set.
  */
 export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSignature, maxBatchSize: number): DecodedRequest {
-  const byName = new Map(sig.inputs.map((t) => [t.name, t]));
   const given = new Map<string, number>();
   req.inputs.forEach((t, i) => {
     if (given.has(t.name)) invalid(`input '${t.name}' is given twice`, `inputs[${i}].name`);
-    if (!byName.has(t.name)) invalid(`unknown input '${t.name}' (the model's inputs are ${sig.inputs.map((x) => x.name).join(', ')})`, `inputs[${i}].name`);
+    if (!sig.inputIndex.has(t.name)) invalid(`unknown input '${t.name}' (the model's inputs are ${sig.inputs.map((x) => x.name).join(', ')})`, `inputs[${i}].name`);
     given.set(t.name, i);
   });
   for (const t of sig.inputs) if (!given.has(t.name)) invalid(`missing input '${t.name}'`, 'inputs');
@@ -101,18 +100,19 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
     return { name, datatype: spec.datatype, shape, bytes };
   });
 
-  const outputNames = sig.outputs.map((o) => o.name);
-  let outputs = outputNames;
+  const outputNames = sig.outputNames;
+  let outputs: readonly string[] = outputNames;
+  const typedOutput = !boolParameter(req.parameters, BINARY_OUTPUT_PARAMETER, true);
   if (req.outputs.length > 0) {
     const seen = new Set<string>();
     outputs = req.outputs.map((o, k) => {
       if (!outputNames.includes(o.name)) invalid(`unknown output '${o.name}' (the model's outputs are ${outputNames.join(', ')})`, `outputs[${k}].name`);
       if (seen.has(o.name)) invalid(`output '${o.name}' is requested twice`, `outputs[${k}].name`);
       seen.add(o.name);
+      checkOutputParameters(o.name, o.parameters, typedOutput, k);
       return o.name;
     });
   }
-  const typedOutput = !boolParameter(req.parameters, BINARY_OUTPUT_PARAMETER, true);
   if (typedOutput) {
     for (const o of sig.outputs) {
       if (outputs.includes(o.name) && DATATYPES[o.datatype].contents === undefined) {
@@ -122,6 +122,20 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
   }
   const key = inputs.map((x) => `${x.datatype}:${x.shape.slice(1).join('x')}`).join('|');
   return { inputs, rows: maxBatchSize > 0 ? rows : 1, key, outputs, typedOutput };
+}
+
+/**
+ * Per-output parameters: only `binary_data` is understood, and it must agree with the request's
+ * choice (raw_output_contents covers all outputs or none). Anything else (e.g. Triton's
+ * `classification`) is refused rather than silently ignored.
+ */
+function checkOutputParameters(name: string, params: Record<string, InferParameter__Output>, typedOutput: boolean, k: number): void {
+  for (const key of Object.keys(params)) {
+    if (key !== 'binary_data') invalid(`output '${name}': parameter '${key}' is not supported`, `outputs[${k}].parameters.${key}`);
+  }
+  if (params['binary_data'] && boolParameter(params, 'binary_data', true) === typedOutput) {
+    invalid(`output '${name}': binary_data must agree with the request's ${BINARY_OUTPUT_PARAMETER} (all outputs raw or all typed)`, `outputs[${k}].parameters.binary_data`);
+  }
 }
 
 /** Builds the response: the requested outputs in order, raw by default or typed when asked. */

@@ -1,3 +1,4 @@
+import { toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
 import { Code, InvalidArgumentError } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
@@ -27,11 +28,12 @@ export interface HandlerDeps {
   metrics: InferenceMetrics;
   /** True while the server is up and its startup models are loaded. */
   ready: () => boolean;
+  /** Called after every load or unload (success or not), so health can follow. */
+  onRepositoryChange: () => void;
 }
 
 function failureReason(e: unknown): FailureReason {
-  const code = (e as { code?: unknown }).code;
-  switch (code) {
+  switch (toGrpcStatus(e).code as number) {
     case Code.RESOURCE_EXHAUSTED:
       return 'rejected';
     case Code.CANCELLED:
@@ -63,7 +65,7 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
     ServerReady: async () => ({ ready: d.ready() }),
     ModelReady: async (req: ModelReadyRequest__Output) => {
       try {
-        return { ready: d.manager.resolve(req.name, req.version).state === 'ready' };
+        return { ready: d.manager.resolve(req.name, req.version).unavailableReason === undefined };
       } catch {
         // Not loaded or no such version: simply not ready (the protocol answers false, not an error).
         return { ready: false };
@@ -82,12 +84,14 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
     },
     ModelInfer: async (req: ModelInferRequest__Output, ctx: CallContext): Promise<ModelInferResponse> => {
       const t0 = process.hrtime.bigint();
+      // Resolved outside the try: failures are counted per served model only, so unknown names
+      // sent by clients cannot grow the metric's label set without bound.
       const mv = d.manager.resolve(req.model_name, req.model_version);
       ctx.bind({ model: mv.model, version: mv.version });
       const labels = { model: mv.model, version: mv.version };
       try {
         const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
-        const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, signal: ctx.signal });
+        const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
         const response = encodeInferResponse(decoded, mv.model, mv.version, req.id || ctx.requestId, result.outputs);
         d.metrics.requestSuccess.inc(labels);
         d.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
@@ -106,14 +110,22 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       d.repo.checkRepositoryName(req.repository_name);
       if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
       ctx.bind({ model: req.model_name });
-      await d.manager.load(req.model_name, configParameter(req.parameters));
+      try {
+        await d.manager.load(req.model_name, configParameter(req.parameters));
+      } finally {
+        d.onRepositoryChange();
+      }
       return {};
     },
     RepositoryModelUnload: async (req: RepositoryModelUnloadRequest__Output, ctx: CallContext) => {
       d.repo.checkRepositoryName(req.repository_name);
       if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
       ctx.bind({ model: req.model_name });
-      await d.manager.unload(req.model_name);
+      try {
+        await d.manager.unload(req.model_name);
+      } finally {
+        d.onRepositoryChange();
+      }
       return {};
     },
   } satisfies Record<string, UnaryHandler>;

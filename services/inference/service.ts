@@ -31,6 +31,9 @@ export interface InferenceServiceOptions {
   registry?: Registry;
 }
 
+/** How often gRPC health is re-derived from model health, in ms. */
+const HEALTH_REFRESH_MS = 1000;
+
 /** Lifecycle of the service. */
 export type InferenceServiceState = 'starting' | 'serving' | 'draining' | 'closed';
 
@@ -50,6 +53,8 @@ function packageVersion(): string {
 export class InferenceService {
   private stateValue: InferenceServiceState = 'starting';
   private startupDone = false;
+  private startupModels: string[] = [];
+  private healthTimer: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
 
   private constructor(
@@ -100,6 +105,7 @@ export class InferenceService {
             repo,
             metrics,
             ready: () => svc.ready,
+            onRepositoryChange: () => svc.refreshHealth(),
           }),
           requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined),
         },
@@ -145,14 +151,25 @@ export class InferenceService {
     return `${this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host}:${this.grpcPort}`;
   }
 
-  /** Serving, and the startup models are loaded. */
+  /**
+   * Serving, the startup loads are done and, with `strictReadiness`, every startup model and
+   * every loaded model can serve.
+   */
   get ready(): boolean {
-    return this.stateValue === 'serving' && this.startupDone;
+    if (this.stateValue !== 'serving' || !this.startupDone) return false;
+    if (!this.config.strictReadiness) return true;
+    const models = new Set([...this.startupModels, ...this.manager.loadedModels()]);
+    for (const m of models) {
+      const versions = this.manager.servedVersions(m);
+      if (versions.length === 0 || versions.some((v) => v.unavailableReason !== undefined)) return false;
+    }
+    return true;
   }
 
   private async loadStartupModels(): Promise<void> {
     const list = this.config.startupModels;
     const wanted = list.includes('*') ? await this.repo.listModels() : list.filter((m) => m !== 'none');
+    this.startupModels = wanted;
     await Promise.all(
       wanted.map(async (name) => {
         try {
@@ -163,8 +180,16 @@ export class InferenceService {
       }),
     );
     this.startupDone = true;
-    this.grpcServer?.setServing(true);
+    this.refreshHealth();
+    // Instance health can change without a call (a worker dies and cannot restart): re-check.
+    this.healthTimer = setInterval(() => this.refreshHealth(), HEALTH_REFRESH_MS);
+    this.healthTimer.unref();
     this.logger.info({ models: this.manager.loadedModels(), address: this.address, httpPort: this.httpPort }, 'inference service ready');
+  }
+
+  /** Sets gRPC health from {@link ready}. Called after loads, unloads and every second. */
+  refreshHealth(): void {
+    this.grpcServer?.setServing(this.ready);
   }
 
   /** Triton's per-model HTTP readiness: `/v2/models/<name>[/versions/<v>]/ready`. */
@@ -173,7 +198,7 @@ export class InferenceService {
     if (!m) return undefined;
     let ok = false;
     try {
-      ok = this.manager.resolve(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')).state === 'ready';
+      ok = this.manager.resolve(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')).unavailableReason === undefined;
     } catch {
       // Unknown model or version: not ready.
       ok = false;
@@ -188,6 +213,7 @@ export class InferenceService {
   drain(): Promise<void> {
     this.drained ??= (async () => {
       this.stateValue = 'draining';
+      if (this.healthTimer) clearInterval(this.healthTimer);
       await this.grpcServer?.drain();
       await this.manager.drainAll();
       await this.metricsServer?.close();

@@ -3,13 +3,34 @@
  * worker thread, because `session.run()` blocks its thread for the whole inference; the thread
  * that serves gRPC never runs a session.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { DATATYPES, datatypeFromOrt, elementCount, typedView } from '../../shared/tensors/index.js';
-import { CONTROL_DIE_AFTER_RUN } from './worker-protocol.js';
+import { CONTROL_DIE_AFTER_RUN, CONTROL_FAIL_INIT } from './worker-protocol.js';
 import type { FromWorker, TensorMeta, ToWorker, WireTensor, WorkerInit } from './worker-protocol.js';
 
 const KNOWN_PROVIDERS = new Set(['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu']);
+
+/**
+ * CUDA and TensorRT come as shared libraries beside onnxruntime's own, installed only with
+ * `ONNXRUNTIME_NODE_INSTALL=cuda12`. Checking for them first avoids a noisy native failure.
+ */
+function providerLibraryMissing(provider: string): boolean {
+  if (provider !== 'cuda' && provider !== 'tensorrt') return false;
+  try {
+    const binding = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const dir = join(binding, 'bin', 'napi-v6', process.platform, process.arch);
+    const ext = process.platform === 'win32' ? 'dll' : 'so';
+    const prefix = process.platform === 'win32' ? '' : 'lib';
+    return !existsSync(join(dir, `${prefix}onnxruntime_providers_${provider}.${ext}`));
+  } catch {
+    // Layout unknown: let onnxruntime try, the CPU fallback catches a failure.
+    return false;
+  }
+}
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(msg, transfer);
@@ -25,16 +46,22 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): TensorMeta[]
 
 /** Chooses providers: unknown or unavailable ones are dropped with a warning; CPU is always last. */
 function chooseProviders(wanted: readonly string[], warnings: string[]): string[] {
-  const available = new Map(ort.listSupportedBackends().map((b) => [b.name, b.bundled]));
+  // `bundled` is false for CUDA/TensorRT even when installed, so only the name counts here.
+  const available = new Set(ort.listSupportedBackends().map((b) => b.name));
   const chosen: string[] = [];
   for (const p of wanted) {
     if (p === 'cpu') continue;
     if (!KNOWN_PROVIDERS.has(p)) warnings.push(`unknown execution provider '${p}' ignored`);
-    else if (!available.get(p)) warnings.push(`execution provider '${p}' is not available on this host: falling back`);
+    else if (!available.has(p) || providerLibraryMissing(p)) warnings.push(`execution provider '${p}' is not available on this host: falling back`);
     else chosen.push(p);
   }
   chosen.push('cpu');
   return chosen;
+}
+
+/** onnxruntime-node refuses views on a SharedArrayBuffer: copy into a plain buffer it may keep. */
+function modelBytes(init: WorkerInit): Uint8Array {
+  return new Uint8Array(init.model).slice();
 }
 
 async function createSession(init: WorkerInit, warnings: string[]): Promise<{ session: ort.InferenceSession; providers: string[] }> {
@@ -46,11 +73,11 @@ async function createSession(init: WorkerInit, warnings: string[]): Promise<{ se
     graphOptimizationLevel: 'all',
   });
   try {
-    return { session: await ort.InferenceSession.create(init.modelPath, options(providers)), providers };
+    return { session: await ort.InferenceSession.create(modelBytes(init), options(providers)), providers };
   } catch (e: unknown) {
     if (providers.length === 1) throw e;
     warnings.push(`session with providers ${providers.join(',')} failed (${e instanceof Error ? e.message : String(e)}): falling back to cpu`);
-    return { session: await ort.InferenceSession.create(init.modelPath, options(['cpu'])), providers: ['cpu'] };
+    return { session: await ort.InferenceSession.create(modelBytes(init), options(['cpu'])), providers: ['cpu'] };
   }
 }
 
@@ -84,7 +111,9 @@ async function main(): Promise<void> {
   let providers: string[];
   let inputs: TensorMeta[];
   let outputs: TensorMeta[];
+  const control = new Int32Array(init.control);
   try {
+    if (Atomics.load(control, 0) === CONTROL_FAIL_INIT) throw new Error('fault injected: this instance may not start');
     ({ session, providers } = await createSession(init, warnings));
     inputs = meta(session.inputMetadata);
     outputs = meta(session.outputMetadata);
@@ -102,7 +131,6 @@ async function main(): Promise<void> {
   }
   post({ type: 'ready', inputs, outputs, providers, warnings });
 
-  const control = new Int32Array(init.control);
   parentPort?.on('message', (msg: ToWorker) => {
     if (msg.type === 'exit') process.exit(0);
     void run(msg);

@@ -14,7 +14,12 @@ export interface SignatureTensor {
 /** What a model version accepts and returns. */
 export interface ModelSignature {
   inputs: SignatureTensor[];
+  /** The outputs served: all of the ONNX file's, or those the config lists. */
   outputs: SignatureTensor[];
+  /** Input name → position in `inputs`. */
+  inputIndex: ReadonlyMap<string, number>;
+  /** Names of `outputs`, in order. */
+  outputNames: readonly string[];
 }
 
 function reconcile(
@@ -32,7 +37,10 @@ function reconcile(
       }
     }
   }
-  return onnx.map((m) => {
+  // Every ONNX input must be fed, so a config that lists inputs must list them all; a config
+  // that lists outputs may list a subset (Triton's rule): only those are served.
+  const served = kind === 'output' && declared.length > 0 ? onnx.filter((m) => byName.has(m.name)) : onnx;
+  return served.map((m) => {
     if (!m.datatype) throw new ModelLoadError(`${where}: ${kind} '${m.name}' has type ${m.ortType}, which mlmesh does not serve`);
     const d = byName.get(m.name);
     if (declared.length > 0 && !d) throw new ModelLoadError(`${where}: ONNX ${kind} '${m.name}' is not declared in the config`);
@@ -68,8 +76,12 @@ function reconcile(
  * @throws ModelLoadError on any disagreement, naming the tensor.
  */
 export function buildSignature(where: string, config: ModelConfig, inputs: readonly TensorMeta[], outputs: readonly TensorMeta[]): ModelSignature {
+  const ins = reconcile(where, 'input', inputs, config.inputs, config.maxBatchSize);
+  const outs = reconcile(where, 'output', outputs, config.outputs, config.maxBatchSize);
   return {
-    inputs: reconcile(where, 'input', inputs, config.inputs, config.maxBatchSize),
-    outputs: reconcile(where, 'output', outputs, config.outputs, config.maxBatchSize),
+    inputs: ins,
+    outputs: outs,
+    inputIndex: new Map(ins.map((t, i) => [t.name, i])),
+    outputNames: outs.map((o) => o.name),
   };
 }

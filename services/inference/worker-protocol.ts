@@ -6,8 +6,11 @@ import type { Datatype } from '../../shared/tensors/index.js';
 
 /** Passed as `workerData` when a session worker starts. */
 export interface WorkerInit {
-  /** Absolute path of the ONNX file. */
-  modelPath: string;
+  /**
+   * The ONNX file's bytes, as verified against the manifest. Sessions (restarts included) are
+   * created from these bytes, never by reading the file again, so what runs is what was checked.
+   */
+  model: SharedArrayBuffer;
   /** Execution providers in order of preference, e.g. ['cuda', 'cpu']. */
   executionProviders: readonly string[];
   /** onnxruntime intra-op threads for this session (0: onnxruntime's default). */
@@ -24,6 +27,8 @@ export interface WorkerInit {
 
 /** Control value: exit after the current run, without answering (see WorkerInit.control). */
 export const CONTROL_DIE_AFTER_RUN = 1;
+/** Control value at start: report an init error instead of loading (a restart that fails). */
+export const CONTROL_FAIL_INIT = 2;
 
 /** A tensor's metadata as the ONNX file declares it; -1 for a dynamic dimension. */
 export interface TensorMeta {

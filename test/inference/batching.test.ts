@@ -11,7 +11,7 @@ const test = anyTest as TestFn<InferenceFixture>;
 const S = grpc.status;
 
 test.before(async (t) => {
-  t.context = await startInference({ models: ['digits_mlp', 'slow_chain'] });
+  t.context = await startInference({ models: ['digits_mlp', 'slow_chain', 'digits_two_input'] });
 });
 test.after.always(async (t) => {
   await t.context?.stop();
@@ -127,4 +127,27 @@ test.serial('cancel - a request cancelled by its client while queued is never ex
   await long;
   const after = await counters(f.http, 'slow_chain');
   t.is(after.rows - before.rows, 64, 'the cancelled request never ran');
+});
+
+test.serial('batching - one bad request batched with good ones fails alone; the others get their answers', async (t) => {
+  const f = t.context;
+  await f.client.load('digits_two_input', { config: { string_param: exampleConfig('digits_two_input', { dynamic_batching: { max_queue_delay_microseconds: 100_000 } }) } });
+  const before = await counters(f.http, 'digits_two_input');
+  const req = (id: bigint) => ({
+    model_name: 'digits_two_input',
+    inputs: [
+      { name: 'features', datatype: 'FP32', shape: [1, 64] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+    ],
+    raw_input_contents: [f32(new Array(64).fill(0.5)), Buffer.from(new BigInt64Array([id]).buffer)],
+  });
+  // id 99 is outside the model's 16-row embedding: onnxruntime fails any run that holds it.
+  const results = await Promise.all([0n, 1n, 99n, 2n, 3n].map((id) => f.client.infer(req(id)).catch((e: unknown) => e as grpc.ServiceError)));
+  const failed = results.filter((r) => r instanceof Error) as grpc.ServiceError[];
+  t.is(failed.length, 1);
+  t.is(failed[0]?.code, S.INTERNAL);
+  t.regex(failed[0]?.details ?? '', /digits_two_input@1: onnxruntime failed the run/);
+  t.true(results[2] instanceof Error, 'the culprit is the one that failed');
+  const after = await counters(f.http, 'digits_two_input');
+  t.is(after.rows - before.rows, 4, 'four good rows inferred');
 });

@@ -1,6 +1,8 @@
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
-import { f32, metricValue, startInference, waitFor } from '../helpers/inference.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exampleConfig, f32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { assertStatus, grpc } from '../helpers/grpc.js';
 
@@ -8,7 +10,7 @@ const test = anyTest as TestFn<InferenceFixture>;
 
 // slow_chain: about 0.3 s for 64 rows on one core, 2 instances, no queue delay.
 test.before(async (t) => {
-  t.context = await startInference({ models: ['slow_chain'] });
+  t.context = await startInference({ models: ['slow_chain', 'digits_mlp'] });
 });
 test.after.always(async (t) => {
   await t.context?.stop();
@@ -66,4 +68,53 @@ test.serial('worker death - the request it held fails UNAVAILABLE, the other ins
   t.is(again.length, 2);
   t.true((await metricValue(f.http, 'mlmesh_inference_request_failure_total', { model: 'slow_chain', reason: 'unavailable' })) >= 1);
   await assertStatus(t, f.client.infer({ ...slow(1), model_version: '2' }), grpc.status.NOT_FOUND, /version '2'/);
+});
+
+test.serial('worker death - when restarts keep failing the version turns UNAVAILABLE at once, unload still completes, and it recovers', async (t) => {
+  const f = t.context;
+  await f.client.load('slow_chain', { config: { string_param: exampleConfig('slow_chain', { instance_group: [{ count: 1, kind: 'KIND_CPU' }] }) } });
+  let mv = f.service.manager.resolve('slow_chain', '');
+  const running = f.client.infer(slow(64)).catch((e: unknown) => e as grpc.ServiceError);
+  await waitFor(() => mv.busyInstances === 1, 10_000, 'the instance busy');
+  const queued = f.client.infer(slow(1)).catch((e: unknown) => e as grpc.ServiceError);
+  await waitFor(() => mv.queued === 1, 10_000, 'a queued request');
+  mv.crashInstance(0, { failRestarts: true });
+  t.is((await running as grpc.ServiceError).code, grpc.status.UNAVAILABLE);
+  const q = (await queued) as grpc.ServiceError;
+  t.is(q.code, grpc.status.UNAVAILABLE, 'the queued request fails instead of waiting forever');
+  t.regex(q.details, /no instance of slow_chain@1 is running: .*fault injected/);
+  await assertStatus(t, f.client.infer(slow(1)), grpc.status.UNAVAILABLE, /no instance of slow_chain@1 is running/);
+  t.false((await f.client.modelReady('slow_chain')).ready);
+  const idx = (await f.client.repositoryIndex()).models.find((m) => m.name === 'slow_chain');
+  t.is(idx?.state, 'UNAVAILABLE');
+  t.regex(idx?.reason ?? '', /fault injected/);
+  t.false((await f.client.serverReady()).ready, 'strict readiness follows model health');
+
+  // Restarts allowed again: the backoff brings the instance back.
+  mv.allowRestarts();
+  await waitFor(async () => (await f.client.modelReady('slow_chain')).ready, 15_000, 'the instance to come back');
+  t.deepEqual((await f.client.infer(slow(2))).outputs[0]?.shape.map(Number), [2, 512]);
+
+  // Unhealthy again, then unload: it must complete, not hang on the dead worker.
+  mv.crashInstance(0, { failRestarts: true });
+  await f.client.infer(slow(1)).catch(() => undefined);
+  await waitFor(async () => !(await f.client.modelReady('slow_chain')).ready, 10_000, 'unhealthy again');
+  await f.client.unload('slow_chain', { deadlineMs: 10_000 });
+  await f.client.load('slow_chain');
+  mv = f.service.manager.resolve('slow_chain', '');
+  t.true((await f.client.modelReady('slow_chain')).ready);
+});
+
+test.serial('worker death - a restarted instance runs the verified bytes, not whatever is on disk now', async (t) => {
+  const f = t.context;
+  const req = { model_name: 'digits_mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }], raw_input_contents: [f32(new Array(64).fill(0.3))] };
+  const before = await f.client.infer(req);
+  await writeFile(join(f.repo, 'digits_mlp', '1', 'model.onnx'), Buffer.from('not an onnx model'));
+  const mv = f.service.manager.resolve('digits_mlp', '');
+  mv.crashInstance(0);
+  await f.client.infer(req).catch(() => undefined); // the run that the crash takes down (or the next)
+  await waitFor(async () => (await f.client.modelReady('digits_mlp')).ready, 10_000, 'the replacement');
+  const after = await f.client.infer(req);
+  t.deepEqual(after.raw_output_contents[0], before.raw_output_contents[0]);
+  t.true((await metricValue(f.http, 'mlmesh_inference_request_failure_total', { model: 'digits_mlp', reason: 'unavailable' })) >= 1);
 });

@@ -188,6 +188,23 @@ test('bad input - unknown or repeated requested output names it', async (t) => {
   await assertStatus(t, t.context.svc.client.infer({ ...good(), outputs: [{ name: 'probabilities' }, { name: 'probabilities' }] }), S.INVALID_ARGUMENT, /output 'probabilities' is requested twice/);
 });
 
+test('bad input - output parameters mlmesh does not implement are refused, not ignored', async (t) => {
+  await assertStatus(
+    t,
+    t.context.svc.client.infer({ ...good(), outputs: [{ name: 'probabilities', parameters: { classification: { int64_param: 3 } } }] }),
+    S.INVALID_ARGUMENT,
+    /output 'probabilities': parameter 'classification' is not supported/,
+  );
+  await assertStatus(
+    t,
+    t.context.svc.client.infer({ ...good(), outputs: [{ name: 'probabilities', parameters: { binary_data: { bool_param: false } } }] }),
+    S.INVALID_ARGUMENT,
+    /binary_data must agree/,
+  );
+  const ok = await t.context.svc.client.infer({ ...good(), outputs: [{ name: 'probabilities', parameters: { binary_data: { bool_param: true } } }] });
+  t.is(ok.raw_output_contents.length, 1);
+});
+
 test('bad input - a malformed parameter names it', async (t) => {
   await assertStatus(t, t.context.svc.client.infer({ ...good(), parameters: { binary_data_output: { int64_param: 3 } } }), S.INVALID_ARGUMENT, /parameter 'binary_data_output' must be a bool/);
 });

@@ -2,6 +2,7 @@ import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
+import { projectRoot } from '../../shared/config/index.js';
 import { copyRepository, exampleConfig, f32, startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { assertStatus, grpc, healthCheck } from '../helpers/grpc.js';
@@ -46,7 +47,7 @@ test.serial('repository - unload stops serving (NOT_FOUND, not ready, index says
   await assertStatus(t, f.client.infer(digits()), S.NOT_FOUND, /model 'digits_mlp' is not loaded/);
   t.deepEqual(await indexOf(f, 'digits_mlp'), [{ version: '1', state: 'UNAVAILABLE', reason: 'unloaded' }]);
   t.is((await f.client.repositoryIndex(true)).models.length, 1);
-  await assertStatus(t, f.client.unload('digits_mlp'), S.NOT_FOUND, /not loaded/);
+  await t.notThrowsAsync(f.client.unload('digits_mlp'), 'unloading a model that is not loaded does nothing (as in Triton)');
   await f.client.load('digits_mlp');
   t.true((await f.client.modelReady('digits_mlp')).ready);
   t.is((await f.client.infer(digits())).model_version, '1');
@@ -126,6 +127,28 @@ test.serial('config - inputs declared in the config are checked against the ONNX
   t.true((await f.client.modelReady('digits_mlp')).ready);
 });
 
+test.serial('config - a config listing a subset of the outputs serves only those', async (t) => {
+  const f = t.context;
+  await f.client.load('digits_two_input', { config: { string_param: exampleConfig('digits_two_input', { output: [{ name: 'label', data_type: 'TYPE_INT64', dims: [] }] }) } });
+  const md = await f.client.modelMetadata('digits_two_input');
+  t.deepEqual(md.outputs.map((o) => o.name), ['label']);
+  const res = await f.client.infer({
+    model_name: 'digits_two_input',
+    inputs: [
+      { name: 'features', datatype: 'FP32', shape: [1, 64] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+    ],
+    raw_input_contents: [f32(new Array(64).fill(0)), Buffer.alloc(8)],
+  });
+  t.deepEqual(res.outputs.map((o) => o.name), ['label']);
+  await assertStatus(
+    t,
+    f.client.load('digits_two_input', { config: { string_param: exampleConfig('digits_two_input', { input: [{ name: 'features', data_type: 'TYPE_FP32', dims: [64] }] }) } }),
+    S.FAILED_PRECONDITION,
+    /ONNX input 'ids' is not declared in the config/,
+  );
+});
+
 test.serial('execution providers - a provider the host lacks falls back to CPU with a logged warning', async (t) => {
   const f = t.context;
   await f.client.load('digits_two_input', { config: { string_param: exampleConfig('digits_two_input', { execution_providers: ['tensorrt', 'cuda', 'cpu'] }) } });
@@ -143,18 +166,30 @@ test.serial('execution providers - a provider the host lacks falls back to CPU w
   t.regex(warnings, /execution provider 'cuda' is not available on this host: falling back/);
 });
 
-test('startup - a model that fails to load is reported by RepositoryIndex and does not stop the server', async (t) => {
+test('startup - a model that fails to load is reported by RepositoryIndex and does not stop the server; strict readiness says not ready', async (t) => {
   const repo = await copyRepository(['digits_mlp', 'digits_two_input']);
   await writeFile(join(repo, 'digits_two_input', 'config.json'), JSON.stringify({ max_batch_size: 'lots' }));
-  const f = await startInference({ repo });
+  const strict = await startInference({ repo });
+  const lenient = await startInference({ repo, overrides: { strictReadiness: false } });
   try {
-    t.true((await f.client.serverReady()).ready);
-    t.true((await f.client.modelReady('digits_mlp')).ready);
-    const idx = await indexOf(f, 'digits_two_input');
+    t.true((await strict.client.serverLive()).live);
+    t.true((await strict.client.modelReady('digits_mlp')).ready);
+    const idx = await indexOf(strict, 'digits_two_input');
     t.is(idx[0]?.state, 'UNAVAILABLE');
     t.regex(idx[0]?.reason ?? '', /max_batch_size: must be an integer/);
+    t.false((await strict.client.serverReady()).ready, 'strict: a startup model is missing');
+    t.is(await healthCheck(strict.service.address), 'NOT_SERVING');
+    t.is((await fetch(`${strict.http}/v2/health/ready`)).status, 503);
+    t.true((await lenient.client.serverReady()).ready, 'lenient: ready once startup loads were attempted');
+    t.is(await healthCheck(lenient.service.address), 'SERVING');
+    // Fix the config and load it: the strict server becomes ready.
+    await cp(join(projectRoot(), 'examples/models/digits_two_input/config.json'), join(repo, 'digits_two_input', 'config.json'));
+    await strict.client.load('digits_two_input');
+    t.true((await strict.client.serverReady()).ready);
+    t.is(await healthCheck(strict.service.address), 'SERVING');
   } finally {
-    await f.stop();
+    await strict.stop();
+    await lenient.stop();
     await rm(repo, { recursive: true, force: true });
   }
 });

@@ -115,7 +115,7 @@ test.after.always(() => {
 function setup(cfg: ModelConfig, idle: number): { b: DynamicBatcher; runner: FakeRunner; rec: Recorder } {
   const runner = new FakeRunner(idle);
   const rec = new Recorder();
-  const b = new DynamicBatcher('m:1', cfg, runner, ['y'], rec);
+  const b = new DynamicBatcher('m:1', cfg, runner, rec);
   batchers.push(b);
   return { b, runner, rec };
 }
@@ -134,6 +134,7 @@ function job(rows: number, o: { cols?: number; key?: string; signal?: AbortSigna
       inputs: [{ name: 'x', datatype: 'FP32', shape, bytes: new Uint8Array(new Float32Array(values).buffer) }],
       rows,
       key: o.key ?? `FP32[-1,${cols}]`,
+      outputs: ['y'],
       signal: o.signal ?? new AbortController().signal,
     },
     values,
@@ -352,28 +353,58 @@ test('batcher - default_queue_timeout rejects a waiting request with DEADLINE_EX
   t.is(runner.calls.length, 0);
 });
 
-test('batcher - a runner error rejects every request of that batch', async (t) => {
+test('batcher - when a batch fails, its requests are retried alone so only the culprit fails', async (t) => {
   const { b, runner, rec } = setup(modelConfig({ maxBatchSize: 8 }), 0);
   const results = [submit(b, job(1)), submit(b, job(2)), submit(b, job(1))];
   runner.idleCount = 1;
   b.schedule();
   t.is(runner.calls.length, 1);
+  t.deepEqual(runner.call(0).inputs[0]?.dims, [4, 2]);
   const boom = new Error('onnxruntime failed');
   runner.call(0).fail(boom);
-  for (const p of results) t.is(await t.throwsAsync(p), boom);
   await tick();
-  t.deepEqual(rec.executedRows, []);
-  t.is(rec.executingNow, 0);
+  // Three solo runs follow, one at a time on the one instance, in the original order.
+  t.is(runner.calls.length, 2);
+  t.deepEqual(runner.call(1).inputs[0]?.dims, [1, 2]);
+  runner.call(1).finish();
+  await tick();
+  t.deepEqual(runner.call(2).inputs[0]?.dims, [2, 2]);
+  const culprit = new Error('index out of range');
+  runner.call(2).fail(culprit);
+  await tick();
+  t.deepEqual(runner.call(3).inputs[0]?.dims, [1, 2]);
+  runner.call(3).finish();
+  await t.notThrowsAsync(results[0] as Promise<unknown>);
+  t.is(await t.throwsAsync(results[1] as Promise<unknown>), culprit);
+  await t.notThrowsAsync(results[2] as Promise<unknown>);
+  t.deepEqual(rec.executedRows, [1, 1]);
+  t.is(rec.pendingNow, 0);
   t.is(b.executing, 0);
 });
 
-test('batcher - outputs whose rows do not match the batch reject every request with INTERNAL', async (t) => {
+test('batcher - a failed run of a single request rejects it without a retry', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 8 }), 1);
+  const p = submit(b, job(2));
+  const boom = new Error('onnxruntime failed');
+  runner.call(0).fail(boom);
+  t.is(await t.throwsAsync(p), boom);
+  await tick();
+  t.is(runner.calls.length, 1);
+});
+
+test('batcher - outputs whose rows do not match the batch fail it with INTERNAL (then each request is retried alone)', async (t) => {
   const { b, runner } = setup(modelConfig({ maxBatchSize: 8 }), 0);
   const results = [submit(b, job(1)), submit(b, job(1))];
   runner.idleCount = 1;
   b.schedule();
   runner.call(0).finishWith([{ name: 'y', datatype: 'FP32', dims: [1, 2], buffer: new ArrayBuffer(8) }]);
-  for (const p of results) await t.throwsAsync(p, { instanceOf: InternalError, message: /cannot split/ });
+  await tick();
+  t.is(runner.calls.length, 2, 'the first request is retried alone');
+  runner.call(1).finishWith([{ name: 'y', datatype: 'FP32', dims: [1, 2], buffer: new ArrayBuffer(8) }]);
+  await tick();
+  runner.call(2).finish();
+  await t.notThrowsAsync(results[0] as Promise<unknown>);
+  await t.notThrowsAsync(results[1] as Promise<unknown>);
 });
 
 test('batcher - drain sends what is queued without waiting for the delay and resolves when idle', async (t) => {
@@ -473,4 +504,27 @@ test('batcher - max_batch_size 0 runs requests one at a time with their own shap
   t.is(r1.batchRows, 1);
   await tick();
   t.deepEqual(rec.executedRows, [1, 1]);
+});
+
+test('batcher - a full group of one shape is sent at once even behind a waiting request of another shape', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 4, delayUs: 60_000_000 }), 1);
+  const lone = submit(b, job(1, { cols: 3, key: 'A' }));
+  const group = [submit(b, job(2, { key: 'B' })), submit(b, job(2, { key: 'B' }))];
+  t.is(runner.calls.length, 1, 'the full B batch went without waiting for the delay');
+  t.deepEqual(runner.call(0).inputs[0]?.dims, [4, 2]);
+  runner.call(0).finish();
+  for (const p of group) await t.notThrowsAsync(p);
+  t.is(b.queued, 1, 'the lone A request still waits for its delay');
+  const drained = b.drain();
+  t.deepEqual(runner.call(1).inputs[0]?.dims, [1, 3]);
+  runner.call(1).finish();
+  await drained;
+  await t.notThrowsAsync(lone);
+});
+
+test('batcher - the queue timeout expires requests from the head, each exactly once', async (t) => {
+  const { b } = setup(modelConfig({ maxBatchSize: 4, timeoutUs: 30_000 }), 0);
+  const ps = Array.from({ length: 50 }, () => submit(b, job(1)));
+  for (const p of ps) await t.throwsAsync(p, { instanceOf: DeadlineExceededError });
+  t.is(b.queued, 0);
 });
