@@ -11,6 +11,12 @@ export const INFERENCE_OPTIONS = {
   httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
   modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory.', allowEmpty: false }),
   startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  repositoryPollMs: intOption({
+    env: 'MLMESH_REPOSITORY_POLL_MS',
+    default: 0,
+    min: 0,
+    doc: 'Poll the repository every this many ms and reload loaded models whose files changed (new versions, new manifests, config); 0 turns polling off.',
+  }),
   strictReadiness: boolOption({
     env: 'MLMESH_STRICT_READINESS',
     default: true,

@@ -14,6 +14,7 @@ import type { InferenceConfig } from './config.js';
 import { InferenceMetrics } from './metrics.js';
 import { ModelManager } from './model-manager.js';
 import { ModelRepository } from './repository.js';
+import { RepositoryPoller } from './repository-poller.js';
 import { inferenceHandlers } from './server.js';
 
 /** Fully-qualified name of the Open Inference Protocol service. */
@@ -55,6 +56,7 @@ export class InferenceService {
   private startupDone = false;
   private startupModels: string[] = [];
   private healthTimer: NodeJS.Timeout | undefined;
+  private poller: RepositoryPoller | undefined;
   private drained: Promise<void> | undefined;
 
   private constructor(
@@ -128,6 +130,10 @@ export class InferenceService {
     }
     svc.stateValue = 'serving';
     await svc.loadStartupModels();
+    if (config.repositoryPollMs > 0) {
+      svc.poller = new RepositoryPoller(repo, manager, logger, config.repositoryPollMs);
+      await svc.poller.start();
+    }
     return svc;
   }
 
@@ -214,6 +220,7 @@ export class InferenceService {
     this.drained ??= (async () => {
       this.stateValue = 'draining';
       if (this.healthTimer) clearInterval(this.healthTimer);
+      await this.poller?.stop();
       await this.grpcServer?.drain();
       await this.manager.drainAll();
       await this.metricsServer?.close();
