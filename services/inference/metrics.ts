@@ -5,6 +5,13 @@ import type { BatcherObserver } from './batcher.js';
 /** Why a request failed, as the `reason` label of the failure counter. */
 export type FailureReason = 'rejected' | 'cancelled' | 'deadline' | 'invalid' | 'unavailable' | 'internal';
 
+/** Request metrics of one version, labels bound. */
+export interface VersionMetrics {
+  success: { inc(): void };
+  duration: { observe(v: number): void };
+  failure(reason: FailureReason): { inc(): void };
+}
+
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
@@ -45,19 +52,49 @@ export class InferenceMetrics {
     this.loadedVersions = new Gauge({ name: 'mlmesh_inference_model_versions_loaded', help: 'Versions of a model being served.', labelNames: ['model'], registers });
   }
 
+  private readonly bound = new Map<string, VersionMetrics>();
+
+  /** Request metrics of one model version, with labels bound once (no label hashing per call). */
+  forVersion(model: string, version: string): VersionMetrics {
+    const key = `${model}\u0000${version}`;
+    let m = this.bound.get(key);
+    if (!m) {
+      const labels = { model, version };
+      const failures = new Map<FailureReason, ReturnType<InferenceMetrics['requestFailure']['labels']>>();
+      m = {
+        success: this.requestSuccess.labels(labels),
+        duration: this.requestDuration.labels(labels),
+        failure: (reason) => {
+          let c = failures.get(reason);
+          if (!c) failures.set(reason, (c = this.requestFailure.labels({ ...labels, reason })));
+          return c;
+        },
+      };
+      this.bound.set(key, m);
+    }
+    return m;
+  }
+
   /** The batcher observer for one model version. */
   observerFor(model: string, version: string): BatcherObserver {
     const labels = { model, version };
+    const pending = this.pending.labels(labels);
+    const executing = this.executing.labels(labels);
+    const execs = this.executionCount.labels(labels);
+    const rowsCount = this.inferenceCount.labels(labels);
+    const batch = this.batchSize.labels(labels);
+    const compute = this.computeDuration.labels(labels);
+    const queue = this.queueDuration.labels(labels);
     return {
-      pending: (d) => this.pending.inc(labels, d),
-      executing: (d) => this.executing.inc(labels, d),
+      pending: (d) => pending.inc(d),
+      executing: (d) => executing.inc(d),
       executed: (rows, computeNs) => {
-        this.executionCount.inc(labels);
-        this.inferenceCount.inc(labels, rows);
-        this.batchSize.observe(labels, rows);
-        this.computeDuration.observe(labels, computeNs / 1e9);
+        execs.inc();
+        rowsCount.inc(rows);
+        batch.observe(rows);
+        compute.observe(computeNs / 1e9);
       },
-      dequeued: (queueNs) => this.queueDuration.observe(labels, queueNs / 1e9),
+      dequeued: (queueNs) => queue.observe(queueNs / 1e9),
     };
   }
 }

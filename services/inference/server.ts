@@ -88,17 +88,17 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       // sent by clients cannot grow the metric's label set without bound.
       const mv = d.manager.resolve(req.model_name, req.model_version);
       ctx.bind({ model: mv.model, version: mv.version });
-      const labels = { model: mv.model, version: mv.version };
+      const m = d.metrics.forVersion(mv.model, mv.version);
       try {
         const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
         const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
         const response = encodeInferResponse(decoded, mv.model, mv.version, req.id || ctx.requestId, result.outputs);
-        d.metrics.requestSuccess.inc(labels);
-        d.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
-        ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
+        m.success.inc();
+        m.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        if (ctx.debug) ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
         return response;
       } catch (e: unknown) {
-        d.metrics.requestFailure.inc({ ...labels, reason: failureReason(e) });
+        m.failure(failureReason(e)).inc();
         throw e;
       }
     },

@@ -19,8 +19,10 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Deadline as epoch milliseconds; Infinity when the caller set none. */
   readonly deadlineMs: number;
-  /** Logger bound to `requestId` and `method`. */
+  /** Logger bound to `requestId` and `method` (made on first use). */
   readonly log: Logger;
+  /** True when debug lines would be written: check it before building a debug line. */
+  readonly debug: boolean;
   /** The caller's metadata. */
   readonly metadata: grpc.Metadata;
   /** Binds more fields (e.g. model, version) to `log` for the rest of the call. */

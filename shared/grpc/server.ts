@@ -233,22 +233,28 @@ export class GrpcServer {
       }
       const { controller, dispose } = callAbortController(call, deadlineMs);
       this.inflight.add(controller);
-      let log = this.opts.logger.child({ requestId, method });
+      // The request's child logger is made on first use: most successful calls never log.
+      const base = this.opts.logger;
+      let bindings: Record<string, unknown> = { requestId, method };
+      let log: Logger | undefined;
+      const getLog = (): Logger => (log ??= base.child(bindings));
       const ctx: CallContext = {
         requestId,
         signal: controller.signal,
         deadlineMs,
         metadata: call.metadata,
+        debug: base.isLevelEnabled('debug'),
         get log() {
-          return log;
+          return getLog();
         },
         bind(fields) {
-          log = log.child(fields);
+          bindings = { ...bindings, ...fields };
+          log = undefined;
         },
       };
-      const md = new grpc.Metadata();
-      md.set(REQUEST_ID_HEADER, requestId);
-      call.sendMetadata(md);
+      // The request id goes back in the trailers, which every response carries anyway.
+      const trailer = new grpc.Metadata();
+      trailer.set(REQUEST_ID_HEADER, requestId);
       const finish = (): void => {
         dispose();
         this.inflight.delete(controller);
@@ -263,16 +269,16 @@ export class GrpcServer {
         (response) => {
           finish();
           end(grpc.status.OK, t0);
-          log.debug('call ok');
-          callback(null, response);
+          if (ctx.debug) getLog().debug('call ok');
+          callback(null, response, trailer);
         },
         (e: unknown) => {
           finish();
           const st = toGrpcStatus(e);
           end(st.code, t0);
-          if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) log.error({ err: e, code: statusName(st.code) }, st.details);
-          else log.info({ code: statusName(st.code) }, st.details);
-          callback({ code: st.code, details: st.details, metadata: md });
+          if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: e, code: statusName(st.code) }, st.details);
+          else getLog().info({ code: statusName(st.code) }, st.details);
+          callback({ code: st.code, details: st.details, metadata: trailer });
         },
       );
     };

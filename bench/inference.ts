@@ -1,0 +1,233 @@
+/**
+ * `npm run bench` — the inference service measured side by side with its limits, in one run:
+ *   1. in-process onnxruntime-node (batch 1 loop, batch 32, batch 256; 1 intra-op thread, as the
+ *      service's instances use): the compute limit;
+ *   2. a bare grpc-js unary echo server with the same request size: the transport limit;
+ *   3. the inference service with single-row requests at concurrency 1, 16, 64, batching on
+ *      (max_batch_size 256, no queue delay) and off (max_batch_size 1);
+ *   4. the inference service with 256-row requests;
+ *   5. p99 latency at half the maximum single-row throughput.
+ * Load comes from h2load (a prepared gRPC frame; C, not the bottleneck a Node client would be).
+ * Each measurement is repeated `--runs` times; the table shows medians, and the ratios are taken
+ * from medians of the same run. Writes bench/results/<date>-inference.json.
+ *
+ *   npm run bench -- [--runs 3] [--duration 5] [--models digits_mlp,digits_mlp_wide]
+ *
+ * The wide model (hidden 1024) is generated on demand by tools/make_fixtures.py --wide (needs
+ * Debian's python3-torch, python3-sklearn, python3-onnx); without it only digits_mlp runs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import protobuf from 'protobufjs';
+import { projectRoot } from '../shared/config/index.js';
+import { InferenceClient, buildManifest } from '../services/inference/index.js';
+import { buildRequest, grpcFrame, loadTest, runH2load } from '../tools/loadtest/index.js';
+import type { LoadResult } from '../tools/loadtest/index.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    models: { type: 'string', default: 'digits_mlp,digits_mlp_wide' },
+  },
+});
+const RUNS = Number(values.runs);
+const D = Number(values.duration);
+const root = projectRoot();
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+function modelDir(name: string): string | undefined {
+  const candidates = [join(root, 'examples/models', name), join(root, 'bench/models', name)];
+  const found = candidates.find((d) => existsSync(join(d, '1', 'model.onnx')));
+  if (found || name !== 'digits_mlp_wide') return found;
+  process.stderr.write('generating digits_mlp_wide with tools/make_fixtures.py --wide …\n');
+  try {
+    execFileSync('/usr/bin/python3', [join(root, 'tools/make_fixtures.py'), '--wide', '--out-models', join(tmpdir(), 'mlmesh-fx-models'), '--out-data', join(tmpdir(), 'mlmesh-fx-data')], { stdio: 'inherit' });
+  } catch {
+    process.stderr.write('could not generate it (needs python3-torch, python3-sklearn, python3-onnx): skipping the wide model\n');
+    return undefined;
+  }
+  return candidates[1];
+}
+
+/** In-process onnxruntime: rows/s at a batch size, run for about D seconds. */
+async function inProcess(onnx: string, batch: number): Promise<{ rowsPerS: number; msPerRun: number }> {
+  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const x = new ort.Tensor('float32', Float32Array.from({ length: batch * 64 }, () => Math.random()), [batch, 64]);
+  for (let i = 0; i < 20; i++) await session.run({ input: x });
+  let runs = 0;
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + D * 1000;
+  while (Date.now() < end) {
+    await session.run({ input: x });
+    runs++;
+  }
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  await session.release();
+  return { rowsPerS: (runs * batch) / s, msPerRun: (s * 1000) / runs };
+}
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+}
+
+function startChild(args: string[], env: Record<string, string>, ready: (rec: Record<string, unknown>) => number | undefined): Promise<Child> {
+  const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    proc.stdout?.setEncoding('utf8');
+    proc.stdout?.on('data', (c: string) => {
+      buf += c;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const port = ready(JSON.parse(line) as Record<string, unknown>);
+          if (port !== undefined) resolve({ proc, port });
+        } catch {
+          // not a JSON line
+        }
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+async function stopChild(c: Child): Promise<void> {
+  const exited = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGTERM');
+  await exited;
+}
+
+/** A repository with the model twice: batching on (`<m>`) and off (`<m>_nobatch`). */
+async function benchRepo(name: string, dir: string): Promise<string> {
+  const repo = await mkdtemp(join(tmpdir(), 'mlmesh-bench-'));
+  for (const [folder, cfg] of [
+    [name, { max_batch_size: 256, dynamic_batching: { max_queue_delay_microseconds: 0, max_queue_size: 4096 } }],
+    [`${name}_nobatch`, { max_batch_size: 1, dynamic_batching: { max_queue_delay_microseconds: 0, max_queue_size: 4096 } }],
+  ] as const) {
+    const v = join(repo, folder, '1');
+    await mkdir(v, { recursive: true });
+    await cp(join(dir, '1', 'model.onnx'), join(v, 'model.onnx'));
+    const manifest = await buildManifest(v, ['model.onnx'], { training_data_sha256: null, parent_version: null, produced_by: 'bench', created_at: new Date().toISOString(), metrics: {} });
+    await writeFile(join(v, 'manifest.json'), JSON.stringify(manifest));
+    await writeFile(join(repo, folder, 'config.json'), JSON.stringify({ ...cfg, instance_group: [{ count: 1 }], intra_op_threads: 1 }));
+  }
+  return repo;
+}
+
+async function h2(target: string, model: string, rows: number, concurrency: number, rate = 0): Promise<LoadResult> {
+  return loadTest({ target, model, rows, concurrency, durationS: D, rate, engine: 'h2load', connections: Math.min(4, concurrency) });
+}
+
+type Row = Record<string, number>;
+
+async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } | undefined> {
+  const dir = modelDir(name);
+  if (!dir) return undefined;
+  const runs: Row[] = [];
+  const repo = await benchRepo(name, dir);
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const r: Row = {};
+      process.stderr.write(`${name}: run ${run + 1}/${RUNS}\n`);
+      for (const b of [1, 32, 256]) r[`inproc_b${b}_rows_s`] = (await inProcess(join(dir, '1', 'model.onnx'), b)).rowsPerS;
+
+      const svc = await startChild(['dist/services/inference/main.js'], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '-1', MLMESH_MODEL_REPOSITORY: repo, MLMESH_LOG_LEVEL: 'info' }, (rec) =>
+        rec['msg'] === 'inference service ready' ? Number(String(rec['address']).split(':')[1]) : undefined,
+      );
+      const target = `127.0.0.1:${svc.port}`;
+      const echo = await startChild(['dist/bench/echo-server.js'], {}, (rec) => (typeof rec['port'] === 'number' ? rec['port'] : undefined));
+      try {
+        // The echo call carries a payload as large as the single-row inference request.
+        const client = new InferenceClient(target);
+        const frame = grpcFrame(buildRequest(await client.modelMetadata(name), 1));
+        client.close();
+        const echoRoot = protobuf.parse(readFileSync(join(root, 'bench/echo.proto'), 'utf8'), { keepCase: true }).root;
+        const EchoMessage = echoRoot.lookupType('mlmesh.bench.v1.EchoMessage');
+        const body = Buffer.from(EchoMessage.encode({ payload: Buffer.alloc(Math.max(0, frame.byteLength - 5 - 3)) }).finish());
+        const echoFrame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
+        echoFrame.writeUInt32BE(body.byteLength, 1);
+        const e = await runH2load({ target: `127.0.0.1:${echo.port}`, model: 'echo', path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rows: 1, concurrency: 64, durationS: D, rate: 0, connections: 4 });
+        r['echo_c64_calls_s'] = e.throughput;
+
+        for (const c of [1, 16, 64]) {
+          const on = await h2(target, name, 1, c);
+          const off = await h2(target, `${name}_nobatch`, 1, c);
+          r[`svc_on_c${c}_rows_s`] = on.rowsPerS;
+          r[`svc_on_c${c}_p99_ms`] = on.latencyMs.p99;
+          r[`svc_off_c${c}_rows_s`] = off.rowsPerS;
+          r[`svc_off_c${c}_p99_ms`] = off.latencyMs.p99;
+          r[`svc_errors`] = (r[`svc_errors`] ?? 0) + on.requests - on.ok + off.requests - off.ok;
+        }
+        const big = await h2(target, name, 256, 4);
+        r['svc_rows256_c4_rows_s'] = big.rowsPerS;
+        const max = Math.max(r['svc_on_c64_rows_s'] ?? 0, r['svc_on_c16_rows_s'] ?? 0);
+        const half = await h2(target, name, 1, 64, Math.round(max / 2));
+        r['half_rate_req_s'] = half.throughput;
+        r['half_rate_p50_ms'] = half.latencyMs.p50;
+        r['half_rate_p99_ms'] = half.latencyMs.p99;
+      } finally {
+        await stopChild(svc);
+        await stopChild(echo);
+      }
+      r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s'] as number);
+      r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
+      r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s'] as number) / (r['inproc_b256_rows_s'] as number);
+      runs.push(r);
+    }
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
+  const medians: Row = {};
+  for (const k of Object.keys(runs[0] ?? {})) medians[k] = median(runs.map((r) => r[k] as number));
+  return { medians, runs };
+}
+
+const results: Record<string, { medians: Row; runs: Row[] }> = {};
+for (const m of values.models.split(',')) {
+  const res = await benchModel(m.trim());
+  if (res) results[m.trim()] = res;
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+const keys = [...new Set(Object.values(results).flatMap((r) => Object.keys(r.medians)))];
+const models = Object.keys(results);
+let table = `| metric (median of ${RUNS} runs, ${D} s each) | ${models.join(' | ')} |\n| --- | ${models.map(() => '---:').join(' | ')} |\n`;
+for (const k of keys) table += `| ${k} | ${models.map((m) => fmt(results[m]?.medians[k])).join(' | ')} |\n`;
+const targets = [
+  ['single-row c64 vs echo ≥ 0.75', 'ratio_single_row_c64_vs_echo', 0.75, '≥'],
+  ['batching on vs off at c64 ≥ 2', 'ratio_batching_on_vs_off_c64', 2, '≥'],
+  ['256-row rows/s vs in-process b256 ≥ 0.6', 'ratio_rows256_vs_inproc_b256', 0.6, '≥'],
+  ['p99 at half max throughput ≤ 10 ms', 'half_rate_p99_ms', 10, '≤'],
+] as const;
+let verdicts = '';
+for (const m of models) {
+  for (const [label, key, goal, op] of targets) {
+    const v = results[m]?.medians[key];
+    const met = v !== undefined && (op === '≥' ? v >= goal : v <= goal);
+    verdicts += `- ${m}: ${label}: ${fmt(v)} ${met ? 'met' : 'MISSED'}\n`;
+  }
+}
+process.stdout.write(`\n${table}\n${verdicts}`);
+const outDir = join(root, 'bench/results');
+await mkdir(outDir, { recursive: true });
+const file = join(outDir, `${new Date().toISOString().slice(0, 10)}-inference.json`);
+await writeFile(
+  file,
+  JSON.stringify({ date: new Date().toISOString(), host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, runs: RUNS, durationS: D, results }, null, 2) + '\n',
+);
+process.stdout.write(`\nwrote ${file}\n`);
