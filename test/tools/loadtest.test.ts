@@ -41,6 +41,19 @@ test('loadtest - the CLI drives h2load with a prepared gRPC frame, prints a summ
   }
 });
 
+test('loadtest - a request count runs exactly that many requests, with either engine', async (t) => {
+  const f = await startInference({ models: ['digits_mlp'] });
+  try {
+    const node = await loadTest({ target: f.service.address, model: 'digits_mlp', rows: 1, concurrency: 4, durationS: 30, requests: 50, processes: 2 });
+    t.is(node.ok, 50);
+    const h2 = await loadTest({ target: f.service.address, model: 'digits_mlp', rows: 1, concurrency: 4, durationS: 30, requests: 40, engine: 'h2load' });
+    t.is(h2.ok, 40);
+    t.true(h2.durationS < 30);
+  } finally {
+    await f.stop();
+  }
+});
+
 test('loadtest - bad options and an unknown model fail before any load, with a clear message', async (t) => {
   const f = await startInference({ models: ['digits_mlp'] });
   try {

@@ -4,7 +4,7 @@
  * `npm run loadtest -- [options]`:
  *
  *   --target 127.0.0.1:8001   --model digits_mlp   --version ''   --rows 1
- *   --concurrency 16          --duration 10        (seconds)      --rate 0 (req/s; 0 = max)
+ *   --concurrency 16          --duration 10 (seconds) or --requests N   --rate 0 (req/s; 0 = max)
  *   --engine node|h2load      --processes 4 (node) --connections 1 (h2load)
  *   --json out.json           --quiet
  *
@@ -27,6 +27,8 @@ export interface LoadTestOptions {
   rows: number;
   concurrency: number;
   durationS: number;
+  /** Stop after this many requests (0 or absent: run for `durationS`). */
+  requests?: number;
   rate?: number;
   engine?: 'node' | 'h2load';
   processes?: number;
@@ -43,6 +45,7 @@ export async function loadTest(o: LoadTestOptions): Promise<LoadResult> {
   for (const [name, v] of [['rows', o.rows], ['concurrency', o.concurrency], ['duration', o.durationS]] as const) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
   }
+  if (o.requests !== undefined && (!Number.isInteger(o.requests) || o.requests < 0)) throw new Error(`--requests must be a whole number, got ${o.requests}`);
   const client = new InferenceClient(o.target);
   let request;
   try {
@@ -61,8 +64,10 @@ export async function loadTest(o: LoadTestOptions): Promise<LoadResult> {
       rows: o.rows,
       concurrency: o.concurrency,
       durationS: o.durationS,
+      requests: o.requests ?? 0,
       rate: o.rate ?? 0,
       connections: o.connections ?? 1,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
   }
   return runNodeEngine({
@@ -71,7 +76,9 @@ export async function loadTest(o: LoadTestOptions): Promise<LoadResult> {
     request,
     rows: o.rows,
     concurrency: o.concurrency,
-    durationMs: o.durationS * 1000,
+    // With a request count, the duration is only a safety bound.
+    durationMs: (o.requests ? Math.max(o.durationS, 3600) : o.durationS) * 1000,
+    requests: o.requests ?? 0,
     rate: o.rate ?? 0,
     processes: o.processes ?? 4,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),

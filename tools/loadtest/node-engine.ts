@@ -13,6 +13,8 @@ export interface NodeRunOptions {
   rows: number;
   concurrency: number;
   durationMs: number;
+  /** Total requests to send (0: as many as the duration allows). */
+  requests?: number;
   /** Total requests/s, or 0 for as fast as possible. */
   rate: number;
   /** Client processes. @default min(concurrency, 4) */
@@ -36,6 +38,7 @@ export async function runNodeEngine(o: NodeRunOptions): Promise<LoadResult> {
         request: o.request,
         loops,
         durationMs: o.durationMs,
+        requests: o.requests ? Math.floor(o.requests / procs) + (i < o.requests % procs ? 1 : 0) : 0,
         rate: o.rate > 0 ? (o.rate * loops) / o.concurrency : 0,
         deadlineMs: o.deadlineMs ?? 30_000,
       };

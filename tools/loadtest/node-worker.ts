@@ -13,6 +13,8 @@ export interface WorkerTask {
   request: ModelInferRequest;
   loops: number;
   durationMs: number;
+  /** Requests this process sends at most (0: no limit; the duration still bounds the run). */
+  requests: number;
   /** Requests per second for this process, or 0 for as fast as possible. */
   rate: number;
   deadlineMs: number;
@@ -31,13 +33,15 @@ async function run(task: WorkerTask): Promise<void> {
   const errors: Record<string, number> = {};
   let ok = 0;
   let failed = 0;
+  let sent = 0;
   const end = Date.now() + task.durationMs;
   const perLoopIntervalMs = task.rate > 0 ? (1000 * task.loops) / task.rate : 0;
   const progress = setInterval(() => process.send?.({ type: 'progress', ok, errors: failed } satisfies WorkerReport), 1000);
   await Promise.all(
     Array.from({ length: task.loops }, async (_, loop) => {
       let next = Date.now() + (perLoopIntervalMs * loop) / task.loops;
-      while (Date.now() < end) {
+      while (Date.now() < end && (task.requests === 0 || sent < task.requests)) {
+        sent++;
         if (perLoopIntervalMs > 0) {
           const wait = next - Date.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
