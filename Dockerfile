@@ -24,6 +24,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/protos ./protos
 COPY --from=build /app/examples/models /models
+RUN mkdir -p /var/spool/mlmesh/inference && chown node:node /var/spool/mlmesh/inference
 USER node
 EXPOSE 8001 8002
 CMD ["node", "--enable-source-maps", "dist/services/inference/main.js"]

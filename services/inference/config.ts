@@ -25,6 +25,16 @@ export const INFERENCE_OPTIONS = {
   maxMessageBytes: intOption({ env: 'MLMESH_MAX_MESSAGE_BYTES', default: 64 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent, in bytes; larger requests get RESOURCE_EXHAUSTED.' }),
   drainDelayMs: intOption({ env: 'MLMESH_DRAIN_DELAY_MS', default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
   shutdownGraceMs: intOption({ env: 'MLMESH_SHUTDOWN_GRACE_MS', default: 10_000, min: 0, doc: 'On SIGTERM, ms in-flight calls may take before they are cancelled.' }),
+  natsUrl: stringOption({ env: 'NATS_URL', default: '', doc: 'NATS server(s) for prediction logs, e.g. nats://127.0.0.1:4222; empty: prediction logging off.' }),
+  spoolDir: stringOption({ env: 'MLMESH_SPOOL_DIR', default: 'var/spool/inference', allowEmpty: false, doc: 'Folder of the on-disk spool for prediction logs NATS has not acknowledged yet (one per replica).' }),
+  spoolMaxBytes: intOption({ env: 'MLMESH_SPOOL_MAX_BYTES', default: 1024 ** 3, min: 1024, doc: 'Spool size cap in bytes; past it new prediction logs are dropped and counted (mlmesh_publisher_dropped_total).' }),
+  spoolFsync: enumOption({ env: 'MLMESH_SPOOL_FSYNC', default: 'interval', values: ['always', 'interval', 'never'], doc: '`always`: fsync every spooled record; `interval`: every spoolFsyncIntervalMs (a process crash loses nothing, a power loss at most that interval); `never`: leave it to the OS.' }),
+  spoolFsyncIntervalMs: intOption({ env: 'MLMESH_SPOOL_FSYNC_INTERVAL_MS', default: 100, min: 1, doc: 'fsync period of the spool with spoolFsync=interval, in ms.' }),
+  publishQueueMax: intOption({ env: 'MLMESH_PUBLISH_QUEUE_MAX', default: 10_000, min: 1, doc: 'Prediction logs waiting in memory for a publish slot; past it they go to the spool.' }),
+  publishTimeoutMs: intOption({ env: 'MLMESH_PUBLISH_TIMEOUT_MS', default: 2000, min: 1, doc: 'How long a prediction log publish waits for its JetStream ack before it is spooled, in ms.' }),
+  streamMaxAgeS: intOption({ env: 'MLMESH_STREAM_MAX_AGE_S', default: 7 * 24 * 3600, min: 0, doc: 'Retention of the MLMESH_* streams in seconds (0: no limit).' }),
+  streamMaxBytes: intOption({ env: 'MLMESH_STREAM_MAX_BYTES', default: -1, min: -1, doc: 'Bytes kept per MLMESH_* stream, oldest dropped first (-1: no limit).' }),
+  duplicateWindowS: intOption({ env: 'MLMESH_DUPLICATE_WINDOW_S', default: 3600, min: 1, doc: 'JetStream duplicate window in seconds: a record published again with the same Nats-Msg-Id within it is stored once.' }),
   logLevel: enumOption({ env: 'MLMESH_LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level.' }),
 } as const;
 

@@ -43,6 +43,13 @@ export interface ModelConfig {
   /** onnxruntime intra-op threads per instance (0: onnxruntime's default). */
   intraOpThreads: number;
   versionPolicy: VersionPolicy;
+  /** What goes to the prediction log (NATS) for this model. */
+  predictionLog: {
+    /** Fraction of predictions logged, 0..1. */
+    sampleRate: number;
+    /** Log input tensors; false for sensitive features (outputs are still logged). */
+    logInputs: boolean;
+  };
 }
 
 /** Defaults for fields config.json leaves out (Triton's, where it has one). */
@@ -99,6 +106,7 @@ const KNOWN_KEYS = new Set([
   'execution_providers',
   'intra_op_threads',
   'version_policy',
+  'prediction_log',
 ]);
 
 function datatypeOf(r: Reader, v: unknown, path: string): Datatype {
@@ -176,9 +184,15 @@ export function parseModelConfig(raw: unknown, dirName: string): ModelConfig {
       seen.add(t.name);
     }
   }
+  const pl = o['prediction_log'] === undefined ? {} : r.obj(o['prediction_log'], 'prediction_log', ['sample_rate', 'log_inputs']);
+  const sampleRate = pl['sample_rate'] ?? 1;
+  if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) r.fail('prediction_log.sample_rate', `must be a number from 0 to 1, got ${JSON.stringify(sampleRate)}`);
+  const logInputs = pl['log_inputs'] ?? true;
+  if (typeof logInputs !== 'boolean') r.fail('prediction_log.log_inputs', `must be true or false, got ${JSON.stringify(logInputs)}`);
   return {
     name: dirName,
     platform: 'onnxruntime_onnx',
+    predictionLog: { sampleRate, logInputs },
     maxBatchSize,
     inputs,
     outputs,

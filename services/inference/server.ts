@@ -15,6 +15,7 @@ import type { InferenceMetrics, FailureReason } from './metrics.js';
 import type { ModelManager } from './model-manager.js';
 import type { ModelRepository } from './repository.js';
 import { decodeInferRequest, encodeInferResponse } from './request.js';
+import type { PredictionLogger } from './prediction-log.js';
 
 /** Extensions of the Open Inference Protocol this server implements (ServerMetadata). */
 export const EXTENSIONS = ['model_repository', 'binary_tensor_data'] as const;
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   ready: () => boolean;
   /** Called after every load or unload (success or not), so health can follow. */
   onRepositoryChange: () => void;
+  /** Prediction log (NATS), when configured. */
+  predictionLog?: PredictionLogger;
 }
 
 function failureReason(e: unknown): FailureReason {
@@ -92,9 +95,21 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       try {
         const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
         const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
-        const response = encodeInferResponse(decoded, mv.model, mv.version, req.id || ctx.requestId, result.outputs);
+        const id = req.id || ctx.requestId;
+        const response = encodeInferResponse(decoded, mv.model, mv.version, id, result.outputs);
+        const elapsedNs = Number(process.hrtime.bigint() - t0);
         m.success.inc();
-        m.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        m.duration.observe(elapsedNs / 1e9);
+        d.predictionLog?.record({
+          requestId: id,
+          model: mv.model,
+          version: mv.version,
+          config: mv.config,
+          latencyUs: elapsedNs / 1e3,
+          inputs: decoded.inputs,
+          outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
+          parameters: req.parameters,
+        });
         if (ctx.debug) ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
         return response;
       } catch (e: unknown) {

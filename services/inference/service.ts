@@ -15,6 +15,9 @@ import { InferenceMetrics } from './metrics.js';
 import { ModelManager } from './model-manager.js';
 import { ModelRepository } from './repository.js';
 import { RepositoryPoller } from './repository-poller.js';
+import { PredictionLogger } from './prediction-log.js';
+import { DurablePublisher, connectInBackground, ensureStreams } from '../../shared/nats/index.js';
+import type { BackgroundConnection } from '../../shared/nats/index.js';
 import { inferenceHandlers } from './server.js';
 
 /** Fully-qualified name of the Open Inference Protocol service. */
@@ -57,6 +60,9 @@ export class InferenceService {
   private startupModels: string[] = [];
   private healthTimer: NodeJS.Timeout | undefined;
   private poller: RepositoryPoller | undefined;
+  /** Prediction-log publisher (when NATS is configured). */
+  publisher: DurablePublisher | undefined;
+  private nats: BackgroundConnection | undefined;
   private drained: Promise<void> | undefined;
 
   private constructor(
@@ -85,6 +91,23 @@ export class InferenceService {
     const metrics = new InferenceMetrics(registry);
     const manager = new ModelManager(repo, metrics, logger);
     const svc = new InferenceService(config, logger, registry, repo, manager, metrics, undefined, undefined);
+    let publisher: DurablePublisher | undefined;
+    let predictionLog: PredictionLogger | undefined;
+    if (config.natsUrl) {
+      publisher = DurablePublisher.create({
+        name: 'predictions',
+        spoolDir: resolve(config.spoolDir),
+        spoolMaxBytes: config.spoolMaxBytes,
+        fsync: config.spoolFsync,
+        fsyncIntervalMs: config.spoolFsyncIntervalMs,
+        queueMax: config.publishQueueMax,
+        publishTimeoutMs: config.publishTimeoutMs,
+        logger: logger.child({ component: 'prediction-log' }),
+        registry,
+      });
+      predictionLog = new PredictionLogger(publisher, packageVersion());
+    }
+    svc.publisher = publisher;
     const pkg = loadProtos(['inference/grpc_service.proto']);
     svc.grpcServer = await GrpcServer.create({
       host: config.host,
@@ -108,6 +131,7 @@ export class InferenceService {
             metrics,
             ready: () => svc.ready,
             onRepositoryChange: () => svc.refreshHealth(),
+            ...(predictionLog ? { predictionLog } : {}),
           }),
           requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined),
         },
@@ -127,6 +151,22 @@ export class InferenceService {
         svc.grpcServer.close();
         throw e;
       }
+    }
+    if (publisher) {
+      const pub = publisher;
+      svc.nats = connectInBackground({
+        servers: config.natsUrl,
+        name: `mlmesh-inference-${process.pid}`,
+        logger,
+        onConnect: async (nc) => {
+          await ensureStreams(await nc.jetstreamManager(), ['predictions', 'feedback', 'events'], {
+            maxAgeMs: config.streamMaxAgeS * 1000,
+            maxBytes: config.streamMaxBytes,
+            duplicateWindowMs: config.duplicateWindowS * 1000,
+          });
+          pub.setJetStream(nc.jetstream());
+        },
+      });
     }
     svc.stateValue = 'serving';
     await svc.loadStartupModels();
@@ -223,6 +263,9 @@ export class InferenceService {
       await this.poller?.stop();
       await this.grpcServer?.drain();
       await this.manager.drainAll();
+      // Every prediction is answered: flush their logs (to NATS or to the spool), then disconnect.
+      await this.publisher?.drain();
+      await this.nats?.close();
       await this.metricsServer?.close();
       this.stateValue = 'closed';
       this.logger.info('inference service stopped');

@@ -11,12 +11,12 @@ interface Compose {
 }
 const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as Compose;
 
-test('compose - every MLMESH_* variable given to the inference service is a documented option, with a valid value', (t) => {
+test('compose - every MLMESH_* (and NATS_URL) variable given to the inference service is a documented option, with a valid value', (t) => {
   const inference = compose.services['inference'];
   t.truthy(inference);
   const known = new Map(Object.entries(INFERENCE_OPTIONS).map(([name, spec]) => [spec.env, { name, spec }]));
   for (const [key, value] of Object.entries(inference?.environment ?? {})) {
-    if (!key.startsWith('MLMESH_')) continue;
+    if (!key.startsWith('MLMESH_') && key !== 'NATS_URL') continue;
     const opt = known.get(key);
     t.truthy(opt, `${key} is not an inference option`);
     t.notThrows(() => opt?.spec.parse(String(value), key), key);

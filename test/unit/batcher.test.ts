@@ -92,6 +92,7 @@ function modelConfig(o: { maxBatchSize?: number; delayUs?: number; preferred?: n
     maxBatchSize: o.maxBatchSize ?? 8,
     inputs: [{ name: 'x', datatype: 'FP32', dims: [-1] }],
     outputs: [{ name: 'y', datatype: 'FP32', dims: [-1] }],
+    predictionLog: { sampleRate: 1, logInputs: true },
     dynamicBatching: {
       maxQueueDelayUs: o.delayUs ?? 0,
       preferredBatchSizes: o.preferred ?? [],

@@ -35,6 +35,7 @@ test('model-config - digits_mlp parses to the expected values', (t) => {
     maxBatchSize: 256,
     inputs: [{ name: 'input', datatype: 'FP32', dims: [64] }],
     outputs: [{ name: 'probabilities', datatype: 'FP32', dims: [10] }],
+    predictionLog: { sampleRate: 1, logInputs: true },
     dynamicBatching: { maxQueueDelayUs: 2000, preferredBatchSizes: [], maxQueueSize: 1024, defaultQueueTimeoutUs: 0 },
     instanceCount: 1,
     executionProviders: ['cpu'],
@@ -69,6 +70,13 @@ test('model-config - each example parses to the tensors, batching and instances 
   }
 });
 
+test('model-config - prediction_log: sample rate and input logging, validated', (t) => {
+  t.deepEqual(parseModelConfig({ prediction_log: { sample_rate: 0.25, log_inputs: false } }, 'm').predictionLog, { sampleRate: 0.25, logInputs: false });
+  t.throws(() => parseModelConfig({ prediction_log: { sample_rate: 1.5 } }, 'm'), { message: /prediction_log.sample_rate: must be a number from 0 to 1/ });
+  t.throws(() => parseModelConfig({ prediction_log: { log_inputs: 'no' } }, 'm'), { message: /prediction_log.log_inputs: must be true or false/ });
+  t.throws(() => parseModelConfig({ prediction_log: { sample: 1 } }, 'm'), { message: /prediction_log.sample: unknown field/ });
+});
+
 test('model-config - an empty config takes every default', (t) => {
   const expected: ModelConfig = {
     name: 'bare',
@@ -76,6 +84,7 @@ test('model-config - an empty config takes every default', (t) => {
     maxBatchSize: 0,
     inputs: [],
     outputs: [],
+    predictionLog: { sampleRate: 1, logInputs: true },
     dynamicBatching: { maxQueueDelayUs: 0, preferredBatchSizes: [], maxQueueSize: 1024, defaultQueueTimeoutUs: 0 },
     instanceCount: 1,
     executionProviders: ['cpu'],

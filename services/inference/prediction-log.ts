@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
+import type { PredictionLog } from '../../shared/events/index.js';
+import type { InferParameter__Output } from '../../shared/generated/inference/InferParameter.js';
+import type { DurablePublisher } from '../../shared/nats/index.js';
+import type { DecodedInput, JobOutput } from './batcher.js';
+import type { ModelConfig } from './model-config.js';
+
+/** One served prediction, as the handler knows it. */
+export interface Prediction {
+  requestId: string;
+  model: string;
+  version: string;
+  config: ModelConfig;
+  latencyUs: number;
+  inputs: readonly DecodedInput[];
+  outputs: readonly JobOutput[];
+  parameters: Record<string, InferParameter__Output>;
+}
+
+function paramString(p: InferParameter__Output): string {
+  switch (p.parameter_choice) {
+    case 'bool_param':
+      return String(p.bool_param);
+    case 'int64_param':
+      return String(p.int64_param);
+    default:
+      return p.string_param ?? '';
+  }
+}
+
+/**
+ * Turns served predictions into PredictionLog events (protobuf) and hands them to the durable
+ * publisher: subject `mlmesh.predictions.<model>.<version>`, `Nats-Msg-Id` = request id. Never
+ * blocks and never fails a prediction: the publisher queues or spools.
+ */
+export class PredictionLogger {
+  private readonly source = `inference@${hostname()}-${process.pid}`;
+
+  constructor(
+    private readonly publisher: DurablePublisher,
+    private readonly producerVersion: string,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Logs a prediction, subject to the model's sample rate and input logging. */
+  record(p: Prediction): void {
+    const { sampleRate, logInputs } = p.config.predictionLog;
+    if (sampleRate < 1 && this.random() >= sampleRate) return;
+    const log: PredictionLog = {
+      meta: { event_id: p.requestId, time_unix_ms: Date.now(), source: this.source, producer_version: this.producerVersion },
+      request_id: p.requestId,
+      model: p.model,
+      version: p.version,
+      latency_us: Math.round(p.latencyUs),
+      inputs: logInputs ? p.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, raw: t.bytes })) : [],
+      outputs: p.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, raw: t.bytes })),
+      parameters: Object.fromEntries(Object.entries(p.parameters).map(([k, v]) => [k, paramString(v)])),
+      route: '',
+      inputs_omitted: !logInputs,
+    };
+    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: p.requestId, data: encodePredictionLog(log) });
+  }
+}

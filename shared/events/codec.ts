@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { projectRoot } from '../config/index.js';
+import type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/Feedback.js';
+import type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
+
+let root: protobuf.Root | undefined;
+
+function type(name: string): protobuf.Type {
+  root ??= protobuf.parse(readFileSync(join(projectRoot(), 'protos/mlmesh/events/v1/events.proto'), 'utf8'), { keepCase: true }).root;
+  return root.lookupType(`mlmesh.events.v1.${name}`);
+}
+
+/** The same conversion proto-loader applies, so decoded events match the generated `__Output` types. */
+const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true, arrays: true, objects: true };
+
+function encode(name: string, value: object): Uint8Array {
+  const t = type(name);
+  return t.encode(t.fromObject(value)).finish();
+}
+
+function decode<T>(name: string, bytes: Uint8Array): T {
+  const t = type(name);
+  return t.toObject(t.decode(bytes), TO_OBJECT) as T;
+}
+
+/** Encodes a PredictionLog as protobuf. */
+export function encodePredictionLog(log: PredictionLog): Uint8Array {
+  return encode('PredictionLog', log);
+}
+
+/** Decodes a PredictionLog. @throws Error on bytes that are not one. */
+export function decodePredictionLog(bytes: Uint8Array): PredictionLog__Output {
+  return decode('PredictionLog', bytes);
+}
+
+/** Encodes a Feedback as protobuf. */
+export function encodeFeedback(fb: Feedback): Uint8Array {
+  return encode('Feedback', fb);
+}
+
+/** Decodes a Feedback. @throws Error on bytes that are not one. */
+export function decodeFeedback(bytes: Uint8Array): Feedback__Output {
+  return decode('Feedback', bytes);
+}

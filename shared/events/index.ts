@@ -1,0 +1,7 @@
+/** Events on NATS: protobuf codecs of mlmesh.events.v1, subjects and stream names. */
+export { encodePredictionLog, decodePredictionLog, encodeFeedback, decodeFeedback } from './codec.js';
+export { SUBJECTS, STREAMS, subjectToken } from './subjects.js';
+export type { StreamKey } from './subjects.js';
+export type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
+export type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/Feedback.js';
+export type { Tensor as EventTensor } from '../generated/mlmesh/events/v1/Tensor.js';

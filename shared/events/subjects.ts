@@ -1,0 +1,32 @@
+/**
+ * NATS subjects and JetStream streams of the mesh (DESIGN.md "NATS"). Model names may hold
+ * characters that are special in subjects ('.', '*', '>'): a subject token replaces every
+ * character outside [A-Za-z0-9_-] with '_' (the event itself carries the exact name).
+ */
+
+/** A model name or version as one subject token. */
+export function subjectToken(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9_-]/g, '_');
+  return t === '' ? '_' : t;
+}
+
+/** Subjects, by event. */
+export const SUBJECTS = {
+  prediction: (model: string, version: string) => `mlmesh.predictions.${subjectToken(model)}.${subjectToken(version)}`,
+  predictionsOf: (model: string) => `mlmesh.predictions.${subjectToken(model)}.>`,
+  allPredictions: 'mlmesh.predictions.>',
+  feedback: (model: string) => `mlmesh.feedback.${subjectToken(model)}`,
+  drift: (model: string) => `mlmesh.events.drift.${subjectToken(model)}`,
+  retrain: (model: string) => `mlmesh.events.retrain.${subjectToken(model)}`,
+  modelEvent: (model: string) => `mlmesh.events.model.${subjectToken(model)}`,
+} as const;
+
+/** The JetStream streams, with the subjects each holds. */
+export const STREAMS = {
+  predictions: { name: 'MLMESH_PREDICTIONS', subjects: ['mlmesh.predictions.>'] },
+  feedback: { name: 'MLMESH_FEEDBACK', subjects: ['mlmesh.feedback.>'] },
+  events: { name: 'MLMESH_EVENTS', subjects: ['mlmesh.events.>'] },
+} as const;
+
+/** Key of a stream in {@link STREAMS}. */
+export type StreamKey = keyof typeof STREAMS;

@@ -1,0 +1,47 @@
+// Original file: protos/mlmesh/events/v1/events.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * Fields every event shares.
+ */
+export interface EventMeta {
+  /**
+   * Unique id of this event (for a PredictionLog: the request id).
+   */
+  'event_id'?: (string);
+  /**
+   * When the event happened, in milliseconds since the Unix epoch.
+   */
+  'time_unix_ms'?: (number | string | Long);
+  /**
+   * The service (and replica) that produced it, e.g. "inference@host-1234".
+   */
+  'source'?: (string);
+  /**
+   * Version of the producing software.
+   */
+  'producer_version'?: (string);
+}
+
+/**
+ * Fields every event shares.
+ */
+export interface EventMeta__Output {
+  /**
+   * Unique id of this event (for a PredictionLog: the request id).
+   */
+  'event_id': (string);
+  /**
+   * When the event happened, in milliseconds since the Unix epoch.
+   */
+  'time_unix_ms': (string);
+  /**
+   * The service (and replica) that produced it, e.g. "inference@host-1234".
+   */
+  'source': (string);
+  /**
+   * Version of the producing software.
+   */
+  'producer_version': (string);
+}

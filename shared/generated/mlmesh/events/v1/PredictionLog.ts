@@ -1,0 +1,63 @@
+// Original file: protos/mlmesh/events/v1/events.proto
+
+import type { EventMeta as _mlmesh_events_v1_EventMeta, EventMeta__Output as _mlmesh_events_v1_EventMeta__Output } from '../../../mlmesh/events/v1/EventMeta.js';
+import type { Tensor as _mlmesh_events_v1_Tensor, Tensor__Output as _mlmesh_events_v1_Tensor__Output } from '../../../mlmesh/events/v1/Tensor.js';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * One prediction: what the model saw and said, with which version. Published on
+ * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = request_id.
+ */
+export interface PredictionLog {
+  'meta'?: (_mlmesh_events_v1_EventMeta | null);
+  'request_id'?: (string);
+  'model'?: (string);
+  'version'?: (string);
+  /**
+   * Time from receiving the request to having its answer, in microseconds.
+   */
+  'latency_us'?: (number | string | Long);
+  /**
+   * Empty when the model's config says not to log inputs (inputs_omitted is then true).
+   */
+  'inputs'?: (_mlmesh_events_v1_Tensor)[];
+  'outputs'?: (_mlmesh_events_v1_Tensor)[];
+  /**
+   * Request parameters (string form), e.g. an entity id.
+   */
+  'parameters'?: ({[key: string]: string});
+  /**
+   * Which route served it (canary split), empty when the version was asked for or only one serves.
+   */
+  'route'?: (string);
+  'inputs_omitted'?: (boolean);
+}
+
+/**
+ * One prediction: what the model saw and said, with which version. Published on
+ * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = request_id.
+ */
+export interface PredictionLog__Output {
+  'meta': (_mlmesh_events_v1_EventMeta__Output | null);
+  'request_id': (string);
+  'model': (string);
+  'version': (string);
+  /**
+   * Time from receiving the request to having its answer, in microseconds.
+   */
+  'latency_us': (string);
+  /**
+   * Empty when the model's config says not to log inputs (inputs_omitted is then true).
+   */
+  'inputs': (_mlmesh_events_v1_Tensor__Output)[];
+  'outputs': (_mlmesh_events_v1_Tensor__Output)[];
+  /**
+   * Request parameters (string form), e.g. an entity id.
+   */
+  'parameters': ({[key: string]: string});
+  /**
+   * Which route served it (canary split), empty when the version was asked for or only one serves.
+   */
+  'route': (string);
+  'inputs_omitted': (boolean);
+}

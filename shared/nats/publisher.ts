@@ -1,0 +1,325 @@
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { JetStreamClient } from 'nats';
+import { errorMessage } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { Spool } from './spool.js';
+import type { FsyncPolicy, SpoolRecord } from './spool.js';
+
+/** Options for {@link DurablePublisher.create}. */
+export interface DurablePublisherOptions {
+  /** Folder of the on-disk spool. */
+  spoolDir: string;
+  /** Spool size cap in bytes; past it new records are dropped and counted. @default 1 GiB */
+  spoolMaxBytes?: number;
+  /** See {@link FsyncPolicy}. @default 'interval' */
+  fsync?: FsyncPolicy;
+  /** @default 100 */
+  fsyncIntervalMs?: number;
+  /** Records waiting in memory for a publish slot; past it records go to the spool. @default 10000 */
+  queueMax?: number;
+  /** Publishes awaiting their JetStream ack at once. @default 256 */
+  maxInflight?: number;
+  /** How long a publish may wait for its ack before the record is spooled. @default 2000 */
+  publishTimeoutMs?: number;
+  /** Records replayed from the spool per round (published together, then checkpointed). @default 256 */
+  replayBatch?: number;
+  logger: Logger;
+  registry: Registry;
+  /** Label for the metrics (`publisher` label), e.g. `predictions`. */
+  name: string;
+}
+
+/** Where records go now: straight to JetStream, or to the spool until it is replayed. */
+export type PublisherState = 'direct' | 'spooling' | 'closed';
+
+interface Metrics {
+  published: Counter;
+  acked: Counter;
+  duplicates: Counter;
+  spooled: Counter;
+  replayed: Counter;
+  dropped: Counter;
+  corrupt: Counter;
+  queue: Gauge;
+  inflight: Gauge;
+  spoolBytes: Gauge;
+}
+
+const RETRY_MS = [100, 250, 500, 1000, 2000] as const;
+
+/**
+ * Publishes records to JetStream without ever making the caller wait, and without losing or
+ * duplicating one:
+ * - `publish()` returns at once; a bounded in-memory queue feeds publishes that wait for the
+ *   JetStream ack (`Nats-Msg-Id` = the record's id, so the stream stores a retried one once);
+ * - when NATS is down or slow (a publish fails or times out) or the queue is full, records go to
+ *   the on-disk spool, in order, and a replay loop publishes them back (retrying with backoff)
+ *   once NATS answers, checkpointing what was acknowledged; then it returns to direct mode;
+ * - records in flight when NATS fails are spooled too (after newer ones: order is kept except
+ *   for those); JetStream's duplicate window removes any that had in fact been stored;
+ * - past the spool's size cap new records are dropped and counted (`…_dropped_total`);
+ * - `drain()` flushes: in-flight publishes settle, the queue goes to the spool, the spool syncs.
+ * Lost on a hard kill (SIGKILL, power loss): only records in memory (queue and in flight) and,
+ * with `fsync: 'interval'` on power loss, the last interval of spool appends.
+ */
+export class DurablePublisher {
+  private stateValue: PublisherState;
+  private js: JetStreamClient | undefined;
+  private readonly queue: SpoolRecord[] = [];
+  private inflight = 0;
+  private replaying = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly o: Required<Omit<DurablePublisherOptions, 'logger' | 'registry' | 'name'>> & Pick<DurablePublisherOptions, 'logger' | 'name'>;
+  private readonly m: Metrics;
+  private readonly labels: { publisher: string };
+
+  private constructor(
+    private readonly spool: Spool,
+    opts: DurablePublisher['o'],
+    metrics: Metrics,
+  ) {
+    this.o = opts;
+    this.m = metrics;
+    this.labels = { publisher: opts.name };
+    this.stateValue = spool.pending ? 'spooling' : 'direct';
+    this.m.spoolBytes.set(this.labels, spool.bytes);
+  }
+
+  /**
+   * Opens the spool (validating it: corrupt records are skipped with a warning) and returns a
+   * publisher with no connection yet: records go to the spool until {@link setJetStream}.
+   */
+  static create(opts: DurablePublisherOptions): DurablePublisher {
+    const o = {
+      spoolMaxBytes: 1024 ** 3,
+      fsync: 'interval' as FsyncPolicy,
+      fsyncIntervalMs: 100,
+      queueMax: 10_000,
+      maxInflight: 256,
+      publishTimeoutMs: 2000,
+      replayBatch: 256,
+      ...opts,
+    };
+    for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] <= 0) throw new Error(`publisher option ${k} must be a positive integer, got ${o[k]}`);
+    }
+    const labelNames = ['publisher'] as const;
+    const registers = [opts.registry];
+    const counter = (name: string, help: string) => new Counter({ name: `mlmesh_publisher_${name}_total`, help, labelNames, registers });
+    const gauge = (name: string, help: string) => new Gauge({ name: `mlmesh_publisher_${name}`, help, labelNames, registers });
+    const metrics: Metrics = {
+      published: counter('published', 'Publish attempts to JetStream (direct and replayed).'),
+      acked: counter('acked', 'Records acknowledged by JetStream.'),
+      duplicates: counter('duplicates', 'Acks that JetStream flagged as duplicates (already stored, not stored again).'),
+      spooled: counter('spooled', 'Records written to the on-disk spool.'),
+      replayed: counter('replayed', 'Spooled records acknowledged after replay.'),
+      dropped: counter('dropped', 'Records dropped because the spool was at its size cap (or the disk refused them).'),
+      corrupt: counter('spool_corrupt', 'Corrupt spool records skipped (bad checksum, torn tail).'),
+      queue: gauge('queue_depth', 'Records waiting in memory for a publish slot.'),
+      inflight: gauge('inflight', 'Publishes awaiting their ack.'),
+      spoolBytes: gauge('spool_bytes', 'Size of the spool file.'),
+    };
+    const spool = Spool.open({
+      dir: o.spoolDir,
+      maxBytes: o.spoolMaxBytes,
+      fsync: o.fsync,
+      fsyncIntervalMs: o.fsyncIntervalMs,
+      logger: o.logger,
+      onCorrupt: () => metrics.corrupt.inc({ publisher: opts.name }),
+    });
+    return new DurablePublisher(spool, o, metrics);
+  }
+
+  /** Current state. */
+  get state(): PublisherState {
+    return this.stateValue;
+  }
+
+  /** Records in memory (queued or in flight). */
+  get pendingInMemory(): number {
+    return this.queue.length + this.inflight;
+  }
+
+  /** True when the spool holds records not yet replayed. */
+  get spoolPending(): boolean {
+    return this.spool.pending;
+  }
+
+  /**
+   * Gives the publisher a JetStream client (on connect; undefined on close). Spooled records
+   * start replaying.
+   */
+  setJetStream(js: JetStreamClient | undefined): void {
+    this.js = js;
+    if (js && this.stateValue === 'spooling') this.startReplay();
+    this.pump();
+  }
+
+  /** Queues a record; never blocks and never throws for NATS trouble. */
+  publish(record: SpoolRecord): void {
+    if (this.stateValue === 'closed') {
+      this.m.dropped.inc(this.labels);
+      this.o.logger.warn({ subject: record.subject, msgId: record.msgId }, 'publisher closed: record dropped');
+      return;
+    }
+    if (!this.js) this.enterSpooling('not connected');
+    if (this.stateValue === 'spooling') {
+      this.toSpool(record);
+      return;
+    }
+    if (this.queue.length >= this.o.queueMax) {
+      this.enterSpooling('queue full');
+      this.toSpool(record);
+      return;
+    }
+    this.queue.push(record);
+    this.m.queue.set(this.labels, this.queue.length);
+    this.pump();
+  }
+
+  /**
+   * Graceful stop: no new records are taken; in-flight publishes settle (or time out and are
+   * spooled); the queue goes to the spool; the spool syncs and closes. Replay stops (the spool
+   * is replayed by the next start).
+   */
+  async drain(): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    for (const r of this.queue.splice(0)) this.toSpool(r);
+    this.m.queue.set(this.labels, 0);
+    this.stateValue = 'closed';
+    if (this.inflight > 0 || this.replaying) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.spool.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+  }
+
+  private toSpool(record: SpoolRecord): void {
+    let ok = false;
+    try {
+      ok = this.spool.append(record);
+    } catch (e: unknown) {
+      this.o.logger.error({ err: e }, 'spool append failed: record dropped');
+    }
+    if (ok) this.m.spooled.inc(this.labels);
+    else {
+      this.m.dropped.inc(this.labels);
+      this.o.logger.warn({ msgId: record.msgId, spoolBytes: this.spool.bytes }, 'spool full: record dropped');
+    }
+    this.m.spoolBytes.set(this.labels, this.spool.bytes);
+  }
+
+  private enterSpooling(why: string): void {
+    if (this.stateValue !== 'direct') return;
+    this.stateValue = 'spooling';
+    this.o.logger.warn({ why, queued: this.queue.length }, 'publisher: spooling to disk');
+    for (const r of this.queue.splice(0)) this.toSpool(r);
+    this.m.queue.set(this.labels, 0);
+    this.startReplay();
+  }
+
+  private pump(): void {
+    const js = this.js;
+    while (js && this.stateValue === 'direct' && this.inflight < this.o.maxInflight && this.queue.length > 0) {
+      const r = this.queue.shift() as SpoolRecord;
+      this.inflight++;
+      this.m.inflight.set(this.labels, this.inflight);
+      this.m.published.inc(this.labels);
+      js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs }).then(
+        (ack) => {
+          this.m.acked.inc(this.labels);
+          if (ack.duplicate) this.m.duplicates.inc(this.labels);
+          this.settled();
+        },
+        (e: unknown) => {
+          // Not acknowledged (NATS down, slow, or refused): keep it on disk and replay later.
+          this.o.logger.debug({ err: errorMessage(e) }, 'publish failed: spooling');
+          // (While draining the spool stays open until in-flight publishes settle.)
+          this.enterSpooling(errorMessage(e));
+          this.toSpool(r);
+          this.settled();
+        },
+      );
+    }
+    this.m.queue.set(this.labels, this.queue.length);
+  }
+
+  private settled(): void {
+    this.inflight--;
+    this.m.inflight.set(this.labels, this.inflight);
+    if (this.stateValue === 'closed') this.checkIdle();
+    else this.pump();
+  }
+
+  private checkIdle(): void {
+    if (this.inflight === 0 && !this.replaying) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private startReplay(): void {
+    if (this.replaying || !this.js) return;
+    this.replaying = true;
+    void this.replay().finally(() => {
+      this.replaying = false;
+      this.checkIdle();
+    });
+  }
+
+  /** Publishes the spool back in order, in windows, checkpointing each acknowledged window. */
+  private async replay(): Promise<void> {
+    let failures = 0;
+    while (this.stateValue === 'spooling') {
+      const js = this.js;
+      if (!js) return;
+      const { records, end } = this.spool.peek(this.o.replayBatch);
+      if (records.length === 0) {
+        // Nothing left: commit (resets the file) and go back to direct publishing, unless
+        // publishes from before the outage are still in flight (they may land in the spool).
+        this.spool.commit(end);
+        this.m.spoolBytes.set(this.labels, this.spool.bytes);
+        if (this.inflight > 0) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
+        this.stateValue = 'direct';
+        this.o.logger.info('publisher: spool replayed, publishing directly again');
+        this.pump();
+        return;
+      }
+      this.m.published.inc(this.labels, records.length);
+      const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
+      const firstFail = results.findIndex((r) => r.status === 'rejected');
+      const acked = firstFail === -1 ? results.length : firstFail;
+      for (const r of results) {
+        if (r.status === 'fulfilled') {
+          this.m.acked.inc(this.labels);
+          this.m.replayed.inc(this.labels);
+          if (r.value.duplicate) this.m.duplicates.inc(this.labels);
+        }
+      }
+      if (firstFail === -1) {
+        this.spool.commit(end);
+        failures = 0;
+      } else {
+        // Commit up to the first failure; later ones that were acked are deduplicated by
+        // JetStream when they are sent again.
+        if (acked > 0) {
+          const { end: partialEnd } = this.spool.peek(acked);
+          this.spool.commit(partialEnd);
+        }
+        if ((this.stateValue as PublisherState) === 'closed') return;
+        const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
+        failures++;
+        const reason = (results[firstFail] as PromiseRejectedResult).reason;
+        if (failures === 1) this.o.logger.warn({ err: errorMessage(reason) }, 'publisher: replay failed, retrying');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+      this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    }
+  }
+}

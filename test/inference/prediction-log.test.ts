@@ -1,0 +1,241 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import anyTest from 'ava';
+import type { TestFn } from 'ava';
+import { AckPolicy, DeliverPolicy, connect } from 'nats';
+import type { NatsConnection } from 'nats';
+import { InferenceClient } from '../../services/inference/index.js';
+import { STREAMS, decodePredictionLog } from '../../shared/events/index.js';
+import type { PredictionLog__Output } from '../../shared/events/index.js';
+import { quantile } from '../../tools/loadtest/index.js';
+import { NatsServer } from '../helpers/nats-server.js';
+import { copyRepository, exampleConfig, f32, fromF32, metricValue, startInference, waitFor } from '../helpers/inference.js';
+import { runNode } from '../helpers/process.js';
+
+interface Ctx {
+  dirs: string[];
+}
+const base = anyTest as TestFn<Ctx>;
+const test = base.serial;
+base.before((t) => {
+  t.context = { dirs: [] };
+});
+base.after.always(async (t) => {
+  for (const d of t.context?.dirs ?? []) await rm(d, { recursive: true, force: true });
+});
+
+async function spoolDir(t: { context: Ctx }): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'mlmesh-spool-'));
+  t.context.dirs.push(d);
+  return d;
+}
+
+async function storedCount(nc: NatsConnection): Promise<number> {
+  return (await (await nc.jetstreamManager()).streams.info(STREAMS.predictions.name)).state.messages;
+}
+
+/** Every PredictionLog in the stream, with its subject. */
+async function readAll(nc: NatsConnection): Promise<{ subject: string; log: PredictionLog__Output }[]> {
+  const total = await storedCount(nc);
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  const ci = await jsm.consumers.add(STREAMS.predictions.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(STREAMS.predictions.name, ci.name);
+  const out: { subject: string; log: PredictionLog__Output }[] = [];
+  while (out.length < total) {
+    const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: 2000 });
+    for await (const m of batch) out.push({ subject: m.subject, log: decodePredictionLog(m.data) });
+  }
+  await jsm.consumers.delete(STREAMS.predictions.name, ci.name);
+  return out;
+}
+
+const digits = (id: string, value = 0.25) => ({
+  model_name: 'digits_mlp',
+  id,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }],
+  raw_input_contents: [f32(Array.from({ length: 64 }, (_, i) => value + i / 1000))],
+  parameters: { entity_id: { string_param: 'user-2143134' } },
+});
+
+test('prediction log - N predictions become N logs on the model/version subject, with request ids and the tensors sent and returned', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp', 'digits_two_input'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t) } });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 10_000, 'publisher connected');
+    const sent = new Map<string, { input: Buffer; output: Buffer }>();
+    for (let i = 0; i < 20; i++) {
+      const req = digits(`normal-${i}`, i / 20);
+      const res = await f.client.infer(req);
+      sent.set(req.id, { input: req.raw_input_contents[0] as Buffer, output: res.raw_output_contents[0] as Buffer });
+    }
+    const two = await f.client.infer({
+      model_name: 'digits_two_input',
+      id: 'normal-two',
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [1, 64] },
+        { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+      ],
+      raw_input_contents: [f32(new Array(64).fill(0.5)), Buffer.from(new BigInt64Array([3n]).buffer)],
+      outputs: [{ name: 'label' }],
+    });
+    await waitFor(async () => (await storedCount(nc)) === 21, 10_000, '21 logs');
+    const logs = await readAll(nc);
+    for (const { subject, log } of logs.filter((l) => l.log.model === 'digits_mlp')) {
+      t.is(subject, 'mlmesh.predictions.digits_mlp.1');
+      const s = sent.get(log.request_id);
+      t.truthy(s, `a log for a request that was sent: ${log.request_id}`);
+      t.is(log.version, '1');
+      t.is(log.meta?.event_id, log.request_id);
+      t.deepEqual(log.inputs.map((x) => [x.name, x.datatype, x.shape.map(Number)]), [['input', 'FP32', [1, 64]]]);
+      t.deepEqual(Buffer.from(log.inputs[0]?.raw ?? []), s?.input);
+      t.deepEqual(Buffer.from(log.outputs[0]?.raw ?? []), s?.output);
+      t.deepEqual(fromF32(log.outputs[0]?.raw ?? new Uint8Array()), fromF32(s?.output ?? new Uint8Array()));
+      t.is(log.parameters['entity_id'], 'user-2143134');
+      t.true(Number(log.latency_us) > 0);
+      t.false(log.inputs_omitted);
+    }
+    const twoLog = logs.find((l) => l.log.request_id === 'normal-two');
+    t.is(twoLog?.subject, 'mlmesh.predictions.digits_two_input.1');
+    t.deepEqual(twoLog?.log.inputs.map((x) => x.datatype), ['FP32', 'INT64']);
+    t.deepEqual(twoLog?.log.outputs.map((x) => x.name), ['label'], 'only the outputs returned are logged');
+    t.deepEqual(Buffer.from(twoLog?.log.outputs[0]?.raw ?? []), two.raw_output_contents[0]);
+    t.is(new Set(logs.map((l) => l.log.request_id)).size, 21);
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - per-model sampling and the option not to log inputs', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp', 'digits_two_input'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t) } });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await f.client.load('digits_mlp', { config: { string_param: exampleConfig('digits_mlp', { prediction_log: { sample_rate: 1, log_inputs: false } }) } });
+    for (let i = 0; i < 5; i++) await f.client.infer(digits(`private-${i}`));
+    await waitFor(async () => (await storedCount(nc)) === 5, 10_000, '5 logs');
+    const logs = await readAll(nc);
+    t.true(logs.every((l) => l.log.inputs.length === 0 && l.log.inputs_omitted && l.log.outputs.length === 1));
+    await f.client.load('digits_mlp', { config: { string_param: exampleConfig('digits_mlp', { prediction_log: { sample_rate: 0 } }) } });
+    for (let i = 0; i < 20; i++) await f.client.infer(digits(`sampled-out-${i}`));
+    // A log from another model, sent after them, marks that the publisher has gone past them.
+    await f.client.infer({
+      model_name: 'digits_two_input',
+      id: 'marker',
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [1, 64] },
+        { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+      ],
+      raw_input_contents: [f32(new Array(64).fill(0)), Buffer.alloc(8)],
+    });
+    await waitFor(async () => (await storedCount(nc)) === 6, 10_000, 'the marker');
+    t.false((await readAll(nc)).some((l) => l.log.request_id.startsWith('sampled-out')));
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - NATS stopped and restarted during 10,000 predictions: exactly 10,000 logs, none failed', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t), publishTimeoutMs: 500 } });
+  const nc0 = await connect({ servers: nats.url });
+  await waitFor(async () => (await nc0.jetstreamManager().then((m) => m.streams.info(STREAMS.predictions.name)).catch(() => undefined)) !== undefined, 10_000, 'streams provisioned');
+  await nc0.close();
+  const N = 10_000;
+  const latency = { up: [] as number[], down: [] as number[] };
+  let phase: 'up' | 'down' = 'up';
+  let next = 0;
+  const failures: string[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < N) {
+          const i = next++;
+          if (i === 2000) {
+            phase = 'down';
+            await nats.stop();
+          }
+          if (i === 7000) {
+            await nats.restart();
+            phase = 'up';
+          }
+          const p = phase;
+          const t0 = process.hrtime.bigint();
+          try {
+            await f.client.infer(digits(`outage-${i}`, (i % 100) / 100), { deadlineMs: 10_000 });
+            latency[p].push(Number(process.hrtime.bigint() - t0) / 1e6);
+          } catch (e: unknown) {
+            failures.push(String(e));
+          }
+        }
+      }),
+    );
+    t.deepEqual(failures, [], 'no prediction failed because of NATS');
+    const nc = await connect({ servers: nats.url });
+    try {
+      await waitFor(async () => (await storedCount(nc)) >= N, 60_000, `${N} logs`);
+      const logs = await readAll(nc);
+      t.is(logs.length, N);
+      t.is(new Set(logs.map((l) => l.log.request_id)).size, N, 'distinct request ids');
+      t.true(await metricValue(f.http, 'mlmesh_publisher_spooled_total') > 0, 'the outage went through the spool');
+    } finally {
+      await nc.close();
+    }
+    const p99 = (xs: number[]) => quantile(Float64Array.from(xs).sort(), 0.99).toFixed(2);
+    t.log(`prediction p99 with NATS up: ${p99(latency.up)} ms (${latency.up.length} requests), with NATS down: ${p99(latency.down)} ms (${latency.down.length} requests)`);
+  } finally {
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - SIGKILL while NATS is down: after a restart with NATS up, every spooled log is in the stream exactly once', async (t) => {
+  const nats = await NatsServer.start();
+  const repo = await copyRepository(['digits_mlp']);
+  t.context.dirs.push(repo);
+  const spool = await spoolDir(t);
+  await nats.stop();
+  const env = {
+    MLMESH_INFERENCE_GRPC_PORT: '0',
+    MLMESH_INFERENCE_HTTP_PORT: '0',
+    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_LOG_LEVEL: 'info',
+    NATS_URL: nats.url,
+    MLMESH_SPOOL_DIR: spool,
+  };
+  const first = runNode('services/inference/main.js', [], env);
+  const ready = await first.waitForLog((r) => r['msg'] === 'inference service ready');
+  const client = new InferenceClient(String(ready['address']));
+  const N = 300;
+  try {
+    for (let i = 0; i < N; i++) await client.infer(digits(`crash-${i}`));
+    const http = `http://127.0.0.1:${String(ready['httpPort'])}`;
+    await waitFor(async () => (await metricValue(http, 'mlmesh_publisher_spooled_total')) === N, 10_000, 'all spooled');
+  } finally {
+    client.close();
+  }
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  await nats.restart();
+  const second = runNode('services/inference/main.js', [], env);
+  const nc = await connect({ servers: nats.url });
+  try {
+    await second.waitForLog((r) => r['msg'] === 'inference service ready');
+    await waitFor(async () => (await storedCount(nc).catch(() => 0)) >= N, 30_000, `${N} logs replayed`);
+    await waitFor(() => second.stdout.some((l) => l.includes('spool replayed, publishing directly again')), 10_000, 'the replay to finish');
+    const logs = await readAll(nc);
+    t.is(logs.length, N, 'exactly once');
+    t.deepEqual(new Set(logs.map((l) => l.log.request_id)), new Set(Array.from({ length: N }, (_, i) => `crash-${i}`)));
+  } finally {
+    await nc.close();
+    second.proc.kill('SIGTERM');
+    await second.exited;
+    await nats.dispose();
+  }
+});

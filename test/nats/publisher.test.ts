@@ -1,0 +1,163 @@
+import { mkdtemp, rm, stat, truncate, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import anyTest from 'ava';
+import type { TestFn } from 'ava';
+import { connect } from 'nats';
+import type { NatsConnection } from 'nats';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../shared/logging/index.js';
+import { DurablePublisher, Spool, ensureStreams } from '../../shared/nats/index.js';
+import { NatsServer } from '../helpers/nats-server.js';
+import { waitFor } from '../helpers/inference.js';
+
+interface Ctx {
+  nats: NatsServer;
+  nc: NatsConnection;
+  dirs: string[];
+}
+const base = anyTest as TestFn<Ctx>;
+const test = base.serial;
+const logger = createLogger({ service: 'publisher-test', level: process.env['LOG_LEVEL'] ?? 'error' });
+const STREAM = 'MLMESH_EVENTS';
+const LIMITS = { maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 3_600_000 };
+
+base.before(async (t) => {
+  const nats = await NatsServer.start();
+  const nc = await connect({ servers: nats.url });
+  await ensureStreams(await nc.jetstreamManager(), ['events'], LIMITS);
+  t.context = { nats, nc, dirs: [] };
+});
+base.after.always(async (t) => {
+  await t.context?.nc?.close();
+  await t.context?.nats?.dispose();
+  for (const d of t.context?.dirs ?? []) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(t: { context: Ctx }): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'mlmesh-spool-'));
+  t.context.dirs.push(d);
+  return d;
+}
+
+const rec = (i: number, subject = 'mlmesh.events.model.test') => ({ subject, msgId: `${subject}-${i}`, data: new TextEncoder().encode(`record ${i}`) });
+
+async function count(nc: NatsConnection, subject: string): Promise<number> {
+  const info = await (await nc.jetstreamManager()).streams.info(STREAM, { subjects_filter: subject });
+  return (info.state.subjects as Record<string, number> | undefined)?.[subject] ?? 0;
+}
+
+const metric = async (registry: Registry, name: string): Promise<number> => (await registry.getSingleMetric(`mlmesh_publisher_${name}`)?.get())?.values[0]?.value ?? 0;
+
+test('publisher - records reach the stream, acknowledged, with their message ids', async (t) => {
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  for (let i = 0; i < 50; i++) pub.publish(rec(i, 'mlmesh.events.model.a'));
+  await waitFor(async () => (await count(t.context.nc, 'mlmesh.events.model.a')) === 50, 10_000, '50 stored');
+  await waitFor(async () => (await metric(registry, 'acked_total')) === 50, 5000, '50 acked');
+  t.is(await metric(registry, 'spooled_total'), 0);
+  t.is(pub.state, 'direct');
+  const jsm = await t.context.nc.jetstreamManager();
+  const last = await jsm.streams.getMessage(STREAM, { last_by_subj: 'mlmesh.events.model.a' });
+  t.is(last.header?.get('Nats-Msg-Id'), 'mlmesh.events.model.a-49');
+  await pub.drain();
+});
+
+test('publisher - a replay of already-acknowledged records does not store them twice', async (t) => {
+  const subject = 'mlmesh.events.model.dup';
+  const registry = new Registry();
+  const first = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry });
+  first.setJetStream(t.context.nc.jetstream());
+  for (let i = 0; i < 30; i++) first.publish(rec(i, subject));
+  await waitFor(async () => (await count(t.context.nc, subject)) === 30, 10_000, '30 stored');
+  await first.drain();
+  // The same records, as a crash before the checkpoint would leave them, replayed from a spool.
+  const dir = await tempDir(t);
+  const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
+  for (let i = 0; i < 30; i++) spool.append(rec(i, subject));
+  spool.close();
+  const reg2 = new Registry();
+  const second = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry: reg2 });
+  t.is(second.state, 'spooling');
+  second.setJetStream(t.context.nc.jetstream());
+  await waitFor(() => second.state === 'direct', 10_000, 'replay done');
+  t.is(await count(t.context.nc, subject), 30, 'still 30: JetStream dropped the duplicates');
+  t.is(await metric(reg2, 'duplicates_total'), 30);
+  t.is(await metric(reg2, 'replayed_total'), 30);
+  await second.drain();
+});
+
+test('publisher - a truncated last record in the spool is skipped with a warning; the rest is replayed', async (t) => {
+  const subject = 'mlmesh.events.model.torn';
+  const dir = await tempDir(t);
+  const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
+  for (let i = 0; i < 10; i++) spool.append(rec(100 + i, subject));
+  spool.close();
+  const file = join(dir, 'spool.log');
+  await truncate(file, (await stat(file)).size - 3);
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
+  t.is(await metric(registry, 'spool_corrupt_total'), 1);
+  pub.setJetStream(t.context.nc.jetstream());
+  await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
+  t.is(await count(t.context.nc, subject), 9);
+  const last = await (await t.context.nc.jetstreamManager()).streams.getMessage(STREAM, { last_by_subj: subject });
+  t.is(last.header?.get('Nats-Msg-Id'), `${subject}-108`, 'the torn record (…-109) was not replayed as garbage');
+  await pub.drain();
+});
+
+test('publisher - a record with a bad checksum is skipped, the records after it are replayed', async (t) => {
+  const subject = 'mlmesh.events.model.crc';
+  const dir = await tempDir(t);
+  const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
+  for (let i = 0; i < 3; i++) spool.append(rec(200 + i, subject));
+  spool.close();
+  const file = join(dir, 'spool.log');
+  const bytes = await readFile(file);
+  const recordLen = bytes.length / 3;
+  bytes[recordLen + 20] = (bytes[recordLen + 20] as number) ^ 0xff; // inside the second record's payload
+  await writeFile(file, bytes);
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
+  t.is(await count(t.context.nc, subject), 2);
+  t.is(await metric(registry, 'spool_corrupt_total'), 1);
+  await pub.drain();
+});
+
+test('publisher - without NATS, records go to the spool; drain syncs it; the next start replays them', async (t) => {
+  const subject = 'mlmesh.events.model.later';
+  const dir = await tempDir(t);
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
+  for (let i = 0; i < 25; i++) pub.publish(rec(300 + i, subject));
+  t.is(await metric(registry, 'spooled_total'), 25);
+  t.true(await metric(registry, 'spool_bytes') > 0);
+  await pub.drain();
+  pub.publish(rec(999, subject));
+  t.is(await metric(registry, 'dropped_total'), 1, 'a record after drain is dropped and counted');
+  const next = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry: new Registry() });
+  next.setJetStream(t.context.nc.jetstream());
+  await waitFor(async () => (await count(t.context.nc, subject)) === 25, 10_000, '25 replayed');
+  await waitFor(() => next.state === 'direct', 5000, 'direct again');
+  t.is((await stat(join(dir, 'spool.log'))).size, 0, 'the replayed spool is reset');
+  await next.drain();
+});
+
+test('publisher - past the spool cap, new records are dropped and counted', async (t) => {
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), spoolMaxBytes: 1024, logger, registry });
+  for (let i = 0; i < 100; i++) pub.publish(rec(i));
+  const spooled = await metric(registry, 'spooled_total');
+  const dropped = await metric(registry, 'dropped_total');
+  t.true(spooled > 0 && spooled < 100);
+  t.is(spooled + dropped, 100);
+  t.true((await metric(registry, 'spool_bytes')) <= 1024);
+  await pub.drain();
+});
+
+test('publisher - bad options are refused naming the option', (t) => {
+  t.throws(() => DurablePublisher.create({ name: 'p', spoolDir: '/tmp/x', queueMax: 0, logger, registry: new Registry() }), { message: /queueMax must be a positive integer/ });
+});
