@@ -19,7 +19,8 @@ export interface Child {
 export function runNode(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, ['--enable-source-maps', join(projectRoot(), 'dist', script), ...args], {
     cwd: projectRoot(),
-    env: { ...process.env, ...env },
+    // NATS_URL from the machine's environment must not turn prediction logging on by accident.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL')), ...env },
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
