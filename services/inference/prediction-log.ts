@@ -3,11 +3,14 @@ import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
 import type { PredictionLog } from '../../shared/events/index.js';
 import type { InferParameter__Output } from '../../shared/generated/inference/InferParameter.js';
 import type { DurablePublisher } from '../../shared/nats/index.js';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DecodedInput, JobOutput } from './batcher.js';
 import type { ModelConfig } from './model-config.js';
 
 /** One served prediction, as the handler knows it. */
 export interface Prediction {
+  /** The validated request id (printable, ≤ 128 chars): also the `Nats-Msg-Id`. */
   requestId: string;
   model: string;
   version: string;
@@ -36,12 +39,26 @@ function paramString(p: InferParameter__Output): string {
  */
 export class PredictionLogger {
   private readonly source = `inference@${hostname()}-${process.pid}`;
+  private readonly oversize: Counter<'action'>;
 
+  /**
+   * @param maxBytes largest encoded log (NATS refuses messages over its max_payload, 1 MiB by
+   *   default): a larger one is sent without its inputs, and dropped if still too large.
+   */
   constructor(
     private readonly publisher: DurablePublisher,
     private readonly producerVersion: string,
+    registry: Registry,
+    private readonly maxBytes = 1_000_000,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.oversize = new Counter({
+      name: 'mlmesh_prediction_log_oversize_total',
+      help: 'Prediction logs over the size limit: sent without inputs (inputs_dropped) or not sent (dropped).',
+      labelNames: ['action'],
+      registers: [registry],
+    });
+  }
 
   /** Logs a prediction, subject to the model's sample rate and input logging. */
   record(p: Prediction): void {
@@ -59,6 +76,15 @@ export class PredictionLogger {
       route: '',
       inputs_omitted: !logInputs,
     };
-    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: p.requestId, data: encodePredictionLog(log) });
+    let data = encodePredictionLog(log);
+    if (data.byteLength > this.maxBytes && logInputs) {
+      this.oversize.inc({ action: 'inputs_dropped' });
+      data = encodePredictionLog({ ...log, inputs: [], inputs_omitted: true });
+    }
+    if (data.byteLength > this.maxBytes) {
+      this.oversize.inc({ action: 'dropped' });
+      return;
+    }
+    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: p.requestId, data });
   }
 }

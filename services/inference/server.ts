@@ -101,7 +101,8 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
         m.success.inc();
         m.duration.observe(elapsedNs / 1e9);
         d.predictionLog?.record({
-          requestId: id,
+          // The validated id (the v2 `id` is free text; a NATS header must not carry CR/LF).
+          requestId: ctx.requestId,
           model: mv.model,
           version: mv.version,
           config: mv.config,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { endianness } from 'node:os';
 import type { Registry } from 'prom-client';
-import { projectRoot } from '../../shared/config/index.js';
+import { ConfigError, projectRoot } from '../../shared/config/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import { GrpcServer, loadProtos, serviceDefinition } from '../../shared/grpc/index.js';
 import { createLogger } from '../../shared/logging/index.js';
@@ -84,6 +84,9 @@ export class InferenceService {
    */
   static async create(opts: InferenceServiceOptions = {}): Promise<InferenceService> {
     const config = resolveInferenceConfig({ env: opts.env ?? process.env, overrides: opts.overrides ?? {} });
+    if (config.streamMaxAgeS > 0 && config.duplicateWindowS > config.streamMaxAgeS) {
+      throw new ConfigError('duplicateWindowS (env MLMESH_DUPLICATE_WINDOW_S)', `must not exceed streamMaxAgeS (${config.streamMaxAgeS} s): JetStream refuses such a stream`);
+    }
     const logger = opts.logger ?? createLogger({ service: 'inference', level: config.logLevel });
     if (endianness() !== 'LE') throw new Error('mlmesh needs a little-endian host: tensors travel as little-endian bytes');
     const registry = opts.registry ?? createRegistry({ service: 'inference' });
@@ -105,7 +108,7 @@ export class InferenceService {
         logger: logger.child({ component: 'prediction-log' }),
         registry,
       });
-      predictionLog = new PredictionLogger(publisher, packageVersion());
+      predictionLog = new PredictionLogger(publisher, packageVersion(), registry);
     }
     svc.publisher = publisher;
     const pkg = loadProtos(['inference/grpc_service.proto']);
@@ -154,17 +157,24 @@ export class InferenceService {
     }
     if (publisher) {
       const pub = publisher;
+      const limits = { maxAgeMs: config.streamMaxAgeS * 1000, maxBytes: config.streamMaxBytes, duplicateWindowMs: config.duplicateWindowS * 1000 };
       svc.nats = connectInBackground({
         servers: config.natsUrl,
         name: `mlmesh-inference-${process.pid}`,
         logger,
         onConnect: async (nc) => {
-          await ensureStreams(await nc.jetstreamManager(), ['predictions', 'feedback', 'events'], {
-            maxAgeMs: config.streamMaxAgeS * 1000,
-            maxBytes: config.streamMaxBytes,
-            duplicateWindowMs: config.duplicateWindowS * 1000,
-          });
+          await ensureStreams(await nc.jetstreamManager(), ['predictions', 'feedback', 'events'], limits);
           pub.setJetStream(nc.jetstream());
+        },
+        onStatus: (type, nc) => {
+          if (type === 'disconnect') pub.setConnected(false);
+          if (type === 'reconnect') {
+            // The server may have come back without its store: provision again, then replay.
+            nc.jetstreamManager()
+              .then((jsm) => ensureStreams(jsm, ['predictions', 'feedback', 'events'], limits))
+              .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'NATS: provisioning streams after a reconnect failed'))
+              .finally(() => pub.setConnected(true));
+          }
         },
       });
     }

@@ -21,6 +21,8 @@ export function connectInBackground(opts: {
   name: string;
   logger: Logger;
   onConnect: (nc: NatsConnection) => Promise<void>;
+  /** Status changes after the first connect: `disconnect`, `reconnect`, … (nats.js Events). */
+  onStatus?: (type: string, nc: NatsConnection) => void;
   retryMs?: number;
 }): BackgroundConnection {
   let nc: NatsConnection | undefined;
@@ -41,13 +43,19 @@ export function connectInBackground(opts: {
           } catch (e: unknown) {
             opts.logger.warn({ err: errorMessage(e) }, 'NATS: setup after connect failed, retrying');
             await new Promise((r) => setTimeout(r, retry));
-            if (stopped) return;
+            if (stopped) {
+              await c.close();
+              return;
+            }
           }
         }
         nc = c;
         opts.logger.info({ servers: opts.servers }, 'NATS connected');
         void (async () => {
-          for await (const s of c.status()) opts.logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');
+          for await (const s of c.status()) {
+            opts.logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');
+            opts.onStatus?.(s.type, c);
+          }
         })();
       } catch (e: unknown) {
         opts.logger.debug({ err: errorMessage(e) }, 'NATS not reachable yet, retrying');

@@ -41,12 +41,24 @@ interface Metrics {
   replayed: Counter;
   dropped: Counter;
   corrupt: Counter;
+  deadLetters: Counter;
   queue: Gauge;
   inflight: Gauge;
   spoolBytes: Gauge;
 }
 
 const RETRY_MS = [100, 250, 500, 1000, 2000] as const;
+
+/** NATS errors that retrying cannot fix: the record is too large, malformed, or refused by JetStream (4xx). */
+const PERMANENT_CODES = new Set(['MAX_PAYLOAD_EXCEEDED', 'BAD_HEADER', 'BAD_SUBJECT', 'BAD_PAYLOAD', 'BAD_JSON']);
+
+function isPermanent(e: unknown): boolean {
+  const err = e as { code?: unknown; api_error?: { code?: number } };
+  if (typeof err?.code === 'string' && PERMANENT_CODES.has(err.code)) return true;
+  const api = err?.api_error?.code;
+  // 408 is a timeout and 503 "no responders" (no stream yet): both pass.
+  return typeof api === 'number' && api >= 400 && api < 500 && api !== 408;
+}
 
 /**
  * Publishes records to JetStream without ever making the caller wait, and without losing or
@@ -69,6 +81,12 @@ export class DurablePublisher {
   private readonly queue: SpoolRecord[] = [];
   private inflight = 0;
   private replaying = false;
+  /** NATS connection up (as its status events say). */
+  private connected = false;
+  /** The replay is on its last window: new records wait in memory instead of the spool. */
+  private holding = false;
+  private drained: Promise<void> | undefined;
+  private droppedWarnings = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly o: Required<Omit<DurablePublisherOptions, 'logger' | 'registry' | 'name'>> & Pick<DurablePublisherOptions, 'logger' | 'name'>;
   private readonly m: Metrics;
@@ -116,6 +134,7 @@ export class DurablePublisher {
       replayed: counter('replayed', 'Spooled records acknowledged after replay.'),
       dropped: counter('dropped', 'Records dropped because the spool was at its size cap (or the disk refused them).'),
       corrupt: counter('spool_corrupt', 'Corrupt spool records skipped (bad checksum, torn tail).'),
+      deadLetters: counter('rejected', 'Records NATS refused for good (too large, bad header, 4xx from JetStream): logged and skipped, never retried.'),
       queue: gauge('queue_depth', 'Records waiting in memory for a publish slot.'),
       inflight: gauge('inflight', 'Publishes awaiting their ack.'),
       spoolBytes: gauge('spool_bytes', 'Size of the spool file.'),
@@ -152,8 +171,19 @@ export class DurablePublisher {
    */
   setJetStream(js: JetStreamClient | undefined): void {
     this.js = js;
+    this.connected = js !== undefined;
     if (js && this.stateValue === 'spooling') this.startReplay();
     this.pump();
+  }
+
+  /**
+   * Follows the connection's status: on a disconnect, records go to the spool at once (rather
+   * than waiting out publish timeouts in memory); on a reconnect, the spool replays.
+   */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+    if (!connected) this.enterSpooling('NATS disconnected');
+    else if (this.stateValue === 'spooling') this.startReplay();
   }
 
   /** Queues a record; never blocks and never throws for NATS trouble. */
@@ -163,9 +193,14 @@ export class DurablePublisher {
       this.o.logger.warn({ subject: record.subject, msgId: record.msgId }, 'publisher closed: record dropped');
       return;
     }
-    if (!this.js) this.enterSpooling('not connected');
+    if (!this.js || !this.connected) this.enterSpooling('not connected');
     if (this.stateValue === 'spooling') {
-      this.toSpool(record);
+      // While the replay finishes its last window, new records wait in memory (bounded), so the
+      // spool can run dry and the publisher return to direct mode under steady traffic.
+      if (this.holding && this.queue.length < this.o.queueMax) {
+        this.queue.push(record);
+        this.m.queue.set(this.labels, this.queue.length);
+      } else this.toSpool(record);
       return;
     }
     if (this.queue.length >= this.o.queueMax) {
@@ -183,8 +218,12 @@ export class DurablePublisher {
    * spooled); the queue goes to the spool; the spool syncs and closes. Replay stops (the spool
    * is replayed by the next start).
    */
-  async drain(): Promise<void> {
-    if (this.stateValue === 'closed') return;
+  drain(): Promise<void> {
+    this.drained ??= this.doDrain();
+    return this.drained;
+  }
+
+  private async doDrain(): Promise<void> {
     for (const r of this.queue.splice(0)) this.toSpool(r);
     this.m.queue.set(this.labels, 0);
     this.stateValue = 'closed';
@@ -206,12 +245,22 @@ export class DurablePublisher {
     if (ok) this.m.spooled.inc(this.labels);
     else {
       this.m.dropped.inc(this.labels);
-      this.o.logger.warn({ msgId: record.msgId, spoolBytes: this.spool.bytes }, 'spool full: record dropped');
+      // One warning per 1000 drops: a full spool under load must not flood the log.
+      if (this.droppedWarnings++ % 1000 === 0) {
+        this.o.logger.warn({ msgId: record.msgId, spoolBytes: this.spool.bytes, dropped: this.droppedWarnings }, 'spool full: records dropped');
+      }
     }
     this.m.spoolBytes.set(this.labels, this.spool.bytes);
   }
 
   private enterSpooling(why: string): void {
+    if (this.stateValue === 'spooling' && this.holding) {
+      // The connection failed while finishing a replay: what waited in memory goes to disk.
+      this.holding = false;
+      for (const r of this.queue.splice(0)) this.toSpool(r);
+      this.m.queue.set(this.labels, 0);
+      return;
+    }
     if (this.stateValue !== 'direct') return;
     this.stateValue = 'spooling';
     this.o.logger.warn({ why, queued: this.queue.length }, 'publisher: spooling to disk');
@@ -234,16 +283,26 @@ export class DurablePublisher {
           this.settled();
         },
         (e: unknown) => {
-          // Not acknowledged (NATS down, slow, or refused): keep it on disk and replay later.
-          this.o.logger.debug({ err: errorMessage(e) }, 'publish failed: spooling');
-          // (While draining the spool stays open until in-flight publishes settle.)
-          this.enterSpooling(errorMessage(e));
-          this.toSpool(r);
+          if (isPermanent(e)) {
+            this.reject(r, e);
+          } else {
+            // Not acknowledged (NATS down or slow): keep it on disk and replay later.
+            // (While draining, the spool stays open until in-flight publishes settle.)
+            this.o.logger.debug({ err: errorMessage(e) }, 'publish failed: spooling');
+            this.enterSpooling(errorMessage(e));
+            this.toSpool(r);
+          }
           this.settled();
         },
       );
     }
     this.m.queue.set(this.labels, this.queue.length);
+  }
+
+  /** A record NATS will never take: counted, logged, skipped. */
+  private reject(r: SpoolRecord, e: unknown): void {
+    this.m.deadLetters.inc(this.labels);
+    this.o.logger.error({ subject: r.subject, msgId: r.msgId, bytes: r.data.byteLength, err: errorMessage(e) }, 'NATS refused a record for good: skipped');
   }
 
   private settled(): void {
@@ -264,10 +323,18 @@ export class DurablePublisher {
   private startReplay(): void {
     if (this.replaying || !this.js) return;
     this.replaying = true;
-    void this.replay().finally(() => {
-      this.replaying = false;
-      this.checkIdle();
-    });
+    this.replay()
+      .catch((e: unknown) => {
+        // A spool I/O error: log it and try again later rather than crash the service.
+        this.o.logger.error({ err: e }, 'publisher: replay failed');
+        return new Promise((r) => setTimeout(r, 1000));
+      })
+      .finally(() => {
+        this.replaying = false;
+        this.checkIdle();
+        if (this.stateValue === 'spooling' && this.connected) this.startReplay();
+      })
+      .catch(() => undefined);
   }
 
   /** Publishes the spool back in order, in windows, checkpointing each acknowledged window. */
@@ -275,48 +342,52 @@ export class DurablePublisher {
     let failures = 0;
     while (this.stateValue === 'spooling') {
       const js = this.js;
-      if (!js) return;
+      if (!js || !this.connected) return; // setConnected(true) starts it again
       const { records, end } = this.spool.peek(this.o.replayBatch);
       if (records.length === 0) {
-        // Nothing left: commit (resets the file) and go back to direct publishing, unless
-        // publishes from before the outage are still in flight (they may land in the spool).
+        // Nothing left: commit (resets the file), wait for publishes from before the outage
+        // (they may still land in the spool), then publish directly again.
         this.spool.commit(end);
         this.m.spoolBytes.set(this.labels, this.spool.bytes);
         if (this.inflight > 0) {
+          this.holding = true;
           await new Promise((r) => setTimeout(r, 10));
           continue;
         }
         this.stateValue = 'direct';
+        this.holding = false;
         this.o.logger.info('publisher: spool replayed, publishing directly again');
         this.pump();
         return;
       }
+      // The last window: hold new records in memory so the spool can run dry.
+      if (records.length < this.o.replayBatch) this.holding = true;
       this.m.published.inc(this.labels, records.length);
       const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
-      const firstFail = results.findIndex((r) => r.status === 'rejected');
-      const acked = firstFail === -1 ? results.length : firstFail;
-      for (const r of results) {
-        if (r.status === 'fulfilled') {
+      let firstFail = -1;
+      results.forEach((res, i) => {
+        if (res.status === 'fulfilled') {
           this.m.acked.inc(this.labels);
           this.m.replayed.inc(this.labels);
-          if (r.value.duplicate) this.m.duplicates.inc(this.labels);
+          if (res.value.duplicate) this.m.duplicates.inc(this.labels);
+        } else if (isPermanent(res.reason)) {
+          this.reject(records[i] as SpoolRecord, res.reason);
+        } else if (firstFail === -1) {
+          firstFail = i;
         }
-      }
+      });
       if (firstFail === -1) {
         this.spool.commit(end);
         failures = 0;
       } else {
         // Commit up to the first failure; later ones that were acked are deduplicated by
         // JetStream when they are sent again.
-        if (acked > 0) {
-          const { end: partialEnd } = this.spool.peek(acked);
-          this.spool.commit(partialEnd);
-        }
+        if (firstFail > 0) this.spool.commit(this.spool.peek(firstFail).end);
+        if (this.holding) this.enterSpooling('replay failed');
         if ((this.stateValue as PublisherState) === 'closed') return;
         const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
         failures++;
-        const reason = (results[firstFail] as PromiseRejectedResult).reason;
-        if (failures === 1) this.o.logger.warn({ err: errorMessage(reason) }, 'publisher: replay failed, retrying');
+        if (failures === 1) this.o.logger.warn({ err: errorMessage((results[firstFail] as PromiseRejectedResult).reason) }, 'publisher: replay failed, retrying');
         await new Promise((r) => setTimeout(r, wait));
       }
       this.m.spoolBytes.set(this.labels, this.spool.bytes);

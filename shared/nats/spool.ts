@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../logging/index.js';
@@ -48,12 +48,22 @@ function encodeRecord(r: SpoolRecord): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-function decodePayload(p: Buffer): SpoolRecord {
+/** The record in a payload, or undefined when its inner lengths do not fit (corrupt). */
+function decodePayload(p: Buffer): SpoolRecord | undefined {
+  if (p.length < 4) return undefined;
   const sl = p.readUInt16LE(0);
-  const subject = p.toString('utf8', 2, 2 + sl);
+  if (2 + sl + 2 > p.length) return undefined;
   const ml = p.readUInt16LE(2 + sl);
+  if (4 + sl + ml > p.length || sl === 0 || ml === 0) return undefined;
+  const subject = p.toString('utf8', 2, 2 + sl);
   const msgId = p.toString('utf8', 4 + sl, 4 + sl + ml);
   return { subject, msgId, data: new Uint8Array(p.subarray(4 + sl + ml)) };
+}
+
+/** Writes all of `buf` at `position`, looping over short writes. */
+function writeFully(fd: number, buf: Buffer, position: number): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, position + off);
 }
 
 /**
@@ -72,6 +82,8 @@ export class Spool {
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private syncing = false;
+  private readonly reported = new Set<number>();
 
   private constructor(private readonly opts: SpoolOptions, fd: number, size: number, readPos: number) {
     this.fd = fd;
@@ -79,7 +91,7 @@ export class Spool {
     this.readPos = readPos;
     this.offsetFile = join(opts.dir, 'spool.offset');
     if (opts.fsync === 'interval') {
-      this.timer = setInterval(() => this.sync(), opts.fsyncIntervalMs);
+      this.timer = setInterval(() => this.syncInBackground(), opts.fsyncIntervalMs);
       this.timer.unref();
     }
   }
@@ -115,6 +127,11 @@ export class Spool {
     return this.size;
   }
 
+  /** Bytes of records not replayed yet: what the size cap applies to. */
+  get unreplayedBytes(): number {
+    return this.size - this.readPos;
+  }
+
   /** True when records wait to be replayed. */
   get pending(): boolean {
     return this.readPos < this.size;
@@ -126,8 +143,14 @@ export class Spool {
    */
   append(r: SpoolRecord): boolean {
     const buf = encodeRecord(r);
-    if (this.size + buf.length > this.opts.maxBytes) return false;
-    writeSync(this.fd, buf, 0, buf.length, this.size);
+    if (this.unreplayedBytes + buf.length > this.opts.maxBytes) return false;
+    try {
+      writeFully(this.fd, buf, this.size);
+    } catch (e: unknown) {
+      // A partial write (disk full…) must not leave a hole that later reads as a record.
+      ftruncateSync(this.fd, this.size);
+      throw e;
+    }
     this.size += buf.length;
     if (this.opts.fsync === 'always') fsyncSync(this.fd);
     else this.dirty = true;
@@ -148,11 +171,16 @@ export class Spool {
       if (pos + HEADER + len > this.size) break;
       const payload = Buffer.allocUnsafe(len);
       readSync(this.fd, payload, 0, len, pos + HEADER);
-      if (crc32(payload) !== header.readUInt32LE(4)) {
-        this.opts.logger.warn({ dir: this.opts.dir, offset: pos }, 'spool: record with a bad checksum skipped');
-        this.opts.onCorrupt?.(pos, 'bad checksum');
+      const record = crc32(payload) === header.readUInt32LE(4) ? decodePayload(payload) : undefined;
+      if (!record) {
+        // Reported once: the replay position passes it with the next commit.
+        if (!this.reported.has(pos)) {
+          this.reported.add(pos);
+          this.opts.logger.warn({ dir: this.opts.dir, offset: pos }, 'spool: corrupt record (bad checksum or layout) skipped');
+          this.opts.onCorrupt?.(pos, 'bad checksum');
+        }
       } else {
-        records.push(decodePayload(payload));
+        records.push(record);
       }
       pos += HEADER + len;
     }
@@ -161,30 +189,59 @@ export class Spool {
 
   /** Marks everything before `end` as published (persisted), resetting the file once all is. */
   commit(end: number): void {
+    if (end === this.readPos && this.readPos < this.size) return;
     this.readPos = end;
+    this.reported.clear();
     if (this.readPos >= this.size) {
+      if (this.size === 0 && end === 0) return;
       ftruncateSync(this.fd, 0);
       this.size = 0;
       this.readPos = 0;
     }
+    // Durable and atomic: write a temp file, fsync it, rename it over the old one.
     const tmp = `${this.offsetFile}.tmp`;
-    writeFileSync(tmp, String(this.readPos));
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, String(this.readPos));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.offsetFile);
   }
 
-  /** Forces appended records to disk. */
+  /** Forces appended records to disk (synchronously). */
   sync(): void {
     if (this.dirty && !this.closed) {
-      fsyncSync(this.fd);
       this.dirty = false;
+      fsyncSync(this.fd);
     }
+  }
+
+  /** The `interval` policy's fsync, off the event loop (libuv's thread pool). */
+  private syncInBackground(): void {
+    if (!this.dirty || this.closed || this.syncing) return;
+    this.dirty = false;
+    this.syncing = true;
+    fsync(this.fd, (err) => {
+      this.syncing = false;
+      if (err) {
+        this.dirty = true;
+        this.opts.logger.error({ err }, 'spool fsync failed');
+      }
+    });
   }
 
   /** Syncs and closes. Idempotent. */
   close(): void {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
-    this.sync();
+    try {
+      this.dirty = true;
+      this.sync();
+    } catch (e: unknown) {
+      this.opts.logger.error({ err: e }, 'spool fsync at close failed');
+    }
     this.closed = true;
     closeSync(this.fd);
   }
@@ -196,7 +253,8 @@ export class Spool {
     while (pos + HEADER <= this.size) {
       readSync(this.fd, header, 0, HEADER, pos);
       const len = header.readUInt32LE(0);
-      if (pos + HEADER + len > this.size) return pos;
+      // A zero or too-short length is not a record a writer makes (zeros left by a power loss).
+      if (len < 4 || pos + HEADER + len > this.size) return pos;
       pos += HEADER + len;
     }
     return pos;

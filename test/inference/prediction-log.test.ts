@@ -239,3 +239,24 @@ test('prediction log - SIGKILL while NATS is down: after a restart with NATS up,
     await nats.dispose();
   }
 });
+
+test('prediction log - a request id that is not a valid header value cannot block the log: the validated id is used', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t) } });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct', 10_000, 'publisher connected');
+    const res = await f.client.infer(digits('bad\r\nid'));
+    t.is(res.id, 'bad\r\nid', 'the response echoes the caller id');
+    await f.client.infer(digits('after-bad'));
+    await waitFor(async () => (await storedCount(nc)) === 2, 10_000, 'both logged');
+    const ids = (await readAll(nc)).map((l) => l.log.request_id);
+    t.true(ids.includes('after-bad'));
+    t.false(ids.includes('bad\r\nid'));
+    t.regex(ids.find((i) => i !== 'after-bad') ?? '', /^[0-9a-f-]{36}$/);
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});

@@ -161,3 +161,59 @@ test('publisher - past the spool cap, new records are dropped and counted', asyn
 test('publisher - bad options are refused naming the option', (t) => {
   t.throws(() => DurablePublisher.create({ name: 'p', spoolDir: '/tmp/x', queueMax: 0, logger, registry: new Registry() }), { message: /queueMax must be a positive integer/ });
 });
+
+test('publisher - a record NATS refuses for good (over max_payload) is skipped and counted; the records after it go through', async (t) => {
+  const subject = 'mlmesh.events.model.huge';
+  const dir = await tempDir(t);
+  const spool = Spool.open({ dir, maxBytes: 64 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
+  spool.append(rec(1, subject));
+  spool.append({ subject, msgId: `${subject}-huge`, data: new Uint8Array(2 * 1024 * 1024) });
+  for (let i = 2; i < 6; i++) spool.append(rec(i, subject));
+  spool.close();
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
+  t.is(await count(t.context.nc, subject), 5);
+  t.is(await metric(registry, 'rejected_total'), 1);
+  // Direct publishes of an oversized record are refused the same way, without spooling.
+  pub.publish({ subject, msgId: `${subject}-huge2`, data: new Uint8Array(2 * 1024 * 1024) });
+  pub.publish(rec(6, subject));
+  await waitFor(async () => (await count(t.context.nc, subject)) === 6, 10_000, 'the next record');
+  t.is(await metric(registry, 'rejected_total'), 2);
+  t.is(pub.state, 'direct');
+  await pub.drain();
+});
+
+test('publisher - a zero-filled tail (power loss after the size was saved) is cut off at open, not replayed or crashed on', async (t) => {
+  const subject = 'mlmesh.events.model.zeros';
+  const dir = await tempDir(t);
+  const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
+  for (let i = 0; i < 4; i++) spool.append(rec(i, subject));
+  spool.close();
+  const file = join(dir, 'spool.log');
+  await writeFile(file, Buffer.concat([await readFile(file), Buffer.alloc(4096)]));
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
+  t.is(await metric(registry, 'spool_corrupt_total'), 1);
+  pub.setJetStream(t.context.nc.jetstream());
+  await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
+  t.is(await count(t.context.nc, subject), 4);
+  await pub.drain();
+});
+
+test('publisher - a disconnect sends new records to the spool at once; the reconnect replays them', async (t) => {
+  const subject = 'mlmesh.events.model.status';
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  pub.setConnected(false);
+  for (let i = 0; i < 10; i++) pub.publish(rec(i, subject));
+  t.is(pub.state, 'spooling');
+  t.is(pub.pendingInMemory, 0, 'nothing waits in memory while disconnected');
+  t.is(await metric(registry, 'spooled_total'), 10);
+  pub.setConnected(true);
+  await waitFor(() => pub.state === 'direct', 10_000, 'replayed');
+  t.is(await count(t.context.nc, subject), 10);
+  await pub.drain();
+});
