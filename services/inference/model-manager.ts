@@ -139,23 +139,36 @@ export class ModelManager {
         throw new ModelLoadError(`load of model '${name}' failed${kept}: ${failures.join('; ')}`);
       }
       const old = e.served;
-      e.served = new Map([...next.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
-      e.latest = [...e.served.values()].at(-1);
+      this.serve(name, e, next);
       e.config = config;
       e.modelStatus = undefined;
       for (const v of wanted) e.status.delete(v);
-      this.metrics.loadedVersions.set({ model: name }, e.served.size);
-      const retired = [...old.values()].filter((mv) => e.served.get(mv.version) !== mv);
       // A version replaced by a reload of the same number keeps its READY row; only versions
       // that stop being served show UNLOADING, then UNAVAILABLE.
-      const leaving = retired.filter((mv) => !e.served.has(mv.version));
-      for (const mv of leaving) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
-      await Promise.all(retired.map((mv) => mv.drain()));
-      for (const mv of leaving) {
-        if (e.status.get(mv.version)?.state === 'UNLOADING') e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
-      }
+      const retired = [...old.values()].filter((mv) => e.served.get(mv.version) !== mv);
+      await this.retire(e, retired);
       this.logger.info({ model: name, versions: [...e.served.keys()], retired: retired.map((r) => r.version) }, 'model served');
     });
+  }
+
+  /** Swaps a model's served versions (sorted, newest last) in one step: new requests see them at once. */
+  private serve(name: string, e: ModelEntry, versions: ReadonlyMap<string, ModelVersion>): void {
+    e.served = new Map([...versions.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
+    e.latest = [...e.served.values()].at(-1);
+    this.metrics.loadedVersions.set({ model: name }, e.served.size);
+  }
+
+  /**
+   * Drains versions that no longer take requests. Those whose number is no longer served show
+   * UNLOADING while they drain, then UNAVAILABLE 'unloaded'.
+   */
+  private async retire(e: ModelEntry, versions: readonly ModelVersion[]): Promise<void> {
+    const leaving = versions.filter((mv) => !e.served.has(mv.version));
+    for (const mv of leaving) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
+    await Promise.all(versions.map((mv) => mv.drain()));
+    for (const mv of leaving) {
+      if (e.status.get(mv.version)?.state === 'UNLOADING') e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
+    }
   }
 
   /** True when a served version's manifest.json changed on disk since it was loaded. */
@@ -174,13 +187,9 @@ export class ModelManager {
     await this.exclusive(name, async (e) => {
       if (e.served.size === 0) return;
       const old = [...e.served.values()];
-      e.served = new Map();
-      e.latest = undefined;
+      this.serve(name, e, new Map());
       e.config = undefined;
-      this.metrics.loadedVersions.set({ model: name }, 0);
-      for (const mv of old) e.status.set(mv.version, { state: 'UNLOADING', reason: '' });
-      await Promise.all(old.map((mv) => mv.drain()));
-      for (const mv of old) e.status.set(mv.version, { state: 'UNAVAILABLE', reason: 'unloaded' });
+      await this.retire(e, old);
       this.logger.info({ model: name }, 'model unloaded');
     });
   }
@@ -236,8 +245,7 @@ export class ModelManager {
       [...this.models.keys()].map((name) =>
         this.exclusive(name, async (e) => {
           const old = [...e.served.values()];
-          e.served = new Map();
-          e.latest = undefined;
+          this.serve(name, e, new Map());
           await Promise.all(old.map((mv) => mv.drain()));
         }),
       ),

@@ -8,7 +8,7 @@
  * test say exactly when an instance is idle and when (and how) each run completes.
  */
 import test from 'ava';
-import { DeadlineExceededError, InternalError, ResourceExhaustedError, UnavailableError } from '../../shared/errors/index.js';
+import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from '../../shared/errors/index.js';
 import { DynamicBatcher } from '../../services/inference/batcher.js';
 import type { BatcherObserver, BatchRunner, InferJob, JobResult } from '../../services/inference/batcher.js';
 import type { ModelConfig } from '../../services/inference/model-config.js';
