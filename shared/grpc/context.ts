@@ -17,6 +17,11 @@ export interface CallContext {
    * (CancelledError) or the server shuts down hard (CancelledError).
    */
   readonly signal: AbortSignal;
+  /**
+   * Aborts when the server starts refusing new calls (graceful drain or hard close): open-ended
+   * streams end on it so a drain need not wait for them. Unary handlers can ignore it.
+   */
+  readonly draining: AbortSignal;
   /** Deadline as epoch milliseconds; Infinity when the caller set none. */
   readonly deadlineMs: number;
   /** Logger bound to `requestId` and `method` (made on first use). */
@@ -43,7 +48,7 @@ export function chooseRequestId(metadata: grpc.Metadata, fromMessage: string | u
 }
 
 /** The deadline of a server call as epoch ms (Infinity for none). */
-export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): number {
   const d = call.getDeadline();
   if (d instanceof Date) return d.getTime();
   return Number.isFinite(d) ? d : Infinity;
@@ -54,7 +59,7 @@ export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown>): nu
  * clears the deadline timer once the call is done.
  */
 export function callAbortController(
-  call: grpc.ServerUnaryCall<unknown, unknown>,
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
   deadlineMs: number,
 ): { controller: AbortController; dispose: () => void } {
   const controller = new AbortController();

@@ -5,7 +5,7 @@
  */
 export { PROTO_LOADER_OPTIONS, loadProtos, protosDir, serviceDefinition, clientConstructor } from './protos.js';
 export { GrpcServer } from './server.js';
-export type { GrpcServerOptions, GrpcServerState, ServiceBinding, UnaryHandler } from './server.js';
+export type { GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, UnaryHandler } from './server.js';
 export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
 export type { CallContext } from './context.js';
 export { toGrpcStatus, statusName } from './status.js';

@@ -14,6 +14,20 @@ import { statusName, toGrpcStatus } from './status.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type UnaryHandler<Req = any, Res = any> = (request: Req, ctx: CallContext) => Promise<Res>;
 
+/**
+ * A server-streaming handler: takes the decoded request, a {@link CallContext} and `send`, which
+ * writes one response message and resolves when the stream can take more (backpressure); it
+ * rejects with CancelledError once the client has gone. The call ends OK when the handler's
+ * promise resolves, with the error's status when it rejects. Open-ended streams (subscriptions)
+ * should end when `ctx.draining` aborts so a graceful stop need not wait for them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ServerStreamHandler<Req = any, Res = any> = (
+  request: Req,
+  ctx: CallContext,
+  send: (message: Res) => Promise<void>,
+) => Promise<void>;
+
 /** One gRPC service to serve. */
 export interface ServiceBinding {
   /** Fully-qualified service name, e.g. `inference.GRPCInferenceService` (also its health name). */
@@ -21,6 +35,8 @@ export interface ServiceBinding {
   definition: grpc.ServiceDefinition;
   /** A handler for every unary method of the definition, keyed by method name. */
   handlers: Record<string, UnaryHandler>;
+  /** A handler for every server-streaming method, keyed by method name. Client/bidi streams are not supported. */
+  streamHandlers?: Record<string, ServerStreamHandler>;
   /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
   requestIdOf?: (method: string, request: unknown) => string | undefined;
 }
@@ -70,6 +86,8 @@ export class GrpcServer {
   private readonly health: HealthImplementation;
   private readonly serviceNames: string[];
   private readonly inflight = new Set<AbortController>();
+  /** Aborted when the server starts refusing new calls (drain), so subscriptions can end. */
+  private readonly drainingController = new AbortController();
   private readonly opts: Required<Pick<GrpcServerOptions, 'drainDelayMs' | 'shutdownGraceMs'>> & GrpcServerOptions;
   private drained: Promise<void> | undefined;
   private serving = false;
@@ -153,6 +171,7 @@ export class GrpcServer {
     if (this.opts.drainDelayMs > 0) {
       await new Promise<void>((r) => setTimeout(r, this.opts.drainDelayMs).unref());
     }
+    this.drainingController.abort(new CancelledError('server draining'));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.opts.logger.warn({ inflight: this.inflight.size }, 'shutdown grace period over: cancelling in-flight calls');
@@ -172,6 +191,7 @@ export class GrpcServer {
   /** Hard stop: cancels in-flight calls (their signals abort) and closes every connection. */
   close(): void {
     this.stateValue = 'closed';
+    this.drainingController.abort(new CancelledError('server closing'));
     for (const c of this.inflight) c.abort(new CancelledError('server shutting down'));
     this.server.forceShutdown();
   }
@@ -202,17 +222,74 @@ export class GrpcServer {
     for (const svc of this.opts.services) {
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [method, def] of Object.entries(svc.definition)) {
-        if (def.requestStream || def.responseStream) continue;
-        const handler = svc.handlers[method];
-        if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
+        if (def.requestStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
         const end = (code: number, t0: bigint): void => {
           handled.inc({ grpc_service: svc.name, grpc_method: method, grpc_code: statusName(code) });
           seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
         };
+        if (def.responseStream) {
+          const handler = svc.streamHandlers?.[method];
+          if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
+          impl[method] = this.wrapServerStream(svc, method, handler, end);
+          continue;
+        }
+        const handler = svc.handlers[method];
+        if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
         impl[method] = this.wrapUnary(svc, method, handler, end);
       }
       this.server.addService(svc.definition, impl);
     }
+  }
+
+  /** Builds the call context shared by unary and streaming calls. */
+  private startCall(
+    svc: ServiceBinding,
+    method: string,
+    call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger } {
+    const deadlineMs = callDeadlineMs(call);
+    let requestId: string;
+    try {
+      requestId = chooseRequestId(call.metadata, svc.requestIdOf?.(method, call.request));
+    } catch {
+      // A malformed message id must not fail the call: fall back to a generated one.
+      requestId = chooseRequestId(call.metadata, undefined);
+    }
+    const { controller, dispose } = callAbortController(call, deadlineMs);
+    this.inflight.add(controller);
+    // The request's child logger is made on first use: most successful calls never log.
+    const base = this.opts.logger;
+    let bindings: Record<string, unknown> = { requestId, method };
+    let log: Logger | undefined;
+    const getLog = (): Logger => (log ??= base.child(bindings));
+    const ctx: CallContext = {
+      requestId,
+      signal: controller.signal,
+      draining: this.drainingController.signal,
+      deadlineMs,
+      metadata: call.metadata,
+      debug: base.isLevelEnabled('debug'),
+      get log() {
+        return getLog();
+      },
+      bind(fields) {
+        bindings = { ...bindings, ...fields };
+        log = undefined;
+      },
+    };
+    // The request id goes back in the trailers, which every response carries anyway.
+    const trailer = new grpc.Metadata();
+    trailer.set(REQUEST_ID_HEADER, requestId);
+    const finish = (): void => {
+      dispose();
+      this.inflight.delete(controller);
+    };
+    return { ctx, trailer, finish, getLog };
+  }
+
+  private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
+    if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: e, code: statusName(st.code) }, st.details);
+    else getLog().info({ code: statusName(st.code) }, st.details);
   }
 
   private wrapUnary(
@@ -223,42 +300,7 @@ export class GrpcServer {
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
-      const deadlineMs = callDeadlineMs(call);
-      let requestId: string;
-      try {
-        requestId = chooseRequestId(call.metadata, svc.requestIdOf?.(method, call.request));
-      } catch {
-        // A malformed message id must not fail the call: fall back to a generated one.
-        requestId = chooseRequestId(call.metadata, undefined);
-      }
-      const { controller, dispose } = callAbortController(call, deadlineMs);
-      this.inflight.add(controller);
-      // The request's child logger is made on first use: most successful calls never log.
-      const base = this.opts.logger;
-      let bindings: Record<string, unknown> = { requestId, method };
-      let log: Logger | undefined;
-      const getLog = (): Logger => (log ??= base.child(bindings));
-      const ctx: CallContext = {
-        requestId,
-        signal: controller.signal,
-        deadlineMs,
-        metadata: call.metadata,
-        debug: base.isLevelEnabled('debug'),
-        get log() {
-          return getLog();
-        },
-        bind(fields) {
-          bindings = { ...bindings, ...fields };
-          log = undefined;
-        },
-      };
-      // The request id goes back in the trailers, which every response carries anyway.
-      const trailer = new grpc.Metadata();
-      trailer.set(REQUEST_ID_HEADER, requestId);
-      const finish = (): void => {
-        dispose();
-        this.inflight.delete(controller);
-      };
+      const { ctx, trailer, finish, getLog } = this.startCall(svc, method, call);
       let promise: Promise<unknown>;
       try {
         promise = handler(call.request, ctx);
@@ -276,9 +318,58 @@ export class GrpcServer {
           finish();
           const st = toGrpcStatus(e);
           end(st.code, t0);
-          if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: e, code: statusName(st.code) }, st.details);
-          else getLog().info({ code: statusName(st.code) }, st.details);
+          this.logFailure(getLog, e, st);
           callback({ code: st.code, details: st.details, metadata: trailer });
+        },
+      );
+    };
+  }
+
+  private wrapServerStream(
+    svc: ServiceBinding,
+    method: string,
+    handler: ServerStreamHandler,
+    end: (code: number, t0: bigint) => void,
+  ): grpc.handleServerStreamingCall<unknown, unknown> {
+    return (call) => {
+      const t0 = process.hrtime.bigint();
+      const { ctx, trailer, finish, getLog } = this.startCall(svc, method, call);
+      const send = (message: unknown): Promise<void> => {
+        if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason as Error);
+        if (call.write(message)) return Promise.resolve();
+        // Wait for the transport to drain, or for the call to end.
+        return new Promise<void>((resolve, reject) => {
+          const onDrain = (): void => {
+            ctx.signal.removeEventListener('abort', onAbort);
+            resolve();
+          };
+          const onAbort = (): void => {
+            call.off('drain', onDrain);
+            reject(ctx.signal.reason as Error);
+          };
+          call.once('drain', onDrain);
+          ctx.signal.addEventListener('abort', onAbort, { once: true });
+        });
+      };
+      let promise: Promise<void>;
+      try {
+        promise = handler(call.request, ctx, send);
+      } catch (e: unknown) {
+        promise = Promise.reject(e);
+      }
+      promise.then(
+        () => {
+          finish();
+          end(grpc.status.OK, t0);
+          if (ctx.debug) getLog().debug('stream ok');
+          call.end(trailer);
+        },
+        (e: unknown) => {
+          finish();
+          const st = toGrpcStatus(e);
+          end(st.code, t0);
+          this.logFailure(getLog, e, st);
+          call.emit('error', { code: st.code, details: st.details, metadata: trailer });
         },
       );
     };
