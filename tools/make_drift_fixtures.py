@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Generate the drift-monitor fixtures: scipy's expected test values, and digits samples.
+
+Run with Debian's python (python3-scipy, python3-sklearn, python3-torch for make_fixtures'
+data split):
+
+    /usr/bin/python3 tools/make_drift_fixtures.py
+
+Writes (committed; CI needs no Python):
+
+- ``test/fixtures/drift/scipy.json``: fixed samples with scipy's ``ks_2samp`` (method auto:
+  exact and asymptotic cases), ``chi2_contingency`` (dof 1 with Yates' correction, dof > 1,
+  a category unseen in the reference), ``wasserstein_distance`` and numpy MMD² (unbiased,
+  three kernels, given length scale) values.
+- ``examples/models/digits_mlp/1/reference/inputs.npy``: 500 rows of digits_mlp's training
+  inputs (FP32 [500, 64]), the drift reference; its outputs are written by the Node tool
+  ``npm run cli -- monitor reference build`` (running the served ONNX model).
+- ``test/fixtures/drift/digits_clean.npy``: the 200 held-out test rows (FP32 [200, 64]).
+- ``test/fixtures/drift/digits_blurred.npy``: the same rows blurred with
+  ``scipy.ndimage.gaussian_filter(sigma=1)`` on each 8×8 image (FP32 [200, 64]).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+from scipy import ndimage, stats
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import load_data, save_npy  # noqa: E402  (same split as the models)
+
+OUT = "test/fixtures/drift"
+
+
+def ks_cases(rng):
+    cases = []
+    specs = [(5, 7, 0.0, None), (20, 20, 0.5, None), (30, 45, 0.3, None), (100, 37, 1.0, 1),
+             (200, 200, 0.3, None), (500, 1000, 0.1, None), (1000, 500, 0.0, None),
+             (500, 500, 0.0, 2), (12000, 400, 0.1, None), (15000, 2000, 0.0, None)]
+    for n1, n2, shift, decimals in specs:
+        # Rounded so the JSON stays small (and, with few decimals, to make ties).
+        a = np.round(rng.normal(size=n1), decimals if decimals is not None else 5)
+        b = np.round(rng.normal(shift, size=n2), decimals if decimals is not None else 5)
+        r = stats.ks_2samp(a, b)
+        method = "exact" if max(n1, n2) <= 10000 else "asymp"
+        cases.append({"a": a.tolist(), "b": b.tolist(), "statistic": float(r.statistic),
+                      "pvalue": float(r.pvalue), "method": method})
+    return cases
+
+
+def chi2_cases():
+    tables = [
+        [[30, 70], [45, 55]],                    # dof 1: Yates
+        [[10, 20, 30, 40], [12, 25, 28, 35]],    # no drift
+        [[50, 30, 20], [20, 30, 50]],            # drift
+        [[40, 40, 20, 0], [30, 35, 15, 20]],     # a category unseen in the reference
+        [[400, 300, 200, 100], [100, 200, 300, 400]],
+        [[5, 3, 2], [4, 4, 2]],
+    ]
+    out = []
+    for t in tables:
+        stat, p, dof, _ = stats.chi2_contingency(np.array(t))
+        out.append({"reference": t[0], "window": t[1], "statistic": float(stat), "pvalue": float(p), "dof": int(dof)})
+    return out
+
+
+def wasserstein_cases(rng):
+    out = []
+    for n1, n2, shift in [(50, 80, 0.0), (200, 100, 0.7)]:
+        a, b = rng.normal(size=n1), rng.normal(shift, 2.0, size=n2)
+        out.append({"a": a.tolist(), "b": b.tolist(), "distance": float(stats.wasserstein_distance(a, b))})
+    return out
+
+
+def mmd2_unbiased(x, y, kernel, ell):
+    z = np.vstack([x, y])
+    d2 = ((z[:, None, :] - z[None, :, :]) ** 2).sum(-1)
+    if kernel == "gaussian":
+        k = np.exp(-d2 / (2 * ell * ell))
+    elif kernel == "laplacian":
+        k = np.exp(-np.sqrt(d2) / ell)
+    else:
+        k = 1.0 / (1.0 + d2 / (2 * ell * ell))
+    n, m = len(x), len(y)
+    kxx, kyy, kxy = k[:n, :n], k[n:, n:], k[:n, n:]
+    return ((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+            - 2 * kxy.sum() / (n * m))
+
+
+def mmd_cases(rng):
+    x = rng.normal(size=(60, 5))
+    y = rng.normal(0.3, 1.0, size=(40, 5))
+    dx = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+    med = float(np.median(dx[np.triu_indices(len(x), 1)]))
+    ell = np.sqrt(med / 2)
+    out = {"x": x.tolist(), "y": y.tolist(), "length_scale": ell, "values": {}}
+    for kernel in ["gaussian", "laplacian", "rational_quadratic"]:
+        out["values"][kernel] = float(mmd2_unbiased(x, y, kernel, ell))
+    return out
+
+
+def main():
+    rng = np.random.default_rng(20261122)
+    os.makedirs(OUT, exist_ok=True)
+    fixtures = {"scipy_version": __import__("scipy").__version__, "ks": ks_cases(rng), "chi2": chi2_cases(),
+                "wasserstein": wasserstein_cases(rng), "mmd": mmd_cases(rng)}
+    with open(os.path.join(OUT, "scipy.json"), "w") as f:
+        json.dump(fixtures, f)
+    data = load_data()
+    idx = np.random.default_rng(0).choice(len(data["X_train"]), size=500, replace=False)
+    idx.sort()
+    save_npy("examples/models/digits_mlp/1/reference/inputs.npy", data["X_train"][idx], np.float32)
+    clean = data["X_test"]
+    blurred = np.stack([ndimage.gaussian_filter(r.reshape(8, 8), sigma=1).reshape(64) for r in clean])
+    save_npy(os.path.join(OUT, "digits_clean.npy"), clean, np.float32)
+    save_npy(os.path.join(OUT, "digits_blurred.npy"), blurred, np.float32)
+    print("wrote", OUT, "and the digits_mlp reference inputs")
+
+
+if __name__ == "__main__":
+    main()
