@@ -305,6 +305,12 @@ def build_mlp(data, hidden, epochs, lr, name, max_batch_size=256):
         [tensor_cfg("input", "TYPE_FP32", [64])],
         [tensor_cfg("probabilities", "TYPE_FP32", [10])],
         max_queue_delay_us=2000, instance_count=1)
+    if name == "digits_mlp":
+        # Read by the drift monitor (its reference comes from tools/make_drift_fixtures.py).
+        config["monitoring"] = {
+            "input": "input", "output": "probabilities", "output_kind": "probabilities",
+            "feature_names": ["px_%d_%d" % (r, c) for r in range(8) for c in range(8)],
+        }
     prov = provenance(data["training_data_sha256"], torch_framework(),
                       {"test_accuracy": acc})
     return onnx_bytes, config, prov, probs, acc

@@ -107,6 +107,8 @@ const KNOWN_KEYS = new Set([
   'intra_op_threads',
   'version_policy',
   'prediction_log',
+  // Read by the drift monitor (services/monitor/model-monitoring.ts), which validates it.
+  'monitoring',
 ]);
 
 function datatypeOf(r: Reader, v: unknown, path: string): Datatype {
@@ -153,6 +155,7 @@ export function parseModelConfig(raw: unknown, dirName: string): ModelConfig {
   const r: Reader = new Reader(`config of model '${dirName}'`);
   const o = r.obj(raw, '(top level)');
   for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) r.fail(k, 'unknown field');
+  if (o.monitoring !== undefined) r.obj(o.monitoring, 'monitoring');
   if (o['name'] !== undefined && o['name'] !== dirName) r.fail('name', `'${String(o['name'])}' does not match the folder name '${dirName}'`);
   const platform = o['platform'] ?? o['backend'] ?? 'onnxruntime_onnx';
   if (platform !== 'onnxruntime_onnx' && platform !== 'onnxruntime') r.fail('platform', `unsupported platform ${JSON.stringify(platform)} (only onnxruntime_onnx)`);

@@ -1,6 +1,6 @@
 /** Configuration: option specs, loading from file + environment, validation errors. */
 export { ConfigError } from './errors.js';
-export { intOption, stringOption, boolOption, enumOption, listOption } from './options.js';
+export { intOption, numberOption, stringOption, boolOption, enumOption, listOption } from './options.js';
 export type { OptionSpec, OptionSpecs, ConfigOf } from './options.js';
 export { loadConfig, describeOptions } from './load.js';
 export type { ConfigSources } from './load.js';

@@ -52,6 +52,19 @@ export function intOption(o: Common<number> & { min?: number; max?: number }): O
   };
 }
 
+/** A number option (not necessarily an integer) within [min, max]; `exclusiveMin`/`exclusiveMax` make a bound strict. */
+export function numberOption(o: Common<number> & { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): OptionSpec<number> {
+  return {
+    ...o,
+    parse(raw, label) {
+      const n = asNumber(raw, label);
+      if (o.min !== undefined && (o.exclusiveMin ? n <= o.min : n < o.min)) throw new ConfigError(label, `must be ${o.exclusiveMin ? '>' : '>='} ${o.min}, got ${n}`);
+      if (o.max !== undefined && (o.exclusiveMax ? n >= o.max : n > o.max)) throw new ConfigError(label, `must be ${o.exclusiveMax ? '<' : '<='} ${o.max}, got ${n}`);
+      return n;
+    },
+  };
+}
+
 /** A string option; `pattern` restricts its form, `allowEmpty` defaults to true. */
 export function stringOption(o: Common<string> & { pattern?: RegExp; allowEmpty?: boolean }): OptionSpec<string> {
   return {

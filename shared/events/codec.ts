@@ -4,6 +4,8 @@ import protobuf from 'protobufjs';
 import { projectRoot } from '../config/index.js';
 import type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/Feedback.js';
 import type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
+import type { DriftReport, DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
+import type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh/events/v1/RetrainRequest.js';
 
 let root: protobuf.Root | undefined;
 
@@ -43,4 +45,24 @@ export function encodeFeedback(fb: Feedback): Uint8Array {
 /** Decodes a Feedback. @throws Error on bytes that are not one. */
 export function decodeFeedback(bytes: Uint8Array): Feedback__Output {
   return decode('Feedback', bytes);
+}
+
+/** Encodes a DriftReport as protobuf. */
+export function encodeDriftReport(report: DriftReport): Uint8Array {
+  return encode('DriftReport', report);
+}
+
+/** Decodes a DriftReport. @throws Error on bytes that are not one. */
+export function decodeDriftReport(bytes: Uint8Array): DriftReport__Output {
+  return decode('DriftReport', bytes);
+}
+
+/** Encodes a RetrainRequest as protobuf. */
+export function encodeRetrainRequest(req: RetrainRequest): Uint8Array {
+  return encode('RetrainRequest', req);
+}
+
+/** Decodes a RetrainRequest. @throws Error on bytes that are not one. */
+export function decodeRetrainRequest(bytes: Uint8Array): RetrainRequest__Output {
+  return decode('RetrainRequest', bytes);
 }

@@ -1,7 +1,20 @@
 /** Events on NATS: protobuf codecs of mlmesh.events.v1, subjects and stream names. */
-export { encodePredictionLog, decodePredictionLog, encodeFeedback, decodeFeedback } from './codec.js';
+export {
+  encodePredictionLog,
+  decodePredictionLog,
+  encodeFeedback,
+  decodeFeedback,
+  encodeDriftReport,
+  decodeDriftReport,
+  encodeRetrainRequest,
+  decodeRetrainRequest,
+} from './codec.js';
 export { SUBJECTS, STREAMS, subjectToken } from './subjects.js';
 export type { StreamKey } from './subjects.js';
 export type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
 export type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/Feedback.js';
 export type { Tensor as EventTensor } from '../generated/mlmesh/events/v1/Tensor.js';
+export type { DriftReport, DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
+export type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh/events/v1/RetrainRequest.js';
+export type { DetectorResult, DetectorResult__Output } from '../generated/mlmesh/events/v1/DetectorResult.js';
+export type { FeatureDrift, FeatureDrift__Output } from '../generated/mlmesh/events/v1/FeatureDrift.js';

@@ -10,9 +10,13 @@ export interface ProtoGrpcType {
   mlmesh: {
     events: {
       v1: {
+        DetectorResult: MessageTypeDefinition
+        DriftReport: MessageTypeDefinition
         EventMeta: MessageTypeDefinition
+        FeatureDrift: MessageTypeDefinition
         Feedback: MessageTypeDefinition
         PredictionLog: MessageTypeDefinition
+        RetrainRequest: MessageTypeDefinition
         Tensor: MessageTypeDefinition
       }
     }

@@ -1,0 +1,48 @@
+import { enumOption, intOption, listOption, loadConfig, numberOption, stringOption } from '../../shared/config/index.js';
+import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
+
+/** Detectors the monitor can run on a window. */
+export const DETECTORS = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class'] as const;
+/** A detector name. */
+export type DetectorName = (typeof DETECTORS)[number];
+
+/**
+ * The drift monitor's options (config file section `monitor`). These are the defaults for every
+ * model; a model's `config.json` may override the window, detector and decision settings in its
+ * `monitoring` section (docs/monitor.md).
+ */
+export const MONITOR_OPTIONS = {
+  host: stringOption({ env: 'MLMESH_MONITOR_HOST', default: '127.0.0.1', allowEmpty: false, doc: 'Address the monitor\'s gRPC and HTTP servers bind.' }),
+  grpcPort: intOption({ env: 'MLMESH_MONITOR_GRPC_PORT', default: 8031, min: 0, max: 65535, doc: 'gRPC port of mlmesh.monitor.v1.MonitorService; 0 picks a free one.' }),
+  httpPort: intOption({ env: 'MLMESH_MONITOR_HTTP_PORT', default: 8032, min: -1, max: 65535, doc: 'HTTP port for the drift pages (/models/<model>), /metrics and health; 0 picks a free one, -1 disables it.' }),
+  natsUrl: stringOption({ env: 'NATS_URL', default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s) carrying prediction logs and feedback; drift reports and retrain requests are published there.' }),
+  modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', allowEmpty: false, doc: 'Model repository holding each version\'s drift reference (`<model>/<version>/reference/`) and `monitoring` config.' }),
+  stateDir: stringOption({ env: 'MLMESH_MONITOR_STATE_DIR', default: 'var/monitor', allowEmpty: false, doc: 'Folder of the monitor\'s durable state: open windows, applied stream sequence, reports (one monitor per folder).' }),
+  durableName: stringOption({ env: 'MLMESH_MONITOR_DURABLE', default: 'mlmesh-monitor', allowEmpty: false, doc: 'Name of the durable JetStream consumers (predictions and feedback); replicas sharing it would split the stream, so run one monitor per name.' }),
+  windowRows: intOption({ env: 'MLMESH_MONITOR_WINDOW_ROWS', default: 500, min: 2, doc: 'A window closes when it holds this many rows.' }),
+  windowSeconds: intOption({ env: 'MLMESH_MONITOR_WINDOW_SECONDS', default: 600, min: 0, doc: 'A window also closes once its first row is this old (if it has minWindowRows); 0: count-based only.' }),
+  minWindowRows: intOption({ env: 'MLMESH_MONITOR_MIN_WINDOW_ROWS', default: 50, min: 2, doc: 'Fewest rows a time-closed window needs; younger or smaller windows keep filling.' }),
+  alpha: numberOption({ env: 'MLMESH_MONITOR_ALPHA', default: 0.05, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, doc: 'Significance level: a detector flags drift when its corrected p-value is below it.' }),
+  correction: enumOption({ env: 'MLMESH_MONITOR_CORRECTION', default: 'bonferroni', values: ['bonferroni', 'bh', 'none'], doc: 'Multiple-testing correction over features (ks, chi2) and output classes (bbsd).' }),
+  detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class); a window is drifted when any of them flags it.' }),
+  kernel: enumOption({ env: 'MLMESH_MONITOR_KERNEL', default: 'gaussian', values: ['gaussian', 'laplacian', 'rational_quadratic'], doc: 'MMD kernel.' }),
+  permutations: intOption({ env: 'MLMESH_MONITOR_PERMUTATIONS', default: 1000, min: 1, doc: 'MMD permutations N (p = (k+1)/(N+1)).' }),
+  mmdMaxReferenceRows: intOption({ env: 'MLMESH_MONITOR_MMD_MAX_REFERENCE_ROWS', default: 1000, min: 2, doc: 'MMD uses at most this many reference rows (a fixed seeded subsample) to bound its (n+m)² kernel matrix.' }),
+  mmdWorkers: intOption({ env: 'MLMESH_MONITOR_MMD_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running MMD permutation tests off the event loop.' }),
+  consecutiveWindows: intOption({ env: 'MLMESH_MONITOR_CONSECUTIVE_WINDOWS', default: 3, min: 1, doc: 'Drifted windows in a row that trigger a RetrainRequest.' }),
+  cooldownSeconds: intOption({ env: 'MLMESH_MONITOR_COOLDOWN_SECONDS', default: 3600, min: 0, doc: 'At most one RetrainRequest per model within this many seconds.' }),
+  feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_ROWS', default: 100_000, min: 0, doc: 'Predicted labels kept per monitor (newest first) to join feedback by request id.' }),
+  logLevel: enumOption({ env: 'MLMESH_LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level.' }),
+} as const;
+
+/** Resolved monitor options. */
+export type MonitorConfig = ConfigOf<typeof MONITOR_OPTIONS>;
+
+/**
+ * Resolves the monitor options from defaults, the config file (`MLMESH_CONFIG`, section
+ * `monitor`), the environment and `overrides`.
+ * @throws ConfigError naming the bad option.
+ */
+export function resolveMonitorConfig(sources: Omit<ConfigSources<typeof MONITOR_OPTIONS>, 'section'> = {}): MonitorConfig {
+  return loadConfig(MONITOR_OPTIONS, { ...sources, section: 'monitor' });
+}

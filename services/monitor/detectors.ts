@@ -1,0 +1,310 @@
+/**
+ * Runs the configured detectors on one window against a reference and says whether the window
+ * drifted. Each detector returns one DetectorResult with its statistic, its (corrected) p-value
+ * and its decision; the window is drifted when any detector's p-value is below alpha.
+ *
+ * - ks: per numeric input feature, two-sample KS; corrected over the features; PSI and
+ *   Wasserstein/std reported per feature as effect sizes.
+ * - chi2: per categorical input feature, chi-squared homogeneity on category counts; categories
+ *   seen only in the window are listed.
+ * - mmd: kernel MMD² on the input rows, permutation p-value, in a worker thread.
+ * - bbsd: KS on each output probability (black-box shift detection), corrected over classes.
+ * - confidence: Welch's t-test of the window's mean max-probability against the reference's.
+ * - predicted_class: chi-squared homogeneity of predicted-class counts.
+ */
+import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
+import type { DetectorName } from './config.js';
+import { argmaxRows, column, selectRows } from './matrix.js';
+import type { Matrix } from './matrix.js';
+import type { Reference } from './reference.js';
+import { chi2Homogeneity, correct, ks2Samp, normalizedWasserstein, psi, seededRandom, seedOf, studentTTwoSided, welchT } from './stats/index.js';
+import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
+
+/** What a window holds. */
+export interface WindowData {
+  inputs: Matrix | undefined;
+  /** Class probabilities (already softmaxed for logit models). */
+  outputs: Matrix | undefined;
+  /** Feedback joined to this window's rows so far. */
+  feedback?: { rows: number; correct: number };
+}
+
+/** How to test. */
+export interface DetectorSettings {
+  detectors: readonly DetectorName[];
+  alpha: number;
+  correction: Correction;
+  kernel: Kernel;
+  permutations: number;
+  mmdMaxReferenceRows: number;
+  /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
+  seed: string;
+}
+
+/** Runs an MMD test (in a worker thread, in the service). */
+export type MmdRunner = (input: MmdInput) => Promise<MmdResult>;
+
+/** Outcome of {@link runDetectors}. */
+export interface Verdict {
+  drifted: boolean;
+  results: DetectorResult[];
+}
+
+const mmdCache = new WeakMap<Reference, Map<string, { sample: Float64Array; lengthScale: number | undefined }>>();
+
+function skipped(detector: DetectorName, reason: string): DetectorResult {
+  return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
+}
+
+function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  const refIn = ref.inputs as Matrix;
+  const features: FeatureDrift[] = [];
+  const ps: number[] = [];
+  let maxD = 0;
+  for (const j of ref.numeric) {
+    const a = column(refIn, j);
+    const b = column(win, j);
+    let p = NaN;
+    let d = 0;
+    try {
+      const r = ks2Samp(a, b);
+      p = r.pValue;
+      d = r.statistic;
+    } catch {
+      // A column with no finite values in one sample cannot be tested: it stays NaN (not rejected).
+    }
+    maxD = Math.max(maxD, d);
+    ps.push(p);
+    features.push({ feature: ref.featureNames[j], index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p, psi: psi(a, b), wasserstein_std: normalizedWasserstein(a, b) || 0 });
+  }
+  const c = correct(ps, s.alpha, s.correction);
+  features.forEach((f, k) => {
+    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
+    f.drifted = c.rejected[k];
+    if (!Number.isFinite(f.psi as number)) f.psi = 0;
+  });
+  const drifted = c.rejected.some(Boolean);
+  return {
+    detector: 'ks',
+    statistic_name: 'max KS D over features',
+    statistic: maxD,
+    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
+    has_p_value: !Number.isNaN(c.pValue),
+    drifted,
+    correction: s.correction,
+    features,
+    details: { features_tested: ps.filter((p) => !Number.isNaN(p)).length, features_drifted: c.rejected.filter(Boolean).length },
+    skipped_reason: '',
+  };
+}
+
+function counts(values: Float64Array): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    const k = String(v);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+function chi2OfCounts(refCounts: Map<string, number>, winCounts: Map<string, number>): { statistic: number; pValue: number; unseen: string[] } {
+  const cats = [...new Set([...refCounts.keys(), ...winCounts.keys()])].sort();
+  const unseen = cats.filter((c) => !refCounts.has(c));
+  const r = chi2Homogeneity(cats.map((c) => refCounts.get(c) ?? 0), cats.map((c) => winCounts.get(c) ?? 0));
+  return { statistic: r.statistic, pValue: r.pValue, unseen };
+}
+
+function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  const refIn = ref.inputs as Matrix;
+  const features: FeatureDrift[] = [];
+  const ps: number[] = [];
+  let maxStat = 0;
+  for (const j of ref.categorical) {
+    let p = NaN;
+    let stat = 0;
+    let unseen: string[] = [];
+    try {
+      const r = chi2OfCounts(counts(column(refIn, j)), counts(column(win, j)));
+      p = r.pValue;
+      stat = r.statistic;
+      unseen = r.unseen;
+    } catch {
+      // A column with no values in one sample cannot be tested: it stays NaN (not rejected).
+    }
+    maxStat = Math.max(maxStat, stat);
+    ps.push(p);
+    features.push({ feature: ref.featureNames[j], index: j, test: 'chi2', statistic: stat, p_value: Number.isNaN(p) ? 1 : p, unseen_categories: unseen });
+  }
+  const c = correct(ps, s.alpha, s.correction);
+  features.forEach((f, k) => {
+    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
+    f.drifted = c.rejected[k];
+  });
+  return {
+    detector: 'chi2',
+    statistic_name: 'max chi-squared over categorical features',
+    statistic: maxStat,
+    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
+    has_p_value: !Number.isNaN(c.pValue),
+    drifted: c.rejected.some(Boolean),
+    correction: s.correction,
+    features,
+    details: { features_tested: ps.filter((p) => !Number.isNaN(p)).length, unseen_categories: features.reduce((n, f) => n + (f.unseen_categories?.length ?? 0), 0) },
+    skipped_reason: '',
+  };
+}
+
+async function mmdDetector(ref: Reference, win: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
+  const refIn = ref.inputs as Matrix;
+  let byKernel = mmdCache.get(ref);
+  if (!byKernel) mmdCache.set(ref, (byKernel = new Map()));
+  const key = `${s.kernel}/${s.mmdMaxReferenceRows}`;
+  let cached = byKernel.get(key);
+  if (!cached) {
+    let sample = refIn.data;
+    if (refIn.rows > s.mmdMaxReferenceRows) {
+      // A fixed subsample per reference (seeded by its hash) bounds the (n+m)² kernel matrix.
+      const rand = seededRandom(seedOf(ref.sha256));
+      const idx = Array.from({ length: refIn.rows }, (_, i) => i);
+      for (let i = 0; i < s.mmdMaxReferenceRows; i++) {
+        const r = i + Math.floor(rand() * (idx.length - i));
+        [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
+      }
+      sample = selectRows(refIn, idx.slice(0, s.mmdMaxReferenceRows).sort((a, b) => a - b)).data;
+    }
+    cached = { sample, lengthScale: undefined };
+    byKernel.set(key, cached);
+  }
+  // Copies: the originals stay usable here after being posted to the worker.
+  const input: MmdInput = { reference: cached.sample.slice(), window: win.data.slice(), dim: refIn.cols, kernel: s.kernel, permutations: s.permutations, seed: seedOf(s.seed) };
+  if (cached.lengthScale !== undefined) input.lengthScale = cached.lengthScale;
+  const r = await run(input);
+  cached.lengthScale = r.lengthScale;
+  return {
+    detector: 'mmd',
+    statistic_name: `MMD² (unbiased, ${s.kernel} kernel)`,
+    statistic: r.statistic,
+    p_value: r.pValue,
+    has_p_value: true,
+    drifted: r.pValue < s.alpha,
+    correction: 'none',
+    features: [],
+    details: { length_scale: r.lengthScale, permutations: r.permutations, exceedances: r.exceedances, reference_rows: cached.sample.length / refIn.cols },
+    skipped_reason: '',
+  };
+}
+
+function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  const refOut = ref.outputs as Matrix;
+  const ps: number[] = [];
+  const features: FeatureDrift[] = [];
+  let maxD = 0;
+  for (let j = 0; j < refOut.cols; j++) {
+    const r = ks2Samp(column(refOut, j), column(win, j));
+    maxD = Math.max(maxD, r.statistic);
+    ps.push(r.pValue);
+    features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: r.statistic, p_value: r.pValue });
+  }
+  const c = correct(ps, s.alpha, s.correction);
+  features.forEach((f, k) => {
+    f.p_value_corrected = c.adjusted[k];
+    f.drifted = c.rejected[k];
+  });
+  return {
+    detector: 'bbsd',
+    statistic_name: 'max KS D over output probabilities',
+    statistic: maxD,
+    p_value: c.pValue,
+    has_p_value: true,
+    drifted: c.rejected.some(Boolean),
+    correction: s.correction,
+    features,
+    details: { classes: refOut.cols },
+    skipped_reason: '',
+  };
+}
+
+function confidenceDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  const refMax = (ref.predicted as { max: Float64Array }).max;
+  const winMax = argmaxRows(win).max;
+  const t = welchT(winMax, refMax);
+  const p = Number.isFinite(t.t) ? studentTTwoSided(t.t, t.dof) : t.meanA === t.meanB ? 1 : 0;
+  return {
+    detector: 'confidence',
+    statistic_name: "Welch's t of mean max-probability (window − reference)",
+    statistic: Number.isFinite(t.t) ? t.t : 0,
+    p_value: p,
+    has_p_value: true,
+    drifted: p < s.alpha,
+    correction: 'none',
+    features: [],
+    details: { window_mean: t.meanA, reference_mean: t.meanB, dof: Number.isFinite(t.dof) ? t.dof : 0 },
+    skipped_reason: '',
+  };
+}
+
+function predictedClassDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  const refLabels = (ref.predicted as { labels: Int32Array }).labels;
+  const winLabels = argmaxRows(win).labels;
+  const toCounts = (l: Int32Array): Map<string, number> => counts(Float64Array.from(l));
+  const r = chi2OfCounts(toCounts(refLabels), toCounts(winLabels));
+  return {
+    detector: 'predicted_class',
+    statistic_name: 'chi-squared of predicted-class counts',
+    statistic: r.statistic,
+    p_value: r.pValue,
+    has_p_value: true,
+    drifted: r.pValue < s.alpha,
+    correction: 'none',
+    features: [],
+    details: { classes_unseen_in_reference: r.unseen.length },
+    skipped_reason: '',
+  };
+}
+
+/**
+ * Runs every configured detector. A detector that cannot run (no reference, inputs omitted
+ * from the logs, no outputs, no categorical features…) is reported with `skipped_reason`.
+ */
+export async function runDetectors(ref: Reference | undefined, win: WindowData, s: DetectorSettings, run: MmdRunner): Promise<Verdict> {
+  const results: DetectorResult[] = [];
+  for (const d of s.detectors) {
+    if (!ref) {
+      results.push(skipped(d, 'no reference for this model version'));
+      continue;
+    }
+    const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd';
+    if (needsInputs) {
+      if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
+      else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
+      else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
+      else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
+      else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
+      else results.push(await mmdDetector(ref, win.inputs, s, run));
+      continue;
+    }
+    if (!ref.outputs) results.push(skipped(d, 'the reference has no outputs'));
+    else if (!win.outputs) results.push(skipped(d, 'the window has no outputs'));
+    else if (win.outputs.cols !== ref.outputs.cols) results.push(skipped(d, `the window has ${win.outputs.cols} output columns, the reference ${ref.outputs.cols}`));
+    else if (d === 'bbsd') results.push(bbsdDetector(ref, win.outputs, s));
+    else if (d === 'confidence') results.push(confidenceDetector(ref, win.outputs, s));
+    else results.push(predictedClassDetector(ref, win.outputs, s));
+  }
+  if (win.feedback && win.feedback.rows > 0) {
+    // Live accuracy is reported, not tested: the reference carries no labels to test it against.
+    results.push({
+      detector: 'accuracy',
+      statistic_name: 'accuracy of the window rows that received feedback',
+      statistic: win.feedback.correct / win.feedback.rows,
+      p_value: 1,
+      has_p_value: false,
+      drifted: false,
+      correction: 'none',
+      features: [],
+      details: { labelled_rows: win.feedback.rows, correct: win.feedback.correct },
+      skipped_reason: '',
+    });
+  }
+  return { drifted: results.some((r) => r.drifted), results };
+}

@@ -1,0 +1,134 @@
+/**
+ * The `monitoring` section of a model's config.json: what to watch and how. Every field is
+ * optional; unset window/detector/decision fields take the monitor's options.
+ *
+ *   "monitoring": {
+ *     "input": "input",                    // input tensor watched (default: the first input)
+ *     "output": "probabilities",           // output for bbsd/confidence/predicted_class (default: the first)
+ *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "none"
+ *     "feature_names": ["px0", …],         // one per input column (default f0, f1, …)
+ *     "categorical_features": ["region"],  // tested with chi2 instead of ks
+ *     "window_rows": 500, "window_seconds": 600, "min_window_rows": 50,
+ *     "alpha": 0.05, "correction": "bonferroni", "detectors": ["ks", "mmd", "bbsd"],
+ *     "kernel": "gaussian", "permutations": 1000,
+ *     "consecutive_windows": 3, "cooldown_seconds": 3600
+ *   }
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError } from '../../shared/errors/index.js';
+import type { Correction, Kernel } from './stats/index.js';
+import { KERNELS } from './stats/index.js';
+import { DETECTORS } from './config.js';
+import type { DetectorName, MonitorConfig } from './config.js';
+
+/** Effective monitoring settings of one model. */
+export interface ModelMonitoring {
+  input: string | undefined;
+  output: string | undefined;
+  outputKind: 'probabilities' | 'logits' | 'none';
+  featureNames: string[] | undefined;
+  categorical: string[];
+  windowRows: number;
+  windowSeconds: number;
+  minWindowRows: number;
+  alpha: number;
+  correction: Correction;
+  detectors: DetectorName[];
+  kernel: Kernel;
+  permutations: number;
+  consecutiveWindows: number;
+  cooldownSeconds: number;
+}
+
+const KEYS = [
+  'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
+  'alpha', 'correction', 'detectors', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
+] as const;
+
+function fail(where: string, field: string, msg: string): never {
+  throw new InvalidArgumentError(`${where}: monitoring.${field}: ${msg}`);
+}
+
+function int(where: string, o: Record<string, unknown>, k: string, min: number, dflt: number): number {
+  const v = o[k];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(where, k, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function strList(where: string, o: Record<string, unknown>, k: string): string[] | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) fail(where, k, 'must be a list of non-empty strings');
+  return v as string[];
+}
+
+function oneOf<T extends string>(where: string, o: Record<string, unknown>, k: string, values: readonly T[], dflt: T): T {
+  const v = o[k];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(where, k, `must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+/**
+ * Parses a `monitoring` section (undefined: all defaults).
+ * @throws InvalidArgumentError naming the field.
+ */
+export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: string): ModelMonitoring {
+  const o = (raw ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) fail(where, '', 'must be an object');
+  for (const k of Object.keys(o)) if (!(KEYS as readonly string[]).includes(k)) fail(where, k, `unknown field (known: ${KEYS.join(', ')})`);
+  const str = (k: string): string | undefined => {
+    const v = o[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') fail(where, k, 'must be a non-empty string');
+    return v;
+  };
+  const alpha = o.alpha === undefined ? defaults.alpha : o.alpha;
+  if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) fail(where, 'alpha', `must be a number in (0, 1), got ${JSON.stringify(alpha)}`);
+  const detectors = strList(where, o, 'detectors') ?? [...defaults.detectors];
+  for (const d of detectors) if (!(DETECTORS as readonly string[]).includes(d)) fail(where, 'detectors', `unknown detector ${JSON.stringify(d)} (known: ${DETECTORS.join(', ')})`);
+  const featureNames = strList(where, o, 'feature_names');
+  const categorical = strList(where, o, 'categorical_features') ?? [];
+  if (featureNames) for (const c of categorical) if (!featureNames.includes(c)) fail(where, 'categorical_features', `${JSON.stringify(c)} is not in feature_names`);
+  return {
+    input: str('input'),
+    output: str('output'),
+    outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'none'] as const, 'probabilities'),
+    featureNames,
+    categorical,
+    windowRows: int(where, o, 'window_rows', 2, defaults.windowRows),
+    windowSeconds: int(where, o, 'window_seconds', 0, defaults.windowSeconds),
+    minWindowRows: int(where, o, 'min_window_rows', 2, defaults.minWindowRows),
+    alpha,
+    correction: oneOf(where, o, 'correction', ['bonferroni', 'bh', 'none'] as const, defaults.correction),
+    detectors: detectors as DetectorName[],
+    kernel: oneOf(where, o, 'kernel', KERNELS, defaults.kernel),
+    permutations: int(where, o, 'permutations', 1, defaults.permutations),
+    consecutiveWindows: int(where, o, 'consecutive_windows', 1, defaults.consecutiveWindows),
+    cooldownSeconds: int(where, o, 'cooldown_seconds', 0, defaults.cooldownSeconds),
+  };
+}
+
+/**
+ * Reads `<repo>/<model>/config.json` and parses its `monitoring` section; a model without a
+ * config file (or without the section) is monitored with the defaults.
+ * @throws InvalidArgumentError when the file is not JSON or the section is malformed.
+ */
+export async function loadModelMonitoring(repo: string, model: string, defaults: MonitorConfig): Promise<ModelMonitoring> {
+  let text: string;
+  try {
+    text = await readFile(join(repo, model, 'config.json'), 'utf8');
+  } catch {
+    // No config file: Triton allows that for ONNX models, and so does the monitor.
+    return parseMonitoring(undefined, defaults, `model '${model}'`);
+  }
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(text);
+  } catch (e: unknown) {
+    throw new InvalidArgumentError(`model '${model}': config.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseMonitoring((cfg as { monitoring?: unknown }).monitoring, defaults, `model '${model}'`);
+}

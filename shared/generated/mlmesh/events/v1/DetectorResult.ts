@@ -1,0 +1,71 @@
+// Original file: protos/mlmesh/events/v1/events.proto
+
+import type { FeatureDrift as _mlmesh_events_v1_FeatureDrift, FeatureDrift__Output as _mlmesh_events_v1_FeatureDrift__Output } from '../../../mlmesh/events/v1/FeatureDrift.js';
+
+/**
+ * One detector's verdict on one window.
+ */
+export interface DetectorResult {
+  /**
+   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy".
+   */
+  'detector'?: (string);
+  /**
+   * What `statistic` is, e.g. "max KS D", "MMD² (unbiased, gaussian)", "Welch t".
+   */
+  'statistic_name'?: (string);
+  'statistic'?: (number | string);
+  /**
+   * The detector's p-value after its correction (NaN-free: has_p_value says whether there is one).
+   */
+  'p_value'?: (number | string);
+  'has_p_value'?: (boolean);
+  'drifted'?: (boolean);
+  /**
+   * "bonferroni", "bh" or "none".
+   */
+  'correction'?: (string);
+  'features'?: (_mlmesh_events_v1_FeatureDrift)[];
+  /**
+   * Detector-specific numbers, e.g. length_scale, permutations, reference_mean, window_mean.
+   */
+  'details'?: ({[key: string]: number | string});
+  /**
+   * Set when the detector could not run on this window (e.g. inputs omitted from the logs).
+   */
+  'skipped_reason'?: (string);
+}
+
+/**
+ * One detector's verdict on one window.
+ */
+export interface DetectorResult__Output {
+  /**
+   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy".
+   */
+  'detector': (string);
+  /**
+   * What `statistic` is, e.g. "max KS D", "MMD² (unbiased, gaussian)", "Welch t".
+   */
+  'statistic_name': (string);
+  'statistic': (number);
+  /**
+   * The detector's p-value after its correction (NaN-free: has_p_value says whether there is one).
+   */
+  'p_value': (number);
+  'has_p_value': (boolean);
+  'drifted': (boolean);
+  /**
+   * "bonferroni", "bh" or "none".
+   */
+  'correction': (string);
+  'features': (_mlmesh_events_v1_FeatureDrift__Output)[];
+  /**
+   * Detector-specific numbers, e.g. length_scale, permutations, reference_mean, window_mean.
+   */
+  'details': ({[key: string]: number});
+  /**
+   * Set when the detector could not run on this window (e.g. inputs omitted from the logs).
+   */
+  'skipped_reason': (string);
+}

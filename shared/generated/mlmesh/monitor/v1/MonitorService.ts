@@ -1,0 +1,124 @@
+// Original file: protos/mlmesh/monitor/v1/monitor.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DriftReport as _mlmesh_events_v1_DriftReport, DriftReport__Output as _mlmesh_events_v1_DriftReport__Output } from '../../../mlmesh/events/v1/DriftReport.js';
+import type { GetStatusRequest as _mlmesh_monitor_v1_GetStatusRequest, GetStatusRequest__Output as _mlmesh_monitor_v1_GetStatusRequest__Output } from '../../../mlmesh/monitor/v1/GetStatusRequest.js';
+import type { GetStatusResponse as _mlmesh_monitor_v1_GetStatusResponse, GetStatusResponse__Output as _mlmesh_monitor_v1_GetStatusResponse__Output } from '../../../mlmesh/monitor/v1/GetStatusResponse.js';
+import type { ListReportsRequest as _mlmesh_monitor_v1_ListReportsRequest, ListReportsRequest__Output as _mlmesh_monitor_v1_ListReportsRequest__Output } from '../../../mlmesh/monitor/v1/ListReportsRequest.js';
+import type { ListReportsResponse as _mlmesh_monitor_v1_ListReportsResponse, ListReportsResponse__Output as _mlmesh_monitor_v1_ListReportsResponse__Output } from '../../../mlmesh/monitor/v1/ListReportsResponse.js';
+import type { ReplaceReferenceRequest as _mlmesh_monitor_v1_ReplaceReferenceRequest, ReplaceReferenceRequest__Output as _mlmesh_monitor_v1_ReplaceReferenceRequest__Output } from '../../../mlmesh/monitor/v1/ReplaceReferenceRequest.js';
+import type { ReplaceReferenceResponse as _mlmesh_monitor_v1_ReplaceReferenceResponse, ReplaceReferenceResponse__Output as _mlmesh_monitor_v1_ReplaceReferenceResponse__Output } from '../../../mlmesh/monitor/v1/ReplaceReferenceResponse.js';
+import type { TwoSampleTestRequest as _mlmesh_monitor_v1_TwoSampleTestRequest, TwoSampleTestRequest__Output as _mlmesh_monitor_v1_TwoSampleTestRequest__Output } from '../../../mlmesh/monitor/v1/TwoSampleTestRequest.js';
+import type { TwoSampleTestResponse as _mlmesh_monitor_v1_TwoSampleTestResponse, TwoSampleTestResponse__Output as _mlmesh_monitor_v1_TwoSampleTestResponse__Output } from '../../../mlmesh/monitor/v1/TwoSampleTestResponse.js';
+import type { WatchReportsRequest as _mlmesh_monitor_v1_WatchReportsRequest, WatchReportsRequest__Output as _mlmesh_monitor_v1_WatchReportsRequest__Output } from '../../../mlmesh/monitor/v1/WatchReportsRequest.js';
+
+export interface MonitorServiceClient extends grpc.Client {
+  /**
+   * Current state per model version: open window, last report, drift streak, accuracy.
+   */
+  GetStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Current state per model version: open window, last report, drift streak, accuracy.
+   */
+  getStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Closed-window reports of a model in a time range, oldest first.
+   */
+  ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Closed-window reports of a model in a time range, oldest first.
+   */
+  listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Replaces the drift reference of a model version (provenance recorded).
+   */
+  ReplaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  ReplaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  ReplaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  ReplaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Replaces the drift reference of a model version (provenance recorded).
+   */
+  replaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  replaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  replaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  replaceReference(argument: _mlmesh_monitor_v1_ReplaceReferenceRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_ReplaceReferenceResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Runs the detectors on two batches sent in the request (offline use).
+   */
+  TwoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  TwoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  TwoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  TwoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Runs the detectors on two batches sent in the request (offline use).
+   */
+  twoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  twoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  twoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  twoSampleTest(argument: _mlmesh_monitor_v1_TwoSampleTestRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_TwoSampleTestResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Reports as windows close (from now on), until the caller cancels or the monitor stops.
+   */
+  WatchReports(argument: _mlmesh_monitor_v1_WatchReportsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mlmesh_events_v1_DriftReport__Output>;
+  WatchReports(argument: _mlmesh_monitor_v1_WatchReportsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mlmesh_events_v1_DriftReport__Output>;
+  /**
+   * Reports as windows close (from now on), until the caller cancels or the monitor stops.
+   */
+  watchReports(argument: _mlmesh_monitor_v1_WatchReportsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mlmesh_events_v1_DriftReport__Output>;
+  watchReports(argument: _mlmesh_monitor_v1_WatchReportsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mlmesh_events_v1_DriftReport__Output>;
+  
+}
+
+export interface MonitorServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Current state per model version: open window, last report, drift streak, accuracy.
+   */
+  GetStatus: grpc.handleUnaryCall<_mlmesh_monitor_v1_GetStatusRequest__Output, _mlmesh_monitor_v1_GetStatusResponse>;
+  
+  /**
+   * Closed-window reports of a model in a time range, oldest first.
+   */
+  ListReports: grpc.handleUnaryCall<_mlmesh_monitor_v1_ListReportsRequest__Output, _mlmesh_monitor_v1_ListReportsResponse>;
+  
+  /**
+   * Replaces the drift reference of a model version (provenance recorded).
+   */
+  ReplaceReference: grpc.handleUnaryCall<_mlmesh_monitor_v1_ReplaceReferenceRequest__Output, _mlmesh_monitor_v1_ReplaceReferenceResponse>;
+  
+  /**
+   * Runs the detectors on two batches sent in the request (offline use).
+   */
+  TwoSampleTest: grpc.handleUnaryCall<_mlmesh_monitor_v1_TwoSampleTestRequest__Output, _mlmesh_monitor_v1_TwoSampleTestResponse>;
+  
+  /**
+   * Reports as windows close (from now on), until the caller cancels or the monitor stops.
+   */
+  WatchReports: grpc.handleServerStreamingCall<_mlmesh_monitor_v1_WatchReportsRequest__Output, _mlmesh_events_v1_DriftReport>;
+  
+}
+
+export interface MonitorServiceDefinition extends grpc.ServiceDefinition {
+  GetStatus: MethodDefinition<_mlmesh_monitor_v1_GetStatusRequest, _mlmesh_monitor_v1_GetStatusResponse, _mlmesh_monitor_v1_GetStatusRequest__Output, _mlmesh_monitor_v1_GetStatusResponse__Output>
+  ListReports: MethodDefinition<_mlmesh_monitor_v1_ListReportsRequest, _mlmesh_monitor_v1_ListReportsResponse, _mlmesh_monitor_v1_ListReportsRequest__Output, _mlmesh_monitor_v1_ListReportsResponse__Output>
+  ReplaceReference: MethodDefinition<_mlmesh_monitor_v1_ReplaceReferenceRequest, _mlmesh_monitor_v1_ReplaceReferenceResponse, _mlmesh_monitor_v1_ReplaceReferenceRequest__Output, _mlmesh_monitor_v1_ReplaceReferenceResponse__Output>
+  TwoSampleTest: MethodDefinition<_mlmesh_monitor_v1_TwoSampleTestRequest, _mlmesh_monitor_v1_TwoSampleTestResponse, _mlmesh_monitor_v1_TwoSampleTestRequest__Output, _mlmesh_monitor_v1_TwoSampleTestResponse__Output>
+  WatchReports: MethodDefinition<_mlmesh_monitor_v1_WatchReportsRequest, _mlmesh_events_v1_DriftReport, _mlmesh_monitor_v1_WatchReportsRequest__Output, _mlmesh_events_v1_DriftReport__Output>
+}

@@ -1,0 +1,42 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { MonitorServiceClient as _mlmesh_monitor_v1_MonitorServiceClient, MonitorServiceDefinition as _mlmesh_monitor_v1_MonitorServiceDefinition } from './mlmesh/monitor/v1/MonitorService.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  mlmesh: {
+    events: {
+      v1: {
+        DetectorResult: MessageTypeDefinition
+        DriftReport: MessageTypeDefinition
+        EventMeta: MessageTypeDefinition
+        FeatureDrift: MessageTypeDefinition
+        Feedback: MessageTypeDefinition
+        PredictionLog: MessageTypeDefinition
+        RetrainRequest: MessageTypeDefinition
+        Tensor: MessageTypeDefinition
+      }
+    }
+    monitor: {
+      v1: {
+        GetStatusRequest: MessageTypeDefinition
+        GetStatusResponse: MessageTypeDefinition
+        ListReportsRequest: MessageTypeDefinition
+        ListReportsResponse: MessageTypeDefinition
+        Matrix: MessageTypeDefinition
+        MonitorService: SubtypeConstructor<typeof grpc.Client, _mlmesh_monitor_v1_MonitorServiceClient> & { service: _mlmesh_monitor_v1_MonitorServiceDefinition }
+        ReplaceReferenceRequest: MessageTypeDefinition
+        ReplaceReferenceResponse: MessageTypeDefinition
+        TwoSampleTestRequest: MessageTypeDefinition
+        TwoSampleTestResponse: MessageTypeDefinition
+        VersionStatus: MessageTypeDefinition
+        WatchReportsRequest: MessageTypeDefinition
+      }
+    }
+  }
+}
+
