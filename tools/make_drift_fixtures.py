@@ -16,6 +16,8 @@ Writes (committed; CI needs no Python):
   inputs (FP32 [500, 64]), the drift reference; its outputs are written by the Node tool
   ``npm run cli -- monitor reference build`` (running the served ONNX model).
 - ``test/fixtures/drift/digits_clean.npy``: the 200 held-out test rows (FP32 [200, 64]).
+- ``test/fixtures/drift/digits_train_other.npy`` (+ ``_labels``): 200 training rows that are not
+  in the reference (the reference's own population: the model was fit on both).
 - ``test/fixtures/drift/digits_blurred.npy``: the same rows blurred with
   ``scipy.ndimage.gaussian_filter(sigma=1)`` on each 8×8 image (FP32 [200, 64]).
 """
@@ -110,6 +112,12 @@ def main():
     idx = np.random.default_rng(0).choice(len(data["X_train"]), size=500, replace=False)
     idx.sort()
     save_npy("examples/models/digits_mlp/1/reference/inputs.npy", data["X_train"][idx], np.float32)
+    # 200 training rows outside the reference: traffic from the reference's own population (the
+    # model has seen them too), for the end-to-end test's no-drift phase.
+    others = np.setdiff1d(np.arange(len(data["X_train"])), idx)
+    other = np.random.default_rng(1).choice(others, size=200, replace=False)
+    save_npy(os.path.join(OUT, "digits_train_other.npy"), data["X_train"][np.sort(other)], np.float32)
+    save_npy(os.path.join(OUT, "digits_train_other_labels.npy"), data["y_train"][np.sort(other)], np.int64)
     clean = data["X_test"]
     blurred = np.stack([ndimage.gaussian_filter(r.reshape(8, 8), sigma=1).reshape(64) for r in clean])
     save_npy(os.path.join(OUT, "digits_clean.npy"), clean, np.float32)

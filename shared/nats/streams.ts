@@ -14,10 +14,15 @@ export interface StreamLimits {
 }
 
 /**
- * Creates the streams a service uses, or updates their limits: idempotent, so every service
- * calls it at start. File storage, limits retention, discard old.
+ * Creates the streams a service uses, or updates their limits (unless `createOnly`): idempotent,
+ * so every service calls it at start. File storage, limits retention, discard old.
  */
-export async function ensureStreams(jsm: JetStreamManager, keys: readonly StreamKey[], limits: StreamLimits): Promise<void> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  keys: readonly StreamKey[],
+  limits: StreamLimits,
+  opts: { createOnly?: boolean } = {},
+): Promise<void> {
   for (const key of keys) {
     const s = STREAMS[key];
     const cfg: Partial<StreamConfig> = {
@@ -34,6 +39,8 @@ export async function ensureStreams(jsm: JetStreamManager, keys: readonly Stream
       () => true,
       () => false,
     );
+    // createOnly: a consumer-side service (the monitor) must not reset limits the producer set.
+    if (exists && opts.createOnly) continue;
     if (exists) await jsm.streams.update(s.name, cfg);
     else await jsm.streams.add(cfg);
   }

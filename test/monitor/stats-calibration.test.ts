@@ -166,10 +166,11 @@ test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BB
   const pools = { blurred: [toMatrix(blurred), toMatrix(await run(blurred))], clean: [toMatrix(clean), toMatrix(await run(clean))] } as const;
   const rand = seededRandom(17);
   const windows = 20;
-  const rates: Record<string, { mmd: number; bbsd: number }> = {};
+  const rates: Record<string, { mmd: number; bbsd: number; confidence: number }> = {};
   for (const [name, [x, y]] of Object.entries(pools)) {
     let mmd = 0;
     let bbsd = 0;
+    let confidence = 0;
     for (let k = 0; k < windows; k++) {
       // 200 rows drawn with replacement from the 200 held-out digits.
       const idx = Array.from({ length: 200 }, () => Math.floor(rand() * x.rows));
@@ -178,11 +179,12 @@ test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BB
         idx.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
         return { rows: idx.length, cols: m.cols, data };
       };
-      const v = await runDetectors(ref, { inputs: pick(x), outputs: pick(y) }, settings(['mmd', 'bbsd'], { seed: `${name}${k}`, permutations: 200 }), mmdInline);
+      const v = await runDetectors(ref, { inputs: pick(x), outputs: pick(y) }, settings(['mmd', 'bbsd', 'confidence'], { seed: `${name}${k}`, permutations: 200 }), mmdInline);
       if (v.results.find((r) => r.detector === 'mmd')?.drifted) mmd++;
       if (v.results.find((r) => r.detector === 'bbsd')?.drifted) bbsd++;
+      if (v.results.find((r) => r.detector === 'confidence')?.drifted) confidence++;
     }
-    rates[name] = { mmd: mmd / windows, bbsd: bbsd / windows };
+    rates[name] = { mmd: mmd / windows, bbsd: bbsd / windows, confidence: confidence / windows };
   }
   t.log(JSON.stringify(rates));
   t.true((rates.blurred as { mmd: number }).mmd >= 0.95);

@@ -10,3 +10,4 @@ export { mmdTest, medianLengthScale, KERNELS } from './mmd.js';
 export type { Kernel, MmdInput, MmdResult } from './mmd.js';
 export { chi2Sf, studentTTwoSided, normalSf, kolmogorovSf, gammaQ, betaI, lgamma } from './special.js';
 export { seededRandom, seedOf } from './rng.js';
+export { pca, project } from './pca.js';

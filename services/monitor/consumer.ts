@@ -1,0 +1,91 @@
+/**
+ * Durable JetStream pull consumers feeding the engine: `<durable>` on MLMESH_PREDICTIONS
+ * (`mlmesh.predictions.>`) and `<durable>-feedback` on MLMESH_FEEDBACK. Each loop fetches up to
+ * `batch` messages, hands them to the engine, and acks them only after the engine has stored the
+ * state that covers them; on failure it naks them (redelivered after a pause). Explicit acks,
+ * so a monitor killed mid-batch gets the unacked messages again.
+ */
+import { AckPolicy, DeliverPolicy, nanos } from 'nats';
+import type { JsMsg, NatsConnection } from 'nats';
+import { STREAMS } from '../../shared/events/index.js';
+import { errorMessage } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { StreamMessage } from './engine.js';
+
+/** Options of {@link runConsumer}. */
+export interface ConsumerLoopOptions {
+  nc: NatsConnection;
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** Applies a batch; resolves once its state is stored, optionally with sequences to retry later (nak). */
+  apply: (batch: StreamMessage[]) => Promise<void | { retry: number[] }>;
+  log: Logger;
+  signal: AbortSignal;
+  batch?: number;
+  /** Max wait of one fetch, ms. */
+  expiresMs?: number;
+}
+
+/** Creates the durable consumer when it does not exist (idempotent). */
+export async function ensureConsumer(nc: NatsConnection, stream: string, durable: string, filterSubject: string): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const exists = await jsm.consumers.info(stream, durable).then(
+    () => true,
+    () => false,
+  );
+  if (exists) return;
+  await jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: filterSubject,
+    // Long enough for a batch whose windows close and run MMD (the worker takes < 2 s per window).
+    ack_wait: nanos(60_000),
+    max_ack_pending: 20_000,
+  });
+}
+
+function toStreamMessage(m: JsMsg): StreamMessage {
+  return { seq: m.seq, data: m.data, timeMs: Math.floor(m.info.timestampNanos / 1e6) };
+}
+
+/** Runs a fetch → apply → ack loop until `signal` aborts. Errors are logged and retried. */
+export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
+  const js = o.nc.jetstream();
+  const batchSize = o.batch ?? 256;
+  while (!o.signal.aborted) {
+    try {
+      const consumer = await js.consumers.get(o.stream, o.durable);
+      while (!o.signal.aborted) {
+        const iter = await consumer.fetch({ max_messages: batchSize, expires: o.expiresMs ?? 1000 });
+        const msgs: JsMsg[] = [];
+        for await (const m of iter) msgs.push(m);
+        if (msgs.length === 0) continue;
+        let retry: Set<number>;
+        try {
+          const r = await o.apply(msgs.map(toStreamMessage));
+          retry = new Set(r?.retry ?? []);
+        } catch (e: unknown) {
+          o.log.warn({ err: errorMessage(e), stream: o.stream, count: msgs.length }, 'batch not applied: nak for redelivery');
+          for (const m of msgs) m.nak(1000);
+          continue;
+        }
+        for (const m of msgs) {
+          if (retry.has(m.seq)) m.nak(500);
+          else m.ack();
+        }
+      }
+    } catch (e: unknown) {
+      if (o.signal.aborted) return;
+      o.log.warn({ err: errorMessage(e), stream: o.stream }, 'consumer loop error: retrying');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Streams and subjects the monitor consumes. */
+export const CONSUMED = {
+  predictions: { stream: STREAMS.predictions.name, filter: 'mlmesh.predictions.>' },
+  feedback: { stream: STREAMS.feedback.name, filter: 'mlmesh.feedback.>' },
+} as const;

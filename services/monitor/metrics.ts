@@ -1,0 +1,25 @@
+/** Prometheus metrics of the monitor. */
+import { Counter, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** The monitor's metrics, registered on the service's registry. */
+export class MonitorMetrics {
+  readonly rows: Counter<'model' | 'version'>;
+  readonly windows: Counter<'model' | 'version' | 'drifted'>;
+  readonly retrains: Counter<'model'>;
+  readonly retrainSuppressed: Counter<'model'>;
+  readonly skipped: Counter<'reason'>;
+  readonly feedback: Counter<'outcome'>;
+  readonly testSeconds: Histogram;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.rows = new Counter({ name: 'mlmesh_monitor_rows_total', help: 'Prediction rows added to windows.', labelNames: ['model', 'version'], registers });
+    this.windows = new Counter({ name: 'mlmesh_monitor_windows_total', help: 'Windows closed and tested, by verdict.', labelNames: ['model', 'version', 'drifted'], registers });
+    this.retrains = new Counter({ name: 'mlmesh_monitor_retrain_requests_total', help: 'RetrainRequests published.', labelNames: ['model'], registers });
+    this.retrainSuppressed = new Counter({ name: 'mlmesh_monitor_retrain_suppressed_total', help: 'Retrain triggers held back by the cooldown.', labelNames: ['model'], registers });
+    this.skipped = new Counter({ name: 'mlmesh_monitor_skipped_messages_total', help: 'Messages not applied: redelivered, undecodable, malformed tensor, shape mismatch.', labelNames: ['reason'], registers });
+    this.feedback = new Counter({ name: 'mlmesh_monitor_feedback_total', help: 'Feedback messages by outcome (correct, wrong, unjoined, not_a_label).', labelNames: ['outcome'], registers });
+    this.testSeconds = new Histogram({ name: 'mlmesh_monitor_window_test_seconds', help: 'Time to run every detector on a window.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+  }
+}

@@ -1,0 +1,49 @@
+/** Closed-window reports: kept in memory (loaded from the state folder at start), queried by time, and streamed to watchers. */
+import type { DriftReport } from '../../shared/events/index.js';
+
+/** A listener for new reports; returns nothing, must not throw. */
+export type ReportListener = (report: DriftReport) => void;
+
+/** In-memory index of reports per model, oldest first. */
+export class ReportIndex {
+  private readonly byModel = new Map<string, DriftReport[]>();
+  private readonly ids = new Set<string>();
+  private readonly listeners = new Set<ReportListener>();
+
+  /** Adds a report; false when one with the same id is already there (a recomputed window). */
+  add(report: DriftReport, notify = true): boolean {
+    const id = report.report_id as string;
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    const model = report.model as string;
+    let list = this.byModel.get(model);
+    if (!list) this.byModel.set(model, (list = []));
+    list.push(report);
+    if (notify) for (const l of this.listeners) l(report);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Reports of `model` (and `version` when given) whose window ended in [fromMs, toMs], the newest `limit`. */
+  list(model: string, version: string, fromMs: number, toMs: number, limit: number): DriftReport[] {
+    const all = this.byModel.get(model) ?? [];
+    const hits = all.filter((r) => {
+      const end = Number(r.window_end_ms);
+      return (version === '' || r.version === version) && (fromMs <= 0 || end >= fromMs) && (toMs <= 0 || end <= toMs);
+    });
+    return hits.slice(Math.max(0, hits.length - limit));
+  }
+
+  models(): string[] {
+    return [...this.byModel.keys()];
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  watch(listener: ReportListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

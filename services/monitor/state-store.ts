@@ -1,0 +1,113 @@
+/**
+ * The monitor's durable state on disk (`stateDir`):
+ *
+ *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak)
+ *   models.json                     per model: time of the last RetrainRequest (cooldown)
+ *   reports/<model>.ndjson          every closed window's DriftReport (JSON of the protobuf message)
+ *
+ * Why disk and not a NATS KV bucket: a window holds up to windowRows × features doubles
+ * (500 × 64 × 8 = 256 KB for digits), rewritten after every batch; KV values are capped by the
+ * server's max payload (1 MB by default) and each write would be a replicated stream message.
+ * A local file written with write-temp + fsync + rename is atomic and cheap, and JetStream keeps
+ * the consumer position. The price: one monitor per state folder (it is not shared by replicas).
+ */
+import { mkdirSync } from 'node:fs';
+import { appendFile, open, readFile, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { subjectToken } from '../../shared/events/index.js';
+import { OpenWindow } from './window.js';
+
+/** Writes `bytes` to `path` atomically: a reader (or a restart) sees the old or the new file. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${randomUUID()}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/** Per-model durable state. */
+export interface ModelState {
+  lastRetrainMs: number;
+  retrainRequests: number;
+}
+
+/** File-backed state of the monitor. */
+export class StateStore {
+  readonly windowsDir: string;
+  readonly reportsDir: string;
+
+  constructor(readonly dir: string) {
+    this.windowsDir = join(dir, 'windows');
+    this.reportsDir = join(dir, 'reports');
+    mkdirSync(this.windowsDir, { recursive: true });
+    mkdirSync(this.reportsDir, { recursive: true });
+  }
+
+  private windowPath(model: string, version: string): string {
+    return join(this.windowsDir, `${subjectToken(model)}@${subjectToken(version)}.win`);
+  }
+
+  /** Every stored window. @throws Error when a file is corrupt (the monitor refuses to start on it). */
+  async loadWindows(): Promise<OpenWindow[]> {
+    const out: OpenWindow[] = [];
+    for (const f of await readdir(this.windowsDir)) {
+      if (!f.endsWith('.win')) continue;
+      out.push(OpenWindow.deserialize(await readFile(join(this.windowsDir, f)), f));
+    }
+    return out;
+  }
+
+  /** Saves one window atomically. */
+  async saveWindow(w: OpenWindow): Promise<void> {
+    await writeAtomic(this.windowPath(w.header.model, w.header.version), w.serialize());
+  }
+
+  async loadModels(): Promise<Record<string, ModelState>> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, 'models.json'), 'utf8')) as Record<string, ModelState>;
+    } catch {
+      // First start: no models.json yet.
+      return {};
+    }
+  }
+
+  async saveModels(models: Record<string, ModelState>): Promise<void> {
+    await writeAtomic(join(this.dir, 'models.json'), Buffer.from(JSON.stringify(models)));
+  }
+
+  /** Appends one report (JSON line) to its model's log, with fsync. */
+  async appendReport(model: string, json: object): Promise<void> {
+    const path = join(this.reportsDir, `${subjectToken(model)}.ndjson`);
+    await appendFile(path, JSON.stringify(json) + '\n');
+    const fh = await open(path, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Every stored report, per model file; a torn last line (crash mid-append) is skipped. */
+  async loadReports(): Promise<object[]> {
+    const out: object[] = [];
+    for (const f of await readdir(this.reportsDir)) {
+      if (!f.endsWith('.ndjson')) continue;
+      const text = await readFile(join(this.reportsDir, f), 'utf8');
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        try {
+          out.push(JSON.parse(line) as object);
+        } catch {
+          // Only the last line can be torn (appends are sequential): skip it.
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,98 @@
+/** Small SVG chart builders for the monitor's page: no external assets, no scripts. */
+
+/** Escapes text for HTML/SVG. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+
+/** A line chart of p-values (log scale, 1e-6 … 1) over window indices, one series per detector, with the alpha line. */
+export function pValueChart(series: Array<{ name: string; points: Array<[number, number]> }>, alpha: number, width = 720, height = 260): string {
+  const m = { l: 56, r: 150, t: 16, b: 36 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const x0 = xs.length ? Math.min(...xs) : 0;
+  const x1 = xs.length ? Math.max(...xs) : 1;
+  const sx = (x: number): number => m.l + (x1 === x0 ? w / 2 : ((x - x0) / (x1 - x0)) * w);
+  const sy = (p: number): number => m.t + (-Math.log10(Math.max(p, 1e-6)) / 6) * h;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="p-values over windows">`];
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${w}" height="${h}" fill="#fafafa" stroke="#ccc"/>`);
+  for (let e = 0; e <= 6; e++) {
+    const y = sy(10 ** -e);
+    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${m.l - 6}" y="${y + 4}" font-size="11" text-anchor="end">1e-${e}</text>`);
+  }
+  const ya = sy(alpha);
+  parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${ya}" y2="${ya}" stroke="#d62728" stroke-dasharray="5,4"/><text x="${m.l + 4}" y="${ya - 4}" font-size="11" fill="#d62728">alpha ${alpha}</text>`);
+  // Window ticks: every window when few, else about ten.
+  const step = Math.max(1, Math.ceil((x1 - x0 + 1) / 10));
+  for (let x = Math.ceil(x0); x <= x1; x += step) parts.push(`<text x="${sx(x).toFixed(1)}" y="${m.t + h + 14}" font-size="11" text-anchor="middle">${x}</text>`);
+  parts.push(`<text x="${m.l + w / 2}" y="${height - 4}" font-size="12" text-anchor="middle">window</text>`);
+  parts.push(`<text x="14" y="${m.t + h / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${m.t + h / 2})">p-value</text>`);
+  series.forEach((s, i) => {
+    const color = PALETTE[i % PALETTE.length] as string;
+    const pts = s.points.map(([x, p]) => `${sx(x).toFixed(1)},${sy(p).toFixed(1)}`);
+    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    for (const [x, p] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(p).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)} window ${x}: p=${p.toExponential(2)}</title></circle>`);
+    parts.push(`<rect x="${m.l + w + 10}" y="${m.t + 20 + i * 18}" width="12" height="12" fill="${color}"/><text x="${m.l + w + 28}" y="${m.t + 30 + i * 18}" font-size="12">${esc(s.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Overlaid histograms of one feature: reference (blue) vs window (red), densities on shared bins. */
+export function histogram(title: string, ref: Float64Array, win: Float64Array, bins = 20, width = 230, height = 150): string {
+  const all = [...ref, ...win].filter(Number.isFinite);
+  const lo = all.length ? Math.min(...all) : 0;
+  const hi = all.length ? Math.max(...all) : 1;
+  const span = hi - lo || 1;
+  const dens = (v: Float64Array): number[] => {
+    const c = new Array<number>(bins).fill(0);
+    for (const x of v) {
+      if (!Number.isFinite(x)) continue;
+      const b = Math.min(bins - 1, Math.floor(((x - lo) / span) * bins));
+      c[b] = (c[b] as number) + 1;
+    }
+    return c.map((n) => (v.length ? n / v.length : 0));
+  };
+  const dr = dens(ref);
+  const dw = dens(win);
+  const top = Math.max(...dr, ...dw, 1e-9);
+  const m = { l: 6, r: 6, t: 20, b: 18 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const bw = w / bins;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`];
+  parts.push(`<text x="${width / 2}" y="13" font-size="12" text-anchor="middle">${esc(title)}</text>`);
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${w}" height="${h}" fill="#fafafa" stroke="#ddd"/>`);
+  for (const [d, color] of [[dr, 'rgba(31,119,180,0.55)'], [dw, 'rgba(214,39,40,0.55)']] as const) {
+    d.forEach((v, i) => {
+      const bh = (v / top) * h;
+      parts.push(`<rect x="${(m.l + i * bw).toFixed(1)}" y="${(m.t + h - bh).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="${color}"/>`);
+    });
+  }
+  parts.push(`<text x="${m.l}" y="${height - 4}" font-size="10">${lo.toPrecision(3)}</text><text x="${width - m.r}" y="${height - 4}" font-size="10" text-anchor="end">${hi.toPrecision(3)}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** A scatter plot of 2-D points: reference (blue) vs window (red). */
+export function scatter(title: string, ref: Float64Array, win: Float64Array, width = 420, height = 360): string {
+  const xs = [...ref.filter((_, i) => i % 2 === 0), ...win.filter((_, i) => i % 2 === 0)];
+  const ys = [...ref.filter((_, i) => i % 2 === 1), ...win.filter((_, i) => i % 2 === 1)];
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const m = { l: 10, r: 10, t: 24, b: 10 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const sx = (x: number): number => m.l + ((x - x0) / (x1 - x0 || 1)) * w;
+  const sy = (y: number): number => m.t + h - ((y - y0) / (y1 - y0 || 1)) * h;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`];
+  parts.push(`<text x="${width / 2}" y="15" font-size="12" text-anchor="middle">${esc(title)}</text>`);
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${w}" height="${h}" fill="#fafafa" stroke="#ddd"/>`);
+  for (const [pts, color] of [[ref, '#1f77b4'], [win, '#d62728']] as const) {
+    for (let i = 0; i + 1 < pts.length; i += 2) parts.push(`<circle cx="${sx(pts[i] as number).toFixed(1)}" cy="${sy(pts[i + 1] as number).toFixed(1)}" r="2.2" fill="${color}" fill-opacity="0.5"/>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
