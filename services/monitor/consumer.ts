@@ -25,6 +25,15 @@ export interface ConsumerLoopOptions {
   batch?: number;
   /** Max wait of one fetch, ms. */
   expiresMs?: number;
+  /**
+   * Ordered mode: at start and after any failed batch the durable consumer is deleted and
+   * recreated to deliver from `resumeAfter() + 1` (the last sequence whose state is on disk), so
+   * messages are always applied in stream order, with nothing skipped and no wait for ack_wait
+   * after a crash. Without it the consumer is created once and failed batches are nak'ed.
+   */
+  resumeAfter?: () => number;
+  /** Called once the consumer exists (readiness). */
+  onReady?: () => void;
 }
 
 /** Creates the durable consumer when it does not exist (idempotent). */
@@ -46,6 +55,21 @@ export async function ensureConsumer(nc: NatsConnection, stream: string, durable
   });
 }
 
+/** Deletes the durable consumer (if any) and creates it again, delivering from `seq + 1`. */
+async function recreateConsumer(nc: NatsConnection, stream: string, durable: string, filterSubject: string, seq: number, batch: number): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await jsm.consumers.delete(stream, durable).catch(() => false);
+  await jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    ...(seq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 } : { deliver_policy: DeliverPolicy.All }),
+    filter_subject: filterSubject,
+    ack_wait: nanos(60_000),
+    // One batch outstanding at a time: delivery order is stream order.
+    max_ack_pending: batch,
+  });
+}
+
 function toStreamMessage(m: JsMsg): StreamMessage {
   return { seq: m.seq, data: m.data, timeMs: Math.floor(m.info.timestampNanos / 1e6) };
 }
@@ -56,6 +80,9 @@ export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
   const batchSize = o.batch ?? 256;
   while (!o.signal.aborted) {
     try {
+      if (o.resumeAfter) await recreateConsumer(o.nc, o.stream, o.durable, o.filterSubject, o.resumeAfter(), batchSize);
+      else await ensureConsumer(o.nc, o.stream, o.durable, o.filterSubject);
+      o.onReady?.();
       const consumer = await js.consumers.get(o.stream, o.durable);
       while (!o.signal.aborted) {
         const iter = await consumer.fetch({ max_messages: batchSize, expires: o.expiresMs ?? 1000 });
@@ -67,7 +94,12 @@ export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
           const r = await o.apply(msgs.map(toStreamMessage));
           retry = new Set(r?.retry ?? []);
         } catch (e: unknown) {
-          o.log.warn({ err: errorMessage(e), stream: o.stream, count: msgs.length }, 'batch not applied: nak for redelivery');
+          o.log.warn({ err: errorMessage(e), stream: o.stream, count: msgs.length }, 'batch not applied: it will be delivered again');
+          if (o.resumeAfter) {
+            // Ordered mode: start over from the last stored sequence (after a short pause).
+            await new Promise((r) => setTimeout(r, 1000));
+            break;
+          }
           for (const m of msgs) m.nak(1000);
           continue;
         }

@@ -57,8 +57,10 @@ export class MonitorEngine {
   private readonly monitoring = new Map<string, ModelMonitoring>();
   private readonly references = new Map<string, Reference | null>();
   /** request id → predicted label, newest last, for joining feedback (in memory only). */
-  private readonly predictions = new Map<string, { model: string; version: string; label: number }>();
+  private readonly predictions = new Map<string, { model: string; version: string; label: number; joined: boolean }>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Last MLMESH_PREDICTIONS sequence whose batch is fully stored: the consumer resumes after it. */
+  private appliedSeq = 0;
   /** Rows of each version's last closed window (memory only), for the page's plots. */
   private readonly lastClosed = new Map<string, { inputs: Matrix | undefined; outputs: Matrix | undefined; windowIndex: number }>();
 
@@ -77,7 +79,13 @@ export class MonitorEngine {
     this.windows.clear();
     for (const w of await this.store.loadWindows()) this.windows.set(key(w.header.model, w.header.version), w);
     this.models = await this.store.loadModels();
+    this.appliedSeq = await this.store.loadAppliedSeq();
     for (const r of await this.store.loadReports()) this.reports.add(r as DriftReport, false);
+  }
+
+  /** Last prediction sequence fully stored (the predictions consumer resumes after it). */
+  get lastStoredSequence(): number {
+    return this.appliedSeq;
   }
 
   /** Runs `fn` after every earlier mutation has finished. */
@@ -155,6 +163,11 @@ export class MonitorEngine {
       try {
         for (const msg of batch) await this.applyOne(msg, dirty);
         for (const w of dirty) await this.store.saveWindow(w);
+        const last = batch.reduce((m, x) => Math.max(m, x.seq), this.appliedSeq);
+        // Written after the windows: a crash in between only makes the per-version sequences skip
+        // what the windows already hold.
+        if (last > this.appliedSeq) await this.store.saveAppliedSeq(last);
+        this.appliedSeq = last;
       } catch (e: unknown) {
         this.log.warn({ err: errorMessage(e) }, 'prediction batch failed: reloading state, the batch will be redelivered');
         await this.load();
@@ -211,7 +224,7 @@ export class MonitorEngine {
   private remember(requestId: string, model: string, version: string, label: number): void {
     if (this.config.feedbackRetentionRows === 0 || requestId === '') return;
     this.predictions.delete(requestId);
-    this.predictions.set(requestId, { model, version, label });
+    this.predictions.set(requestId, { model, version, label, joined: false });
     while (this.predictions.size > this.config.feedbackRetentionRows) {
       const oldest = this.predictions.keys().next().value as string;
       this.predictions.delete(oldest);
@@ -247,9 +260,11 @@ export class MonitorEngine {
             this.metrics.feedback.inc({ outcome: 'not_a_label' });
             continue;
           }
+          // A request's label counts once (redelivered or repeated feedback is ignored).
+          if (p.joined) continue;
+          p.joined = true;
           const w = this.windowOf(p.model, p.version);
-          if (msg.seq <= w.header.feedbackLastSeq) continue;
-          w.header.feedbackLastSeq = msg.seq;
+          w.header.feedbackLastSeq = Math.max(w.header.feedbackLastSeq, msg.seq);
           const correct = String(p.label) === fb.label ? 1 : 0;
           w.header.feedbackRows += 1;
           w.header.feedbackCorrect += correct;

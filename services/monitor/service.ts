@@ -126,17 +126,27 @@ export class MonitorService {
   private async onConnect(nc: NatsConnection): Promise<void> {
     const jsm = await nc.jetstreamManager();
     await ensureStreams(jsm, ['predictions', 'feedback', 'events'], DEFAULT_STREAM_LIMITS, { createOnly: true });
-    await ensureConsumer(nc, CONSUMED.predictions.stream, this.config.durableName, CONSUMED.predictions.filter);
     await ensureConsumer(nc, CONSUMED.feedback.stream, `${this.config.durableName}-feedback`, CONSUMED.feedback.filter);
     this.js = nc.jetstream();
     if (this.loops.length === 0) {
       const log = this.logger.child({ component: 'consumer' });
       this.loops = [
-        runConsumer({ nc, stream: CONSUMED.predictions.stream, durable: this.config.durableName, filterSubject: CONSUMED.predictions.filter, apply: (b) => this.engine.applyPredictions(b), log, signal: this.stop.signal }),
+        runConsumer({
+          nc,
+          stream: CONSUMED.predictions.stream,
+          durable: this.config.durableName,
+          filterSubject: CONSUMED.predictions.filter,
+          apply: (b) => this.engine.applyPredictions(b),
+          log,
+          signal: this.stop.signal,
+          resumeAfter: () => this.engine.lastStoredSequence,
+          onReady: () => {
+            this.consumersReady = true;
+          },
+        }),
         runConsumer({ nc, stream: CONSUMED.feedback.stream, durable: `${this.config.durableName}-feedback`, filterSubject: CONSUMED.feedback.filter, apply: (b) => this.engine.applyFeedback(b), log, signal: this.stop.signal }),
       ];
     }
-    this.consumersReady = true;
   }
 
   /** Ready: serving, NATS connected and the consumers created. */

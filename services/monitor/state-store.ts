@@ -2,6 +2,7 @@
  * The monitor's durable state on disk (`stateDir`):
  *
  *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak)
+ *   applied.json                    last MLMESH_PREDICTIONS sequence whose batch is stored (resume point)
  *   models.json                     per model: time of the last RetrainRequest (cooldown)
  *   reports/<model>.ndjson          every closed window's DriftReport (JSON of the protobuf message)
  *
@@ -66,6 +67,20 @@ export class StateStore {
   /** Saves one window atomically. */
   async saveWindow(w: OpenWindow): Promise<void> {
     await writeAtomic(this.windowPath(w.header.model, w.header.version), w.serialize());
+  }
+
+  /** The last prediction sequence whose batch is stored (0 at first start). */
+  async loadAppliedSeq(): Promise<number> {
+    try {
+      return (JSON.parse(await readFile(join(this.dir, 'applied.json'), 'utf8')) as { predictions: number }).predictions;
+    } catch {
+      // First start.
+      return 0;
+    }
+  }
+
+  async saveAppliedSeq(seq: number): Promise<void> {
+    await writeAtomic(join(this.dir, 'applied.json'), Buffer.from(JSON.stringify({ predictions: seq })));
   }
 
   async loadModels(): Promise<Record<string, ModelState>> {

@@ -22,7 +22,7 @@ export interface WindowHeader {
   lastSeq: number;
   /** Last MLMESH_PREDICTIONS sequence applied to this version: redeliveries at or below it are skipped. */
   lastAppliedSeq: number;
-  /** Last MLMESH_FEEDBACK sequence applied to this version. */
+  /** Highest MLMESH_FEEDBACK sequence joined to this version (informational). */
   feedbackLastSeq: number;
   windowsClosed: number;
   /** Drift streak: drifted windows in a row, their report ids and first sequence. */
