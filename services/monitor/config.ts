@@ -28,7 +28,7 @@ export const MONITOR_OPTIONS = {
   kernel: enumOption({ env: 'MLMESH_MONITOR_KERNEL', default: 'gaussian', values: ['gaussian', 'laplacian', 'rational_quadratic'], doc: 'MMD kernel.' }),
   permutations: intOption({ env: 'MLMESH_MONITOR_PERMUTATIONS', default: 1000, min: 1, doc: 'MMD permutations N (p = (k+1)/(N+1)).' }),
   mmdMaxReferenceRows: intOption({ env: 'MLMESH_MONITOR_MMD_MAX_REFERENCE_ROWS', default: 1000, min: 2, doc: 'MMD uses at most this many reference rows (a fixed seeded subsample) to bound its (n+m)² kernel matrix.' }),
-  mmdWorkers: intOption({ env: 'MLMESH_MONITOR_MMD_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running MMD permutation tests off the event loop.' }),
+  detectorWorkers: intOption({ env: 'MLMESH_MONITOR_DETECTOR_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running the detectors of closing windows (and TwoSampleTest) off the event loop.' }),
   consecutiveWindows: intOption({ env: 'MLMESH_MONITOR_CONSECUTIVE_WINDOWS', default: 3, min: 1, doc: 'Drifted windows in a row that trigger a RetrainRequest.' }),
   cooldownSeconds: intOption({ env: 'MLMESH_MONITOR_COOLDOWN_SECONDS', default: 3600, min: 0, doc: 'At most one RetrainRequest per model within this many seconds.' }),
   feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_ROWS', default: 100_000, min: 0, doc: 'Predicted labels kept per monitor (newest first) to join feedback by request id.' }),

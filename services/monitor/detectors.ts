@@ -50,7 +50,12 @@ export interface Verdict {
   results: DetectorResult[];
 }
 
-const mmdCache = new WeakMap<Reference, Map<string, { sample: Float64Array; lengthScale: number | undefined }>>();
+/**
+ * MMD's reference subsample and length scale per (reference, kernel, cap), keyed by the
+ * reference's SHA-256 so a worker reuses them across windows (bounded: oldest dropped).
+ */
+const mmdCache = new Map<string, { sample: Float64Array; lengthScale: number | undefined }>();
+const MMD_CACHE_MAX = 16;
 
 function skipped(detector: DetectorName, reason: string): DetectorResult {
   return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
@@ -157,10 +162,8 @@ function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
 
 async function mmdDetector(ref: Reference, win: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
   const refIn = ref.inputs as Matrix;
-  let byKernel = mmdCache.get(ref);
-  if (!byKernel) mmdCache.set(ref, (byKernel = new Map()));
-  const key = `${s.kernel}/${s.mmdMaxReferenceRows}`;
-  let cached = byKernel.get(key);
+  const key = `${ref.sha256}/${s.kernel}/${s.mmdMaxReferenceRows}`;
+  let cached = mmdCache.get(key);
   if (!cached) {
     let sample = refIn.data;
     if (refIn.rows > s.mmdMaxReferenceRows) {
@@ -174,7 +177,8 @@ async function mmdDetector(ref: Reference, win: Matrix, s: DetectorSettings, run
       sample = selectRows(refIn, idx.slice(0, s.mmdMaxReferenceRows).sort((a, b) => a - b)).data;
     }
     cached = { sample, lengthScale: undefined };
-    byKernel.set(key, cached);
+    mmdCache.set(key, cached);
+    if (mmdCache.size > MMD_CACHE_MAX) mmdCache.delete(mmdCache.keys().next().value as string);
   }
   // Copies: the originals stay usable here after being posted to the worker.
   const input: MmdInput = { reference: cached.sample.slice(), window: win.data.slice(), dim: refIn.cols, kernel: s.kernel, permutations: s.permutations, seed: seedOf(s.seed) };

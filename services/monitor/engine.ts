@@ -17,8 +17,7 @@ import { SUBJECTS, decodeFeedback, decodePredictionLog, encodeDriftReport, encod
 import type { DriftReport, PredictionLog__Output, RetrainRequest } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorConfig } from './config.js';
-import { runDetectors } from './detectors.js';
-import type { MmdRunner } from './detectors.js';
+import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { argmaxRows, softmaxRows, tensorToMatrix } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import { loadModelMonitoring } from './model-monitoring.js';
@@ -40,6 +39,9 @@ export interface StreamMessage {
 
 /** Publishes an event to JetStream and resolves once it is stored. */
 export type EventPublisher = (subject: string, data: Uint8Array, msgId: string) => Promise<void>;
+
+/** Runs a window's detectors (in a worker thread, in the service: DetectorPool). */
+export type DetectorRunner = (reference: Reference | undefined, window: WindowData, settings: DetectorSettings) => Promise<Verdict>;
 
 /** Why a window closed. */
 export type CloseReason = 'count' | 'time';
@@ -68,7 +70,7 @@ export class MonitorEngine {
     private readonly config: MonitorConfig,
     private readonly store: StateStore,
     private readonly publish: EventPublisher,
-    private readonly mmd: MmdRunner,
+    private readonly detect: DetectorRunner,
     private readonly log: Logger,
     private readonly metrics: MonitorMetrics,
     private readonly now: () => number = Date.now,
@@ -310,11 +312,10 @@ export class MonitorEngine {
     const reportId = `${h.model}/${h.version}/${h.windowIndex}`;
     const t0 = performance.now();
     const rows = w.matrices();
-    const verdict = await runDetectors(
+    const verdict = await this.detect(
       ref ?? undefined,
       { ...rows, feedback: { rows: h.windowFeedbackRows, correct: h.windowFeedbackCorrect } },
       { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, kernel: mon.kernel, permutations: mon.permutations, mmdMaxReferenceRows: this.config.mmdMaxReferenceRows, seed: reportId },
-      this.mmd,
     );
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
     if (verdict.drifted) {

@@ -13,4 +13,4 @@ export { parseMonitoring, loadModelMonitoring } from './model-monitoring.js';
 export type { ModelMonitoring } from './model-monitoring.js';
 export { buildReference, loadReference, replaceReference, referenceDir, REFERENCE_FORMAT } from './reference.js';
 export type { Reference, ReferenceProvenance } from './reference.js';
-export { MmdPool } from './mmd-pool.js';
+export { DetectorPool } from './detector-pool.js';

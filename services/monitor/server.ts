@@ -16,7 +16,7 @@ import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
-import type { MmdRunner } from './detectors.js';
+import type { DetectorRunner } from './engine.js';
 
 /** Largest `limit` of ListReports. */
 export const MAX_REPORTS = 1000;
@@ -27,7 +27,7 @@ function requireModel(model: string, field = 'model'): string {
 }
 
 /** Builds the handlers. */
-export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, mmd: MmdRunner): {
+export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, detect: DetectorRunner): {
   handlers: Record<string, UnaryHandler>;
   streamHandlers: Record<string, ServerStreamHandler>;
 } {
@@ -125,7 +125,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, mm
     });
   };
 
-  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req) => twoSampleTest(req, mmd);
+  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req) => twoSampleTest(req, detect);
 
   return { handlers: { GetStatus, ListReports, ReplaceReference, TwoSampleTest }, streamHandlers: { WatchReports } };
 }

@@ -20,7 +20,7 @@ import type { MonitorConfig } from './config.js';
 import { CONSUMED, ensureConsumer, runConsumer } from './consumer.js';
 import { MonitorEngine } from './engine.js';
 import { MonitorMetrics } from './metrics.js';
-import { MmdPool } from './mmd-pool.js';
+import { DetectorPool } from './detector-pool.js';
 import { indexPage, modelPage } from './page.js';
 import { monitorHandlers } from './server.js';
 import { StateStore } from './state-store.js';
@@ -65,7 +65,7 @@ export class MonitorService {
     readonly logger: Logger,
     readonly registry: Registry,
     readonly engine: MonitorEngine,
-    private readonly pool: MmdPool,
+    private readonly pool: DetectorPool,
   ) {}
 
   /**
@@ -79,18 +79,18 @@ export class MonitorService {
     const logger = opts.logger ?? createLogger({ service: 'monitor', level: config.logLevel });
     const registry = opts.registry ?? createRegistry({ service: 'monitor' });
     const metrics = new MonitorMetrics(registry);
-    const pool = new MmdPool(config.mmdWorkers);
+    const pool = new DetectorPool(config.detectorWorkers);
     let svc: MonitorService | undefined;
     const publish = async (subject: string, data: Uint8Array, msgId: string): Promise<void> => {
       const js = svc?.js;
       if (!js) throw new UnavailableError('NATS is not connected: cannot publish');
       await js.publish(subject, data, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
     };
-    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (input) => pool.run(input), logger, metrics);
+    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, metrics);
     await engine.load();
     svc = new MonitorService(resolved, logger, registry, engine, pool);
     const pkg = loadProtos(['mlmesh/monitor/v1/monitor.proto']);
-    const { handlers, streamHandlers } = monitorHandlers(engine, resolved, (input) => pool.run(input));
+    const { handlers, streamHandlers } = monitorHandlers(engine, resolved, (r, w, s) => pool.run(r, w, s));
     const self = svc;
     self.grpcServer = await GrpcServer.create({
       host: config.host,

@@ -3,8 +3,7 @@ import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { TwoSampleTestRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
 import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
 import type { Matrix__Output } from '../../shared/generated/mlmesh/monitor/v1/Matrix.js';
-import { runDetectors } from './detectors.js';
-import type { MmdRunner } from './detectors.js';
+import type { DetectorRunner } from './engine.js';
 import type { Matrix } from './matrix.js';
 import { buildReference } from './reference.js';
 import type { ModelMonitoring } from './model-monitoring.js';
@@ -33,7 +32,7 @@ function matrix(m: Matrix__Output | null, field: string): Matrix {
  * Validates the request and runs the detectors.
  * @throws InvalidArgumentError naming the field.
  */
-export async function twoSampleTest(req: TwoSampleTestRequest__Output, mmd: MmdRunner): Promise<TwoSampleTestResponse> {
+export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: DetectorRunner): Promise<TwoSampleTestResponse> {
   const ref = matrix(req.reference, 'reference');
   const test = matrix(req.test, 'test');
   if (test.cols !== ref.cols) throw new InvalidArgumentError(`test.cols: ${test.cols}, reference.cols is ${ref.cols}`);
@@ -65,6 +64,6 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, mmd: MmdR
   const hash = createHash('sha256').update(new Uint8Array(f32.buffer)).digest('hex');
   const reference = buildReference('adhoc', '1', { datatype: 'FP32', shape: [ref.rows, ref.cols], data: new Uint8Array(f32.buffer) }, undefined, mon, { inputs: hash, outputs: null }, null);
   const seed = req.seed !== 0 ? String(req.seed) : `${hash}/${seedOf(String(test.data[0]))}`;
-  const v = await runDetectors(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', kernel: kernel as Kernel, permutations, mmdMaxReferenceRows: MAX_TWO_SAMPLE_ROWS, seed }, mmd);
+  const v = await detect(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', kernel: kernel as Kernel, permutations, mmdMaxReferenceRows: MAX_TWO_SAMPLE_ROWS, seed });
   return { drifted: v.drifted, detectors: v.results };
 }

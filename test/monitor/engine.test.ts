@@ -13,6 +13,7 @@ import { createRegistry } from '../../shared/metrics/index.js';
 import { decodeDriftReport, decodeRetrainRequest, encodePredictionLog } from '../../shared/events/index.js';
 import { encodeNpy } from '../../shared/tensors/index.js';
 import { MonitorEngine } from '../../services/monitor/engine.js';
+import { runDetectors } from '../../services/monitor/detectors.js';
 import type { StreamMessage } from '../../services/monitor/engine.js';
 import { MonitorMetrics } from '../../services/monitor/metrics.js';
 import { StateStore } from '../../services/monitor/state-store.js';
@@ -56,7 +57,7 @@ async function setup(dir: string, monitoring: object, opts: { failPublish?: () =
         if (opts.failPublish?.()) throw new Error('publish failed (test)');
         published.push({ subject, data, msgId });
       },
-      (input) => Promise.resolve(mmdTest(input)),
+      (r, w, s) => runDetectors(r, w, s, (input) => Promise.resolve(mmdTest(input))),
       createLogger({ service: 'engine-test', level: 'silent' }),
       new MonitorMetrics(createRegistry({ service: 'engine-test', processMetrics: false })),
       () => clock.now,
