@@ -1,6 +1,6 @@
 /**
  * Writes `<version dir>/manifest.json`: the SHA-256 of every file in the version folder (but the
- * manifest itself) and provenance. The inference service refuses a version whose files do not
+ * manifest itself and the drift monitor's `reference/` folder) and provenance. The inference service refuses a version whose files do not
  * match it.
  *
  *   npm run manifest -- examples/models/digits_mlp/2 --produced-by "train.py@abc123" \
@@ -15,6 +15,9 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
+    // reference/ belongs to the drift monitor (replaced by ReplaceReference, checked by its own
+    // reference.json), so it is not part of what the inference service verifies.
+    if (e.isDirectory() && dir === base && e.name === 'reference') continue;
     if (e.isDirectory()) out.push(...(await listFiles(p, base)));
     else if (e.isFile() && relative(base, p) !== 'manifest.json') out.push(relative(base, p));
   }

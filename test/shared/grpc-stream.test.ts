@@ -39,11 +39,14 @@ async function start(): Promise<{ server: GrpcServer; client: grpc.Client }> {
   return { server, client: createClient(pkg, NAME, `127.0.0.1:${server.port}`) };
 }
 
-function collect(client: grpc.Client, req: Partial<CountRequest>): Promise<{ items: number[]; error?: grpc.ServiceError }> {
+function collect(client: grpc.Client, req: Partial<CountRequest>, onFirst?: () => void): Promise<{ items: number[]; error?: grpc.ServiceError }> {
   return new Promise((resolve) => {
     const items: number[] = [];
     const call = (client as unknown as { Count: (r: unknown) => grpc.ClientReadableStream<{ i: number }> }).Count(req);
-    call.on('data', (m: { i: number }) => items.push(m.i));
+    call.on('data', (m: { i: number }) => {
+      items.push(m.i);
+      if (items.length === 1) onFirst?.();
+    });
     call.on('error', (error: grpc.ServiceError) => resolve({ items, error }));
     call.on('end', () => resolve({ items }));
   });
@@ -71,13 +74,16 @@ test('grpc stream - a handler error ends the stream with its status after the me
 
 test('grpc stream - a drain ends open-ended streams instead of waiting for the grace period', async (t) => {
   const { server, client } = await start();
-  const pending = collect(client, { n: -1 });
-  await new Promise((r) => setTimeout(r, 100));
+  let first: () => void = () => {};
+  const started = new Promise<void>((r) => (first = r));
+  const pending = collect(client, { n: -1 }, () => first());
+  await started;
   const before = drainingSeen;
   const t0 = Date.now();
   await server.drain();
   const { items, error } = await pending;
-  t.true(Date.now() - t0 < 5000, 'drain waited for the grace period');
+  // The grace period is 10 s: a drain that waited for it would take that long.
+  t.true(Date.now() - t0 < 8000, 'drain waited for the grace period');
   t.is(error, undefined);
   t.true(items.length > 0);
   t.is(drainingSeen, before + 1);
@@ -90,7 +96,8 @@ test('grpc stream - a client cancel aborts the handler', async (t) => {
   await new Promise<void>((r) => call.once('data', () => r()));
   call.on('error', () => {});
   call.cancel();
-  await new Promise((r) => setTimeout(r, 100));
+  const end = Date.now() + 10_000;
+  while (server.inflightCalls > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   t.is(server.inflightCalls, 0);
   client.close();
   await server.drain();

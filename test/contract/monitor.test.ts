@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { join } from 'node:path';
+import test from 'ava';
+import protobuf from 'protobufjs';
+import { describeOptions, projectRoot } from '../../shared/config/index.js';
+import { MONITOR_OPTIONS } from '../../services/monitor/index.js';
+
+test('contract - mlmesh.monitor.v1.MonitorService RPCs and the event messages it publishes', (t) => {
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) => (target.startsWith('mlmesh/') ? join(projectRoot(), 'protos', target) : target);
+  r.loadSync('mlmesh/monitor/v1/monitor.proto', { keepCase: true });
+  const svc = r.lookupService('mlmesh.monitor.v1.MonitorService');
+  t.deepEqual(Object.keys(svc.methods).sort(), ['GetStatus', 'ListReports', 'ReplaceReference', 'TwoSampleTest', 'WatchReports']);
+  t.true(svc.methods['WatchReports']?.responseStream);
+  t.is(svc.methods['WatchReports']?.responseType, 'mlmesh.events.v1.DriftReport');
+  const report = r.lookupType('mlmesh.events.v1.DriftReport');
+  t.is(report.fields['report_id']?.id, 2);
+  t.is(report.fields['first_sequence']?.type, 'uint64');
+  t.is(report.fields['detectors']?.repeated, true);
+  const retrain = r.lookupType('mlmesh.events.v1.RetrainRequest');
+  t.is(retrain.fields['report']?.type, 'DriftReport');
+  t.is(retrain.fields['last_sequence']?.id, 8);
+});
+
+test('readme - the monitor options table is the one the code describes (npm run docs:config)', (t) => {
+  const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+  for (const row of describeOptions(MONITOR_OPTIONS).split('\n').slice(2)) {
+    t.true(readme.includes(row), `README.md lacks or misstates: ${row}`);
+  }
+});
+
+test('compose - the monitor service runs its entry point with documented options and matching ports', (t) => {
+  const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
+  };
+  const monitor = compose.services['monitor'];
+  t.truthy(monitor);
+  const script = monitor?.command?.find((a) => a.endsWith('.js'));
+  t.true(existsSync(join(projectRoot(), script as string)), `${script} exists after npm run build`);
+  const known = new Map(Object.values(MONITOR_OPTIONS).map((spec) => [spec.env, spec]));
+  for (const [key, value] of Object.entries(monitor?.environment ?? {})) {
+    const spec = known.get(key);
+    t.truthy(spec, `${key} is not a monitor option`);
+    t.notThrows(() => spec?.parse(String(value), key), key);
+  }
+  const env = monitor?.environment ?? {};
+  t.true(monitor?.ports?.includes(`${env['MLMESH_MONITOR_GRPC_PORT']}:${env['MLMESH_MONITOR_GRPC_PORT']}`));
+  t.true(monitor?.ports?.includes(`${env['MLMESH_MONITOR_HTTP_PORT']}:${env['MLMESH_MONITOR_HTTP_PORT']}`));
+});
