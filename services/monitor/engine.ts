@@ -20,7 +20,7 @@ import type { MonitorConfig } from './config.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { argmaxRows, softmaxRows, tensorToMatrix } from './matrix.js';
 import type { Matrix } from './matrix.js';
-import { loadModelMonitoring } from './model-monitoring.js';
+import { loadModelMonitoring, parseMonitoring } from './model-monitoring.js';
 import type { ModelMonitoring } from './model-monitoring.js';
 import { loadReference } from './reference.js';
 import type { Reference } from './reference.js';
@@ -58,6 +58,7 @@ export class MonitorEngine {
   private models: Record<string, ModelState> = {};
   private readonly monitoring = new Map<string, ModelMonitoring>();
   private readonly references = new Map<string, Reference | null>();
+  private readonly referenceErrors = new Map<string, string>();
   /** request id → predicted label, newest last, for joining feedback (in memory only). */
   private readonly predictions = new Map<string, { model: string; version: string; label: number; joined: boolean }>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -97,22 +98,42 @@ export class MonitorEngine {
     return run;
   }
 
-  /** Settings of a model (config.json `monitoring` over the monitor's options), cached. */
+  /**
+   * Settings of a model (config.json `monitoring` over the monitor's options), cached. A
+   * malformed section must not stop the stream for every model: it is logged and the model is
+   * monitored with the defaults.
+   */
   async monitoringOf(model: string): Promise<ModelMonitoring> {
     let m = this.monitoring.get(model);
     if (!m) {
-      m = await loadModelMonitoring(this.config.modelRepository, model, this.config);
+      try {
+        m = await loadModelMonitoring(this.config.modelRepository, model, this.config);
+      } catch (e: unknown) {
+        this.log.error({ model, err: errorMessage(e) }, 'monitoring section refused: using the monitor defaults for this model');
+        m = parseMonitoring(undefined, this.config, `model '${model}'`);
+      }
       this.monitoring.set(model, m);
     }
     return m;
   }
 
-  /** A version's reference (null when it has none), cached until replaced. */
+  /**
+   * A version's reference (null when it has none, or when it cannot be used: the reason is kept
+   * and reported as the detectors' skipped_reason), cached until replaced.
+   */
   async referenceOf(model: string, version: string): Promise<Reference | null> {
     const k = key(model, version);
     if (!this.references.has(k)) {
       const mon = await this.monitoringOf(model);
-      this.references.set(k, (await loadReference(this.config.modelRepository, model, version, mon)) ?? null);
+      try {
+        this.references.set(k, (await loadReference(this.config.modelRepository, model, version, mon)) ?? null);
+        this.referenceErrors.delete(k);
+      } catch (e: unknown) {
+        // A corrupt or mismatched reference: this version's windows are reported untested.
+        this.log.error({ model, version, err: errorMessage(e) }, 'reference refused');
+        this.references.set(k, null);
+        this.referenceErrors.set(k, errorMessage(e));
+      }
     }
     return this.references.get(k) as Reference | null;
   }
@@ -125,6 +146,7 @@ export class MonitorEngine {
   /** Installs a new reference for a version (after ReplaceReference wrote it). */
   setReference(ref: Reference): void {
     this.references.set(key(ref.model, ref.version), ref);
+    this.referenceErrors.delete(key(ref.model, ref.version));
   }
 
   /** Every version's window (read-only use). */
@@ -318,6 +340,8 @@ export class MonitorEngine {
       { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, kernel: mon.kernel, permutations: mon.permutations, mmdMaxReferenceRows: this.config.mmdMaxReferenceRows, seed: reportId },
     );
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
+    const refError = this.referenceErrors.get(key(h.model, h.version));
+    if (refError) for (const r of verdict.results) if (r.skipped_reason) r.skipped_reason = `reference refused: ${refError}`;
     if (verdict.drifted) {
       if (h.consecutiveDrifted === 0) {
         h.streakFirstSeq = h.firstSeq;

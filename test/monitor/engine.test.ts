@@ -197,3 +197,19 @@ test('monitoring section - defaults, overrides and refusals naming the field', (
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_ALPHA: '0' } }), { message: /MLMESH_MONITOR_ALPHA/ });
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_DETECTORS: 'ks,nope' } }), { message: /MLMESH_MONITOR_DETECTORS\)\[1\]: "nope"/ });
 });
+
+test('engine - a corrupt reference or config does not stop the stream: windows are reported untested with the reason', async (t) => {
+  const { engine, published, config } = await setup(t.context.dir, { window_rows: 2, window_seconds: 0, detectors: ['ks'] });
+  // Version 1's reference no longer matches its reference.json; model "other" has a bad monitoring section.
+  const refDir = join(config.modelRepository, 'm', '1', 'reference');
+  await writeFile(join(refDir, 'reference.json'), JSON.stringify({ format: 'mlmesh.reference/v1', files: { 'inputs.npy': '0'.repeat(64) } }));
+  await mkdir(join(config.modelRepository, 'other', '1'), { recursive: true });
+  await writeFile(join(config.modelRepository, 'other', 'config.json'), JSON.stringify({ monitoring: { window_rows: 'many' } }));
+  await engine.applyPredictions([msg(1, [row(1), row(2)]), msg(2, [row(3), row(4)], { model: 'other' })]);
+  const m = decodeDriftReport((published.find((p) => p.msgId === 'm/1/0') as Published).data);
+  t.false(m.drifted);
+  t.regex(m.detectors[0]?.skipped_reason ?? '', /reference refused: .*inputs\.npy does not match the SHA-256/);
+  t.is(engine.lastStoredSequence, 2, 'the batch was stored and can be acked');
+  // "other" fell back to the defaults (500-row windows): still open, rows counted.
+  t.is(engine.allWindows().find((w) => w.header.model === 'other')?.header.rows, 2);
+});
