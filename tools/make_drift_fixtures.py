@@ -10,8 +10,9 @@ Writes (committed; CI needs no Python):
 
 - ``test/fixtures/drift/scipy.json``: fixed samples with scipy's ``ks_2samp`` (method auto:
   exact and asymptotic cases), ``chi2_contingency`` (dof 1 with Yates' correction, dof > 1,
-  a category unseen in the reference), ``wasserstein_distance`` and numpy MMD² (unbiased,
-  three kernels, given length scale) values.
+  a category unseen in the reference), ``wasserstein_distance``, ``kstwo.sf`` over a grid
+  of (n, d) covering each of its branches, and numpy MMD² (unbiased, three kernels, given
+  length scale) values.
 - ``examples/models/digits_mlp/1/reference/inputs.npy``: 500 rows of digits_mlp's training
   inputs (FP32 [500, 64]), the drift reference; its outputs are written by the Node tool
   ``npm run cli -- monitor reference build`` (running the served ONNX model).
@@ -101,11 +102,22 @@ def mmd_cases(rng):
     return out
 
 
+def kstwo_cases():
+    out = []
+    for n in [5, 20, 50, 100, 140, 141, 300, 1000, 4000, 9000, 30000, 200000]:
+        for z in [0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.6]:
+            d = z / np.sqrt(n)
+            if d < 1:
+                out.append({"n": n, "d": float(d), "sf": float(stats.kstwo.sf(d, n))})
+        out.append({"n": n, "d": 0.55, "sf": float(stats.kstwo.sf(0.55, n))})
+    return out
+
+
 def main():
     rng = np.random.default_rng(20261122)
     os.makedirs(OUT, exist_ok=True)
     fixtures = {"scipy_version": __import__("scipy").__version__, "ks": ks_cases(rng), "chi2": chi2_cases(),
-                "wasserstein": wasserstein_cases(rng), "mmd": mmd_cases(rng)}
+                "wasserstein": wasserstein_cases(rng), "mmd": mmd_cases(rng), "kstwo": kstwo_cases()}
     with open(os.path.join(OUT, "scipy.json"), "w") as f:
         json.dump(fixtures, f)
     data = load_data()

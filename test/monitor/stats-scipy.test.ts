@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
-import { chi2Homogeneity, chi2Sf, correct, ks2Samp, mmdTest, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
+import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mmdTest, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
 
 interface Fixtures {
   ks: Array<{ a: number[]; b: number[]; statistic: number; pvalue: number; method: 'exact' | 'asymp' }>;
   chi2: Array<{ reference: number[]; window: number[]; statistic: number; pvalue: number; dof: number }>;
   wasserstein: Array<{ a: number[]; b: number[]; distance: number }>;
   mmd: { x: number[][]; y: number[][]; length_scale: number; values: Record<string, number> };
+  kstwo: Array<{ n: number; d: number; sf: number }>;
 }
 const fx = JSON.parse(readFileSync(join(projectRoot(), 'test/fixtures/drift/scipy.json'), 'utf8')) as Fixtures;
 
@@ -23,16 +24,14 @@ test('stats - KS statistic and exact p-value equal scipy ks_2samp within 1e-6 (t
   }
 });
 
-test('stats - KS asymptotic p-value (samples over 10,000) tracks scipy within 2e-3', (t) => {
-  // scipy evaluates kstwo.sf(D, round(en)); mlmesh uses the Kolmogorov limit with Stephens'
-  // correction there. The gap is documented in docs/monitor.md.
+test('stats - KS asymptotic p-value (samples over 10,000) equals scipy within 1e-6', (t) => {
   const asymp = fx.ks.filter((c) => c.method === 'asymp');
   t.true(asymp.length >= 2);
   for (const c of asymp) {
     const r = ks2Samp(c.a, c.b);
     t.is(r.method, 'asymp');
     t.true(Math.abs(r.statistic - c.statistic) < 1e-12);
-    t.true(Math.abs(r.pValue - c.pvalue) < 2e-3, `p ${r.pValue} vs scipy ${c.pvalue}`);
+    t.true(Math.abs(r.pValue - c.pvalue) < 1e-6, `p ${r.pValue} vs scipy ${c.pvalue}`);
   }
 });
 
@@ -82,6 +81,14 @@ test('stats - corrections: Bonferroni and Benjamini–Hochberg reject what their
   const withNaN = correct([0.01, NaN], 0.05, 'bonferroni');
   t.deepEqual(withNaN.rejected, [true, false]);
   t.true(Math.abs(withNaN.pValue - 0.01) < 1e-12);
+});
+
+test('stats - kstwo.sf (every branch: Ruben–Gambino, Smirnov, Durbin matrix, Pelz–Good) equals scipy within 1e-9', (t) => {
+  t.true(fx.kstwo.length >= 60);
+  for (const c of fx.kstwo) {
+    const p = kolmogorovNSf(c.n, c.d);
+    t.true(Math.abs(p - c.sf) < 1e-9, `n=${c.n} d=${c.d}: ${p} vs scipy ${c.sf}`);
+  }
 });
 
 test('stats - distribution tails match known values', (t) => {

@@ -8,6 +8,7 @@ export type { Correction, Corrected } from './corrections.js';
 export { psi, wasserstein, normalizedWasserstein, std, welchT, quantileSorted, PSI_FLOOR } from './effect-sizes.js';
 export { mmdTest, medianLengthScale, KERNELS } from './mmd.js';
 export type { Kernel, MmdInput, MmdResult } from './mmd.js';
-export { chi2Sf, studentTTwoSided, normalSf, kolmogorovSf, gammaQ, betaI, lgamma } from './special.js';
+export { chi2Sf, studentTTwoSided, normalSf, gammaQ, betaI, lgamma } from './special.js';
 export { seededRandom, seedOf } from './rng.js';
 export { pca, project } from './pca.js';
+export { kolmogorovNSf, kolmogorovCdfDurbin, kolmogorovCdfPelzGood, smirnovSf } from './kolmogorov.js';

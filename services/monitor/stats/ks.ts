@@ -4,7 +4,7 @@
  * recursion of Hodges 1958) when both samples have at most {@link KS_EXACT_MAX_N} values, and
  * asymptotic otherwise.
  */
-import { kolmogorovSf } from './special.js';
+import { kolmogorovNSf } from './kolmogorov.js';
 
 /** Largest sample size for which the exact p-value is computed (scipy's MAX_AUTO_N). */
 export const KS_EXACT_MAX_N = 10_000;
@@ -105,12 +105,9 @@ export function ks2Samp(reference: ArrayLike<number>, window: ArrayLike<number>)
 }
 
 /**
- * Asymptotic tail of D for effective size `n` = round(n1·n2/(n1+n2)). scipy evaluates the
- * one-sample distribution `kstwo.sf(d, n)`; this uses the Kolmogorov limit with Stephens'
- * finite-n correction, λ = (√n + 0.12 + 0.11/√n)·d, which tracks it closely at the sizes
- * (n > 5000) where the asymptotic branch is taken. See docs/monitor.md for the measured gap.
+ * Asymptotic tail of D for effective size `n` = round(n1·n2/(n1+n2)), as scipy's
+ * `ks_2samp(method='asymp')`: the one-sample distribution `kstwo.sf(d, n)` (kolmogorov.ts).
  */
 export function ksAsymptoticSf(d: number, n: number): number {
-  const sn = Math.sqrt(n);
-  return kolmogorovSf((sn + 0.12 + 0.11 / sn) * d);
+  return kolmogorovNSf(n, d);
 }

@@ -1,6 +1,6 @@
 /**
  * Special functions behind the p-values: log-gamma, the regularized incomplete gamma and beta
- * functions, and the distributions built on them (chi-squared, Student's t, normal, Kolmogorov).
+ * functions, and the distributions built on them (chi-squared, Student's t, normal).
  * Double precision throughout; accuracy ~1e-14 relative in the ranges the tests use.
  */
 
@@ -127,25 +127,4 @@ export function erfc(x: number): number {
 /** Survival function of the standard normal: P(Z ≥ z). */
 export function normalSf(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
-}
-
-/**
- * Survival function of the Kolmogorov distribution (the limit of √n·D_n):
- * Q(λ) = 2 Σ_{k≥1} (−1)^{k−1} exp(−2k²λ²); for small λ the Jacobi theta form
- * 1 − (√(2π)/λ) Σ exp(−(2k−1)²π²/(8λ²)) converges faster.
- */
-export function kolmogorovSf(lambda: number): number {
-  if (lambda <= 0) return 1;
-  if (lambda < 1) {
-    let s = 0;
-    for (let k = 1; k <= 20; k++) s += Math.exp(-((2 * k - 1) ** 2) * Math.PI * Math.PI / (8 * lambda * lambda));
-    return Math.min(1, Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / lambda) * s));
-  }
-  let s = 0;
-  for (let k = 1; k <= 100; k++) {
-    const term = Math.exp(-2 * k * k * lambda * lambda);
-    s += (k % 2 === 1 ? 1 : -1) * term;
-    if (term < 1e-18) break;
-  }
-  return Math.min(1, Math.max(0, 2 * s));
 }
