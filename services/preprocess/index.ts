@@ -4,6 +4,13 @@
  * (`mlmesh.preprocess.v1.PreprocessService`) with per-row validation errors. `main.ts` runs it
  * as a process; the CLI (`tools/cli-preprocess.ts`) fits and transforms offline with the same code.
  */
+export { PreprocessService, PREPROCESS_SERVICE, PREPROCESS_PROTO, producerName } from './service.js';
+export type { PreprocessServiceOptions, PreprocessServiceState } from './service.js';
+export { PREPROCESS_OPTIONS, resolvePreprocessConfig } from './config.js';
+export type { PreprocessConfig } from './config.js';
+export { PreprocessClient, responseTensor } from './client.js';
+export type { PreprocessCallOptions } from './client.js';
+export { STRICT_ERRORS_LISTED, pipelineInfo } from './server.js';
 export { parseSpec, DEFAULT_MISSING_VALUES } from './spec.js';
 export type { PipelineSpec, SpecStep } from './spec.js';
 export { fitPipeline } from './fit.js';
