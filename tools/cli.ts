@@ -26,6 +26,7 @@ import { STREAMS, SUBJECTS, decodePredictionLog, encodeFeedback } from '../share
 import type { EventTensor, Feedback, PredictionLog__Output } from '../shared/events/index.js';
 import { ensureStreams } from '../shared/nats/index.js';
 import { DATATYPES, isDatatype, typedView } from '../shared/tensors/index.js';
+import { PIPELINE_HELP, pipelineMain } from './cli-preprocess.js';
 
 /** NATS when neither `--nats` nor `$NATS_URL` is given. */
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -68,7 +69,8 @@ Common options:
   -h, --help          Show this help.
 
 Exit codes: 0 done, 1 failure (NATS unreachable, stream missing), 2 bad usage.
-`;
+
+${PIPELINE_HELP}`;
 
 /** Bad command line: reported with a hint to `--help`, exit code 2. */
 class UsageError extends Error {
@@ -207,7 +209,7 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command 
     case undefined:
       return { kind: 'help' };
     default:
-      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback)`);
+      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback, pipeline)`);
   }
 }
 
@@ -405,6 +407,7 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 
 /** Runs the command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'pipeline' && !argv.includes('--help') && !argv.includes('-h')) return pipelineMain(argv.slice(1));
   let command: Command;
   try {
     command = parseCommand(argv, process.env);

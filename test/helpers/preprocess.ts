@@ -50,7 +50,8 @@ const MISSING = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL']);
 
 /**
  * CSV rows as typed records, as a client holding the schema would send them: number columns
- * as doubles, string columns as strings, missing fields left out.
+ * as doubles (text that is no number as a string), string columns as strings, missing fields
+ * left out.
  */
 export function csvToRecords(schema: InputSchema, header: readonly string[], rows: readonly (readonly string[])[]): PRecord[] {
   const types = new Map(schema.columns.map((c) => [c.name, c.type]));
@@ -59,7 +60,9 @@ export function csvToRecords(schema: InputSchema, header: readonly string[], row
     row.forEach((field, i) => {
       const name = header[i] as string;
       if (MISSING.has(field)) return;
-      fields[name] = types.get(name) === 'number' ? { double_value: Number(field) } : { string_value: field };
+      const n = field.trim() === '' ? NaN : Number(field);
+      // Text that is not a number goes as text: the service answers WRONG_TYPE, as the CLI does.
+      fields[name] = types.get(name) === 'number' && !Number.isNaN(n) ? { double_value: n } : { string_value: field };
     });
     return { fields };
   });
