@@ -1,5 +1,7 @@
 /** Prints the Markdown table of every service's options (for the README): `npm run docs:config`. */
 import { describeOptions } from '../shared/config/index.js';
 import { INFERENCE_OPTIONS } from '../services/inference/index.js';
+import { PREPROCESS_OPTIONS } from '../services/preprocess/index.js';
 
 process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
+process.stdout.write(`\n### preprocess\n\n${describeOptions(PREPROCESS_OPTIONS)}\n`);

@@ -6,14 +6,35 @@
 import type { Record__Output } from '../../shared/generated/mlmesh/preprocess/v1/Record.js';
 import type { Value__Output } from '../../shared/generated/mlmesh/preprocess/v1/Value.js';
 import type { ColumnSchema, InputSchema } from './schema.js';
+import { memo } from './step-kind.js';
 import { Table, numColumn, strColumn } from './table.js';
 import type { Column, RowErrors, RowIssue } from './table.js';
 
 /** Writes decoded values into the columns and checks them against the schema. */
+/** Per-schema lookups, built once: column index by name, and the accepted range per column. */
+interface SchemaIndex {
+  readonly index: Map<string, number>;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+}
+
+const INDEXES = new WeakMap<InputSchema, SchemaIndex>();
+
+function indexOf(schema: InputSchema): SchemaIndex {
+  return memo(INDEXES, schema, (s) => {
+    const tol = s.range_tolerance;
+    return {
+      index: new Map(s.columns.map((c, i) => [c.name, i])),
+      lo: Float64Array.from(s.columns, (c) => (c.min !== undefined && c.max !== undefined ? c.min - tol * (c.max - c.min) : -Infinity)),
+      hi: Float64Array.from(s.columns, (c) => (c.min !== undefined && c.max !== undefined ? c.max + tol * (c.max - c.min) : Infinity)),
+    };
+  });
+}
+
 class ColumnWriter {
   readonly cols: Column[];
-  private readonly lo: number[];
-  private readonly hi: number[];
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
   /** Cells (row · columns + column) refused already, so they are not reported again as missing. */
   private readonly refused = new Set<number>();
 
@@ -23,9 +44,7 @@ class ColumnWriter {
     private readonly errors: RowErrors,
   ) {
     this.cols = schema.columns.map((c) => (c.type === 'number' ? numColumn(new Float64Array(rows).fill(NaN)) : strColumn(new Array<string | null>(rows).fill(null))));
-    const tol = schema.range_tolerance;
-    this.lo = schema.columns.map((c) => (c.min !== undefined && c.max !== undefined ? c.min - tol * (c.max - c.min) : -Infinity));
-    this.hi = schema.columns.map((c) => (c.min !== undefined && c.max !== undefined ? c.max + tol * (c.max - c.min) : Infinity));
+    ({ lo: this.lo, hi: this.hi } = indexOf(schema));
   }
 
   number(row: number, c: number, v: number): void {
@@ -87,7 +106,7 @@ function describe(v: Value__Output): string {
  */
 export function recordsToTable(schema: InputSchema, records: readonly Record__Output[], errors: RowErrors): Table {
   const w = new ColumnWriter(schema, records.length, errors);
-  const index = new Map(schema.columns.map((c, i) => [c.name, i]));
+  const { index } = indexOf(schema);
   records.forEach((rec, r) => {
     const fields = rec.fields ?? {};
     for (const [name, v] of Object.entries(fields)) {
@@ -130,7 +149,7 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
  */
 export function csvRowsToTable(schema: InputSchema, header: readonly string[], rows: readonly (readonly string[])[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, rows.length, errors);
-  const index = new Map(schema.columns.map((c, i) => [c.name, i]));
+  const { index } = indexOf(schema);
   const fieldCol = header.map((h) => index.get(h));
   const unknown = header.filter((h) => !index.has(h));
   rows.forEach((row, r) => {

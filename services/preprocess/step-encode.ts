@@ -11,9 +11,9 @@
  */
 import { SpecError } from './errors.js';
 import { CategoryCounts } from './stats.js';
-import { checkKeys, enumParam, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
+import { checkKeys, enumParam, memo, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
-import { numColumn, strColumn } from './table.js';
+import { numColumn } from './table.js';
 import type { Table } from './table.js';
 
 /** Counts the labels of string columns over a pass, refusing missing values. */
@@ -55,6 +55,9 @@ export interface RareLabelParams {
   readonly replace_with: string;
   readonly kept: Readonly<Record<string, readonly string[]>>;
 }
+
+const KEPT = new WeakMap<RareLabelParams, Map<string, Set<string>>>();
+const CODES = new WeakMap<OrdinalParams, Map<string, Map<string, number>>>();
 
 export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
   type: 'rare_label',
@@ -98,9 +101,14 @@ export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
   },
   layout: (_p, before) => before,
   apply(p, table) {
+    const kept = memo(KEPT, p, (q) => new Map(q.columns.map((c) => [c, new Set(q.kept[c])])));
     for (const c of p.columns) {
-      const kept = new Set(p.kept[c]);
-      table.set(c, strColumn(table.str(c).map((v) => (v === null ? null : kept.has(v) ? v : p.replace_with))));
+      const keep = kept.get(c) as Set<string>;
+      const values = table.str(c);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as string | null;
+        if (v !== null && !keep.has(v)) values[i] = p.replace_with;
+      }
     }
   },
 };
@@ -150,8 +158,9 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
   },
   layout: (p, before) => withKinds(before, p.columns, 'num'),
   apply(p, table, errors) {
+    const codes = memo(CODES, p, (q) => new Map(q.columns.map((c) => [c, new Map((q.categories[c] ?? []).map((v, i) => [v, i]))])));
     for (const c of p.columns) {
-      const index = new Map((p.categories[c] ?? []).map((v, i) => [v, i]));
+      const index = codes.get(c) as Map<string, number>;
       const values = table.str(c);
       const out = new Float64Array(table.rows);
       values.forEach((v, i) => {

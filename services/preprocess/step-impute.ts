@@ -138,21 +138,13 @@ export const IMPUTE: StepKind<ImputeSpec, ImputeParams> = {
       const col = table.get(c);
       const flag = p.indicators.includes(c) ? new Float64Array(table.rows) : undefined;
       if (flag) flags.set(c, flag);
-      if (col.kind === 'num') {
-        const out = col.values.slice();
-        for (let i = 0; i < out.length; i++) {
-          if (Number.isNaN(out[i])) {
-            out[i] = fill as number;
-            if (flag) flag[i] = 1;
-          }
-        }
-        col.values = out;
-      } else {
-        col.values = col.values.map((v, i) => {
-          if (v !== null) return v;
+      // In place: every table owns its column arrays (made per batch, never shared).
+      const values = col.values;
+      for (let i = 0; i < values.length; i++) {
+        if (col.kind === 'num' ? Number.isNaN(values[i]) : values[i] === null) {
+          values[i] = fill;
           if (flag) flag[i] = 1;
-          return fill as string;
-        });
+        }
       }
     }
     for (const c of p.indicators) table.set(indicatorName(c), numColumn(flags.get(c) as Float64Array));

@@ -141,3 +141,16 @@ export function withKinds(layout: Layout, columns: readonly string[], kind: Colu
   for (const c of columns) if (!out.some((l) => l.name === c)) out.push({ name: c, kind });
   return out;
 }
+
+/**
+ * Derived lookup structures of fitted parameters (a Map of categories, a Set of labels…),
+ * built once per parameters object rather than once per batch. Parameters never change.
+ */
+export function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (key: K) => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = build(key);
+    cache.set(key, v);
+  }
+  return v;
+}

@@ -7,7 +7,7 @@
  * `min_frequency`: an integer ≥ 1 is a count, a number in (0, 1) a fraction of the rows.
  */
 import { SpecError } from './errors.js';
-import { checkKeys, enumParam, numberParam, requireColumns, stringList } from './step-kind.js';
+import { checkKeys, enumParam, memo, numberParam, requireColumns, stringList } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 import { LabelCounter } from './step-encode.js';
 import { numColumn } from './table.js';
@@ -70,6 +70,18 @@ function encodeColumn(name: string, counts: CategoryCounts, s: OneHotSpec): OneH
   return { categories, infrequent, features };
 }
 
+const SLOTS = new WeakMap<OneHotColumn, { slot: Map<string, number>; infSlot: number }>();
+
+/** Output column of each known category (infrequent ones share the last), and the infrequent column (-1: none). */
+function slotsOf(enc: OneHotColumn): { slot: Map<string, number>; infSlot: number } {
+  const infrequent = new Set(enc.infrequent);
+  const frequent = enc.categories.filter((v) => !infrequent.has(v));
+  const infSlot = enc.infrequent.length > 0 ? frequent.length : -1;
+  const slot = new Map(frequent.map((v, i) => [v, i]));
+  for (const v of enc.infrequent) slot.set(v, infSlot);
+  return { slot, infSlot };
+}
+
 export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
   type: 'one_hot',
   nulls: 'rejects',
@@ -110,15 +122,11 @@ export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
   apply(p, table, errors) {
     for (const c of p.columns) {
       const enc = p.encoded[c] as OneHotColumn;
-      const infrequent = new Set(enc.infrequent);
-      const frequent = enc.categories.filter((v) => !infrequent.has(v));
-      const slot = new Map(frequent.map((v, i) => [v, i]));
-      const infSlot = enc.infrequent.length > 0 ? frequent.length : -1;
+      const { slot, infSlot } = memo(SLOTS, enc, slotsOf);
       const outs = enc.features.map(() => new Float64Array(table.rows));
       table.str(c).forEach((v, i) => {
         if (v === null) return;
         let k = slot.get(v);
-        if (k === undefined && infrequent.has(v)) k = infSlot;
         if (k === undefined) {
           if (p.handle_unknown === 'error') errors.step(i, c, 'UNKNOWN_CATEGORY', `'${c}': category ${JSON.stringify(v)} was not seen in training`);
           else if (p.handle_unknown === 'infrequent_if_exist' && infSlot >= 0) k = infSlot;

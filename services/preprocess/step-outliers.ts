@@ -77,7 +77,11 @@ export const CAP_OUTLIERS: StepKind<CapSpec, CapParams> = {
     for (const c of p.columns) {
       const lo = p.lower[c] ?? -Infinity;
       const hi = p.upper[c] ?? Infinity;
-      table.set(c, { kind: 'num', values: table.num(c).map((v) => (v < lo ? lo : v > hi ? hi : v)) });
+      const values = table.num(c); // in place: the table owns its arrays
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as number;
+        values[i] = v < lo ? lo : v > hi ? hi : v;
+      }
     }
   },
 };

@@ -120,12 +120,13 @@ function scaleKind(type: ScaleType): StepKind<ScaleSpec, ScaleParams> {
       for (const c of p.columns) {
         const o = p.offset[c] as number;
         const sc = p.scale[c] as number;
+        const values = table.num(c); // in place: the table owns its arrays
         if (p.type === 'min_max_scale') {
           // sklearn computes x·scale_ + min_: do the same so results match to the last bit.
           const k = p.fitted[c]?.['scale_'] as number;
           const m = p.fitted[c]?.['min_'] as number;
-          table.set(c, { kind: 'num', values: table.num(c).map((v) => v * k + m) });
-        } else table.set(c, { kind: 'num', values: table.num(c).map((v) => (v - o) / sc) });
+          for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) * k + m;
+        } else for (let i = 0; i < values.length; i++) values[i] = ((values[i] as number) - o) / sc;
       }
     },
   };

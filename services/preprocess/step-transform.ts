@@ -55,16 +55,15 @@ function logKind(type: 'log' | 'log1p'): StepKind<ColumnsSpec, LogParams> {
     layout: (_p, before) => before,
     apply(p, table, errors) {
       for (const c of p.columns) {
-        const values = table.num(c);
-        const out = new Float64Array(values.length);
-        values.forEach((v, i) => {
-          if (v > lowest) out[i] = fn(v);
+        const values = table.num(c); // in place: the table owns its arrays
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i] as number;
+          if (v > lowest) values[i] = fn(v);
           else {
-            out[i] = NaN;
+            values[i] = NaN;
             if (!Number.isNaN(v)) errors.step(i, c, 'OUT_OF_RANGE', `'${c}': ${v} is outside the domain of ${type} (${domain})`);
           }
-        });
-        table.set(c, { kind: 'num', values: out });
+        }
       }
     },
   };
@@ -154,7 +153,8 @@ export const POWER: StepKind<PowerSpec, PowerParams> = {
       const lambda = p.lambdas[c] as number;
       const m = p.mean[c] as number;
       const sc = p.scale[c] as number;
-      table.set(c, { kind: 'num', values: table.num(c).map((v) => (yeoJohnson(v, lambda) - m) / sc) });
+      const values = table.num(c); // in place: the table owns its arrays
+      for (let i = 0; i < values.length; i++) values[i] = (yeoJohnson(values[i] as number, lambda) - m) / sc;
     }
   },
 };
