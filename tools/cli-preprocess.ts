@@ -185,12 +185,16 @@ export async function runPipelineCommand(argv: readonly string[]): Promise<numbe
 
 /** `mlmesh pipeline …` with its errors reported on stderr: the exit code. */
 export async function pipelineMain(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(PIPELINE_HELP);
+    return 0;
+  }
   try {
     return await runPipelineCommand(argv);
   } catch (e: unknown) {
     process.stderr.write(`mlmesh: ${errorMessage(e)}\n`);
     if (e instanceof PipelineUsageError) {
-      process.stderr.write("Run 'mlmesh --help' for usage.\n");
+      process.stderr.write("Run 'mlmesh pipeline --help' for usage.\n");
       return 2;
     }
     return 1;

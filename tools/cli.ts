@@ -26,7 +26,6 @@ import { STREAMS, SUBJECTS, decodePredictionLog, encodeFeedback } from '../share
 import type { EventTensor, Feedback, PredictionLog__Output } from '../shared/events/index.js';
 import { ensureStreams } from '../shared/nats/index.js';
 import { DATATYPES, isDatatype, typedView } from '../shared/tensors/index.js';
-import { PIPELINE_HELP, pipelineMain } from './cli-preprocess.js';
 
 /** NATS when neither `--nats` nor `$NATS_URL` is given. */
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -70,7 +69,8 @@ Common options:
 
 Exit codes: 0 done, 1 failure (NATS unreachable, stream missing), 2 bad usage.
 
-${PIPELINE_HELP}`;
+Pipelines (offline preprocessing): mlmesh pipeline fit|transform|list …  (mlmesh pipeline --help)
+`;
 
 /** Bad command line: reported with a hint to `--help`, exit code 2. */
 class UsageError extends Error {
@@ -407,7 +407,8 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 
 /** Runs the command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'pipeline' && !argv.includes('--help') && !argv.includes('-h')) return pipelineMain(argv.slice(1));
+  // Loaded only when used: the NATS commands should not pay for the preprocessing modules.
+  if (argv[0] === 'pipeline') return (await import('./cli-preprocess.js')).pipelineMain(argv.slice(1));
   let command: Command;
   try {
     command = parseCommand(argv, process.env);
