@@ -6,10 +6,10 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
 import type { FitRequest__Output } from '../../shared/generated/mlmesh/preprocess/v1/FitRequest.js';
-import { bytesSource, fileSource } from './csv.js';
-import type { CsvSource } from './csv.js';
-import { fitPipeline } from './fit.js';
+import { sealArtifact } from './artifact.js';
 import type { FitResult } from './fit.js';
+import { fitInWorker } from './fit-runner.js';
+import type { FitJob } from './fit-runner.js';
 import { parseSpec } from './spec.js';
 import { checkName } from './store.js';
 import type { ArtifactStore } from './store.js';
@@ -22,8 +22,11 @@ const VERSION_RETRIES = 3;
  * @throws InvalidArgumentError (neither given, a path leaving dataDir), FailedPreconditionError
  *   (data_path with no dataDir configured), NotFoundError (no such file).
  */
-export async function fitSource(req: FitRequest__Output, dataDir: string): Promise<CsvSource> {
-  if (req.data === 'csv') return bytesSource(req.csv as Uint8Array);
+export async function fitSource(req: FitRequest__Output, dataDir: string): Promise<FitJob['source']> {
+  if (req.data === 'csv') {
+    const bytes = req.csv as Uint8Array;
+    return { kind: 'bytes', bytes, description: `inline CSV (${bytes.byteLength} bytes)` };
+  }
   if (req.data !== 'data_path') throw new InvalidArgumentError('data: give the training CSV as csv (bytes) or data_path', { field: 'data' });
   const rel = req.data_path as string;
   if (dataDir === '') throw new FailedPreconditionError('data_path: this service reads no files (set the option dataDir, env MLMESH_PREPROCESS_DATA_DIR), send csv instead');
@@ -38,7 +41,7 @@ export async function fitSource(req: FitRequest__Output, dataDir: string): Promi
     if (e instanceof InvalidArgumentError) throw e;
     throw new NotFoundError(`data_path: ${JSON.stringify(rel)} not found in the data folder`, { cause: e });
   }
-  return fileSource(path);
+  return { kind: 'file', path };
 }
 
 /** What {@link fitAndStore} needs. */
@@ -49,12 +52,12 @@ export interface FitAndStoreOptions {
 }
 
 /**
- * Fits a request's spec on its data and stores the artifact. The name is the request's, else
- * the spec's; the version likewise, else the next integer (retried if a concurrent fit takes
- * it first).
- * @throws SpecError, FitError, CsvError (INVALID_ARGUMENT), AlreadyExistsError, and the errors of {@link fitSource}.
+ * Fits a request's spec on its data (in a worker thread) and stores the artifact. The name is
+ * the request's, else the spec's; the version likewise, else the next integer (if a concurrent
+ * fit takes it first, the artifact is sealed again with the next one: no second fit).
+ * @throws INVALID_ARGUMENT (spec, data, fit), AlreadyExistsError, the signal's reason.
  */
-export async function fitAndStore(req: FitRequest__Output, source: CsvSource, o: FitAndStoreOptions): Promise<FitResult> {
+export async function fitAndStore(req: FitRequest__Output, source: FitJob['source'], o: FitAndStoreOptions): Promise<FitResult> {
   if (req.spec.trim() === '') throw new InvalidArgumentError('spec: required (YAML or JSON text)', { field: 'spec' });
   const spec = parseSpec(req.spec);
   const name = req.name !== '' ? req.name : spec.name;
@@ -62,14 +65,16 @@ export async function fitAndStore(req: FitRequest__Output, source: CsvSource, o:
   checkName(name, 'name');
   const fixed = req.version !== '' ? req.version : spec.version;
   if (fixed !== undefined) checkName(fixed, 'version');
+  const first = fixed ?? (await o.store.nextVersion(name));
+  const { artifact, passes } = await fitInWorker({ spec: req.spec, source, name, version: first, producedBy: o.producedBy }, o.signal);
+  let sealed = artifact;
   for (let attempt = 0; ; attempt++) {
-    const version = fixed ?? (await o.store.nextVersion(name));
-    const result = await fitPipeline({ spec, source, name, version, producedBy: o.producedBy, ...(o.signal ? { signal: o.signal } : {}) });
     try {
-      await o.store.put(result.artifact);
-      return result;
+      await o.store.put(sealed);
+      return { artifact: sealed, passes };
     } catch (e: unknown) {
       if (!(e instanceof AlreadyExistsError) || fixed !== undefined || attempt >= VERSION_RETRIES) throw e;
+      sealed = sealArtifact({ ...artifact, version: await o.store.nextVersion(name) });
     }
   }
 }

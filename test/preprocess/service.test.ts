@@ -162,6 +162,17 @@ test('service - an artifact changed on disk is refused with DATA_LOSS, naming th
   }
 });
 
+test('service - a fit past its deadline is DEADLINE_EXCEEDED and stores nothing; the service fits again afterwards', async (t) => {
+  const c = t.context.svc.client;
+  const [header, ...rows] = TRAIN.toString('utf8').trim().split('\n');
+  const big = Buffer.from(`${header}\n${Array.from({ length: 200 }, () => rows.join('\n')).join('\n')}\n`);
+  await assertStatus(t, c.fit({ name: 'slow', spec: specText('sklearn'), csv: big }, { deadlineMs: 100 }), S.DEADLINE_EXCEEDED, /./);
+  await new Promise((r) => setTimeout(r, 300));
+  t.deepEqual((await c.listPipelines('slow')).pipelines, []);
+  // The service is fine afterwards.
+  t.is((await c.fit({ name: 'slow', spec: specText('engine'), csv: TRAIN })).pipeline?.version, '1');
+});
+
 test('service - metrics count transformed and refused records and row errors by code', async (t) => {
   const c = t.context.svc.client;
   await c.fit({ name: 'metered', spec: JSON.stringify({ steps: [{ type: 'select', columns: ['age'] }] }), csv: TRAIN });
