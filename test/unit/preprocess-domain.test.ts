@@ -85,3 +85,14 @@ test('store - name@version is immutable even across store instances; versions so
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('schema - unknown_columns: ignore accepts fields the pipeline does not know; error (the default) refuses the row', async (t) => {
+  const spec = { steps: [{ type: 'select', columns: ['x'] }] };
+  const strict = new CompiledPipeline((await fit(spec, 'x\n1\n')).artifact);
+  const lax = new CompiledPipeline((await fit({ ...spec, schema: { unknown_columns: 'ignore' } }, 'x\n1\n')).artifact);
+  const refused = strict.transformCsv(['x', 'y'], [['2', 'extra']]);
+  t.deepEqual(refused.errors.map((e) => [e.row, e.column, e.code]), [[0, 'y', 'UNKNOWN_COLUMN']]);
+  const ok = lax.transformCsv(['x', 'y'], [['2', 'extra']]);
+  t.deepEqual(ok.errors, []);
+  t.deepEqual(Array.from(ok.tensor), [2]);
+});

@@ -47,14 +47,14 @@ export interface PreprocessServiceClient extends grpc.Client {
   getPipeline(argument: _mlmesh_preprocess_v1_GetPipelineRequest, callback: grpc.requestCallback<_mlmesh_preprocess_v1_GetPipelineResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Stored pipelines, newest version of each name first within a name.
+   * Stored pipelines, by name, then version (ascending, numeric-aware).
    */
   ListPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
   ListPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
   ListPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
   ListPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Stored pipelines, newest version of each name first within a name.
+   * Stored pipelines, by name, then version (ascending, numeric-aware).
    */
   listPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
   listPipelines(argument: _mlmesh_preprocess_v1_ListPipelinesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_preprocess_v1_ListPipelinesResponse__Output>): grpc.ClientUnaryCall;
@@ -96,7 +96,7 @@ export interface PreprocessServiceHandlers extends grpc.UntypedServiceImplementa
   GetPipeline: grpc.handleUnaryCall<_mlmesh_preprocess_v1_GetPipelineRequest__Output, _mlmesh_preprocess_v1_GetPipelineResponse>;
   
   /**
-   * Stored pipelines, newest version of each name first within a name.
+   * Stored pipelines, by name, then version (ascending, numeric-aware).
    */
   ListPipelines: grpc.handleUnaryCall<_mlmesh_preprocess_v1_ListPipelinesRequest__Output, _mlmesh_preprocess_v1_ListPipelinesResponse>;
   
