@@ -77,8 +77,10 @@ export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler>
       const a = pipeline.artifact;
       ctx.bind({ pipeline: a.name, version: a.version });
       const r = pipeline.transformRecords(req.records);
-      d.metrics.transformed(a.name, r.rows, req.records.length - r.rows, r.errors, Number(process.hrtime.bigint() - t0) / 1e9);
-      if (req.mode === 'STRICT' && r.errors.length > 0) throw new InvalidArgumentError(strictMessage(r, req.records.length), { field: 'records' });
+      const refusedAll = req.mode === 'STRICT' && r.errors.length > 0;
+      // A strict batch with a bad row returns no rows: all of them count as refused.
+      d.metrics.transformed(a.name, refusedAll ? 0 : r.rows, refusedAll ? req.records.length : req.records.length - r.rows, r.errors, Number(process.hrtime.bigint() - t0) / 1e9);
+      if (refusedAll) throw new InvalidArgumentError(strictMessage(r, req.records.length), { field: 'records' });
       return {
         name: a.name,
         version: a.version,

@@ -183,4 +183,8 @@ test('service - metrics count transformed and refused records and row errors by 
   t.is(await metricValue(http, 'mlmesh_preprocess_row_errors_total', { pipeline: 'metered', code: 'MISSING_REQUIRED' }), 1);
   t.is(await metricValue(http, 'mlmesh_preprocess_row_errors_total', { pipeline: 'metered', code: 'WRONG_TYPE' }), 1);
   t.true((await metricValue(http, 'mlmesh_preprocess_fits_total', { outcome: 'ok' })) >= 1);
+  // A strict batch with one bad row returns nothing: every record counts as refused.
+  await t.throwsAsync(c.transform({ pipeline: { name: 'metered' }, records: [{ fields: { age: { double_value: 1 } } }, {}], mode: 'STRICT' }));
+  t.is(await metricValue(http, 'mlmesh_preprocess_records_total', { pipeline: 'metered', outcome: 'transformed' }), 1);
+  t.is(await metricValue(http, 'mlmesh_preprocess_records_total', { pipeline: 'metered', outcome: 'refused' }), 4);
 });
