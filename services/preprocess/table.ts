@@ -163,6 +163,7 @@ export class RowErrors {
 
   /** The issues sorted by row (then in the order found). */
   sorted(): RowIssue[] {
+    if (this.issues.length === 0) return [];
     return this.issues.map((x, i) => [x, i] as const).sort((a, b) => a[0].row - b[0].row || a[1] - b[1]).map(([x]) => x);
   }
 }
