@@ -98,6 +98,7 @@ export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler>
       const t0 = process.hrtime.bigint();
       try {
         const source = await fitSource(req, d.dataDir);
+        ctx.log.info({ name: req.name, data: source.kind === 'file' ? source.path : source.description }, 'fit started');
         const { artifact, passes } = await fitAndStore(req, source, { store: d.store, producedBy: d.producedBy, signal: ctx.signal });
         ctx.bind({ pipeline: artifact.name, version: artifact.version });
         d.metrics.fits.inc({ outcome: 'ok' });

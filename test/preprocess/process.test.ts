@@ -22,11 +22,11 @@ test('process - the service runs as a process: fits over gRPC, SIGTERM drains an
     const address = `127.0.0.1:${String(listening['port'])}`;
     t.is(await healthCheck(address, 'mlmesh.preprocess.v1.PreprocessService'), 'SERVING');
     client = new PreprocessClient(address);
-    // 100 copies of the training rows: a fit that takes long enough to be in flight at SIGTERM.
+    // 100 copies of the training rows: a fit that is still running at SIGTERM.
     const [header, ...rows] = (await readFile(join(FIXTURES, 'train.csv'), 'utf8')).trim().split('\n');
     const csv = Buffer.from(`${header}\n${Array.from({ length: 100 }, () => rows.join('\n')).join('\n')}\n`);
     const fit = client.fit({ name: 'proc', spec: specText('sklearn'), csv });
-    await new Promise((r) => setTimeout(r, 150));
+    await child.waitForLog((r) => r['msg'] === 'fit started');
     child.proc.kill('SIGTERM');
     const done = await fit;
     t.is(done.pipeline?.version, '1');
@@ -34,6 +34,8 @@ test('process - the service runs as a process: fits over gRPC, SIGTERM drains an
     t.is(await child.exited, 0);
     const msgs = child.stdout.map((l) => (JSON.parse(l) as { msg: string }).msg);
     t.true(msgs.includes('preprocess service stopped'));
+    // The fit was still running when the signal came, and the drain waited for it.
+    t.true(msgs.indexOf('signal received: draining') < msgs.indexOf('pipeline fitted'), msgs.join(' | '));
   } finally {
     client?.close();
     child.proc.kill('SIGKILL');
