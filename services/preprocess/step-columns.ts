@@ -10,6 +10,7 @@ export interface SelectParams {
   readonly columns: readonly string[];
 }
 
+/** The `select` step kind. */
 export const SELECT: StepKind<SelectParams, SelectParams> = {
   type: 'select',
   nulls: 'passes',
@@ -35,6 +36,7 @@ export interface DropParams {
   readonly columns: readonly string[];
 }
 
+/** The `drop` step kind. */
 export const DROP: StepKind<DropParams, DropParams> = {
   type: 'drop',
   nulls: 'passes',
@@ -87,6 +89,7 @@ export function castFitter(p: CastParams, at: string): (table: Parameters<StepKi
   };
 }
 
+/** The `cast` step kind. */
 export const CAST: StepKind<CastParams, CastParams> = {
   type: 'cast',
   nulls: 'passes',

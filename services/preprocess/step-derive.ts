@@ -36,6 +36,7 @@ function compute(p: DeriveParams, t: Table): Float64Array {
   return out;
 }
 
+/** The `derive` step kind. */
 export const DERIVE: StepKind<DeriveParams, DeriveParams> = {
   type: 'derive',
   nulls: 'rejects',

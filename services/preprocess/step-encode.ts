@@ -59,6 +59,7 @@ export interface RareLabelParams {
 const KEPT = new WeakMap<RareLabelParams, Map<string, Set<string>>>();
 const CODES = new WeakMap<OrdinalParams, Map<string, Map<string, number>>>();
 
+/** The `rare_label` step kind (feature-engine RareLabelEncoder). */
 export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
   type: 'rare_label',
   nulls: 'rejects',
@@ -128,6 +129,7 @@ export interface OrdinalParams {
   readonly unknown_value: number | null;
 }
 
+/** The `ordinal` step kind (OrdinalEncoder). */
 export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
   type: 'ordinal',
   nulls: 'rejects',

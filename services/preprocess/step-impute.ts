@@ -107,6 +107,7 @@ class ImputeFitter implements Fitter<ImputeParams> {
   }
 }
 
+/** The `impute` step kind (SimpleImputer). */
 export const IMPUTE: StepKind<ImputeSpec, ImputeParams> = {
   type: 'impute',
   nulls: 'fills',

@@ -82,6 +82,7 @@ function slotsOf(enc: OneHotColumn): { slot: Map<string, number>; infSlot: numbe
   return { slot, infSlot };
 }
 
+/** The `one_hot` step kind (OneHotEncoder). */
 export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
   type: 'one_hot',
   nulls: 'rejects',

@@ -28,6 +28,7 @@ export interface CapParams {
   readonly upper: Readonly<Record<string, number | null>>;
 }
 
+/** The `cap_outliers` step kind (feature-engine Winsorizer). */
 export const CAP_OUTLIERS: StepKind<CapSpec, CapParams> = {
   type: 'cap_outliers',
   nulls: 'rejects',

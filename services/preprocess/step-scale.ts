@@ -132,6 +132,9 @@ function scaleKind(type: ScaleType): StepKind<ScaleSpec, ScaleParams> {
   };
 }
 
+/** The `standard_scale` step kind (StandardScaler). */
 export const STANDARD_SCALE = scaleKind('standard_scale');
+/** The `min_max_scale` step kind (MinMaxScaler). */
 export const MIN_MAX_SCALE = scaleKind('min_max_scale');
+/** The `robust_scale` step kind (RobustScaler). */
 export const ROBUST_SCALE = scaleKind('robust_scale');

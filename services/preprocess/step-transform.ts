@@ -69,7 +69,9 @@ function logKind(type: 'log' | 'log1p'): StepKind<ColumnsSpec, LogParams> {
   };
 }
 
+/** The `log` step kind. */
 export const LOG = logKind('log');
+/** The `log1p` step kind. */
 export const LOG1P = logKind('log1p');
 
 /** Yeo-Johnson transform of one value (sklearn's `_yeo_johnson_transform`). */
@@ -110,6 +112,7 @@ export interface PowerParams {
   readonly scale: Readonly<Record<string, number>>;
 }
 
+/** The `power` step kind (PowerTransformer, Yeo-Johnson). */
 export const POWER: StepKind<PowerSpec, PowerParams> = {
   type: 'power',
   nulls: 'rejects',
