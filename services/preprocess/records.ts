@@ -6,6 +6,7 @@
 import type { Record__Output } from '../../shared/generated/mlmesh/preprocess/v1/Record.js';
 import type { Value__Output } from '../../shared/generated/mlmesh/preprocess/v1/Value.js';
 import type { ColumnSchema, InputSchema } from './schema.js';
+import { parseDecimal } from './step-columns.js';
 import { memo } from './step-kind.js';
 import { Table, numColumn, strColumn } from './table.js';
 import type { Column, RowErrors, RowIssue } from './table.js';
@@ -160,8 +161,7 @@ export function csvRowsToTable(schema: InputSchema, header: readonly string[], r
       const c = fieldCol[f];
       if (c === undefined || missingValues.has(field)) return;
       if ((schema.columns[c] as ColumnSchema).type === 'string') return w.string(r, c, field);
-      const t = field.trim();
-      const n = t === '' ? NaN : Number(t);
+      const n = parseDecimal(field);
       if (Number.isNaN(n)) w.wrongType(r, c, `the text ${JSON.stringify(field)}`);
       else w.number(r, c, n);
     });

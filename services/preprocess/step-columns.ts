@@ -67,11 +67,24 @@ export interface CastParams {
   readonly to: 'number' | 'string';
 }
 
-/** The number a string holds, or NaN when it holds none (blank, '1,5', 'abc'). */
-export function parseNumber(s: string): number {
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INFINITY = /^([+-]?)(inf|infinity)$/i;
+
+/**
+ * The number a decimal literal holds (surrounding blanks ignored), ±Infinity for `inf` /
+ * `Infinity`, NaN for anything else — '1,5', 'abc', and also the hex, octal and binary forms
+ * JavaScript's Number() would accept ('0x10') but Python and numpy would not.
+ */
+export function parseDecimal(s: string): number {
   const t = s.trim();
-  if (t === '') return NaN;
-  const n = Number(t);
+  if (DECIMAL.test(t)) return Number(t);
+  const inf = INFINITY.exec(t);
+  return inf ? (inf[1] === '-' ? -Infinity : Infinity) : NaN;
+}
+
+/** The finite number a string holds, or NaN when it holds none (see {@link parseDecimal}). */
+export function parseNumber(s: string): number {
+  const n = parseDecimal(s);
   return Number.isFinite(n) ? n : NaN;
 }
 

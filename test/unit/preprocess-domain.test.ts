@@ -96,3 +96,10 @@ test('schema - unknown_columns: ignore accepts fields the pipeline does not know
   t.deepEqual(ok.errors, []);
   t.deepEqual(Array.from(ok.tensor), [2]);
 });
+
+test('csv values - only decimal literals are numbers (no hex); Infinity is NOT_FINITE, text is WRONG_TYPE', async (t) => {
+  const p = new CompiledPipeline((await fit({ steps: [{ type: 'select', columns: ['x'] }] }, 'x\n1\n2\n')).artifact);
+  const r = p.transformCsv(['x'], [[' 1.5e1 '], ['0x10'], ['-Infinity'], ['.5'], ['1,5']]);
+  t.deepEqual(r.errors.map((e) => [e.row, e.code]), [[1, 'WRONG_TYPE'], [2, 'NOT_FINITE'], [4, 'WRONG_TYPE']]);
+  t.deepEqual(Array.from(r.tensor), [15, 0.5]);
+});
