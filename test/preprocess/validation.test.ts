@@ -56,7 +56,7 @@ test('validation - every failure kind is reported per row and the valid rows are
   set(batch[6] as PRecord, 's2', { double_value: Infinity });
   set(batch[7] as PRecord, 'weight', { double_value: 70 }); // not a column of the pipeline
   set(batch[8] as PRecord, 'age', { null_value: 'NULL_VALUE' });
-  set(batch[8] as PRecord, 'bp', { bool_value: true }); // a bool counts as 1 in a number column: valid
+  set(batch[8] as PRecord, 'bp', { bool_value: true }); // a bool is accepted in a number column (as 1): no error for bp
   set(batch[8] as PRecord, 's3', { string_value: '40' }); // two failures in one row: both listed
   const res = await t.context.svc.client.transform({ pipeline: { name: 'sklearn' }, records: batch });
   t.deepEqual(
