@@ -68,6 +68,8 @@ Common options:
   -h, --help          Show this help.
 
 Exit codes: 0 done, 1 failure (NATS unreachable, stream missing), 2 bad usage.
+
+Pipelines (offline preprocessing): mlmesh pipeline fit|transform|list …  (mlmesh pipeline --help)
 `;
 
 /** Bad command line: reported with a hint to `--help`, exit code 2. */
@@ -207,7 +209,7 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command 
     case undefined:
       return { kind: 'help' };
     default:
-      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback)`);
+      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback, pipeline)`);
   }
 }
 
@@ -405,6 +407,8 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 
 /** Runs the command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
+  // Loaded only when used: the NATS commands should not pay for the preprocessing modules.
+  if (argv[0] === 'pipeline') return (await import('./cli-preprocess.js')).pipelineMain(argv.slice(1));
   let command: Command;
   try {
     command = parseCommand(argv, process.env);

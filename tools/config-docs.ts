@@ -2,6 +2,19 @@
 import { describeOptions } from '../shared/config/index.js';
 import { INFERENCE_OPTIONS } from '../services/inference/index.js';
 import { MONITOR_OPTIONS } from '../services/monitor/index.js';
+import { PREPROCESS_OPTIONS } from '../services/preprocess/index.js';
 
-process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
-process.stdout.write(`\n### monitor\n\n${describeOptions(MONITOR_OPTIONS)}\n`);
+process.stdout.write(`### inference
+
+${describeOptions(INFERENCE_OPTIONS)}
+`);
+process.stdout.write(`
+### preprocess
+
+${describeOptions(PREPROCESS_OPTIONS)}
+`);
+process.stdout.write(`
+### monitor
+
+${describeOptions(MONITOR_OPTIONS)}
+`);

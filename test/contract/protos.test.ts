@@ -105,3 +105,37 @@ test('contract - the committed TypeScript types are what `npm run gen:protos` ge
     await rm(out, { recursive: true, force: true });
   }
 });
+
+test('contract - mlmesh.preprocess.v1: package, service, RPCs and field numbers', async (t) => {
+  const root = protobuf.parse(await readFile(join(projectRoot(), 'protos/mlmesh/preprocess/v1/preprocess.proto'), 'utf8'), { keepCase: true }).root;
+  const svc = root.lookupService('mlmesh.preprocess.v1.PreprocessService');
+  t.deepEqual(Object.keys(svc.methods).sort(), ['Fit', 'GetPipeline', 'ListPipelines', 'Transform']);
+  t.like(svc.methods['Transform'], { requestType: 'TransformRequest', responseType: 'TransformResponse' });
+  const fields: Record<string, Record<string, [number, string, boolean?]>> = {
+    PipelineRef: { name: [1, 'string'], version: [2, 'string'], sha256: [3, 'string'] },
+    Value: { double_value: [1, 'double'], int64_value: [2, 'int64'], string_value: [3, 'string'], bool_value: [4, 'bool'], null_value: [5, 'NullValue'] },
+    TransformRequest: { pipeline: [1, 'PipelineRef'], records: [2, 'Record', true], mode: [3, 'TransformMode'] },
+    TransformResponse: { name: [1, 'string'], version: [2, 'string'], sha256: [3, 'string'], feature_names: [4, 'string', true], shape: [5, 'int64', true], tensor: [6, 'bytes'], row_index: [7, 'uint32', true], errors: [8, 'RowError', true] },
+    RowError: { row: [1, 'uint32'], column: [2, 'string'], code: [3, 'RowErrorCode'], message: [4, 'string'] },
+    FitRequest: { name: [1, 'string'], version: [2, 'string'], spec: [3, 'string'], csv: [4, 'bytes'], data_path: [5, 'string'] },
+  };
+  for (const [msg, fs] of Object.entries(fields)) {
+    const type = root.lookupType(`mlmesh.preprocess.v1.${msg}`);
+    for (const [name, [id, kind, repeated]] of Object.entries(fs)) {
+      t.is(type.fields[name]?.id, id, `${msg}.${name} number`);
+      t.is(type.fields[name]?.type, kind, `${msg}.${name} type`);
+      t.is(type.fields[name]?.repeated ?? false, repeated ?? false, `${msg}.${name} repeated`);
+    }
+  }
+  t.deepEqual(root.lookupEnum('mlmesh.preprocess.v1.RowErrorCode').values, {
+    ROW_ERROR_CODE_UNSPECIFIED: 0,
+    MISSING_REQUIRED: 1,
+    WRONG_TYPE: 2,
+    UNKNOWN_CATEGORY: 3,
+    OUT_OF_RANGE: 4,
+    NOT_FINITE: 5,
+    UNKNOWN_COLUMN: 6,
+  });
+  t.deepEqual(root.lookupEnum('mlmesh.preprocess.v1.TransformMode').values, { LENIENT: 0, STRICT: 1 });
+  t.true(root.lookupType('mlmesh.preprocess.v1.Record').fields['fields'] instanceof protobuf.MapField);
+});

@@ -58,7 +58,8 @@ async function publishLog(log: PredictionLog): Promise<void> {
   await nc.jetstream().publish(SUBJECTS.prediction(log.model ?? '', log.version ?? ''), encodePredictionLog(log), { msgID: log.request_id ?? '' });
 }
 
-async function waitForStderr(child: Child, re: RegExp, timeoutMs = 5000): Promise<void> {
+// Generous: on a loaded 2-core machine starting the CLI and connecting to NATS took over 5 s.
+async function waitForStderr(child: Child, re: RegExp, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!child.stderr.some((l) => re.test(l))) {
     if (child.proc.exitCode !== null) throw new Error(`cli exited (${child.proc.exitCode}): ${child.stderr.join('\n')}`);

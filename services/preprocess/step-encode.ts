@@ -1,0 +1,180 @@
+/**
+ * Categorical steps:
+ * - `rare_label`: feature-engine's RareLabelEncoder (tol, n_categories, max_n_categories,
+ *   replace_with): in a column with more than n_categories labels, labels whose training
+ *   frequency is under tol become 'Rare'; at transform time any label outside the kept set,
+ *   unseen ones included, becomes 'Rare'.
+ * - `one_hot`: scikit-learn's OneHotEncoder (see step-one-hot.ts).
+ * - `ordinal`: scikit-learn's OrdinalEncoder: the index of the category in sorted order;
+ *   unknown → UNKNOWN_CATEGORY (`handle_unknown: error`) or `unknown_value`
+ *   (`use_encoded_value`).
+ */
+import { SpecError } from './errors.js';
+import { CategoryCounts } from './stats.js';
+import { checkKeys, enumParam, memo, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
+import type { Fitter, StepKind } from './step-kind.js';
+import { numColumn } from './table.js';
+import type { Table } from './table.js';
+
+/** Counts the labels of string columns over a pass, refusing missing values. */
+export class LabelCounter {
+  readonly counts = new Map<string, CategoryCounts>();
+
+  constructor(
+    readonly columns: readonly string[],
+    private readonly at: string,
+  ) {
+    for (const c of columns) this.counts.set(c, new CategoryCounts());
+  }
+
+  update(table: Table, firstRow: number): void {
+    refuseMissing(table, this.columns, firstRow, this.at);
+    for (const c of this.columns) {
+      const counts = this.counts.get(c) as CategoryCounts;
+      for (const v of table.str(c)) counts.push(v as string);
+    }
+  }
+
+  of(column: string): CategoryCounts {
+    return this.counts.get(column) as CategoryCounts;
+  }
+}
+
+interface RareSpec {
+  readonly columns: readonly string[];
+  readonly tol: number;
+  readonly nCategories: number;
+  readonly maxNCategories: number | undefined;
+  readonly replaceWith: string;
+}
+
+/** Fitted: the labels kept per column (feature-engine's `encoder_dict_`). */
+export interface RareLabelParams {
+  readonly type: 'rare_label';
+  readonly columns: readonly string[];
+  readonly replace_with: string;
+  readonly kept: Readonly<Record<string, readonly string[]>>;
+}
+
+const KEPT = new WeakMap<RareLabelParams, Map<string, Set<string>>>();
+const CODES = new WeakMap<OrdinalParams, Map<string, Map<string, number>>>();
+
+/** The `rare_label` step kind (feature-engine RareLabelEncoder). */
+export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
+  type: 'rare_label',
+  nulls: 'rejects',
+  parse(raw, at) {
+    checkKeys(raw, at, ['columns', 'tol', 'n_categories', 'max_n_categories', 'replace_with']);
+    const max = raw['max_n_categories'];
+    return {
+      columns: stringList(raw['columns'], `${at}.columns`),
+      tol: numberParam(raw['tol'], `${at}.tol`, { def: 0.05, min: 0, max: 1 }),
+      nCategories: numberParam(raw['n_categories'], `${at}.n_categories`, { def: 10, min: 0, integer: true }),
+      maxNCategories: max === undefined ? undefined : numberParam(max, `${at}.max_n_categories`, { min: 1, integer: true }),
+      replaceWith: raw['replace_with'] === undefined ? 'Rare' : stringParam(raw['replace_with'], `${at}.replace_with`),
+    };
+  },
+  reads: (s) => s.columns,
+  writes: (s) => s.columns,
+  begin(s, layout, at): Fitter<RareLabelParams> {
+    requireColumns(layout, s.columns, at, 'str');
+    const counter = new LabelCounter(s.columns, at);
+    return {
+      needsData: true,
+      update: (t, first) => counter.update(t, first),
+      finish: () => {
+        const kept: Record<string, string[]> = {};
+        for (const c of s.columns) {
+          const counts = counter.of(c);
+          // value_counts order: by count descending (pandas keeps first-seen order on ties; we
+          // break ties by label so the artifact does not depend on row order).
+          const byCount = [...counts.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+          if (byCount.length > s.nCategories) {
+            const frequent = byCount.filter(([, n]) => n / counts.total >= s.tol).map(([v]) => v);
+            kept[c] = s.maxNCategories !== undefined ? frequent.slice(0, s.maxNCategories) : frequent;
+          } else {
+            kept[c] = byCount.map(([v]) => v);
+          }
+        }
+        return { type: 'rare_label', columns: s.columns, replace_with: s.replaceWith, kept };
+      },
+    };
+  },
+  layout: (_p, before) => before,
+  apply(p, table) {
+    const kept = memo(KEPT, p, (q) => new Map(q.columns.map((c) => [c, new Set(q.kept[c])])));
+    for (const c of p.columns) {
+      const keep = kept.get(c) as Set<string>;
+      const values = table.str(c);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as string | null;
+        if (v !== null && !keep.has(v)) values[i] = p.replace_with;
+      }
+    }
+  },
+};
+
+interface OrdinalSpec {
+  readonly columns: readonly string[];
+  readonly handleUnknown: 'error' | 'use_encoded_value';
+  readonly unknownValue: number | undefined;
+}
+
+/** Fitted: the sorted categories per column (sklearn's `categories_`). */
+export interface OrdinalParams {
+  readonly type: 'ordinal';
+  readonly columns: readonly string[];
+  readonly categories: Readonly<Record<string, readonly string[]>>;
+  readonly handle_unknown: 'error' | 'use_encoded_value';
+  readonly unknown_value: number | null;
+}
+
+/** The `ordinal` step kind (OrdinalEncoder). */
+export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
+  type: 'ordinal',
+  nulls: 'rejects',
+  parse(raw, at) {
+    checkKeys(raw, at, ['columns', 'handle_unknown', 'unknown_value']);
+    const handleUnknown = enumParam(raw['handle_unknown'], `${at}.handle_unknown`, ['error', 'use_encoded_value'], 'error');
+    if (handleUnknown === 'use_encoded_value' && raw['unknown_value'] === undefined) throw new SpecError(`${at}.unknown_value`, "is required with handle_unknown 'use_encoded_value'");
+    return {
+      columns: stringList(raw['columns'], `${at}.columns`),
+      handleUnknown,
+      unknownValue: raw['unknown_value'] === undefined ? undefined : numberParam(raw['unknown_value'], `${at}.unknown_value`),
+    };
+  },
+  reads: (s) => s.columns,
+  writes: (s) => s.columns,
+  begin(s, layout, at): Fitter<OrdinalParams> {
+    requireColumns(layout, s.columns, at, 'str');
+    const counter = new LabelCounter(s.columns, at);
+    return {
+      needsData: true,
+      update: (t, first) => counter.update(t, first),
+      finish: () => {
+        const categories: Record<string, string[]> = {};
+        for (const c of s.columns) categories[c] = counter.of(c).sortedCategories();
+        return { type: 'ordinal', columns: s.columns, categories, handle_unknown: s.handleUnknown, unknown_value: s.unknownValue ?? null };
+      },
+    };
+  },
+  layout: (p, before) => withKinds(before, p.columns, 'num'),
+  apply(p, table, errors) {
+    const codes = memo(CODES, p, (q) => new Map(q.columns.map((c) => [c, new Map((q.categories[c] ?? []).map((v, i) => [v, i]))])));
+    for (const c of p.columns) {
+      const index = codes.get(c) as Map<string, number>;
+      const values = table.str(c);
+      const out = new Float64Array(table.rows);
+      values.forEach((v, i) => {
+        const k = v === null ? undefined : index.get(v);
+        if (k !== undefined) out[i] = k;
+        else if (p.handle_unknown === 'use_encoded_value' && v !== null) out[i] = p.unknown_value ?? NaN;
+        else {
+          out[i] = NaN;
+          if (v !== null) errors.step(i, c, 'UNKNOWN_CATEGORY', `'${c}': category ${JSON.stringify(v)} was not seen in training`);
+        }
+      });
+      table.set(c, numColumn(out));
+    }
+  },
+};
