@@ -1,25 +1,26 @@
 import { rm } from 'node:fs/promises';
 import test from 'ava';
 import { InferenceClient } from '../../services/inference/index.js';
-import { copyRepository, f32 } from '../helpers/inference.js';
+import { copyRepository, f32, metricValue, waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
 
 test('process - SIGTERM drains: the in-flight inference completes, then the process exits 0', async (t) => {
   const repo = await copyRepository(['slow_chain']);
   const child = runNode('services/inference/main.js', [], {
     MLMESH_INFERENCE_GRPC_PORT: '0',
-    MLMESH_INFERENCE_HTTP_PORT: '-1',
+    MLMESH_INFERENCE_HTTP_PORT: '0',
     MLMESH_MODEL_REPOSITORY: repo,
     MLMESH_LOG_LEVEL: 'info',
   });
   const client = { current: undefined as InferenceClient | undefined };
   try {
     const listening = await child.waitForLog((r) => r['msg'] === 'gRPC server listening');
-    await child.waitForLog((r) => r['msg'] === 'inference service ready');
+    const ready = await child.waitForLog((r) => r['msg'] === 'inference service ready');
     client.current = new InferenceClient(`127.0.0.1:${String(listening['port'])}`);
     const long = client.current.infer({ model_name: 'slow_chain', inputs: [{ name: 'x', datatype: 'FP32', shape: [64, 512] }], raw_input_contents: [f32(new Array(64 * 512).fill(0.2))] });
-    // Give the request time to reach the server before the signal.
-    await new Promise((r) => setTimeout(r, 100));
+    // The signal goes once the request is running (a fixed sleep raced with a loaded machine).
+    const http = `http://127.0.0.1:${String(ready['httpPort'])}`;
+    await waitFor(async () => (await metricValue(http, 'mlmesh_inference_executions_in_flight')) >= 1, 30_000, 'the request to run');
     child.proc.kill('SIGTERM');
     const res = await long;
     t.deepEqual(res.outputs[0]?.shape.map(Number), [64, 512]);
