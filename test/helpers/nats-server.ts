@@ -404,7 +404,8 @@ export class NatsServer implements AsyncDisposable {
         running.exitInfo ??= { code: null, signal: null };
         resolve();
       });
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after stdout/stderr are drained, so the log is complete.
+      child.once('close', (code, signal) => {
         running.exitInfo = { code, signal };
         resolve();
       });
