@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { exampleConfig, f32, metricValue, startInference, waitFor } from '../helpers/inference.js';
@@ -84,11 +84,14 @@ test('rollout - with polling on, a new version is picked up; an invalid one is r
     await waitFor(async () => (await f.client.modelMetadata('digits_mlp')).versions.join() === '2', 10_000, 'version 2 served');
     t.is((await f.client.infer(req())).model_version, '2');
 
-    const v3 = join(f.repo, 'digits_mlp', '3');
-    await cp(join(f.repo, 'digits_mlp', '1'), v3, { recursive: true });
-    const manifest = JSON.parse(await readFile(join(v3, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
+    // Built beside the repository and renamed in, as a deployment should: the poller must never
+    // see a half-written version (a copy with the original manifest would load first).
+    const staging = `${f.repo}-staging-3`;
+    await cp(join(f.repo, 'digits_mlp', '1'), staging, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(staging, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
     manifest.files['model.onnx'] = '0'.repeat(64);
-    await writeFile(join(v3, 'manifest.json'), JSON.stringify(manifest));
+    await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest));
+    await rename(staging, join(f.repo, 'digits_mlp', '3'));
     await waitFor(
       async () => (await f.client.repositoryIndex()).models.some((m) => m.version === '3' && m.state === 'UNAVAILABLE'),
       10_000,
