@@ -119,6 +119,13 @@ export async function fitPipeline(o: FitOptions): Promise<FitResult> {
     group.forEach((s, k) => {
       const params = (fitters[k] as Fitter<StepParams>).finish();
       layout = s.kind.layout(params, layout);
+      // A step whose output names collide (one_hot of `color` beside a column `color_red`, a
+      // derived name that a later encoding also makes) would silently overwrite a column.
+      const seen = new Set<string>();
+      for (const l of layout) {
+        if (seen.has(l.name)) throw new FitError(s.at, l.name, 'is produced twice (an output name collides with another column): rename or drop one of them first');
+        seen.add(l.name);
+      }
       fitted.push({ kind: s.kind, params });
       usage.push({ params, nulls: s.kind.nulls, reads: s.kind.reads(s.spec), after: layout });
     });

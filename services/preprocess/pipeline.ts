@@ -52,7 +52,7 @@ export class CompiledPipeline {
   /** Transforms typed records (the gRPC API). */
   transformRecords(records: readonly Record__Output[]): TransformResult {
     const errors = new RowErrors(records.length);
-    return this.run(recordsToTable(this.artifact.input_schema, records, errors), errors);
+    return this.run(recordsToTable(this.artifact.input_schema, records, this.missingValues, errors), errors);
   }
 
   /** Transforms CSV rows (the CLI); `header` names the fields of each row. */

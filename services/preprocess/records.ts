@@ -102,10 +102,12 @@ function describe(v: Value__Output): string {
 
 /**
  * Typed records → table. Number columns take double, int64 and bool (1/0); string columns take
- * string and int64 (its decimal form). Absent and null are missing. A column not in the schema
- * is UNKNOWN_COLUMN unless the schema ignores unknown columns.
+ * string and int64 (its decimal form). Absent and null are missing, and so are the values the
+ * CSV path treats as missing, so offline and online agree on the same data: a string equal to
+ * one of `missingValues` (the artifact's `csv.missing_values`: "", "NA", "NaN"…) and a double
+ * NaN. A column not in the schema is UNKNOWN_COLUMN unless the schema ignores unknown columns.
  */
-export function recordsToTable(schema: InputSchema, records: readonly Record__Output[], errors: RowErrors): Table {
+export function recordsToTable(schema: InputSchema, records: readonly Record__Output[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, records.length, errors);
   const { index } = indexOf(schema);
   records.forEach((rec, r) => {
@@ -121,6 +123,7 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
       const type = (schema.columns[c] as ColumnSchema).type;
       switch (v.kind) {
         case 'double_value':
+          if (Number.isNaN(v.double_value)) break; // missing, as a CSV "NaN"
           if (type === 'number') w.number(r, c, v.double_value as number);
           else w.wrongType(r, c, describe(v));
           break;
@@ -133,6 +136,7 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
           else w.wrongType(r, c, describe(v));
           break;
         case 'string_value':
+          if (missingValues.has(v.string_value as string)) break; // missing, as in a CSV
           if (type === 'string') w.string(r, c, v.string_value as string);
           else w.wrongType(r, c, describe(v));
           break;

@@ -98,7 +98,7 @@ export class SchemaInference {
     for (const c of Object.keys(declared)) if (!this.header.includes(c)) throw new FitError(`columns.${c}`, c, 'is declared in the spec but not in the training data');
     return this.header.map((name, i) => {
       const s = this.stats[i] as ColumnStats;
-      const d = declared[name];
+      const d = Object.hasOwn(declared, name) ? declared[name] : undefined;
       if (d === 'number' && !s.allNumeric) throw new FitError(`columns.${name}`, name, `is declared a number but data row ${s.firstNonNumeric?.row} holds ${JSON.stringify(s.firstNonNumeric?.value)}`);
       return d ?? (s.allNumeric && s.missing < this.rows ? 'number' : 'string');
     });

@@ -47,6 +47,13 @@ function isObject(v: unknown): v is SpecObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Refuses values JSON cannot hold (YAML's .inf/.nan) anywhere in the spec, naming where. */
+function assertJsonSafe(v: unknown, path: string): void {
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new SpecError(path, `${v} is not allowed (the spec must be valid JSON)`);
+  if (Array.isArray(v)) v.forEach((x, i) => assertJsonSafe(x, `${path}[${i}]`));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) assertJsonSafe(x, path === '' ? k : `${path}.${k}`);
+}
+
 function optionalString(v: unknown, field: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'number') return String(v);
@@ -68,11 +75,12 @@ export function parseSpec(input: string | SpecObject): PipelineSpec {
     }
   }
   if (!isObject(raw)) throw new SpecError('(top level)', 'must be an object with a steps list');
+  assertJsonSafe(raw, '');
   for (const k of Object.keys(raw)) if (!TOP_KEYS.includes(k)) throw new SpecError(k, `unknown key (known: ${TOP_KEYS.join(', ')})`);
 
   const columns = raw['columns'] ?? {};
   if (!isObject(columns)) throw new SpecError('columns', 'must map column names to number or string');
-  const columnTypes: Record<string, 'number' | 'string'> = {};
+  const columnTypes: Record<string, 'number' | 'string'> = Object.create(null) as Record<string, 'number' | 'string'>;
   for (const [c, t] of Object.entries(columns)) columnTypes[c] = enumParam(t, `columns.${c}`, ['number', 'string']);
 
   const csv = raw['csv'] ?? {};

@@ -81,7 +81,19 @@ export class MeanVar {
   }
 }
 
-/** sklearn's `_handle_zeros_in_scale`: a scale of (nearly) zero becomes 1. */
+/**
+ * StandardScaler's scale: √var, or 1 for a constant feature as sklearn decides it
+ * (`_is_constant_feature`: var ≤ n·eps·var + (n·mean·eps)², which tolerates the rounding of
+ * large constant values and keeps tiny but real spreads).
+ */
+export function standardScale(mv: MeanVar): number {
+  const eps = Number.EPSILON;
+  const v = mv.variance;
+  const bound = mv.n * eps * v + (mv.n * mv.mean * eps) ** 2;
+  return v <= bound ? 1 : Math.sqrt(v);
+}
+
+/** sklearn's `_handle_zeros_in_scale` (MinMaxScaler, RobustScaler): a scale of (nearly) zero becomes 1. */
 export function handleZeroScale(scale: number): number {
   return scale < 10 * Number.EPSILON ? 1 : scale;
 }

@@ -9,7 +9,7 @@
  *   unknown → UNKNOWN_CATEGORY (`handle_unknown: error`) or `unknown_value`
  *   (`use_encoded_value`).
  */
-import { SpecError } from './errors.js';
+import { FitError, SpecError } from './errors.js';
 import { CategoryCounts } from './stats.js';
 import { checkKeys, enumParam, memo, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
@@ -83,7 +83,7 @@ export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
       needsData: true,
       update: (t, first) => counter.update(t, first),
       finish: () => {
-        const kept: Record<string, string[]> = {};
+        const kept: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
         for (const c of s.columns) {
           const counts = counter.of(c);
           // value_counts order: by count descending (pandas keeps first-seen order on ties; we
@@ -129,6 +129,12 @@ export interface OrdinalParams {
   readonly unknown_value: number | null;
 }
 
+/** sklearn's rule: unknown_value is an integer. */
+function integerUnknownValue(v: number, at: string): number {
+  if (!Number.isInteger(v)) throw new SpecError(`${at}.unknown_value`, `must be an integer, got ${v}`);
+  return v;
+}
+
 /** The `ordinal` step kind (OrdinalEncoder). */
 export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
   type: 'ordinal',
@@ -140,7 +146,7 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
     return {
       columns: stringList(raw['columns'], `${at}.columns`),
       handleUnknown,
-      unknownValue: raw['unknown_value'] === undefined ? undefined : numberParam(raw['unknown_value'], `${at}.unknown_value`),
+      unknownValue: raw['unknown_value'] === undefined ? undefined : integerUnknownValue(numberParam(raw['unknown_value'], `${at}.unknown_value`), at),
     };
   },
   reads: (s) => s.columns,
@@ -152,8 +158,15 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
       needsData: true,
       update: (t, first) => counter.update(t, first),
       finish: () => {
-        const categories: Record<string, string[]> = {};
-        for (const c of s.columns) categories[c] = counter.of(c).sortedCategories();
+        const categories: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+        for (const c of s.columns) {
+          categories[c] = counter.of(c).sortedCategories();
+          // As sklearn: the code for unknown categories must not be one a seen category has.
+          const uv = s.unknownValue;
+          if (uv !== undefined && uv >= 0 && uv < (categories[c] as string[]).length) {
+            throw new FitError(at, c, `unknown_value ${uv} is already the code of category ${JSON.stringify((categories[c] as string[])[uv])}: use a negative value or one ≥ ${(categories[c] as string[]).length}`);
+          }
+        }
         return { type: 'ordinal', columns: s.columns, categories, handle_unknown: s.handleUnknown, unknown_value: s.unknownValue ?? null };
       },
     };

@@ -82,7 +82,7 @@ class ImputeFitter implements Fitter<ImputeParams> {
   }
 
   finish(): ImputeParams {
-    const statistics: Record<string, number | string> = {};
+    const statistics: Record<string, number | string> = Object.create(null) as Record<string, number | string>;
     const indicators: string[] = [];
     for (const c of this.spec.columns) {
       const s = this.stats.get(c);

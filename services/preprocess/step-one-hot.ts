@@ -111,7 +111,7 @@ export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
       needsData: true,
       update: (t, first) => counter.update(t, first),
       finish: () => {
-        const encoded: Record<string, OneHotColumn> = {};
+        const encoded: Record<string, OneHotColumn> = Object.create(null) as Record<string, OneHotColumn>;
         for (const c of s.columns) encoded[c] = encodeColumn(c, counter.of(c), s);
         return { type: 'one_hot', columns: s.columns, handle_unknown: s.handleUnknown, encoded };
       },

@@ -51,8 +51,8 @@ export const CAP_OUTLIERS: StepKind<CapSpec, CapParams> = {
         for (const c of s.columns) for (const v of t.num(c)) values.get(c)?.push(v);
       },
       finish() {
-        const lower: Record<string, number | null> = {};
-        const upper: Record<string, number | null> = {};
+        const lower: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
+        const upper: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
         for (const c of s.columns) {
           const sorted = (values.get(c) as ValueCollector).sorted();
           let lo: number;

@@ -8,7 +8,7 @@
  *   [25, 75], numpy's linear interpolation); a zero range becomes 1. Keeps the column's values.
  */
 import { SpecError } from './errors.js';
-import { MeanVar, ValueCollector, handleZeroScale, medianSorted, quantileSorted } from './stats.js';
+import { MeanVar, ValueCollector, handleZeroScale, medianSorted, quantileSorted, standardScale } from './stats.js';
 import { boolParam, checkKeys, refuseMissing, requireColumns, stringList } from './step-kind.js';
 import type { Fitter, SpecObject, StepKind } from './step-kind.js';
 import type { Table } from './table.js';
@@ -61,7 +61,7 @@ function parseScale(type: ScaleType, raw: SpecObject, at: string): ScaleSpec {
 
 function fitColumn(type: ScaleType, s: ScaleSpec, mv: MeanVar, values: ValueCollector | undefined): { offset: number; scale: number; fitted: Record<string, number> } {
   if (type === 'standard_scale') {
-    const std = handleZeroScale(Math.sqrt(mv.variance));
+    const std = standardScale(mv);
     return { offset: s.center ? mv.mean : 0, scale: s.scale ? std : 1, fitted: { mean_: mv.mean, var_: mv.variance, scale_: std } };
   }
   if (type === 'min_max_scale') {
@@ -100,9 +100,9 @@ function scaleKind(type: ScaleType): StepKind<ScaleSpec, ScaleParams> {
           }
         },
         finish() {
-          const offset: Record<string, number> = {};
-          const scale: Record<string, number> = {};
-          const fitted: Record<string, Record<string, number>> = {};
+          const offset: Record<string, number> = Object.create(null) as Record<string, number>;
+          const scale: Record<string, number> = Object.create(null) as Record<string, number>;
+          const fitted: Record<string, Record<string, number>> = Object.create(null) as Record<string, Record<string, number>>;
           for (const c of s.columns) {
             const a = acc.get(c);
             if (!a) continue;

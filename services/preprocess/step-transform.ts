@@ -8,7 +8,7 @@
  */
 import { FitError, SpecError } from './errors.js';
 import { brentMinimize } from './brent.js';
-import { MeanVar, ValueCollector, handleZeroScale, numpyVar, pairwiseSum } from './stats.js';
+import { MeanVar, ValueCollector, numpyVar, pairwiseSum, standardScale } from './stats.js';
 import { boolParam, checkKeys, refuseMissing, requireColumns, stringList } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 import type { Table } from './table.js';
@@ -133,9 +133,9 @@ export const POWER: StepKind<PowerSpec, PowerParams> = {
         for (const c of s.columns) for (const v of t.num(c)) values.get(c)?.push(v);
       },
       finish() {
-        const lambdas: Record<string, number> = {};
-        const mean: Record<string, number> = {};
-        const scale: Record<string, number> = {};
+        const lambdas: Record<string, number> = Object.create(null) as Record<string, number>;
+        const mean: Record<string, number> = Object.create(null) as Record<string, number>;
+        const scale: Record<string, number> = Object.create(null) as Record<string, number>;
         for (const c of s.columns) {
           const x = (values.get(c) as ValueCollector).values();
           if (x.length < 2) throw new FitError(at, c, 'needs at least 2 values in the training data');
@@ -144,7 +144,7 @@ export const POWER: StepKind<PowerSpec, PowerParams> = {
           const mv = new MeanVar();
           for (const v of x) mv.push(yeoJohnson(v, lambda));
           mean[c] = s.standardize ? mv.mean : 0;
-          scale[c] = s.standardize ? handleZeroScale(Math.sqrt(mv.variance)) : 1;
+          scale[c] = s.standardize ? standardScale(mv) : 1;
         }
         return { type: 'power', method: 'yeo-johnson', columns: s.columns, lambdas, standardize: s.standardize, mean, scale };
       },

@@ -95,6 +95,7 @@ export class Table {
   splice(name: string, replacement: readonly (readonly [string, Column])[]): void {
     const i = this.order.indexOf(name);
     if (i < 0) throw new Error(`column '${name}' is not in the table`);
+    for (const [n] of replacement) if (n !== name && this.cols.has(n)) throw new Error(`column '${n}' already exists: replacing '${name}' would overwrite it`);
     this.cols.delete(name);
     this.order.splice(i, 1, ...replacement.map(([n]) => n));
     for (const [n, c] of replacement) this.cols.set(n, c);
