@@ -27,7 +27,7 @@ export const MONITOR_OPTIONS = {
   detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class); a window is drifted when any of them flags it.' }),
   kernel: enumOption({ env: 'MLMESH_MONITOR_KERNEL', default: 'gaussian', values: ['gaussian', 'laplacian', 'rational_quadratic'], doc: 'MMD kernel.' }),
   permutations: intOption({ env: 'MLMESH_MONITOR_PERMUTATIONS', default: 1000, min: 1, doc: 'MMD permutations N (p = (k+1)/(N+1)).' }),
-  mmdMaxReferenceRows: intOption({ env: 'MLMESH_MONITOR_MMD_MAX_REFERENCE_ROWS', default: 1000, min: 2, doc: 'MMD uses at most this many reference rows (a fixed seeded subsample) to bound its (n+m)² kernel matrix.' }),
+  mmdMaxRows: intOption({ env: 'MLMESH_MONITOR_MMD_MAX_ROWS', default: 1000, min: 2, max: 5000, doc: 'MMD uses at most this many rows of the reference and of the window (fixed seeded subsamples) to bound its (n+m)² kernel matrix.' }),
   detectorWorkers: intOption({ env: 'MLMESH_MONITOR_DETECTOR_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running the detectors of closing windows (and TwoSampleTest) off the event loop.' }),
   consecutiveWindows: intOption({ env: 'MLMESH_MONITOR_CONSECUTIVE_WINDOWS', default: 3, min: 1, doc: 'Drifted windows in a row that trigger a RetrainRequest.' }),
   cooldownSeconds: intOption({ env: 'MLMESH_MONITOR_COOLDOWN_SECONDS', default: 3600, min: 0, doc: 'At most one RetrainRequest per model within this many seconds.' }),

@@ -6,7 +6,7 @@
  * that dies is replaced; its job fails (the batch is retried).
  */
 import { Worker } from 'node:worker_threads';
-import { InternalError, UnavailableError } from '../../shared/errors/index.js';
+import { InternalError, ResourceExhaustedError, UnavailableError } from '../../shared/errors/index.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import type { DetectJob, DetectReply } from './detector-worker.js';
 import type { Reference } from './reference.js';
@@ -25,8 +25,15 @@ export class DetectorPool {
   private nextId = 1;
   private closed = false;
 
-  /** @param size number of worker threads */
-  constructor(private readonly size: number) {
+  /**
+   * @param size number of worker threads
+   * @param queueMax jobs that may wait beyond the running ones; more are refused with
+   *   RESOURCE_EXHAUSTED (@default unbounded: window closes are already serialised)
+   */
+  constructor(
+    private readonly size: number,
+    private readonly queueMax = Infinity,
+  ) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
@@ -70,6 +77,7 @@ export class DetectorPool {
   /** Runs the detectors of one window. @throws UnavailableError once closed. */
   run(reference: Reference | undefined, window: WindowData, settings: DetectorSettings): Promise<Verdict> {
     if (this.closed) return Promise.reject(new UnavailableError('detector pool closed'));
+    if (this.queue.length >= this.queueMax) return Promise.reject(new ResourceExhaustedError(`${this.queue.length} tests are already waiting for the detector worker; retry later`));
     return new Promise<Verdict>((resolve, reject) => {
       this.queue.push({ job: { id: this.nextId++, reference, window, settings }, resolve, reject });
       this.pump();

@@ -36,7 +36,7 @@ export interface DetectorSettings {
   correction: Correction;
   kernel: Kernel;
   permutations: number;
-  mmdMaxReferenceRows: number;
+  mmdMaxRows: number;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
 }
@@ -160,22 +160,41 @@ function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
   };
 }
 
-async function mmdDetector(ref: Reference, win: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
+/** At most `max` rows of `m`, a subsample seeded by `seed` (rows kept in order). */
+function subsample(m: Matrix, max: number, seed: string): Matrix {
+  if (m.rows <= max) return m;
+  const rand = seededRandom(seedOf(seed));
+  const idx = Array.from({ length: m.rows }, (_, i) => i);
+  for (let i = 0; i < max; i++) {
+    const r = i + Math.floor(rand() * (idx.length - i));
+    [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
+  }
+  return selectRows(m, idx.slice(0, max).sort((a, b) => a - b));
+}
+
+/** The rows of `m` whose values are all finite. */
+export function finiteRows(m: Matrix): Matrix {
+  const keep: number[] = [];
+  for (let i = 0; i < m.rows; i++) {
+    let ok = true;
+    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j] as number);
+    if (ok) keep.push(i);
+  }
+  return keep.length === m.rows ? m : selectRows(m, keep);
+}
+
+async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
   const refIn = ref.inputs as Matrix;
-  const key = `${ref.sha256}/${s.kernel}/${s.mmdMaxReferenceRows}`;
+  // MMD needs every coordinate: rows with a missing (NaN) or infinite value are left out (and
+  // counted); a window larger than mmdMaxRows is subsampled, seeded by the report id.
+  const finite = finiteRows(winAll);
+  if (finite.rows < 2) return skipped('mmd', `fewer than 2 window rows with all values finite (${winAll.rows - finite.rows} of ${winAll.rows} have NaN or infinite values)`);
+  const win = subsample(finite, s.mmdMaxRows, s.seed);
+  const key = `${ref.sha256}/${s.kernel}/${s.mmdMaxRows}`;
   let cached = mmdCache.get(key);
   if (!cached) {
-    let sample = refIn.data;
-    if (refIn.rows > s.mmdMaxReferenceRows) {
-      // A fixed subsample per reference (seeded by its hash) bounds the (n+m)² kernel matrix.
-      const rand = seededRandom(seedOf(ref.sha256));
-      const idx = Array.from({ length: refIn.rows }, (_, i) => i);
-      for (let i = 0; i < s.mmdMaxReferenceRows; i++) {
-        const r = i + Math.floor(rand() * (idx.length - i));
-        [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
-      }
-      sample = selectRows(refIn, idx.slice(0, s.mmdMaxReferenceRows).sort((a, b) => a - b)).data;
-    }
+    // A fixed subsample per reference (seeded by its hash) bounds the (n+m)² kernel matrix.
+    const sample = subsample(refIn, s.mmdMaxRows, ref.sha256).data;
     cached = { sample, lengthScale: undefined };
     mmdCache.set(key, cached);
     if (mmdCache.size > MMD_CACHE_MAX) mmdCache.delete(mmdCache.keys().next().value as string);
@@ -194,7 +213,14 @@ async function mmdDetector(ref: Reference, win: Matrix, s: DetectorSettings, run
     drifted: r.pValue < s.alpha,
     correction: 'none',
     features: [],
-    details: { length_scale: r.lengthScale, permutations: r.permutations, exceedances: r.exceedances, reference_rows: cached.sample.length / refIn.cols },
+    details: {
+      length_scale: r.lengthScale,
+      permutations: r.permutations,
+      exceedances: r.exceedances,
+      reference_rows: cached.sample.length / refIn.cols,
+      window_rows: win.rows,
+      window_rows_not_finite: winAll.rows - finite.rows,
+    },
     skipped_reason: '',
   };
 }
@@ -205,22 +231,30 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
   const features: FeatureDrift[] = [];
   let maxD = 0;
   for (let j = 0; j < refOut.cols; j++) {
-    const r = ks2Samp(column(refOut, j), column(win, j));
-    maxD = Math.max(maxD, r.statistic);
-    ps.push(r.pValue);
-    features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: r.statistic, p_value: r.pValue });
+    let p = NaN;
+    let d = 0;
+    try {
+      const r = ks2Samp(column(refOut, j), column(win, j));
+      p = r.pValue;
+      d = r.statistic;
+    } catch {
+      // A class with no finite probabilities in one sample cannot be tested: NaN (not rejected).
+    }
+    maxD = Math.max(maxD, d);
+    ps.push(p);
+    features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
   }
   const c = correct(ps, s.alpha, s.correction);
   features.forEach((f, k) => {
-    f.p_value_corrected = c.adjusted[k];
+    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
     f.drifted = c.rejected[k];
   });
   return {
     detector: 'bbsd',
     statistic_name: 'max KS D over output probabilities',
     statistic: maxD,
-    p_value: c.pValue,
-    has_p_value: true,
+    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
+    has_p_value: !Number.isNaN(c.pValue),
     drifted: c.rejected.some(Boolean),
     correction: s.correction,
     features,
@@ -274,27 +308,46 @@ function predictedClassDetector(ref: Reference, win: Matrix, s: DetectorSettings
 export async function runDetectors(ref: Reference | undefined, win: WindowData, s: DetectorSettings, run: MmdRunner): Promise<Verdict> {
   const results: DetectorResult[] = [];
   for (const d of s.detectors) {
-    if (!ref) {
-      results.push(skipped(d, 'no reference for this model version'));
-      continue;
+    try {
+      await runOne(d, ref, win, s, run, results);
+    } catch (e: unknown) {
+      // One detector failing (a bug, an allocation failure) must not stop the window or the others.
+      results.push(skipped(d, `the detector failed: ${e instanceof Error ? e.message : String(e)}`));
     }
-    const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd';
-    if (needsInputs) {
-      if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
-      else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
-      else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
-      else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
-      else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
-      else results.push(await mmdDetector(ref, win.inputs, s, run));
-      continue;
-    }
-    if (!ref.outputs) results.push(skipped(d, 'the reference has no outputs'));
-    else if (!win.outputs) results.push(skipped(d, 'the window has no outputs'));
-    else if (win.outputs.cols !== ref.outputs.cols) results.push(skipped(d, `the window has ${win.outputs.cols} output columns, the reference ${ref.outputs.cols}`));
-    else if (d === 'bbsd') results.push(bbsdDetector(ref, win.outputs, s));
-    else if (d === 'confidence') results.push(confidenceDetector(ref, win.outputs, s));
-    else results.push(predictedClassDetector(ref, win.outputs, s));
   }
+  return finish(results, win);
+}
+
+/** Runs one detector, appending its result. */
+async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowData, s: DetectorSettings, run: MmdRunner, results: DetectorResult[]): Promise<void> {
+  if (!ref) {
+    results.push(skipped(d, 'no reference for this model version'));
+    return;
+  }
+  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd';
+  if (needsInputs) {
+    if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
+    else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
+    else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
+    else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
+    else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
+    else results.push(await mmdDetector(ref, win.inputs, s, run));
+    return;
+  }
+  if (!ref.outputs) results.push(skipped(d, 'the reference has no outputs'));
+  else if (!win.outputs) results.push(skipped(d, 'the window has no outputs'));
+  else if (win.outputs.cols !== ref.outputs.cols) results.push(skipped(d, `the window has ${win.outputs.cols} output columns, the reference ${ref.outputs.cols}`));
+  else if (d === 'bbsd') results.push(bbsdDetector(ref, win.outputs, s));
+  else {
+    // Max-probability and argmax need whole rows: rows with a non-finite output are left out.
+    const finite = finiteRows(win.outputs);
+    if (finite.rows < 2) results.push(skipped(d, 'fewer than 2 window rows with finite outputs'));
+    else if (d === 'confidence') results.push(confidenceDetector(ref, finite, s));
+    else results.push(predictedClassDetector(ref, finite, s));
+  }
+}
+
+function finish(results: DetectorResult[], win: WindowData): Verdict {
   if (win.feedback && win.feedback.rows > 0) {
     // Live accuracy is reported, not tested: the reference carries no labels to test it against.
     results.push({

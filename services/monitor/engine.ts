@@ -185,6 +185,7 @@ export class MonitorEngine {
     return this.serial(async () => {
       const dirty = new Set<OpenWindow>();
       try {
+        await this.finishPendingCloses();
         for (const msg of batch) await this.applyOne(msg, dirty);
         for (const w of dirty) await this.store.saveWindow(w);
         const last = batch.reduce((m, x) => Math.max(m, x.seq), this.appliedSeq);
@@ -200,19 +201,37 @@ export class MonitorEngine {
     });
   }
 
+  /**
+   * Applies one message. A fault of the message itself (anything before the window closes) is
+   * logged, counted and skipped — one poison message must not stop every model. A failure to
+   * close (publish, NATS down) fails the batch, which is retried.
+   */
   private async applyOne(msg: StreamMessage, dirty: Set<OpenWindow>): Promise<void> {
+    let full: { w: OpenWindow; mon: ModelMonitoring } | undefined;
+    try {
+      full = await this.appendOne(msg, dirty);
+    } catch (e: unknown) {
+      this.metrics.skipped.inc({ reason: 'error' });
+      this.log.error({ seq: msg.seq, err: errorMessage(e) }, 'skipping a prediction log that could not be applied');
+      return;
+    }
+    if (full) await this.close(full.w, 'count');
+  }
+
+  /** Decodes a log and appends its rows; returns the window when it is full. */
+  private async appendOne(msg: StreamMessage, dirty: Set<OpenWindow>): Promise<{ w: OpenWindow; mon: ModelMonitoring } | undefined> {
     let log: PredictionLog__Output;
     try {
       log = decodePredictionLog(msg.data);
     } catch (e: unknown) {
       this.metrics.skipped.inc({ reason: 'undecodable' });
       this.log.warn({ seq: msg.seq, err: errorMessage(e) }, 'skipping a message that is not a PredictionLog');
-      return;
+      return undefined;
     }
     const w = this.windowOf(log.model, log.version);
     if (msg.seq <= w.header.lastAppliedSeq) {
       this.metrics.skipped.inc({ reason: 'redelivered' });
-      return;
+      return undefined;
     }
     w.header.lastAppliedSeq = msg.seq;
     dirty.add(w);
@@ -231,18 +250,18 @@ export class MonitorEngine {
     } catch (e: unknown) {
       this.metrics.skipped.inc({ reason: 'bad_tensor' });
       this.log.warn({ seq: msg.seq, model: log.model, err: errorMessage(e) }, 'skipping a prediction log with a malformed tensor');
-      return;
+      return undefined;
     }
     const time = Number(log.meta?.time_unix_ms ?? 0) || msg.timeMs;
     const err = w.append(inputs, outputs, msg.seq, time);
     if (err) {
       this.metrics.skipped.inc({ reason: 'shape' });
       this.log.warn({ seq: msg.seq, model: log.model, version: log.version, err }, 'skipping a prediction log that does not fit the window');
-      return;
+      return undefined;
     }
     this.metrics.rows.inc({ model: log.model, version: log.version }, inputs?.rows ?? outputs?.rows ?? 0);
     if (outputs && outputs.rows === 1) this.remember(log.request_id, log.model, log.version, argmaxRows(outputs).labels[0] as number);
-    if (w.header.rows >= mon.windowRows) await this.close(w, 'count');
+    return w.header.rows >= mon.windowRows ? { w, mon } : undefined;
   }
 
   private remember(requestId: string, model: string, version: string, label: number): void {
@@ -265,6 +284,8 @@ export class MonitorEngine {
     return this.serial(async () => {
       const dirty = new Set<OpenWindow>();
       const retry: number[] = [];
+      // Marked joined only once stored: a failed batch is redelivered and must count again.
+      const joined: Array<{ joined: boolean }> = [];
       try {
         for (const msg of batch) {
           let fb;
@@ -280,13 +301,17 @@ export class MonitorEngine {
             else this.metrics.feedback.inc({ outcome: 'unjoined' });
             continue;
           }
+          if (fb.model !== p.model) {
+            this.metrics.feedback.inc({ outcome: 'wrong_model' });
+            continue;
+          }
           if (fb.value !== 'label' || typeof fb.label !== 'string') {
             this.metrics.feedback.inc({ outcome: 'not_a_label' });
             continue;
           }
           // A request's label counts once (redelivered or repeated feedback is ignored).
-          if (p.joined) continue;
-          p.joined = true;
+          if (p.joined || joined.includes(p)) continue;
+          joined.push(p);
           const w = this.windowOf(p.model, p.version);
           w.header.feedbackLastSeq = Math.max(w.header.feedbackLastSeq, msg.seq);
           const correct = String(p.label) === fb.label ? 1 : 0;
@@ -298,6 +323,7 @@ export class MonitorEngine {
           dirty.add(w);
         }
         for (const w of dirty) await this.store.saveWindow(w);
+        for (const p of joined) p.joined = true;
         return { retry };
       } catch (e: unknown) {
         await this.load();
@@ -309,6 +335,12 @@ export class MonitorEngine {
   /** Closes every window older than its model's windowSeconds (with at least minWindowRows). */
   tick(): Promise<void> {
     return this.serial(async () => {
+      try {
+        await this.finishPendingCloses();
+      } catch (e: unknown) {
+        this.log.warn({ err: errorMessage(e) }, 'finishing an interrupted close failed: retrying on the next batch');
+        return;
+      }
       const now = this.now();
       for (const w of this.windows.values()) {
         const mon = await this.monitoringOf(w.header.model);
@@ -326,7 +358,12 @@ export class MonitorEngine {
     });
   }
 
-  /** Tests the window, publishes its report (and maybe a RetrainRequest), starts the next window. */
+  /**
+   * Tests the window, stores its report locally, publishes it (and maybe a RetrainRequest) and
+   * starts the next window. The report is stored before it is published: after a crash, a
+   * window whose report is stored is finished from that report (see finishPendingCloses), so a
+   * window is reported once, with exactly the rows it held.
+   */
   private async close(w: OpenWindow, reason: CloseReason): Promise<void> {
     const h = w.header;
     const mon = await this.monitoringOf(h.model);
@@ -334,29 +371,22 @@ export class MonitorEngine {
     const reportId = `${h.model}/${h.version}/${h.windowIndex}`;
     const t0 = performance.now();
     const rows = w.matrices();
-    const verdict = await this.detect(
-      ref ?? undefined,
-      { ...rows, feedback: { rows: h.windowFeedbackRows, correct: h.windowFeedbackCorrect } },
-      { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, kernel: mon.kernel, permutations: mon.permutations, mmdMaxReferenceRows: this.config.mmdMaxReferenceRows, seed: reportId },
-    );
+    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId };
+    let verdict: Verdict;
+    try {
+      verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: h.windowFeedbackRows, correct: h.windowFeedbackCorrect } }, settings);
+    } catch (e: unknown) {
+      // The worker itself failed (crashed, out of memory): the window is reported untested
+      // rather than retried forever.
+      this.log.error({ model: h.model, version: h.version, err: errorMessage(e) }, 'detectors failed: window reported untested');
+      verdict = { drifted: false, results: mon.detectors.map((d) => ({ detector: d, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: `the detector worker failed: ${errorMessage(e)}` })) };
+    }
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
     const refError = this.referenceErrors.get(key(h.model, h.version));
     if (refError) for (const r of verdict.results) if (r.skipped_reason) r.skipped_reason = `reference refused: ${refError}`;
-    if (verdict.drifted) {
-      if (h.consecutiveDrifted === 0) {
-        h.streakFirstSeq = h.firstSeq;
-        h.streakReportIds = [];
-      }
-      h.consecutiveDrifted += 1;
-      h.streakReportIds.push(reportId);
-    } else {
-      h.consecutiveDrifted = 0;
-      h.streakReportIds = [];
-      h.streakFirstSeq = 0;
-    }
-    const now = this.now();
+    updateStreak(h, verdict.drifted, reportId, h.firstSeq);
     const report: DriftReport = {
-      meta: { event_id: reportId, time_unix_ms: String(now), source: SOURCE, producer_version: '' },
+      meta: { event_id: reportId, time_unix_ms: String(this.now()), source: SOURCE, producer_version: '' },
       report_id: reportId,
       model: h.model,
       version: h.version,
@@ -374,13 +404,40 @@ export class MonitorEngine {
       reference_sha256: ref?.sha256 ?? '',
       consecutive_drifted: h.consecutiveDrifted,
     };
-    await this.publish(SUBJECTS.drift(h.model), encodeDriftReport(report), reportId);
-    this.metrics.windows.inc({ model: h.model, version: h.version, drifted: String(verdict.drifted) });
-    if (verdict.drifted && h.consecutiveDrifted >= mon.consecutiveWindows) await this.maybeRetrain(w, report, mon);
     if (this.reports.add(report)) await this.store.appendReport(h.model, report);
-    this.log.info({ model: h.model, version: h.version, window: h.windowIndex, rows: h.rows, drifted: verdict.drifted, reason }, 'window closed');
     this.lastClosed.set(key(h.model, h.version), { ...rows, windowIndex: h.windowIndex });
+    await this.completeClose(w, report, mon);
+  }
+
+  /** Publishes a stored report (and maybe a RetrainRequest) and starts the next window. */
+  private async completeClose(w: OpenWindow, report: DriftReport, mon: ModelMonitoring): Promise<void> {
+    const h = w.header;
+    await this.publish(SUBJECTS.drift(h.model), encodeDriftReport(report), report.report_id as string);
+    this.metrics.windows.inc({ model: h.model, version: h.version, drifted: String(report.drifted) });
+    if (report.drifted && h.consecutiveDrifted >= mon.consecutiveWindows) await this.maybeRetrain(w, report, mon);
+    this.log.info({ model: h.model, version: h.version, window: h.windowIndex, rows: Number(report.rows), drifted: report.drifted, reason: report.close_reason }, 'window closed');
+    // Redelivered messages up to the report's last row belong to the closed window.
+    h.lastAppliedSeq = Math.max(h.lastAppliedSeq, Number(report.last_sequence));
     w.reset();
+  }
+
+  /**
+   * Finishes closes a crash interrupted: a window whose report is stored but whose file still
+   * holds the window (the crash came between the report and the window file) is closed from the
+   * stored report — published again (its Nats-Msg-Id makes that idempotent), the streak updated
+   * as the first close did, and its rows never counted again. Runs before every batch and tick.
+   */
+  private async finishPendingCloses(): Promise<void> {
+    for (const w of this.windows.values()) {
+      const h = w.header;
+      const report = this.reports.get(`${h.model}/${h.version}/${h.windowIndex}`);
+      if (!report) continue;
+      const mon = await this.monitoringOf(h.model);
+      updateStreak(h, report.drifted as boolean, report.report_id as string, Number(report.first_sequence));
+      await this.completeClose(w, report, mon);
+      await this.store.saveWindow(w);
+      this.log.warn({ model: h.model, version: h.version, report: report.report_id }, 'finished a window close interrupted by a crash');
+    }
   }
 
   private async maybeRetrain(w: OpenWindow, report: DriftReport, mon: ModelMonitoring): Promise<void> {
@@ -410,6 +467,22 @@ export class MonitorEngine {
     await this.store.saveModels(this.models);
     this.metrics.retrains.inc({ model: h.model });
     this.log.warn({ model: h.model, version: h.version, requestId }, 'retrain requested');
+  }
+}
+
+/** Updates a version's drift streak with one window's verdict. */
+function updateStreak(h: OpenWindow['header'], drifted: boolean, reportId: string, firstSeq: number): void {
+  if (drifted) {
+    if (h.consecutiveDrifted === 0) {
+      h.streakFirstSeq = firstSeq;
+      h.streakReportIds = [];
+    }
+    h.consecutiveDrifted += 1;
+    h.streakReportIds.push(reportId);
+  } else {
+    h.consecutiveDrifted = 0;
+    h.streakReportIds = [];
+    h.streakFirstSeq = 0;
   }
 }
 

@@ -26,6 +26,9 @@ function halfToFloat(h: number): number {
 export function tensorToMatrix(datatype: string, shape: readonly number[], raw: Uint8Array): Matrix {
   if (!(datatype in DATATYPES)) throw new RangeError(`unsupported datatype ${datatype}`);
   const dt = datatype as Datatype;
+  for (const [i, d] of shape.entries()) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`shape[${i}] is ${d}: dimensions must be non-negative integers`);
+  }
   const rows = shape[0] ?? 1;
   const cols = shape.length <= 1 ? 1 : shape.slice(1).reduce((a, b) => a * b, 1);
   const want = rows * cols * DATATYPES[dt].bytes;

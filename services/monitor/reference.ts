@@ -11,8 +11,8 @@
  * does not touch what the inference service verifies.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
 import { parseNpy } from '../../shared/tensors/index.js';
 import type { NpyArray } from '../../shared/tensors/index.js';
@@ -64,11 +64,16 @@ export function referenceDir(repo: string, model: string, version: string): stri
 function toMatrix(a: NpyArray, field: string): Matrix {
   if (a.shape.length !== 2) throw new InvalidArgumentError(`${field}: must be 2-D [rows, columns], has shape (${a.shape.join(', ')})`);
   if ((a.shape[0] as number) < 2) throw new InvalidArgumentError(`${field}: needs at least 2 rows`);
+  let m: Matrix;
   try {
-    return tensorToMatrix(a.datatype, a.shape, a.data);
+    m = tensorToMatrix(a.datatype, a.shape, a.data);
   } catch (e: unknown) {
     throw new InvalidArgumentError(`${field}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // A reference is the yardstick of every window: it must be complete.
+  const bad = m.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InvalidArgumentError(`${field}: value at row ${Math.floor(bad / m.cols)}, column ${bad % m.cols} is ${m.data[bad]}: a reference must hold finite values only`);
+  return m;
 }
 
 /**
@@ -91,7 +96,11 @@ export function buildReference(
   if (mon.outputKind === 'none') outM = undefined;
   const featureNames = mon.featureNames ?? Array.from({ length: inM.cols }, (_, i) => `f${i}`);
   if (featureNames.length !== inM.cols) throw new InvalidArgumentError(`inputs_npy: has ${inM.cols} columns, monitoring.feature_names names ${featureNames.length}`);
-  const categorical = mon.categorical.map((c) => featureNames.indexOf(c));
+  const categorical = mon.categorical.map((c) => {
+    const i = featureNames.indexOf(c);
+    if (i < 0) throw new InvalidArgumentError(`monitoring.categorical_features: ${JSON.stringify(c)} is not a feature (${mon.featureNames ? 'see feature_names' : `without feature_names the features are f0…f${inM.cols - 1}`})`);
+    return i;
+  });
   const numeric = featureNames.map((_, i) => i).filter((i) => !categorical.includes(i));
   return {
     model,
@@ -115,6 +124,7 @@ export function buildReference(
  */
 export async function loadReference(repo: string, model: string, version: string, mon: ModelMonitoring): Promise<Reference | undefined> {
   const dir = referenceDir(repo, model, version);
+  await recoverSwap(dir);
   let inputsBytes: Buffer;
   try {
     inputsBytes = await readFile(join(dir, 'inputs.npy'));
@@ -145,8 +155,38 @@ export async function loadReference(repo: string, model: string, version: string
 }
 
 /**
- * Replaces a version's reference on disk: validates, writes a new folder beside the old one and
- * swaps them by rename, so a reader sees the old or the new reference, never a mix.
+ * Finishes or undoes a swap a crash interrupted: with no `reference/` folder, a complete new
+ * folder (it has reference.json, written last) is moved in, else the old one is moved back.
+ */
+async function recoverSwap(dir: string): Promise<void> {
+  if (await stat(dir).then(() => true, () => false)) return;
+  const parent = dirname(dir);
+  const entries = await readdir(parent).catch(() => [] as string[]);
+  const fresh = entries.filter((e) => e.startsWith('reference.new-'));
+  for (const f of fresh) {
+    if (await stat(join(parent, f, 'reference.json')).then(() => true, () => false)) {
+      await rename(join(parent, f), dir);
+      return;
+    }
+  }
+  const old = entries.find((e) => e.startsWith('reference.old-'));
+  if (old) await rename(join(parent, old), dir);
+}
+
+async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Replaces a version's reference on disk: validates, writes a new folder beside the old one
+ * (fsynced, reference.json last) and swaps them by two renames, so a reader sees the old or the
+ * new reference, never a mix; a crash between the renames is repaired by the next load.
  * @throws NotFoundError when the model version folder does not exist; InvalidArgumentError on bad files.
  */
 export async function replaceReference(
@@ -179,12 +219,14 @@ export async function replaceReference(
   const dir = referenceDir(repo, model, version);
   const tmp = `${dir}.new-${randomUUID()}`;
   const old = `${dir}.old-${randomUUID()}`;
+  await recoverSwap(dir);
   await mkdir(tmp, { recursive: true });
-  await writeFile(join(tmp, 'inputs.npy'), inputsNpy);
-  if (outputs) await writeFile(join(tmp, 'outputs.npy'), outputsNpy as Uint8Array);
+  await writeSynced(join(tmp, 'inputs.npy'), inputsNpy);
+  if (outputs) await writeSynced(join(tmp, 'outputs.npy'), outputsNpy as Uint8Array);
   const files: Record<string, string> = { 'inputs.npy': hashes.inputs };
   if (hashes.outputs) files['outputs.npy'] = hashes.outputs;
-  await writeFile(join(tmp, 'reference.json'), JSON.stringify({ format: REFERENCE_FORMAT, files, rows: ref.rows, provenance: prov }, null, 2) + '\n');
+  // reference.json last: its presence marks the new folder complete (see recoverSwap).
+  await writeSynced(join(tmp, 'reference.json'), JSON.stringify({ format: REFERENCE_FORMAT, files, rows: ref.rows, provenance: prov }, null, 2) + '\n');
   const hadOld = await stat(dir).then(() => true, () => false);
   if (hadOld) await rename(dir, old);
   await rename(tmp, dir);

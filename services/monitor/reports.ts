@@ -7,14 +7,14 @@ export type ReportListener = (report: DriftReport) => void;
 /** In-memory index of reports per model, oldest first. */
 export class ReportIndex {
   private readonly byModel = new Map<string, DriftReport[]>();
-  private readonly ids = new Set<string>();
+  private readonly byId = new Map<string, DriftReport>();
   private readonly listeners = new Set<ReportListener>();
 
   /** Adds a report; false when one with the same id is already there (a recomputed window). */
   add(report: DriftReport, notify = true): boolean {
     const id = report.report_id as string;
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
+    if (this.byId.has(id)) return false;
+    this.byId.set(id, report);
     const model = report.model as string;
     let list = this.byModel.get(model);
     if (!list) this.byModel.set(model, (list = []));
@@ -24,7 +24,12 @@ export class ReportIndex {
   }
 
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.byId.has(id);
+  }
+
+  /** The report with this id, if stored. */
+  get(id: string): DriftReport | undefined {
+    return this.byId.get(id);
   }
 
   /** Reports of `model` (and `version` when given) whose window ended in [fromMs, toMs], the newest `limit`. */

@@ -1,5 +1,5 @@
 /** gRPC handlers of mlmesh.monitor.v1.MonitorService (thin: the engine and the detectors do the work). */
-import { InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../shared/errors/index.js';
 import type { DriftReport } from '../../shared/events/index.js';
 import type { ServerStreamHandler, UnaryHandler } from '../../shared/grpc/index.js';
 import type { GetStatusRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusRequest.js';
@@ -16,7 +16,10 @@ import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
-import type { DetectorRunner } from './engine.js';
+import type { AdhocRunner } from './two-sample.js';
+
+/** Reports buffered for one WatchReports client before it is cut off (RESOURCE_EXHAUSTED). */
+export const MAX_WATCH_QUEUE = 1000;
 
 /** Largest `limit` of ListReports. */
 export const MAX_REPORTS = 1000;
@@ -27,7 +30,7 @@ function requireModel(model: string, field = 'model'): string {
 }
 
 /** Builds the handlers. */
-export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, detect: DetectorRunner): {
+export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, adhoc: AdhocRunner): {
   handlers: Record<string, UnaryHandler>;
   streamHandlers: Record<string, ServerStreamHandler>;
 } {
@@ -77,20 +80,23 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, de
 
   const WatchReports: ServerStreamHandler<WatchReportsRequest__Output, DriftReport> = async (req, ctx, send) => {
     const queue: DriftReport[] = [];
+    let overflow = false;
     let wake: (() => void) | undefined;
     const stop = engine.reports.watch((r) => {
       if (req.model !== '' && r.model !== req.model) return;
-      queue.push(r);
+      // A watcher that does not read is cut off rather than buffered without bound.
+      if (queue.length >= MAX_WATCH_QUEUE) overflow = true;
+      else queue.push(r);
       wake?.();
     });
-    const ended = new Promise<void>((resolve) => {
-      const done = (): void => resolve();
-      ctx.signal.addEventListener('abort', done, { once: true });
-      ctx.draining.addEventListener('abort', done, { once: true });
-      if (ctx.signal.aborted || ctx.draining.aborted) resolve();
-    });
+    let done: () => void = () => {};
+    const ended = new Promise<void>((resolve) => (done = resolve));
+    // Listeners removed in finally: ctx.draining is the server-wide signal.
+    ctx.signal.addEventListener('abort', done);
+    ctx.draining.addEventListener('abort', done);
     try {
       for (;;) {
+        if (overflow) throw new ResourceExhaustedError(`WatchReports: more than ${MAX_WATCH_QUEUE} reports waiting for this client; it is not reading`);
         while (queue.length > 0) await send(queue.shift() as DriftReport);
         if (ctx.signal.aborted || ctx.draining.aborted) return;
         await Promise.race([ended, new Promise<void>((r) => (wake = r))]);
@@ -98,6 +104,8 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, de
       }
     } finally {
       stop();
+      ctx.signal.removeEventListener('abort', done);
+      ctx.draining.removeEventListener('abort', done);
     }
   };
 
@@ -125,7 +133,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, de
     });
   };
 
-  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req) => twoSampleTest(req, detect);
+  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
 
   return { handlers: { GetStatus, ListReports, ReplaceReference, TwoSampleTest }, streamHandlers: { WatchReports } };
 }

@@ -32,6 +32,8 @@ export const MONITOR_SERVICE = 'mlmesh.monitor.v1.MonitorService';
 const DEFAULT_STREAM_LIMITS = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, duplicateWindowMs: 3600 * 1000 } as const;
 /** How often time-based windows are checked, ms. */
 const TICK_MS = 1000;
+/** TwoSampleTest jobs waiting for the ad-hoc worker before new ones get RESOURCE_EXHAUSTED. */
+const ADHOC_QUEUE_MAX = 4;
 /** How long an event publish waits for its JetStream ack, ms. */
 const PUBLISH_TIMEOUT_MS = 5000;
 
@@ -59,6 +61,8 @@ export class MonitorService {
   private loops: Array<Promise<void>> = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
+  /** Worker for TwoSampleTest, apart from the windows' pool. */
+  private adhoc: DetectorPool | undefined;
 
   private constructor(
     readonly config: MonitorConfig,
@@ -90,8 +94,10 @@ export class MonitorService {
     await engine.load();
     svc = new MonitorService(resolved, logger, registry, engine, pool);
     const pkg = loadProtos(['mlmesh/monitor/v1/monitor.proto']);
-    const { handlers, streamHandlers } = monitorHandlers(engine, resolved, (r, w, s) => pool.run(r, w, s));
     const self = svc;
+    const adhoc = new DetectorPool(1, ADHOC_QUEUE_MAX);
+    self.adhoc = adhoc;
+    const { handlers, streamHandlers } = monitorHandlers(engine, resolved, (r, w, s) => adhoc.run(r, w, s));
     self.grpcServer = await GrpcServer.create({
       host: config.host,
       port: config.grpcPort,
@@ -107,6 +113,7 @@ export class MonitorService {
       } catch (e: unknown) {
         self.grpcServer.close();
         await pool.close();
+        await adhoc.close();
         throw e;
       }
     }
@@ -185,6 +192,7 @@ export class MonitorService {
       await this.grpcServer?.drain();
       await this.metricsServer?.close();
       await this.pool.close();
+      await this.adhoc?.close();
       await this.nats?.close();
       this.stateValue = 'closed';
       this.logger.info('monitor stopped');

@@ -1,7 +1,7 @@
 /**
  * The monitor's durable state on disk (`stateDir`):
  *
- *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak)
+ *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak), names percent-encoded
  *   applied.json                    last MLMESH_PREDICTIONS sequence whose batch is stored (resume point)
  *   models.json                     per model: time of the last RetrainRequest (cooldown)
  *   reports/<model>.ndjson          every closed window's DriftReport (JSON of the protobuf message)
@@ -16,8 +16,12 @@ import { mkdirSync } from 'node:fs';
 import { appendFile, open, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { subjectToken } from '../../shared/events/index.js';
 import { OpenWindow } from './window.js';
+
+/** A name as a file-name token: injective (percent-encoding), no path separators. */
+export function fileToken(name: string): string {
+  return encodeURIComponent(name).replace(/\*/g, '%2A');
+}
 
 /** Writes `bytes` to `path` atomically: a reader (or a restart) sees the old or the new file. */
 export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
@@ -50,8 +54,9 @@ export class StateStore {
     mkdirSync(this.reportsDir, { recursive: true });
   }
 
+  /** One file per version; names are percent-encoded so distinct models never share a file. */
   private windowPath(model: string, version: string): string {
-    return join(this.windowsDir, `${subjectToken(model)}@${subjectToken(version)}.win`);
+    return join(this.windowsDir, `${fileToken(model)}@${fileToken(version)}.win`);
   }
 
   /** Every stored window. @throws Error when a file is corrupt (the monitor refuses to start on it). */
@@ -98,7 +103,7 @@ export class StateStore {
 
   /** Appends one report (JSON line) to its model's log, with fsync. */
   async appendReport(model: string, json: object): Promise<void> {
-    const path = join(this.reportsDir, `${subjectToken(model)}.ndjson`);
+    const path = join(this.reportsDir, `${fileToken(model)}.ndjson`);
     await appendFile(path, JSON.stringify(json) + '\n');
     const fh = await open(path, 'r');
     try {

@@ -11,10 +11,21 @@ import { KERNELS, seedOf } from './stats/index.js';
 import type { Kernel } from './stats/index.js';
 import { createHash } from 'node:crypto';
 
-/** Largest reference + test rows accepted (the MMD kernel matrix is (n+m)² doubles). */
+/** Largest reference + test rows accepted (KS uses them all; MMD subsamples each to mmdMaxRows). */
 export const MAX_TWO_SAMPLE_ROWS = 10_000;
 /** Largest permutation count accepted. */
 export const MAX_PERMUTATIONS = 100_000;
+/**
+ * Work budget of one ad-hoc MMD: permutations × (smaller sample's rows)², about 5 s of one core
+ * here. Larger requests are refused up front instead of holding a worker for minutes.
+ */
+export const MMD_WORK_BUDGET = 2.5e9;
+
+/**
+ * Runs ad-hoc tests (a pool separate from the windows' so an offline request never delays a
+ * window), refusing with RESOURCE_EXHAUSTED when its queue is full.
+ */
+export type AdhocRunner = DetectorRunner;
 const OFFLINE_DETECTORS = ['ks', 'chi2', 'mmd'] as const;
 
 function matrix(m: Matrix__Output | null, field: string): Matrix {
@@ -32,7 +43,7 @@ function matrix(m: Matrix__Output | null, field: string): Matrix {
  * Validates the request and runs the detectors.
  * @throws InvalidArgumentError naming the field.
  */
-export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: DetectorRunner): Promise<TwoSampleTestResponse> {
+export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: AdhocRunner, signal: AbortSignal, mmdMaxRows: number): Promise<TwoSampleTestResponse> {
   const ref = matrix(req.reference, 'reference');
   const test = matrix(req.test, 'test');
   if (test.cols !== ref.cols) throw new InvalidArgumentError(`test.cols: ${test.cols}, reference.cols is ${ref.cols}`);
@@ -53,6 +64,12 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: D
   if (!(KERNELS as readonly string[]).includes(kernel)) throw new InvalidArgumentError(`kernel: must be one of ${KERNELS.join(', ')}, got ${JSON.stringify(req.kernel)}`);
   const permutations = req.permutations === 0 ? 1000 : req.permutations;
   if (permutations < 1 || permutations > MAX_PERMUTATIONS) throw new InvalidArgumentError(`permutations: must be in 1..${MAX_PERMUTATIONS}, got ${req.permutations}`);
+  if (detectors.includes('mmd')) {
+    const small = Math.min(ref.rows, test.rows, mmdMaxRows);
+    if (permutations * small * small > MMD_WORK_BUDGET) {
+      throw new InvalidArgumentError(`permutations: ${permutations} × ${small}² rows exceeds the MMD work budget of ${MMD_WORK_BUDGET.toExponential(1)}; use at most ${Math.floor(MMD_WORK_BUDGET / (small * small))} permutations`);
+    }
+  }
   const names = req.feature_names.length ? [...req.feature_names] : Array.from({ length: ref.cols }, (_, i) => `f${i}`);
   const mon: ModelMonitoring = {
     input: undefined, output: undefined, outputKind: 'none', featureNames: names,
@@ -64,6 +81,14 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: D
   const hash = createHash('sha256').update(new Uint8Array(f32.buffer)).digest('hex');
   const reference = buildReference('adhoc', '1', { datatype: 'FP32', shape: [ref.rows, ref.cols], data: new Uint8Array(f32.buffer) }, undefined, mon, { inputs: hash, outputs: null }, null);
   const seed = req.seed !== 0 ? String(req.seed) : `${hash}/${seedOf(String(test.data[0]))}`;
-  const v = await detect(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', kernel: kernel as Kernel, permutations, mmdMaxReferenceRows: MAX_TWO_SAMPLE_ROWS, seed });
+  const job = detect(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', kernel: kernel as Kernel, permutations, mmdMaxRows, seed });
+  // The caller's deadline or cancel ends the call at once; the job itself runs to its end in
+  // the worker (a synchronous loop cannot be interrupted), bounded by MMD_WORK_BUDGET.
+  const v = await new Promise<Awaited<typeof job>>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
   return { drifted: v.drifted, detectors: v.results };
 }

@@ -3,22 +3,23 @@
  * Covers time-based windows, redelivery, malformed logs, failure → reload → exactly once,
  * the retrain cooldown, and the on-disk formats.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { createLogger } from '../../shared/logging/index.js';
 import { createRegistry } from '../../shared/metrics/index.js';
-import { decodeDriftReport, decodeRetrainRequest, encodePredictionLog } from '../../shared/events/index.js';
+import { decodeDriftReport, decodeRetrainRequest, encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
 import { encodeNpy } from '../../shared/tensors/index.js';
 import { MonitorEngine } from '../../services/monitor/engine.js';
 import { runDetectors } from '../../services/monitor/detectors.js';
-import type { StreamMessage } from '../../services/monitor/engine.js';
+import type { DetectorRunner, StreamMessage } from '../../services/monitor/engine.js';
 import { MonitorMetrics } from '../../services/monitor/metrics.js';
 import { StateStore } from '../../services/monitor/state-store.js';
 import { OpenWindow } from '../../services/monitor/window.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
+import { buildReference, loadReference, replaceReference } from '../../services/monitor/reference.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
 import type { MonitorConfig } from '../../services/monitor/config.js';
 import { mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
@@ -40,7 +41,31 @@ interface Published {
   msgId: string;
 }
 
-async function setup(dir: string, monitoring: object, opts: { failPublish?: () => boolean } = {}) {
+/** A real StateStore whose next calls of a method can be made to fail (a crash at that point). */
+class FaultyStore extends StateStore {
+  fail: Partial<Record<'saveWindow' | 'saveAppliedSeq' | 'appendReport', number>> = {};
+  private trip(what: 'saveWindow' | 'saveAppliedSeq' | 'appendReport'): void {
+    const n = this.fail[what] ?? 0;
+    if (n > 0) {
+      this.fail[what] = n - 1;
+      throw new Error(`${what} failed (test crash)`);
+    }
+  }
+  override async saveWindow(w: OpenWindow): Promise<void> {
+    this.trip('saveWindow');
+    return super.saveWindow(w);
+  }
+  override async saveAppliedSeq(seq: number): Promise<void> {
+    this.trip('saveAppliedSeq');
+    return super.saveAppliedSeq(seq);
+  }
+  override async appendReport(model: string, json: object): Promise<void> {
+    this.trip('appendReport');
+    return super.appendReport(model, json);
+  }
+}
+
+async function setup(dir: string, monitoring: object, opts: { failPublish?: () => boolean; detect?: DetectorRunner } = {}) {
   const repo = join(dir, 'repo');
   await mkdir(join(repo, 'm', '1', 'reference'), { recursive: true });
   await writeFile(join(repo, 'm', 'config.json'), JSON.stringify({ monitoring }));
@@ -49,25 +74,26 @@ async function setup(dir: string, monitoring: object, opts: { failPublish?: () =
   const config: MonitorConfig = { ...resolveMonitorConfig({ env: {} }), modelRepository: repo, stateDir: join(dir, 'state') };
   const published: Published[] = [];
   const clock = { now: 1_000_000 };
-  const make = () =>
+  const store = new FaultyStore(config.stateDir);
+  const make = (st: StateStore = store) =>
     new MonitorEngine(
       config,
-      new StateStore(config.stateDir),
+      st,
       async (subject, data, msgId) => {
         if (opts.failPublish?.()) throw new Error('publish failed (test)');
         published.push({ subject, data, msgId });
       },
-      (r, w, s) => runDetectors(r, w, s, (input) => Promise.resolve(mmdTest(input))),
+      opts.detect ?? ((r, w, s) => runDetectors(r, w, s, (input) => Promise.resolve(mmdTest(input)))),
       createLogger({ service: 'engine-test', level: 'silent' }),
       new MonitorMetrics(createRegistry({ service: 'engine-test', processMetrics: false })),
       () => clock.now,
     );
   const engine = make();
   await engine.load();
-  return { engine, published, clock, config, make };
+  return { engine, published, clock, config, make, store };
 }
 
-function msg(seq: number, rows: number[][], opts: { model?: string; cols?: number; time?: number; garbage?: boolean } = {}): StreamMessage {
+function msg(seq: number, rows: number[][], opts: { model?: string; cols?: number; time?: number; garbage?: boolean; shape?: string[]; requestId?: string; probs?: number[][] } = {}): StreamMessage {
   if (opts.garbage) return { seq, data: Uint8Array.of(0xff, 0xff, 0xff), timeMs: 0 };
   const cols = opts.cols ?? 2;
   const data = Float32Array.from(rows.flat());
@@ -76,10 +102,11 @@ function msg(seq: number, rows: number[][], opts: { model?: string; cols?: numbe
     timeMs: opts.time ?? 1_000_000,
     data: encodePredictionLog({
       meta: { event_id: `r${seq}`, time_unix_ms: String(opts.time ?? 1_000_000) },
-      request_id: `r${seq}`,
+      request_id: opts.requestId ?? `r${seq}`,
       model: opts.model ?? 'm',
       version: '1',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [String(rows.length), String(cols)], raw: Buffer.from(data.buffer) }],
+      inputs: [{ name: 'x', datatype: 'FP32', shape: opts.shape ?? [String(rows.length), String(cols)], raw: Buffer.from(data.buffer) }],
+      outputs: opts.probs ? [{ name: 'p', datatype: 'FP32', shape: [String(opts.probs.length), String(opts.probs[0]?.length ?? 0)], raw: Buffer.from(Float32Array.from(opts.probs.flat()).buffer) }] : [],
     }),
   };
 }
@@ -194,6 +221,10 @@ test('monitoring section - defaults, overrides and refusals naming the field', (
   t.throws(() => parseMonitoring({ alpha: 2 }, d, 'model x'), { message: /monitoring\.alpha: must be a number in \(0, 1\)/ });
   t.throws(() => parseMonitoring({ feature_names: ['a'], categorical_features: ['z'] }, d, 'model x'), { message: /"z" is not in feature_names/ });
   t.throws(() => parseMonitoring({ window_rows: 1 }, d, 'model x'), { message: /window_rows: must be an integer >= 2/ });
+  // Without feature_names the features are f0, f1…: a categorical name must be one of them.
+  const noNames = parseMonitoring({ categorical_features: ['region'] }, d, 'model x');
+  const npy = { datatype: 'FP32' as const, shape: [3, 2], data: new Uint8Array(24) };
+  t.throws(() => buildReference('x', '1', npy, undefined, noNames, { inputs: 'a', outputs: null }, null), { message: /monitoring\.categorical_features: "region" is not a feature \(without feature_names the features are f0…f1\)/ });
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_ALPHA: '0' } }), { message: /MLMESH_MONITOR_ALPHA/ });
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_DETECTORS: 'ks,nope' } }), { message: /MLMESH_MONITOR_DETECTORS\)\[1\]: "nope"/ });
 });
@@ -212,4 +243,103 @@ test('engine - a corrupt reference or config does not stop the stream: windows a
   t.is(engine.lastStoredSequence, 2, 'the batch was stored and can be acked');
   // "other" fell back to the defaults (500-row windows): still open, rows counted.
   t.is(engine.allWindows().find((w) => w.header.model === 'other')?.header.rows, 2);
+});
+
+test('engine - poison logs (negative shape, NaN rows) are skipped or tolerated; the stream goes on', async (t) => {
+  const { engine, published } = await setup(t.context.dir, { window_rows: 4, window_seconds: 0, detectors: ['ks', 'mmd'], permutations: 50 });
+  await engine.applyPredictions([
+    msg(1, [[1, 2, 3, 4, 5]], { cols: 5, shape: ['-1', '-5'] }), // (-1)·(-5)·4 bytes would pass a naive size check
+    msg(2, [row(1)]),
+    msg(3, [[NaN, 1]]),
+    msg(4, [row(2)]),
+    msg(5, [row(3)]),
+  ]);
+  t.is(engine.lastStoredSequence, 5, 'the batch was stored (acked), not retried forever');
+  const r = decodeDriftReport((published[0] as Published).data);
+  t.is(Number(r.rows), 4);
+  const mmd = r.detectors.find((d) => d.detector === 'mmd');
+  t.is(mmd?.details['window_rows_not_finite'], 1, 'the NaN row is left out of MMD');
+  t.is(mmd?.details['window_rows'], 3);
+  t.true((mmd?.p_value ?? 0) > 1 / 51, 'not the p = 1/(N+1) a NaN statistic would give');
+});
+
+test('engine - a crashed detector worker reports the window untested instead of blocking', async (t) => {
+  const { engine, published } = await setup(t.context.dir, { window_rows: 2, window_seconds: 0, detectors: ['ks'] }, { detect: () => Promise.reject(new Error('worker died')) });
+  await engine.applyPredictions([msg(1, [row(1), row(2)])]);
+  const r = decodeDriftReport((published[0] as Published).data);
+  t.false(r.drifted);
+  t.regex(r.detectors[0]?.skipped_reason ?? '', /the detector worker failed: worker died/);
+});
+
+test('engine - model names that map to the same subject token keep separate state across a restart', async (t) => {
+  const { engine, make } = await setup(t.context.dir, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
+  await engine.applyPredictions([msg(1, [row(1)], { model: 'a.b' }), msg(2, [row(2), row(3)], { model: 'a_b' })]);
+  const again = make();
+  await again.load();
+  const rows = Object.fromEntries(again.allWindows().map((w) => [w.header.model, w.header.rows]));
+  t.deepEqual(rows, { 'a.b': 1, a_b: 2 });
+});
+
+test('engine - a crash after the report is stored but before the window file: the close is finished once, rows never counted twice', async (t) => {
+  const { engine, published, store, make } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
+  await engine.applyPredictions([msg(1, [row(1)])]);
+  store.fail.saveWindow = 1; // the batch that closes window 0 "crashes" before its window file is written
+  await t.throwsAsync(engine.applyPredictions([msg(2, [row(2)]), msg(3, [row(3)]), msg(4, [row(4)])]));
+  const reports = () => published.filter((p) => p.subject.startsWith('mlmesh.events.drift.')).map((p) => decodeDriftReport(p.data));
+  t.is(reports().length, 1);
+  // A restart on the same folder, and the batch redelivered.
+  const again = make();
+  await again.load();
+  await again.applyPredictions([msg(2, [row(2)]), msg(3, [row(3)]), msg(4, [row(4)]), msg(5, [row(5)]), msg(6, [row(6)])]);
+  const byId = new Map(reports().map((r) => [r.report_id, r]));
+  t.deepEqual([...byId.keys()], ['m/1/0', 'm/1/1']);
+  t.is(Number(byId.get('m/1/0')?.last_sequence), 3);
+  t.is(Number(byId.get('m/1/1')?.first_sequence), 4, 'window 1 starts after window 0: rows 2 and 3 not counted again');
+  t.is(Number(byId.get('m/1/1')?.rows), 3);
+});
+
+test('engine - a crash between the window files and applied.json loses and repeats nothing', async (t) => {
+  const { engine, published, store, make } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
+  store.fail.saveAppliedSeq = 1;
+  await t.throwsAsync(engine.applyPredictions([msg(1, [row(1)]), msg(2, [row(2)])]));
+  const again = make();
+  await again.load();
+  t.is(again.lastStoredSequence, 0, 'the consumer resumes from the start of the batch');
+  await again.applyPredictions([msg(1, [row(1)]), msg(2, [row(2)]), msg(3, [row(3)])]);
+  const r = decodeDriftReport((published[0] as Published).data);
+  t.is(Number(r.rows), 3);
+  t.is(Number(r.first_sequence), 1);
+});
+
+test('engine - feedback from a failed batch counts when redelivered; feedback naming another model does not join', async (t) => {
+  const { engine, store } = await setup(t.context.dir, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
+  await engine.applyPredictions([msg(1, [row(1)], { requestId: 'q1', probs: [[0.9, 0.1]] }), msg(2, [row(2)], { requestId: 'q2', probs: [[0.2, 0.8]] })]);
+  const fb = (seq: number, requestId: string, model: string, label: string): StreamMessage => ({ seq, timeMs: 0, data: encodeFeedback({ request_id: requestId, model, label }) });
+  store.fail.saveWindow = 1;
+  await t.throwsAsync(engine.applyFeedback([fb(1, 'q1', 'm', '0')]), { message: /saveWindow failed/ });
+  const header = () => engine.allWindows().find((w) => w.header.model === 'm')?.header;
+  t.is(header()?.feedbackRows, 0, 'nothing stored from the failed batch');
+  await engine.applyFeedback([fb(1, 'q1', 'm', '0')]);
+  t.is(header()?.feedbackRows, 1, 'the redelivered feedback counts');
+  t.is(header()?.feedbackCorrect, 1);
+  await engine.applyFeedback([fb(1, 'q1', 'm', '0'), fb(2, 'q2', 'other', '1')]);
+  t.is(header()?.feedbackRows, 1, 'a repeat and a mismatched model do not count');
+});
+
+test('reference - a swap interrupted between its two renames is repaired at the next load', async (t) => {
+  const { config } = await setup(t.context.dir, { window_rows: 2 });
+  const mon = parseMonitoring(undefined, config, 'm');
+  const versionDir = join(config.modelRepository, 'm', '1');
+  const inputs = encodeNpy('FP32', [3, 2], new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
+  const first = await replaceReference(config.modelRepository, 'm', '1', inputs, undefined, mon, { produced_by: 't', source_data_sha256: null }, undefined);
+  // The crash: the old folder moved aside, the new complete one not yet moved in.
+  await rename(join(versionDir, 'reference'), join(versionDir, 'reference.new-crashed'));
+  await mkdir(join(versionDir, 'reference.old-crashed'));
+  const loaded = await loadReference(config.modelRepository, 'm', '1', mon);
+  t.is(loaded?.sha256, first.sha256);
+  // Only an old folder left (the new one was incomplete): the old one comes back.
+  await rm(join(versionDir, 'reference.old-crashed'), { recursive: true });
+  await rename(join(versionDir, 'reference'), join(versionDir, 'reference.old-crashed'));
+  await mkdir(join(versionDir, 'reference.new-partial'));
+  t.is((await loadReference(config.modelRepository, 'm', '1', mon))?.sha256, first.sha256);
 });

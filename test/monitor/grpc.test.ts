@@ -99,6 +99,7 @@ test('grpc - TwoSampleTest refuses malformed input, naming the field', async (t)
     [{ reference: ok, test: ok, kernel: 'cosine' }, /kernel: must be one of/],
     [{ reference: ok, test: ok, correction: 'holm' }, /correction/],
     [{ reference: ok, test: ok, permutations: 1_000_000 }, /permutations: must be in 1\.\.100000/],
+    [{ reference: { rows: 2000, cols: 1, data: Buffer.alloc(8000) }, test: { rows: 2000, cols: 1, data: Buffer.alloc(8000) }, detectors: ['mmd'], permutations: 5000 }, /permutations: 5000 × 1000² rows exceeds the MMD work budget/],
     [{ reference: ok, test: ok, feature_names: ['a'] }, /feature_names: 1 names for 4 columns/],
     [{ reference: { rows: 6000, cols: 1, data: Buffer.alloc(24000) }, test: { rows: 6000, cols: 1, data: Buffer.alloc(24000) } }, /exceeds the limit of 10000/],
     [{ reference: { rows: 2, cols: 1, data: Buffer.from(Float32Array.of(1, NaN).buffer) }, test: { rows: 2, cols: 1, data: Buffer.alloc(8) } }, /reference\.data: value 1 .* not finite/],
@@ -135,6 +136,9 @@ test('grpc - ReplaceReference and the queries refuse bad requests', async (t) =>
   await assertStatus(t, call(client, 'ReplaceReference', { model: 'digits_mlp', version: '1', inputs_npy: encodeNpy('FP32', [5, 3], new Uint8Array(60)), produced_by: 'x' }), grpc.status.INVALID_ARGUMENT, /inputs_npy: has 3 columns, monitoring\.feature_names names 64/);
   await assertStatus(t, call(client, 'ReplaceReference', { model: 'digits_mlp', version: '1', inputs_npy: inputs, outputs_npy: encodeNpy('FP32', [4, 10], new Uint8Array(160)), produced_by: 'x' }), grpc.status.INVALID_ARGUMENT, /outputs_npy: has 4 rows, inputs_npy has 5/);
   await assertStatus(t, call(client, 'ReplaceReference', { model: 'digits_mlp', version: '1', inputs_npy: inputs, produced_by: 'x', source_data_sha256: 'xyz' }), grpc.status.INVALID_ARGUMENT, /source_data_sha256/);
+  const withNaN = new Float32Array(320);
+  withNaN[70] = NaN;
+  await assertStatus(t, call(client, 'ReplaceReference', { model: 'digits_mlp', version: '1', inputs_npy: encodeNpy('FP32', [5, 64], new Uint8Array(withNaN.buffer)), produced_by: 'x' }), grpc.status.INVALID_ARGUMENT, /inputs_npy: value at row 1, column 6 is NaN/);
   // Nothing was written by the refused requests.
   t.deepEqual(await readFile(join(t.context.repo, 'digits_mlp/1/reference/inputs.npy')), before);
   await assertStatus(t, call(client, 'ListReports', {}), grpc.status.INVALID_ARGUMENT, /model: required/);
