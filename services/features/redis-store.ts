@@ -1,0 +1,159 @@
+import { Redis } from 'ioredis';
+import type { Result } from 'ioredis';
+import { UnavailableError, errorMessage } from '../../shared/errors/index.js';
+import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, ValueKey, WriteRow } from './store.js';
+import { LATEST, distinctKeys } from './store.js';
+
+/** Keeps the newest member scored at or before ARGV[1] and removes every older one. */
+const PRUNE_SCRIPT = `
+local s = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if s[2] then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. s[2]) end
+return 0`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mlmeshPrune(key: string, cutoffMs: number): Result<number, Context>;
+  }
+}
+
+/** Options for {@link RedisStore.create}. */
+export interface RedisStoreOptions {
+  /** `redis://host:port[/db]`. */
+  url: string;
+  /** Prefix of every key this store touches (several stores can share one Redis). */
+  keyPrefix: string;
+  /** How long a command may wait for a (re)connection before failing, in ms. @default 2000 */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The shared backend for several replicas: one sorted set per (feature@version, entity), scored
+ * by event time (ms), member `<event_ms>:<value JSON>` (nothing after the colon for null).
+ * "Latest <= as_of" is one ZREVRANGEBYSCORE … LIMIT 0 1 per key, pipelined for a whole request.
+ * Writes go in one MULTI: replace the member at the same score, add, then prune (a Lua script).
+ * Definitions live in one hash per catalog kind.
+ */
+export class RedisStore implements FeatureStore {
+  readonly backend = 'redis' as const;
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    /** Prefix of every key of this store. */
+    readonly keyPrefix: string,
+  ) {}
+
+  /**
+   * Connects and checks the connection with PING.
+   * @throws UnavailableError when Redis cannot be reached.
+   */
+  static async create(o: RedisStoreOptions): Promise<RedisStore> {
+    const redis = new Redis(o.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: o.commandTimeoutMs ?? 2000,
+      connectTimeout: o.commandTimeoutMs ?? 2000,
+    });
+    // Connection errors surface through the commands that fail; without a listener they would be thrown.
+    redis.on('error', () => undefined);
+    redis.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (e: unknown) {
+      redis.disconnect();
+      throw new UnavailableError(`cannot reach Redis at ${o.url}: ${errorMessage(e)}`, { cause: e });
+    }
+    return new RedisStore(redis, o.keyPrefix);
+  }
+
+  /** The sorted set holding one key's history. */
+  valueKey(k: ValueKey): string {
+    return `${this.keyPrefix}v:${k.feature}@${k.version}:${k.entity}`;
+  }
+
+  private catalogKey(kind: CatalogKind): string {
+    return `${this.keyPrefix}catalog:${kind}`;
+  }
+
+  async read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]> {
+    if (queries.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const q of queries) p.zrevrangebyscore(this.valueKey(q), q.asOfMs >= LATEST ? '+inf' : q.asOfMs, '-inf', 'LIMIT', 0, 1);
+    const results = await this.run(() => p.exec());
+    return queries.map((_, i) => {
+      const [err, members] = results?.[i] ?? [new Error('no reply')];
+      if (err) throw new UnavailableError(`Redis read failed: ${err.message}`, { cause: err });
+      const m = (members as string[])[0];
+      if (m === undefined) return undefined;
+      const colon = m.indexOf(':');
+      const json = m.slice(colon + 1);
+      return { eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json };
+    });
+  }
+
+  async write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void> {
+    if (rows.length === 0) return;
+    const m = this.redis.multi();
+    for (const r of rows) {
+      const key = this.valueKey(r);
+      m.zremrangebyscore(key, r.eventMs, r.eventMs);
+      m.zadd(key, r.eventMs, `${r.eventMs}:${r.json ?? ''}`);
+    }
+    if (pruneBeforeMs !== undefined) for (const k of distinctKeys(rows)) m.mlmeshPrune(this.valueKey(k), pruneBeforeMs);
+    const results = await this.run(() => m.exec());
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw new UnavailableError(`Redis write failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+  }
+
+  async putCatalog(kind: CatalogKind, e: CatalogEntry): Promise<{ stored: CatalogEntry; created: boolean }> {
+    const set = await this.run(() => this.redis.hsetnx(this.catalogKey(kind), e.key, JSON.stringify(e)));
+    return { stored: (await this.getCatalog(kind, e.key)) as CatalogEntry, created: set === 1 };
+  }
+
+  async getCatalog(kind: CatalogKind, key: string): Promise<CatalogEntry | undefined> {
+    const v = await this.run(() => this.redis.hget(this.catalogKey(kind), key));
+    return v === null ? undefined : (JSON.parse(v) as CatalogEntry);
+  }
+
+  async listCatalog(kind: CatalogKind): Promise<CatalogEntry[]> {
+    const all = await this.run(() => this.redis.hgetall(this.catalogKey(kind)));
+    return Object.values(all).map((v) => JSON.parse(v) as CatalogEntry);
+  }
+
+  /** Deletes every key under the prefix (tests clean up after themselves with it). */
+  async deleteAll(): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keyPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.redis.del(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  /** Raw members of a key's history (tests check pruning with it). */
+  async history(k: ValueKey): Promise<string[]> {
+    return this.redis.zrange(this.valueKey(k), 0, -1);
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e: unknown) {
+      throw new UnavailableError(`Redis: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.redis.quit();
+    } catch {
+      // Already disconnected: nothing left to close.
+      this.redis.disconnect();
+    }
+  }
+}

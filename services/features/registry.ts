@@ -1,0 +1,169 @@
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import type { FeatureList__Output } from '../../shared/generated/mlmesh/features/v1/FeatureList.js';
+import { canonicalJson, contentHash, normalizeDefinition, normalizeFeatureService } from './definitions.js';
+import type { FeatureDefinition, FeatureServiceDefinition } from './definitions.js';
+import { formatRef, parseRef } from './refs.js';
+import type { FeatureRef } from './refs.js';
+import type { CatalogEntry, FeatureStore } from './store.js';
+import type { ValueTypeName } from './values.js';
+
+/** A registered feature version, ready to serve. */
+export interface ResolvedFeature {
+  /** `name@version`. */
+  readonly ref: string;
+  readonly name: string;
+  readonly version: number;
+  readonly definition: FeatureDefinition;
+  /** SHA-256 hex of the canonical JSON of the definition. */
+  readonly hash: string;
+  readonly registeredAtMs: number;
+  readonly valueType: ValueTypeName;
+  /** 0: no limit. */
+  readonly maxAgeMs: number;
+}
+
+/** A registered feature service. */
+export interface ResolvedService {
+  readonly service: FeatureServiceDefinition;
+  readonly hash: string;
+}
+
+/** What a request selects: a list of refs or a feature service (the proto `selection` oneof). */
+export interface Selection {
+  features?: FeatureList__Output | null;
+  feature_service?: string;
+  selection?: 'features' | 'feature_service';
+}
+
+function resolved(entry: CatalogEntry): ResolvedFeature {
+  // Stored JSON is canonical (no oneof names): normalizing again restores them.
+  const definition = normalizeDefinition(JSON.parse(entry.json), 'stored definition');
+  return {
+    ref: formatRef(definition.name, definition.version),
+    name: definition.name,
+    version: definition.version,
+    definition,
+    hash: entry.hash,
+    registeredAtMs: entry.registeredAtMs,
+    valueType: definition.value_type as ValueTypeName,
+    maxAgeMs: Number(definition.max_age_ms),
+  };
+}
+
+/**
+ * The registry of feature definitions and feature services, kept in the store (shared by every
+ * replica) and cached in memory. Definitions are immutable once registered, so a cached one is
+ * never stale; a ref not in the cache is looked up in the store each time (another replica may
+ * have registered it since).
+ */
+export class FeatureRegistry {
+  private readonly features = new Map<string, ResolvedFeature>();
+  private readonly services = new Map<string, ResolvedService>();
+
+  constructor(
+    private readonly store: FeatureStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Registers a definition. The same content again (same hash) is a no-op answered with
+   * `created: false`.
+   * @throws InvalidArgumentError for a malformed definition; AlreadyExistsError when the
+   *   name@version holds other content.
+   */
+  async register(raw: unknown, field = 'definition'): Promise<{ feature: ResolvedFeature; created: boolean }> {
+    const def = normalizeDefinition(raw, field);
+    const ref = formatRef(def.name, def.version);
+    const entry: CatalogEntry = { key: ref, hash: contentHash(def), json: canonicalJson(def), registeredAtMs: this.now() };
+    const { stored, created } = await this.store.putCatalog('feature', entry);
+    if (stored.hash !== entry.hash) {
+      throw new AlreadyExistsError(
+        `feature ${ref} is already registered with other content (sha256 ${stored.hash.slice(0, 12)}…, this one ${entry.hash.slice(0, 12)}…): definitions are immutable, register version ${def.version + 1} instead`,
+      );
+    }
+    const feature = resolved(stored);
+    this.features.set(ref, feature);
+    return { feature, created };
+  }
+
+  /**
+   * The registered feature `ref`.
+   * @throws NotFoundError naming the ref and the versions that do exist.
+   */
+  async get(ref: FeatureRef): Promise<ResolvedFeature> {
+    const hit = this.features.get(ref.ref);
+    if (hit) return hit;
+    const entry = await this.store.getCatalog('feature', ref.ref);
+    if (!entry) {
+      const versions = (await this.list(ref.name)).map((f) => f.version);
+      throw new NotFoundError(
+        versions.length > 0
+          ? `feature ${ref.ref} is not registered (versions of ${ref.name}: ${versions.join(', ')})`
+          : `feature ${ref.ref} is not registered (no version of ${ref.name} is)`,
+      );
+    }
+    const feature = resolved(entry);
+    this.features.set(ref.ref, feature);
+    return feature;
+  }
+
+  /** Every registered feature version (or those of `name`), by name then version. */
+  async list(name?: string): Promise<ResolvedFeature[]> {
+    const all = (await this.store.listCatalog('feature')).map(resolved);
+    return all
+      .filter((f) => !name || f.name === name)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version));
+  }
+
+  /**
+   * Registers a feature service (immutable like definitions). Every ref must be registered.
+   * @throws InvalidArgumentError, NotFoundError for an unknown ref, AlreadyExistsError.
+   */
+  async registerService(raw: unknown, field = 'service'): Promise<{ service: ResolvedService; created: boolean }> {
+    const svc = normalizeFeatureService(raw, field);
+    for (const r of svc.features) await this.get(parseRef(r, `${field}.features`));
+    const entry: CatalogEntry = { key: svc.name, hash: contentHash(svc), json: canonicalJson(svc), registeredAtMs: this.now() };
+    const { stored, created } = await this.store.putCatalog('service', entry);
+    if (stored.hash !== entry.hash) {
+      throw new AlreadyExistsError(`feature service ${svc.name} is already registered with other features: feature services are immutable, register a new name (e.g. one per model version)`);
+    }
+    const service = { service: normalizeFeatureService(JSON.parse(stored.json), 'stored service'), hash: stored.hash };
+    this.services.set(svc.name, service);
+    return { service, created };
+  }
+
+  /** @throws NotFoundError when no feature service has that name. */
+  async getService(name: string): Promise<ResolvedService> {
+    const hit = this.services.get(name);
+    if (hit) return hit;
+    const entry = await this.store.getCatalog('service', name);
+    if (!entry) throw new NotFoundError(`feature service ${JSON.stringify(name)} is not registered`);
+    const service = { service: normalizeFeatureService(JSON.parse(entry.json), 'stored service'), hash: entry.hash };
+    this.services.set(name, service);
+    return service;
+  }
+
+  /**
+   * The features a request selects, in order.
+   * @throws InvalidArgumentError for a missing selection, malformed or repeated refs;
+   *   NotFoundError for an unknown feature, version or feature service.
+   */
+  async resolve(sel: Selection): Promise<ResolvedFeature[]> {
+    if (sel.selection === 'feature_service' || (sel.selection === undefined && sel.feature_service)) {
+      if (!sel.feature_service) throw new InvalidArgumentError('feature_service: must be a non-empty name', { field: 'feature_service' });
+      const { service } = await this.getService(sel.feature_service);
+      return Promise.all(service.features.map((r) => this.get(parseRef(r, `feature_service ${service.name}`))));
+    }
+    const refs = sel.features?.refs ?? [];
+    if (refs.length === 0) throw new InvalidArgumentError('features.refs: set at least one feature ref (or feature_service)', { field: 'features.refs' });
+    const parsed = refs.map((r, i) => parseRef(r, `features.refs[${i}]`));
+    const seen = new Set<string>();
+    parsed.forEach((p, i) => {
+      if (seen.has(p.ref)) throw new InvalidArgumentError(`features.refs[${i}]: ${p.ref} is listed twice`, { field: `features.refs[${i}]` });
+      seen.add(p.ref);
+    });
+    const out: ResolvedFeature[] = [];
+    for (const p of parsed) out.push(await this.get(p));
+    return out;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Transformers: the ordered chain a definition applies to extracted rows — filter, map and
+ * windowed aggregations per entity. Pure functions over rows in memory.
+ */
+import type { FilterTransform__Output } from '../../shared/generated/mlmesh/features/v1/FilterTransform.js';
+import type { MapTransform__Output } from '../../shared/generated/mlmesh/features/v1/MapTransform.js';
+import type { Transform__Output } from '../../shared/generated/mlmesh/features/v1/Transform.js';
+import type { WindowTransform__Output } from '../../shared/generated/mlmesh/features/v1/WindowTransform.js';
+
+/** One row from a source, or produced by a window: entity, event time (epoch ms) and columns. */
+export interface SourceRow {
+  entity: string;
+  ts: number;
+  cols: Record<string, unknown>;
+  /** Where it came from, for error messages (`line 17`, `row 3`, `window avg(balance)`). */
+  at: string;
+}
+
+/** A row's data cannot be transformed (not a number, log of -2…). */
+export class TransformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransformError';
+  }
+}
+
+function isNull(v: unknown): boolean {
+  return v === null || v === undefined || v === '';
+}
+
+function num(v: unknown, row: SourceRow, column: string): number {
+  const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (Number.isNaN(x)) throw new TransformError(`${row.at}: column ${column}: ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)} is not a number`);
+  return x;
+}
+
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function filterRow(f: FilterTransform__Output, row: SourceRow): boolean {
+  const v = row.cols[f.column];
+  if (f.op === 'IS_NULL') return isNull(v);
+  if (f.op === 'NOT_NULL') return !isNull(v);
+  if (isNull(v)) return false;
+  const lit = f.value;
+  let c: number;
+  switch (lit?.kind) {
+    case 'string_value':
+      c = compare(String(v), lit.string_value ?? '');
+      break;
+    case 'bool_value': {
+      const s = String(v).trim().toLowerCase();
+      const b = v === true || s === 'true' || s === '1';
+      c = compare(Number(b), Number(lit.bool_value));
+      break;
+    }
+    default:
+      c = compare(num(v, row, f.column), Number(lit?.kind === 'int64_value' ? lit.int64_value : lit?.float_value));
+  }
+  switch (f.op) {
+    case 'EQ':
+      return c === 0;
+    case 'NE':
+      return c !== 0;
+    case 'LT':
+      return c < 0;
+    case 'LE':
+      return c <= 0;
+    case 'GT':
+      return c > 0;
+    case 'GE':
+      return c >= 0;
+    default:
+      return false;
+  }
+}
+
+function mapValue(m: MapTransform__Output, row: SourceRow): unknown {
+  const v = row.cols[m.column];
+  if (isNull(v)) return null;
+  const x = (): number => num(v, row, m.column);
+  switch (m.op) {
+    case 'ADD':
+      return x() + m.operand;
+    case 'SUBTRACT':
+      return x() - m.operand;
+    case 'MULTIPLY':
+      return x() * m.operand;
+    case 'DIVIDE':
+      return x() / m.operand;
+    case 'ABS':
+      return Math.abs(x());
+    case 'LOG1P': {
+      const n = x();
+      if (n <= -1) throw new TransformError(`${row.at}: column ${m.column}: LOG1P needs a value > -1, got ${n}`);
+      return Math.log1p(n);
+    }
+    case 'CLIP_MIN':
+      return Math.max(x(), m.operand);
+    case 'CLIP_MAX':
+      return Math.min(x(), m.operand);
+    case 'ROUND': {
+      const f = 10 ** m.operand;
+      return Math.round(x() * f) / f;
+    }
+    case 'LOWER':
+      return String(v).toLowerCase();
+    case 'UPPER':
+      return String(v).toUpperCase();
+    case 'TO_FLOAT':
+      return x();
+    case 'TO_INT64':
+      return Math.trunc(x());
+    default:
+      throw new TransformError(`map: unknown op ${m.op}`);
+  }
+}
+
+/** The aggregate of the non-null values of a window (in time order). */
+function aggregate(w: WindowTransform__Output, values: readonly number[], last: unknown): unknown {
+  switch (w.aggregation) {
+    case 'COUNT':
+      return values.length;
+    case 'SUM':
+      return values.reduce((a, b) => a + b, 0);
+    case 'AVG':
+      return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+    case 'MIN':
+      return values.length === 0 ? null : Math.min(...values);
+    case 'MAX':
+      return values.length === 0 ? null : Math.max(...values);
+    default:
+      return last;
+  }
+}
+
+/**
+ * Per entity, the aggregate over (t - window_ms, t] at every t where a row enters or leaves the
+ * window, so a read as of any time sees the aggregate of exactly the rows of its window.
+ */
+function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): SourceRow[] {
+  const span = Number(w.window_ms);
+  const byEntity = new Map<string, SourceRow[]>();
+  for (const r of rows) {
+    const list = byEntity.get(r.entity);
+    if (list) list.push(r);
+    else byEntity.set(r.entity, [r]);
+  }
+  const out: SourceRow[] = [];
+  const label = `window ${w.aggregation.toLowerCase()}(${w.column}) over ${span} ms`;
+  for (const [entity, list] of byEntity) {
+    // Stable sort: rows with the same time keep their source order (LAST takes the later one).
+    const sorted = [...list].sort((a, b) => a.ts - b.ts);
+    const times = [...new Set(sorted.flatMap((r) => [r.ts, r.ts + span]))].sort((a, b) => a - b);
+    let hi = 0; // rows [0, hi) have ts <= t
+    let lo = 0; // rows [0, lo) have ts <= t - span: outside the window
+    for (const t of times) {
+      while (hi < sorted.length && (sorted[hi] as SourceRow).ts <= t) hi++;
+      while (lo < hi && (sorted[lo] as SourceRow).ts <= t - span) lo++;
+      const inWindow = sorted.slice(lo, hi);
+      const present = inWindow.filter((r) => !isNull(r.cols[w.column]));
+      const lastRow = present[present.length - 1];
+      const needsNumbers = w.aggregation !== 'LAST' && w.aggregation !== 'COUNT';
+      const values = needsNumbers ? present.map((r) => num(r.cols[w.column], r, w.column)) : present.map(() => 0);
+      out.push({ entity, ts: t, cols: { [w.output]: aggregate(w, values, lastRow ? lastRow.cols[w.column] : null) }, at: `${label} at ${new Date(t).toISOString()}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies the transforms in order.
+ * @throws TransformError naming the transform and the row when a value cannot be transformed.
+ */
+export function applyTransforms(rows: readonly SourceRow[], transforms: readonly Transform__Output[]): SourceRow[] {
+  let current: SourceRow[] = [...rows];
+  transforms.forEach((t, i) => {
+    try {
+      if (t.filter) {
+        const f = t.filter;
+        current = current.filter((r) => filterRow(f, r));
+      } else if (t.map) {
+        const m = t.map;
+        current = current.map((r) => ({ ...r, cols: { ...r.cols, [m.output]: mapValue(m, r) } }));
+      } else if (t.window) {
+        current = windowRows(t.window, current);
+      }
+    } catch (e: unknown) {
+      if (e instanceof TransformError) throw new TransformError(`transforms[${i}] (${t.kind}): ${e.message}`);
+      throw e;
+    }
+  });
+  return current;
+}

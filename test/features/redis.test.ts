@@ -1,0 +1,3 @@
+import { featureSuite } from './suite.js';
+
+featureSuite('redis');
