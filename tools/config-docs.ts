@@ -1,5 +1,7 @@
 /** Prints the Markdown table of every service's options (for the README): `npm run docs:config`. */
 import { describeOptions } from '../shared/config/index.js';
 import { INFERENCE_OPTIONS } from '../services/inference/index.js';
+import { FEATURES_OPTIONS } from '../services/features/index.js';
 
 process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
+process.stdout.write(`\n### features\n\n${describeOptions(FEATURES_OPTIONS)}\n`);
