@@ -26,6 +26,7 @@ import { STREAMS, SUBJECTS, decodePredictionLog, encodeFeedback } from '../share
 import type { EventTensor, Feedback, PredictionLog__Output } from '../shared/events/index.js';
 import { ensureStreams } from '../shared/nats/index.js';
 import { DATATYPES, isDatatype, typedView } from '../shared/tensors/index.js';
+import { featuresMain } from './cli-features.js';
 
 /** NATS when neither `--nats` nor `$NATS_URL` is given. */
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -41,6 +42,7 @@ const HELP = `mlmesh - command line for the mlmesh events on NATS JetStream
 Usage:
   mlmesh logs tail --model <name> [--version <v>] [--all] [--limit N] [--timeout-ms N] [--nats URL]
   mlmesh feedback --model <name> --request-id <id> (--label <string> | --value <number>) [--nats URL]
+  mlmesh features ...   (the feature service: mlmesh features --help)
   mlmesh --help
 
 Commands:
@@ -405,6 +407,7 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 
 /** Runs the command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'features') return featuresMain(argv.slice(1), process.env);
   let command: Command;
   try {
     command = parseCommand(argv, process.env);
