@@ -26,7 +26,6 @@ import { STREAMS, SUBJECTS, decodePredictionLog, encodeFeedback } from '../share
 import type { EventTensor, Feedback, PredictionLog__Output } from '../shared/events/index.js';
 import { ensureStreams } from '../shared/nats/index.js';
 import { DATATYPES, isDatatype, typedView } from '../shared/tensors/index.js';
-import { featuresMain } from './cli-features.js';
 
 /** NATS when neither `--nats` nor `$NATS_URL` is given. */
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -407,7 +406,8 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 
 /** Runs the command line; returns the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'features') return featuresMain(argv.slice(1), process.env);
+  // Loaded only when asked for: it pulls in the feature service's stores (SQLite, Redis, pg).
+  if (argv[0] === 'features') return (await import('./cli-features.js')).featuresMain(argv.slice(1), process.env);
   let command: Command;
   try {
     command = parseCommand(argv, process.env);
