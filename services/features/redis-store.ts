@@ -10,9 +10,26 @@ local s = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES',
 if s[2] then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. s[2]) end
 return 0`;
 
+/**
+ * For each KEYS[i], the member with the highest score <= ARGV[i] (false: none). One script call
+ * per batch replaces a command per key: the client builds and parses one reply instead of
+ * thousands.
+ */
+const READ_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do
+  local m = redis.call('ZREVRANGEBYSCORE', KEYS[i], ARGV[i], '-inf', 'LIMIT', 0, 1)
+  out[i] = m[1] or false
+end
+return out`;
+
+/** Keys per read script call: bounds how long one call holds Redis (about 1 µs per key). */
+const READ_BATCH = 1000;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     mlmeshPrune(key: string, cutoffMs: number): Result<number, Context>;
+    mlmeshRead(numKeys: number, ...keysThenBounds: (string | number)[]): Result<(string | null)[], Context>;
   }
 }
 
@@ -57,6 +74,7 @@ export class RedisStore implements FeatureStore {
     // Connection errors surface through the commands that fail; without a listener they would be thrown.
     redis.on('error', () => undefined);
     redis.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
+    redis.defineCommand('mlmeshRead', { lua: READ_SCRIPT });
     try {
       await redis.connect();
       await redis.ping();
@@ -78,18 +96,28 @@ export class RedisStore implements FeatureStore {
 
   async read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]> {
     if (queries.length === 0) return [];
+    // Scripts run on one node: this store does not support Redis Cluster (nor does its MULTI).
     const p = this.redis.pipeline();
-    for (const q of queries) p.zrevrangebyscore(this.valueKey(q), q.asOfMs >= LATEST ? '+inf' : q.asOfMs, '-inf', 'LIMIT', 0, 1);
+    for (let start = 0; start < queries.length; start += READ_BATCH) {
+      const batch = queries.slice(start, start + READ_BATCH);
+      p.mlmeshRead(batch.length, ...batch.map((q) => this.valueKey(q)), ...batch.map((q) => (q.asOfMs >= LATEST ? '+inf' : q.asOfMs)));
+    }
     const results = await this.run(() => p.exec());
-    return queries.map((_, i) => {
-      const [err, members] = results?.[i] ?? [new Error('no reply')];
+    const out: (StoredValue | undefined)[] = [];
+    for (const [err, members] of results ?? []) {
       if (err) throw new UnavailableError(`Redis read failed: ${err.message}`, { cause: err });
-      const m = (members as string[])[0];
-      if (m === undefined) return undefined;
-      const colon = m.indexOf(':');
-      const json = m.slice(colon + 1);
-      return { eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json };
-    });
+      for (const m of members as (string | null)[]) {
+        if (m === null) {
+          out.push(undefined);
+          continue;
+        }
+        const colon = m.indexOf(':');
+        const json = m.slice(colon + 1);
+        out.push({ eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json });
+      }
+    }
+    if (out.length !== queries.length) throw new UnavailableError(`Redis read returned ${out.length} answers for ${queries.length} keys`);
+    return out;
   }
 
   async write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void> {

@@ -286,6 +286,23 @@ export function featureSuite(backend: Backend): void {
     });
   });
 
+  test(name('reads - a request over a thousand keys answers every key in order (the Redis store reads in batches)'), async (t) => {
+    await withService(backend, async (f) => {
+      await f.client.register(pushDef('n', 'INT64'));
+      const ids = Array.from({ length: 1500 }, (_, i) => `e${i}`);
+      await f.client.write(ids.filter((_, i) => i % 3 !== 0).map((entity_id, i) => ({ feature: 'n@1', entity_id, event_time_ms: T0 + i, value: { int64_value: entity_id.slice(1) } })));
+      for (const asOf of [0, T0 + 2000]) {
+        const got = column(await f.client.online({ features: { refs: ['n@1'] }, entity_ids: ids, as_of_ms: asOf }), 0);
+        t.is(got.length, ids.length);
+        ids.forEach((id, i) => {
+          const writtenAt = i % 3 === 0 ? undefined : T0 + (i - Math.floor(i / 3) - 1);
+          const visible = writtenAt !== undefined && (asOf === 0 || writtenAt <= asOf);
+          t.deepEqual(got[i]?.slice(0, 2), visible ? [id.slice(1), 'PRESENT'] : [null, 'NOT_FOUND'], `${id} as of ${asOf}`);
+        });
+      }
+    });
+  });
+
   test(name('cache - a write through this replica is seen at once; through another replica within the TTL'), async (t) => {
     const clock = new TestClock(T0 + HOUR);
     const loc = await freshLocation(backend);
