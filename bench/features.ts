@@ -7,7 +7,9 @@
  *   - cache: on (the default: a hot key set is served from memory) and off (every value from the store);
  *   - per case: maximum throughput (4 connections × 16 streams) and latency at 1,000 requests/s.
  * Every request is checked once with a real gRPC call first (h2load cannot read gRPC statuses), and
- * the service's own grpc_server_handled_total is compared before/after to count non-OK answers.
+ * the service's own grpc_server_handled_total is compared before/after to count non-OK answers;
+ * its grpc_server_handling_seconds histogram gives the service-side p50/p99 (as bucket upper
+ * bounds), which h2load's client-side figures include along with queueing and client time.
  * Each measurement is repeated `--runs` times; the table shows medians. Writes
  * bench/results/<date>-features.json.
  *
@@ -105,14 +107,35 @@ async function stopService(s: Service): Promise<void> {
   await exited;
 }
 
-/** Non-OK answers of GetOnlineFeatures counted by the service so far. */
-async function nonOk(http: string): Promise<number> {
+/** What the service itself counted for GetOnlineFeatures: non-OK answers and handling-time buckets. */
+interface ServiceCounters {
+  nonOk: number;
+  /** Cumulative count per bucket edge (seconds; Infinity for +Inf). */
+  buckets: Map<number, number>;
+}
+
+async function serviceCounters(http: string): Promise<ServiceCounters> {
   const text = await (await fetch(`${http}/metrics`)).text();
-  let n = 0;
+  const out: ServiceCounters = { nonOk: 0, buckets: new Map() };
   for (const line of text.split('\n')) {
-    if (line.startsWith('grpc_server_handled_total') && line.includes('grpc_method="GetOnlineFeatures"') && !line.includes('grpc_code="OK"')) n += Number(line.split(' ').pop());
+    if (!line.includes('grpc_method="GetOnlineFeatures"')) continue;
+    const value = Number(line.split(' ').pop());
+    if (line.startsWith('grpc_server_handled_total') && !line.includes('grpc_code="OK"')) out.nonOk += value;
+    const le = /^grpc_server_handling_seconds_bucket\{.*le="([^"]+)"/.exec(line)?.[1];
+    if (le !== undefined) out.buckets.set(le === '+Inf' ? Infinity : Number(le), value);
   }
-  return n;
+  return out;
+}
+
+/**
+ * Upper bound (bucket edge, ms) of the q-quantile of the service's own handling time (receipt of
+ * the request to the response handed to grpc-js) for the calls between two snapshots.
+ */
+function serviceQuantileMs(before: ServiceCounters, after: ServiceCounters, q: number): number {
+  const edges = [...after.buckets.keys()].sort((a, b) => a - b);
+  const total = (after.buckets.get(Infinity) ?? 0) - (before.buckets.get(Infinity) ?? 0);
+  for (const le of edges) if ((after.buckets.get(le) ?? 0) - (before.buckets.get(le) ?? 0) >= q * total) return le * 1000;
+  return Infinity;
 }
 
 /** Registers 20 FLOAT features and writes 1,000 entities × 20 features × 3 history points. */
@@ -138,6 +161,9 @@ interface Row {
   kind: 'max' | 'rate';
   runs: LoadResult[];
   nonOk: number;
+  /** Bucket upper bounds (ms) of the service-side p50 and p99 over all runs of the case. */
+  serviceP50Ms: number;
+  serviceP99Ms: number;
 }
 
 const results: Row[] = [];
@@ -164,7 +190,7 @@ async function measureBackend(backend: 'sqlite' | 'redis'): Promise<void> {
           const data = frame(req);
           const shape = `${n}x${FEATURES}`;
           for (const kind of ['max', 'rate'] as const) {
-            const before = await nonOk(svc.http);
+            const before = await serviceCounters(svc.http);
             const runs: LoadResult[] = [];
             for (let r = 0; r < RUNS; r++) {
               runs.push(
@@ -181,12 +207,13 @@ async function measureBackend(backend: 'sqlite' | 'redis'): Promise<void> {
                 }),
               );
             }
-            const row: Row = { backend, cache, shape, kind, runs, nonOk: (await nonOk(svc.http)) - before };
+            const after = await serviceCounters(svc.http);
+            const row: Row = { backend, cache, shape, kind, runs, nonOk: after.nonOk - before.nonOk, serviceP50Ms: serviceQuantileMs(before, after, 0.5), serviceP99Ms: serviceQuantileMs(before, after, 0.99) };
             results.push(row);
             const tp = median(runs.map((x) => x.throughput));
             const p50 = median(runs.map((x) => x.latencyMs.p50));
             const p99 = median(runs.map((x) => x.latencyMs.p99));
-            process.stderr.write(`${backend} cache=${cache} ${shape} ${kind === 'max' ? 'max' : `@${RATE}/s`}: ${tp.toFixed(0)} req/s p50 ${p50} ms p99 ${p99} ms (non-OK ${row.nonOk})\n`);
+            process.stderr.write(`${backend} cache=${cache} ${shape} ${kind === 'max' ? 'max' : `@${RATE}/s`}: ${tp.toFixed(0)} req/s p50 ${p50} ms p99 ${p99} ms (service ≤ ${row.serviceP50Ms} / ≤ ${row.serviceP99Ms} ms; non-OK ${row.nonOk})\n`);
           }
         }
       } finally {
@@ -210,8 +237,8 @@ for (const b of values.backends.split(',')) {
 }
 
 const table = [
-  '| backend | cache | entities × features | load | throughput (req/s) | p50 ms | p99 ms | non-OK |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| backend | cache | entities × features | load | throughput (req/s) | p50 ms | p99 ms | service p50 / p99 ms (bucket ≤) | non-OK |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...results.map((r) =>
     [
       '',
@@ -222,6 +249,7 @@ const table = [
       median(r.runs.map((x) => x.throughput)).toFixed(0),
       median(r.runs.map((x) => x.latencyMs.p50)),
       median(r.runs.map((x) => x.latencyMs.p99)),
+      `${r.serviceP50Ms} / ${r.serviceP99Ms}`,
       r.nonOk,
       '',
     ].join(' | ').trim(),
