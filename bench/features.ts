@@ -5,7 +5,9 @@
  *   - backends: SQLite (a temp file) and Redis (127.0.0.1:6379, a private key prefix deleted after);
  *   - shapes: 1 entity × 20 features and 100 entities × 20 features (latest values);
  *   - cache: on (the default: a hot key set is served from memory) and off (every value from the store);
- *   - per case: maximum throughput (4 connections × 16 streams) and latency at 1,000 requests/s.
+ *   - per case: maximum throughput (4 connections × 16 streams) and latency at 1,000 requests/s;
+ *   - a bare grpc-js echo server (bench/echo-server.ts) carrying a payload as large as the 1 × 20
+ *     response, driven the same way: the transport floor on this machine at that moment.
  * Every request is checked once with a real gRPC call first (h2load cannot read gRPC statuses), and
  * the service's own grpc_server_handled_total is compared before/after to count non-OK answers;
  * its grpc_server_handling_seconds histogram gives the service-side p50/p99 (as bucket upper
@@ -168,6 +170,33 @@ interface Row {
 
 const results: Row[] = [];
 
+/** The echo server under the same two loads, with a payload as large as the 1 × 20 response. */
+async function measureEcho(payloadBytes: number): Promise<void> {
+  const proc = spawn(process.execPath, [join(root, 'dist/bench/echo-server.js')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.once('data', (c: Buffer) => resolve((JSON.parse(c.toString('utf8')) as { port: number }).port));
+    proc.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
+  });
+  try {
+    const echo = protobuf.parse(readFileSync(join(root, 'bench/echo.proto'), 'utf8'), { keepCase: true }).root.lookupType('mlmesh.bench.v1.EchoMessage');
+    const body = Buffer.from(echo.encode(echo.fromObject({ payload: Buffer.alloc(payloadBytes, 7) })).finish());
+    const data = Buffer.concat([Buffer.alloc(5), body]);
+    data.writeUInt32BE(body.byteLength, 1);
+    for (const kind of ['max', 'rate'] as const) {
+      const runs: LoadResult[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        runs.push(await runH2load({ target: `127.0.0.1:${port}`, model: 'echo', path: '/mlmesh.bench.v1.Echo/Call', frame: data, rows: 1, concurrency: kind === 'max' ? 64 : 32, connections: 4, durationS: D, rate: kind === 'max' ? 0 : RATE }));
+      }
+      results.push({ backend: 'echo (grpc-js)', cache: '-', shape: `${payloadBytes} B`, kind, runs, nonOk: 0, serviceP50Ms: NaN, serviceP99Ms: NaN });
+      process.stderr.write(`echo ${kind}: ${median(runs.map((x) => x.throughput)).toFixed(0)} req/s p50 ${median(runs.map((x) => x.latencyMs.p50))} ms p99 ${median(runs.map((x) => x.latencyMs.p99))} ms\n`);
+    }
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
 async function measureBackend(backend: 'sqlite' | 'redis'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mlmesh-bench-features-'));
   const prefix = `mlmesh:bench:${randomUUID()}:`;
@@ -231,6 +260,14 @@ async function measureBackend(backend: 'sqlite' | 'redis'): Promise<void> {
   }
 }
 
+// The size of a 1 × 20 response: 20 refs, one entity, 20 columns of one float value, status and time.
+const responseType = requestType.root.lookupType('mlmesh.features.v1.GetOnlineFeaturesResponse');
+const oneRow = responseType.fromObject({
+  features: Array.from({ length: FEATURES }, (_, i) => `bench_f${i}@1`),
+  entity_ids: ['user-0'],
+  columns: Array.from({ length: FEATURES }, () => ({ values: [{ float_value: 1.5 }], statuses: ['PRESENT'], event_times_ms: [Date.now()] })),
+});
+await measureEcho(responseType.encode(oneRow).finish().byteLength);
 for (const b of values.backends.split(',')) {
   if (b !== 'sqlite' && b !== 'redis') throw new Error(`--backends: unknown backend ${b}`);
   await measureBackend(b);
@@ -244,12 +281,12 @@ const table = [
       '',
       r.backend,
       r.cache,
-      r.shape.replace('x', ' × '),
+      r.shape.replace(/^(\d+)x(\d+)$/, '$1 × $2'),
       r.kind === 'max' ? 'max (4 conn × 16 streams)' : `${RATE}/s`,
       median(r.runs.map((x) => x.throughput)).toFixed(0),
       median(r.runs.map((x) => x.latencyMs.p50)),
       median(r.runs.map((x) => x.latencyMs.p99)),
-      `${r.serviceP50Ms} / ${r.serviceP99Ms}`,
+      Number.isNaN(r.serviceP50Ms) ? '-' : `${r.serviceP50Ms} / ${r.serviceP99Ms}`,
       r.nonOk,
       '',
     ].join(' | ').trim(),
