@@ -23,6 +23,19 @@ for i = 1, #KEYS do
 end
 return out`;
 
+/**
+ * Sets field ARGV[1] of hash KEYS[1] (the latest values of one feature version) to ARGV[3] unless
+ * the member there has a later event time than ARGV[2]: out-of-order writes keep the latest.
+ */
+const LATEST_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local ts = tonumber(string.sub(cur, 1, string.find(cur, ':', 1, true) - 1))
+  if ts > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
 /** Keys per read script call: bounds how long one call holds Redis (about 1 µs per key). */
 const READ_BATCH = 1000;
 
@@ -30,7 +43,16 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     mlmeshPrune(key: string, cutoffMs: number): Result<number, Context>;
     mlmeshRead(numKeys: number, ...keysThenBounds: (string | number)[]): Result<(string | null)[], Context>;
+    mlmeshLatest(hashKey: string, entity: string, eventMs: number, member: string): Result<number, Context>;
   }
+}
+
+/** A stored member `<event_ms>:<json>` as a value (nothing after the colon: null). */
+function parseMember(m: string | null): StoredValue | undefined {
+  if (m === null) return undefined;
+  const colon = m.indexOf(':');
+  const json = m.slice(colon + 1);
+  return { eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json };
 }
 
 /** Options for {@link RedisStore.create}. */
@@ -45,10 +67,12 @@ export interface RedisStoreOptions {
 
 /**
  * The shared backend for several replicas: one sorted set per (feature@version, entity), scored
- * by event time (ms), member `<event_ms>:<value JSON>` (nothing after the colon for null).
- * "Latest <= as_of" is one ZREVRANGEBYSCORE … LIMIT 0 1 per key, pipelined for a whole request.
- * Writes go in one MULTI: replace the member at the same score, add, then prune (a Lua script).
- * Definitions live in one hash per catalog kind.
+ * by event time (ms), member `<event_ms>:<value JSON>` (nothing after the colon for null), holds
+ * the history; one hash per feature@version holds each entity's latest member. A latest read is
+ * one HMGET per feature version; "latest <= as_of" is a ZREVRANGEBYSCORE … LIMIT 0 1 per key, run
+ * by a Lua script per 1,000 keys; both pipelined in one round trip. Writes go in one MULTI:
+ * replace the member at the same score, add, update the latest hash unless it holds a later
+ * value, then prune (Lua scripts). Definitions live in one hash per catalog kind.
  */
 export class RedisStore implements FeatureStore {
   readonly backend = 'redis' as const;
@@ -75,6 +99,7 @@ export class RedisStore implements FeatureStore {
     redis.on('error', () => undefined);
     redis.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
     redis.defineCommand('mlmeshRead', { lua: READ_SCRIPT });
+    redis.defineCommand('mlmeshLatest', { numberOfKeys: 1, lua: LATEST_SCRIPT });
     try {
       await redis.connect();
       await redis.ping();
@@ -90,33 +115,49 @@ export class RedisStore implements FeatureStore {
     return `${this.keyPrefix}v:${k.feature}@${k.version}:${k.entity}`;
   }
 
+  /** The hash of the latest member of every entity of one feature version. */
+  latestKey(feature: string, version: number): string {
+    return `${this.keyPrefix}l:${feature}@${version}`;
+  }
+
   private catalogKey(kind: CatalogKind): string {
     return `${this.keyPrefix}catalog:${kind}`;
   }
 
   async read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]> {
     if (queries.length === 0) return [];
+    // Latest reads: one HMGET per feature version. As-of reads: the read script per batch.
+    const latest = new Map<string, { hash: string; at: number[] }>();
+    const asOf: number[] = [];
+    queries.forEach((q, i) => {
+      if (q.asOfMs < LATEST) {
+        asOf.push(i);
+        return;
+      }
+      const hash = this.latestKey(q.feature, q.version);
+      const group = latest.get(hash);
+      if (group) group.at.push(i);
+      else latest.set(hash, { hash, at: [i] });
+    });
     // Scripts run on one node: this store does not support Redis Cluster (nor does its MULTI).
     const p = this.redis.pipeline();
-    for (let start = 0; start < queries.length; start += READ_BATCH) {
-      const batch = queries.slice(start, start + READ_BATCH);
-      p.mlmeshRead(batch.length, ...batch.map((q) => this.valueKey(q)), ...batch.map((q) => (q.asOfMs >= LATEST ? '+inf' : q.asOfMs)));
+    for (const g of latest.values()) p.hmget(g.hash, ...g.at.map((i) => (queries[i] as ReadQuery).entity));
+    for (let start = 0; start < asOf.length; start += READ_BATCH) {
+      const batch = asOf.slice(start, start + READ_BATCH).map((i) => queries[i] as ReadQuery);
+      p.mlmeshRead(batch.length, ...batch.map((q) => this.valueKey(q)), ...batch.map((q) => q.asOfMs));
     }
-    const results = await this.run(() => p.exec());
-    const out: (StoredValue | undefined)[] = [];
-    for (const [err, members] of results ?? []) {
+    const results = (await this.run(() => p.exec())) ?? [];
+    const out = new Array<StoredValue | undefined>(queries.length);
+    const place = (positions: readonly number[], reply: [Error | null, unknown] | undefined): void => {
+      const [err, members] = reply ?? [new Error('no reply')];
       if (err) throw new UnavailableError(`Redis read failed: ${err.message}`, { cause: err });
-      for (const m of members as (string | null)[]) {
-        if (m === null) {
-          out.push(undefined);
-          continue;
-        }
-        const colon = m.indexOf(':');
-        const json = m.slice(colon + 1);
-        out.push({ eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json });
-      }
-    }
-    if (out.length !== queries.length) throw new UnavailableError(`Redis read returned ${out.length} answers for ${queries.length} keys`);
+      const list = members as (string | null)[];
+      if (list.length !== positions.length) throw new UnavailableError(`Redis read returned ${list.length} answers for ${positions.length} keys`);
+      positions.forEach((pos, j) => (out[pos] = parseMember(list[j] ?? null)));
+    };
+    let r = 0;
+    for (const g of latest.values()) place(g.at, results[r++]);
+    for (let start = 0; start < asOf.length; start += READ_BATCH) place(asOf.slice(start, start + READ_BATCH), results[r++]);
     return out;
   }
 
@@ -126,7 +167,9 @@ export class RedisStore implements FeatureStore {
     for (const r of rows) {
       const key = this.valueKey(r);
       m.zremrangebyscore(key, r.eventMs, r.eventMs);
-      m.zadd(key, r.eventMs, `${r.eventMs}:${r.json ?? ''}`);
+      const member = `${r.eventMs}:${r.json ?? ''}`;
+      m.zadd(key, r.eventMs, member);
+      m.mlmeshLatest(this.latestKey(r.feature, r.version), r.entity, r.eventMs, member);
     }
     if (pruneBeforeMs !== undefined) for (const k of distinctKeys(rows)) m.mlmeshPrune(this.valueKey(k), pruneBeforeMs);
     const results = await this.run(() => m.exec());
@@ -159,11 +202,6 @@ export class RedisStore implements FeatureStore {
       if (keys.length > 0) deleted += await this.redis.del(...keys);
     } while (cursor !== '0');
     return deleted;
-  }
-
-  /** Raw members of a key's history (tests check pruning with it). */
-  async history(k: ValueKey): Promise<string[]> {
-    return this.redis.zrange(this.valueKey(k), 0, -1);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {
