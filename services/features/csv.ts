@@ -3,19 +3,12 @@
  * LF line ends, quoted fields may span lines). The reader is streaming.
  */
 import { createReadStream } from 'node:fs';
+import { CsvError } from './errors.js';
 
 /** A CSV record: its fields and the line it starts on (1-based). */
 export interface CsvRecord {
   fields: string[];
   line: number;
-}
-
-/** The file is not well-formed CSV. */
-export class CsvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CsvError';
-  }
 }
 
 /**

@@ -9,16 +9,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { Source__Output } from '../../shared/generated/mlmesh/features/v1/Source.js';
-import { CsvError, readCsvObjects } from './csv.js';
+import { readCsvObjects } from './csv.js';
+import { CsvError, ExtractError } from './errors.js';
 import type { SourceRow } from './transformers.js';
-
-/** The source cannot be read, or holds a row without a usable entity or time. */
-export class ExtractError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ExtractError';
-  }
-}
 
 /** What an extraction reads. */
 export interface ExtractRange {

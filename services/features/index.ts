@@ -16,10 +16,11 @@ export { normalizeDefinition, normalizeFeatureService, canonicalJson, contentHas
 export type { FeatureDefinition, FeatureServiceDefinition } from './definitions.js';
 export { loadDefinitionFile } from './definition-file.js';
 export type { DefinitionFile } from './definition-file.js';
-export { applyTransforms, TransformError } from './transformers.js';
+export { applyTransforms } from './transformers.js';
 export type { SourceRow } from './transformers.js';
-export { extract, parseEventTime, ExtractError } from './extractors.js';
-export { parseCsv, readCsvObjects, csvLine, CsvError } from './csv.js';
+export { extract, parseEventTime } from './extractors.js';
+export { parseCsv, readCsvObjects, csvLine } from './csv.js';
+export { CsvError, ExtractError, TransformError, CoercionError } from './errors.js';
 export { LruTtlCache } from './cache.js';
 export type { LruTtlCacheOptions, CacheStats } from './cache.js';
 export { SqliteStore } from './sqlite-store.js';

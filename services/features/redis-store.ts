@@ -192,6 +192,10 @@ export class RedisStore implements FeatureStore {
     return Object.values(all).map((v) => JSON.parse(v) as CatalogEntry);
   }
 
+  async ping(): Promise<void> {
+    await this.run(() => this.redis.ping());
+  }
+
   /** Deletes every key under the prefix (tests clean up after themselves with it). */
   async deleteAll(): Promise<number> {
     let deleted = 0;

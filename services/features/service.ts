@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import { errorMessage } from '../../shared/errors/index.js';
 import { GrpcServer, loadProtos, serviceDefinition } from '../../shared/grpc/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -37,6 +38,9 @@ export interface FeaturesServiceOptions {
   now?: () => number;
 }
 
+/** How often the store is probed to derive gRPC health and readiness, in ms. */
+const HEALTH_PROBE_MS = 1000;
+
 /** Lifecycle of the service. */
 export type FeaturesServiceState = 'serving' | 'draining' | 'closed';
 
@@ -53,6 +57,8 @@ async function openStore(config: FeaturesConfig): Promise<FeatureStore> {
 export class FeaturesService {
   private stateValue: FeaturesServiceState = 'serving';
   private drained: Promise<void> | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private storeUp = true;
 
   private constructor(
     readonly config: FeaturesConfig,
@@ -120,8 +126,27 @@ export class FeaturesService {
     }
     const svc = new FeaturesService(config, logger, registry, store, features, cache, grpcServer, metricsServer);
     grpcServer.setServing(true);
+    svc.healthTimer = setInterval(() => void svc.probeStore(), HEALTH_PROBE_MS);
+    svc.healthTimer.unref();
     logger.info({ address: svc.address, httpPort: svc.httpPort, backend: store.backend }, 'features service ready');
     return svc;
+  }
+
+  /**
+   * Health follows the store: a Redis that stops answering turns health NOT_SERVING (calls fail
+   * with UNAVAILABLE meanwhile) until it answers again.
+   */
+  private async probeStore(): Promise<void> {
+    let up = true;
+    try {
+      await this.store.ping();
+    } catch (e: unknown) {
+      up = false;
+      if (this.storeUp) this.logger.warn({ err: errorMessage(e) }, 'store unreachable: health NOT_SERVING');
+    }
+    if (up && !this.storeUp) this.logger.info('store reachable again: health SERVING');
+    this.storeUp = up;
+    if (this.stateValue === 'serving') this.grpcServer.setServing(up);
   }
 
   /** Current state. */
@@ -151,6 +176,7 @@ export class FeaturesService {
   drain(): Promise<void> {
     this.drained ??= (async () => {
       this.stateValue = 'draining';
+      clearInterval(this.healthTimer);
       await this.grpcServer.drain();
       await this.metricsServer?.close();
       await this.store.close();
@@ -159,6 +185,15 @@ export class FeaturesService {
       this.logger.flush();
     })();
     return this.drained;
+  }
+
+  /** Hard stop: cancels in-flight calls, closes the servers and the store at once. */
+  async close(): Promise<void> {
+    this.stateValue = 'closed';
+    clearInterval(this.healthTimer);
+    this.grpcServer.close();
+    await this.metricsServer?.close();
+    await this.store.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

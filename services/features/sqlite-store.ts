@@ -107,6 +107,11 @@ export class SqliteStore implements FeatureStore {
     return rows.map((row) => ({ key: row.key, hash: row.hash, json: row.json, registeredAtMs: row.registered_ms }));
   }
 
+  async ping(): Promise<void> {
+    // An embedded file has no connection to lose: this only fails once closed.
+    this.db.prepare('SELECT 1').get();
+  }
+
   /** Number of stored values (all features, all history), for tests and metrics. */
   countValues(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM feature_values').get() as { n: number }).n;

@@ -59,6 +59,8 @@ export interface FeatureStore {
   putCatalog(kind: CatalogKind, entry: CatalogEntry): Promise<{ stored: CatalogEntry; created: boolean }>;
   getCatalog(kind: CatalogKind, key: string): Promise<CatalogEntry | undefined>;
   listCatalog(kind: CatalogKind): Promise<CatalogEntry[]>;
+  /** Resolves when the store answers (health probe). @throws UnavailableError when it does not. */
+  ping(): Promise<void>;
   /** Closes connections / the database. Idempotent. */
   close(): Promise<void>;
 }

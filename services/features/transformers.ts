@@ -6,6 +6,7 @@ import type { FilterTransform__Output } from '../../shared/generated/mlmesh/feat
 import type { MapTransform__Output } from '../../shared/generated/mlmesh/features/v1/MapTransform.js';
 import type { Transform__Output } from '../../shared/generated/mlmesh/features/v1/Transform.js';
 import type { WindowTransform__Output } from '../../shared/generated/mlmesh/features/v1/WindowTransform.js';
+import { TransformError } from './errors.js';
 
 /** One row from a source, or produced by a window: entity, event time (epoch ms) and columns. */
 export interface SourceRow {
@@ -14,14 +15,6 @@ export interface SourceRow {
   cols: Record<string, unknown>;
   /** Where it came from, for error messages (`line 17`, `row 3`, `window avg(balance)`). */
   at: string;
-}
-
-/** A row's data cannot be transformed (not a number, log of -2…). */
-export class TransformError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransformError';
-  }
 }
 
 function isNull(v: unknown): boolean {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { Value, Value__Output } from '../../shared/generated/mlmesh/features/v1/Value.js';
+import { CoercionError } from './errors.js';
 
 /** The value types a feature can hold (proto `ValueType` names). */
 export const VALUE_TYPES = ['FLOAT', 'INT64', 'STRING', 'BOOL', 'FLOAT_VECTOR'] as const;
@@ -76,14 +77,6 @@ export function fromProtoValue(v: Value__Output | null | undefined, type: ValueT
       if (bad >= 0) throw new InvalidArgumentError(`${field}.float_vector_value.values[${bad}]: must be a finite number`, { field });
       return values.map(Math.fround);
     }
-  }
-}
-
-/** Why a raw value could not become a value of a type. */
-export class CoercionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CoercionError';
   }
 }
 

@@ -9,16 +9,17 @@ import type { MaterializeResponse } from '../../shared/generated/mlmesh/features
 import type { WriteFeaturesRequest__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesRequest.js';
 import type { LruTtlCache } from './cache.js';
 import { lookbackMs } from './definitions.js';
-import { ExtractError, extract } from './extractors.js';
+import { CoercionError, ExtractError, TransformError } from './errors.js';
+import { extract } from './extractors.js';
 import type { FeaturesMetrics } from './metrics.js';
 import type { CachedValue } from './reader.js';
 import { cacheKey } from './reader.js';
 import { checkEntityId, parseRef, parseTimeMs } from './refs.js';
 import type { FeatureRegistry, ResolvedFeature } from './registry.js';
 import type { FeatureStore, WriteRow } from './store.js';
-import { TransformError, applyTransforms } from './transformers.js';
+import { applyTransforms } from './transformers.js';
 import type { SourceRow } from './transformers.js';
-import { CoercionError, coerceValue, encodeStored, fromProtoValue } from './values.js';
+import { coerceValue, encodeStored, fromProtoValue } from './values.js';
 
 /** Limits and settings of the writes. */
 export interface WriterSettings {
