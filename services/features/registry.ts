@@ -51,6 +51,19 @@ function resolved(entry: CatalogEntry): ResolvedFeature {
 }
 
 /**
+ * One request reads features of one entity type (its entity ids are of that type).
+ * @throws InvalidArgumentError naming the first feature keyed by another entity type.
+ */
+function sameEntity(features: readonly ResolvedFeature[], field: string): void {
+  const first = features[0];
+  const other = features.findIndex((f) => f.definition.entity !== first?.definition.entity);
+  if (first && other >= 0) {
+    const f = features[other] as ResolvedFeature;
+    throw new InvalidArgumentError(`${field}[${other}]: ${f.ref} is keyed by entity ${f.definition.entity}, ${first.ref} by ${first.definition.entity}: one request reads one entity type`, { field: `${field}[${other}]` });
+  }
+}
+
+/**
  * The registry of feature definitions and feature services, kept in the store (shared by every
  * replica) and cached in memory. Definitions are immutable once registered, so a cached one is
  * never stale; a ref not in the cache is looked up in the store each time (another replica may
@@ -121,7 +134,9 @@ export class FeatureRegistry {
    */
   async registerService(raw: unknown, field = 'service'): Promise<{ service: ResolvedService; created: boolean }> {
     const svc = normalizeFeatureService(raw, field);
-    for (const r of svc.features) await this.get(parseRef(r, `${field}.features`));
+    const features: ResolvedFeature[] = [];
+    for (const [i, r] of svc.features.entries()) features.push(await this.get(parseRef(r, `${field}.features[${i}]`)));
+    sameEntity(features, `${field}.features`);
     const entry: CatalogEntry = { key: svc.name, hash: contentHash(svc), json: canonicalJson(svc), registeredAtMs: this.now() };
     const { stored, created } = await this.store.putCatalog('service', entry);
     if (stored.hash !== entry.hash) {
@@ -154,6 +169,13 @@ export class FeatureRegistry {
       const { service } = await this.getService(sel.feature_service);
       return Promise.all(service.features.map((r) => this.get(parseRef(r, `feature_service ${service.name}`))));
     }
+    const features = await this.resolveRefs(sel);
+    sameEntity(features, 'features.refs');
+    return features;
+  }
+
+  /** The request's refs: parsed, each once, registered. */
+  private async resolveRefs(sel: Selection): Promise<ResolvedFeature[]> {
     const refs = sel.features?.refs ?? [];
     if (refs.length === 0) throw new InvalidArgumentError('features.refs: set at least one feature ref (or feature_service)', { field: 'features.refs' });
     const parsed = refs.map((r, i) => parseRef(r, `features.refs[${i}]`));

@@ -238,6 +238,9 @@ export function featureSuite(backend: Backend): void {
         await assertStatus(t, read(['x@1', 'y@1'], ids), grpc.status.INVALID_ARGUMENT, /6 × 2 = 12 values, over the limit of 10 per request/);
         await assertStatus(t, f.client.online({ features: { refs: ['x@1'] }, entity_ids: ['u1'], as_of_ms: -5 }), grpc.status.INVALID_ARGUMENT, /as_of_ms: must be >= 0/);
         t.is((await read(['x@1', 'y@1'], ids.slice(0, 5))).columns.length, 2);
+        await f.client.register({ ...pushDef('merchant_risk'), entity: 'merchant' });
+        await assertStatus(t, read(['x@1', 'merchant_risk@1'], ['u1']), grpc.status.INVALID_ARGUMENT, /features\.refs\[1\]: merchant_risk@1 is keyed by entity merchant, x@1 by user/);
+        await assertStatus(t, f.client.registerService({ name: 'mixed', features: ['x@1', 'merchant_risk@1'] }), grpc.status.INVALID_ARGUMENT, /service\.features\[1\]: merchant_risk@1 is keyed by entity merchant/);
       },
       { overrides: { maxOnlineValues: 10 } },
     );
