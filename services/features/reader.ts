@@ -43,7 +43,10 @@ interface Cell {
   eventMs: number;
 }
 
-const NOT_FOUND: Cell = { value: {}, status: 'NOT_FOUND', eventMs: 0 };
+/** The value of every answer without one (shared: responses are only encoded, never changed). */
+const EMPTY: Value = {};
+
+const NOT_FOUND: Cell = { value: EMPTY, status: 'NOT_FOUND', eventMs: 0 };
 
 function decode(stored: StoredValue | undefined, f: ResolvedFeature): CachedValue {
   if (!stored) return null;
@@ -52,7 +55,7 @@ function decode(stored: StoredValue | undefined, f: ResolvedFeature): CachedValu
 
 function cell(v: CachedValue, f: ResolvedFeature, readMs: number): Cell {
   if (!v) return NOT_FOUND;
-  if (f.maxAgeMs > 0 && readMs - v.eventMs > f.maxAgeMs) return { value: {}, status: 'OUTSIDE_MAX_AGE', eventMs: v.eventMs };
+  if (f.maxAgeMs > 0 && readMs - v.eventMs > f.maxAgeMs) return { value: EMPTY, status: 'OUTSIDE_MAX_AGE', eventMs: v.eventMs };
   return { value: v.value, status: v.isNull ? 'NULL_VALUE' : 'PRESENT', eventMs: v.eventMs };
 }
 
@@ -94,20 +97,47 @@ export class FeatureReader {
     const latest = asOf === 0;
     const readMs = latest ? this.now() : asOf;
     const values = latest ? await this.readLatest(features, ids) : await this.readAt(features, ids, asOf);
-    const tally: Record<string, number> = {};
-    const columns: FeatureColumn[] = features.map((f, fi) => {
-      const col: FeatureColumn = { values: new Array<Value>(ids.length), statuses: new Array<FeatureStatus>(ids.length), event_times_ms: new Array<number>(ids.length) };
+    // Plain loops and no per-value objects: this runs for every value of every request.
+    let present = 0;
+    let nulls = 0;
+    let missing = 0;
+    let stale = 0;
+    const columns = new Array<FeatureColumn>(features.length);
+    const refs = new Array<string>(features.length);
+    for (let fi = 0; fi < features.length; fi++) {
+      const f = features[fi] as ResolvedFeature;
+      refs[fi] = f.ref;
+      const vals = new Array<Value>(ids.length);
+      const statuses = new Array<FeatureStatus>(ids.length);
+      const times = new Array<number>(ids.length);
       for (let ei = 0; ei < ids.length; ei++) {
-        const c = cell(values[fi * ids.length + ei] as CachedValue, f, readMs);
-        (col.values as Value[])[ei] = c.value;
-        (col.statuses as FeatureStatus[])[ei] = c.status;
-        (col.event_times_ms as number[])[ei] = c.eventMs;
-        tally[c.status as string] = (tally[c.status as string] ?? 0) + 1;
+        const v = values[fi * ids.length + ei];
+        if (!v) {
+          vals[ei] = EMPTY;
+          statuses[ei] = 'NOT_FOUND';
+          times[ei] = 0;
+          missing++;
+        } else if (f.maxAgeMs > 0 && readMs - v.eventMs > f.maxAgeMs) {
+          vals[ei] = EMPTY;
+          statuses[ei] = 'OUTSIDE_MAX_AGE';
+          times[ei] = v.eventMs;
+          stale++;
+        } else {
+          vals[ei] = v.value;
+          statuses[ei] = v.isNull ? 'NULL_VALUE' : 'PRESENT';
+          times[ei] = v.eventMs;
+          if (v.isNull) nulls++;
+          else present++;
+        }
       }
-      return col;
-    });
-    for (const [status, count] of Object.entries(tally)) this.metrics.values.inc({ status, read: 'online' }, count);
-    return { features: features.map((f) => f.ref), entity_ids: ids, columns };
+      columns[fi] = { values: vals, statuses, event_times_ms: times };
+    }
+    const m = this.metrics.values;
+    if (present > 0) m.inc({ status: 'PRESENT', read: 'online' }, present);
+    if (nulls > 0) m.inc({ status: 'NULL_VALUE', read: 'online' }, nulls);
+    if (missing > 0) m.inc({ status: 'NOT_FOUND', read: 'online' }, missing);
+    if (stale > 0) m.inc({ status: 'OUTSIDE_MAX_AGE', read: 'online' }, stale);
+    return { features: refs, entity_ids: ids, columns };
   }
 
   /** Latest values in feature-major order, from the cache where it can. */
@@ -115,15 +145,17 @@ export class FeatureReader {
     const out = new Array<CachedValue>(features.length * ids.length);
     const missing: { i: number; f: ResolvedFeature; key: string }[] = [];
     const generation = this.cache.writeGeneration;
-    features.forEach((f, fi) => {
-      ids.forEach((id, ei) => {
+    const cached = this.cache.enabled;
+    for (let fi = 0; fi < features.length; fi++) {
+      const f = features[fi] as ResolvedFeature;
+      for (let ei = 0; ei < ids.length; ei++) {
         const i = fi * ids.length + ei;
-        const key = cacheKey(f.ref, id);
-        const hit = this.cache.enabled ? this.cache.get(key) : undefined;
+        const key = cacheKey(f.ref, ids[ei] as string);
+        const hit = cached ? this.cache.get(key) : undefined;
         if (hit !== undefined) out[i] = hit;
         else missing.push({ i, f, key });
-      });
-    });
+      }
+    }
     if (this.cache.enabled) {
       this.metrics.cache.inc({ result: 'hit' }, out.length - missing.length);
       this.metrics.cache.inc({ result: 'miss' }, missing.length);

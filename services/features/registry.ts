@@ -178,14 +178,33 @@ export class FeatureRegistry {
   private async resolveRefs(sel: Selection): Promise<ResolvedFeature[]> {
     const refs = sel.features?.refs ?? [];
     if (refs.length === 0) throw new InvalidArgumentError('features.refs: set at least one feature ref (or feature_service)', { field: 'features.refs' });
-    const parsed = refs.map((r, i) => parseRef(r, `features.refs[${i}]`));
-    const seen = new Set<string>();
-    parsed.forEach((p, i) => {
-      if (seen.has(p.ref)) throw new InvalidArgumentError(`features.refs[${i}]: ${p.ref} is listed twice`, { field: `features.refs[${i}]` });
-      seen.add(p.ref);
-    });
-    const out: ResolvedFeature[] = [];
-    for (const p of parsed) out.push(await this.get(p));
+    const out = new Array<ResolvedFeature>(refs.length);
+    let missing: number[] | undefined;
+    for (let i = 0; i < refs.length; i++) {
+      // The hot path allocates nothing: a ref in canonical form that is cached is valid as it is,
+      // and an await per cached ref would cost a promise each.
+      const hit = this.features.get(refs[i] as string);
+      if (hit) out[i] = hit;
+      else (missing ??= []).push(i);
+    }
+    for (const i of missing ?? []) out[i] = await this.get(parseRef(refs[i], `features.refs[${i}]`));
+    const dup = duplicateIndex(out);
+    if (dup >= 0) throw new InvalidArgumentError(`features.refs[${dup}]: ${out[dup]?.ref} is listed twice`, { field: `features.refs[${dup}]` });
     return out;
   }
+}
+
+/** Index of the first feature that appeared earlier in the list, or -1. */
+function duplicateIndex(features: readonly ResolvedFeature[]): number {
+  if (features.length <= 64) {
+    for (let i = 1; i < features.length; i++) for (let j = 0; j < i; j++) if (features[j]?.ref === features[i]?.ref) return i;
+    return -1;
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < features.length; i++) {
+    const ref = (features[i] as ResolvedFeature).ref;
+    if (seen.has(ref)) return i;
+    seen.add(ref);
+  }
+  return -1;
 }
