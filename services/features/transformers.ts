@@ -110,27 +110,42 @@ function mapValue(m: MapTransform__Output, row: SourceRow): unknown {
   }
 }
 
-/** The aggregate of the non-null values of a window (in time order). */
-function aggregate(w: WindowTransform__Output, values: readonly number[], last: unknown): unknown {
+/** The aggregate of rows [lo, hi) of one entity; `nums[k]` is row k's value (NaN: null). */
+function aggregate(w: WindowTransform__Output, sorted: readonly SourceRow[], nums: Float64Array, lo: number, hi: number): unknown {
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let last = -1;
+  for (let k = lo; k < hi; k++) {
+    const x = nums[k] as number;
+    if (Number.isNaN(x)) continue;
+    count++;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    last = k;
+  }
   switch (w.aggregation) {
     case 'COUNT':
-      return values.length;
+      return count;
     case 'SUM':
-      return values.reduce((a, b) => a + b, 0);
+      return sum;
     case 'AVG':
-      return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+      return count === 0 ? null : sum / count;
     case 'MIN':
-      return values.length === 0 ? null : Math.min(...values);
+      return count === 0 ? null : min;
     case 'MAX':
-      return values.length === 0 ? null : Math.max(...values);
+      return count === 0 ? null : max;
     default:
-      return last;
+      return last < 0 ? null : (sorted[last] as SourceRow).cols[w.column];
   }
 }
 
 /**
  * Per entity, the aggregate over (t - window_ms, t] at every t where a row enters or leaves the
- * window, so a read as of any time sees the aggregate of exactly the rows of its window.
+ * window, so a read as of any time sees the aggregate of exactly the rows of its window. Each
+ * emission scans its window (exact sums, no running-total drift): O(rows × rows per window).
  */
 function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): SourceRow[] {
   const span = Number(w.window_ms);
@@ -142,21 +157,23 @@ function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): Sou
   }
   const out: SourceRow[] = [];
   const label = `window ${w.aggregation.toLowerCase()}(${w.column}) over ${span} ms`;
+  const numeric = w.aggregation !== 'LAST' && w.aggregation !== 'COUNT';
   for (const [entity, list] of byEntity) {
     // Stable sort: rows with the same time keep their source order (LAST takes the later one).
     const sorted = [...list].sort((a, b) => a.ts - b.ts);
+    // Each row's value once: NaN for null; numbers only where the aggregation needs them.
+    const nums = new Float64Array(sorted.length);
+    sorted.forEach((r, k) => {
+      const v = r.cols[w.column];
+      nums[k] = isNull(v) ? NaN : numeric ? num(v, r, w.column) : 0;
+    });
     const times = [...new Set(sorted.flatMap((r) => [r.ts, r.ts + span]))].sort((a, b) => a - b);
     let hi = 0; // rows [0, hi) have ts <= t
     let lo = 0; // rows [0, lo) have ts <= t - span: outside the window
     for (const t of times) {
       while (hi < sorted.length && (sorted[hi] as SourceRow).ts <= t) hi++;
       while (lo < hi && (sorted[lo] as SourceRow).ts <= t - span) lo++;
-      const inWindow = sorted.slice(lo, hi);
-      const present = inWindow.filter((r) => !isNull(r.cols[w.column]));
-      const lastRow = present[present.length - 1];
-      const needsNumbers = w.aggregation !== 'LAST' && w.aggregation !== 'COUNT';
-      const values = needsNumbers ? present.map((r) => num(r.cols[w.column], r, w.column)) : present.map(() => 0);
-      out.push({ entity, ts: t, cols: { [w.output]: aggregate(w, values, lastRow ? lastRow.cols[w.column] : null) }, at: `${label} at ${new Date(t).toISOString()}` });
+      out.push({ entity, ts: t, cols: { [w.output]: aggregate(w, sorted, nums, lo, hi) }, at: `${label} at ${new Date(t).toISOString()}` });
     }
   }
   return out;
