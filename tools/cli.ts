@@ -41,6 +41,7 @@ const HELP = `mlmesh - command line for the mlmesh events on NATS JetStream
 Usage:
   mlmesh logs tail --model <name> [--version <v>] [--all] [--limit N] [--timeout-ms N] [--nats URL]
   mlmesh feedback --model <name> --request-id <id> (--label <string> | --value <number>) [--nats URL]
+  mlmesh features ...   (the feature service: mlmesh features --help)
   mlmesh --help
 
 Commands:
@@ -209,7 +210,7 @@ function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command 
     case undefined:
       return { kind: 'help' };
     default:
-      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback, pipeline)`);
+      throw new UsageError(`unknown command '${command}' (expected: logs tail, feedback, pipeline, features)`);
   }
 }
 
@@ -409,6 +410,8 @@ async function feedback(o: FeedbackOptions): Promise<void> {
 async function main(argv: readonly string[]): Promise<number> {
   // Loaded only when used: the NATS commands should not pay for the preprocessing modules.
   if (argv[0] === 'pipeline') return (await import('./cli-preprocess.js')).pipelineMain(argv.slice(1));
+  // Loaded only when asked for: it pulls in the feature service's stores (SQLite, Redis, pg).
+  if (argv[0] === 'features') return (await import('./cli-features.js')).featuresMain(argv.slice(1), process.env);
   let command: Command;
   try {
     command = parseCommand(argv, process.env);

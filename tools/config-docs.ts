@@ -1,20 +1,11 @@
 /** Prints the Markdown table of every service's options (for the README): `npm run docs:config`. */
 import { describeOptions } from '../shared/config/index.js';
 import { INFERENCE_OPTIONS } from '../services/inference/index.js';
+import { FEATURES_OPTIONS } from '../services/features/index.js';
 import { MONITOR_OPTIONS } from '../services/monitor/index.js';
 import { PREPROCESS_OPTIONS } from '../services/preprocess/index.js';
 
-process.stdout.write(`### inference
-
-${describeOptions(INFERENCE_OPTIONS)}
-`);
-process.stdout.write(`
-### preprocess
-
-${describeOptions(PREPROCESS_OPTIONS)}
-`);
-process.stdout.write(`
-### monitor
-
-${describeOptions(MONITOR_OPTIONS)}
-`);
+process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
+process.stdout.write(`\n### preprocess\n\n${describeOptions(PREPROCESS_OPTIONS)}\n`);
+process.stdout.write(`\n### features\n\n${describeOptions(FEATURES_OPTIONS)}\n`);
+process.stdout.write(`\n### monitor\n\n${describeOptions(MONITOR_OPTIONS)}\n`);

@@ -139,3 +139,31 @@ test('contract - mlmesh.preprocess.v1: package, service, RPCs and field numbers'
   t.deepEqual(root.lookupEnum('mlmesh.preprocess.v1.TransformMode').values, { LENIENT: 0, STRICT: 1 });
   t.true(root.lookupType('mlmesh.preprocess.v1.Record').fields['fields'] instanceof protobuf.MapField);
 });
+
+test('contract - mlmesh.features.v1: package, service, RPC names and the value/status shapes clients depend on', async (t) => {
+  const root = protobuf.parse(await readFile(join(projectRoot(), 'protos/mlmesh/features/v1/features.proto'), 'utf8'), { keepCase: true }).root;
+  const svc = root.lookupService('mlmesh.features.v1.FeatureService');
+  t.deepEqual(Object.keys(svc.methods).sort(), [
+    'GetFeature',
+    'GetFeatureService',
+    'GetHistoricalFeatures',
+    'GetOnlineFeatures',
+    'ListFeatures',
+    'Materialize',
+    'RegisterFeature',
+    'RegisterFeatureService',
+    'WriteFeatures',
+  ]);
+  t.true(svc.methods['GetHistoricalFeatures']?.responseStream);
+  t.falsy(svc.methods['GetOnlineFeatures']?.responseStream);
+  const value = root.lookupType('mlmesh.features.v1.Value');
+  t.deepEqual(value.oneofs['kind']?.oneof, ['float_value', 'int64_value', 'string_value', 'bool_value', 'float_vector_value']);
+  t.deepEqual(root.lookupEnum('mlmesh.features.v1.FeatureStatus').values, { FEATURE_STATUS_UNSPECIFIED: 0, PRESENT: 1, NOT_FOUND: 2, NULL_VALUE: 3, OUTSIDE_MAX_AGE: 4 });
+  const req = root.lookupType('mlmesh.features.v1.GetOnlineFeaturesRequest');
+  t.deepEqual(Object.fromEntries(Object.values(req.fields).map((f) => [f.name, [f.id, f.type]])), {
+    features: [1, 'FeatureList'],
+    feature_service: [2, 'string'],
+    entity_ids: [3, 'string'],
+    as_of_ms: [4, 'int64'],
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Extractors: read a definition's raw source — a CSV or NDJSON file, a SQL query on SQLite or
+ * PostgreSQL — as rows of (entity, event time, columns) within a time range.
+ */
+import { createReadStream } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { errorMessage } from '../../shared/errors/index.js';
+import type { Source__Output } from '../../shared/generated/mlmesh/features/v1/Source.js';
+import { readCsvObjects } from './csv.js';
+import { CsvError, ExtractError } from './errors.js';
+import type { SourceRow } from './transformers.js';
+
+/** What an extraction reads. */
+export interface ExtractRange {
+  /** Folder that file and SQLite sources are resolved in (they may not leave it). */
+  dataDir: string;
+  /** Rows with event time in [startMs, endMs) are kept. */
+  startMs: number;
+  endMs: number;
+  /** Stops the extraction between rows. */
+  signal?: AbortSignal;
+}
+
+/** How long to wait for PostgreSQL to accept the connection, in ms. */
+const PG_CONNECT_TIMEOUT_MS = 5000;
+
+/** A source path inside `dataDir`. @throws ExtractError when it would leave the folder. */
+export function resolveInside(dataDir: string, path: string): string {
+  const full = resolve(dataDir, path);
+  const rel = relative(resolve(dataDir), full);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new ExtractError(`source path ${JSON.stringify(path)} is outside the data folder ${resolve(dataDir)}`);
+  return full;
+}
+
+/**
+ * An event time: a number or digits (epoch ms), a Date, a bigint, or an ISO-8601 string.
+ * @returns NaN when it is none of those.
+ */
+export function parseEventTime(v: unknown): number {
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : NaN;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (/^-?\d+$/.test(s)) return Number(s);
+    return s === '' ? NaN : Date.parse(s);
+  }
+  return NaN;
+}
+
+/** Builds a row from a raw record, checking its entity and time. */
+function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): SourceRow {
+  const e = cols[src.entity_column];
+  if (e === undefined || e === null || e === '') throw new ExtractError(`${at}: column ${src.entity_column} (the entity id) is missing or empty`);
+  if (typeof e === 'object') throw new ExtractError(`${at}: column ${src.entity_column} must be a string or a number`);
+  const rawTs = cols[src.timestamp_column];
+  const ts = parseEventTime(rawTs);
+  if (!Number.isSafeInteger(ts)) throw new ExtractError(`${at}: column ${src.timestamp_column}: cannot read ${JSON.stringify(rawTs instanceof Date ? String(rawTs) : rawTs)} as a time (epoch ms or ISO-8601)`);
+  return { entity: String(e), ts, cols, at };
+}
+
+async function* ndjsonRecords(path: string): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e: unknown) {
+      throw new ExtractError(`line ${n}: not JSON: ${errorMessage(e)}`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ExtractError(`line ${n}: must be a JSON object`);
+    yield { cols: obj as Record<string, unknown>, at: `line ${n}` };
+  }
+}
+
+async function* csvRecords(path: string): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
+  try {
+    for await (const { row, line } of readCsvObjects(path)) yield { cols: row, at: `line ${line}` };
+  } catch (e: unknown) {
+    if (e instanceof CsvError) throw new ExtractError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+function* sqliteRecords(path: string, query: string, r: ExtractRange): Generator<{ cols: Record<string, unknown>; at: string }> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const stmt = db.prepare(query);
+    if (!stmt.reader) throw new ExtractError('the query returns no rows (it must be a SELECT)');
+    // Named parameters the query does not use are ignored by better-sqlite3.
+    const params = { start_ms: r.startMs, end_ms: r.endMs };
+    let n = 0;
+    for (const row of stmt.iterate(params)) yield { cols: row as Record<string, unknown>, at: `row ${++n}` };
+  } finally {
+    db.close();
+  }
+}
+
+async function* postgresRecords(url: string, query: string, r: ExtractRange): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+  await client.connect();
+  try {
+    // PostgreSQL refuses parameters a statement does not use: pass only those it names.
+    const values = /\$2\b/.test(query) ? [r.startMs, r.endMs] : /\$1\b/.test(query) ? [r.startMs] : [];
+    const res = await client.query<Record<string, unknown>>({ text: query, values });
+    let n = 0;
+    for (const row of res.rows) yield { cols: row, at: `row ${++n}` };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The rows of `src` with event time in [startMs, endMs), in source order.
+ * @throws ExtractError naming the source and the row when the source cannot be read or a row
+ *   has no usable entity id or time; a push source has nothing to extract.
+ */
+export async function* extract(src: Source__Output, r: ExtractRange): AsyncGenerator<SourceRow> {
+  let records: AsyncIterable<{ cols: Record<string, unknown>; at: string }> | Iterable<{ cols: Record<string, unknown>; at: string }>;
+  let what: string;
+  if (src.file) {
+    const path = resolveInside(r.dataDir, src.file.path);
+    what = `${src.file.format} file ${src.file.path}`;
+    records = src.file.format === 'CSV' ? csvRecords(path) : ndjsonRecords(path);
+  } else if (src.sql) {
+    what = `${src.sql.engine} query`;
+    records = src.sql.engine === 'SQLITE' ? sqliteRecords(resolveInside(r.dataDir, src.sql.connection), src.sql.query, r) : postgresRecords(src.sql.connection, src.sql.query, r);
+  } else {
+    throw new ExtractError('a push source has nothing to extract: its values come from WriteFeatures');
+  }
+  try {
+    for await (const rec of records) {
+      r.signal?.throwIfAborted();
+      const row = toRow(src, rec.cols, rec.at);
+      if (row.ts >= r.startMs && row.ts < r.endMs) yield row;
+    }
+  } catch (e: unknown) {
+    if (r.signal?.aborted) throw e;
+    throw new ExtractError(`${what}: ${errorMessage(e)}`, { cause: e });
+  }
+}

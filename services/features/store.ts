@@ -1,0 +1,76 @@
+/**
+ * The storage interface both backends implement (SQLite embedded, Redis shared): feature values
+ * with their history per (feature, version, entity), and the catalog of immutable definitions.
+ */
+
+/** One stored value: its event time and its JSON text (null for a null value). */
+export interface StoredValue {
+  readonly eventMs: number;
+  readonly json: string | null;
+}
+
+/** Where a value lives. */
+export interface ValueKey {
+  readonly feature: string;
+  readonly version: number;
+  readonly entity: string;
+}
+
+/** "The latest value of `key` with event time <= asOfMs" ({@link LATEST} for no bound). */
+export interface ReadQuery extends ValueKey {
+  readonly asOfMs: number;
+}
+
+/** One value to write; a value at the same key and event time is replaced. */
+export interface WriteRow extends ValueKey, StoredValue {}
+
+/** asOfMs for "the latest value, whatever its event time". */
+export const LATEST = Number.MAX_SAFE_INTEGER;
+
+/** The two kinds of catalog entries. */
+export type CatalogKind = 'feature' | 'service';
+
+/** A registered definition: its key (`name@version` or a service name), hash and JSON. */
+export interface CatalogEntry {
+  readonly key: string;
+  readonly hash: string;
+  readonly json: string;
+  readonly registeredAtMs: number;
+}
+
+/** The backends. */
+export type StoreBackend = 'sqlite' | 'redis';
+
+/**
+ * A feature store. Writes are atomic (all rows or none). History older than the retention
+ * cutoff given to {@link FeatureStore.write} is pruned for the keys written, except the newest
+ * value at or before the cutoff, so reads as of any time after the cutoff stay exact.
+ */
+export interface FeatureStore {
+  readonly backend: StoreBackend;
+  /** For each query, the latest value with event time <= asOfMs, or undefined. */
+  read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]>;
+  /**
+   * Writes every row in one transaction; then, when `pruneBeforeMs` is given, prunes the history
+   * of the keys written (in the same transaction).
+   */
+  write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void>;
+  /** Stores `entry` unless its key exists; returns what is stored under the key afterwards and whether it was this call that stored it. */
+  putCatalog(kind: CatalogKind, entry: CatalogEntry): Promise<{ stored: CatalogEntry; created: boolean }>;
+  getCatalog(kind: CatalogKind, key: string): Promise<CatalogEntry | undefined>;
+  listCatalog(kind: CatalogKind): Promise<CatalogEntry[]>;
+  /** Resolves when the store answers (health probe). @throws UnavailableError when it does not. */
+  ping(): Promise<void>;
+  /** Closes connections / the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Distinct keys of some rows, first occurrence order. */
+export function distinctKeys(rows: readonly ValueKey[]): ValueKey[] {
+  const seen = new Map<string, ValueKey>();
+  for (const r of rows) {
+    const k = `${r.feature}@${r.version}\u0000${r.entity}`;
+    if (!seen.has(k)) seen.set(k, { feature: r.feature, version: r.version, entity: r.entity });
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,205 @@
+/**
+ * Transformers: the ordered chain a definition applies to extracted rows — filter, map and
+ * windowed aggregations per entity. Pure functions over rows in memory.
+ */
+import type { FilterTransform__Output } from '../../shared/generated/mlmesh/features/v1/FilterTransform.js';
+import type { MapTransform__Output } from '../../shared/generated/mlmesh/features/v1/MapTransform.js';
+import type { Transform__Output } from '../../shared/generated/mlmesh/features/v1/Transform.js';
+import type { WindowTransform__Output } from '../../shared/generated/mlmesh/features/v1/WindowTransform.js';
+import { TransformError } from './errors.js';
+
+/** One row from a source, or produced by a window: entity, event time (epoch ms) and columns. */
+export interface SourceRow {
+  entity: string;
+  ts: number;
+  cols: Record<string, unknown>;
+  /** Where it came from, for error messages (`line 17`, `row 3`, `window avg(balance)`). */
+  at: string;
+}
+
+function isNull(v: unknown): boolean {
+  return v === null || v === undefined || v === '';
+}
+
+function num(v: unknown, row: SourceRow, column: string): number {
+  const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (Number.isNaN(x)) throw new TransformError(`${row.at}: column ${column}: ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)} is not a number`);
+  return x;
+}
+
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function filterRow(f: FilterTransform__Output, row: SourceRow): boolean {
+  const v = row.cols[f.column];
+  if (f.op === 'IS_NULL') return isNull(v);
+  if (f.op === 'NOT_NULL') return !isNull(v);
+  if (isNull(v)) return false;
+  const lit = f.value;
+  let c: number;
+  switch (lit?.kind) {
+    case 'string_value':
+      c = compare(String(v), lit.string_value ?? '');
+      break;
+    case 'bool_value': {
+      const s = String(v).trim().toLowerCase();
+      const b = v === true || s === 'true' || s === '1';
+      c = compare(Number(b), Number(lit.bool_value));
+      break;
+    }
+    default:
+      c = compare(num(v, row, f.column), Number(lit?.kind === 'int64_value' ? lit.int64_value : lit?.float_value));
+  }
+  switch (f.op) {
+    case 'EQ':
+      return c === 0;
+    case 'NE':
+      return c !== 0;
+    case 'LT':
+      return c < 0;
+    case 'LE':
+      return c <= 0;
+    case 'GT':
+      return c > 0;
+    case 'GE':
+      return c >= 0;
+    default:
+      return false;
+  }
+}
+
+function mapValue(m: MapTransform__Output, row: SourceRow): unknown {
+  const v = row.cols[m.column];
+  if (isNull(v)) return null;
+  const x = (): number => num(v, row, m.column);
+  switch (m.op) {
+    case 'ADD':
+      return x() + m.operand;
+    case 'SUBTRACT':
+      return x() - m.operand;
+    case 'MULTIPLY':
+      return x() * m.operand;
+    case 'DIVIDE':
+      return x() / m.operand;
+    case 'ABS':
+      return Math.abs(x());
+    case 'LOG1P': {
+      const n = x();
+      if (n <= -1) throw new TransformError(`${row.at}: column ${m.column}: LOG1P needs a value > -1, got ${n}`);
+      return Math.log1p(n);
+    }
+    case 'CLIP_MIN':
+      return Math.max(x(), m.operand);
+    case 'CLIP_MAX':
+      return Math.min(x(), m.operand);
+    case 'ROUND': {
+      const f = 10 ** m.operand;
+      return Math.round(x() * f) / f;
+    }
+    case 'LOWER':
+      return String(v).toLowerCase();
+    case 'UPPER':
+      return String(v).toUpperCase();
+    case 'TO_FLOAT':
+      return x();
+    case 'TO_INT64':
+      return Math.trunc(x());
+    default:
+      throw new TransformError(`map: unknown op ${m.op}`);
+  }
+}
+
+/** The aggregate of rows [lo, hi) of one entity; `nums[k]` is row k's value (NaN: null). */
+function aggregate(w: WindowTransform__Output, sorted: readonly SourceRow[], nums: Float64Array, lo: number, hi: number): unknown {
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let last = -1;
+  for (let k = lo; k < hi; k++) {
+    const x = nums[k] as number;
+    if (Number.isNaN(x)) continue;
+    count++;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    last = k;
+  }
+  switch (w.aggregation) {
+    case 'COUNT':
+      return count;
+    case 'SUM':
+      return sum;
+    case 'AVG':
+      return count === 0 ? null : sum / count;
+    case 'MIN':
+      return count === 0 ? null : min;
+    case 'MAX':
+      return count === 0 ? null : max;
+    default:
+      return last < 0 ? null : (sorted[last] as SourceRow).cols[w.column];
+  }
+}
+
+/**
+ * Per entity, the aggregate over (t - window_ms, t] at every t where a row enters or leaves the
+ * window, so a read as of any time sees the aggregate of exactly the rows of its window. Each
+ * emission scans its window (exact sums, no running-total drift): O(rows × rows per window).
+ */
+function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): SourceRow[] {
+  const span = Number(w.window_ms);
+  const byEntity = new Map<string, SourceRow[]>();
+  for (const r of rows) {
+    const list = byEntity.get(r.entity);
+    if (list) list.push(r);
+    else byEntity.set(r.entity, [r]);
+  }
+  const out: SourceRow[] = [];
+  const label = `window ${w.aggregation.toLowerCase()}(${w.column}) over ${span} ms`;
+  const numeric = w.aggregation !== 'LAST' && w.aggregation !== 'COUNT';
+  for (const [entity, list] of byEntity) {
+    // Stable sort: rows with the same time keep their source order (LAST takes the later one).
+    const sorted = [...list].sort((a, b) => a.ts - b.ts);
+    // Each row's value once: NaN for null; numbers only where the aggregation needs them.
+    const nums = new Float64Array(sorted.length);
+    sorted.forEach((r, k) => {
+      const v = r.cols[w.column];
+      nums[k] = isNull(v) ? NaN : numeric ? num(v, r, w.column) : 0;
+    });
+    const times = [...new Set(sorted.flatMap((r) => [r.ts, r.ts + span]))].sort((a, b) => a - b);
+    let hi = 0; // rows [0, hi) have ts <= t
+    let lo = 0; // rows [0, lo) have ts <= t - span: outside the window
+    for (const t of times) {
+      while (hi < sorted.length && (sorted[hi] as SourceRow).ts <= t) hi++;
+      while (lo < hi && (sorted[lo] as SourceRow).ts <= t - span) lo++;
+      out.push({ entity, ts: t, cols: { [w.output]: aggregate(w, sorted, nums, lo, hi) }, at: `${label} at ${new Date(t).toISOString()}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies the transforms in order.
+ * @throws TransformError naming the transform and the row when a value cannot be transformed.
+ */
+export function applyTransforms(rows: readonly SourceRow[], transforms: readonly Transform__Output[]): SourceRow[] {
+  let current: SourceRow[] = [...rows];
+  transforms.forEach((t, i) => {
+    try {
+      if (t.filter) {
+        const f = t.filter;
+        current = current.filter((r) => filterRow(f, r));
+      } else if (t.map) {
+        const m = t.map;
+        current = current.map((r) => ({ ...r, cols: { ...r.cols, [m.output]: mapValue(m, r) } }));
+      } else if (t.window) {
+        current = windowRows(t.window, current);
+      }
+    } catch (e: unknown) {
+      if (e instanceof TransformError) throw new TransformError(`transforms[${i}] (${t.kind}): ${e.message}`);
+      throw e;
+    }
+  });
+  return current;
+}

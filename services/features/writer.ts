@@ -1,0 +1,143 @@
+/**
+ * Writes: WriteFeatures (pushed values, validated as a whole before anything is written) and
+ * Materialize (extract → transform → coerce → one atomic write). Both invalidate this replica's
+ * cache for the keys they wrote.
+ */
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors/index.js';
+import type { MaterializeRequest__Output } from '../../shared/generated/mlmesh/features/v1/MaterializeRequest.js';
+import type { MaterializeResponse } from '../../shared/generated/mlmesh/features/v1/MaterializeResponse.js';
+import type { WriteFeaturesRequest__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesRequest.js';
+import type { LruTtlCache } from './cache.js';
+import { lookbackMs } from './definitions.js';
+import { CoercionError, ExtractError, TransformError } from './errors.js';
+import { extract } from './extractors.js';
+import type { FeaturesMetrics } from './metrics.js';
+import type { CachedValue } from './reader.js';
+import { cacheKey } from './reader.js';
+import { checkEntityId, parseRef, parseTimeMs } from './refs.js';
+import type { FeatureRegistry, ResolvedFeature } from './registry.js';
+import type { FeatureStore, WriteRow } from './store.js';
+import { applyTransforms } from './transformers.js';
+import type { SourceRow } from './transformers.js';
+import { coerceValue, encodeStored, fromProtoValue } from './values.js';
+
+/** Limits and settings of the writes. */
+export interface WriterSettings {
+  /** Most values in one WriteFeatures. */
+  maxWriteValues: number;
+  /** History kept, in ms (0: all); older values are pruned on write (see FeatureStore). */
+  retentionMs: number;
+  /** Folder file and SQLite sources are read from. */
+  dataDir: string;
+}
+
+/** Writes values through the registry into the store. */
+export class FeatureWriter {
+  constructor(
+    private readonly registry: FeatureRegistry,
+    private readonly store: FeatureStore,
+    private readonly cache: LruTtlCache<CachedValue>,
+    private readonly metrics: FeaturesMetrics,
+    private readonly settings: WriterSettings,
+    private readonly now: () => number,
+  ) {}
+
+  private pruneBefore(): number | undefined {
+    return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
+  }
+
+  private async commit(rows: WriteRow[]): Promise<void> {
+    try {
+      await this.store.write(rows, this.pruneBefore());
+    } finally {
+      // Even a failed write may have reached the store (a timeout after commit): drop the keys anyway.
+      this.cache.invalidate(rows.map((r) => cacheKey(`${r.feature}@${r.version}`, r.entity)));
+    }
+  }
+
+  /**
+   * WriteFeatures: every write is checked (ref, registered, push source, entity id, event time,
+   * value type) before one atomic write of them all.
+   * @throws InvalidArgumentError naming `writes[i]…`; NotFoundError for an unknown feature;
+   *   FailedPreconditionError for a feature computed from a source (use Materialize).
+   */
+  async write(req: WriteFeaturesRequest__Output): Promise<number> {
+    const writes = req.writes;
+    if (writes.length === 0) throw new InvalidArgumentError('writes: give at least one value', { field: 'writes' });
+    if (writes.length > this.settings.maxWriteValues) {
+      throw new InvalidArgumentError(`writes: ${writes.length} values, over the limit of ${this.settings.maxWriteValues} per request (maxWriteValues)`, { field: 'writes' });
+    }
+    const resolved = new Map<string, ResolvedFeature>();
+    const rows: WriteRow[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i];
+      const field = `writes[${i}]`;
+      const ref = parseRef(w?.feature, `${field}.feature`);
+      let f = resolved.get(ref.ref);
+      if (!f) {
+        f = await this.registry.get(ref);
+        if (f.definition.source?.kind !== 'push') {
+          throw new FailedPreconditionError(`${field}.feature: ${f.ref} is computed from its ${f.definition.source?.kind} source: its values come from Materialize, not WriteFeatures`);
+        }
+        resolved.set(ref.ref, f);
+      }
+      const entity = checkEntityId(w?.entity_id, `${field}.entity_id`);
+      const eventMs = parseTimeMs(w?.event_time_ms, `${field}.event_time_ms`);
+      if (eventMs <= 0) throw new InvalidArgumentError(`${field}.event_time_ms: must be a positive epoch ms time, got ${eventMs}`, { field: `${field}.event_time_ms` });
+      const value = fromProtoValue(w?.value, f.valueType, `${field}.value`, `feature ${f.ref}`);
+      rows.push({ feature: f.name, version: f.version, entity, eventMs, json: encodeStored(value) });
+    }
+    await this.commit(rows);
+    this.metrics.written.inc({ via: 'write' }, rows.length);
+    return rows.length;
+  }
+
+  /**
+   * Materialize: reads the source over [start_ms - look-back of the windows, end_ms), applies
+   * the transforms, and writes the values with event time in [start_ms, end_ms) in one atomic
+   * write.
+   * @throws InvalidArgumentError for a bad ref or range; NotFoundError; FailedPreconditionError
+   *   for a push feature, an unreadable source, or data that cannot be transformed or coerced
+   *   (nothing is written then).
+   */
+  async materialize(req: MaterializeRequest__Output, signal: AbortSignal): Promise<MaterializeResponse> {
+    const f = await this.registry.get(parseRef(req.feature, 'feature'));
+    const start = parseTimeMs(req.start_ms, 'start_ms');
+    const end = parseTimeMs(req.end_ms, 'end_ms');
+    if (start < 0) throw new InvalidArgumentError('start_ms: must be >= 0', { field: 'start_ms' });
+    if (end <= start) throw new InvalidArgumentError(`end_ms: must be after start_ms (${start}), got ${end}`, { field: 'end_ms' });
+    const def = f.definition;
+    const src = def.source;
+    if (!src || src.kind === 'push') throw new FailedPreconditionError(`feature ${f.ref} has a push source: its values come from WriteFeatures, there is nothing to materialize`);
+    const raw: SourceRow[] = [];
+    let transformed: SourceRow[];
+    try {
+      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: start - lookbackMs(def), endMs: end, signal })) raw.push(row);
+      transformed = applyTransforms(raw, def.transforms);
+    } catch (e: unknown) {
+      if (e instanceof ExtractError || e instanceof TransformError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
+      throw e;
+    }
+    const rows: WriteRow[] = [];
+    const entities = new Set<string>();
+    let sawColumn = transformed.length === 0;
+    for (const r of transformed) {
+      if (r.ts < start || r.ts >= end) continue;
+      if (Object.hasOwn(r.cols, def.value_column)) sawColumn = true;
+      let value;
+      try {
+        value = coerceValue(r.cols[def.value_column], f.valueType);
+      } catch (e: unknown) {
+        if (e instanceof CoercionError) throw new FailedPreconditionError(`materialize ${f.ref}: ${r.at}: column ${def.value_column}: ${e.message} (value_type ${f.valueType})`, { cause: e });
+        throw e;
+      }
+      rows.push({ feature: f.name, version: f.version, entity: r.entity, eventMs: r.ts, json: encodeStored(value) });
+      entities.add(r.entity);
+    }
+    if (!sawColumn && rows.length > 0) throw new FailedPreconditionError(`materialize ${f.ref}: value_column ${JSON.stringify(def.value_column)} is not a column of the transformed rows`);
+    signal.throwIfAborted();
+    if (rows.length > 0) await this.commit(rows);
+    this.metrics.written.inc({ via: 'materialize' }, rows.length);
+    return { rows_read: raw.length, values_written: rows.length, entities: entities.size };
+  }
+}

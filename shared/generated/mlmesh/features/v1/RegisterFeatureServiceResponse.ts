@@ -1,0 +1,15 @@
+// Original file: protos/mlmesh/features/v1/features.proto
+
+import type { FeatureServiceDefinition as _mlmesh_features_v1_FeatureServiceDefinition, FeatureServiceDefinition__Output as _mlmesh_features_v1_FeatureServiceDefinition__Output } from '../../../mlmesh/features/v1/FeatureServiceDefinition.js';
+
+export interface RegisterFeatureServiceResponse {
+  'service'?: (_mlmesh_features_v1_FeatureServiceDefinition | null);
+  'content_hash'?: (string);
+  'created'?: (boolean);
+}
+
+export interface RegisterFeatureServiceResponse__Output {
+  'service': (_mlmesh_features_v1_FeatureServiceDefinition__Output | null);
+  'content_hash': (string);
+  'created': (boolean);
+}

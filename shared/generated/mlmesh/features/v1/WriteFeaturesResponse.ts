@@ -1,0 +1,10 @@
+// Original file: protos/mlmesh/features/v1/features.proto
+
+
+export interface WriteFeaturesResponse {
+  'written'?: (number);
+}
+
+export interface WriteFeaturesResponse__Output {
+  'written': (number);
+}

@@ -1,0 +1,91 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { projectRoot } from '../../shared/config/index.js';
+import { DAYS_30, freshLocation, startFeatures, transactions, windowMean } from '../helpers/features.js';
+import type { FeaturesFixture, StoreLocation } from '../helpers/features.js';
+import { runNode } from '../helpers/process.js';
+import { T0 } from './suite.js';
+
+let loc: StoreLocation;
+let f: FeaturesFixture;
+let dir: string;
+
+test.before(async () => {
+  loc = await freshLocation('sqlite');
+  f = await startFeatures(loc);
+  dir = await mkdtemp(join(tmpdir(), 'mlmesh-features-cli-'));
+});
+
+test.after.always(async () => {
+  await f?.stop();
+  await loc?.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: readonly string[]): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
+  const child = runNode('tools/cli.js', ['features', ...args, '--target', f.service.address]);
+  const code = await child.exited;
+  return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
+}
+
+test.serial('cli features - register, materialize, then historical rows to CSV, point-in-time correct', async (t) => {
+  const reg = await cli(['register', join(projectRoot(), 'test/fixtures/features/avg_balance_30d.yaml')]);
+  t.is(reg.code, 0, reg.stderr);
+  t.deepEqual(reg.stdout.map((l) => JSON.parse(l) as Record<string, unknown>).map((o) => [o['feature'] ?? o['service'], o['created']]), [
+    ['avg_balance_30d@1', true],
+    ['avg_balance_30d@2', true],
+    ['credit_model_v3', true],
+  ]);
+  const again = await cli(['register', join(projectRoot(), 'test/fixtures/features/avg_balance_30d.yaml')]);
+  t.true(again.stdout.every((l) => (JSON.parse(l) as { created: boolean }).created === false));
+  for (const v of [1, 2]) {
+    const m = await cli(['materialize', '--feature', `avg_balance_30d@${v}`, '--start', '2026-01-01T00:00:00Z', '--end', String(Date.UTC(2026, 5, 1))]);
+    t.is(m.code, 0, m.stderr);
+    t.like(JSON.parse(m.stdout[0] ?? '{}'), { rows_read: String(transactions().length), entities: 9 });
+  }
+  const rows = [
+    ['u1', '2026-02-10T00:00:00Z'],
+    ['u2', String(Date.UTC(2026, 2, 3, 12))],
+    ['u9', '2026-01-07T00:00:00Z'],
+    ['u9', '2026-01-06T00:00:00Z'],
+    ['nobody', '2026-02-01T00:00:00Z'],
+  ];
+  await writeFile(join(dir, 'rows.csv'), 'user,when\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
+  const out = join(dir, 'training.csv');
+  const h = await cli(['historical', '--entities', join(dir, 'rows.csv'), '--service', 'credit_model_v3', '--out', out, '--entity-column', 'user', '--timestamp-column', 'when', '--statuses', '--batch-rows', '2']);
+  t.is(h.code, 0, h.stderr);
+  t.deepEqual(JSON.parse(h.stdout[0] ?? '{}'), { out, rows: 5 });
+  const lines = (await readFile(out, 'utf8')).trim().split('\n');
+  t.is(lines[0], 'user,when,avg_balance_30d@2,avg_balance_30d@2:status,avg_balance_30d@1,avg_balance_30d@1:status');
+  const tx = transactions();
+  rows.forEach(([user, when], i) => {
+    const cells = (lines[i + 1] ?? '').split(',');
+    t.is(cells[0], user);
+    t.is(cells[1], when);
+    const at = /^\d+$/.test(when as string) ? Number(when) : Date.parse(when as string);
+    const v1 = windowMean(tx, user as string, at, DAYS_30);
+    const v2 = windowMean(tx, user as string, at, DAYS_30, (b) => Math.max(0, b));
+    for (const [cell, expected] of [[cells[2], v2], [cells[4], v1]] as const) {
+      if (expected === null) t.is(cell, '');
+      else t.true(Math.abs(Number(cell) - expected) < 1e-9, `${user} ${when}: ${cell} vs ${expected}`);
+    }
+  });
+  // u9's only transaction is at 2026-01-06T00:00Z: the row at exactly that time sees it, nothing earlier exists.
+  t.is((lines[4] ?? '').split(',')[3], 'PRESENT');
+  t.is((lines[5] ?? '').split(',')[3], 'NOT_FOUND');
+  t.true(T0 < Date.parse('2026-01-06T00:00:00Z'));
+});
+
+test.serial('cli features - usage errors exit 2, refusals by the service exit 1 with its message', async (t) => {
+  const usage = await cli(['materialize', '--feature', 'x@1', '--start', 'yesterday', '--end', '5']);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /--start: 'yesterday' is neither epoch ms nor an ISO-8601 time/);
+  const missing = await cli(['get', 'nope@1']);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /feature nope@1 is not registered/);
+  const bad = await cli(['historical', '--entities', join(dir, 'none.csv'), '--features', 'a@1', '--out', join(dir, 'x.csv')]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /ENOENT/);
+});

@@ -1,0 +1,144 @@
+import test from 'ava';
+import { InvalidArgumentError } from '../../shared/errors/index.js';
+import { LruTtlCache, applyTransforms, contentHash, normalizeDefinition, parseCsv, parseRef, coerceValue } from '../../services/features/index.js';
+import type { SourceRow } from '../../services/features/index.js';
+
+test('features refs - name@version parses; anything else is refused naming the field', (t) => {
+  t.deepEqual(parseRef('avg_balance_30d@2', 'f'), { name: 'avg_balance_30d', version: 2, ref: 'avg_balance_30d@2' });
+  for (const bad of ['avg', 'avg@', '@1', 'avg@0', 'avg@01', 'Avg@1', 'avg@1.5', 'a b@1', 'avg@-1', 'avg@1@2']) {
+    const e = t.throws(() => parseRef(bad, 'features.refs[3]'), { instanceOf: InvalidArgumentError });
+    t.regex(e?.message ?? '', /^features\.refs\[3\]: /, bad);
+  }
+});
+
+test('features definitions - a file-style and a proto-style definition normalize to the same content hash', (t) => {
+  const fromFile = {
+    name: 'avg_balance_30d',
+    version: 1,
+    entity: 'user',
+    value_type: 'float',
+    source: { entity_column: 'user_id', file: { path: 'data/tx.csv' } },
+    transforms: [{ filter: { column: 'balance', op: 'ge', value: 0 } }, { window: { column: 'balance', aggregation: 'AVG', window_ms: 86_400_000 } }],
+  };
+  // As proto-loader hands a request over: every field present, oneof names set, int64 as strings.
+  const fromGrpc = {
+    name: 'avg_balance_30d',
+    version: 1,
+    entity: 'user',
+    value_type: 'FLOAT',
+    description: '',
+    owner: '',
+    max_age_ms: '0',
+    value_column: '',
+    source: { entity_column: 'user_id', timestamp_column: '', file: { path: 'data/tx.csv', format: 'FILE_FORMAT_UNSPECIFIED' }, kind: 'file' },
+    transforms: [
+      { filter: { column: 'balance', op: 'GE', value: { float_value: 0, kind: 'float_value' } }, kind: 'filter' },
+      { window: { column: 'balance', aggregation: 'AVG', window_ms: '86400000', output: '' }, kind: 'window' },
+    ],
+  };
+  const a = normalizeDefinition(fromFile);
+  const b = normalizeDefinition(fromGrpc);
+  t.is(contentHash(a), contentHash(b));
+  t.is(a.source?.file?.format, 'CSV');
+  t.is(a.source?.timestamp_column, 'ts');
+  t.is(a.value_column, 'value');
+  t.not(contentHash(a), contentHash(normalizeDefinition({ ...fromFile, description: 'x' })));
+  t.is(contentHash(normalizeDefinition(JSON.parse(JSON.stringify(a)))), contentHash(a), 'normalizing twice changes nothing');
+});
+
+test('features definitions - malformed definitions are refused naming the field', (t) => {
+  const base = { name: 'x', version: 1, entity: 'user', value_type: 'FLOAT', source: { push: {} } };
+  const cases: [unknown, RegExp][] = [
+    [{ ...base, verison: 2 }, /definition\.verison: unknown field/],
+    [{ ...base, version: 0 }, /definition\.version: must be >= 1/],
+    [{ ...base, value_type: 'DOUBLE' }, /definition\.value_type: must be one of FLOAT, INT64/],
+    [{ ...base, source: { push: {}, file: { path: 'a.csv' } } }, /definition\.source: set only one of/],
+    [{ ...base, source: { file: { path: 'a.txt' } } }, /definition\.source\.file\.format: must be one of CSV, NDJSON/],
+    [{ ...base, source: { sql: { engine: 'POSTGRES', connection: 'mysql://x', query: 'select 1' } } }, /definition\.source\.sql\.connection: must be a postgres:\/\/ URL/],
+    [{ ...base, transforms: [{ map: { column: 'a', op: 'ADD' } }] }, /definition\.transforms: must be empty for a push source/],
+    [{ ...base, source: { file: { path: 'a.csv' } }, transforms: [{ filter: { column: 'a', op: 'GT' } }] }, /definition\.transforms\[0\]\.filter\.value: is required for GT/],
+    [{ ...base, source: { file: { path: 'a.csv' } }, transforms: [{ map: { column: 'a', op: 'DIVIDE', operand: 0 } }] }, /transforms\[0\]\.map\.operand: must not be 0/],
+    [{ ...base, source: { file: { path: 'a.csv' } }, transforms: [{ window: { column: 'a', aggregation: 'AVG', window_ms: 0 } }] }, /transforms\[0\]\.window\.window_ms: must be >= 1/],
+  ];
+  for (const [raw, pattern] of cases) {
+    const e = t.throws(() => normalizeDefinition(raw), { instanceOf: InvalidArgumentError });
+    t.regex(e?.message ?? '', pattern);
+  }
+});
+
+async function records(text: string, chunk = 3): Promise<string[][]> {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += chunk) parts.push(text.slice(i, i + chunk));
+  const out: string[][] = [];
+  for await (const r of parseCsv(parts)) out.push(r.fields);
+  return out;
+}
+
+test('features csv - quotes, doubled quotes, line breaks inside quotes, CRLF and empty fields, across chunk borders', async (t) => {
+  t.deepEqual(await records('a,b,c\r\n1,"x, ""y""",\r\n\r\n"multi\nline",2,3\n'), [
+    ['a', 'b', 'c'],
+    ['1', 'x, "y"', ''],
+    ['multi\nline', '2', '3'],
+  ]);
+  t.deepEqual(await records('a,b\n1,2'), [['a', 'b'], ['1', '2']]);
+  await t.throwsAsync(records('a\n"open\n'), { message: /line 2: unterminated quoted field/ });
+  await t.throwsAsync(records('a\nx"y\n'), { message: /line 2: a quote inside an unquoted field/ });
+});
+
+test('features transforms - a window emits when rows enter and when they leave, so any read time sees its exact window', (t) => {
+  const rows: SourceRow[] = [
+    { entity: 'a', ts: 10, cols: { v: '2' }, at: 'line 2' },
+    { entity: 'a', ts: 20, cols: { v: '4' }, at: 'line 3' },
+    { entity: 'a', ts: 25, cols: { v: '' }, at: 'line 4' },
+    { entity: 'b', ts: 12, cols: { v: '10' }, at: 'line 5' },
+  ];
+  const out = (aggregation: string) =>
+    applyTransforms(rows, [{ window: { column: 'v', aggregation: aggregation as 'AVG', window_ms: '15', output: 'value' }, kind: 'window' }]).map((r) => [r.entity, r.ts, r.cols['value']]);
+  // Window (t - 15, t]: a's rows enter at 10, 20, 25 (null) and leave at 25, 35, 40.
+  t.deepEqual(out('AVG'), [['a', 10, 2], ['a', 20, 3], ['a', 25, 4], ['a', 35, null], ['a', 40, null], ['b', 12, 10], ['b', 27, null]]);
+  t.deepEqual(out('COUNT'), [['a', 10, 1], ['a', 20, 2], ['a', 25, 1], ['a', 35, 0], ['a', 40, 0], ['b', 12, 1], ['b', 27, 0]]);
+  t.deepEqual(out('LAST').slice(0, 3), [['a', 10, '2'], ['a', 20, '4'], ['a', 25, '4']]);
+  t.deepEqual(out('MAX').slice(0, 3), [['a', 10, 2], ['a', 20, 4], ['a', 25, 4]]);
+  const mapped = applyTransforms(rows.slice(0, 2), [
+    { filter: { column: 'v', op: 'GT', value: { float_value: 2, kind: 'float_value' } }, kind: 'filter' },
+    { map: { column: 'v', op: 'LOG1P', operand: 0, output: 'lv' }, kind: 'map' },
+  ]);
+  t.deepEqual(mapped.map((r) => r.cols['lv']), [Math.log1p(4)]);
+  t.throws(() => applyTransforms([{ entity: 'a', ts: 1, cols: { v: 'abc' }, at: 'line 9' }], [{ map: { column: 'v', op: 'ABS', operand: 0, output: 'v' }, kind: 'map' }]), {
+    message: 'transforms[0] (map): line 9: column v: "abc" is not a number',
+  });
+});
+
+test('features values - source values coerce to the feature type or fail with the reason', (t) => {
+  t.is(coerceValue(' 12.5', 'FLOAT'), 12.5);
+  t.is(coerceValue('', 'FLOAT'), null);
+  t.is(coerceValue('9223372036854775807', 'INT64'), '9223372036854775807');
+  t.throws(() => coerceValue('9223372036854775808', 'INT64'), { message: /outside the int64 range/ });
+  t.throws(() => coerceValue(1.5, 'INT64'), { message: /not an integer/ });
+  t.is(coerceValue('TRUE', 'BOOL'), true);
+  t.deepEqual(coerceValue('[0.1, 2]', 'FLOAT_VECTOR'), [Math.fround(0.1), 2]);
+  t.is(coerceValue('', 'STRING'), '');
+});
+
+test('features cache - LRU eviction, TTL expiry, invalidation, and no stale fill after a write', (t) => {
+  let now = 1000;
+  const c = new LruTtlCache<number>({ maxEntries: 2, ttlMs: 100, now: () => now });
+  const g = c.writeGeneration;
+  c.set('a', 1, g);
+  c.set('b', 2, g);
+  t.is(c.get('a'), 1); // a is now the most recent
+  c.set('c', 3, g); // evicts b
+  t.is(c.get('b'), undefined);
+  t.is(c.get('a'), 1);
+  now += 100;
+  t.is(c.get('a'), undefined, 'expired at the TTL');
+  const before = c.writeGeneration;
+  c.invalidate(['c']);
+  t.is(c.get('c'), undefined);
+  c.set('d', 4, before);
+  t.is(c.get('d'), undefined, 'a value read before a write is not cached after it');
+  t.like(c.stats(), { evictions: 1 });
+  const off = new LruTtlCache<number>({ maxEntries: 0, ttlMs: 100 });
+  off.set('a', 1, off.writeGeneration);
+  t.is(off.get('a'), undefined);
+});

@@ -1,0 +1,226 @@
+/**
+ * `mlmesh features …`: the feature service's command line (over gRPC).
+ *
+ *   npm run cli -- features register <file.yaml|json>...
+ *   npm run cli -- features list [--name <feature>]
+ *   npm run cli -- features get <name@version>
+ *   npm run cli -- features materialize --feature <name@version> --start <time> --end <time>
+ *   npm run cli -- features historical --entities rows.csv (--features a@1,b@2 | --service <name>) --out training.csv
+ *
+ * The service is `--target host:port`, else `$MLMESH_FEATURES_ADDRESS`, else 127.0.0.1:8021.
+ * Exit codes: 0 done, 1 failure (the service refused or cannot be reached), 2 bad usage.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../shared/errors/index.js';
+import type { Value__Output } from '../shared/generated/mlmesh/features/v1/Value.js';
+import type { EntityRow } from '../shared/generated/mlmesh/features/v1/EntityRow.js';
+import { FeaturesClient, csvLine, loadDefinitionFile, parseEventTime, readCsvObjects } from '../services/features/index.js';
+import type { FeatureDefinition, FeatureServiceDefinition } from '../services/features/index.js';
+
+const DEFAULT_TARGET = '127.0.0.1:8021';
+/** Deadline of unary calls (Materialize may read a large source). */
+const CALL_DEADLINE_MS = 10 * 60_000;
+/** Entity rows per GetHistoricalFeatures request. */
+const DEFAULT_BATCH_ROWS = 50_000;
+
+/** The help text of `mlmesh features`. */
+export const FEATURES_HELP = `mlmesh features - the feature service's command line
+
+Usage:
+  mlmesh features register <file>...        Register the definitions (and feature services) of JSON/YAML files
+  mlmesh features list [--name <feature>]   List registered feature versions (one JSON line each)
+  mlmesh features get <name@version>        Print one definition as JSON
+  mlmesh features materialize --feature <name@version> --start <time> --end <time>
+                                            Run the feature's extractor and transformers over [start, end)
+  mlmesh features historical --entities <rows.csv> (--features a@1,b@2 | --service <name>) --out <training.csv>
+        [--entity-column entity_id] [--timestamp-column ts] [--statuses] [--batch-rows N]
+                                            Point-in-time correct training rows: for each entity row, every
+                                            feature's latest value at or before the row's time
+
+Times are epoch ms or ISO-8601. The historical CSV holds the input's entity and time columns, then one
+column per feature (empty when the value is null, missing or too old; vectors as JSON), and with
+--statuses a <feature>:status column after each.
+
+Common options:
+  --target <host:port>   The feature service (default: $MLMESH_FEATURES_ADDRESS, else ${DEFAULT_TARGET}).
+`;
+
+/** A bad command line (exit code 2). */
+export class FeaturesUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FeaturesUsageError';
+  }
+}
+
+function time(name: string, v: string | undefined): number {
+  if (v === undefined) throw new FeaturesUsageError(`--${name} is required`);
+  const t = parseEventTime(v);
+  if (!Number.isSafeInteger(t)) throw new FeaturesUsageError(`--${name}: '${v}' is neither epoch ms nor an ISO-8601 time`);
+  return t;
+}
+
+function print(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+/** A value as a CSV cell: empty for null, JSON for vectors. */
+function cell(v: Value__Output | null | undefined): string {
+  if (!v || v.kind === undefined) return '';
+  if (v.kind === 'float_vector_value') return JSON.stringify(v.float_vector_value?.values ?? []);
+  return String(v[v.kind]);
+}
+
+async function register(client: FeaturesClient, files: string[]): Promise<void> {
+  if (files.length === 0) throw new FeaturesUsageError('register: give at least one definition file');
+  for (const file of files) {
+    const { features, services } = await loadDefinitionFile(file);
+    for (const d of features) {
+      const res = await client.register(d as FeatureDefinition, { deadlineMs: 10_000 });
+      print({ feature: `${res.definition?.name}@${res.definition?.version}`, created: res.created, content_hash: res.content_hash });
+    }
+    for (const s of services) {
+      const res = await client.registerService(s as FeatureServiceDefinition, { deadlineMs: 10_000 });
+      print({ service: res.service?.name, created: res.created, content_hash: res.content_hash });
+    }
+  }
+}
+
+interface HistoricalOptions {
+  entities: string;
+  out: string;
+  selection: { features: { refs: string[] } } | { feature_service: string };
+  entityColumn: string;
+  timestampColumn: string;
+  statuses: boolean;
+  batchRows: number;
+}
+
+/** Reads entity rows in batches, asks for each batch and streams the answers into the CSV. */
+async function historical(client: FeaturesClient, o: HistoricalOptions): Promise<void> {
+  const out = createWriteStream(o.out, { encoding: 'utf8' });
+  const write = async (line: string): Promise<void> => {
+    if (!out.write(line)) await once(out, 'drain');
+  };
+  let header = false;
+  let written = 0;
+  const flush = async (batch: EntityRow[], raw: [string, string][]): Promise<void> => {
+    for await (const msg of client.historical({ ...o.selection, rows: batch }, { deadlineMs: CALL_DEADLINE_MS })) {
+      if (!header && msg.features.length > 0) {
+        const cols = msg.features.flatMap((f) => (o.statuses ? [f, `${f}:status`] : [f]));
+        await write(csvLine([o.entityColumn, o.timestampColumn, ...cols]));
+        header = true;
+      }
+      for (const r of msg.rows) {
+        const [entity, ts] = raw[r.row_index] ?? ['', ''];
+        const cells = r.values.flatMap((v) => (o.statuses ? [cell(v.value), v.status] : [cell(v.value)]));
+        await write(csvLine([entity, ts, ...cells]));
+        written++;
+      }
+    }
+  };
+  try {
+    let batch: EntityRow[] = [];
+    let raw: [string, string][] = [];
+    for await (const { row, line } of readCsvObjects(o.entities)) {
+      const entity = row[o.entityColumn];
+      const ts = row[o.timestampColumn];
+      if (entity === undefined || ts === undefined) throw new Error(`${o.entities}: line ${line}: needs columns ${o.entityColumn} and ${o.timestampColumn}`);
+      const t = parseEventTime(ts);
+      if (!Number.isSafeInteger(t)) throw new Error(`${o.entities}: line ${line}: cannot read '${ts}' as a time`);
+      batch.push({ entity_id: entity, time_ms: t });
+      raw.push([entity, ts]);
+      if (batch.length >= o.batchRows) {
+        await flush(batch, raw);
+        batch = [];
+        raw = [];
+      }
+    }
+    if (batch.length > 0) await flush(batch, raw);
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  print({ out: o.out, rows: written });
+}
+
+/**
+ * Runs `mlmesh features <args>`; returns the exit code.
+ */
+export async function featuresMain(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...args] = argv;
+  if (sub === undefined || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(FEATURES_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  let client: FeaturesClient | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        target: { type: 'string' },
+        name: { type: 'string' },
+        feature: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        entities: { type: 'string' },
+        features: { type: 'string' },
+        service: { type: 'string' },
+        out: { type: 'string' },
+        'entity-column': { type: 'string', default: 'entity_id' },
+        'timestamp-column': { type: 'string', default: 'ts' },
+        statuses: { type: 'boolean', default: false },
+        'batch-rows': { type: 'string' },
+      },
+    });
+    client = new FeaturesClient(values.target ?? (env['MLMESH_FEATURES_ADDRESS'] || DEFAULT_TARGET));
+    switch (sub) {
+      case 'register':
+        await register(client, positionals);
+        return 0;
+      case 'list':
+        for (const f of (await client.listFeatures(values.name ?? '', { deadlineMs: 10_000 })).features) print(f);
+        return 0;
+      case 'get': {
+        if (positionals.length !== 1) throw new FeaturesUsageError('get: give one ref name@version');
+        print(await client.getFeature(positionals[0] as string, { deadlineMs: 10_000 }));
+        return 0;
+      }
+      case 'materialize': {
+        if (!values.feature) throw new FeaturesUsageError('materialize: --feature is required');
+        print(await client.materialize(values.feature, time('start', values.start), time('end', values.end), { deadlineMs: CALL_DEADLINE_MS }));
+        return 0;
+      }
+      case 'historical': {
+        if (!values.entities || !values.out) throw new FeaturesUsageError('historical: --entities and --out are required');
+        if (Boolean(values.features) === Boolean(values.service)) throw new FeaturesUsageError('historical: give either --features or --service');
+        const batchRows = values['batch-rows'] === undefined ? DEFAULT_BATCH_ROWS : Number(values['batch-rows']);
+        if (!Number.isSafeInteger(batchRows) || batchRows <= 0) throw new FeaturesUsageError(`--batch-rows must be a positive integer, got '${values['batch-rows']}'`);
+        await historical(client, {
+          entities: values.entities,
+          out: values.out,
+          selection: values.features ? { features: { refs: values.features.split(',').map((s) => s.trim()) } } : { feature_service: values.service as string },
+          entityColumn: values['entity-column'],
+          timestampColumn: values['timestamp-column'],
+          statuses: values.statuses,
+          batchRows,
+        });
+        return 0;
+      }
+      default:
+        throw new FeaturesUsageError(`unknown subcommand '${sub}' (expected: register, list, get, materialize, historical)`);
+    }
+  } catch (e: unknown) {
+    const code: unknown = (e as { code?: unknown } | null)?.code;
+    const usage = e instanceof FeaturesUsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'));
+    process.stderr.write(`mlmesh features: ${usage ? errorMessage(e) : (e as { details?: string }).details ?? errorMessage(e)}\n`);
+    if (usage) process.stderr.write(`Run 'mlmesh features --help' for usage.\n`);
+    return usage ? 2 : 1;
+  } finally {
+    client?.close();
+  }
+}
