@@ -9,7 +9,7 @@ export interface Child {
   proc: ChildProcessWithoutNullStreams;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first stdout JSON record for which `match` is true. */
+  /** Resolves with the first stdout JSON record (already received or to come) for which `match` is true. */
   waitForLog(match: (rec: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (or the signal name). */
   exited: Promise<number | string>;
@@ -63,6 +63,16 @@ export function runNode(script: string, args: readonly string[] = [], env: Recor
     stderr,
     exited,
     waitForLog(match, timeoutMs = 30_000) {
+      // Lines already received count too: several lines can arrive in one chunk, before the
+      // caller has asked for the next one.
+      for (const line of stdout) {
+        try {
+          const rec = JSON.parse(line) as Record<string, unknown>;
+          if (match(rec)) return Promise.resolve(rec);
+        } catch {
+          // plain text line: not a log record
+        }
+      }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`)), timeoutMs);
         waiters.push({
