@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors/index.js';
 import type { Value__Output } from '../shared/generated/mlmesh/features/v1/Value.js';
 import type { EntityRow } from '../shared/generated/mlmesh/features/v1/EntityRow.js';
-import { FeaturesClient, csvLine, loadDefinitionFile, parseEventTime, readCsvObjects } from '../services/features/index.js';
+import { FeaturesClient, csvLine, loadDefinitionFile, normalizeDefinition, parseEventTime, readCsvObjects } from '../services/features/index.js';
 import type { FeatureDefinition, FeatureServiceDefinition } from '../services/features/index.js';
 
 const DEFAULT_TARGET = '127.0.0.1:8021';
@@ -77,8 +77,10 @@ async function register(client: FeaturesClient, files: string[]): Promise<void> 
   if (files.length === 0) throw new FeaturesUsageError('register: give at least one definition file');
   for (const file of files) {
     const { features, services } = await loadDefinitionFile(file);
-    for (const d of features) {
-      const res = await client.register(d as FeatureDefinition, { deadlineMs: 10_000 });
+    for (const [i, d] of features.entries()) {
+      // Normalised here as the service will (plain JSON scalars in filters become typed values),
+      // so a definition file means the same through the CLI and through the API.
+      const res = await client.register(normalizeDefinition(d, `${file}: features[${i}]`) as FeatureDefinition, { deadlineMs: 10_000 });
       print({ feature: `${res.definition?.name}@${res.definition?.version}`, created: res.created, content_hash: res.content_hash });
     }
     for (const s of services) {

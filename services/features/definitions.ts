@@ -134,6 +134,16 @@ function normalizeSource(raw: unknown, field: string): Source__Output {
       const engine = enumName(s, 'engine', `${field}.sql`, ['SQLITE', 'POSTGRES'] as const);
       const connection = str(s, 'connection', `${field}.sql`);
       if (engine === 'POSTGRES' && !/^postgres(ql)?:\/\//.test(connection)) throw bad(`${field}.sql.connection`, 'must be a postgres:// URL');
+      // Definitions are returned by GetFeature/ListFeatures and kept forever: no secrets in them.
+      if (engine === 'POSTGRES') {
+        let password = '';
+        try {
+          password = new URL(connection).password;
+        } catch {
+          throw bad(`${field}.sql.connection`, 'is not a valid URL');
+        }
+        if (password !== '') throw bad(`${field}.sql.connection`, 'must not hold a password (definitions are stored and returned as they are): give it to the service in PGPASSWORD or ~/.pgpass');
+      }
       return { entity_column, timestamp_column, sql: { engine, connection, query: str(s, 'query', `${field}.sql`) }, kind: 'sql' };
     }
   }

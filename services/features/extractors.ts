@@ -11,6 +11,7 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { Source__Output } from '../../shared/generated/mlmesh/features/v1/Source.js';
 import { readCsvObjects } from './csv.js';
 import { CsvError, ExtractError } from './errors.js';
+import { checkEntityId } from './refs.js';
 import type { SourceRow } from './transformers.js';
 
 /** What an extraction reads. */
@@ -46,7 +47,11 @@ export function parseEventTime(v: unknown): number {
   if (typeof v === 'string') {
     const s = v.trim();
     if (/^-?\d+$/.test(s)) return Number(s);
-    return s === '' ? NaN : Date.parse(s);
+    if (s === '') return NaN;
+    // A date-time without an offset is UTC (Date.parse would read it in the server's local
+    // zone, moving every point-in-time boundary by the zone's offset). Date-only is UTC anyway.
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/.exec(s);
+    return Date.parse(m ? `${m[1]}T${m[2]}Z` : s);
   }
   return NaN;
 }
@@ -56,6 +61,12 @@ function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): 
   const e = cols[src.entity_column];
   if (e === undefined || e === null || e === '') throw new ExtractError(`${at}: column ${src.entity_column} (the entity id) is missing or empty`);
   if (typeof e === 'object') throw new ExtractError(`${at}: column ${src.entity_column} must be a string or a number`);
+  // The same rule as reads: an id no GetOnlineFeatures could ask for must not be written.
+  try {
+    checkEntityId(String(e), src.entity_column);
+  } catch (err: unknown) {
+    throw new ExtractError(`${at}: column ${src.entity_column}: ${errorMessage(err)}`);
+  }
   const rawTs = cols[src.timestamp_column];
   const ts = parseEventTime(rawTs);
   if (!Number.isSafeInteger(ts)) throw new ExtractError(`${at}: column ${src.timestamp_column}: cannot read ${JSON.stringify(rawTs instanceof Date ? String(rawTs) : rawTs)} as a time (epoch ms or ISO-8601)`);
@@ -63,10 +74,20 @@ function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): 
 }
 
 async function* ndjsonRecords(path: string): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
+  try {
+    yield* ndjsonLines(lines, () => ++n);
+  } finally {
+    // readline does not close its input when the reader stops early (a bad line, an abort).
+    input.destroy();
+  }
+}
+
+async function* ndjsonLines(lines: AsyncIterable<string>, next: () => number): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
   for await (const line of lines) {
-    n++;
+    const n = next();
     if (line.trim() === '') continue;
     let obj: unknown;
     try {
@@ -106,9 +127,14 @@ async function* postgresRecords(url: string, query: string, r: ExtractRange): As
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
   await client.connect();
   try {
+    // A source reads: the query runs in a READ ONLY transaction, and as one named prepared
+    // statement (the extended protocol takes exactly one statement, so "…; DROP …" is refused).
+    await client.query('BEGIN TRANSACTION READ ONLY');
     // PostgreSQL refuses parameters a statement does not use: pass only those it names.
     const values = /\$2\b/.test(query) ? [r.startMs, r.endMs] : /\$1\b/.test(query) ? [r.startMs] : [];
-    const res = await client.query<Record<string, unknown>>({ text: query, values });
+    const res = await client.query<Record<string, unknown>>({ name: 'mlmesh_feature_source', text: query, values });
+    await client.query('ROLLBACK');
+    if (!Array.isArray(res.rows) || res.fields === undefined || res.fields.length === 0) throw new ExtractError('the query returns no rows (it must be a SELECT)');
     let n = 0;
     for (const row of res.rows) yield { cols: row, at: `row ${++n}` };
   } finally {

@@ -81,6 +81,14 @@ export class FeatureReader {
    *   NotFoundError (unknown feature, version or feature service).
    */
   async online(req: GetOnlineFeaturesRequest__Output): Promise<GetOnlineFeaturesResponse> {
+    // The limit is checked on the request's own counts first: resolving refs costs catalog reads.
+    const asked = req.features?.refs.length ?? 0;
+    if (asked > 0 && req.entity_ids.length * asked > this.limits.maxOnlineValues) {
+      throw new InvalidArgumentError(
+        `entity_ids × features: ${req.entity_ids.length} × ${asked} = ${req.entity_ids.length * asked} values, over the limit of ${this.limits.maxOnlineValues} per request (maxOnlineValues)`,
+        { field: 'entity_ids' },
+      );
+    }
     const features = await this.registry.resolve(req);
     const ids = req.entity_ids;
     if (ids.length === 0) throw new InvalidArgumentError('entity_ids: give at least one entity id', { field: 'entity_ids' });
@@ -186,6 +194,10 @@ export class FeatureReader {
    * @throws InvalidArgumentError, NotFoundError as for online reads.
    */
   async historical(req: GetHistoricalFeaturesRequest__Output, send: (m: GetHistoricalFeaturesResponse) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const asked = req.features?.refs.length ?? 0;
+    if (asked > 0 && req.rows.length * asked > this.limits.maxHistoricalValues) {
+      throw new InvalidArgumentError(`rows × features: ${req.rows.length} × ${asked} = ${req.rows.length * asked} values, over the limit of ${this.limits.maxHistoricalValues} per request (maxHistoricalValues)`, { field: 'rows' });
+    }
     const features = await this.registry.resolve(req);
     const rows = req.rows;
     if (rows.length === 0) throw new InvalidArgumentError('rows: give at least one entity row', { field: 'rows' });

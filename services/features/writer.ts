@@ -121,8 +121,13 @@ export class FeatureWriter {
     const rows: WriteRow[] = [];
     const entities = new Set<string>();
     let sawColumn = transformed.length === 0;
-    for (const r of transformed) {
-      if (r.ts < start || r.ts >= end) continue;
+    // The value in effect at `start` may have been emitted before it (a window's value changes
+    // only when a row enters or leaves): the last row before `start` of each entity is written
+    // too, with its own event time, so as_of reads from `start` on find it.
+    const lastBefore = new Map<string, SourceRow>();
+    for (const r of transformed) if (r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
+    const inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
+    for (const r of [...lastBefore.values(), ...inRange]) {
       if (Object.hasOwn(r.cols, def.value_column)) sawColumn = true;
       let value;
       try {

@@ -128,3 +128,50 @@ test('extractors - a bad source row fails Materialize with FAILED_PRECONDITION n
   await f.client.register(def('wrong_column', { file: { path: 'tx.csv' } }, []));
   await assertStatus(t, f.client.materialize('wrong_column@1', T0, END), grpc.status.FAILED_PRECONDITION, /value_column "value" is not a column/);
 });
+
+test('extractors - materializing from inside a window writes the value in effect at the start', async (t) => {
+  // u1: 100 at day 20, 200 at day 45; a 30-day average materialized from day 31 must read 100
+  // on days 31–44 (the day-20 row is still in the window) — nothing was emitted in that range.
+  const day = (d: number): number => Date.UTC(2026, 0, 1) + d * 86_400_000;
+  await writeFile(join(dir, 'mid.ndjson'), [`{"user_id":"u1","ts":${day(20)},"balance":100}`, `{"user_id":"u1","ts":${day(45)},"balance":200}`].join('\n') + '\n');
+  await f.client.register(def('avg_mid', { file: { path: 'mid.ndjson' } }));
+  await f.client.materialize('avg_mid@1', day(31), day(120));
+  for (const [d, expected] of [[31, 100], [44, 100], [46, 150], [60, 200]] as const) {
+    const res = await f.client.online({ features: { refs: ['avg_mid@1'] }, entity_ids: ['u1'], as_of_ms: day(d) });
+    t.deepEqual(column(res, 0)[0]?.slice(0, 2), [expected, 'PRESENT'], `day ${d}`);
+  }
+});
+
+test('extractors - source entity ids that reads would refuse fail Materialize; offset-less times are UTC', async (t) => {
+  await writeFile(join(dir, 'ids.ndjson'), `{"user_id":"${'x'.repeat(300)}","ts":1767225600000,"balance":1}\n`);
+  await f.client.register(def('long_ids', { file: { path: 'ids.ndjson' } }, []));
+  await assertStatus(t, f.client.materialize('long_ids@1', T0, END), grpc.status.FAILED_PRECONDITION, /line 1: column user_id: user_id: longer than \d+ characters/);
+  const { parseEventTime } = await import('../../services/features/index.js');
+  t.is(parseEventTime('2026-01-03T17:16:33'), Date.UTC(2026, 0, 3, 17, 16, 33));
+  t.is(parseEventTime('2026-01-03 17:16:33.5'), Date.UTC(2026, 0, 3, 17, 16, 33, 500));
+  t.is(parseEventTime('2026-01-03T17:16:33+01:00'), Date.UTC(2026, 0, 3, 16, 16, 33));
+});
+
+test('extractors - a PostgreSQL source only reads: one statement, in a read-only transaction; no password in a definition', async (t) => {
+  const victim = `${table}_victim`;
+  await f.client.register(def('pg_two_statements', { sql: { engine: 'POSTGRES', connection: PG_URL, query: `CREATE TABLE ${victim} (x int); SELECT user_id, ts, balance FROM ${table}` } }, []));
+  await assertStatus(t, f.client.materialize('pg_two_statements@1', T0, END), grpc.status.FAILED_PRECONDITION, /POSTGRES query: .*(multiple commands|cannot insert multiple)/);
+  await f.client.register(def('pg_write', { sql: { engine: 'POSTGRES', connection: PG_URL, query: `DELETE FROM ${table} WHERE user_id = 'u1' RETURNING user_id, ts, balance` } }, []));
+  await assertStatus(t, f.client.materialize('pg_write@1', T0, END), grpc.status.FAILED_PRECONDITION, /read-only transaction/);
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const exists = await client.query(`SELECT to_regclass('${victim}') AS t`);
+    t.is((exists.rows[0] as { t: string | null }).t, null, 'the second statement did not run');
+    const kept = await client.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = 'u1'`);
+    t.true((kept.rows[0] as { n: number }).n > 0, 'nothing was deleted');
+  } finally {
+    await client.end();
+  }
+  await assertStatus(
+    t,
+    f.client.register(def('pg_secret', { sql: { engine: 'POSTGRES', connection: 'postgres://me:hunter2@127.0.0.1/test', query: 'SELECT 1' } }, [])),
+    grpc.status.INVALID_ARGUMENT,
+    /sql\.connection: must not hold a password/,
+  );
+});
