@@ -24,7 +24,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/protos ./protos
 COPY --from=build /app/examples/models /models
-RUN mkdir -p /var/spool/mlmesh/inference && chown node:node /var/spool/mlmesh/inference
+# Writable state of the services (named volumes take this ownership).
+RUN mkdir -p /var/spool/mlmesh/inference /var/lib/mlmesh/monitor /var/lib/mlmesh/features /var/lib/mlmesh/preprocess \
+    && chown -R node:node /var/spool/mlmesh /var/lib/mlmesh
 USER node
-EXPOSE 8001 8002
+EXPOSE 8001 8002 8011 8012 8021 8022 8031 8032
 CMD ["node", "--enable-source-maps", "dist/services/inference/main.js"]
