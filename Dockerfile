@@ -2,6 +2,8 @@
 # Build: docker build -t mlmesh .   (CPU onnxruntime; for CUDA build with
 #        --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 on a host that can reach NVIDIA's binaries)
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 is compiled here (.npmrc build-from-source): node-gyp needs python3, make, g++.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
