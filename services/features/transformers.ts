@@ -110,42 +110,86 @@ function mapValue(m: MapTransform__Output, row: SourceRow): unknown {
   }
 }
 
-/** The aggregate of rows [lo, hi) of one entity; `nums[k]` is row k's value (NaN: null). */
-function aggregate(w: WindowTransform__Output, sorted: readonly SourceRow[], nums: Float64Array, lo: number, hi: number): unknown {
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let last = -1;
-  for (let k = lo; k < hi; k++) {
-    const x = nums[k] as number;
-    if (Number.isNaN(x)) continue;
-    count++;
-    sum += x;
-    if (x < min) min = x;
-    if (x > max) max = x;
-    last = k;
+/**
+ * The aggregate of the rows in a sliding window [lo, hi) of one entity's time-sorted rows,
+ * updated as the window's ends move right: O(1) amortised per row entering or leaving.
+ * `nums[k]` is NaN for a null value (ignored, as the SQL aggregates do). Sums are compensated
+ * (Neumaier), so adding and removing values leaves no drift worth speaking of (~1e-16 relative),
+ * and reset to exactly 0 whenever the window empties; MIN/MAX keep a monotonic deque of indices.
+ */
+class SlidingAggregate {
+  private count = 0;
+  private sum = 0;
+  private comp = 0;
+  private lastValid = -1;
+  private readonly minQ: number[] = [];
+  private readonly maxQ: number[] = [];
+  private minHead = 0;
+  private maxHead = 0;
+
+  constructor(
+    private readonly w: WindowTransform__Output,
+    private readonly sorted: readonly SourceRow[],
+    private readonly nums: Float64Array,
+  ) {}
+
+  private addToSum(x: number): void {
+    const t = this.sum + x;
+    this.comp += Math.abs(this.sum) >= Math.abs(x) ? this.sum - t + x : x - t + this.sum;
+    this.sum = t;
   }
-  switch (w.aggregation) {
-    case 'COUNT':
-      return count;
-    case 'SUM':
-      return sum;
-    case 'AVG':
-      return count === 0 ? null : sum / count;
-    case 'MIN':
-      return count === 0 ? null : min;
-    case 'MAX':
-      return count === 0 ? null : max;
-    default:
-      return last < 0 ? null : (sorted[last] as SourceRow).cols[w.column];
+
+  /** Row k enters the window. */
+  enter(k: number): void {
+    const x = this.nums[k] as number;
+    if (Number.isNaN(x)) return;
+    this.count++;
+    this.addToSum(x);
+    this.lastValid = k;
+    while (this.minQ.length > this.minHead && (this.nums[this.minQ[this.minQ.length - 1] as number] as number) >= x) this.minQ.pop();
+    this.minQ.push(k);
+    while (this.maxQ.length > this.maxHead && (this.nums[this.maxQ[this.maxQ.length - 1] as number] as number) <= x) this.maxQ.pop();
+    this.maxQ.push(k);
+  }
+
+  /** Row k leaves the window (rows leave in order). */
+  leave(k: number): void {
+    const x = this.nums[k] as number;
+    if (!Number.isNaN(x)) {
+      this.count--;
+      if (this.count === 0) {
+        this.sum = 0;
+        this.comp = 0;
+      } else this.addToSum(-x);
+    }
+    while (this.minHead < this.minQ.length && (this.minQ[this.minHead] as number) <= k) this.minHead++;
+    while (this.maxHead < this.maxQ.length && (this.maxQ[this.maxHead] as number) <= k) this.maxHead++;
+  }
+
+  /** The aggregate of the rows now in the window; `lo` is the window's first row. */
+  value(lo: number): unknown {
+    switch (this.w.aggregation) {
+      case 'COUNT':
+        return this.count;
+      case 'SUM':
+        return this.count === 0 ? 0 : this.sum + this.comp;
+      case 'AVG':
+        return this.count === 0 ? null : (this.sum + this.comp) / this.count;
+      case 'MIN':
+        return this.count === 0 ? null : this.nums[this.minQ[this.minHead] as number];
+      case 'MAX':
+        return this.count === 0 ? null : this.nums[this.maxQ[this.maxHead] as number];
+      default:
+        return this.lastValid < lo ? null : (this.sorted[this.lastValid] as SourceRow).cols[this.w.column];
+    }
   }
 }
 
 /**
  * Per entity, the aggregate over (t - window_ms, t] at every t where a row enters or leaves the
- * window, so a read as of any time sees the aggregate of exactly the rows of its window. Each
- * emission scans its window (exact sums, no running-total drift): O(rows × rows per window).
+ * window, so a read as of any time sees the aggregate of exactly the rows of its window. The
+ * aggregate slides with the window (SlidingAggregate): O(rows) per entity, not O(rows × rows per
+ * window).
  */
 function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): SourceRow[] {
   const span = Number(w.window_ms);
@@ -168,12 +212,13 @@ function windowRows(w: WindowTransform__Output, rows: readonly SourceRow[]): Sou
       nums[k] = isNull(v) ? NaN : numeric ? num(v, r, w.column) : 0;
     });
     const times = [...new Set(sorted.flatMap((r) => [r.ts, r.ts + span]))].sort((a, b) => a - b);
+    const agg = new SlidingAggregate(w, sorted, nums);
     let hi = 0; // rows [0, hi) have ts <= t
     let lo = 0; // rows [0, lo) have ts <= t - span: outside the window
     for (const t of times) {
-      while (hi < sorted.length && (sorted[hi] as SourceRow).ts <= t) hi++;
-      while (lo < hi && (sorted[lo] as SourceRow).ts <= t - span) lo++;
-      out.push({ entity, ts: t, cols: { [w.output]: aggregate(w, sorted, nums, lo, hi) }, at: `${label} at ${new Date(t).toISOString()}` });
+      while (hi < sorted.length && (sorted[hi] as SourceRow).ts <= t) agg.enter(hi++);
+      while (lo < hi && (sorted[lo] as SourceRow).ts <= t - span) agg.leave(lo++);
+      out.push({ entity, ts: t, cols: { [w.output]: agg.value(lo) }, at: `${label} at ${new Date(t).toISOString()}` });
     }
   }
   return out;
