@@ -61,6 +61,39 @@ function skipped(detector: DetectorName, reason: string): DetectorResult {
   return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
 }
 
+/**
+ * Corrects a family of per-feature p-values (NaN: untestable) and builds the detector's result:
+ * each feature's corrected p-value and decision, the family's p-value (the smallest corrected
+ * one), its decision (any feature rejected) and `features_drifted` in the details.
+ */
+function familyResult(
+  detector: string,
+  statisticName: string,
+  statistic: number,
+  features: FeatureDrift[],
+  ps: readonly number[],
+  s: DetectorSettings,
+  details: Record<string, number>,
+): DetectorResult {
+  const c = correct(ps, s.alpha, s.correction);
+  features.forEach((f, k) => {
+    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
+    f.drifted = c.rejected[k];
+  });
+  return {
+    detector,
+    statistic_name: statisticName,
+    statistic,
+    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
+    has_p_value: !Number.isNaN(c.pValue),
+    drifted: c.rejected.some(Boolean),
+    correction: s.correction,
+    features,
+    details: { ...details, features_drifted: c.rejected.filter(Boolean).length },
+    skipped_reason: '',
+  };
+}
+
 function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refIn = ref.inputs as Matrix;
   const features: FeatureDrift[] = [];
@@ -82,25 +115,10 @@ function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorR
     ps.push(p);
     features.push({ feature: ref.featureNames[j], index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p, psi: psi(a, b), wasserstein_std: normalizedWasserstein(a, b) || 0 });
   }
-  const c = correct(ps, s.alpha, s.correction);
-  features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
-    f.drifted = c.rejected[k];
-    if (!Number.isFinite(f.psi as number)) f.psi = 0;
+  for (const f of features) if (!Number.isFinite(f.psi as number)) f.psi = 0;
+  return familyResult('ks', 'max KS D over features', maxD, features, ps, s, {
+    features_tested: ps.filter((p) => !Number.isNaN(p)).length,
   });
-  const drifted = c.rejected.some(Boolean);
-  return {
-    detector: 'ks',
-    statistic_name: 'max KS D over features',
-    statistic: maxD,
-    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
-    has_p_value: !Number.isNaN(c.pValue),
-    drifted,
-    correction: s.correction,
-    features,
-    details: { features_tested: ps.filter((p) => !Number.isNaN(p)).length, features_drifted: c.rejected.filter(Boolean).length },
-    skipped_reason: '',
-  };
 }
 
 function counts(values: Float64Array): Map<string, number> {
@@ -141,23 +159,10 @@ function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
     ps.push(p);
     features.push({ feature: ref.featureNames[j], index: j, test: 'chi2', statistic: stat, p_value: Number.isNaN(p) ? 1 : p, unseen_categories: unseen });
   }
-  const c = correct(ps, s.alpha, s.correction);
-  features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
-    f.drifted = c.rejected[k];
+  return familyResult('chi2', 'max chi-squared over categorical features', maxStat, features, ps, s, {
+    features_tested: ps.filter((p) => !Number.isNaN(p)).length,
+    unseen_categories: features.reduce((n, f) => n + (f.unseen_categories?.length ?? 0), 0),
   });
-  return {
-    detector: 'chi2',
-    statistic_name: 'max chi-squared over categorical features',
-    statistic: maxStat,
-    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
-    has_p_value: !Number.isNaN(c.pValue),
-    drifted: c.rejected.some(Boolean),
-    correction: s.correction,
-    features,
-    details: { features_tested: ps.filter((p) => !Number.isNaN(p)).length, unseen_categories: features.reduce((n, f) => n + (f.unseen_categories?.length ?? 0), 0) },
-    skipped_reason: '',
-  };
 }
 
 /** At most `max` rows of `m`, a subsample seeded by `seed` (rows kept in order). */
@@ -244,23 +249,7 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
     ps.push(p);
     features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
   }
-  const c = correct(ps, s.alpha, s.correction);
-  features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
-    f.drifted = c.rejected[k];
-  });
-  return {
-    detector: 'bbsd',
-    statistic_name: 'max KS D over output probabilities',
-    statistic: maxD,
-    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
-    has_p_value: !Number.isNaN(c.pValue),
-    drifted: c.rejected.some(Boolean),
-    correction: s.correction,
-    features,
-    details: { classes: refOut.cols },
-    skipped_reason: '',
-  };
+  return familyResult('bbsd', 'max KS D over output probabilities', maxD, features, ps, s, { classes: refOut.cols });
 }
 
 function confidenceDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
