@@ -74,12 +74,21 @@ export interface RedisStoreOptions {
  * replace the member at the same score, add, update the latest hash unless it holds a later
  * value, then prune (Lua scripts). Definitions live in one hash per catalog kind.
  */
+/** Command timeout of the write connection, in ms (a 100,000-value MULTI took ~6 s here). */
+const WRITE_TIMEOUT_MS = 60_000;
+
 export class RedisStore implements FeatureStore {
   readonly backend = 'redis' as const;
   private closed = false;
 
   private constructor(
     private readonly redis: Redis,
+    /**
+     * A second connection for writes, with a longer command timeout: a large write (one MULTI)
+     * can take seconds, and timing it out after 2 s would report a failure for a write that then
+     * commits anyway.
+     */
+    private readonly writer: Redis,
     /** Prefix of every key of this store. */
     readonly keyPrefix: string,
   ) {}
@@ -97,17 +106,23 @@ export class RedisStore implements FeatureStore {
     });
     // Connection errors surface through the commands that fail; without a listener they would be thrown.
     redis.on('error', () => undefined);
-    redis.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
-    redis.defineCommand('mlmeshRead', { lua: READ_SCRIPT });
-    redis.defineCommand('mlmeshLatest', { numberOfKeys: 1, lua: LATEST_SCRIPT });
+    const writer = new Redis(o.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: WRITE_TIMEOUT_MS, connectTimeout: o.commandTimeoutMs ?? 2000 });
+    writer.on('error', () => undefined);
+    for (const c of [redis, writer]) {
+      c.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
+      c.defineCommand('mlmeshRead', { lua: READ_SCRIPT });
+      c.defineCommand('mlmeshLatest', { numberOfKeys: 1, lua: LATEST_SCRIPT });
+    }
     try {
       await redis.connect();
       await redis.ping();
+      await writer.connect();
     } catch (e: unknown) {
       redis.disconnect();
+      writer.disconnect();
       throw new UnavailableError(`cannot reach Redis at ${o.url}: ${errorMessage(e)}`, { cause: e });
     }
-    return new RedisStore(redis, o.keyPrefix);
+    return new RedisStore(redis, writer, o.keyPrefix);
   }
 
   /** The sorted set holding one key's history. */
@@ -163,7 +178,7 @@ export class RedisStore implements FeatureStore {
 
   async write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void> {
     if (rows.length === 0) return;
-    const m = this.redis.multi();
+    const m = this.writer.multi();
     for (const r of rows) {
       const key = this.valueKey(r);
       m.zremrangebyscore(key, r.eventMs, r.eventMs);
@@ -219,11 +234,13 @@ export class RedisStore implements FeatureStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.redis.quit();
-    } catch {
-      // Already disconnected: nothing left to close.
-      this.redis.disconnect();
+    for (const c of [this.redis, this.writer]) {
+      try {
+        await c.quit();
+      } catch {
+        // Already disconnected: nothing left to close.
+        c.disconnect();
+      }
     }
   }
 }
