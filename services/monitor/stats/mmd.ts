@@ -12,7 +12,7 @@
  *
  * The pooled kernel matrix is computed once; a permutation only re-sums the entries of the
  * relabelled window (m² terms) using precomputed row sums, so its cost is O(m²), not O((n+m)²).
- * This is CPU-bound: the service runs it in a worker thread (mmd-pool.ts).
+ * This is CPU-bound: the service runs it in a worker thread (detector-pool.ts).
  */
 import { seededRandom } from './rng.js';
 
