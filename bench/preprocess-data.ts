@@ -3,6 +3,7 @@
  * numeric columns (log-normal and normal, some with missing values) and 6 categorical ones
  * (3 to 40 skewed levels, some missing), and the 20-column pipeline spec run over them.
  */
+import { seededRandom } from '../services/monitor/stats/index.js';
 
 /** The benchmark's spec: every step family over 20 input columns. */
 export const BENCH_SPEC = JSON.stringify({
@@ -25,18 +26,6 @@ export const BENCH_SPEC = JSON.stringify({
   ],
 });
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NUMERIC = Array.from({ length: 14 }, (_, i) => `n${String(i).padStart(2, '0')}`);
 const CATEGORICAL = Array.from({ length: 6 }, (_, i) => `c${String(i).padStart(2, '0')}`);
 const LEVELS = [3, 5, 8, 12, 25, 40];
@@ -49,7 +38,7 @@ type BenchValue = { kind: 'double_value'; double_value: number } | { kind: 'stri
  * Transform, none missing where the pipeline requires a value).
  */
 export function benchData(trainRows: number, requestRows: number): { csv: Uint8Array; records: { fields: Record<string, BenchValue> }[] } {
-  const rand = prng(20261122);
+  const rand = seededRandom(20261122);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const row = (): (number | string | null)[] => [
     ...NUMERIC.map((_, i) => {

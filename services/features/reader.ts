@@ -81,25 +81,14 @@ export class FeatureReader {
    *   NotFoundError (unknown feature, version or feature service).
    */
   async online(req: GetOnlineFeaturesRequest__Output): Promise<GetOnlineFeaturesResponse> {
-    // The limit is checked on the request's own counts first: resolving refs costs catalog reads.
-    const asked = req.features?.refs.length ?? 0;
-    if (asked > 0 && req.entity_ids.length * asked > this.limits.maxOnlineValues) {
-      throw new InvalidArgumentError(
-        `entity_ids × features: ${req.entity_ids.length} × ${asked} = ${req.entity_ids.length * asked} values, over the limit of ${this.limits.maxOnlineValues} per request (maxOnlineValues)`,
-        { field: 'entity_ids' },
-      );
-    }
+    // Checked on the request's own refs first (resolving refs costs catalog reads), then on the
+    // resolved features (a feature service names its features only once resolved).
+    checkLimit('entity_ids', req.entity_ids.length, req.features?.refs.length ?? 0, this.limits.maxOnlineValues, 'maxOnlineValues');
     const features = await this.registry.resolve(req);
     const ids = req.entity_ids;
     if (ids.length === 0) throw new InvalidArgumentError('entity_ids: give at least one entity id', { field: 'entity_ids' });
     ids.forEach((id, i) => checkEntityId(id, `entity_ids[${i}]`));
-    const n = ids.length * features.length;
-    if (n > this.limits.maxOnlineValues) {
-      throw new InvalidArgumentError(
-        `entity_ids × features: ${ids.length} × ${features.length} = ${n} values, over the limit of ${this.limits.maxOnlineValues} per request (maxOnlineValues)`,
-        { field: 'entity_ids' },
-      );
-    }
+    checkLimit('entity_ids', ids.length, features.length, this.limits.maxOnlineValues, 'maxOnlineValues');
     const asOf = parseTimeMs(req.as_of_ms, 'as_of_ms');
     if (asOf < 0) throw new InvalidArgumentError('as_of_ms: must be >= 0 (0 reads the latest values)', { field: 'as_of_ms' });
     const latest = asOf === 0;
@@ -194,10 +183,7 @@ export class FeatureReader {
    * @throws InvalidArgumentError, NotFoundError as for online reads.
    */
   async historical(req: GetHistoricalFeaturesRequest__Output, send: (m: GetHistoricalFeaturesResponse) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const asked = req.features?.refs.length ?? 0;
-    if (asked > 0 && req.rows.length * asked > this.limits.maxHistoricalValues) {
-      throw new InvalidArgumentError(`rows × features: ${req.rows.length} × ${asked} = ${req.rows.length * asked} values, over the limit of ${this.limits.maxHistoricalValues} per request (maxHistoricalValues)`, { field: 'rows' });
-    }
+    checkLimit('rows', req.rows.length, req.features?.refs.length ?? 0, this.limits.maxHistoricalValues, 'maxHistoricalValues');
     const features = await this.registry.resolve(req);
     const rows = req.rows;
     if (rows.length === 0) throw new InvalidArgumentError('rows: give at least one entity row', { field: 'rows' });
@@ -207,10 +193,7 @@ export class FeatureReader {
       if (t <= 0) throw new InvalidArgumentError(`rows[${i}].time_ms: must be a positive epoch ms time`, { field: `rows[${i}].time_ms` });
       return t;
     });
-    const n = rows.length * features.length;
-    if (n > this.limits.maxHistoricalValues) {
-      throw new InvalidArgumentError(`rows × features: ${rows.length} × ${features.length} = ${n} values, over the limit of ${this.limits.maxHistoricalValues} per request (maxHistoricalValues)`, { field: 'rows' });
-    }
+    checkLimit('rows', rows.length, features.length, this.limits.maxHistoricalValues, 'maxHistoricalValues');
     const chunk = req.chunk_rows === 0 ? DEFAULT_CHUNK_ROWS : req.chunk_rows;
     if (chunk > MAX_CHUNK_ROWS) throw new InvalidArgumentError(`chunk_rows: at most ${MAX_CHUNK_ROWS}, got ${chunk}`, { field: 'chunk_rows' });
     const names = features.map((f) => f.ref);
@@ -240,5 +223,17 @@ export class FeatureReader {
       for (const [status, count] of Object.entries(tally)) this.metrics.values.inc({ status, read: 'historical' }, count);
       await send(start === 0 ? { features: names, rows: out } : { rows: out });
     }
+  }
+}
+
+/**
+ * Refuses a request of `rows` × `features` values over `limit`, naming the field and the option.
+ * @throws InvalidArgumentError
+ */
+function checkLimit(field: 'entity_ids' | 'rows', rows: number, features: number, limit: number, option: string): void {
+  const n = rows * features;
+  if (n > limit) {
+    const what = field === 'rows' ? 'rows × features' : 'entity_ids × features';
+    throw new InvalidArgumentError(`${what}: ${rows} × ${features} = ${n} values, over the limit of ${limit} per request (${option})`, { field });
   }
 }

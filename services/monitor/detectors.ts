@@ -57,7 +57,8 @@ export interface Verdict {
 const mmdCache = new Map<string, { sample: Float64Array; lengthScale: number | undefined }>();
 const MMD_CACHE_MAX = 16;
 
-function skipped(detector: DetectorName, reason: string): DetectorResult {
+/** The result of a detector that could not run on a window, with the reason. */
+export function skipped(detector: string, reason: string): DetectorResult {
   return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
 }
 
@@ -94,6 +95,19 @@ function familyResult(
   };
 }
 
+/**
+ * KS of one column; a column with no finite values in one sample cannot be tested: p stays NaN
+ * (never rejected by a correction) and D 0.
+ */
+function ksColumn(a: Float64Array, b: Float64Array): { p: number; d: number } {
+  try {
+    const r = ks2Samp(a, b);
+    return { p: r.pValue, d: r.statistic };
+  } catch {
+    return { p: NaN, d: 0 };
+  }
+}
+
 function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refIn = ref.inputs as Matrix;
   const features: FeatureDrift[] = [];
@@ -102,15 +116,7 @@ function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorR
   for (const j of ref.numeric) {
     const a = column(refIn, j);
     const b = column(win, j);
-    let p = NaN;
-    let d = 0;
-    try {
-      const r = ks2Samp(a, b);
-      p = r.pValue;
-      d = r.statistic;
-    } catch {
-      // A column with no finite values in one sample cannot be tested: it stays NaN (not rejected).
-    }
+    const { p, d } = ksColumn(a, b);
     maxD = Math.max(maxD, d);
     ps.push(p);
     features.push({ feature: ref.featureNames[j], index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p, psi: psi(a, b), wasserstein_std: normalizedWasserstein(a, b) || 0 });
@@ -236,15 +242,7 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
   const features: FeatureDrift[] = [];
   let maxD = 0;
   for (let j = 0; j < refOut.cols; j++) {
-    let p = NaN;
-    let d = 0;
-    try {
-      const r = ks2Samp(column(refOut, j), column(win, j));
-      p = r.pValue;
-      d = r.statistic;
-    } catch {
-      // A class with no finite probabilities in one sample cannot be tested: NaN (not rejected).
-    }
+    const { p, d } = ksColumn(column(refOut, j), column(win, j));
     maxD = Math.max(maxD, d);
     ps.push(p);
     features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });

@@ -17,6 +17,7 @@ import { SUBJECTS, decodeFeedback, decodePredictionLog, encodeDriftReport, encod
 import type { DriftReport, PredictionLog__Output, RetrainRequest } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorConfig } from './config.js';
+import { skipped } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { argmaxRows, softmaxRows, tensorToMatrix } from './matrix.js';
 import type { Matrix } from './matrix.js';
@@ -313,7 +314,6 @@ export class MonitorEngine {
           if (p.joined || joined.includes(p)) continue;
           joined.push(p);
           const w = this.windowOf(p.model, p.version);
-          w.header.feedbackLastSeq = Math.max(w.header.feedbackLastSeq, msg.seq);
           const correct = String(p.label) === fb.label ? 1 : 0;
           w.header.feedbackRows += 1;
           w.header.feedbackCorrect += correct;
@@ -379,7 +379,7 @@ export class MonitorEngine {
       // The worker itself failed (crashed, out of memory): the window is reported untested
       // rather than retried forever.
       this.log.error({ model: h.model, version: h.version, err: errorMessage(e) }, 'detectors failed: window reported untested');
-      verdict = { drifted: false, results: mon.detectors.map((d) => ({ detector: d, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: `the detector worker failed: ${errorMessage(e)}` })) };
+      verdict = { drifted: false, results: mon.detectors.map((d) => skipped(d, `the detector worker failed: ${errorMessage(e)}`)) };
     }
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
     const refError = this.referenceErrors.get(key(h.model, h.version));

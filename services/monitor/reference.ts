@@ -11,7 +11,8 @@
  * does not touch what the inference service verifies.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { writeSynced } from './files.js';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
 import { parseNpy } from '../../shared/tensors/index.js';
@@ -171,16 +172,6 @@ async function recoverSwap(dir: string): Promise<void> {
   }
   const old = entries.find((e) => e.startsWith('reference.old-'));
   if (old) await rename(join(parent, old), dir);
-}
-
-async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**

@@ -23,10 +23,6 @@ export class ReportIndex {
     return true;
   }
 
-  has(id: string): boolean {
-    return this.byId.has(id);
-  }
-
   /** The report with this id, if stored. */
   get(id: string): DriftReport | undefined {
     return this.byId.get(id);

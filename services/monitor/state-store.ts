@@ -13,27 +13,14 @@
  * the consumer position. The price: one monitor per state folder (it is not shared by replicas).
  */
 import { mkdirSync } from 'node:fs';
-import { appendFile, open, readFile, readdir, rename } from 'node:fs/promises';
+import { appendFile, open, readFile, readdir } from 'node:fs/promises';
+import { writeAtomic } from './files.js';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { OpenWindow } from './window.js';
 
 /** A name as a file-name token: injective (percent-encoding), no path separators. */
 export function fileToken(name: string): string {
   return encodeURIComponent(name).replace(/\*/g, '%2A');
-}
-
-/** Writes `bytes` to `path` atomically: a reader (or a restart) sees the old or the new file. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${randomUUID()}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 /** Per-model durable state. */

@@ -22,8 +22,6 @@ export interface WindowHeader {
   lastSeq: number;
   /** Last MLMESH_PREDICTIONS sequence applied to this version: redeliveries at or below it are skipped. */
   lastAppliedSeq: number;
-  /** Highest MLMESH_FEEDBACK sequence joined to this version (informational). */
-  feedbackLastSeq: number;
   windowsClosed: number;
   /** Drift streak: drifted windows in a row, their report ids and first sequence. */
   consecutiveDrifted: number;
@@ -69,7 +67,7 @@ export class OpenWindow {
   static empty(model: string, version: string): OpenWindow {
     return new OpenWindow({
       model, version, windowIndex: 0, rows: 0, inputCols: 0, outputCols: 0, startMs: 0, endMs: 0, firstSeq: 0, lastSeq: 0,
-      lastAppliedSeq: 0, feedbackLastSeq: 0, windowsClosed: 0, consecutiveDrifted: 0, streakReportIds: [], streakFirstSeq: 0,
+      lastAppliedSeq: 0, windowsClosed: 0, consecutiveDrifted: 0, streakReportIds: [], streakFirstSeq: 0,
       feedbackRows: 0, feedbackCorrect: 0, windowFeedbackRows: 0, windowFeedbackCorrect: 0,
     });
   }

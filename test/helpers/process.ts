@@ -15,6 +15,15 @@ export interface Child {
   exited: Promise<number | string>;
 }
 
+/** A JSON log line as a record, or undefined for a plain text line. */
+function asRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts `node dist/<script>` with `env` added to the environment. */
 export function runNode(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, ['--enable-source-maps', join(projectRoot(), 'dist', script), ...args], {
@@ -41,12 +50,8 @@ export function runNode(script: string, args: readonly string[] = [], env: Recor
   proc.stdout.on(
     'data',
     lines(stdout, (line) => {
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return; // plain text line: kept in stdout, not a log record
-      }
+      const rec = asRecord(line);
+      if (!rec) return; // plain text line: kept in stdout, not a log record
       for (const w of [...waiters]) {
         if (w.match(rec)) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -66,12 +71,8 @@ export function runNode(script: string, args: readonly string[] = [], env: Recor
       // Lines already received count too: several lines can arrive in one chunk, before the
       // caller has asked for the next one.
       for (const line of stdout) {
-        try {
-          const rec = JSON.parse(line) as Record<string, unknown>;
-          if (match(rec)) return Promise.resolve(rec);
-        } catch {
-          // plain text line: not a log record
-        }
+        const rec = asRecord(line);
+        if (rec && match(rec)) return Promise.resolve(rec);
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`)), timeoutMs);
