@@ -12,9 +12,9 @@
 import { FitError, SpecError } from './errors.js';
 import { CategoryCounts } from './stats.js';
 import { checkKeys, enumParam, memo, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
-import type { Fitter, StepKind } from './step-kind.js';
+import type { Fitter, StepKind, StepParams } from './step-kind.js';
 import { numColumn } from './table.js';
-import type { Table } from './table.js';
+import type { Layout, Table } from './table.js';
 
 /** Counts the labels of string columns over a pass, refusing missing values. */
 export class LabelCounter {
@@ -38,6 +38,16 @@ export class LabelCounter {
   of(column: string): CategoryCounts {
     return this.counts.get(column) as CategoryCounts;
   }
+}
+
+/**
+ * The fitter of an encoding step: its columns must be categorical; every batch's labels are
+ * counted (missing values refused); `finish` turns the counts into the fitted parameters.
+ */
+export function labelFitter<P extends StepParams>(columns: readonly string[], layout: Layout, at: string, finish: (counter: LabelCounter) => P): Fitter<P> {
+  requireColumns(layout, columns, at, 'str');
+  const counter = new LabelCounter(columns, at);
+  return { needsData: true, update: (t, first) => counter.update(t, first), finish: () => finish(counter) };
 }
 
 interface RareSpec {
@@ -76,30 +86,23 @@ export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
   },
   reads: (s) => s.columns,
   writes: (s) => s.columns,
-  begin(s, layout, at): Fitter<RareLabelParams> {
-    requireColumns(layout, s.columns, at, 'str');
-    const counter = new LabelCounter(s.columns, at);
-    return {
-      needsData: true,
-      update: (t, first) => counter.update(t, first),
-      finish: () => {
-        const kept: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-        for (const c of s.columns) {
-          const counts = counter.of(c);
-          // value_counts order: by count descending (pandas keeps first-seen order on ties; we
-          // break ties by label so the artifact does not depend on row order).
-          const byCount = [...counts.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-          if (byCount.length > s.nCategories) {
-            const frequent = byCount.filter(([, n]) => n / counts.total >= s.tol).map(([v]) => v);
-            kept[c] = s.maxNCategories !== undefined ? frequent.slice(0, s.maxNCategories) : frequent;
-          } else {
-            kept[c] = byCount.map(([v]) => v);
-          }
+  begin: (s, layout, at): Fitter<RareLabelParams> =>
+    labelFitter(s.columns, layout, at, (counter) => {
+      const kept: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+      for (const c of s.columns) {
+        const counts = counter.of(c);
+        // value_counts order: by count descending (pandas keeps first-seen order on ties; we
+        // break ties by label so the artifact does not depend on row order).
+        const byCount = [...counts.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        if (byCount.length > s.nCategories) {
+          const frequent = byCount.filter(([, n]) => n / counts.total >= s.tol).map(([v]) => v);
+          kept[c] = s.maxNCategories !== undefined ? frequent.slice(0, s.maxNCategories) : frequent;
+        } else {
+          kept[c] = byCount.map(([v]) => v);
         }
-        return { type: 'rare_label', columns: s.columns, replace_with: s.replaceWith, kept };
-      },
-    };
-  },
+      }
+      return { type: 'rare_label', columns: s.columns, replace_with: s.replaceWith, kept };
+    }),
   layout: (_p, before) => before,
   apply(p, table) {
     const kept = memo(KEPT, p, (q) => new Map(q.columns.map((c) => [c, new Set(q.kept[c])])));
@@ -151,26 +154,19 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
   },
   reads: (s) => s.columns,
   writes: (s) => s.columns,
-  begin(s, layout, at): Fitter<OrdinalParams> {
-    requireColumns(layout, s.columns, at, 'str');
-    const counter = new LabelCounter(s.columns, at);
-    return {
-      needsData: true,
-      update: (t, first) => counter.update(t, first),
-      finish: () => {
-        const categories: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-        for (const c of s.columns) {
-          categories[c] = counter.of(c).sortedCategories();
-          // As sklearn: the code for unknown categories must not be one a seen category has.
-          const uv = s.unknownValue;
-          if (uv !== undefined && uv >= 0 && uv < (categories[c] as string[]).length) {
-            throw new FitError(at, c, `unknown_value ${uv} is already the code of category ${JSON.stringify((categories[c] as string[])[uv])}: use a negative value or one ≥ ${(categories[c] as string[]).length}`);
-          }
+  begin: (s, layout, at): Fitter<OrdinalParams> =>
+    labelFitter(s.columns, layout, at, (counter) => {
+      const categories: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+      for (const c of s.columns) {
+        categories[c] = counter.of(c).sortedCategories();
+        // As sklearn: the code for unknown categories must not be one a seen category has.
+        const uv = s.unknownValue;
+        if (uv !== undefined && uv >= 0 && uv < (categories[c] as string[]).length) {
+          throw new FitError(at, c, `unknown_value ${uv} is already the code of category ${JSON.stringify((categories[c] as string[])[uv])}: use a negative value or one ≥ ${(categories[c] as string[]).length}`);
         }
-        return { type: 'ordinal', columns: s.columns, categories, handle_unknown: s.handleUnknown, unknown_value: s.unknownValue ?? null };
-      },
-    };
-  },
+      }
+      return { type: 'ordinal', columns: s.columns, categories, handle_unknown: s.handleUnknown, unknown_value: s.unknownValue ?? null };
+    }),
   layout: (p, before) => withKinds(before, p.columns, 'num'),
   apply(p, table, errors) {
     const codes = memo(CODES, p, (q) => new Map(q.columns.map((c) => [c, new Map((q.categories[c] ?? []).map((v, i) => [v, i]))])));

@@ -9,7 +9,7 @@
 import { SpecError } from './errors.js';
 import { checkKeys, enumParam, memo, numberParam, requireColumns, stringList } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
-import { LabelCounter } from './step-encode.js';
+import { labelFitter } from './step-encode.js';
 import { numColumn } from './table.js';
 import type { Column, Layout } from './table.js';
 import type { CategoryCounts } from './stats.js';
@@ -104,19 +104,12 @@ export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
   reads: (s) => s.columns,
   // The output names depend on the fit: any later step reading them starts a new pass.
   writes: (s) => s.columns,
-  begin(s, layout, at): Fitter<OneHotParams> {
-    requireColumns(layout, s.columns, at, 'str');
-    const counter = new LabelCounter(s.columns, at);
-    return {
-      needsData: true,
-      update: (t, first) => counter.update(t, first),
-      finish: () => {
-        const encoded: Record<string, OneHotColumn> = Object.create(null) as Record<string, OneHotColumn>;
-        for (const c of s.columns) encoded[c] = encodeColumn(c, counter.of(c), s);
-        return { type: 'one_hot', columns: s.columns, handle_unknown: s.handleUnknown, encoded };
-      },
-    };
-  },
+  begin: (s, layout, at): Fitter<OneHotParams> =>
+    labelFitter(s.columns, layout, at, (counter) => {
+      const encoded: Record<string, OneHotColumn> = Object.create(null) as Record<string, OneHotColumn>;
+      for (const c of s.columns) encoded[c] = encodeColumn(c, counter.of(c), s);
+      return { type: 'one_hot', columns: s.columns, handle_unknown: s.handleUnknown, encoded };
+    }),
   layout(p, before): Layout {
     return before.flatMap((l) => (p.columns.includes(l.name) ? (p.encoded[l.name]?.features ?? []).map((name) => ({ name, kind: 'num' as const })) : [l]));
   },
