@@ -17,7 +17,7 @@ import { numColumn } from './table.js';
 import type { Layout, Table } from './table.js';
 
 /** Counts the labels of string columns over a pass, refusing missing values. */
-export class LabelCounter {
+class LabelCounter {
   readonly counts = new Map<string, CategoryCounts>();
 
   constructor(

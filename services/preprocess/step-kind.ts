@@ -1,5 +1,6 @@
 import { FitError, SpecError } from './errors.js';
 import type { ColumnKind, Layout, RowErrors, Table } from './table.js';
+import { ValueCollector } from './stats.js';
 
 /** A step of a spec as written: an object with `type` and the step's parameters. */
 export type SpecObject = Readonly<Record<string, unknown>>;
@@ -153,4 +154,22 @@ export function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (
     cache.set(key, v);
   }
   return v;
+}
+
+/**
+ * The fitter of a step that needs every value of its numeric columns (quantiles, Yeo-Johnson):
+ * the columns must be numeric, missing values are refused, the values are collected per column
+ * and `finish` turns them into the fitted parameters.
+ */
+export function valueFitter<P extends StepParams>(columns: readonly string[], layout: Layout, at: string, finish: (values: ReadonlyMap<string, ValueCollector>) => P): Fitter<P> {
+  requireColumns(layout, columns, at, 'num');
+  const values = new Map(columns.map((c) => [c, new ValueCollector()]));
+  return {
+    needsData: true,
+    update(t, first) {
+      refuseMissing(t, columns, first, at);
+      for (const c of columns) for (const v of t.num(c)) values.get(c)?.push(v);
+    },
+    finish: () => finish(values),
+  };
 }

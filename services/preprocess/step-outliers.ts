@@ -6,7 +6,7 @@
  */
 import { SpecError } from './errors.js';
 import { ValueCollector, quantileSorted } from './stats.js';
-import { checkKeys, enumParam, numberParam, refuseMissing, requireColumns, stringList } from './step-kind.js';
+import { checkKeys, enumParam, numberParam, stringList, valueFitter } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 
 type Method = 'iqr' | 'quantiles';
@@ -41,38 +41,28 @@ export const CAP_OUTLIERS: StepKind<CapSpec, CapParams> = {
   },
   reads: (s) => s.columns,
   writes: (s) => s.columns,
-  begin(s, layout, at): Fitter<CapParams> {
-    requireColumns(layout, s.columns, at, 'num');
-    const values = new Map(s.columns.map((c) => [c, new ValueCollector()]));
-    return {
-      needsData: true,
-      update(t, first) {
-        refuseMissing(t, s.columns, first, at);
-        for (const c of s.columns) for (const v of t.num(c)) values.get(c)?.push(v);
-      },
-      finish() {
-        const lower: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
-        const upper: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
-        for (const c of s.columns) {
-          const sorted = (values.get(c) as ValueCollector).sorted();
-          let lo: number;
-          let hi: number;
-          if (s.method === 'iqr') {
-            const q1 = quantileSorted(sorted, 0.25);
-            const q3 = quantileSorted(sorted, 0.75);
-            lo = q1 - s.fold * (q3 - q1);
-            hi = q3 + s.fold * (q3 - q1);
-          } else {
-            lo = quantileSorted(sorted, s.fold);
-            hi = quantileSorted(sorted, 1 - s.fold);
-          }
-          lower[c] = s.tail === 'right' ? null : lo;
-          upper[c] = s.tail === 'left' ? null : hi;
+  begin: (s, layout, at): Fitter<CapParams> =>
+    valueFitter(s.columns, layout, at, (values) => {
+      const lower: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
+      const upper: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
+      for (const c of s.columns) {
+        const sorted = (values.get(c) as ValueCollector).sorted();
+        let lo: number;
+        let hi: number;
+        if (s.method === 'iqr') {
+          const q1 = quantileSorted(sorted, 0.25);
+          const q3 = quantileSorted(sorted, 0.75);
+          lo = q1 - s.fold * (q3 - q1);
+          hi = q3 + s.fold * (q3 - q1);
+        } else {
+          lo = quantileSorted(sorted, s.fold);
+          hi = quantileSorted(sorted, 1 - s.fold);
         }
-        return { type: 'cap_outliers', method: s.method, columns: s.columns, lower, upper };
-      },
-    };
-  },
+        lower[c] = s.tail === 'right' ? null : lo;
+        upper[c] = s.tail === 'left' ? null : hi;
+      }
+      return { type: 'cap_outliers', method: s.method, columns: s.columns, lower, upper };
+    }),
   layout: (_p, before) => before,
   apply(p, table) {
     for (const c of p.columns) {

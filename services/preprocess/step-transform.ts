@@ -9,7 +9,7 @@
 import { FitError, SpecError } from './errors.js';
 import { brentMinimize } from './brent.js';
 import { MeanVar, ValueCollector, numpyVar, pairwiseSum, standardScale } from './stats.js';
-import { boolParam, checkKeys, refuseMissing, requireColumns, stringList } from './step-kind.js';
+import { boolParam, checkKeys, refuseMissing, requireColumns, stringList, valueFitter } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 import type { Table } from './table.js';
 
@@ -123,33 +123,23 @@ export const POWER: StepKind<PowerSpec, PowerParams> = {
   },
   reads: (s) => s.columns,
   writes: (s) => s.columns,
-  begin(s, layout, at): Fitter<PowerParams> {
-    requireColumns(layout, s.columns, at, 'num');
-    const values = new Map(s.columns.map((c) => [c, new ValueCollector()]));
-    return {
-      needsData: true,
-      update(t, first) {
-        refuseMissing(t, s.columns, first, at);
-        for (const c of s.columns) for (const v of t.num(c)) values.get(c)?.push(v);
-      },
-      finish() {
-        const lambdas: Record<string, number> = Object.create(null) as Record<string, number>;
-        const mean: Record<string, number> = Object.create(null) as Record<string, number>;
-        const scale: Record<string, number> = Object.create(null) as Record<string, number>;
-        for (const c of s.columns) {
-          const x = (values.get(c) as ValueCollector).values();
-          if (x.length < 2) throw new FitError(at, c, 'needs at least 2 values in the training data');
-          const lambda = yeoJohnsonLambda(x);
-          lambdas[c] = lambda;
-          const mv = new MeanVar();
-          for (const v of x) mv.push(yeoJohnson(v, lambda));
-          mean[c] = s.standardize ? mv.mean : 0;
-          scale[c] = s.standardize ? standardScale(mv) : 1;
-        }
-        return { type: 'power', method: 'yeo-johnson', columns: s.columns, lambdas, standardize: s.standardize, mean, scale };
-      },
-    };
-  },
+  begin: (s, layout, at): Fitter<PowerParams> =>
+    valueFitter(s.columns, layout, at, (values) => {
+      const lambdas: Record<string, number> = Object.create(null) as Record<string, number>;
+      const mean: Record<string, number> = Object.create(null) as Record<string, number>;
+      const scale: Record<string, number> = Object.create(null) as Record<string, number>;
+      for (const c of s.columns) {
+        const x = (values.get(c) as ValueCollector).values();
+        if (x.length < 2) throw new FitError(at, c, 'needs at least 2 values in the training data');
+        const lambda = yeoJohnsonLambda(x);
+        lambdas[c] = lambda;
+        const mv = new MeanVar();
+        for (const v of x) mv.push(yeoJohnson(v, lambda));
+        mean[c] = s.standardize ? mv.mean : 0;
+        scale[c] = s.standardize ? standardScale(mv) : 1;
+      }
+      return { type: 'power', method: 'yeo-johnson', columns: s.columns, lambdas, standardize: s.standardize, mean, scale };
+    }),
   layout: (_p, before) => before,
   apply(p, table) {
     for (const c of p.columns) {
