@@ -210,8 +210,8 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
     mmdCache.set(key, cached);
     if (mmdCache.size > MMD_CACHE_MAX) mmdCache.delete(mmdCache.keys().next().value as string);
   }
-  // Copies: the originals stay usable here after being posted to the worker.
-  const input: MmdInput = { reference: cached.sample.slice(), window: win.data.slice(), dim: refIn.cols, kernel: s.kernel, permutations: s.permutations, seed: seedOf(s.seed) };
+  // mmdTest only reads its inputs (and runs in the detector worker already): no copies.
+  const input: MmdInput = { reference: cached.sample, window: win.data, dim: refIn.cols, kernel: s.kernel, permutations: s.permutations, seed: seedOf(s.seed) };
   if (cached.lengthScale !== undefined) input.lengthScale = cached.lengthScale;
   const r = await run(input);
   cached.lengthScale = r.lengthScale;

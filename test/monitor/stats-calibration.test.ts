@@ -45,7 +45,8 @@ function sample(g: () => number, rand: () => number, rows: number, cols: number,
       } else data[i * cols + j] = g() + (j === opts.shiftCol ? (opts.shift ?? 0) : 0);
     }
   }
-  return { rows, cols, data: Float32Array.from(data).reduce((acc, v, k) => ((acc[k] = v), acc), new Float64Array(rows * cols)) };
+  // Rounded through float32, as values arrive from the wire.
+  return { rows, cols, data: Float64Array.from(Float32Array.from(data)) };
 }
 
 /** Softmax outputs of a fixed random linear model on the inputs (a stand-in classifier). */
