@@ -2,11 +2,15 @@
 # Build: docker build -t mlmesh .   (CPU onnxruntime; for CUDA build with
 #        --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 on a host that can reach NVIDIA's binaries)
 FROM node:20-bookworm-slim AS build
-# better-sqlite3 is compiled here (.npmrc build-from-source): node-gyp needs python3, make, g++.
+# better-sqlite3 is compiled here (.prebuild-installrc buildFromSource): node-gyp needs python3, make, g++.
+# onnxruntime-node's post-install is denied in package.json allowScripts (it downloads from outside
+# the npm registry); ONNXRUNTIME_NODE_INSTALL=cuda12 runs it explicitly after the install.
+ARG ONNXRUNTIME_NODE_INSTALL=
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+COPY package.json package-lock.json .npmrc .prebuild-installrc ./
+RUN npm ci --no-audit --no-fund \
+    && if [ -n "$ONNXRUNTIME_NODE_INSTALL" ]; then node node_modules/onnxruntime-node/script/install; fi
 COPY tsconfig.json ./
 COPY protos ./protos
 COPY shared ./shared
