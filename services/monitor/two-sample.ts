@@ -75,13 +75,13 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
     input: undefined, output: undefined, outputKind: 'none', featureNames: names,
     categorical: [...new Set(req.categorical_columns)].map((c) => names[c] as string),
     windowRows: test.rows, windowSeconds: 0, minWindowRows: 2, alpha, correction: correction as 'bonferroni', detectors: [],
-    kernel: kernel as Kernel, permutations, consecutiveWindows: 1, cooldownSeconds: 0,
+    detectorCorrection: 'holm', kernel: kernel as Kernel, permutations, consecutiveWindows: 1, cooldownSeconds: 0,
   };
   const f32 = new Float32Array(ref.data);
   const hash = createHash('sha256').update(new Uint8Array(f32.buffer)).digest('hex');
   const reference = buildReference('adhoc', '1', { datatype: 'FP32', shape: [ref.rows, ref.cols], data: new Uint8Array(f32.buffer) }, undefined, mon, { inputs: hash, outputs: null }, null);
   const seed = req.seed !== 0 ? String(req.seed) : `${hash}/${seedOf(String(test.data[0]))}`;
-  const job = detect(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', kernel: kernel as Kernel, permutations, mmdMaxRows, seed });
+  const job = detect(reference, { inputs: test, outputs: undefined }, { detectors: detectors as Array<'ks'>, alpha, correction: correction as 'bonferroni', detectorCorrection: 'holm', kernel: kernel as Kernel, permutations, mmdMaxRows, seed });
   // The caller's deadline or cancel ends the call at once; the job itself runs to its end in
   // the worker (a synchronous loop cannot be interrupted), bounded by MMD_WORK_BUDGET.
   const v = await new Promise<Awaited<typeof job>>((resolve, reject) => {

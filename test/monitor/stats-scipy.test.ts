@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
-import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mmdTest, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
+import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mannWhitneyU, mmdTest, normalizedWasserstein, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
+import type { Alternative } from '../../services/monitor/stats/index.js';
 
 interface Fixtures {
   ks: Array<{ a: number[]; b: number[]; statistic: number; pvalue: number; method: 'exact' | 'asymp' }>;
@@ -10,6 +11,8 @@ interface Fixtures {
   wasserstein: Array<{ a: number[]; b: number[]; distance: number }>;
   mmd: { x: number[][]; y: number[][]; length_scale: number; values: Record<string, number> };
   kstwo: Array<{ n: number; d: number; sf: number }>;
+  wasserstein_norm: Array<{ a: number[]; b: number[]; value: number }>;
+  mannwhitneyu: Array<{ x: number[]; y: number[]; alternative: Alternative; statistic: number; pvalue: number; method: 'exact' | 'asymptotic' }>;
 }
 const fx = JSON.parse(readFileSync(join(projectRoot(), 'test/fixtures/drift/scipy.json'), 'utf8')) as Fixtures;
 
@@ -96,4 +99,30 @@ test('stats - distribution tails match known values', (t) => {
   t.true(Math.abs(chi2Sf(18.307038053275146, 10) - 0.05) < 1e-12);
   t.true(Math.abs(studentTTwoSided(2.0, 10) - 0.07338803477074024) < 1e-12);
   t.true(Math.abs(studentTTwoSided(1.959963984540054, 1e7) - 0.05) < 1e-6);
+});
+
+test('stats - Mann–Whitney U and p-value equal scipy mannwhitneyu (auto: exact, and tie-corrected asymptotic) within 1e-9', (t) => {
+  const cases = fx.mannwhitneyu;
+  t.true(cases.filter((c) => c.method === 'exact').length >= 3);
+  t.true(cases.filter((c) => c.method === 'asymptotic' && new Set([...c.x, ...c.y]).size < c.x.length + c.y.length).length >= 4, 'cases with ties');
+  for (const c of cases) {
+    const r = mannWhitneyU(c.x, c.y, c.alternative);
+    const where = `n=${c.x.length},${c.y.length} ${c.alternative}`;
+    t.is(r.method, c.method, where);
+    t.true(Math.abs(r.statistic - c.statistic) < 1e-9, `${where}: U ${r.statistic} vs scipy ${c.statistic}`);
+    t.true(Math.abs(r.pValue - c.pvalue) < 1e-9 * Math.max(1, c.pvalue) || Math.abs(r.pValue - c.pvalue) / c.pvalue < 1e-9, `${where}: p ${r.pValue} vs scipy ${c.pvalue}`);
+  }
+  t.throws(() => mannWhitneyU([], [1]), { instanceOf: RangeError });
+  t.throws(() => mannWhitneyU([NaN, 1], [1, 2]), { instanceOf: RangeError });
+});
+
+test('stats - wasserstein_std equals Evidently\'s normed Wasserstein (std floored at 0.001), a constant reference included', (t) => {
+  t.true(fx.wasserstein_norm.length >= 4);
+  for (const c of fx.wasserstein_norm) {
+    const v = normalizedWasserstein(c.a, c.b);
+    t.true(Math.abs(v - c.value) < 1e-9 * Math.max(1, c.value), `${v} vs ${c.value}`);
+  }
+  // A constant reference and a window that moved: a large score, not 0 (or NaN, or infinity).
+  t.is(normalizedWasserstein([0.25, 0.25, 0.25], [0.5, 0.5]), 250);
+  t.true(Number.isNaN(normalizedWasserstein([NaN], [1])));
 });
