@@ -4,6 +4,10 @@ import test from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
 import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mannWhitneyU, mmdTest, normalizedWasserstein, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
 import type { Alternative } from '../../services/monitor/stats/index.js';
+import { runDetectors } from '../../services/monitor/detectors.js';
+import { buildReference } from '../../services/monitor/reference.js';
+import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
+import { resolveMonitorConfig } from '../../services/monitor/config.js';
 
 interface Fixtures {
   ks: Array<{ a: number[]; b: number[]; statistic: number; pvalue: number; method: 'exact' | 'asymp' }>;
@@ -125,4 +129,17 @@ test('stats - wasserstein_std equals Evidently\'s normed Wasserstein (std floore
   // A constant reference and a window that moved: a large score, not 0 (or NaN, or infinity).
   t.is(normalizedWasserstein([0.25, 0.25, 0.25], [0.5, 0.5]), 250);
   t.true(Number.isNaN(normalizedWasserstein([NaN], [1])));
+});
+
+test('stats - the ks detector reports wasserstein_std for a drifted feature whose reference is constant (not 0)', async (t) => {
+  const mon = parseMonitoring(undefined, resolveMonitorConfig({ env: {} }), 'wasserstein');
+  // Column 0 is constant in the reference and moves in the window; column 1 is noise.
+  const rows = 40;
+  const ref = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? 0.25 : (i * 7919) % 13));
+  const win = Float64Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? 0.5 : (i * 104729) % 13));
+  const reference = buildReference('m', '1', { datatype: 'FP32', shape: [rows, 2], data: new Uint8Array(ref.buffer) }, undefined, mon, { inputs: 'w', outputs: null }, null);
+  const v = await runDetectors(reference, { inputs: { rows, cols: 2, data: win }, outputs: undefined }, { detectors: ['ks'], alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'holm', kernel: 'gaussian', permutations: 10, mmdMaxRows: 100, seed: 's' }, () => Promise.reject(new Error('no mmd')));
+  const f0 = v.results[0]?.features?.[0];
+  t.true(f0?.drifted);
+  t.is(f0?.wasserstein_std, 250);
 });
