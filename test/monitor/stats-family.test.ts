@@ -144,8 +144,20 @@ test('family - Holm over the detectors: adjusted p-values, decisions and the old
 
 test('reference - the shipped digits reference is 100 held-out rows, and clean held-out windows are not flagged against it', async (t) => {
   const d = await digits();
-  t.is(d.refX.rows, 100);
-  t.is(d.refY.rows, 100);
+  // Held-out: every reference row is one of the 200 rows make_fixtures.py held out of training
+  // (its parity inputs), and the clean traffic shares none of them.
+  const heldOut = toMatrix(readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy')));
+  const key = (m: Matrix, i: number): string => m.data.subarray(i * m.cols, (i + 1) * m.cols).join(',');
+  const heldOutRows = new Map<string, number>();
+  for (let i = 0; i < heldOut.rows; i++) heldOutRows.set(key(heldOut, i), i);
+  const refRows = new Set<number>();
+  for (let i = 0; i < d.refX.rows; i++) {
+    const j = heldOutRows.get(key(d.refX, i));
+    t.not(j, undefined, `reference row ${i} is not a held-out row`);
+    refRows.add(j as number);
+  }
+  for (let i = 0; i < d.cleanX.rows; i++) t.false(refRows.has(heldOutRows.get(key(d.cleanX, i)) ?? -1), `clean row ${i} is in the reference`);
+  t.is(refRows.size + d.cleanX.rows, 200, 'reference and clean rows are the 200 held-out rows');
   const ref = buildReference('digits_mlp', '1', npy(d.refX), npy(d.refY), d.mon, { inputs: 'shipped', outputs: 'shipped' }, null);
   // The whole clean pool as one window, then 100 windows of 50 rows drawn from it.
   const whole = await runDetectors(ref, { inputs: d.cleanX, outputs: d.cleanY }, settings('whole'), mmdInline);
@@ -166,4 +178,6 @@ test('reference - the shipped digits reference is 100 held-out rows, and clean h
   // windows; a reference from the same population as the traffic does not.
   t.true(confidence / windows <= 0.15, `confidence ${confidence}/${windows}`);
   t.true(drifted / windows <= 0.15, `drifted ${drifted}/${windows}`);
+  t.is(d.refX.rows, 100);
+  t.is(d.refY.rows, 100);
 });
