@@ -81,8 +81,10 @@ test('monitor e2e - clean then blurred digits: a report per window, drift on the
   }
 
   const status = async (): Promise<GetStatusResponse__Output> => call<GetStatusResponse__Output>(monitor.client, 'GetStatus', { model: 'digits_mlp' });
-  await waitFor(async () => Number((await status()).versions[0]?.windows_closed ?? 0) >= 6, 60_000, 'six windows closed');
-  await waitFor(async () => Number((await status()).versions[0]?.feedback_rows ?? 0) >= 100, 20_000, 'feedback joined').catch(async (e: unknown) => {
+  // NOT_FOUND until the monitor has applied the model's first log (it consumes asynchronously).
+  const polled = (): Promise<GetStatusResponse__Output | undefined> => status().catch(() => undefined);
+  await waitFor(async () => Number((await polled())?.versions[0]?.windows_closed ?? 0) >= 6, 60_000, 'six windows closed');
+  await waitFor(async () => Number((await polled())?.versions[0]?.feedback_rows ?? 0) >= 100, 20_000, 'feedback joined').catch(async (e: unknown) => {
     t.log(await (await fetch(`${monitor.http}/metrics`)).text().then((x) => x.split('\n').filter((l) => l.includes('feedback') || l.includes('skipped')).join('\n')));
     throw e;
   });
