@@ -10,18 +10,28 @@ Writes (committed; CI needs no Python):
 
 - ``test/fixtures/drift/scipy.json``: fixed samples with scipy's ``ks_2samp`` (method auto:
   exact and asymptotic cases), ``chi2_contingency`` (dof 1 with Yates' correction, dof > 1,
-  a category unseen in the reference), ``wasserstein_distance``, ``kstwo.sf`` over a grid
-  of (n, d) covering each of its branches, and numpy MMD² (unbiased, three kernels, given
-  length scale) values.
-- ``examples/models/digits_mlp/1/reference/inputs.npy``: 500 rows of digits_mlp's training
-  inputs (FP32 [500, 64]), the drift reference; its outputs are written by the Node tool
-  ``npm run cli -- monitor reference build`` (running the served ONNX model).
-- ``test/fixtures/drift/digits_clean.npy``: the 200 held-out test rows (FP32 [200, 64]).
-- ``test/fixtures/drift/digits_train_other.npy`` (+ ``_labels``): 200 training rows that are not
-  in the reference (the reference's own population: the model was fit on both).
+  a category unseen in the reference), ``wasserstein_distance``, Evidently's normed Wasserstein
+  (``wasserstein_distance / max(np.std(reference), 0.001)``, a constant reference included),
+  ``mannwhitneyu`` (method auto: exact and tie-corrected asymptotic cases, one- and two-sided),
+  ``kstwo.sf`` over a grid of (n, d) covering each of its branches, and numpy MMD² (unbiased,
+  three kernels, given length scale) values.
+- ``examples/models/digits_mlp/1/reference/inputs.npy``: the drift reference, 100 of the 200
+  held-out digits (rows the model did not fit; chosen with seed 0; FP32 [100, 64]). Its outputs
+  and reference.json are written by the Node tool (running the served ONNX model)::
+
+      npm run reference -- --model digits_mlp --version 1 \
+        --produced-by "tools/make_drift_fixtures.py (held-out digits)" --source-data-sha256 <printed>
+
+- ``test/fixtures/drift/digits_clean.npy`` (+ ``_labels``): the other 100 held-out rows
+  (FP32 [100, 64]): clean traffic from the reference's population that neither the model nor
+  the reference has seen.
 - ``test/fixtures/drift/digits_blurred.npy``: the same rows blurred with
-  ``scipy.ndimage.gaussian_filter(sigma=1)`` on each 8×8 image (FP32 [200, 64]).
+  ``scipy.ndimage.gaussian_filter(sigma=1)`` on each 8×8 image (FP32 [100, 64]).
+
+Why held-out rows: on its own training rows a model is more confident than on new data, so a
+training-row reference makes the ``confidence`` detector flag clean traffic (docs/monitor.md).
 """
+import hashlib
 import json
 import os
 import sys
@@ -75,6 +85,47 @@ def wasserstein_cases(rng):
     return out
 
 
+def wasserstein_norm_cases(rng):
+    out = []
+    for a, b in [(np.zeros(50), rng.normal(0.5, 1.0, size=80)),
+                 (np.full(40, 3.0), np.full(30, 3.0)),
+                 (np.full(40, 0.25), np.full(30, 0.5)),
+                 (rng.normal(size=60), rng.normal(0.2, 1.5, size=70)),
+                 (np.round(rng.normal(size=100) * 1e-4, 8), rng.normal(size=50) * 1e-4)]:
+        norm = max(np.std(a), 0.001)
+        out.append({"a": a.tolist(), "b": b.tolist(), "value": float(stats.wasserstein_distance(a, b) / norm)})
+    return out
+
+
+def mwu_cases(rng):
+    """(window x, reference y, alternative) with scipy's mannwhitneyu, method auto."""
+    f32 = lambda v: np.asarray(v, dtype=np.float32).astype(np.float64)
+    conf = lambda n, shift: f32(np.clip(1 - rng.exponential(0.02 + shift, size=n) ** 2, 0, 1))
+    specs = [
+        (rng.normal(size=5), rng.normal(size=7), "less"),              # exact, both small
+        (rng.normal(-1, size=6), rng.normal(size=300), "less"),        # exact: one sample <= 8
+        (rng.normal(size=8), rng.normal(1, size=8), "two-sided"),      # exact two-sided
+        (rng.normal(size=50), rng.normal(size=200), "less"),           # asymptotic, no ties
+        (rng.normal(size=60), rng.normal(0.5, size=40), "greater"),
+        (np.round(rng.normal(size=30), 1), np.round(rng.normal(size=90), 1), "less"),    # ties
+        (np.round(rng.normal(size=4), 0), np.round(rng.normal(size=6), 0), "less"),      # small with ties
+        (conf(200, 0.0), conf(500, 0.0), "less"),                      # max-probabilities: many exactly 1
+        (conf(100, 0.2), conf(500, 0.0), "less"),                      # less confident window
+        (conf(100, 0.0), conf(300, 0.2), "less"),                      # more confident window
+        (np.ones(20), np.ones(50), "less"),                            # every value tied
+        (np.array([1.0, 1.0, 0.5]), np.ones(40), "two-sided"),
+    ]
+    out = []
+    for x, y, alt in specs:
+        r = stats.mannwhitneyu(x, y, alternative=alt)
+        n1, n2 = len(x), len(y)
+        ties = len(np.unique(np.concatenate([x, y]))) < n1 + n2
+        method = "asymptotic" if (n1 > 8 and n2 > 8) or ties else "exact"
+        out.append({"x": x.tolist(), "y": y.tolist(), "alternative": alt, "statistic": float(r.statistic),
+                    "pvalue": float(r.pvalue), "method": method})
+    return out
+
+
 def mmd2_unbiased(x, y, kernel, ell):
     z = np.vstack([x, y])
     d2 = ((z[:, None, :] - z[None, :, :]) ** 2).sum(-1)
@@ -113,28 +164,34 @@ def kstwo_cases():
     return out
 
 
+REFERENCE_ROWS = 100
+
+
 def main():
     rng = np.random.default_rng(20261122)
     os.makedirs(OUT, exist_ok=True)
     fixtures = {"scipy_version": __import__("scipy").__version__, "ks": ks_cases(rng), "chi2": chi2_cases(),
-                "wasserstein": wasserstein_cases(rng), "mmd": mmd_cases(rng), "kstwo": kstwo_cases()}
+                "wasserstein": wasserstein_cases(rng), "mmd": mmd_cases(rng), "kstwo": kstwo_cases(),
+                "wasserstein_norm": wasserstein_norm_cases(np.random.default_rng(30)),
+                "mannwhitneyu": mwu_cases(np.random.default_rng(31))}
     with open(os.path.join(OUT, "scipy.json"), "w") as f:
         json.dump(fixtures, f)
     data = load_data()
-    idx = np.random.default_rng(0).choice(len(data["X_train"]), size=500, replace=False)
-    idx.sort()
-    save_npy("examples/models/digits_mlp/1/reference/inputs.npy", data["X_train"][idx], np.float32)
-    # 200 training rows outside the reference: traffic from the reference's own population (the
-    # model has seen them too), for the end-to-end test's no-drift phase.
-    others = np.setdiff1d(np.arange(len(data["X_train"])), idx)
-    other = np.random.default_rng(1).choice(others, size=200, replace=False)
-    save_npy(os.path.join(OUT, "digits_train_other.npy"), data["X_train"][np.sort(other)], np.float32)
-    save_npy(os.path.join(OUT, "digits_train_other_labels.npy"), data["y_train"][np.sort(other)], np.int64)
-    clean = data["X_test"]
+    # The reference: REFERENCE_ROWS of the held-out rows (the model did not fit them); clean
+    # traffic: the other held-out rows, which neither the model nor the reference has seen.
+    held_out = len(data["X_test"])
+    idx = np.sort(np.random.default_rng(0).choice(held_out, size=REFERENCE_ROWS, replace=False))
+    rest = np.setdiff1d(np.arange(held_out), idx)
+    save_npy("examples/models/digits_mlp/1/reference/inputs.npy", data["X_test"][idx], np.float32)
+    clean = data["X_test"][rest]
     blurred = np.stack([ndimage.gaussian_filter(r.reshape(8, 8), sigma=1).reshape(64) for r in clean])
     save_npy(os.path.join(OUT, "digits_clean.npy"), clean, np.float32)
+    save_npy(os.path.join(OUT, "digits_clean_labels.npy"), data["y_test"][rest], np.int64)
     save_npy(os.path.join(OUT, "digits_blurred.npy"), blurred, np.float32)
-    print("wrote", OUT, "and the digits_mlp reference inputs")
+    source = hashlib.sha256(data["X_test"].tobytes() + data["y_test"].tobytes()).hexdigest()
+    print("wrote", OUT, "and the digits_mlp reference inputs (%d held-out rows)" % REFERENCE_ROWS)
+    print("now: npm run reference -- --model digits_mlp --version 1 "
+          "--produced-by \"tools/make_drift_fixtures.py (held-out digits)\" --source-data-sha256 " + source)
 
 
 if __name__ == "__main__":

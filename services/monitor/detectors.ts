@@ -1,7 +1,8 @@
 /**
  * Runs the configured detectors on one window against a reference and says whether the window
- * drifted. Each detector returns one DetectorResult with its statistic, its (corrected) p-value
- * and its decision; the window is drifted when any detector's p-value is below alpha.
+ * drifted. Each detector returns one DetectorResult with its statistic and its p-value
+ * (corrected within the detector over features or classes); the window's decision is
+ * family-wise over the detectors that produced a p-value (see {@link familyDecision}).
  *
  * - ks: per numeric input feature, two-sample KS; corrected over the features; PSI and
  *   Wasserstein/std reported per feature as effect sizes.
@@ -9,7 +10,8 @@
  *   seen only in the window are listed.
  * - mmd: kernel MMD² on the input rows, permutation p-value, in a worker thread.
  * - bbsd: KS on each output probability (black-box shift detection), corrected over classes.
- * - confidence: Welch's t-test of the window's mean max-probability against the reference's.
+ * - confidence: one-sided Mann–Whitney U (tie-corrected) of the window's max-probabilities
+ *   against the reference's: does the model's confidence drop?
  * - predicted_class: chi-squared homogeneity of predicted-class counts.
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
@@ -17,7 +19,7 @@ import type { DetectorName } from './config.js';
 import { argmaxRows, column, selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { chi2Homogeneity, correct, ks2Samp, normalizedWasserstein, psi, seededRandom, seedOf, studentTTwoSided, welchT } from './stats/index.js';
+import { chi2Homogeneity, correct, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
 import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
 
 /** What a window holds. */
@@ -37,9 +39,20 @@ export interface DetectorSettings {
   kernel: Kernel;
   permutations: number;
   mmdMaxRows: number;
+  /**
+   * How the window's decision combines the detectors: 'holm' (Holm's step-down over the
+   * detectors' p-values: the chance that a clean window is drifted stays ≤ alpha) or 'none'
+   * (drifted when any detector's own p-value is below alpha).
+   */
+  detectorCorrection: DetectorCorrection;
+  /** MMD length scale ℓ; undefined: the median heuristic on the reference (cached per reference). */
+  lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
 }
+
+/** How a window's decision combines its detectors (see {@link DetectorSettings.detectorCorrection}). */
+export type DetectorCorrection = 'holm' | 'none';
 
 /** Runs an MMD test (in a worker thread, in the service). */
 export type MmdRunner = (input: MmdInput) => Promise<MmdResult>;
@@ -212,9 +225,11 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
   }
   // mmdTest only reads its inputs (and runs in the detector worker already): no copies.
   const input: MmdInput = { reference: cached.sample, window: win.data, dim: refIn.cols, kernel: s.kernel, permutations: s.permutations, seed: seedOf(s.seed) };
-  if (cached.lengthScale !== undefined) input.lengthScale = cached.lengthScale;
+  // A configured length scale wins; else the median heuristic's, computed once per reference.
+  if (s.lengthScale !== undefined) input.lengthScale = s.lengthScale;
+  else if (cached.lengthScale !== undefined) input.lengthScale = cached.lengthScale;
   const r = await run(input);
-  cached.lengthScale = r.lengthScale;
+  if (s.lengthScale === undefined) cached.lengthScale = r.lengthScale;
   return {
     detector: 'mmd',
     statistic_name: `MMD² (unbiased, ${s.kernel} kernel)`,
@@ -250,21 +265,32 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
   return familyResult('bbsd', 'max KS D over output probabilities', maxD, features, ps, s, { classes: refOut.cols });
 }
 
+/**
+ * Is the model less confident on the window than on the reference? One-sided (alternative: the
+ * window's max-probabilities tend to be smaller): a window on which the model is *more* confident
+ * is not a reason to retrain, and a two-sided test would spend half of alpha on it.
+ */
 function confidenceDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refMax = (ref.predicted as { max: Float64Array }).max;
   const winMax = argmaxRows(win).max;
-  const t = welchT(winMax, refMax);
-  const p = Number.isFinite(t.t) ? studentTTwoSided(t.t, t.dof) : t.meanA === t.meanB ? 1 : 0;
+  const r = mannWhitneyU(winMax, refMax, 'less');
+  const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
   return {
     detector: 'confidence',
-    statistic_name: "Welch's t of mean max-probability (window − reference)",
-    statistic: Number.isFinite(t.t) ? t.t : 0,
-    p_value: p,
+    statistic_name: 'Mann–Whitney U of max-probability (window vs reference; one-sided: window lower)',
+    statistic: r.statistic,
+    p_value: r.pValue,
     has_p_value: true,
-    drifted: p < s.alpha,
+    drifted: r.pValue < s.alpha,
     correction: 'none',
     features: [],
-    details: { window_mean: t.meanA, reference_mean: t.meanB, dof: Number.isFinite(t.dof) ? t.dof : 0 },
+    details: {
+      window_mean: mean(winMax),
+      reference_mean: mean(refMax),
+      // P(window row more confident than a reference row) + ½·P(tie): 0.5 when nothing changed.
+      auc: r.statistic / (winMax.length * refMax.length),
+      z: Number.isFinite(r.z) ? r.z : 0,
+    },
     skipped_reason: '',
   };
 }
@@ -302,7 +328,7 @@ export async function runDetectors(ref: Reference | undefined, win: WindowData, 
       results.push(skipped(d, `the detector failed: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
-  return finish(results, win);
+  return finish(results, win, s);
 }
 
 /** Runs one detector, appending its result. */
@@ -334,7 +360,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
   }
 }
 
-function finish(results: DetectorResult[], win: WindowData): Verdict {
+function finish(results: DetectorResult[], win: WindowData, s: DetectorSettings): Verdict {
   if (win.feedback && win.feedback.rows > 0) {
     // Live accuracy is reported, not tested: the reference carries no labels to test it against.
     results.push({
@@ -350,5 +376,28 @@ function finish(results: DetectorResult[], win: WindowData): Verdict {
       skipped_reason: '',
     });
   }
+  return familyDecision(results, s);
+}
+
+/**
+ * The window's decision over its detectors. Each tested detector (one with a p-value) gets
+ * `details.holm_p_value`, its Holm-adjusted p-value over the m tested detectors
+ * (max over j ≤ i of min(1, (m − j + 1)·p_(j)) in ascending order), and `details.alone_drifted`,
+ * its own decision at alpha (1/0). With 'holm' a detector's `drifted` is Holm's rejection
+ * (adjusted p < alpha) — the family-wise error over the detectors is ≤ alpha whatever their
+ * dependence — and the window is drifted when any detector is; with 'none' each detector keeps
+ * its own decision. Skipped detectors and the untested accuracy entry do not count in m.
+ */
+export function familyDecision(results: DetectorResult[], s: Pick<DetectorSettings, 'alpha' | 'detectorCorrection'>): Verdict {
+  const tested = results.filter((r) => r.has_p_value && !r.skipped_reason);
+  const order = [...tested].sort((a, b) => (a.p_value as number) - (b.p_value as number));
+  let running = 0;
+  order.forEach((r, i) => {
+    const p = r.p_value as number;
+    running = Math.max(running, Math.min(1, (order.length - i) * p));
+    const alone = r.drifted as boolean;
+    r.details = { ...r.details, holm_p_value: running, alone_drifted: alone ? 1 : 0 };
+    if (s.detectorCorrection === 'holm') r.drifted = running < s.alpha;
+  });
   return { drifted: results.some((r) => r.drifted), results };
 }

@@ -371,7 +371,7 @@ export class MonitorEngine {
     const reportId = `${h.model}/${h.version}/${h.windowIndex}`;
     const t0 = performance.now();
     const rows = w.matrices();
-    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId };
+    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId };
     let verdict: Verdict;
     try {
       verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: h.windowFeedbackRows, correct: h.windowFeedbackCorrect } }, settings);

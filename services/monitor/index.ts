@@ -1,6 +1,6 @@
 /**
  * The drift monitor: consumes prediction logs and feedback from NATS JetStream, keeps windows per
- * model version, runs two-sample tests against each version's training reference, publishes
+ * model version, runs two-sample tests against each version's reference (rows the model did not fit), publishes
  * DriftReports and RetrainRequests, and serves mlmesh.monitor.v1.MonitorService plus HTML pages.
  */
 export { MonitorService, MONITOR_SERVICE } from './service.js';

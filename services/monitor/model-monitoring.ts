@@ -10,6 +10,7 @@
  *     "categorical_features": ["region"],  // tested with chi2 instead of ks
  *     "window_rows": 500, "window_seconds": 600, "min_window_rows": 50,
  *     "alpha": 0.05, "correction": "bonferroni", "detectors": ["ks", "mmd", "bbsd"],
+ *     "detector_correction": "holm",           // the window's decision over its detectors
  *     "kernel": "gaussian", "permutations": 1000,
  *     "consecutive_windows": 3, "cooldown_seconds": 3600
  *   }
@@ -18,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { Correction, Kernel } from './stats/index.js';
+import type { DetectorCorrection } from './detectors.js';
 import { KERNELS } from './stats/index.js';
 import { DETECTORS } from './config.js';
 import type { DetectorName, MonitorConfig } from './config.js';
@@ -35,15 +37,42 @@ export interface ModelMonitoring {
   alpha: number;
   correction: Correction;
   detectors: DetectorName[];
+  detectorCorrection: DetectorCorrection;
   kernel: Kernel;
   permutations: number;
   consecutiveWindows: number;
   cooldownSeconds: number;
+  /**
+   * Row width (values per row) that the model's config.json declares for the watched input and
+   * output tensors (product of `dims`, batch dimension excluded); undefined when there is no
+   * config, no such tensor, or a variable (−1) dimension. References must match them.
+   */
+  inputWidth?: number | undefined;
+  outputWidth?: number | undefined;
+}
+
+interface TensorDecl {
+  name?: unknown;
+  dims?: unknown;
+}
+
+/**
+ * Values per row of the tensor `name` (or the first one) in a Triton-style list of tensor
+ * declarations, `dims` without the batch dimension (when `max_batch_size` > 0, the default
+ * layout) or with it as the first entry (`max_batch_size` 0); undefined when not fixed.
+ */
+export function declaredWidth(list: unknown, name: string | undefined, maxBatchSize: unknown): number | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const t = (name === undefined ? list[0] : list.find((x: TensorDecl) => x?.name === name)) as TensorDecl | undefined;
+  if (!t || !Array.isArray(t.dims) || !t.dims.every((d) => typeof d === 'number' && Number.isInteger(d))) return undefined;
+  const dims = (typeof maxBatchSize === 'number' && maxBatchSize === 0 ? t.dims.slice(1) : t.dims) as number[];
+  if (dims.some((d) => d < 1)) return undefined;
+  return dims.reduce((a, b) => a * b, 1);
 }
 
 const KEYS = [
   'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
-  'alpha', 'correction', 'detectors', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
+  'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
 ] as const;
 
 function fail(where: string, field: string, msg: string): never {
@@ -104,6 +133,7 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     alpha,
     correction: oneOf(where, o, 'correction', ['bonferroni', 'bh', 'none'] as const, defaults.correction),
     detectors: detectors as DetectorName[],
+    detectorCorrection: oneOf(where, o, 'detector_correction', ['holm', 'none'] as const, defaults.detectorCorrection),
     kernel: oneOf(where, o, 'kernel', KERNELS, defaults.kernel),
     permutations: int(where, o, 'permutations', 1, defaults.permutations),
     consecutiveWindows: int(where, o, 'consecutive_windows', 1, defaults.consecutiveWindows),
@@ -130,5 +160,9 @@ export async function loadModelMonitoring(repo: string, model: string, defaults:
   } catch (e: unknown) {
     throw new InvalidArgumentError(`model '${model}': config.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return parseMonitoring((cfg as { monitoring?: unknown }).monitoring, defaults, `model '${model}'`);
+  const c = (cfg ?? {}) as { monitoring?: unknown; input?: unknown; output?: unknown; max_batch_size?: unknown };
+  const mon = parseMonitoring(c.monitoring, defaults, `model '${model}'`);
+  mon.inputWidth = declaredWidth(c.input, mon.input, c.max_batch_size);
+  mon.outputWidth = mon.outputKind === 'none' ? undefined : declaredWidth(c.output, mon.output, c.max_batch_size);
+  return mon;
 }

@@ -4,15 +4,31 @@
  *   GET /            models with their latest verdicts
  *   GET /models/<m>  per model: p-values over windows per detector, per-feature histograms of
  *                    the reference vs the current window (the 12 features with the smallest KS
- *                    p-value in the last report), and a PCA projection (fitted on the reference)
- *                    of reference vs current rows.
+ *                    p-value in the last report), and a PCA projection (fitted on at most
+ *                    PCA_FIT_ROWS reference rows) of reference vs current rows (at most
+ *                    SCATTER_MAX_POINTS of each drawn). No array the size of the data is ever
+ *                    spread into a call (Math.min(...rows) overflows the stack on large references).
  */
 import type { DriftReport } from '../../shared/events/index.js';
 import type { HttpAnswer } from '../../shared/metrics/index.js';
 import type { MonitorEngine } from './engine.js';
 import { column } from './matrix.js';
+import type { Matrix } from './matrix.js';
 import { pca, project } from './stats/index.js';
 import { esc, histogram, pValueChart, scatter } from './svg.js';
+
+/** Reference rows the page's PCA is fitted on (evenly strided when the reference has more). */
+export const PCA_FIT_ROWS = 5000;
+
+function strideRows(m: Matrix, max: number): Matrix {
+  if (m.rows <= max) return m;
+  const data = new Float64Array(max * m.cols);
+  for (let k = 0; k < max; k++) {
+    const i = Math.floor((k * m.rows) / max);
+    data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), k * m.cols);
+  }
+  return { rows: max, cols: m.cols, data };
+}
 
 const STYLE = 'body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}.drift{color:#d62728;font-weight:600}.ok{color:#2ca02c}.grid{display:flex;flex-wrap:wrap;gap:8px}h2{margin-top:28px}.note{color:#666;font-size:13px}';
 
@@ -76,7 +92,10 @@ export function modelPage(engine: MonitorEngine, model: string): HttpAnswer | un
     parts.push(histogram(title, column(ref.inputs, j), column(cur.inputs, j)));
   }
   parts.push('</div>');
-  const p = pca(ref.inputs.data, ref.inputs.rows, ref.inputs.cols, 2);
+  // Fitted on at most PCA_FIT_ROWS evenly strided reference rows: a 150,000-row reference would
+  // make every page load spend its time on the covariance, for the same picture.
+  const fit = strideRows(ref.inputs, PCA_FIT_ROWS);
+  const p = pca(fit.data, fit.rows, fit.cols, 2);
   parts.push('<h2>PCA projection (fitted on the reference)</h2>', scatter('PC1 vs PC2', project(ref.inputs.data, ref.inputs.rows, ref.inputs.cols, p), project(cur.inputs.data, cur.inputs.rows, cur.inputs.cols, p)));
   return html(`${model} drift`, parts.join(''));
 }

@@ -97,6 +97,11 @@ export function buildReference(
   if (mon.outputKind === 'none') outM = undefined;
   const featureNames = mon.featureNames ?? Array.from({ length: inM.cols }, (_, i) => `f${i}`);
   if (featureNames.length !== inM.cols) throw new InvalidArgumentError(`inputs_npy: has ${inM.cols} columns, monitoring.feature_names names ${featureNames.length}`);
+  // The model's config is the authority on widths: a reference of another width would make
+  // every window's detectors skip (or, worse, compare the wrong columns).
+  const tensor = (name: string | undefined, which: string): string => (name ? `'${name}'` : `(the first ${which})`);
+  if (mon.inputWidth !== undefined && inM.cols !== mon.inputWidth) throw new InvalidArgumentError(`inputs_npy: has ${inM.cols} columns, the model's config.json declares ${mon.inputWidth} for input ${tensor(mon.input, 'input')}`);
+  if (outM && mon.outputWidth !== undefined && outM.cols !== mon.outputWidth) throw new InvalidArgumentError(`outputs_npy: has ${outM.cols} columns, the model's config.json declares ${mon.outputWidth} for output ${tensor(mon.output, 'output')}`);
   const categorical = mon.categorical.map((c) => {
     const i = featureNames.indexOf(c);
     if (i < 0) throw new InvalidArgumentError(`monitoring.categorical_features: ${JSON.stringify(c)} is not a feature (${mon.featureNames ? 'see feature_names' : `without feature_names the features are f0…f${inM.cols - 1}`})`);

@@ -5,6 +5,38 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
+/**
+ * Smallest and largest finite value of `values` (by a loop: spreading a data-sized array into
+ * Math.min/Math.max overflows the stack); [fallbackLo, fallbackHi] when there is none.
+ */
+export function finiteRange(values: ArrayLike<number>, fallbackLo = 0, fallbackHi = 1): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : [fallbackLo, fallbackHi];
+}
+
+/** At most `max` points of an interleaved [x0, y0, x1, y1, …] array, evenly strided (deterministic). */
+export function stridePoints(xy: Float64Array, max: number): Float64Array {
+  const n = xy.length / 2;
+  if (n <= max) return xy;
+  const out = new Float64Array(max * 2);
+  for (let k = 0; k < max; k++) {
+    const i = Math.floor((k * n) / max);
+    out[2 * k] = xy[2 * i] as number;
+    out[2 * k + 1] = xy[2 * i + 1] as number;
+  }
+  return out;
+}
+
+/** Points per sample drawn in a scatter plot (more only make the page heavy, not clearer). */
+export const SCATTER_MAX_POINTS = 2000;
+
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /** A line chart of p-values (log scale, 1e-6 … 1) over window indices, one series per detector, with the alpha line. */
@@ -12,9 +44,7 @@ export function pValueChart(series: Array<{ name: string; points: Array<[number,
   const m = { l: 56, r: 150, t: 16, b: 36 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const x0 = xs.length ? Math.min(...xs) : 0;
-  const x1 = xs.length ? Math.max(...xs) : 1;
+  const [x0, x1] = finiteRange(series.flatMap((s) => s.points.map((p) => p[0])));
   const sx = (x: number): number => m.l + (x1 === x0 ? w / 2 : ((x - x0) / (x1 - x0)) * w);
   const sy = (p: number): number => m.t + (-Math.log10(Math.max(p, 1e-6)) / 6) * h;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="p-values over windows">`];
@@ -43,9 +73,10 @@ export function pValueChart(series: Array<{ name: string; points: Array<[number,
 
 /** Overlaid histograms of one feature: reference (blue) vs window (red), densities on shared bins. */
 export function histogram(title: string, ref: Float64Array, win: Float64Array, bins = 20, width = 230, height = 150): string {
-  const all = [...ref, ...win].filter(Number.isFinite);
-  const lo = all.length ? Math.min(...all) : 0;
-  const hi = all.length ? Math.max(...all) : 1;
+  const [rLo, rHi] = finiteRange(ref, Infinity, -Infinity);
+  const [wLo, wHi] = finiteRange(win, Infinity, -Infinity);
+  const lo = Number.isFinite(Math.min(rLo, wLo)) ? Math.min(rLo, wLo) : 0;
+  const hi = Number.isFinite(Math.max(rHi, wHi)) ? Math.max(rHi, wHi) : 1;
   const span = hi - lo || 1;
   const dens = (v: Float64Array): number[] => {
     const c = new Array<number>(bins).fill(0);
@@ -58,7 +89,7 @@ export function histogram(title: string, ref: Float64Array, win: Float64Array, b
   };
   const dr = dens(ref);
   const dw = dens(win);
-  const top = Math.max(...dr, ...dw, 1e-9);
+  const top = Math.max(finiteRange([...dr, ...dw], 0, 0)[1], 1e-9);
   const m = { l: 6, r: 6, t: 20, b: 18 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
@@ -77,11 +108,20 @@ export function histogram(title: string, ref: Float64Array, win: Float64Array, b
   return parts.join('');
 }
 
-/** A scatter plot of 2-D points: reference (blue) vs window (red). */
-export function scatter(title: string, ref: Float64Array, win: Float64Array, width = 420, height = 360): string {
-  const xs = [...ref.filter((_, i) => i % 2 === 0), ...win.filter((_, i) => i % 2 === 0)];
-  const ys = [...ref.filter((_, i) => i % 2 === 1), ...win.filter((_, i) => i % 2 === 1)];
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+/**
+ * A scatter plot of 2-D points (interleaved [x0, y0, x1, y1, …]): reference (blue) vs window
+ * (red), at most {@link SCATTER_MAX_POINTS} of each (evenly strided); the axes span every point.
+ */
+export function scatter(title: string, refAll: Float64Array, winAll: Float64Array, width = 420, height = 360): string {
+  const axis = (pts: Float64Array, offset: number): Float64Array => pts.filter((_, i) => i % 2 === offset);
+  const [rx0, rx1] = finiteRange(axis(refAll, 0), Infinity, -Infinity);
+  const [wx0, wx1] = finiteRange(axis(winAll, 0), Infinity, -Infinity);
+  const [ry0, ry1] = finiteRange(axis(refAll, 1), Infinity, -Infinity);
+  const [wy0, wy1] = finiteRange(axis(winAll, 1), Infinity, -Infinity);
+  const finiteOr = (v: number, d: number): number => (Number.isFinite(v) ? v : d);
+  const [x0, x1, y0, y1] = [finiteOr(Math.min(rx0, wx0), 0), finiteOr(Math.max(rx1, wx1), 1), finiteOr(Math.min(ry0, wy0), 0), finiteOr(Math.max(ry1, wy1), 1)];
+  const ref = stridePoints(refAll, SCATTER_MAX_POINTS);
+  const win = stridePoints(winAll, SCATTER_MAX_POINTS);
   const m = { l: 10, r: 10, t: 24, b: 10 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;

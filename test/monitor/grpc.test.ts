@@ -101,7 +101,7 @@ test('grpc - TwoSampleTest refuses malformed input, naming the field', async (t)
     [{ reference: ok, test: ok, permutations: 1_000_000 }, /permutations: must be in 1\.\.100000/],
     [{ reference: { rows: 2000, cols: 1, data: Buffer.alloc(8000) }, test: { rows: 2000, cols: 1, data: Buffer.alloc(8000) }, detectors: ['mmd'], permutations: 5000 }, /permutations: 5000 × 1000² rows exceeds the MMD work budget/],
     [{ reference: ok, test: ok, feature_names: ['a'] }, /feature_names: 1 names for 4 columns/],
-    [{ reference: { rows: 6000, cols: 1, data: Buffer.alloc(24000) }, test: { rows: 6000, cols: 1, data: Buffer.alloc(24000) } }, /exceeds the limit of 10000/],
+    [{ reference: { rows: 1_000_001, cols: 1, data: Buffer.alloc(4_000_004) }, test: ok }, /reference\.rows: 1000001 exceeds the limit of 1000000 rows per sample/],
     [{ reference: { rows: 2, cols: 1, data: Buffer.from(Float32Array.of(1, NaN).buffer) }, test: { rows: 2, cols: 1, data: Buffer.alloc(8) } }, /reference\.data: value 1 .* not finite/],
   ];
   for (const [req, pattern] of cases) await assertStatus(t, call(client, 'TwoSampleTest', req), grpc.status.INVALID_ARGUMENT, pattern);

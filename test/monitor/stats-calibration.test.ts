@@ -69,7 +69,7 @@ function classify(x: Matrix, w: Float64Array, classes: number): Matrix {
 }
 
 function settings(detectors: DetectorSettings['detectors'], extra: Partial<DetectorSettings> = {}): DetectorSettings {
-  return { detectors, alpha: 0.05, correction: 'bonferroni', kernel: 'gaussian', permutations: 200, mmdMaxRows: 1000, seed: 'x', ...extra };
+  return { detectors, alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'none', kernel: 'gaussian', permutations: 200, mmdMaxRows: 1000, seed: 'x', ...extra };
 }
 
 test('calibration - with no drift every detector flags 2–8% of 400 windows at alpha 0.05', async (t) => {
@@ -144,7 +144,7 @@ test('power - a 0.5-sd mean shift in 1 of 20 features is flagged in ≥ 95% of 5
   t.true(named / windows >= 0.9);
 });
 
-test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BBSD in ≥ 95% of 200-row windows', async (t) => {
+test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BBSD in ≥ 95% of 50-row windows', async (t) => {
   const root = projectRoot();
   const refIn = readNpy(join(root, 'examples/models/digits_mlp/1/reference/inputs.npy'));
   const refOut = readNpy(join(root, 'examples/models/digits_mlp/1/reference/outputs.npy'));
@@ -173,8 +173,13 @@ test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BB
     let bbsd = 0;
     let confidence = 0;
     for (let k = 0; k < windows; k++) {
-      // 200 rows drawn with replacement from the 200 held-out digits.
-      const idx = Array.from({ length: 200 }, () => Math.floor(rand() * x.rows));
+      // 50 of the 100 held-out digits outside the reference, drawn without replacement.
+      const all = Array.from({ length: x.rows }, (_, i) => i);
+      for (let i = all.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [all[i], all[j]] = [all[j] as number, all[i] as number];
+      }
+      const idx = all.slice(0, 50);
       const pick = (m: Matrix): Matrix => {
         const data = new Float64Array(idx.length * m.cols);
         idx.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
@@ -190,10 +195,69 @@ test('power - blurred digits (gaussian_filter σ=1) are flagged by MMD and by BB
   t.log(JSON.stringify(rates));
   t.true((rates.blurred as { mmd: number }).mmd >= 0.95);
   t.true((rates.blurred as { bbsd: number }).bbsd >= 0.95);
-  // No false alarms on clean held-out digits for the input and BBSD tests (20 windows: ≤ 3).
-  // The confidence detector does fire on them with this training-row reference (logged above;
-  // docs/monitor.md "Where to draw the reference from").
+  // No false alarms on clean held-out digits against the held-out reference (20 windows: ≤ 3),
+  // the confidence detector included (it fired on 16 of 20 with the former training-row one).
   t.true((rates.clean as { mmd: number }).mmd <= 0.15);
   t.true((rates.clean as { bbsd: number }).bbsd <= 0.15);
+  t.true((rates.clean as { confidence: number }).confidence <= 0.15);
   await session.release();
+});
+
+test('calibration - the confidence detector flags ≈ alpha of clean windows at every size (20–500 rows), max-probabilities tied', async (t) => {
+  // Welch's t on the mean max-probability flagged 0.21 / 0.11 / 0.085 / 0.075 / 0.045 of clean
+  // windows at 20 / 50 / 100 / 200 / 500 rows (skewed values, small windows); ranks do not care.
+  const rand = seededRandom(19);
+  const g = normals(rand);
+  const cols = 8;
+  // Strong weights: many rows are so confident that float32 rounds their max-probability to 1.
+  const w = Float64Array.from({ length: 10 * cols }, () => g() * 8);
+  const mon = parseMonitoring(undefined, defaults, 'confidence');
+  const windows = 400;
+  const rates: Record<number, number> = {};
+  let ties = 0;
+  let values = 0;
+  for (const size of [20, 50, 100, 200, 500]) {
+    let flagged = 0;
+    for (let k = 0; k < windows; k++) {
+      const refX = sample(g, rand, 500, cols);
+      const winX = sample(g, rand, size, cols);
+      const refY = classify(refX, w, 10);
+      const ref = buildReference('m', '1', npy(refX), npy(refY), mon, { inputs: `c${size}/${k}`, outputs: 'c' }, null);
+      const v = await runDetectors(ref, { inputs: winX, outputs: classify(winX, w, 10) }, settings(['confidence']), mmdInline);
+      if (v.results[0]?.drifted) flagged++;
+      if (k === 0) {
+        const max = ref.predicted?.max ?? new Float64Array();
+        ties += max.filter((x) => x === 1).length;
+        values += max.length;
+      }
+    }
+    rates[size] = flagged / windows;
+  }
+  t.log(`share flagged by window size: ${JSON.stringify(rates)}; reference max-probabilities exactly 1: ${(ties / values).toFixed(2)}`);
+  t.true(ties / values > 0.1, 'the data has heavy ties at 1');
+  // 400 windows at alpha 0.05: sd 0.011; 0.02–0.08 is about ±2.7 sd.
+  for (const [size, r] of Object.entries(rates)) t.true(r >= 0.02 && r <= 0.08, `${size} rows: ${r}`);
+});
+
+test('confidence - one-sided: a window more confident than the reference is not flagged, a drop in confidence is', async (t) => {
+  const rand = seededRandom(23);
+  const g = normals(rand);
+  const cols = 8;
+  const w = Float64Array.from({ length: 10 * cols }, () => g());
+  const mon = parseMonitoring(undefined, defaults, 'confidence');
+  const refX = sample(g, rand, 500, cols);
+  const ref = buildReference('m', '1', npy(refX), npy(classify(refX, w, 10)), mon, { inputs: 'one-sided', outputs: 'o' }, null);
+  const scaled = (x: Matrix, f: number): Matrix => ({ ...x, data: x.data.map((v) => v * f) });
+  const winX = sample(g, rand, 200, cols);
+  // Inputs scaled up: larger logits, a more confident model. Scaled down: less confident.
+  const more = await runDetectors(ref, { inputs: winX, outputs: classify(scaled(winX, 2), w, 10) }, settings(['confidence']), mmdInline);
+  const less = await runDetectors(ref, { inputs: winX, outputs: classify(scaled(winX, 0.5), w, 10) }, settings(['confidence']), mmdInline);
+  const m = more.results[0];
+  const l = less.results[0];
+  t.log(`more confident: p=${m?.p_value} auc=${m?.details?.auc}; less confident: p=${l?.p_value} auc=${l?.details?.auc}`);
+  t.true((m?.details?.auc as number) > 0.5 && (m?.p_value as number) > 0.5, 'a more confident window is no evidence of a drop');
+  t.false(m?.drifted);
+  t.true((l?.details?.auc as number) < 0.5 && (l?.p_value as number) < 1e-6);
+  t.true(l?.drifted);
+  t.regex(l?.statistic_name as string, /Mann–Whitney/);
 });

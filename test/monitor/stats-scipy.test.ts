@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
-import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mmdTest, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
+import { chi2Homogeneity, chi2Sf, correct, kolmogorovNSf, ks2Samp, mannWhitneyU, mmdTest, normalizedWasserstein, studentTTwoSided, wasserstein } from '../../services/monitor/stats/index.js';
+import type { Alternative } from '../../services/monitor/stats/index.js';
+import { runDetectors } from '../../services/monitor/detectors.js';
+import { buildReference } from '../../services/monitor/reference.js';
+import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
+import { resolveMonitorConfig } from '../../services/monitor/config.js';
 
 interface Fixtures {
   ks: Array<{ a: number[]; b: number[]; statistic: number; pvalue: number; method: 'exact' | 'asymp' }>;
@@ -10,6 +15,8 @@ interface Fixtures {
   wasserstein: Array<{ a: number[]; b: number[]; distance: number }>;
   mmd: { x: number[][]; y: number[][]; length_scale: number; values: Record<string, number> };
   kstwo: Array<{ n: number; d: number; sf: number }>;
+  wasserstein_norm: Array<{ a: number[]; b: number[]; value: number }>;
+  mannwhitneyu: Array<{ x: number[]; y: number[]; alternative: Alternative; statistic: number; pvalue: number; method: 'exact' | 'asymptotic' }>;
 }
 const fx = JSON.parse(readFileSync(join(projectRoot(), 'test/fixtures/drift/scipy.json'), 'utf8')) as Fixtures;
 
@@ -96,4 +103,43 @@ test('stats - distribution tails match known values', (t) => {
   t.true(Math.abs(chi2Sf(18.307038053275146, 10) - 0.05) < 1e-12);
   t.true(Math.abs(studentTTwoSided(2.0, 10) - 0.07338803477074024) < 1e-12);
   t.true(Math.abs(studentTTwoSided(1.959963984540054, 1e7) - 0.05) < 1e-6);
+});
+
+test('stats - Mann–Whitney U and p-value equal scipy mannwhitneyu (auto: exact, and tie-corrected asymptotic) within 1e-9', (t) => {
+  const cases = fx.mannwhitneyu;
+  t.true(cases.filter((c) => c.method === 'exact').length >= 3);
+  t.true(cases.filter((c) => c.method === 'asymptotic' && new Set([...c.x, ...c.y]).size < c.x.length + c.y.length).length >= 4, 'cases with ties');
+  for (const c of cases) {
+    const r = mannWhitneyU(c.x, c.y, c.alternative);
+    const where = `n=${c.x.length},${c.y.length} ${c.alternative}`;
+    t.is(r.method, c.method, where);
+    t.true(Math.abs(r.statistic - c.statistic) < 1e-9, `${where}: U ${r.statistic} vs scipy ${c.statistic}`);
+    t.true(Math.abs(r.pValue - c.pvalue) < 1e-9 * Math.max(1, c.pvalue) || Math.abs(r.pValue - c.pvalue) / c.pvalue < 1e-9, `${where}: p ${r.pValue} vs scipy ${c.pvalue}`);
+  }
+  t.throws(() => mannWhitneyU([], [1]), { instanceOf: RangeError });
+  t.throws(() => mannWhitneyU([NaN, 1], [1, 2]), { instanceOf: RangeError });
+});
+
+test('stats - wasserstein_std equals Evidently\'s normed Wasserstein (std floored at 0.001), a constant reference included', (t) => {
+  t.true(fx.wasserstein_norm.length >= 4);
+  for (const c of fx.wasserstein_norm) {
+    const v = normalizedWasserstein(c.a, c.b);
+    t.true(Math.abs(v - c.value) < 1e-9 * Math.max(1, c.value), `${v} vs ${c.value}`);
+  }
+  // A constant reference and a window that moved: a large score, not 0 (or NaN, or infinity).
+  t.is(normalizedWasserstein([0.25, 0.25, 0.25], [0.5, 0.5]), 250);
+  t.true(Number.isNaN(normalizedWasserstein([NaN], [1])));
+});
+
+test('stats - the ks detector reports wasserstein_std for a drifted feature whose reference is constant (not 0)', async (t) => {
+  const mon = parseMonitoring(undefined, resolveMonitorConfig({ env: {} }), 'wasserstein');
+  // Column 0 is constant in the reference and moves in the window; column 1 is noise.
+  const rows = 40;
+  const ref = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? 0.25 : (i * 7919) % 13));
+  const win = Float64Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? 0.5 : (i * 104729) % 13));
+  const reference = buildReference('m', '1', { datatype: 'FP32', shape: [rows, 2], data: new Uint8Array(ref.buffer) }, undefined, mon, { inputs: 'w', outputs: null }, null);
+  const v = await runDetectors(reference, { inputs: { rows, cols: 2, data: win }, outputs: undefined }, { detectors: ['ks'], alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'holm', kernel: 'gaussian', permutations: 10, mmdMaxRows: 100, seed: 's' }, () => Promise.reject(new Error('no mmd')));
+  const f0 = v.results[0]?.features?.[0];
+  t.true(f0?.drifted);
+  t.is(f0?.wasserstein_std, 250);
 });

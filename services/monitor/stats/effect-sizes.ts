@@ -90,33 +90,19 @@ export function std(values: ArrayLike<number>): number {
   return n > 0 ? Math.sqrt(m2 / n) : NaN;
 }
 
-/** Wasserstein distance divided by the reference's standard deviation (Evidently's drift score); NaN for a constant reference. */
+/**
+ * Smallest reference standard deviation {@link normalizedWasserstein} divides by (Evidently's
+ * `max(np.std(reference), 0.001)`): a constant reference still gives a finite, large score when
+ * the window moves, instead of 0 or infinity.
+ */
+export const WASSERSTEIN_STD_FLOOR = 0.001;
+
+/**
+ * Wasserstein distance divided by the reference's population standard deviation floored at
+ * {@link WASSERSTEIN_STD_FLOOR} (Evidently's drift score); NaN when a sample has no finite value.
+ */
 export function normalizedWasserstein(reference: ArrayLike<number>, window: ArrayLike<number>): number {
   const s = std(reference);
-  if (!(s > 0)) return NaN;
-  return wasserstein(reference, window) / s;
-}
-
-/** Welch's two-sample t-test on the means (two-sided). */
-export function welchT(a: ArrayLike<number>, b: ArrayLike<number>): { t: number; dof: number; meanA: number; meanB: number } {
-  const stats = (x: ArrayLike<number>): [number, number, number] => {
-    let n = 0;
-    let mean = 0;
-    let m2 = 0;
-    for (let k = 0; k < x.length; k++) {
-      const v = x[k] as number;
-      n++;
-      const d = v - mean;
-      mean += d / n;
-      m2 += d * (v - mean);
-    }
-    return [n, mean, n > 1 ? m2 / (n - 1) : 0];
-  };
-  const [na, ma, va] = stats(a);
-  const [nb, mb, vb] = stats(b);
-  const sa = va / na;
-  const sb = vb / nb;
-  const t = (ma - mb) / Math.sqrt(sa + sb);
-  const dof = ((sa + sb) * (sa + sb)) / ((sa * sa) / (na - 1) + (sb * sb) / (nb - 1));
-  return { t, dof, meanA: ma, meanB: mb };
+  if (Number.isNaN(s)) return NaN;
+  return wasserstein(reference, window) / Math.max(s, WASSERSTEIN_STD_FLOOR);
 }

@@ -29,7 +29,10 @@ export function pca(x: Float64Array, rows: number, cols: number, k = 2, iteratio
         for (let j = 0; j < cols; j++) dot += (w[j] as number) * (u[j] as number);
         for (let j = 0; j < cols; j++) w[j] = (w[j] as number) - dot * (u[j] as number);
       }
-      const norm = Math.hypot(...w);
+      // A loop, not Math.hypot(...w): a spread of a wide row would overflow the stack.
+      let sq = 0;
+      for (let j = 0; j < cols; j++) sq += (w[j] as number) * (w[j] as number);
+      const norm = Math.sqrt(sq);
       if (norm === 0) break;
       v = w.map((x2) => x2 / norm);
     }

@@ -3,10 +3,16 @@
 import type { Matrix as _mlmesh_monitor_v1_Matrix, Matrix__Output as _mlmesh_monitor_v1_Matrix__Output } from '../../../mlmesh/monitor/v1/Matrix.js';
 
 export interface TwoSampleTestRequest {
+  /**
+   * Input rows: reference and test sample, the same columns.
+   */
   'reference'?: (_mlmesh_monitor_v1_Matrix | null);
   'test'?: (_mlmesh_monitor_v1_Matrix | null);
   /**
-   * Detectors to run: "ks", "chi2", "mmd" (default: ks and mmd).
+   * Detectors to run, the live path's: "ks", "chi2", "mmd" on the inputs; "bbsd", "confidence",
+   * "predicted_class" on the outputs (reference_outputs and test_outputs). Default: every
+   * detector whose data was sent (ks, mmd, chi2 when categorical_columns is set, and the output
+   * detectors when outputs are sent).
    */
   'detectors'?: (string)[];
   /**
@@ -19,7 +25,7 @@ export interface TwoSampleTestRequest {
    */
   'alpha'?: (number | string);
   /**
-   * "bonferroni" (default), "bh", "none".
+   * Within ks, chi2 and bbsd: "bonferroni" (default), "bh", "none".
    */
   'correction'?: (string);
   /**
@@ -34,13 +40,37 @@ export interface TwoSampleTestRequest {
    * Seed of the permutations; 0 picks one from the data.
    */
   'seed'?: (number);
+  /**
+   * MMD length scale ℓ (bandwidth) in the inputs' units; 0 = the median heuristic on the reference.
+   */
+  'length_scale'?: (number | string);
+  /**
+   * The model's outputs on the reference and test rows (rows × classes, same rows as reference
+   * and test): needed by bbsd, confidence and predicted_class.
+   */
+  'reference_outputs'?: (_mlmesh_monitor_v1_Matrix | null);
+  'test_outputs'?: (_mlmesh_monitor_v1_Matrix | null);
+  /**
+   * "probabilities" (default) or "logits" (softmaxed first).
+   */
+  'output_kind'?: (string);
+  /**
+   * The decision over the detectors: "holm" (default) or "none" (any detector at alpha).
+   */
+  'detector_correction'?: (string);
 }
 
 export interface TwoSampleTestRequest__Output {
+  /**
+   * Input rows: reference and test sample, the same columns.
+   */
   'reference': (_mlmesh_monitor_v1_Matrix__Output | null);
   'test': (_mlmesh_monitor_v1_Matrix__Output | null);
   /**
-   * Detectors to run: "ks", "chi2", "mmd" (default: ks and mmd).
+   * Detectors to run, the live path's: "ks", "chi2", "mmd" on the inputs; "bbsd", "confidence",
+   * "predicted_class" on the outputs (reference_outputs and test_outputs). Default: every
+   * detector whose data was sent (ks, mmd, chi2 when categorical_columns is set, and the output
+   * detectors when outputs are sent).
    */
   'detectors': (string)[];
   /**
@@ -53,7 +83,7 @@ export interface TwoSampleTestRequest__Output {
    */
   'alpha': (number);
   /**
-   * "bonferroni" (default), "bh", "none".
+   * Within ks, chi2 and bbsd: "bonferroni" (default), "bh", "none".
    */
   'correction': (string);
   /**
@@ -68,4 +98,22 @@ export interface TwoSampleTestRequest__Output {
    * Seed of the permutations; 0 picks one from the data.
    */
   'seed': (number);
+  /**
+   * MMD length scale ℓ (bandwidth) in the inputs' units; 0 = the median heuristic on the reference.
+   */
+  'length_scale': (number);
+  /**
+   * The model's outputs on the reference and test rows (rows × classes, same rows as reference
+   * and test): needed by bbsd, confidence and predicted_class.
+   */
+  'reference_outputs': (_mlmesh_monitor_v1_Matrix__Output | null);
+  'test_outputs': (_mlmesh_monitor_v1_Matrix__Output | null);
+  /**
+   * "probabilities" (default) or "logits" (softmaxed first).
+   */
+  'output_kind': (string);
+  /**
+   * The decision over the detectors: "holm" (default) or "none" (any detector at alpha).
+   */
+  'detector_correction': (string);
 }
