@@ -1,5 +1,5 @@
 /** The ad-hoc two-sample test (TwoSampleTest RPC): the window detectors on two batches sent by the caller. */
-import { InvalidArgumentError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { TwoSampleTestRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
 import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
 import type { Matrix__Output } from '../../shared/generated/mlmesh/monitor/v1/Matrix.js';
@@ -50,7 +50,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   if (ref.rows + test.rows > MAX_TWO_SAMPLE_ROWS) throw new InvalidArgumentError(`reference.rows + test.rows: ${ref.rows + test.rows} exceeds the limit of ${MAX_TWO_SAMPLE_ROWS}`);
   const detectors = req.detectors.length ? req.detectors : ['ks', 'mmd'];
   detectors.forEach((d, i) => {
-    if (!(OFFLINE_DETECTORS as readonly string[]).includes(d)) throw new InvalidArgumentError(`detectors[${i}]: ${JSON.stringify(d)} is not one of ${OFFLINE_DETECTORS.join(', ')}`);
+    if (!(OFFLINE_DETECTORS as readonly string[]).includes(d)) throw new InvalidArgumentError(`detectors[${i}]: ${clip(JSON.stringify(d))} is not one of ${OFFLINE_DETECTORS.join(', ')}`);
   });
   req.categorical_columns.forEach((c, i) => {
     if (c < 0 || c >= ref.cols) throw new InvalidArgumentError(`categorical_columns[${i}]: ${c} is not a column (0..${ref.cols - 1})`);
@@ -59,9 +59,9 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   const alpha = req.alpha === 0 ? 0.05 : req.alpha;
   if (!(alpha > 0 && alpha < 1)) throw new InvalidArgumentError(`alpha: must be in (0, 1), got ${req.alpha}`);
   const correction = req.correction === '' ? 'bonferroni' : req.correction;
-  if (!['bonferroni', 'bh', 'none'].includes(correction)) throw new InvalidArgumentError(`correction: must be bonferroni, bh or none, got ${JSON.stringify(req.correction)}`);
+  if (!['bonferroni', 'bh', 'none'].includes(correction)) throw new InvalidArgumentError(`correction: must be bonferroni, bh or none, got ${clip(JSON.stringify(req.correction))}`);
   const kernel = req.kernel === '' ? 'gaussian' : req.kernel;
-  if (!(KERNELS as readonly string[]).includes(kernel)) throw new InvalidArgumentError(`kernel: must be one of ${KERNELS.join(', ')}, got ${JSON.stringify(req.kernel)}`);
+  if (!(KERNELS as readonly string[]).includes(kernel)) throw new InvalidArgumentError(`kernel: must be one of ${KERNELS.join(', ')}, got ${clip(JSON.stringify(req.kernel))}`);
   const permutations = req.permutations === 0 ? 1000 : req.permutations;
   if (permutations < 1 || permutations > MAX_PERMUTATIONS) throw new InvalidArgumentError(`permutations: must be in 1..${MAX_PERMUTATIONS}, got ${req.permutations}`);
   if (detectors.includes('mmd')) {
