@@ -151,7 +151,7 @@ def make_config(name, max_batch_size, inputs, outputs, max_queue_delay_us,
 
 
 def write_model(out_models, name, model_bytes, config, provenance):
-    """Write <name>/config.json, <name>/1/model.onnx, <name>/1/manifest.json."""
+    """Write <name>/config.json (unless config is None), <name>/1/model.onnx, <name>/1/manifest.json."""
     base = os.path.join(out_models, name)
     write_bytes(os.path.join(base, "1", "model.onnx"), model_bytes)
     manifest = {
@@ -160,7 +160,8 @@ def write_model(out_models, name, model_bytes, config, provenance):
         "provenance": provenance,
     }
     write_json(os.path.join(base, "1", "manifest.json"), manifest)
-    write_json(os.path.join(base, "config.json"), config)
+    if config is not None:
+        write_json(os.path.join(base, "config.json"), config)
     print("  wrote %-22s model.onnx %9d bytes" % (name, len(model_bytes)))
 
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, clip } from '../../shared/errors/index.js';
 
 /** Feature names: lower-case letters, digits and `_`, starting with a letter, at most 100 characters. */
 export const FEATURE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,99}$/;
@@ -24,11 +24,11 @@ const REF_PATTERN = /^([a-z][a-z0-9_]{0,99})@([1-9][0-9]{0,8})$/;
  * @throws InvalidArgumentError naming `field` when the text is not a ref.
  */
 export function parseRef(text: unknown, field: string): FeatureRef {
-  if (typeof text !== 'string' || text === '') throw new InvalidArgumentError(`${field}: must be a feature ref name@version, got ${JSON.stringify(text)}`, { field });
+  if (typeof text !== 'string' || text === '') throw new InvalidArgumentError(`${field}: must be a feature ref name@version, got ${clip(JSON.stringify(text))}`, { field });
   const m = REF_PATTERN.exec(text);
   if (!m) {
     throw new InvalidArgumentError(
-      `${field}: ${JSON.stringify(text)} is not a feature ref name@version (name: [a-z][a-z0-9_]*, version: a positive integer)`,
+      `${field}: ${clip(JSON.stringify(text))} is not a feature ref name@version (name: [a-z][a-z0-9_]*, version: a positive integer)`,
       { field },
     );
   }

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
 import type { FeatureList__Output } from '../../shared/generated/mlmesh/features/v1/FeatureList.js';
 import { canonicalJson, contentHash, normalizeDefinition, normalizeFeatureService } from './definitions.js';
 import type { FeatureDefinition, FeatureServiceDefinition } from './definitions.js';
@@ -152,7 +152,7 @@ export class FeatureRegistry {
     const hit = this.services.get(name);
     if (hit) return hit;
     const entry = await this.store.getCatalog('service', name);
-    if (!entry) throw new NotFoundError(`feature service ${JSON.stringify(name)} is not registered`);
+    if (!entry) throw new NotFoundError(`feature service ${clip(JSON.stringify(name))} is not registered`);
     const service = { service: normalizeFeatureService(JSON.parse(entry.json), 'stored service'), hash: entry.hash };
     this.services.set(name, service);
     return service;

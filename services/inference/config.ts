@@ -9,8 +9,14 @@ export const INFERENCE_OPTIONS = {
   host: stringOption({ env: 'MLMESH_INFERENCE_HOST', default: '127.0.0.1', doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).', allowEmpty: false }),
   grpcPort: intOption({ env: 'MLMESH_INFERENCE_GRPC_PORT', default: 8001, min: 0, max: 65535, doc: 'gRPC port (Open Inference Protocol, health, reflection); 0 picks a free one.' }),
   httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
-  modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory.', allowEmpty: false }),
+  modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),
   startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  defaultMaxBatchSize: intOption({
+    env: 'MLMESH_DEFAULT_MAX_BATCH_SIZE',
+    default: 64,
+    min: 0,
+    doc: "`max_batch_size` of a model whose config.json leaves it out (or has no config.json) and whose inputs and outputs all have a dynamic first dimension (Triton's default-max-batch-size); 0: such models do not batch.",
+  }),
   repositoryPollMs: intOption({
     env: 'MLMESH_REPOSITORY_POLL_MS',
     default: 0,

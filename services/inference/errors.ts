@@ -12,6 +12,20 @@ export class ModelLoadError extends FailedPreconditionError {
   }
 }
 
+/**
+ * The model repository folder cannot be served (missing, not a folder, unreadable): the service
+ * refuses to start rather than serve nothing.
+ */
+export class RepositoryError extends Error {
+  /** The absolute path of the repository. */
+  readonly path: string;
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super(`model repository '${path}' ${problem} (set modelRepository, env MLMESH_MODEL_REPOSITORY)`, options);
+    this.name = 'RepositoryError';
+    this.path = path;
+  }
+}
+
 /** onnxruntime failed a session run (the request reached the model and the model refused it). */
 export class InferenceRunError extends InternalError {
   /** `model@version` of the session. */

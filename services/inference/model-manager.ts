@@ -1,8 +1,8 @@
-import { NotFoundError, UnavailableError, errorMessage } from '../../shared/errors/index.js';
+import { NotFoundError, UnavailableError, clip, errorMessage } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { ModelLoadError } from './errors.js';
-import { selectVersions } from './model-config.js';
-import type { ModelConfig } from './model-config.js';
+import { DEFAULT_MODEL_CONFIG, selectVersions } from './model-config.js';
+import type { ParsedModelConfig } from './model-config.js';
 import { ModelVersion } from './model-version.js';
 import { manifestDigest } from './manifest.js';
 import type { InferenceMetrics } from './metrics.js';
@@ -22,8 +22,8 @@ export interface IndexEntry {
 interface ModelEntry {
   /** Versions being served, newest last. */
   served: Map<string, ModelVersion>;
-  /** The config they were loaded with. */
-  config: ModelConfig | undefined;
+  /** The config they were loaded with (as read, before the ONNX file completed it). */
+  config: ParsedModelConfig | undefined;
   /** State of versions that are not served (failed, unloaded), with the reason. */
   status: Map<string, { state: ModelState; reason: string }>;
   /** Model-level state when no version is known (e.g. config.json invalid). */
@@ -48,6 +48,8 @@ export class ModelManager {
     private readonly repo: ModelRepository,
     private readonly metrics: InferenceMetrics,
     private readonly logger: Logger,
+    /** `max_batch_size` for configs that leave it out (see completeModelConfig). */
+    private readonly defaultMaxBatchSize: number = DEFAULT_MODEL_CONFIG.autoMaxBatchSize,
   ) {}
 
   private entry(name: string): ModelEntry {
@@ -79,7 +81,7 @@ export class ModelManager {
     if (this.closed) throw new UnavailableError('server is shutting down');
     await this.repo.modelDir(name);
     await this.exclusive(name, async (e) => {
-      let config: ModelConfig;
+      let config: ParsedModelConfig;
       try {
         config = await this.repo.readConfig(name, configOverride);
       } catch (err: unknown) {
@@ -110,6 +112,7 @@ export class ModelManager {
             version: Number(v),
             dir: await this.repo.versionDir(name, Number(v)),
             config,
+            defaultMaxBatchSize: this.defaultMaxBatchSize,
             metrics: this.metrics,
             logger: this.logger,
           }),
@@ -200,10 +203,10 @@ export class ModelManager {
    */
   resolve(name: string, version: string): ModelVersion {
     const e = this.models.get(name);
-    if (!e?.latest) throw new NotFoundError(`model '${name}' is not loaded`);
+    if (!e?.latest) throw new NotFoundError(`model '${clip(name)}' is not loaded`);
     if (version === '') return e.latest;
     const mv = e.served.get(version);
-    if (!mv) throw new NotFoundError(`model '${name}' has no version '${version}' being served (served: ${[...e.served.keys()].join(', ')})`);
+    if (!mv) throw new NotFoundError(`model '${name}' has no version '${clip(version)}' being served (served: ${[...e.served.keys()].join(', ')})`);
     return mv;
   }
 

@@ -2,7 +2,8 @@ import { UnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { DynamicBatcher } from './batcher.js';
 import type { InferJob, JobResult } from './batcher.js';
-import type { ModelConfig } from './model-config.js';
+import { completeModelConfig } from './model-config.js';
+import type { ModelConfig, ParsedModelConfig } from './model-config.js';
 import type { Manifest } from './manifest.js';
 import { verifyManifest } from './manifest.js';
 import type { InferenceMetrics } from './metrics.js';
@@ -35,14 +36,17 @@ export class ModelVersion {
 
   /**
    * Verifies the version's manifest (SHA-256 of every file), starts its session workers (with a
-   * warm-up run), checks the ONNX inputs/outputs against the config and opens its batcher.
+   * warm-up run of the served outputs), completes the config from the ONNX file (see
+   * {@link completeModelConfig}), checks the ONNX inputs/outputs against it and opens its batcher.
    * @throws ModelLoadError with the reason when any step fails.
    */
   static async load(opts: {
     model: string;
     version: number;
     dir: string;
-    config: ModelConfig;
+    config: ParsedModelConfig;
+    /** `max_batch_size` for a config that leaves it out and a model that can batch. */
+    defaultMaxBatchSize: number;
     metrics: InferenceMetrics;
     logger: Logger;
   }): Promise<ModelVersion> {
@@ -58,15 +62,22 @@ export class ModelVersion {
       count: opts.config.instanceCount,
       executionProviders: opts.config.executionProviders,
       intraOpThreads: opts.config.intraOpThreads,
+      // Only the outputs the config serves are fetched: others may be of types onnxruntime-node
+      // cannot return (skl2onnx's ZipMap, a sequence of maps).
+      ...(opts.config.outputs.length > 0 ? { warmupOutputs: opts.config.outputs.map((o) => o.name) } : {}),
       logger: opts.logger,
       onIdle: () => batcher?.schedule(),
       onUnhealthy: (reason) => batcher?.failQueued(new UnavailableError(reason)),
     });
     try {
-      const signature = buildSignature(where, opts.config, pool.inputs, pool.outputs);
-      batcher = new DynamicBatcher(label, opts.config, pool, opts.metrics.observerFor(opts.model, String(opts.version)));
-      opts.logger.info({ model: opts.model, version: opts.version, instances: opts.config.instanceCount, providers: pool.providers }, 'model version loaded');
-      return new ModelVersion(opts.model, String(opts.version), opts.config, manifest, digest, signature, pool, batcher);
+      const { config, auto } = completeModelConfig(opts.config, pool.inputs, pool.outputs, opts.defaultMaxBatchSize);
+      const signature = buildSignature(where, config, pool.inputs, pool.outputs);
+      batcher = new DynamicBatcher(label, config, pool, opts.metrics.observerFor(opts.model, String(opts.version)));
+      opts.logger.info(
+        { model: opts.model, version: opts.version, instances: config.instanceCount, providers: pool.providers, maxBatchSize: config.maxBatchSize, ...(auto ? { autoConfig: auto } : {}) },
+        'model version loaded',
+      );
+      return new ModelVersion(opts.model, String(opts.version), config, manifest, digest, signature, pool, batcher);
     } catch (e: unknown) {
       await pool.close();
       throw e;

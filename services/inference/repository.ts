@@ -1,16 +1,32 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
-import { ModelLoadError } from './errors.js';
+import { InvalidArgumentError, NotFoundError, clip, errorMessage } from '../../shared/errors/index.js';
+import { ModelLoadError, RepositoryError } from './errors.js';
 import { parseModelConfig } from './model-config.js';
-import type { ModelConfig } from './model-config.js';
+import type { ParsedModelConfig } from './model-config.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const VERSION_NAME = /^[1-9][0-9]{0,9}$/;
+
+/** A folder at the top of the repository that is not served as a model, and why. */
+export interface SkippedFolder {
+  name: string;
+  reason: string;
+}
+
+/** What {@link ModelRepository.scan} finds. */
+export interface RepositoryScan {
+  /** Model folders, sorted. */
+  models: string[];
+  /** Folders that are not model folders, each with the reason, sorted by name. */
+  skipped: SkippedFolder[];
+}
 
 /**
- * A model repository on disk, in Triton's layout: `<root>/<model>/config.json` and
+ * A model repository on disk, in Triton's layout: `<root>/<model>/[config.json]` and
  * `<root>/<model>/<version>/model.onnx` + `manifest.json`, versions being positive integers.
- * Every path it hands out is checked to stay inside the root.
+ * config.json is optional (every field has a default). Every path it hands out is checked to
+ * stay inside the root.
  */
 export class ModelRepository {
   /** Absolute root folder. */
@@ -24,11 +40,32 @@ export class ModelRepository {
   }
 
   /**
+   * Checks that the root is a readable folder (as Triton refuses to start on a repository path
+   * that does not exist, rather than serving nothing).
+   * @throws RepositoryError naming the path and what is wrong with it.
+   */
+  async checkRoot(): Promise<void> {
+    let st;
+    try {
+      st = await stat(this.root);
+    } catch (e: unknown) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new RepositoryError(this.root, code === 'ENOENT' ? 'does not exist' : `cannot be read (${errorMessage(e)})`, { cause: e });
+    }
+    if (!st.isDirectory()) throw new RepositoryError(this.root, 'is not a folder');
+    try {
+      await readdir(this.root);
+    } catch (e: unknown) {
+      throw new RepositoryError(this.root, `cannot be listed (${errorMessage(e)})`, { cause: e });
+    }
+  }
+
+  /**
    * @throws NotFoundError when `repositoryName` is neither '' nor this repository's name.
    */
   checkRepositoryName(repositoryName: string): void {
     if (repositoryName !== '' && repositoryName !== this.name) {
-      throw new NotFoundError(`repository_name '${repositoryName}' is unknown (this server serves '${this.name}')`);
+      throw new NotFoundError(`repository_name '${clip(repositoryName)}' is unknown (this server serves '${this.name}')`);
     }
   }
 
@@ -40,7 +77,7 @@ export class ModelRepository {
    */
   async modelDir(model: string): Promise<string> {
     if (!MODEL_NAME.test(model) || model === '.' || model === '..' || model.includes('..')) {
-      throw new InvalidArgumentError(`model_name '${model}' is not a valid model name (letters, digits, '_', '.', '-'; no path separators or '..')`, { field: 'model_name' });
+      throw new InvalidArgumentError(`model_name '${clip(model)}' is not a valid model name (letters, digits, '_', '.', '-', at most 128 characters; no path separators or '..')`, { field: 'model_name' });
     }
     const dir = join(this.root, model);
     const st = await stat(dir).catch(() => undefined);
@@ -53,16 +90,53 @@ export class ModelRepository {
     return dir;
   }
 
-  /** Names of every model folder (a folder holding config.json), sorted. */
-  async listModels(): Promise<string[]> {
+  /**
+   * Sorts the folders at the top of the repository into model folders and skipped ones. A model
+   * folder has a servable name and holds config.json or at least one version folder. Plain files
+   * (a README) are neither; folders that fail are listed with the reason, so the caller can log
+   * every one. A root that cannot be listed yields nothing (see {@link checkRoot}).
+   */
+  async scan(): Promise<RepositoryScan> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    const names: string[] = [];
+    const models: string[] = [];
+    const skipped: SkippedFolder[] = [];
     for (const e of entries) {
-      if (!e.isDirectory() || !MODEL_NAME.test(e.name)) continue;
-      const st = await stat(join(this.root, e.name, 'config.json')).catch(() => undefined);
-      if (st?.isFile()) names.push(e.name);
+      const path = join(this.root, e.name);
+      // Follow symlinks: a linked model folder is a model folder (modelDir checks where it leads).
+      const st = e.isSymbolicLink() ? await stat(path).catch(() => undefined) : e;
+      if (!st) {
+        skipped.push({ name: e.name, reason: 'a symlink whose target cannot be read' });
+        continue;
+      }
+      if (!st.isDirectory()) continue;
+      const reason = await this.whyNotAModel(e.name);
+      if (reason) skipped.push({ name: e.name, reason });
+      else models.push(e.name);
     }
-    return names.sort();
+    return { models: models.sort(), skipped: skipped.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  }
+
+  private async whyNotAModel(name: string): Promise<string | undefined> {
+    if (!MODEL_NAME.test(name) || name.includes('..')) {
+      return `'${clip(name)}' is not a name a model can have (letters, digits, '_', '.', '-', starting with a letter or digit, at most 128 characters)`;
+    }
+    try {
+      await this.modelDir(name);
+    } catch (e: unknown) {
+      return errorMessage(e);
+    }
+    const dir = join(this.root, name);
+    const config = await stat(join(dir, 'config.json')).catch(() => undefined);
+    if (config && !config.isFile()) return 'config.json is not a file';
+    if (config) return undefined;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (entries.some((v) => VERSION_NAME.test(v.name) && (v.isDirectory() || v.isSymbolicLink()))) return undefined;
+    return 'no config.json and no version folder (a positive integer, e.g. 1/model.onnx)';
+  }
+
+  /** Names of every model folder (see {@link scan}), sorted. */
+  async listModels(): Promise<string[]> {
+    return (await this.scan()).models;
   }
 
   /** Version numbers present on disk for a model (folders named by a positive integer). */
@@ -70,7 +144,7 @@ export class ModelRepository {
     const dir = await this.modelDir(model);
     const entries = await readdir(dir, { withFileTypes: true });
     return entries
-      .filter((e) => e.isDirectory() && /^[1-9][0-9]{0,9}$/.test(e.name))
+      .filter((e) => e.isDirectory() && VERSION_NAME.test(e.name))
       .map((e) => Number(e.name))
       .sort((a, b) => a - b);
   }
@@ -82,30 +156,33 @@ export class ModelRepository {
 
   /**
    * Reads and validates a model's config: `override` (a JSON string, as the load RPC's `config`
-   * parameter carries) replaces config.json when given.
-   * @throws ModelLoadError for a missing or invalid config.json; InvalidArgumentError for an
+   * parameter carries) replaces config.json when given. A model without config.json gets every
+   * default (as `{}`), inputs and outputs coming from the ONNX file.
+   * @throws ModelLoadError for an unreadable or invalid config.json; InvalidArgumentError for an
    *   invalid override.
    */
-  async readConfig(model: string, override?: string): Promise<ModelConfig> {
+  async readConfig(model: string, override?: string): Promise<ParsedModelConfig> {
     const dir = await this.modelDir(model);
     if (override !== undefined) {
       let raw: unknown;
       try {
         raw = JSON.parse(override);
       } catch (e: unknown) {
-        throw new InvalidArgumentError(`parameters.config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { field: 'parameters.config' });
+        throw new InvalidArgumentError(`parameters.config is not valid JSON: ${clip(errorMessage(e))}`, { field: 'parameters.config' });
       }
       try {
         return parseModelConfig(raw, model);
       } catch (e: unknown) {
-        throw new InvalidArgumentError(`parameters.config: ${e instanceof Error ? e.message : String(e)}`, { field: 'parameters.config', cause: e });
+        throw new InvalidArgumentError(`parameters.config: ${errorMessage(e)}`, { field: 'parameters.config', cause: e });
       }
     }
     let text: string;
     try {
       text = await readFile(join(dir, 'config.json'), 'utf8');
     } catch (e: unknown) {
-      throw new ModelLoadError(`model '${model}': cannot read config.json`, { cause: e });
+      // No config.json: every field has a default (Triton's auto-completed config).
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return parseModelConfig({}, model);
+      throw new ModelLoadError(`model '${model}': cannot read config.json: ${errorMessage(e)}`, { cause: e });
     }
     let raw: unknown;
     try {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { InferParameter__Output } from '../../shared/generated/inference/InferParameter.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
@@ -16,6 +16,20 @@ import type { ModelSignature } from './signature.js';
 /** Request-level parameter: `false` asks for typed `contents` in the response instead of raw. */
 export const BINARY_OUTPUT_PARAMETER = 'binary_data_output';
 
+/**
+ * Request-level parameters that Triton and KServe define with a meaning mlmesh does not
+ * implement (scheduling priority, a per-request queue timeout, sequence batching). They are
+ * refused so that a caller never believes it got that behaviour; any other request parameter is
+ * the caller's metadata (kept in the prediction log). `triton_*` names are Triton's own too.
+ */
+export const UNSUPPORTED_REQUEST_PARAMETERS = ['priority', 'timeout', 'sequence_id', 'sequence_start', 'sequence_end'] as const;
+
+/**
+ * Largest dimension onnxruntime-node accepts in a tensor shape (it refuses 2^32; measured with
+ * onnxruntime-node 1.30). Only an empty tensor can reach it within a message size limit.
+ */
+export const MAX_DIMENSION = 2 ** 32 - 1;
+
 /** A request after validation, ready for the batcher. */
 export interface DecodedRequest {
   inputs: DecodedInput[];
@@ -31,8 +45,9 @@ function invalid(message: string, field: string): never {
   throw new InvalidArgumentError(message, { field });
 }
 
+/** A shape for a message; a client's shape may have any rank, so it is clipped. */
 function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  return clip(`[${shape.slice(0, 64).join(', ')}${shape.length > 64 ? ', …' : ''}]`) + (shape.length > 64 ? ` (rank ${shape.length})` : '');
 }
 
 /** A bool request parameter, or `fallback` when absent. */
@@ -44,6 +59,15 @@ export function boolParameter(params: Record<string, InferParameter__Output>, na
   return invalid(`parameter '${name}' must be a bool`, `parameters.${name}`);
 }
 
+/** Refuses the request-level parameters mlmesh does not implement (see {@link UNSUPPORTED_REQUEST_PARAMETERS}). */
+function checkRequestParameters(params: Record<string, InferParameter__Output>): void {
+  for (const key of Object.keys(params)) {
+    if ((UNSUPPORTED_REQUEST_PARAMETERS as readonly string[]).includes(key) || key.startsWith('triton_')) {
+      invalid(`parameter '${clip(key)}' is not supported by mlmesh (it would change scheduling or sequencing, which mlmesh does not implement)`, `parameters.${clip(key)}`);
+    }
+  }
+}
+
 /**
  * Validates a ModelInferRequest against a version's signature and decodes its tensors.
  * @throws InvalidArgumentError naming the input, output or field at fault: unknown, missing or
@@ -51,10 +75,15 @@ export function boolParameter(params: Record<string, InferParameter__Output>, na
  *   raw byte lengths that do not match shape × datatype; raw and typed contents both set.
  */
 export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSignature, maxBatchSize: number): DecodedRequest {
+  checkRequestParameters(req.parameters);
   const given = new Map<string, number>();
   req.inputs.forEach((t, i) => {
-    if (given.has(t.name)) invalid(`input '${t.name}' is given twice`, `inputs[${i}].name`);
-    if (!sig.inputIndex.has(t.name)) invalid(`unknown input '${t.name}' (the model's inputs are ${sig.inputs.map((x) => x.name).join(', ')})`, `inputs[${i}].name`);
+    if (given.has(t.name)) invalid(`input '${clip(t.name)}' is given twice`, `inputs[${i}].name`);
+    if (!sig.inputIndex.has(t.name)) invalid(`unknown input '${clip(t.name)}' (the model's inputs are ${sig.inputs.map((x) => x.name).join(', ')})`, `inputs[${i}].name`);
+    // Input parameters would say where the data is (Triton's shared memory) or how to read it:
+    // mlmesh implements none, so none may be silently ignored.
+    const param = Object.keys(t.parameters)[0];
+    if (param !== undefined) invalid(`input '${t.name}': parameter '${clip(param)}' is not supported (mlmesh takes tensor data from contents or raw_input_contents only)`, `inputs[${i}].parameters.${clip(param)}`);
     given.set(t.name, i);
   });
   for (const t of sig.inputs) if (!given.has(t.name)) invalid(`missing input '${t.name}'`, 'inputs');
@@ -67,10 +96,13 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
     const i = given.get(spec.name) as number;
     const t = req.inputs[i] as ModelInferRequest__Output['inputs'][number];
     const name = t.name;
-    if (!isDatatype(t.datatype)) invalid(`input '${name}': datatype '${t.datatype}' is not supported`, name);
+    if (t.datatype === 'BYTES') invalid(`input '${name}': datatype BYTES is not served (only numeric and BOOL tensors)`, name);
+    if (!isDatatype(t.datatype)) invalid(`input '${name}': datatype '${clip(t.datatype)}' is not supported`, name);
     if (t.datatype !== spec.datatype) invalid(`input '${name}': datatype ${t.datatype} does not match the model's ${spec.datatype}`, name);
     const shape = t.shape.map(Number);
     if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) invalid(`input '${name}': shape ${fmtShape(shape)} has a negative or invalid dimension`, name);
+    const huge = shape.findIndex((d) => d > MAX_DIMENSION);
+    if (huge >= 0) invalid(`input '${name}': shape ${fmtShape(shape)}: dimension ${huge} is ${shape[huge]}, over the largest dimension onnxruntime takes (${MAX_DIMENSION})`, name);
     if (shape.length !== spec.shape.length || shape.some((d, k) => spec.shape[k] !== -1 && spec.shape[k] !== d)) {
       invalid(`input '${name}': shape ${fmtShape(shape)} does not match the model's ${fmtShape(spec.shape)}`, name);
     }
@@ -106,7 +138,7 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
   if (req.outputs.length > 0) {
     const seen = new Set<string>();
     outputs = req.outputs.map((o, k) => {
-      if (!outputNames.includes(o.name)) invalid(`unknown output '${o.name}' (the model's outputs are ${outputNames.join(', ')})`, `outputs[${k}].name`);
+      if (!outputNames.includes(o.name)) invalid(`unknown output '${clip(o.name)}' (the model's outputs are ${outputNames.join(', ')})`, `outputs[${k}].name`);
       if (seen.has(o.name)) invalid(`output '${o.name}' is requested twice`, `outputs[${k}].name`);
       seen.add(o.name);
       checkOutputParameters(o.name, o.parameters, typedOutput, k);
@@ -131,7 +163,7 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
  */
 function checkOutputParameters(name: string, params: Record<string, InferParameter__Output>, typedOutput: boolean, k: number): void {
   for (const key of Object.keys(params)) {
-    if (key !== 'binary_data') invalid(`output '${name}': parameter '${key}' is not supported`, `outputs[${k}].parameters.${key}`);
+    if (key !== 'binary_data') invalid(`output '${name}': parameter '${clip(key)}' is not supported`, `outputs[${k}].parameters.${clip(key)}`);
   }
   if (params['binary_data'] && boolParameter(params, 'binary_data', true) === typedOutput) {
     invalid(`output '${name}': binary_data must agree with the request's ${BINARY_OUTPUT_PARAMETER} (all outputs raw or all typed)`, `outputs[${k}].parameters.binary_data`);

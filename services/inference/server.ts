@@ -1,6 +1,6 @@
 import { toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
-import { Code, InvalidArgumentError } from '../../shared/errors/index.js';
+import { Code, InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
 import type { ModelMetadataResponse } from '../../shared/generated/inference/ModelMetadataResponse.js';
@@ -55,7 +55,7 @@ function failureReason(e: unknown): FailureReason {
 /** Only the `config` parameter (a JSON string) is understood by load; others are refused. */
 function configParameter(params: Record<string, ModelRepositoryParameter__Output>): string | undefined {
   for (const [name, p] of Object.entries(params)) {
-    if (name !== 'config') throw new InvalidArgumentError(`parameters.${name} is not supported (only 'config')`, { field: `parameters.${name}` });
+    if (name !== 'config') throw new InvalidArgumentError(`parameters.${clip(name)} is not supported (only 'config')`, { field: `parameters.${clip(name)}` });
     if (p.parameter_choice !== 'string_param') throw new InvalidArgumentError('parameters.config must be a string holding the model config as JSON', { field: 'parameters.config' });
   }
   return params['config']?.string_param;
@@ -125,7 +125,7 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
     RepositoryModelLoad: async (req: RepositoryModelLoadRequest__Output, ctx: CallContext) => {
       d.repo.checkRepositoryName(req.repository_name);
       if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
-      ctx.bind({ model: req.model_name });
+      ctx.bind({ model: clip(req.model_name) });
       try {
         await d.manager.load(req.model_name, configParameter(req.parameters));
       } finally {
@@ -136,7 +136,7 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
     RepositoryModelUnload: async (req: RepositoryModelUnloadRequest__Output, ctx: CallContext) => {
       d.repo.checkRepositoryName(req.repository_name);
       if (req.model_name === '') throw new InvalidArgumentError('model_name is required', { field: 'model_name' });
-      ctx.bind({ model: req.model_name });
+      ctx.bind({ model: clip(req.model_name) });
       try {
         await d.manager.unload(req.model_name);
       } finally {

@@ -91,8 +91,10 @@ export class InferenceService {
     if (endianness() !== 'LE') throw new Error('mlmesh needs a little-endian host: tensors travel as little-endian bytes');
     const registry = opts.registry ?? createRegistry({ service: 'inference' });
     const repo = new ModelRepository(resolve(config.modelRepository));
+    // A repository that does not exist is a configuration error, not an empty server.
+    await repo.checkRoot();
     const metrics = new InferenceMetrics(registry);
-    const manager = new ModelManager(repo, metrics, logger);
+    const manager = new ModelManager(repo, metrics, logger, config.defaultMaxBatchSize);
     const svc = new InferenceService(config, logger, registry, repo, manager, metrics, undefined, undefined);
     let publisher: DurablePublisher | undefined;
     let predictionLog: PredictionLogger | undefined;
@@ -214,17 +216,23 @@ export class InferenceService {
   get ready(): boolean {
     if (this.stateValue !== 'serving' || !this.startupDone) return false;
     if (!this.config.strictReadiness) return true;
+    return this.notReadyModels().length === 0;
+  }
+
+  /** Startup or loaded models that keep {@link ready} false under strictReadiness. */
+  private notReadyModels(): string[] {
     const models = new Set([...this.startupModels, ...this.manager.loadedModels()]);
-    for (const m of models) {
+    return [...models].filter((m) => {
       const versions = this.manager.servedVersions(m);
-      if (versions.length === 0 || versions.some((v) => v.unavailableReason !== undefined)) return false;
-    }
-    return true;
+      return versions.length === 0 || versions.some((v) => v.unavailableReason !== undefined);
+    });
   }
 
   private async loadStartupModels(): Promise<void> {
     const list = this.config.startupModels;
-    const wanted = list.includes('*') ? await this.repo.listModels() : list.filter((m) => m !== 'none');
+    const scan = await this.repo.scan();
+    for (const s of scan.skipped) this.logger.warn({ folder: s.name, reason: s.reason, repository: this.repo.root }, 'model repository: folder skipped');
+    const wanted = list.includes('*') ? scan.models : list.filter((m) => m !== 'none');
     this.startupModels = wanted;
     await Promise.all(
       wanted.map(async (name) => {
@@ -240,7 +248,9 @@ export class InferenceService {
     // Instance health can change without a call (a worker dies and cannot restart): re-check.
     this.healthTimer = setInterval(() => this.refreshHealth(), HEALTH_REFRESH_MS);
     this.healthTimer.unref();
-    this.logger.info({ models: this.manager.loadedModels(), address: this.address, httpPort: this.httpPort }, 'inference service ready');
+    const where = { models: this.manager.loadedModels(), address: this.address, httpPort: this.httpPort };
+    if (this.ready) this.logger.info(where, 'inference service ready');
+    else this.logger.warn({ ...where, notReady: this.notReadyModels() }, 'inference service started but not ready (strictReadiness): some startup models cannot serve');
   }
 
   /** Sets gRPC health from {@link ready}. Called after loads, unloads and every second. */

@@ -117,13 +117,17 @@ async function main(): Promise<void> {
     ({ session, providers } = await createSession(init, warnings));
     inputs = meta(session.inputMetadata);
     outputs = meta(session.outputMetadata);
-    if (init.warmup) {
+    // Warm up only what can be served: every input must be a tensor mlmesh can feed (else the
+    // signature refuses the model with the reason, e.g. BYTES inputs), and only the served
+    // outputs are fetched (onnxruntime-node cannot return non-tensor ones such as ZipMap's).
+    const fetches = outputs.filter((m) => m.datatype !== undefined && (init.warmupOutputs ?? [m.name]).includes(m.name)).map((m) => m.name);
+    if (init.warmup && fetches.length > 0 && inputs.every((m) => m.datatype !== undefined)) {
       const feeds: Record<string, ort.Tensor> = {};
       for (const m of inputs) {
         const z = zerosFor(m);
         if (z) feeds[m.name] = z;
       }
-      await session.run(feeds);
+      await session.run(feeds, fetches);
     }
   } catch (e: unknown) {
     post({ type: 'init-error', message: e instanceof Error ? e.message : String(e) });

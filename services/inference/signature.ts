@@ -41,7 +41,7 @@ function reconcile(
   // that lists outputs may list a subset (Triton's rule): only those are served.
   const served = kind === 'output' && declared.length > 0 ? onnx.filter((m) => byName.has(m.name)) : onnx;
   return served.map((m) => {
-    if (!m.datatype) throw new ModelLoadError(`${where}: ${kind} '${m.name}' has type ${m.ortType}, which mlmesh does not serve`);
+    if (!m.datatype) throw new ModelLoadError(`${where}: ${kind} '${m.name}' ${unservable(kind, m)}`);
     const d = byName.get(m.name);
     if (declared.length > 0 && !d) throw new ModelLoadError(`${where}: ONNX ${kind} '${m.name}' is not declared in the config`);
     if (d && d.datatype !== m.datatype) {
@@ -68,6 +68,19 @@ function reconcile(
     }
     return { name: m.name, datatype: m.datatype, shape };
   });
+}
+
+/** Why a tensor of the ONNX file cannot be served, with what to do about it. */
+function unservable(kind: 'input' | 'output', m: TensorMeta): string {
+  if (m.ortType === 'string') return 'is a string tensor: BYTES is not served (only numeric and BOOL tensors)';
+  if (m.ortType === 'non-tensor') {
+    const hint =
+      kind === 'output'
+        ? ` A scikit-learn classifier exported by skl2onnx returns its probabilities as a ZipMap (sequence of maps): export it with options={'zipmap': False} to get them as an FP32 tensor, or list only the tensor outputs in config.json "output" (e.g. the label).`
+        : '';
+    return `is not a tensor (a sequence or map): mlmesh serves tensors only.${hint}`;
+  }
+  return `has type ${m.ortType}, which mlmesh does not serve`;
 }
 
 /**

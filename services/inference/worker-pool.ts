@@ -282,6 +282,7 @@ function startWorker(opts: InstancePoolOptions, inst: Instance): Promise<Extract
     executionProviders: opts.executionProviders,
     intraOpThreads: opts.intraOpThreads,
     warmup: opts.warmup ?? true,
+    ...(opts.warmupOutputs ? { warmupOutputs: opts.warmupOutputs } : {}),
     control: inst.control,
   };
   const worker = new Worker(WORKER_URL, { workerData: init, name: `${opts.label}#${inst.index}` });

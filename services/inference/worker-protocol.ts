@@ -18,6 +18,12 @@ export interface WorkerInit {
   /** Run one inference on zeros before reporting ready. */
   warmup: boolean;
   /**
+   * Outputs the warm-up fetches: those the config serves. Unset: every tensor output (outputs of
+   * other types, such as skl2onnx's ZipMap, are never fetched; the signature refuses to serve
+   * them).
+   */
+  warmupOutputs?: readonly string[];
+  /**
    * Int32Array(1) shared with the pool, for fault injection in tests: when slot 0 is
    * {@link CONTROL_DIE_AFTER_RUN}, the worker exits after its current run without answering,
    * which is what a crash mid-run looks like from outside.

@@ -14,7 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { writeSynced } from './files.js';
 import { dirname, join } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
 import { parseNpy } from '../../shared/tensors/index.js';
 import type { NpyArray } from '../../shared/tensors/index.js';
 import { argmaxRows, softmaxRows, tensorToMatrix } from './matrix.js';
@@ -195,10 +195,10 @@ export async function replaceReference(
   provenance: Omit<ReferenceProvenance, 'created_at' | 'previous_sha256'>,
   previous: Reference | undefined,
 ): Promise<Reference> {
-  if (!/^[1-9]\d*$/.test(version)) throw new InvalidArgumentError(`version: must be a positive integer, got ${JSON.stringify(version)}`);
-  if (!/^[\w.-]+$/.test(model) || model.startsWith('.')) throw new InvalidArgumentError(`model: ${JSON.stringify(model)} is not a model name`);
+  if (!/^[1-9]\d*$/.test(version)) throw new InvalidArgumentError(`version: must be a positive integer, got ${clip(JSON.stringify(version))}`);
+  if (!/^[\w.-]+$/.test(model) || model.startsWith('.')) throw new InvalidArgumentError(`model: ${clip(JSON.stringify(model))} is not a model name`);
   const versionDir = join(repo, model, version);
-  if (!(await stat(versionDir).catch(() => undefined))?.isDirectory()) throw new NotFoundError(`model '${model}' version ${version} is not in the repository`);
+  if (!(await stat(versionDir).catch(() => undefined))?.isDirectory()) throw new NotFoundError(`model '${clip(model)}' version ${clip(version)} is not in the repository`);
   const parse = (b: Uint8Array, field: string): NpyArray => {
     try {
       return parseNpy(b, field);

@@ -1,5 +1,5 @@
 /** gRPC handlers of mlmesh.monitor.v1.MonitorService (thin: the engine and the detectors do the work). */
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError, clip } from '../../shared/errors/index.js';
 import type { DriftReport } from '../../shared/events/index.js';
 import type { ServerStreamHandler, UnaryHandler } from '../../shared/grpc/index.js';
 import type { GetStatusRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusRequest.js';
@@ -61,7 +61,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
         if (last) st.last_report = last;
         return st;
       });
-    if (req.model !== '' && versions.length === 0) throw new NotFoundError(`model '${req.model}' is not monitored (no prediction logs seen)`);
+    if (req.model !== '' && versions.length === 0) throw new NotFoundError(`model '${clip(req.model)}' is not monitored (no prediction logs seen)`);
     return { versions };
   };
 
@@ -74,7 +74,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     if (to > 0 && from > to) throw new InvalidArgumentError(`from_ms (${from}) is after to_ms (${to})`);
     if (req.limit < 0 || req.limit > MAX_REPORTS) throw new InvalidArgumentError(`limit: must be in 0..${MAX_REPORTS}, got ${req.limit}`);
     const known = engine.allWindows().some((w) => w.header.model === req.model) || engine.reports.models().includes(req.model);
-    if (!known) throw new NotFoundError(`model '${req.model}' is not monitored (no prediction logs seen)`);
+    if (!known) throw new NotFoundError(`model '${clip(req.model)}' is not monitored (no prediction logs seen)`);
     return { reports: engine.reports.list(req.model, req.version, from, to, req.limit || MAX_REPORTS) };
   };
 

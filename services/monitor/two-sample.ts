@@ -12,7 +12,7 @@
  * - MMD: permutations ≤ {@link MAX_PERMUTATIONS} and permutations × rows² ≤
  *   {@link MMD_WORK_BUDGET}, rows capped at mmdMaxRows (seeded subsamples).
  */
-import { InvalidArgumentError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { TwoSampleTestRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
 import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
 import type { Matrix__Output } from '../../shared/generated/mlmesh/monitor/v1/Matrix.js';
@@ -64,7 +64,7 @@ function matrix(m: Matrix__Output | null, field: string): Matrix {
 
 function oneOf<T extends string>(value: string, dflt: T, values: readonly T[], field: string): T {
   const v = value === '' ? dflt : value;
-  if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`${field}: must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`${field}: must be one of ${values.join(', ')}, got ${clip(JSON.stringify(value))}`);
   return v as T;
 }
 
@@ -97,7 +97,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   const numericCols = ref.cols - categorical.length;
   const detectors: DetectorName[] = req.detectors.length
     ? req.detectors.map((d, i) => {
-        if (!(DETECTORS as readonly string[]).includes(d)) throw new InvalidArgumentError(`detectors[${i}]: ${JSON.stringify(d)} is not one of ${DETECTORS.join(', ')}`);
+        if (!(DETECTORS as readonly string[]).includes(d)) throw new InvalidArgumentError(`detectors[${i}]: ${clip(JSON.stringify(d))} is not one of ${DETECTORS.join(', ')}`);
         if (!outputs && OUTPUT_DETECTORS.includes(d as DetectorName)) throw new InvalidArgumentError(`detectors[${i}]: ${d} tests the model's outputs: send reference_outputs and test_outputs`);
         return d as DetectorName;
       })

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
 import type { FitRequest__Output } from '../../shared/generated/mlmesh/preprocess/v1/FitRequest.js';
 import { sealArtifact } from './artifact.js';
 import type { FitResult } from './fit.js';
@@ -30,16 +30,16 @@ export async function fitSource(req: FitRequest__Output, dataDir: string): Promi
   if (req.data !== 'data_path') throw new InvalidArgumentError('data: give the training CSV as csv (bytes) or data_path', { field: 'data' });
   const rel = req.data_path as string;
   if (dataDir === '') throw new FailedPreconditionError('data_path: this service reads no files (set the option dataDir, env MLMESH_PREPROCESS_DATA_DIR), send csv instead');
-  if (rel === '' || isAbsolute(rel)) throw new InvalidArgumentError(`data_path: must be a non-empty path relative to the data folder, got ${JSON.stringify(rel)}`, { field: 'data_path' });
+  if (rel === '' || isAbsolute(rel)) throw new InvalidArgumentError(`data_path: must be a non-empty path relative to the data folder, got ${clip(JSON.stringify(rel))}`, { field: 'data_path' });
   const root = resolve(dataDir);
   const path = resolve(root, rel);
   const inside = relative(root, path);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new InvalidArgumentError(`data_path: ${JSON.stringify(rel)} leaves the data folder`, { field: 'data_path' });
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new InvalidArgumentError(`data_path: ${clip(JSON.stringify(rel))} leaves the data folder`, { field: 'data_path' });
   try {
-    if (!(await stat(path)).isFile()) throw new InvalidArgumentError(`data_path: ${JSON.stringify(rel)} is not a file`, { field: 'data_path' });
+    if (!(await stat(path)).isFile()) throw new InvalidArgumentError(`data_path: ${clip(JSON.stringify(rel))} is not a file`, { field: 'data_path' });
   } catch (e: unknown) {
     if (e instanceof InvalidArgumentError) throw e;
-    throw new NotFoundError(`data_path: ${JSON.stringify(rel)} not found in the data folder`, { cause: e });
+    throw new NotFoundError(`data_path: ${clip(JSON.stringify(rel))} not found in the data folder`, { cause: e });
   }
   return { kind: 'file', path };
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ResourceExhaustedError, isMlmeshError } from '../../shared/errors/index.js';
+import { InvalidArgumentError, ResourceExhaustedError, clip, isMlmeshError } from '../../shared/errors/index.js';
 import { Code } from '../../shared/errors/index.js';
 import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
 import type { FitRequest__Output } from '../../shared/generated/mlmesh/preprocess/v1/FitRequest.js';
@@ -71,7 +71,7 @@ export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler>
   const handlers = {
     Transform: async (req: TransformRequest__Output, ctx: CallContext): Promise<TransformResponse> => {
       const t0 = process.hrtime.bigint();
-      if (req.mode !== 'LENIENT' && req.mode !== 'STRICT') throw new InvalidArgumentError(`mode: unknown value ${JSON.stringify(req.mode)} (LENIENT or STRICT)`, { field: 'mode' });
+      if (req.mode !== 'LENIENT' && req.mode !== 'STRICT') throw new InvalidArgumentError(`mode: unknown value ${clip(JSON.stringify(req.mode))} (LENIENT or STRICT)`, { field: 'mode' });
       if (req.records.length > d.maxBatchRecords) throw new InvalidArgumentError(`records: ${req.records.length} records, at most ${d.maxBatchRecords} per request`, { field: 'records' });
       const pipeline = await d.store.get(ref(req.pipeline));
       const a = pipeline.artifact;

@@ -12,7 +12,7 @@
 import { link, mkdir, readFile, readdir, rename, unlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../shared/errors/index.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
 import { parseArtifact, serializeArtifact } from './artifact.js';
 import type { PipelineArtifact } from './artifact.js';
 import { CompiledPipeline } from './pipeline.js';
@@ -44,7 +44,7 @@ export function compareVersions(a: string, b: string): number {
  * @throws InvalidArgumentError naming `field`.
  */
 export function checkName(value: string, field: string): string {
-  if (!NAME_PATTERN.test(value)) throw new InvalidArgumentError(`${field}: ${JSON.stringify(value)} must match ${NAME_PATTERN}`, { field });
+  if (!NAME_PATTERN.test(value)) throw new InvalidArgumentError(`${field}: ${clip(JSON.stringify(value))} must match ${NAME_PATTERN}`, { field });
   return value;
 }
 
@@ -178,7 +178,7 @@ export class ArtifactStore {
     try {
       text = await readFile(this.objectPath(sha), 'utf8');
     } catch (e: unknown) {
-      if (isErrno(e, 'ENOENT')) throw new NotFoundError(`pipeline with sha256 ${sha} not found`, { cause: e });
+      if (isErrno(e, 'ENOENT')) throw new NotFoundError(`pipeline with sha256 ${clip(sha)} not found`, { cause: e });
       throw e;
     }
     const p = new CompiledPipeline(parseArtifact(text, `artifact ${sha}`, sha));

@@ -19,3 +19,4 @@ export {
   errorMessage,
 } from './errors.js';
 export type { CodeValue } from './errors.js';
+export { clip, ECHO_MAX_CHARS } from './echo.js';

@@ -1,8 +1,11 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import protobuf from 'protobufjs';
 import { projectRoot } from '../config/index.js';
+import { fileDescriptorProtos } from './descriptors.js';
 
 /**
  * proto-loader options used at run time. They must match the flags of `npm run gen:protos`
@@ -25,13 +28,26 @@ export function protosDir(): string {
 
 /**
  * Loads .proto files (relative to `protos/`) plus the gRPC health proto, as one package
- * definition that both the server (services, reflection) and clients use.
+ * definition that both the server (services, reflection) and clients use. Its
+ * `fileDescriptorProtos` (what server reflection serves) are replaced by ones that strict
+ * descriptor pools accept: see {@link fileDescriptorProtos}.
  */
 export function loadProtos(files: readonly string[]): protoLoader.PackageDefinition {
-  return protoLoader.loadSync([...files.map((f) => join(protosDir(), f)), healthProtoPath], {
-    ...PROTO_LOADER_OPTIONS,
-    includeDirs: [protosDir()],
-  });
+  const paths = [...files.map((f) => join(protosDir(), f)), healthProtoPath];
+  const includeDirs = [protosDir()];
+  const pkg = protoLoader.loadSync(paths, { ...PROTO_LOADER_OPTIONS, includeDirs });
+  const root = new protobuf.Root();
+  // The same import resolution as proto-loader's `includeDirs`.
+  root.resolvePath = (origin, target) => {
+    if (isAbsolute(target)) return target;
+    for (const dir of includeDirs) if (existsSync(join(dir, target))) return join(dir, target);
+    return protobuf.util.path.resolve(origin, target);
+  };
+  const descriptors = fileDescriptorProtos(root.loadSync(paths, { keepCase: true }), includeDirs);
+  for (const def of Object.values(pkg)) {
+    if ('fileDescriptorProtos' in def && Array.isArray(def.fileDescriptorProtos)) def.fileDescriptorProtos = descriptors;
+  }
+  return pkg;
 }
 
 /**

@@ -4,10 +4,11 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { CancelledError } from '../errors/index.js';
+import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
 import type { CallContext } from './context.js';
+import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
 import { statusName, toGrpcStatus } from './status.js';
 
 /** A unary handler: takes the decoded request and a {@link CallContext}, resolves the response. */
@@ -71,6 +72,21 @@ export type GrpcServerState = 'serving' | 'draining' | 'closed';
 
 const MiB = 1024 * 1024;
 
+
+/**
+ * An error as it goes into a log line: message and stack clipped (either may hold client input
+ * of any length, and a stack repeats the message).
+ */
+function loggableError(e: unknown): Record<string, unknown> {
+  if (!(e instanceof Error)) return { message: clip(errorMessage(e), 2000) };
+  return {
+    type: e.name,
+    message: clip(e.message, 2000),
+    ...(e.stack ? { stack: clip(e.stack, 4000) } : {}),
+    ...(e.cause !== undefined ? { cause: clip(errorMessage(e.cause), 2000) } : {}),
+  };
+}
+
 /**
  * The gRPC bootstrap every service uses: binds, serves `grpc.health.v1.Health` and server
  * reflection, wraps handlers (request id, deadline/cancel AbortSignal, error → status, logs,
@@ -91,6 +107,8 @@ export class GrpcServer {
   private readonly opts: Required<Pick<GrpcServerOptions, 'drainDelayMs' | 'shutdownGraceMs'>> & GrpcServerOptions;
   private drained: Promise<void> | undefined;
   private serving = false;
+  /** What health says now (starts NOT_SERVING, see create()). */
+  private healthStatus: 'SERVING' | 'NOT_SERVING' = 'NOT_SERVING';
 
   private constructor(server: grpc.Server, health: HealthImplementation, port: number, opts: GrpcServer['opts']) {
     this.server = server;
@@ -201,6 +219,10 @@ export class GrpcServer {
   }
 
   private setHealth(status: 'SERVING' | 'NOT_SERVING'): void {
+    // Health Watch streams send on change only (the health protocol): grpc-health-check writes
+    // to every watcher on each setStatus, and services re-derive health every second.
+    if (status === this.healthStatus) return;
+    this.healthStatus = status;
     this.health.setStatus('', status);
     for (const name of this.serviceNames) this.health.setStatus(name, status);
   }
@@ -237,7 +259,7 @@ export class GrpcServer {
         if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
         impl[method] = this.wrapUnary(svc, method, handler, end);
       }
-      this.server.addService(svc.definition, impl);
+      this.server.addService(tolerantDefinition(svc.definition), impl);
     }
   }
 
@@ -250,7 +272,7 @@ export class GrpcServer {
     const deadlineMs = callDeadlineMs(call);
     let requestId: string;
     try {
-      requestId = chooseRequestId(call.metadata, svc.requestIdOf?.(method, call.request));
+      requestId = chooseRequestId(call.metadata, call.request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, call.request));
     } catch {
       // A malformed message id must not fail the call: fall back to a generated one.
       requestId = chooseRequestId(call.metadata, undefined);
@@ -288,7 +310,7 @@ export class GrpcServer {
   }
 
   private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
-    if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: e, code: statusName(st.code) }, st.details);
+    if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
     else getLog().info({ code: statusName(st.code) }, st.details);
   }
 
@@ -303,7 +325,7 @@ export class GrpcServer {
       const { ctx, trailer, finish, getLog } = this.startCall(svc, method, call);
       let promise: Promise<unknown>;
       try {
-        promise = handler(call.request, ctx);
+        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx);
       } catch (e: unknown) {
         promise = Promise.reject(e);
       }
@@ -353,7 +375,7 @@ export class GrpcServer {
       };
       let promise: Promise<void>;
       try {
-        promise = handler(call.request, ctx, send);
+        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx, send);
       } catch (e: unknown) {
         promise = Promise.reject(e);
       }

@@ -84,7 +84,7 @@ test('bad input - wrong datatype names the tensor and both types', async (t) => 
     t,
     t.context.svc.client.infer({ model_name: 'digits_mlp', inputs: [{ name: 'input', datatype: 'BYTES', shape: [1, 64] }], raw_input_contents: [Buffer.alloc(256)] }),
     S.INVALID_ARGUMENT,
-    /input 'input': datatype 'BYTES' is not supported/,
+    /input 'input': datatype BYTES is not served/,
   );
 });
 

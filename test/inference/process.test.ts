@@ -41,6 +41,13 @@ test('process - a bad option stops the start with a message naming it and its va
   t.regex(child.stderr.join('\n'), /grpcPort \(env MLMESH_INFERENCE_GRPC_PORT\): expected a number, got "eighty"/);
 });
 
+test('process - a model repository that does not exist stops the start (exit 1) with a message naming the path', async (t) => {
+  const missing = `/tmp/mlmesh-missing-repo-${process.pid}`;
+  const child = runNode('services/inference/main.js', [], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_MODEL_REPOSITORY: missing });
+  t.is(await child.exited, 1);
+  t.regex(child.stderr.join('\n'), new RegExp(`model repository '${missing}' does not exist \\(set modelRepository, env MLMESH_MODEL_REPOSITORY\\)`));
+});
+
 test('quick start - the demo starts the service, prints real predictions through gRPC and stops', async (t) => {
   const child = runNode('examples/quickstart.js', ['--exit', '--port', '0', '--http-port', '0']);
   t.is(await child.exited, 0, child.stderr.join('\n'));

@@ -8,8 +8,9 @@ import test from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
 import { Code } from '../../shared/errors/index.js';
 import { ModelLoadError } from '../../services/inference/errors.js';
-import { DEFAULT_MODEL_CONFIG, parseModelConfig, selectVersions } from '../../services/inference/model-config.js';
-import type { ModelConfig } from '../../services/inference/model-config.js';
+import { DEFAULT_MODEL_CONFIG, completeModelConfig, parseModelConfig, selectVersions } from '../../services/inference/model-config.js';
+import type { ModelConfig, ParsedModelConfig } from '../../services/inference/model-config.js';
+import type { TensorMeta } from '../../services/inference/worker-protocol.js';
 
 const EXAMPLES = join(projectRoot(), 'examples/models');
 
@@ -29,7 +30,7 @@ test('model-config - every committed example config.json parses under its folder
 });
 
 test('model-config - digits_mlp parses to the expected values', (t) => {
-  const expected: ModelConfig = {
+  const expected: ParsedModelConfig = {
     name: 'digits_mlp',
     platform: 'onnxruntime_onnx',
     maxBatchSize: 256,
@@ -77,11 +78,11 @@ test('model-config - prediction_log: sample rate and input logging, validated', 
   t.throws(() => parseModelConfig({ prediction_log: { sample: 1 } }, 'm'), { message: /prediction_log.sample: unknown field/ });
 });
 
-test('model-config - an empty config takes every default', (t) => {
-  const expected: ModelConfig = {
+test('model-config - an empty config takes every default; max_batch_size is left to the ONNX file', (t) => {
+  const expected: ParsedModelConfig = {
     name: 'bare',
     platform: 'onnxruntime_onnx',
-    maxBatchSize: 0,
+    maxBatchSize: undefined,
     inputs: [],
     outputs: [],
     predictionLog: { sampleRate: 1, logInputs: true },
@@ -146,6 +147,60 @@ test('model-config - version policies all and specific parse', (t) => {
   t.deepEqual(parseModelConfig({ version_policy: { all: {} } }, 'm').versionPolicy, { kind: 'all' });
   t.deepEqual(parseModelConfig({ version_policy: { specific: { versions: [1, 3] } } }, 'm').versionPolicy, { kind: 'specific', versions: [1, 3] });
   t.deepEqual(parseModelConfig({ version_policy: { latest: { num_versions: 2 } } }, 'm').versionPolicy, { kind: 'latest', numVersions: 2 });
+});
+
+const meta = (name: string, shape: number[], datatype: TensorMeta['datatype'] = 'FP32'): TensorMeta => ({ name, datatype, ortType: datatype ? 'float32' : 'non-tensor', shape });
+const X = [meta('x', [-1, 64])];
+const Y = [meta('y', [-1, 10])];
+
+test('model-config - completeModelConfig: no max_batch_size and a dynamic first dimension everywhere: batching with the default', (t) => {
+  const { config, auto } = completeModelConfig(parseModelConfig({}, 'm'), X, Y, 64);
+  t.is(config.maxBatchSize, 64);
+  t.regex(auto ?? '', /max_batch_size 64/);
+  t.is(completeModelConfig(parseModelConfig({}, 'm'), X, Y, 8).config.maxBatchSize, 8, 'the service option decides');
+  t.is(DEFAULT_MODEL_CONFIG.autoMaxBatchSize, 64);
+});
+
+test('model-config - completeModelConfig: an explicit max_batch_size is kept as it is, 0 included', (t) => {
+  t.deepEqual(completeModelConfig(parseModelConfig({ max_batch_size: 0 }, 'm'), X, Y, 64), { config: { ...parseModelConfig({}, 'm'), maxBatchSize: 0 }, auto: undefined });
+  t.is(completeModelConfig(parseModelConfig({ max_batch_size: 3 }, 'm'), X, Y, 64).config.maxBatchSize, 3);
+});
+
+test('model-config - completeModelConfig: a fixed first dimension anywhere means no batching', (t) => {
+  const { config, auto } = completeModelConfig(parseModelConfig({}, 'm'), X, [meta('y', [1, 10])], 64);
+  t.is(config.maxBatchSize, 0);
+  t.regex(auto ?? '', /'y' has no dynamic first dimension \[1, 10\]/);
+  t.is(completeModelConfig(parseModelConfig({}, 'm'), [meta('s', [])], Y, 64).config.maxBatchSize, 0, 'a scalar input');
+});
+
+test('model-config - completeModelConfig: only the served outputs count (a ZipMap output left out of the config does not stop batching)', (t) => {
+  const outputs = [meta('label', [-1]), meta('zipmap', [], undefined)];
+  t.is(completeModelConfig(parseModelConfig({}, 'm'), X, outputs, 64).config.maxBatchSize, 0, 'serving every output: the sequence has no batch axis');
+  const cfg = parseModelConfig({ output: [{ name: 'label', data_type: 'INT64', dims: [] }] }, 'm');
+  t.is(completeModelConfig(cfg, X, outputs, 64).config.maxBatchSize, 64);
+});
+
+test('model-config - completeModelConfig: config dims of full rank mean full shapes (no batching); dims without the batch dimension mean batching', (t) => {
+  const full = parseModelConfig({ input: [{ name: 'x', data_type: 'FP32', dims: [-1, 64] }] }, 'm');
+  const { config, auto } = completeModelConfig(full, X, Y, 64);
+  t.is(config.maxBatchSize, 0);
+  t.regex(auto ?? '', /full-rank dims/);
+  const rows = parseModelConfig({ input: [{ name: 'x', data_type: 'FP32', dims: [64] }] }, 'm');
+  t.is(completeModelConfig(rows, X, Y, 64).config.maxBatchSize, 64);
+});
+
+test('model-config - completeModelConfig: preferred batch sizes raise the default; defaultMaxBatchSize 0 turns auto-batching off', (t) => {
+  const cfg = parseModelConfig({ dynamic_batching: { preferred_batch_size: [100] } }, 'm');
+  t.is(completeModelConfig(cfg, X, Y, 64).config.maxBatchSize, 100);
+  t.is(completeModelConfig(parseModelConfig({}, 'm'), X, Y, 0).config.maxBatchSize, 0);
+});
+
+test('model-config - keys and values a client sends in a config are clipped in the message', (t) => {
+  const err = t.throws(() => parseModelConfig({ ['k'.repeat(20_000)]: 1 }, 'm'), { instanceOf: ModelLoadError });
+  t.true((err?.message.length ?? 0) < 400, `${err?.message.length} characters`);
+  t.regex(err?.message ?? '', /\(20000 characters\)/);
+  const err2 = t.throws(() => parseModelConfig({ platform: 'p'.repeat(20_000) }, 'm'), { instanceOf: ModelLoadError });
+  t.true((err2?.message.length ?? 0) < 800, `${err2?.message.length} characters`);
 });
 
 /** [title, raw config, field path the message must name, fragment of the message]. */

@@ -14,6 +14,7 @@ import { ModelLoadError } from '../../services/inference/errors.js';
 import { buildManifest, manifestDigest, MANIFEST_FORMAT, sha256File, verifyManifest } from '../../services/inference/manifest.js';
 import type { Provenance } from '../../services/inference/manifest.js';
 import { ModelRepository } from '../../services/inference/repository.js';
+import { parseModelConfig } from '../../services/inference/model-config.js';
 
 const EXAMPLES = join(projectRoot(), 'examples/models');
 
@@ -108,7 +109,7 @@ test('repository - an unknown model is a NotFoundError', async (t) => {
   await t.throwsAsync(repo.readConfig('nope'), { instanceOf: NotFoundError });
 });
 
-test('repository - listModels lists only folders holding config.json, sorted', async (t) => {
+test('repository - scan: a model folder holds config.json or a version folder; every other folder is listed with its reason', async (t) => {
   const root = await repoWith('digits_mlp', 'dtypes');
   await mkdir(join(root, 'no_config', '1'), { recursive: true });
   await mkdir(join(root, 'a_model'));
@@ -117,7 +118,31 @@ test('repository - listModels lists only folders holding config.json, sorted', a
   await mkdir(join(root, '.hidden'));
   await writeFile(join(root, '.hidden', 'config.json'), '{}');
   await mkdir(join(root, 'config_is_a_dir', 'config.json'), { recursive: true });
-  t.deepEqual(await new ModelRepository(root).listModels(), ['a_model', 'digits_mlp', 'dtypes']);
+  await mkdir(join(root, 'versions_not_numbers', 'v1'), { recursive: true });
+  await mkdir(join(root, 'x'.repeat(129), '1'), { recursive: true });
+  await symlink(join(root, 'digits_mlp'), join(root, 'linked'), 'dir');
+  await symlink(join(root, 'nowhere'), join(root, 'dangling'), 'dir');
+  const scan = await new ModelRepository(root).scan();
+  t.deepEqual(scan.models, ['a_model', 'digits_mlp', 'dtypes', 'linked', 'no_config']);
+  const reasons = Object.fromEntries(scan.skipped.map((s) => [s.name, s.reason]));
+  t.deepEqual(Object.keys(reasons).sort(), ['.hidden', 'config_is_a_dir', 'dangling', 'versions_not_numbers', 'x'.repeat(129)].sort());
+  t.regex(reasons['.hidden'] ?? '', /not a name a model can have/);
+  t.regex(reasons['x'.repeat(129)] ?? '', /at most 128 characters/);
+  t.is(reasons['config_is_a_dir'], 'config.json is not a file');
+  t.regex(reasons['versions_not_numbers'] ?? '', /no config\.json and no version folder/);
+  t.regex(reasons['dangling'] ?? '', /symlink/);
+  t.deepEqual(await new ModelRepository(root).listModels(), scan.models);
+});
+
+test('repository - checkRoot refuses a root that does not exist or is a file, naming the path and the variable', async (t) => {
+  const root = await tempDir();
+  const missing = join(root, 'missing');
+  const err = await t.throwsAsync(new ModelRepository(missing).checkRoot());
+  t.is(err?.name, 'RepositoryError');
+  t.is(err?.message, `model repository '${missing}' does not exist (set modelRepository, env MLMESH_MODEL_REPOSITORY)`);
+  await writeFile(join(root, 'file'), 'x');
+  await t.throwsAsync(new ModelRepository(join(root, 'file')).checkRoot(), { message: /is not a folder/ });
+  await t.notThrowsAsync(new ModelRepository(root).checkRoot());
 });
 
 test('repository - listModels of a missing root is empty', async (t) => {
@@ -170,11 +195,20 @@ test('repository - readConfig with an invalid override config is an InvalidArgum
   t.true(err?.cause instanceof ModelLoadError);
 });
 
-test('repository - readConfig of a folder without config.json is a ModelLoadError', async (t) => {
+test('repository - readConfig of a folder without config.json gives every default (max_batch_size left to the ONNX file)', async (t) => {
   const root = await tempDir();
   await mkdir(join(root, 'empty', '1'), { recursive: true });
-  const err = await t.throwsAsync(new ModelRepository(root).readConfig('empty'), { instanceOf: ModelLoadError });
-  t.true(err?.message.includes('cannot read config.json'));
+  const cfg = await new ModelRepository(root).readConfig('empty');
+  t.deepEqual(cfg, parseModelConfig({}, 'empty'));
+  t.is(cfg.maxBatchSize, undefined);
+  t.deepEqual(cfg.inputs, []);
+});
+
+test('repository - readConfig of a config.json that cannot be read (a folder) is a ModelLoadError', async (t) => {
+  const root = await tempDir();
+  await mkdir(join(root, 'm', 'config.json'), { recursive: true });
+  const err = await t.throwsAsync(new ModelRepository(root).readConfig('m'), { instanceOf: ModelLoadError });
+  t.regex(err?.message ?? '', /cannot read config\.json/);
 });
 
 test('repository - readConfig of a config.json that is not JSON is a ModelLoadError', async (t) => {
