@@ -1,6 +1,6 @@
 import { toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
-import { Code, InvalidArgumentError } from '../../shared/errors/index.js';
+import { Code, DeadlineExceededError, InvalidArgumentError } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
 import type { ModelMetadataResponse } from '../../shared/generated/inference/ModelMetadataResponse.js';
@@ -95,6 +95,10 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       try {
         const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
         const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
+        // A run cannot be interrupted: when the deadline passed (or the client went) while it ran,
+        // the caller gets DEADLINE_EXCEEDED (CANCELLED), so it is a failure and is not logged.
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (Date.now() >= ctx.deadlineMs) throw new DeadlineExceededError('deadline exceeded while the model ran');
         const id = req.id || ctx.requestId;
         const response = encodeInferResponse(decoded, mv.model, mv.version, id, result.outputs);
         const elapsedNs = Number(process.hrtime.bigint() - t0);

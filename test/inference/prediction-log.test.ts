@@ -12,6 +12,7 @@ import { quantile } from '../../tools/loadtest/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { copyRepository, exampleConfig, f32, fromF32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
+import { grpc } from '../helpers/grpc.js';
 
 interface Ctx {
   dirs: string[];
@@ -254,6 +255,52 @@ test('prediction log - a request id that is not a valid header value cannot bloc
     t.true(ids.includes('after-bad'));
     t.false(ids.includes('bad\r\nid'));
     t.regex(ids.find((i) => i !== 'after-bad') ?? '', /^[0-9a-f-]{36}$/);
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - a deadline that passes while the model runs: DEADLINE_EXCEEDED, counted as a deadline failure, not logged', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['slow_chain', 'digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t) } });
+  const nc = await connect({ servers: nats.url });
+  const counters = async () => ({
+    runs: await metricValue(f.http, 'mlmesh_inference_exec_count_total', { model: 'slow_chain' }),
+    success: await metricValue(f.http, 'mlmesh_inference_request_success_total', { model: 'slow_chain' }),
+    deadline: await metricValue(f.http, 'mlmesh_inference_request_failure_total', { model: 'slow_chain', reason: 'deadline' }),
+    handled: await metricValue(f.http, 'grpc_server_handled_total', { grpc_method: 'ModelInfer', grpc_code: 'DEADLINE_EXCEEDED' }),
+  });
+  const rows = 256; // one run of ~1-3 s here
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct', 10_000, 'publisher connected');
+    // The deadline must pass during the run, not in the queue: a deadline too short for the
+    // request to reach the worker on a loaded machine is doubled and the request sent again.
+    let deadlineMs = 300;
+    let ran = false;
+    for (let attempt = 0; attempt < 4 && !ran; attempt++, deadlineMs *= 2) {
+      const before = await counters();
+      const err = await f.client
+        .infer({ model_name: 'slow_chain', id: `late-${attempt}`, inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 512] }], raw_input_contents: [f32(new Array(rows * 512).fill(0.1))] }, { deadlineMs })
+        .then(
+          () => undefined,
+          (e: unknown) => e as { code?: number },
+        );
+      t.is(err?.code, grpc.status.DEADLINE_EXCEEDED, `the client's deadline (${deadlineMs} ms) passes before a ${rows}-row run ends`);
+      await waitFor(() => f.service.manager.resolve('slow_chain', '').busyInstances === 0 && f.service.manager.resolve('slow_chain', '').queued === 0, 30_000, 'the run to end');
+      const after = await counters();
+      ran = after.runs > before.runs;
+      if (!ran) continue; // it expired in the queue: the other path, tested elsewhere
+      t.is(after.success, before.success, 'not counted as a success');
+      t.is(after.deadline, before.deadline + 1, 'counted as a deadline failure');
+      t.is(after.handled, before.handled + 1, 'grpc_server_handled_total says DEADLINE_EXCEEDED');
+    }
+    t.true(ran, 'one request expired while it ran');
+    // A later prediction's log marks that the publisher has gone past the late one.
+    await f.client.infer(digits('after-late'));
+    await waitFor(async () => (await readAll(nc)).some((l) => l.log.request_id === 'after-late'), 10_000, 'the marker log');
+    t.deepEqual((await readAll(nc)).map((l) => l.log.request_id), ['after-late'], 'the prediction the client never got is not logged');
   } finally {
     await nc.close();
     await f.stop();
