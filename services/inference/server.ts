@@ -15,7 +15,7 @@ import type { InferenceMetrics, FailureReason } from './metrics.js';
 import type { ModelManager } from './model-manager.js';
 import type { ModelRepository } from './repository.js';
 import { decodeInferRequest, encodeInferResponse } from './request.js';
-import type { PredictionLogger } from './prediction-log.js';
+import type { Prediction, PredictionLogger } from './prediction-log.js';
 
 /** Extensions of the Open Inference Protocol this server implements (ServerMetadata). */
 export const EXTENSIONS = ['model_repository', 'binary_tensor_data'] as const;
@@ -104,17 +104,22 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
         const elapsedNs = Number(process.hrtime.bigint() - t0);
         m.success.inc();
         m.duration.observe(elapsedNs / 1e9);
-        d.predictionLog?.record({
-          // The validated id (the v2 `id` is free text; a NATS header must not carry CR/LF).
-          requestId: ctx.requestId,
-          model: mv.model,
-          version: mv.version,
-          config: mv.config,
-          latencyUs: elapsedNs / 1e3,
-          inputs: decoded.inputs,
-          outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
-          parameters: req.parameters,
-        });
+        const log = d.predictionLog;
+        if (log) {
+          const prediction: Prediction = {
+            // The validated id (the v2 `id` is free text; a NATS header must not carry CR/LF).
+            requestId: ctx.requestId,
+            model: mv.model,
+            version: mv.version,
+            config: mv.config,
+            latencyUs: elapsedNs / 1e3,
+            inputs: decoded.inputs,
+            outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
+            parameters: req.parameters,
+          };
+          // Encoded and published once the answer is out: the log never delays it.
+          ctx.afterAnswer(() => log.record(prediction));
+        }
         if (ctx.debug) ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
         return response;
       } catch (e: unknown) {

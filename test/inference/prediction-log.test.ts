@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { AckPolicy, DeliverPolicy, connect } from 'nats';
@@ -257,6 +259,37 @@ test('prediction log - a request id that is not a valid header value cannot bloc
     t.regex(ids.find((i) => i !== 'after-bad') ?? '', /^[0-9a-f-]{36}$/);
   } finally {
     await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - the answer reaches the client before its log is encoded or spooled (NATS down, fsync always)', async (t) => {
+  const nats = await NatsServer.start();
+  await nats.stop();
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t), spoolFsync: 'always' } });
+  try {
+    const logger = f.service.predictionLog;
+    if (!logger) throw new Error('prediction logging is off');
+    const record = logger.record.bind(logger);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const order: string[] = [];
+    // The client runs on another thread. The log path blocks this one (the gRPC thread) until that
+    // client holds its answer: if the log came first, the answer could not go out while it waits,
+    // and the wait runs out (a bound for a failing test, not a timing assertion).
+    logger.record = (p) => {
+      const woke = Atomics.wait(flag, 0, 0, 30_000);
+      order.push(woke === 'timed-out' ? 'log before the answer' : `answer (${Atomics.load(flag, 0) === 1 ? 'ok' : 'failed'}), then log`);
+      record(p);
+    };
+    const worker = new Worker(new URL('../helpers/infer-worker.js', import.meta.url), { workerData: { address: f.service.address, request: digits('order-1'), flag } });
+    const [outcome] = (await once(worker, 'message')) as [{ ok: boolean; id: string }];
+    await once(worker, 'exit');
+    t.true(outcome.ok);
+    t.is(outcome.id, 'order-1');
+    await waitFor(async () => (await metricValue(f.http, 'mlmesh_publisher_spooled_total')) === 1, 10_000, 'the log spooled');
+    t.deepEqual(order, ['answer (ok), then log']);
+  } finally {
     await f.stop();
     await nats.dispose();
   }
