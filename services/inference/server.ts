@@ -107,12 +107,13 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
         const log = d.predictionLog;
         if (log) {
           const prediction: Prediction = {
-            // The validated id (the v2 `id` is free text; a NATS header must not carry CR/LF).
+            // The validated id (the v2 `id` is free text); the log's own event id is made by the logger.
             requestId: ctx.requestId,
             model: mv.model,
             version: mv.version,
             config: mv.config,
             latencyUs: elapsedNs / 1e3,
+            timeMs: Date.now(),
             inputs: decoded.inputs,
             outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
             parameters: req.parameters,

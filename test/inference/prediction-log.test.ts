@@ -38,17 +38,17 @@ async function storedCount(nc: NatsConnection): Promise<number> {
   return (await (await nc.jetstreamManager()).streams.info(STREAMS.predictions.name)).state.messages;
 }
 
-/** Every PredictionLog in the stream, with its subject. */
-async function readAll(nc: NatsConnection): Promise<{ subject: string; log: PredictionLog__Output }[]> {
+/** Every PredictionLog in the stream, with its subject and `Nats-Msg-Id`. */
+async function readAll(nc: NatsConnection): Promise<{ subject: string; msgId: string | undefined; log: PredictionLog__Output }[]> {
   const total = await storedCount(nc);
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const ci = await jsm.consumers.add(STREAMS.predictions.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
   const consumer = await js.consumers.get(STREAMS.predictions.name, ci.name);
-  const out: { subject: string; log: PredictionLog__Output }[] = [];
+  const out: { subject: string; msgId: string | undefined; log: PredictionLog__Output }[] = [];
   while (out.length < total) {
     const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: 2000 });
-    for await (const m of batch) out.push({ subject: m.subject, log: decodePredictionLog(m.data) });
+    for await (const m of batch) out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), log: decodePredictionLog(m.data) });
   }
   await jsm.consumers.delete(STREAMS.predictions.name, ci.name);
   return out;
@@ -91,7 +91,8 @@ test('prediction log - N predictions become N logs on the model/version subject,
       const s = sent.get(log.request_id);
       t.truthy(s, `a log for a request that was sent: ${log.request_id}`);
       t.is(log.version, '1');
-      t.is(log.meta?.event_id, log.request_id);
+      t.regex(log.meta?.event_id ?? '', /^[0-9a-f-]{36}$/, 'an event id made by the server');
+      t.not(log.meta?.event_id, log.request_id);
       t.deepEqual(log.inputs.map((x) => [x.name, x.datatype, x.shape.map(Number)]), [['input', 'FP32', [1, 64]]]);
       t.deepEqual(Buffer.from(log.inputs[0]?.raw ?? []), s?.input);
       t.deepEqual(Buffer.from(log.outputs[0]?.raw ?? []), s?.output);
@@ -106,6 +107,7 @@ test('prediction log - N predictions become N logs on the model/version subject,
     t.deepEqual(twoLog?.log.outputs.map((x) => x.name), ['label'], 'only the outputs returned are logged');
     t.deepEqual(Buffer.from(twoLog?.log.outputs[0]?.raw ?? []), two.raw_output_contents[0]);
     t.is(new Set(logs.map((l) => l.log.request_id)).size, 21);
+    t.true(logs.every((l) => l.msgId === l.log.meta?.event_id), 'Nats-Msg-Id = meta.event_id');
   } finally {
     await nc.close();
     await f.stop();
@@ -290,6 +292,68 @@ test('prediction log - the answer reaches the client before its log is encoded o
     await waitFor(async () => (await metricValue(f.http, 'mlmesh_publisher_spooled_total')) === 1, 10_000, 'the log spooled');
     t.deepEqual(order, ['answer (ok), then log']);
   } finally {
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - reused request ids: every prediction is stored exactly once, also across models and through a spool replay', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp', 'digits_two_input'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t), publishTimeoutMs: 500 } });
+  const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const withHeader = (id: string) => {
+    const md = new grpc.Metadata();
+    md.set('x-request-id', id);
+    return { metadata: md };
+  };
+  const two = (id: string, ids: bigint) => ({
+    model_name: 'digits_two_input',
+    id,
+    inputs: [
+      { name: 'features', datatype: 'FP32', shape: [1, 64] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+    ],
+    raw_input_contents: [f32(new Array(64).fill(0.5)), Buffer.from(new BigInt64Array([ids]).buffer)],
+  });
+  // Each prediction has an input of its own: the first input value says which one a log is for.
+  let n = 0;
+  const sent: number[] = [];
+  const mlp = async (id: string, opts?: { metadata: grpc.Metadata }) => {
+    const v = 0.01 * ++n;
+    sent.push(Math.fround(v));
+    await f.client.infer(digits(id, v), opts);
+  };
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 10_000, 'publisher connected');
+    for (let i = 0; i < 3; i++) await mlp('same-v2-id');
+    for (let i = 0; i < 3; i++) await mlp(`v2-${i}`, withHeader('trace-1'));
+    for (let i = 0; i < 3; i++) await mlp('');
+    // One x-request-id across two models.
+    await mlp('', withHeader('trace-2'));
+    await f.client.infer(two('', 3n), withHeader('trace-2'));
+    await waitFor(async () => (await storedCount(nc)) === 11, 10_000, '11 logs');
+    // An outage: these go through the spool and its replay, with ids seen before.
+    await nats.stop();
+    for (let i = 0; i < 3; i++) await mlp('same-v2-id');
+    await mlp('v2-0', withHeader('trace-1'));
+    await waitFor(async () => (await metricValue(f.http, 'mlmesh_publisher_spooled_total')) === 4, 10_000, '4 spooled');
+    await nats.restart();
+    await waitFor(async () => (await storedCount(nc).catch(() => 0)) >= 15, 30_000, '15 logs');
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 30_000, 'the replay to finish');
+    const logs = await readAll(nc);
+    t.is(logs.length, 15, 'one log per prediction');
+    t.is(await metricValue(f.http, 'mlmesh_publisher_duplicates_total'), 0, 'none taken for a duplicate');
+    const count = (id: string) => logs.filter((l) => l.log.request_id === id).length;
+    t.is(count('same-v2-id'), 6);
+    t.is(count('trace-1'), 4, 'x-request-id wins over the v2 id, and is kept as the request id');
+    t.is(count('trace-2'), 2);
+    t.deepEqual(logs.filter((l) => l.log.request_id === 'trace-2').map((l) => l.log.model).sort(), ['digits_mlp', 'digits_two_input']);
+    t.is(new Set(logs.map((l) => l.log.meta?.event_id)).size, 15, 'distinct event ids');
+    t.true(logs.every((l) => l.msgId === l.log.meta?.event_id), 'Nats-Msg-Id = meta.event_id, kept through the spool');
+    const first = logs.filter((l) => l.log.model === 'digits_mlp').map((l) => fromF32(l.log.inputs[0]?.raw ?? new Uint8Array())[0]);
+    t.deepEqual(first.sort(), [...sent].sort(), 'each digits_mlp prediction stored once');
+  } finally {
+    await nc.close();
     await f.stop();
     await nats.dispose();
   }
