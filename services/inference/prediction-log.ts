@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
 import type { PredictionLog } from '../../shared/events/index.js';
@@ -10,12 +11,17 @@ import type { ModelConfig } from './model-config.js';
 
 /** One served prediction, as the handler knows it. */
 export interface Prediction {
-  /** The validated request id (printable, ≤ 128 chars): also the `Nats-Msg-Id`. */
+  /**
+   * The caller's request id (validated: printable, ≤ 128 chars), kept in the log to join
+   * feedback. Callers reuse ids, so it is not what deduplicates the log (see `meta.event_id`).
+   */
   requestId: string;
   model: string;
   version: string;
   config: ModelConfig;
   latencyUs: number;
+  /** When it was answered, ms since the epoch. */
+  timeMs: number;
   inputs: readonly DecodedInput[];
   outputs: readonly JobOutput[];
   parameters: Record<string, InferParameter__Output>;
@@ -34,8 +40,11 @@ function paramString(p: InferParameter__Output): string {
 
 /**
  * Turns served predictions into PredictionLog events (protobuf) and hands them to the durable
- * publisher: subject `mlmesh.predictions.<model>.<version>`, `Nats-Msg-Id` = request id. Never
- * blocks and never fails a prediction: the publisher queues or spools.
+ * publisher: subject `mlmesh.predictions.<model>.<version>`. Each log gets an event id of its own
+ * (a random UUID made here), which is its `meta.event_id` and its `Nats-Msg-Id`, and travels
+ * with it through the spool and the replay: JetStream stores a retried publish once, and
+ * predictions that share a request id are all stored. Never fails a prediction: the publisher
+ * queues or spools. Called after the answer has been sent (`CallContext.afterAnswer`).
  */
 export class PredictionLogger {
   private readonly source = `inference@${hostname()}-${process.pid}`;
@@ -64,8 +73,9 @@ export class PredictionLogger {
   record(p: Prediction): void {
     const { sampleRate, logInputs } = p.config.predictionLog;
     if (sampleRate < 1 && this.random() >= sampleRate) return;
+    const eventId = randomUUID();
     const log: PredictionLog = {
-      meta: { event_id: p.requestId, time_unix_ms: Date.now(), source: this.source, producer_version: this.producerVersion },
+      meta: { event_id: eventId, time_unix_ms: p.timeMs, source: this.source, producer_version: this.producerVersion },
       request_id: p.requestId,
       model: p.model,
       version: p.version,
@@ -85,6 +95,6 @@ export class PredictionLogger {
       this.oversize.inc({ action: 'dropped' });
       return;
     }
-    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: p.requestId, data });
+    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: eventId, data });
   }
 }

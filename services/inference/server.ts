@@ -1,6 +1,6 @@
 import { toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
-import { Code, InvalidArgumentError, clip } from '../../shared/errors/index.js';
+import { Code, DeadlineExceededError, InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
 import type { ModelMetadataResponse } from '../../shared/generated/inference/ModelMetadataResponse.js';
@@ -15,7 +15,7 @@ import type { InferenceMetrics, FailureReason } from './metrics.js';
 import type { ModelManager } from './model-manager.js';
 import type { ModelRepository } from './repository.js';
 import { decodeInferRequest, encodeInferResponse } from './request.js';
-import type { PredictionLogger } from './prediction-log.js';
+import type { Prediction, PredictionLogger } from './prediction-log.js';
 
 /** Extensions of the Open Inference Protocol this server implements (ServerMetadata). */
 export const EXTENSIONS = ['model_repository', 'binary_tensor_data'] as const;
@@ -95,22 +95,32 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       try {
         const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
         const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
+        // A run cannot be interrupted: when the deadline passed (or the client went) while it ran,
+        // the caller gets DEADLINE_EXCEEDED (CANCELLED), so it is a failure and is not logged.
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (Date.now() >= ctx.deadlineMs) throw new DeadlineExceededError('deadline exceeded while the model ran');
         const id = req.id || ctx.requestId;
         const response = encodeInferResponse(decoded, mv.model, mv.version, id, result.outputs);
         const elapsedNs = Number(process.hrtime.bigint() - t0);
         m.success.inc();
         m.duration.observe(elapsedNs / 1e9);
-        d.predictionLog?.record({
-          // The validated id (the v2 `id` is free text; a NATS header must not carry CR/LF).
-          requestId: ctx.requestId,
-          model: mv.model,
-          version: mv.version,
-          config: mv.config,
-          latencyUs: elapsedNs / 1e3,
-          inputs: decoded.inputs,
-          outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
-          parameters: req.parameters,
-        });
+        const log = d.predictionLog;
+        if (log) {
+          const prediction: Prediction = {
+            // The validated id (the v2 `id` is free text); the log's own event id is made by the logger.
+            requestId: ctx.requestId,
+            model: mv.model,
+            version: mv.version,
+            config: mv.config,
+            latencyUs: elapsedNs / 1e3,
+            timeMs: Date.now(),
+            inputs: decoded.inputs,
+            outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
+            parameters: req.parameters,
+          };
+          // Encoded and published once the answer is out: the log never delays it.
+          ctx.afterAnswer(() => log.record(prediction));
+        }
         if (ctx.debug) ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
         return response;
       } catch (e: unknown) {

@@ -62,6 +62,8 @@ export class InferenceService {
   private poller: RepositoryPoller | undefined;
   /** Prediction-log publisher (when NATS is configured). */
   publisher: DurablePublisher | undefined;
+  /** Turns answered predictions into PredictionLog events for {@link publisher} (when NATS is configured). */
+  predictionLog: PredictionLogger | undefined;
   private nats: BackgroundConnection | undefined;
   private drained: Promise<void> | undefined;
 
@@ -113,6 +115,7 @@ export class InferenceService {
       predictionLog = new PredictionLogger(publisher, packageVersion(), registry);
     }
     svc.publisher = publisher;
+    svc.predictionLog = predictionLog;
     const pkg = loadProtos(['inference/grpc_service.proto']);
     svc.grpcServer = await GrpcServer.create({
       host: config.host,

@@ -32,6 +32,14 @@ export interface CallContext {
   readonly metadata: grpc.Metadata;
   /** Binds more fields (e.g. model, version) to `log` for the rest of the call. */
   bind(fields: Record<string, unknown>): void;
+  /**
+   * Runs `fn` after a successful answer has been sent: once grpc-js has ended the call (it has
+   * handed the message and the OK status to HTTP/2), on a later turn of the event loop, so the
+   * bytes are written first. For work that must not delay the answer (the prediction log). Never
+   * runs when the call fails, or when it is cancelled or its deadline passes before the answer
+   * goes out. An error thrown by `fn` is logged.
+   */
+  afterAnswer(fn: () => void): void;
 }
 
 /** True when `id` may be used as a request id (printable, bounded). */

@@ -109,6 +109,8 @@ export class GrpcServer {
   private serving = false;
   /** What health says now (starts NOT_SERVING, see create()). */
   private healthStatus: 'SERVING' | 'NOT_SERVING' = 'NOT_SERVING';
+  /** Calls whose `afterAnswer` work is waiting to run. */
+  private afterPending = 0;
 
   private constructor(server: grpc.Server, health: HealthImplementation, port: number, opts: GrpcServer['opts']) {
     this.server = server;
@@ -202,6 +204,8 @@ export class GrpcServer {
         resolve();
       });
     });
+    // Work deferred past the answers (prediction logs) of the last calls runs before drain ends.
+    while (this.afterPending > 0) await new Promise<void>((r) => setImmediate(r));
     this.stateValue = 'closed';
     this.opts.logger.info('gRPC server stopped');
   }
@@ -268,7 +272,7 @@ export class GrpcServer {
     svc: ServiceBinding,
     method: string,
     call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger } {
+  ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger; answering: () => void } {
     const deadlineMs = callDeadlineMs(call);
     let requestId: string;
     try {
@@ -284,6 +288,8 @@ export class GrpcServer {
     let bindings: Record<string, unknown> = { requestId, method };
     let log: Logger | undefined;
     const getLog = (): Logger => (log ??= base.child(bindings));
+    let after: (() => void)[] | undefined;
+    let answered = false;
     const ctx: CallContext = {
       requestId,
       signal: controller.signal,
@@ -298,6 +304,18 @@ export class GrpcServer {
         bindings = { ...bindings, ...fields };
         log = undefined;
       },
+      afterAnswer: (fn) => {
+        if (!after) {
+          const fns: (() => void)[] = (after = []);
+          // grpc-js emits 'cancelled' on every call once it has ended, after the status went to
+          // HTTP/2 too (intended since 1.10: grpc/grpc-node#2771); for an answered call that is
+          // the signal that the answer is out. A call that ended before it is never answered.
+          call.once('cancelled', () => {
+            if (answered) this.runAfter(fns);
+          });
+        }
+        after.push(fn);
+      },
     };
     // The request id goes back in the trailers, which every response carries anyway.
     const trailer = new grpc.Metadata();
@@ -306,7 +324,38 @@ export class GrpcServer {
       dispose();
       this.inflight.delete(controller);
     };
-    return { ctx, trailer, finish, getLog };
+    // Called just before the OK answer is handed to grpc-js. A call that has already ended
+    // (cancelled, deadline: grpc-js drops the answer) or whose deadline has passed (the caller
+    // has given up, whichever timer fired first) gets no afterAnswer work.
+    const answering = (): void => {
+      answered = !call.cancelled && !controller.signal.aborted && Date.now() < deadlineMs;
+    };
+    return { ctx, trailer, finish, getLog, answering };
+  }
+
+  /**
+   * Runs `fns` once the answer of a call that has just ended is written. grpc-js ends a call
+   * (emits 'cancelled') from inside HTTP/2's write pass, when it hands over the trailers; Node
+   * writes those in its next pass, a native immediate run at the start of the next check phase.
+   * So the work waits one setImmediate into this check phase, and a second one into the next,
+   * which comes after that write (the test 'the answer reaches the client before its log…' in
+   * test/inference/prediction-log.test.ts checks this order from another thread).
+   */
+  private runAfter(fns: readonly (() => void)[]): void {
+    this.afterPending++;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.afterPending--;
+        for (const fn of fns) {
+          try {
+            fn();
+          } catch (e: unknown) {
+            // Work after the answer cannot fail the call any more: log it and go on with the rest.
+            this.opts.logger.error({ err: e }, 'work after an answer failed');
+          }
+        }
+      }),
+    );
   }
 
   private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
@@ -322,7 +371,7 @@ export class GrpcServer {
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
-      const { ctx, trailer, finish, getLog } = this.startCall(svc, method, call);
+      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
       let promise: Promise<unknown>;
       try {
         promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx);
@@ -334,6 +383,7 @@ export class GrpcServer {
           finish();
           end(grpc.status.OK, t0);
           if (ctx.debug) getLog().debug('call ok');
+          answering();
           callback(null, response, trailer);
         },
         (e: unknown) => {
@@ -355,7 +405,7 @@ export class GrpcServer {
   ): grpc.handleServerStreamingCall<unknown, unknown> {
     return (call) => {
       const t0 = process.hrtime.bigint();
-      const { ctx, trailer, finish, getLog } = this.startCall(svc, method, call);
+      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
       const send = (message: unknown): Promise<void> => {
         if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason as Error);
         if (call.write(message)) return Promise.resolve();
@@ -384,6 +434,7 @@ export class GrpcServer {
           finish();
           end(grpc.status.OK, t0);
           if (ctx.debug) getLog().debug('stream ok');
+          answering();
           call.end(trailer);
         },
         (e: unknown) => {

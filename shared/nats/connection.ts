@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'nats';
 import type { NatsConnection } from 'nats';
 import { errorMessage } from '../errors/index.js';
@@ -7,9 +8,16 @@ import type { Logger } from '../logging/index.js';
 export interface BackgroundConnection {
   /** The connection once made. */
   readonly current: NatsConnection | undefined;
-  /** Drains the connection (or stops trying). */
+  /**
+   * Stops trying to connect, then drains the connection (flushing what it has buffered) for at
+   * most `drainTimeoutMs` and closes it, whatever state NATS is in: once this resolves the
+   * connection holds no socket or timer, so the process can exit.
+   */
   close(): Promise<void>;
 }
+
+/** Longest wait for the connection's drain at {@link BackgroundConnection.close}, in ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 2000;
 
 /**
  * Connects to NATS without blocking the caller: retries until it succeeds, then keeps
@@ -24,15 +32,20 @@ export function connectInBackground(opts: {
   /** Status changes after the first connect: `disconnect`, `reconnect`, … (nats.js Events). */
   onStatus?: (type: string, nc: NatsConnection) => void;
   retryMs?: number;
+  /** @default {@link DEFAULT_DRAIN_TIMEOUT_MS} */
+  drainTimeoutMs?: number;
 }): BackgroundConnection {
   let nc: NatsConnection | undefined;
-  let stopped = false;
+  const stop = new AbortController();
   const retry = opts.retryMs ?? 500;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  // A pause between attempts that close() cuts short (an aborted sleep resolves, it does not throw).
+  const pause = (): Promise<void> => sleep(retry, undefined, { signal: stop.signal }).catch(() => undefined);
   const run = async (): Promise<void> => {
-    while (!stopped && !nc) {
+    while (!stop.signal.aborted && !nc) {
       try {
         const c = await connect({ servers: opts.servers, name: opts.name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: retry, timeout: 2000 });
-        if (stopped) {
+        if (stop.signal.aborted) {
           await c.close();
           return;
         }
@@ -42,8 +55,8 @@ export function connectInBackground(opts: {
             break;
           } catch (e: unknown) {
             opts.logger.warn({ err: errorMessage(e) }, 'NATS: setup after connect failed, retrying');
-            await new Promise((r) => setTimeout(r, retry));
-            if (stopped) {
+            await pause();
+            if (stop.signal.aborted) {
               await c.close();
               return;
             }
@@ -52,6 +65,7 @@ export function connectInBackground(opts: {
         nc = c;
         opts.logger.info({ servers: opts.servers }, 'NATS connected');
         void (async () => {
+          // Ends when the connection closes (nats.js stops its status iterators then).
           for await (const s of c.status()) {
             opts.logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');
             opts.onStatus?.(s.type, c);
@@ -59,7 +73,7 @@ export function connectInBackground(opts: {
         })();
       } catch (e: unknown) {
         opts.logger.debug({ err: errorMessage(e) }, 'NATS not reachable yet, retrying');
-        await new Promise((r) => setTimeout(r, retry));
+        await pause();
       }
     }
   };
@@ -69,9 +83,22 @@ export function connectInBackground(opts: {
       return nc;
     },
     async close() {
-      stopped = true;
+      stop.abort();
       await running;
-      if (nc && !nc.isClosed()) await nc.drain();
+      const c = nc;
+      if (!c || c.isClosed()) return;
+      // drain() flushes what is buffered, but it cannot be relied on to close: while NATS is
+      // down nats.js resolves it without closing and keeps reconnecting for ever (holding the
+      // process open), and a slow server can make it wait. Bound it, then close for sure.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        c.drain().catch((e: unknown) => opts.logger.debug({ err: errorMessage(e) }, 'NATS drain failed: closing')),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, drainTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!c.isClosed()) await c.close();
     },
   };
 }

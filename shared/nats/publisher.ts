@@ -4,7 +4,7 @@ import type { JetStreamClient } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { Spool } from './spool.js';
-import type { FsyncPolicy, SpoolRecord } from './spool.js';
+import type { AppendResult, FsyncPolicy, SpoolRecord } from './spool.js';
 
 /** Options for {@link DurablePublisher.create}. */
 export interface DurablePublisherOptions {
@@ -71,9 +71,11 @@ function isPermanent(e: unknown): boolean {
  * - records in flight when NATS fails are spooled too (after newer ones: order is kept except
  *   for those); JetStream's duplicate window removes any that had in fact been stored;
  * - past the spool's size cap new records are dropped and counted (`…_dropped_total`);
+ * - the spool writes in the background (libuv's thread pool): `publish()` never waits for the disk;
  * - `drain()` flushes: in-flight publishes settle, the queue goes to the spool, the spool syncs.
- * Lost on a hard kill (SIGKILL, power loss): only records in memory (queue and in flight) and,
- * with `fsync: 'interval'` on power loss, the last interval of spool appends.
+ * Lost on a hard kill (SIGKILL, power loss): only records in memory (queue, in flight, and spool
+ * writes not finished yet) and, with `fsync: 'interval'` on power loss, the last interval of
+ * spool writes.
  */
 export class DurablePublisher {
   private stateValue: PublisherState;
@@ -139,13 +141,22 @@ export class DurablePublisher {
       inflight: gauge('inflight', 'Publishes awaiting their ack.'),
       spoolBytes: gauge('spool_bytes', 'Size of the spool file.'),
     };
-    const spool = Spool.open({
+    const labels = { publisher: opts.name };
+    const spool: Spool = Spool.open({
       dir: o.spoolDir,
       maxBytes: o.spoolMaxBytes,
       fsync: o.fsync,
       fsyncIntervalMs: o.fsyncIntervalMs,
       logger: o.logger,
-      onCorrupt: () => metrics.corrupt.inc({ publisher: opts.name }),
+      onCorrupt: () => metrics.corrupt.inc(labels),
+      onWritten: (n) => {
+        metrics.spooled.inc(labels, n);
+        metrics.spoolBytes.set(labels, spool.bytes);
+      },
+      onWriteFailed: (n) => {
+        metrics.dropped.inc(labels, n);
+        metrics.spoolBytes.set(labels, spool.bytes);
+      },
     });
     return new DurablePublisher(spool, o, metrics);
   }
@@ -228,26 +239,28 @@ export class DurablePublisher {
     this.m.queue.set(this.labels, 0);
     this.stateValue = 'closed';
     if (this.inflight > 0 || this.replaying) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    this.spool.close();
+    await this.spool.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drain();
   }
 
+  /** Hands a record to the spool (written in the background: `…_spooled_total` counts it once written). */
   private toSpool(record: SpoolRecord): void {
-    let ok = false;
+    let result: AppendResult | 'error';
     try {
-      ok = this.spool.append(record);
+      result = this.spool.append(record);
     } catch (e: unknown) {
       this.o.logger.error({ err: e }, 'spool append failed: record dropped');
+      result = 'error';
     }
-    if (ok) this.m.spooled.inc(this.labels);
-    else {
+    if (result !== 'queued') {
       this.m.dropped.inc(this.labels);
       // One warning per 1000 drops: a full spool under load must not flood the log.
       if (this.droppedWarnings++ % 1000 === 0) {
-        this.o.logger.warn({ msgId: record.msgId, spoolBytes: this.spool.bytes, dropped: this.droppedWarnings }, 'spool full: records dropped');
+        const why = result === 'backlog' ? 'spool: too many bytes wait for the disk: records dropped' : 'spool full: records dropped';
+        this.o.logger.warn({ msgId: record.msgId, spoolBytes: this.spool.bytes, dropped: this.droppedWarnings }, why);
       }
     }
     this.m.spoolBytes.set(this.labels, this.spool.bytes);
@@ -343,12 +356,21 @@ export class DurablePublisher {
     while (this.stateValue === 'spooling') {
       const js = this.js;
       if (!js || !this.connected) return; // setConnected(true) starts it again
-      const { records, end } = this.spool.peek(this.o.replayBatch);
+      const { records, ends, end } = await this.spool.peek(this.o.replayBatch);
       if (records.length === 0) {
+        // Records still on their way to the file: wait for them.
+        if (this.spool.writing) {
+          await this.spool.flush();
+          continue;
+        }
         // Nothing left: commit (resets the file), wait for publishes from before the outage
         // (they may still land in the spool), then publish directly again.
-        this.spool.commit(end);
+        await this.spool.commit(end);
         this.m.spoolBytes.set(this.labels, this.spool.bytes);
+        // Drained, or the connection failed again, while the commit ran.
+        if ((this.stateValue as PublisherState) !== 'spooling' || !this.connected) continue;
+        // Spooled while the commit ran (the queue was full).
+        if (this.spool.pending) continue;
         if (this.inflight > 0) {
           this.holding = true;
           await new Promise((r) => setTimeout(r, 10));
@@ -377,12 +399,12 @@ export class DurablePublisher {
         }
       });
       if (firstFail === -1) {
-        this.spool.commit(end);
+        await this.spool.commit(end);
         failures = 0;
       } else {
         // Commit up to the first failure; later ones that were acked are deduplicated by
         // JetStream when they are sent again.
-        if (firstFail > 0) this.spool.commit(this.spool.peek(firstFail).end);
+        if (firstFail > 0) await this.spool.commit(ends[firstFail - 1] as number);
         if (this.holding) this.enterSpooling('replay failed');
         if ((this.stateValue as PublisherState) === 'closed') return;
         const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;

@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { AckPolicy, DeliverPolicy, connect } from 'nats';
@@ -12,6 +14,7 @@ import { quantile } from '../../tools/loadtest/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { copyRepository, exampleConfig, f32, fromF32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
+import { grpc } from '../helpers/grpc.js';
 
 interface Ctx {
   dirs: string[];
@@ -35,17 +38,17 @@ async function storedCount(nc: NatsConnection): Promise<number> {
   return (await (await nc.jetstreamManager()).streams.info(STREAMS.predictions.name)).state.messages;
 }
 
-/** Every PredictionLog in the stream, with its subject. */
-async function readAll(nc: NatsConnection): Promise<{ subject: string; log: PredictionLog__Output }[]> {
+/** Every PredictionLog in the stream, with its subject and `Nats-Msg-Id`. */
+async function readAll(nc: NatsConnection): Promise<{ subject: string; msgId: string | undefined; log: PredictionLog__Output }[]> {
   const total = await storedCount(nc);
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const ci = await jsm.consumers.add(STREAMS.predictions.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
   const consumer = await js.consumers.get(STREAMS.predictions.name, ci.name);
-  const out: { subject: string; log: PredictionLog__Output }[] = [];
+  const out: { subject: string; msgId: string | undefined; log: PredictionLog__Output }[] = [];
   while (out.length < total) {
     const batch = await consumer.fetch({ max_messages: Math.min(1000, total - out.length), expires: 2000 });
-    for await (const m of batch) out.push({ subject: m.subject, log: decodePredictionLog(m.data) });
+    for await (const m of batch) out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), log: decodePredictionLog(m.data) });
   }
   await jsm.consumers.delete(STREAMS.predictions.name, ci.name);
   return out;
@@ -88,7 +91,8 @@ test('prediction log - N predictions become N logs on the model/version subject,
       const s = sent.get(log.request_id);
       t.truthy(s, `a log for a request that was sent: ${log.request_id}`);
       t.is(log.version, '1');
-      t.is(log.meta?.event_id, log.request_id);
+      t.regex(log.meta?.event_id ?? '', /^[0-9a-f-]{36}$/, 'an event id made by the server');
+      t.not(log.meta?.event_id, log.request_id);
       t.deepEqual(log.inputs.map((x) => [x.name, x.datatype, x.shape.map(Number)]), [['input', 'FP32', [1, 64]]]);
       t.deepEqual(Buffer.from(log.inputs[0]?.raw ?? []), s?.input);
       t.deepEqual(Buffer.from(log.outputs[0]?.raw ?? []), s?.output);
@@ -103,6 +107,7 @@ test('prediction log - N predictions become N logs on the model/version subject,
     t.deepEqual(twoLog?.log.outputs.map((x) => x.name), ['label'], 'only the outputs returned are logged');
     t.deepEqual(Buffer.from(twoLog?.log.outputs[0]?.raw ?? []), two.raw_output_contents[0]);
     t.is(new Set(logs.map((l) => l.log.request_id)).size, 21);
+    t.true(logs.every((l) => l.msgId === l.log.meta?.event_id), 'Nats-Msg-Id = meta.event_id');
   } finally {
     await nc.close();
     await f.stop();
@@ -254,6 +259,145 @@ test('prediction log - a request id that is not a valid header value cannot bloc
     t.true(ids.includes('after-bad'));
     t.false(ids.includes('bad\r\nid'));
     t.regex(ids.find((i) => i !== 'after-bad') ?? '', /^[0-9a-f-]{36}$/);
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - the answer reaches the client before its log is encoded or spooled (NATS down, fsync always)', async (t) => {
+  const nats = await NatsServer.start();
+  await nats.stop();
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t), spoolFsync: 'always' } });
+  try {
+    const logger = f.service.predictionLog;
+    if (!logger) throw new Error('prediction logging is off');
+    const record = logger.record.bind(logger);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const order: string[] = [];
+    // The client runs on another thread. The log path blocks this one (the gRPC thread) until that
+    // client holds its answer: if the log came first, the answer could not go out while it waits,
+    // and the wait runs out (a bound for a failing test, not a timing assertion).
+    logger.record = (p) => {
+      const woke = Atomics.wait(flag, 0, 0, 30_000);
+      order.push(woke === 'timed-out' ? 'log before the answer' : `answer (${Atomics.load(flag, 0) === 1 ? 'ok' : 'failed'}), then log`);
+      record(p);
+    };
+    const worker = new Worker(new URL('../helpers/infer-worker.js', import.meta.url), { workerData: { address: f.service.address, request: digits('order-1'), flag } });
+    const [outcome] = (await once(worker, 'message')) as [{ ok: boolean; id: string }];
+    await once(worker, 'exit');
+    t.true(outcome.ok);
+    t.is(outcome.id, 'order-1');
+    await waitFor(async () => (await metricValue(f.http, 'mlmesh_publisher_spooled_total')) === 1, 10_000, 'the log spooled');
+    t.deepEqual(order, ['answer (ok), then log']);
+  } finally {
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - reused request ids: every prediction is stored exactly once, also across models and through a spool replay', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['digits_mlp', 'digits_two_input'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t), publishTimeoutMs: 500 } });
+  const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const withHeader = (id: string) => {
+    const md = new grpc.Metadata();
+    md.set('x-request-id', id);
+    return { metadata: md };
+  };
+  const two = (id: string, ids: bigint) => ({
+    model_name: 'digits_two_input',
+    id,
+    inputs: [
+      { name: 'features', datatype: 'FP32', shape: [1, 64] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 1] },
+    ],
+    raw_input_contents: [f32(new Array(64).fill(0.5)), Buffer.from(new BigInt64Array([ids]).buffer)],
+  });
+  // Each prediction has an input of its own: the first input value says which one a log is for.
+  let n = 0;
+  const sent: number[] = [];
+  const mlp = async (id: string, opts?: { metadata: grpc.Metadata }) => {
+    const v = 0.01 * ++n;
+    sent.push(Math.fround(v));
+    await f.client.infer(digits(id, v), opts);
+  };
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 10_000, 'publisher connected');
+    for (let i = 0; i < 3; i++) await mlp('same-v2-id');
+    for (let i = 0; i < 3; i++) await mlp(`v2-${i}`, withHeader('trace-1'));
+    for (let i = 0; i < 3; i++) await mlp('');
+    // One x-request-id across two models.
+    await mlp('', withHeader('trace-2'));
+    await f.client.infer(two('', 3n), withHeader('trace-2'));
+    await waitFor(async () => (await storedCount(nc)) === 11, 10_000, '11 logs');
+    // An outage: these go through the spool and its replay, with ids seen before.
+    await nats.stop();
+    for (let i = 0; i < 3; i++) await mlp('same-v2-id');
+    await mlp('v2-0', withHeader('trace-1'));
+    await waitFor(async () => (await metricValue(f.http, 'mlmesh_publisher_spooled_total')) === 4, 10_000, '4 spooled');
+    await nats.restart();
+    await waitFor(async () => (await storedCount(nc).catch(() => 0)) >= 15, 30_000, '15 logs');
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 30_000, 'the replay to finish');
+    const logs = await readAll(nc);
+    t.is(logs.length, 15, 'one log per prediction');
+    t.is(await metricValue(f.http, 'mlmesh_publisher_duplicates_total'), 0, 'none taken for a duplicate');
+    const count = (id: string) => logs.filter((l) => l.log.request_id === id).length;
+    t.is(count('same-v2-id'), 6);
+    t.is(count('trace-1'), 4, 'x-request-id wins over the v2 id, and is kept as the request id');
+    t.is(count('trace-2'), 2);
+    t.deepEqual(logs.filter((l) => l.log.request_id === 'trace-2').map((l) => l.log.model).sort(), ['digits_mlp', 'digits_two_input']);
+    t.is(new Set(logs.map((l) => l.log.meta?.event_id)).size, 15, 'distinct event ids');
+    t.true(logs.every((l) => l.msgId === l.log.meta?.event_id), 'Nats-Msg-Id = meta.event_id, kept through the spool');
+    const first = logs.filter((l) => l.log.model === 'digits_mlp').map((l) => fromF32(l.log.inputs[0]?.raw ?? new Uint8Array())[0]);
+    t.deepEqual(first.sort(), [...sent].sort(), 'each digits_mlp prediction stored once');
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+  }
+});
+
+test('prediction log - a deadline that passes while the model runs: DEADLINE_EXCEEDED, counted as a deadline failure, not logged', async (t) => {
+  const nats = await NatsServer.start();
+  const f = await startInference({ models: ['slow_chain', 'digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: await spoolDir(t) } });
+  const nc = await connect({ servers: nats.url });
+  const counters = async () => ({
+    runs: await metricValue(f.http, 'mlmesh_inference_exec_count_total', { model: 'slow_chain' }),
+    success: await metricValue(f.http, 'mlmesh_inference_request_success_total', { model: 'slow_chain' }),
+    deadline: await metricValue(f.http, 'mlmesh_inference_request_failure_total', { model: 'slow_chain', reason: 'deadline' }),
+    handled: await metricValue(f.http, 'grpc_server_handled_total', { grpc_method: 'ModelInfer', grpc_code: 'DEADLINE_EXCEEDED' }),
+  });
+  const rows = 256; // one run of ~1-3 s here
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct', 10_000, 'publisher connected');
+    // The deadline must pass during the run, not in the queue: a deadline too short for the
+    // request to reach the worker on a loaded machine is doubled and the request sent again.
+    let deadlineMs = 300;
+    let ran = false;
+    for (let attempt = 0; attempt < 4 && !ran; attempt++, deadlineMs *= 2) {
+      const before = await counters();
+      const err = await f.client
+        .infer({ model_name: 'slow_chain', id: `late-${attempt}`, inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 512] }], raw_input_contents: [f32(new Array(rows * 512).fill(0.1))] }, { deadlineMs })
+        .then(
+          () => undefined,
+          (e: unknown) => e as { code?: number },
+        );
+      t.is(err?.code, grpc.status.DEADLINE_EXCEEDED, `the client's deadline (${deadlineMs} ms) passes before a ${rows}-row run ends`);
+      await waitFor(() => f.service.manager.resolve('slow_chain', '').busyInstances === 0 && f.service.manager.resolve('slow_chain', '').queued === 0, 30_000, 'the run to end');
+      const after = await counters();
+      ran = after.runs > before.runs;
+      if (!ran) continue; // it expired in the queue: the other path, tested elsewhere
+      t.is(after.success, before.success, 'not counted as a success');
+      t.is(after.deadline, before.deadline + 1, 'counted as a deadline failure');
+      t.is(after.handled, before.handled + 1, 'grpc_server_handled_total says DEADLINE_EXCEEDED');
+    }
+    t.true(ran, 'one request expired while it ran');
+    // A later prediction's log marks that the publisher has gone past the late one.
+    await f.client.infer(digits('after-late'));
+    await waitFor(async () => (await readAll(nc)).some((l) => l.log.request_id === 'after-late'), 10_000, 'the marker log');
+    t.deepEqual((await readAll(nc)).map((l) => l.log.request_id), ['after-late'], 'the prediction the client never got is not logged');
   } finally {
     await nc.close();
     await f.stop();

@@ -76,7 +76,7 @@ test('publisher - a replay of already-acknowledged records does not store them t
   const dir = await tempDir(t);
   const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
   for (let i = 0; i < 30; i++) spool.append(rec(i, subject));
-  spool.close();
+  await spool.close();
   const reg2 = new Registry();
   const second = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry: reg2 });
   t.is(second.state, 'spooling');
@@ -93,7 +93,7 @@ test('publisher - a truncated last record in the spool is skipped with a warning
   const dir = await tempDir(t);
   const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
   for (let i = 0; i < 10; i++) spool.append(rec(100 + i, subject));
-  spool.close();
+  await spool.close();
   const file = join(dir, 'spool.log');
   await truncate(file, (await stat(file)).size - 3);
   const registry = new Registry();
@@ -112,7 +112,7 @@ test('publisher - a record with a bad checksum is skipped, the records after it 
   const dir = await tempDir(t);
   const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
   for (let i = 0; i < 3; i++) spool.append(rec(200 + i, subject));
-  spool.close();
+  await spool.close();
   const file = join(dir, 'spool.log');
   const bytes = await readFile(file);
   const recordLen = bytes.length / 3;
@@ -133,7 +133,7 @@ test('publisher - without NATS, records go to the spool; drain syncs it; the nex
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
   for (let i = 0; i < 25; i++) pub.publish(rec(300 + i, subject));
-  t.is(await metric(registry, 'spooled_total'), 25);
+  await waitFor(async () => (await metric(registry, 'spooled_total')) === 25, 10_000, '25 written to the spool');
   t.true(await metric(registry, 'spool_bytes') > 0);
   await pub.drain();
   pub.publish(rec(999, subject));
@@ -150,12 +150,12 @@ test('publisher - past the spool cap, new records are dropped and counted', asyn
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), spoolMaxBytes: 1024, logger, registry });
   for (let i = 0; i < 100; i++) pub.publish(rec(i));
+  await pub.drain();
   const spooled = await metric(registry, 'spooled_total');
   const dropped = await metric(registry, 'dropped_total');
   t.true(spooled > 0 && spooled < 100);
   t.is(spooled + dropped, 100);
   t.true((await metric(registry, 'spool_bytes')) <= 1024);
-  await pub.drain();
 });
 
 test('publisher - bad options are refused naming the option', (t) => {
@@ -169,7 +169,7 @@ test('publisher - a record NATS refuses for good (over max_payload) is skipped a
   spool.append(rec(1, subject));
   spool.append({ subject, msgId: `${subject}-huge`, data: new Uint8Array(2 * 1024 * 1024) });
   for (let i = 2; i < 6; i++) spool.append(rec(i, subject));
-  spool.close();
+  await spool.close();
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
   pub.setJetStream(t.context.nc.jetstream());
@@ -190,7 +190,7 @@ test('publisher - a zero-filled tail (power loss after the size was saved) is cu
   const dir = await tempDir(t);
   const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger });
   for (let i = 0; i < 4; i++) spool.append(rec(i, subject));
-  spool.close();
+  await spool.close();
   const file = join(dir, 'spool.log');
   await writeFile(file, Buffer.concat([await readFile(file), Buffer.alloc(4096)]));
   const registry = new Registry();
@@ -210,10 +210,49 @@ test('publisher - a disconnect sends new records to the spool at once; the recon
   pub.setConnected(false);
   for (let i = 0; i < 10; i++) pub.publish(rec(i, subject));
   t.is(pub.state, 'spooling');
-  t.is(pub.pendingInMemory, 0, 'nothing waits in memory while disconnected');
-  t.is(await metric(registry, 'spooled_total'), 10);
+  t.is(pub.pendingInMemory, 0, 'nothing waits in the publish queue while disconnected');
+  await waitFor(async () => (await metric(registry, 'spooled_total')) === 10, 10_000, '10 written to the spool');
   pub.setConnected(true);
   await waitFor(() => pub.state === 'direct', 10_000, 'replayed');
   t.is(await count(t.context.nc, subject), 10);
   await pub.drain();
+});
+
+test('spool - append returns before any byte reaches the file; the write runs in the background and flush() waits for it', async (t) => {
+  const dir = await tempDir(t);
+  const written: number[] = [];
+  const spool = Spool.open({ dir, maxBytes: 1 << 20, fsync: 'always', fsyncIntervalMs: 100, logger, onWritten: (n) => written.push(n) });
+  const file = join(dir, 'spool.log');
+  t.is(spool.append(rec(1)), 'queued');
+  t.is((await stat(file)).size, 0, 'nothing written on the caller\'s turn');
+  t.true(spool.pending && spool.writing);
+  await spool.flush();
+  t.true((await stat(file)).size > 0);
+  t.false(spool.writing);
+  t.deepEqual(written, [1]);
+  const { records } = await spool.peek(10);
+  t.deepEqual(records.map((r) => r.msgId), [rec(1).msgId]);
+  await spool.close();
+  t.throws(() => spool.append(rec(2)), { message: /spool is closed/ });
+});
+
+test('spool - records appended while a write and its fsync run go together in the next write (one fsync for them all)', async (t) => {
+  const written: number[] = [];
+  const spool = Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsync: 'always', fsyncIntervalMs: 100, logger, onWritten: (n) => written.push(n) });
+  spool.append(rec(0));
+  // The first write starts on the next microtask; it cannot finish before this turn ends.
+  await Promise.resolve();
+  for (let i = 1; i < 100; i++) spool.append(rec(i));
+  await spool.flush();
+  t.deepEqual(written, [1, 99]);
+  const { records, ends, end } = await spool.peek(1000);
+  t.deepEqual(records.map((r) => r.msgId), Array.from({ length: 100 }, (_, i) => rec(i).msgId), 'in order');
+  t.is(ends.length, 100);
+  t.is(ends.at(-1), end);
+  await spool.commit(ends[49] as number);
+  t.deepEqual((await spool.peek(1000)).records.map((r) => r.msgId)[0], rec(50).msgId, 'a commit moves the replay position');
+  await spool.commit(end);
+  t.false(spool.pending);
+  t.is(spool.bytes, 0, 'fully replayed: the file is reset');
+  await spool.close();
 });

@@ -7,7 +7,8 @@ import type { Long } from '@grpc/proto-loader';
  */
 export interface EventMeta {
   /**
-   * Unique id of this event (for a PredictionLog: the request id).
+   * Unique id of this event, also its Nats-Msg-Id. For a PredictionLog: an id the inference
+   * server makes for each prediction (a UUID), not the request id, which callers may reuse.
    */
   'event_id'?: (string);
   /**
@@ -29,7 +30,8 @@ export interface EventMeta {
  */
 export interface EventMeta__Output {
   /**
-   * Unique id of this event (for a PredictionLog: the request id).
+   * Unique id of this event, also its Nats-Msg-Id. For a PredictionLog: an id the inference
+   * server makes for each prediction (a UUID), not the request id, which callers may reuse.
    */
   'event_id': (string);
   /**

@@ -6,10 +6,14 @@ import type { Long } from '@grpc/proto-loader';
 
 /**
  * One prediction: what the model saw and said, with which version. Published on
- * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = request_id.
+ * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = meta.event_id (one per prediction).
  */
 export interface PredictionLog {
   'meta'?: (_mlmesh_events_v1_EventMeta | null);
+  /**
+   * The caller's request id (x-request-id, else the v2 id, else one the server made): what
+   * Feedback joins on. Several predictions may share it.
+   */
   'request_id'?: (string);
   'model'?: (string);
   'version'?: (string);
@@ -35,10 +39,14 @@ export interface PredictionLog {
 
 /**
  * One prediction: what the model saw and said, with which version. Published on
- * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = request_id.
+ * mlmesh.predictions.<model>.<version> with Nats-Msg-Id = meta.event_id (one per prediction).
  */
 export interface PredictionLog__Output {
   'meta': (_mlmesh_events_v1_EventMeta__Output | null);
+  /**
+   * The caller's request id (x-request-id, else the v2 id, else one the server made): what
+   * Feedback joins on. Several predictions may share it.
+   */
   'request_id': (string);
   'model': (string);
   'version': (string);
