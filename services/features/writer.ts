@@ -14,9 +14,9 @@ import { extract } from './extractors.js';
 import type { FeaturesMetrics } from './metrics.js';
 import type { CachedValue } from './reader.js';
 import { cacheKey } from './reader.js';
-import { checkEntityId, parseRef, parseTimeMs } from './refs.js';
+import { checkEntityId, formatRef, parseRef, parseTimeMs } from './refs.js';
 import type { FeatureRegistry, ResolvedFeature } from './registry.js';
-import type { FeatureStore, WriteRow } from './store.js';
+import type { FeatureStore, ValueRange, WriteRow } from './store.js';
 import { applyTransforms } from './transformers.js';
 import type { SourceRow } from './transformers.js';
 import { coerceValue, encodeStored, fromProtoValue } from './values.js';
@@ -46,12 +46,15 @@ export class FeatureWriter {
     return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
   }
 
-  private async commit(rows: WriteRow[]): Promise<void> {
+  private async commit(rows: WriteRow[], replace?: ValueRange): Promise<void> {
+    const pruneBeforeMs = this.pruneBefore();
     try {
-      await this.store.write(rows, this.pruneBefore());
+      await this.store.write(rows, { ...(pruneBeforeMs === undefined ? {} : { pruneBeforeMs }), ...(replace ? { replace } : {}) });
     } finally {
       // Even a failed write may have reached the store (a timeout after commit): drop the keys anyway.
-      this.cache.invalidate(rows.map((r) => cacheKey(`${r.feature}@${r.version}`, r.entity)));
+      // A replaced range may have removed values of any entity: drop the whole feature version.
+      if (replace) this.cache.invalidatePrefix(cacheKey(formatRef(replace.feature, replace.version), ''));
+      else this.cache.invalidate(rows.map((r) => cacheKey(`${r.feature}@${r.version}`, r.entity)));
     }
   }
 
@@ -93,9 +96,13 @@ export class FeatureWriter {
   }
 
   /**
-   * Materialize: reads the source over [start_ms - look-back of the windows, end_ms), applies
-   * the transforms, and writes the values with event time in [start_ms, end_ms) in one atomic
-   * write.
+   * Materialize: the values of [start_ms, end_ms) replace what the range held, in one atomic
+   * write. With look-back L (the sum of the windows), the source is read over
+   * [start_ms - 2L, end_ms): every value with event time >= start_ms - L then sees all the rows of
+   * its windows, so what is written is exactly what a materialization of a wider range writes.
+   * Written: the values in [start_ms, end_ms), and per entity the last value in
+   * [start_ms - L, start_ms) (the one in effect at start_ms, at its own event time), so a range
+   * materialized alone reads right from its start and consecutive ranges never disagree.
    * @throws InvalidArgumentError for a bad ref or range; NotFoundError; FailedPreconditionError
    *   for a push feature, an unreadable source, or data that cannot be transformed or coerced
    *   (nothing is written then).
@@ -109,10 +116,11 @@ export class FeatureWriter {
     const def = f.definition;
     const src = def.source;
     if (!src || src.kind === 'push') throw new FailedPreconditionError(`feature ${f.ref} has a push source: its values come from WriteFeatures, there is nothing to materialize`);
+    const lookback = lookbackMs(def);
     const raw: SourceRow[] = [];
     let transformed: SourceRow[];
     try {
-      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: start - lookbackMs(def), endMs: end, signal })) raw.push(row);
+      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: start - 2 * lookback, endMs: end, signal })) raw.push(row);
       transformed = applyTransforms(raw, def.transforms);
     } catch (e: unknown) {
       if (e instanceof ExtractError || e instanceof TransformError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
@@ -121,11 +129,11 @@ export class FeatureWriter {
     const rows: WriteRow[] = [];
     const entities = new Set<string>();
     let sawColumn = transformed.length === 0;
-    // The value in effect at `start` may have been emitted before it (a window's value changes
-    // only when a row enters or leaves): the last row before `start` of each entity is written
-    // too, with its own event time, so as_of reads from `start` on find it.
+    // Values from start - L on are exact (their windows' rows were all read); the last of them
+    // before `start` is the value in effect at `start`.
+    const exactFrom = start - lookback;
     const lastBefore = new Map<string, SourceRow>();
-    for (const r of transformed) if (r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
+    for (const r of transformed) if (r.ts >= exactFrom && r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
     const inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
     for (const r of [...lastBefore.values(), ...inRange]) {
       if (Object.hasOwn(r.cols, def.value_column)) sawColumn = true;
@@ -141,7 +149,8 @@ export class FeatureWriter {
     }
     if (!sawColumn && rows.length > 0) throw new FailedPreconditionError(`materialize ${f.ref}: value_column ${JSON.stringify(def.value_column)} is not a column of the transformed rows`);
     signal.throwIfAborted();
-    if (rows.length > 0) await this.commit(rows);
+    // Even with no rows: the range's old values must go (the source may have lost its rows).
+    await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end });
     this.metrics.written.inc({ via: 'materialize' }, rows.length);
     return { rows_read: raw.length, values_written: rows.length, entities: entities.size };
   }
