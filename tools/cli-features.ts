@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors/index.js';
 import type { Value__Output } from '../shared/generated/mlmesh/features/v1/Value.js';
 import type { EntityRow } from '../shared/generated/mlmesh/features/v1/EntityRow.js';
-import { FeaturesClient, csvLine, loadDefinitionFile, normalizeDefinition, parseEventTime, readCsvObjects } from '../services/features/index.js';
+import { FeaturesClient, TIMESTAMP_FORMATS, TimeFormatError, csvLine, loadDefinitionFile, normalizeDefinition, parseTimeArg, readCsvObjects, readTimestamp } from '../services/features/index.js';
+import type { TimestampFormatName } from '../services/features/index.js';
 import type { FeatureDefinition, FeatureServiceDefinition } from '../services/features/index.js';
 
 const DEFAULT_TARGET = '127.0.0.1:8021';
@@ -35,11 +36,13 @@ Usage:
   mlmesh features materialize --feature <name@version> --start <time> --end <time>
                                             Run the feature's extractor and transformers over [start, end)
   mlmesh features historical --entities <rows.csv> (--features a@1,b@2 | --service <name>) --out <training.csv>
-        [--entity-column entity_id] [--timestamp-column ts] [--statuses] [--batch-rows N]
+        [--entity-column entity_id] [--timestamp-column ts] [--timestamp-format ISO_8601] [--statuses] [--batch-rows N]
                                             Point-in-time correct training rows: for each entity row, every
                                             feature's latest value at or before the row's time
 
-Times are epoch ms or ISO-8601. The historical CSV holds the input's entity and time columns, then one
+--start and --end are epoch ms or ISO 8601 (UTC unless an offset is given). The entity rows' times are
+read as --timestamp-format says: ISO_8601 (default; numbers refused), EPOCH_MILLIS, EPOCH_SECONDS or
+EPOCH_MICROS; impossible dates (2024-02-30) are refused naming the line. The historical CSV holds the input's entity and time columns, then one
 column per feature (empty when the value is null, missing or too old; vectors as JSON), and with
 --statuses a <feature>:status column after each.
 
@@ -57,9 +60,12 @@ export class FeaturesUsageError extends Error {
 
 function time(name: string, v: string | undefined): number {
   if (v === undefined) throw new FeaturesUsageError(`--${name} is required`);
-  const t = parseEventTime(v);
-  if (!Number.isSafeInteger(t)) throw new FeaturesUsageError(`--${name}: '${v}' is neither epoch ms nor an ISO-8601 time`);
-  return t;
+  try {
+    return parseTimeArg(v);
+  } catch (e: unknown) {
+    if (e instanceof TimeFormatError) throw new FeaturesUsageError(`--${name}: '${v}' is neither epoch ms nor an ISO-8601 time: ${e.message}`);
+    throw e;
+  }
 }
 
 function print(obj: unknown): void {
@@ -96,6 +102,7 @@ interface HistoricalOptions {
   selection: { features: { refs: string[] } } | { feature_service: string };
   entityColumn: string;
   timestampColumn: string;
+  timestampFormat: TimestampFormatName;
   statuses: boolean;
   batchRows: number;
 }
@@ -130,8 +137,13 @@ async function historical(client: FeaturesClient, o: HistoricalOptions): Promise
       const entity = row[o.entityColumn];
       const ts = row[o.timestampColumn];
       if (entity === undefined || ts === undefined) throw new Error(`${o.entities}: line ${line}: needs columns ${o.entityColumn} and ${o.timestampColumn}`);
-      const t = parseEventTime(ts);
-      if (!Number.isSafeInteger(t)) throw new Error(`${o.entities}: line ${line}: cannot read '${ts}' as a time`);
+      let t: number;
+      try {
+        t = readTimestamp(ts, o.timestampFormat);
+      } catch (e: unknown) {
+        if (e instanceof TimeFormatError) throw new Error(`${o.entities}: line ${line}: column ${o.timestampColumn}: ${e.message}`);
+        throw e;
+      }
       batch.push({ entity_id: entity, time_ms: t });
       raw.push([entity, ts]);
       if (batch.length >= o.batchRows) {
@@ -175,6 +187,7 @@ export async function featuresMain(argv: readonly string[], env: NodeJS.ProcessE
         out: { type: 'string' },
         'entity-column': { type: 'string', default: 'entity_id' },
         'timestamp-column': { type: 'string', default: 'ts' },
+        'timestamp-format': { type: 'string', default: 'ISO_8601' },
         statuses: { type: 'boolean', default: false },
         'batch-rows': { type: 'string' },
       },
@@ -202,12 +215,15 @@ export async function featuresMain(argv: readonly string[], env: NodeJS.ProcessE
         if (Boolean(values.features) === Boolean(values.service)) throw new FeaturesUsageError('historical: give either --features or --service');
         const batchRows = values['batch-rows'] === undefined ? DEFAULT_BATCH_ROWS : Number(values['batch-rows']);
         if (!Number.isSafeInteger(batchRows) || batchRows <= 0) throw new FeaturesUsageError(`--batch-rows must be a positive integer, got '${values['batch-rows']}'`);
+        const timestampFormat = values['timestamp-format'].toUpperCase();
+        if (!(TIMESTAMP_FORMATS as readonly string[]).includes(timestampFormat)) throw new FeaturesUsageError(`--timestamp-format must be one of ${TIMESTAMP_FORMATS.join(', ')}, got '${values['timestamp-format']}'`);
         await historical(client, {
           entities: values.entities,
           out: values.out,
           selection: values.features ? { features: { refs: values.features.split(',').map((s) => s.trim()) } } : { feature_service: values.service as string },
           entityColumn: values['entity-column'],
           timestampColumn: values['timestamp-column'],
+          timestampFormat: timestampFormat as TimestampFormatName,
           statuses: values.statuses,
           batchRows,
         });

@@ -4,6 +4,7 @@ import type { ClientOptions } from '../../shared/grpc/index.js';
 import type { FeatureServiceClient } from '../../shared/generated/mlmesh/features/v1/FeatureService.js';
 import type { FeatureDefinition } from '../../shared/generated/mlmesh/features/v1/FeatureDefinition.js';
 import type { FeatureServiceDefinition } from '../../shared/generated/mlmesh/features/v1/FeatureServiceDefinition.js';
+import type { WriteFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesResponse.js';
 import type { FeatureWrite } from '../../shared/generated/mlmesh/features/v1/FeatureWrite.js';
 import type { GetFeatureResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetFeatureResponse.js';
 import type { GetFeatureServiceResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetFeatureServiceResponse.js';
@@ -58,7 +59,7 @@ export class FeaturesClient {
   online(request: GetOnlineFeaturesRequest, opts?: CallOptions): Promise<GetOnlineFeaturesResponse__Output> {
     return this.call('GetOnlineFeatures', request, opts);
   }
-  write(writes: FeatureWrite[], opts?: CallOptions): Promise<{ written: number }> {
+  write(writes: FeatureWrite[], opts?: CallOptions): Promise<WriteFeaturesResponse__Output> {
     return this.call('WriteFeatures', { writes }, opts);
   }
   materialize(feature: string, startMs: number, endMs: number, opts?: CallOptions): Promise<MaterializeResponse__Output> {

@@ -35,3 +35,11 @@ export class CoercionError extends Error {
     this.name = 'CoercionError';
   }
 }
+
+/** A time value is not in the format its source declares, or is not a real date. */
+export class TimeFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TimeFormatError';
+  }
+}

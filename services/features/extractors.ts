@@ -10,8 +10,10 @@ import pg from 'pg';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { Source__Output } from '../../shared/generated/mlmesh/features/v1/Source.js';
 import { readCsvObjects } from './csv.js';
-import { CsvError, ExtractError } from './errors.js';
+import { CsvError, ExtractError, TimeFormatError } from './errors.js';
 import { checkEntityId } from './refs.js';
+import { parseIsoDateTime, readTimestamp } from './times.js';
+import type { TimestampFormatName } from './times.js';
 import type { SourceRow } from './transformers.js';
 
 /** What an extraction reads. */
@@ -36,25 +38,32 @@ export function resolveInside(dataDir: string, path: string): string {
   return full;
 }
 
-/**
- * An event time: a number or digits (epoch ms), a Date, a bigint, or an ISO-8601 string.
- * @returns NaN when it is none of those.
- */
-export function parseEventTime(v: unknown): number {
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : NaN;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'string') {
-    const s = v.trim();
-    if (/^-?\d+$/.test(s)) return Number(s);
-    if (s === '') return NaN;
-    // A date-time without an offset is UTC (Date.parse would read it in the server's local
-    // zone, moving every point-in-time boundary by the zone's offset). Date-only is UTC anyway.
-    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/.exec(s);
-    return Date.parse(m ? `${m[1]}T${m[2]}Z` : s);
-  }
-  return NaN;
+/** The source's timestamp format; unset is ISO_8601. */
+function timestampFormat(src: Source__Output): TimestampFormatName {
+  const f = src.timestamp_format as string | undefined;
+  return f === undefined || f === '' || f === 'TIMESTAMP_FORMAT_UNSPECIFIED' ? 'ISO_8601' : (f as TimestampFormatName);
 }
+
+/**
+ * pg's parser for `timestamp` (without time zone) and `date` reads them in the host's time zone;
+ * these read them as UTC, so the data means the same on every host. Text that is not a date-time
+ * (`infinity`) is passed on as text and refused, naming the row, when the row is read.
+ */
+const PG_UTC_TYPES = { TIMESTAMP: 1114, DATE: 1082 } as const;
+
+function pgUtc(text: string): Date | string {
+  try {
+    return new Date(parseIsoDateTime(text));
+  } catch {
+    // Not a date-time: left as text for readTimestamp to refuse with the row's position.
+    return text;
+  }
+}
+
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === PG_UTC_TYPES.TIMESTAMP || oid === PG_UTC_TYPES.DATE ? pgUtc : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
 
 /** Builds a row from a raw record, checking its entity and time. */
 function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): SourceRow {
@@ -67,9 +76,13 @@ function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): 
   } catch (err: unknown) {
     throw new ExtractError(`${at}: column ${src.entity_column}: ${errorMessage(err)}`);
   }
-  const rawTs = cols[src.timestamp_column];
-  const ts = parseEventTime(rawTs);
-  if (!Number.isSafeInteger(ts)) throw new ExtractError(`${at}: column ${src.timestamp_column}: cannot read ${JSON.stringify(rawTs instanceof Date ? String(rawTs) : rawTs)} as a time (epoch ms or ISO-8601)`);
+  let ts: number;
+  try {
+    ts = readTimestamp(cols[src.timestamp_column], timestampFormat(src));
+  } catch (err: unknown) {
+    if (err instanceof TimeFormatError) throw new ExtractError(`${at}: column ${src.timestamp_column}: ${err.message}`, { cause: err });
+    throw err;
+  }
   return { entity: String(e), ts, cols, at };
 }
 
@@ -124,7 +137,7 @@ function* sqliteRecords(path: string, query: string, r: ExtractRange): Generator
 }
 
 async function* postgresRecords(url: string, query: string, r: ExtractRange): AsyncGenerator<{ cols: Record<string, unknown>; at: string }> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, types: pgTypes });
   await client.connect();
   try {
     // A source reads: the query runs in a READ ONLY transaction, and as one named prepared

@@ -87,7 +87,7 @@ export class FeaturesService {
     const metrics = new FeaturesMetrics(registry, cache);
     const features = new FeatureRegistry(store, now);
     const reader = new FeatureReader(features, store, cache, metrics, { maxOnlineValues: config.maxOnlineValues, maxHistoricalValues: config.maxHistoricalValues }, now);
-    const writer = new FeatureWriter(features, store, cache, metrics, { maxWriteValues: config.maxWriteValues, retentionMs: config.retentionMs, dataDir: resolve(config.dataDir) }, now);
+    const writer = new FeatureWriter(features, store, cache, metrics, { maxWriteValues: config.maxWriteValues, retentionMs: config.retentionMs, dataDir: resolve(config.dataDir) }, now, logger);
     const pkg = loadProtos([FEATURES_PROTO]);
     let grpcServer: GrpcServer;
     try {

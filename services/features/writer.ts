@@ -7,6 +7,8 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../shared/erro
 import type { MaterializeRequest__Output } from '../../shared/generated/mlmesh/features/v1/MaterializeRequest.js';
 import type { MaterializeResponse } from '../../shared/generated/mlmesh/features/v1/MaterializeResponse.js';
 import type { WriteFeaturesRequest__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesRequest.js';
+import type { WriteFeaturesResponse } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesResponse.js';
+import type { Logger } from '../../shared/logging/index.js';
 import type { LruTtlCache } from './cache.js';
 import { lookbackMs } from './definitions.js';
 import { CoercionError, ExtractError, TransformError } from './errors.js';
@@ -40,10 +42,29 @@ export class FeatureWriter {
     private readonly metrics: FeaturesMetrics,
     private readonly settings: WriterSettings,
     private readonly now: () => number,
+    private readonly logger: Logger,
   ) {}
 
   private pruneBefore(): number | undefined {
     return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
+  }
+
+  /**
+   * A warning (also logged) when some rows are older than the retention cutoff: a backfill whose
+   * history the pruning on write is about to delete.
+   */
+  private retentionWarning(rows: readonly WriteRow[], what: string): string[] {
+    const cutoff = this.pruneBefore();
+    if (cutoff === undefined) return [];
+    let old = 0;
+    for (const r of rows) if (r.eventMs < cutoff) old++;
+    if (old === 0) return [];
+    const ms = this.settings.retentionMs;
+    const span = ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${ms} ms`;
+    const at = new Date(cutoff).toISOString();
+    const warning = `${old} of ${rows.length} values are older than the retention (retentionMs ${ms} = ${span}: before ${at}): per entity only the newest of them is kept and older history is pruned, so reads as of before ${at} may be NOT_FOUND; set retentionMs to 0 to keep everything`;
+    this.logger.warn({ what, old, values: rows.length, cutoff: at, retentionMs: ms }, 'write older than the retention: history before the cutoff is pruned');
+    return [warning];
   }
 
   private async commit(rows: WriteRow[], replace?: ValueRange): Promise<void> {
@@ -64,7 +85,7 @@ export class FeatureWriter {
    * @throws InvalidArgumentError naming `writes[i]…`; NotFoundError for an unknown feature;
    *   FailedPreconditionError for a feature computed from a source (use Materialize).
    */
-  async write(req: WriteFeaturesRequest__Output): Promise<number> {
+  async write(req: WriteFeaturesRequest__Output): Promise<WriteFeaturesResponse> {
     const writes = req.writes;
     if (writes.length === 0) throw new InvalidArgumentError('writes: give at least one value', { field: 'writes' });
     if (writes.length > this.settings.maxWriteValues) {
@@ -90,9 +111,10 @@ export class FeatureWriter {
       const value = fromProtoValue(w?.value, f.valueType, `${field}.value`, `feature ${f.ref}`);
       rows.push({ feature: f.name, version: f.version, entity, eventMs, json: encodeStored(value) });
     }
+    const warnings = this.retentionWarning(rows, 'WriteFeatures');
     await this.commit(rows);
     this.metrics.written.inc({ via: 'write' }, rows.length);
-    return rows.length;
+    return { written: rows.length, warnings };
   }
 
   /**
@@ -150,8 +172,9 @@ export class FeatureWriter {
     if (!sawColumn && rows.length > 0) throw new FailedPreconditionError(`materialize ${f.ref}: value_column ${JSON.stringify(def.value_column)} is not a column of the transformed rows`);
     signal.throwIfAborted();
     // Even with no rows: the range's old values must go (the source may have lost its rows).
+    const warnings = this.retentionWarning(rows, `Materialize ${f.ref}`);
     await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end });
     this.metrics.written.inc({ via: 'materialize' }, rows.length);
-    return { rows_read: raw.length, values_written: rows.length, entities: entities.size };
+    return { rows_read: raw.length, values_written: rows.length, entities: entities.size, warnings };
   }
 }

@@ -49,6 +49,7 @@ export interface ProtoGrpcType {
         Source: MessageTypeDefinition
         SqlEngine: EnumTypeDefinition
         SqlSource: MessageTypeDefinition
+        TimestampFormat: EnumTypeDefinition
         Transform: MessageTypeDefinition
         Value: MessageTypeDefinition
         ValueType: EnumTypeDefinition

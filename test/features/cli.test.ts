@@ -24,8 +24,8 @@ test.after.always(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: readonly string[]): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli.js', ['features', ...args, '--target', f.service.address]);
+async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
+  const child = runNode('tools/cli.js', ['features', ...args, '--target', f.service.address], env);
   const code = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
 }
@@ -46,13 +46,13 @@ test.serial('cli features - register, materialize, then historical rows to CSV, 
     t.like(JSON.parse(m.stdout[0] ?? '{}'), { rows_read: String(transactions().length), entities: 9 });
   }
   const rows = [
-    ['u1', '2026-02-10T00:00:00Z'],
-    ['u2', String(Date.UTC(2026, 2, 3, 12))],
-    ['u9', '2026-01-07T00:00:00Z'],
-    ['u9', '2026-01-06T00:00:00Z'],
-    ['nobody', '2026-02-01T00:00:00Z'],
-  ];
-  await writeFile(join(dir, 'rows.csv'), 'user,when\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
+    ['u1', '2026-02-10T00:00:00Z', Date.UTC(2026, 1, 10)],
+    ['u2', '2026-03-03 12:00', Date.UTC(2026, 2, 3, 12)],
+    ['u9', '2026-01-07T00:00:00Z', Date.UTC(2026, 0, 7)],
+    ['u9', '2026-01-06T01:00:00+01:00', Date.UTC(2026, 0, 6)],
+    ['nobody', '2026-02-01', Date.UTC(2026, 1, 1)],
+  ] as const;
+  await writeFile(join(dir, 'rows.csv'), 'user,when\n' + rows.map((r) => r.slice(0, 2).join(',')).join('\n') + '\n');
   const out = join(dir, 'training.csv');
   const h = await cli(['historical', '--entities', join(dir, 'rows.csv'), '--service', 'credit_model_v3', '--out', out, '--entity-column', 'user', '--timestamp-column', 'when', '--statuses', '--batch-rows', '2']);
   t.is(h.code, 0, h.stderr);
@@ -60,13 +60,12 @@ test.serial('cli features - register, materialize, then historical rows to CSV, 
   const lines = (await readFile(out, 'utf8')).trim().split('\n');
   t.is(lines[0], 'user,when,avg_balance_30d@2,avg_balance_30d@2:status,avg_balance_30d@1,avg_balance_30d@1:status');
   const tx = transactions();
-  rows.forEach(([user, when], i) => {
+  rows.forEach(([user, when, at], i) => {
     const cells = (lines[i + 1] ?? '').split(',');
     t.is(cells[0], user);
     t.is(cells[1], when);
-    const at = /^\d+$/.test(when as string) ? Number(when) : Date.parse(when as string);
-    const v1 = windowMean(tx, user as string, at, DAYS_30);
-    const v2 = windowMean(tx, user as string, at, DAYS_30, (b) => Math.max(0, b));
+    const v1 = windowMean(tx, user, at, DAYS_30);
+    const v2 = windowMean(tx, user, at, DAYS_30, (b) => Math.max(0, b));
     for (const [cell, expected] of [[cells[2], v2], [cells[4], v1]] as const) {
       if (expected === null) t.is(cell, '');
       else t.true(Math.abs(Number(cell) - expected) < 1e-9, `${user} ${when}: ${cell} vs ${expected}`);
@@ -75,6 +74,38 @@ test.serial('cli features - register, materialize, then historical rows to CSV, 
   // u9's only transaction is at 2026-01-06T00:00Z: the row at exactly that time sees it, nothing earlier exists.
   t.is((lines[4] ?? '').split(',')[3], 'PRESENT');
   t.is((lines[5] ?? '').split(',')[3], 'NOT_FOUND');
+});
+
+test.serial('cli features - historical entity times: the same rows in ISO 8601 and epoch seconds give the same CSV under any TZ; other formats are refused naming the line', async (t) => {
+  // Needs the definitions registered and materialized by the first test.
+  const times = [Date.UTC(2026, 1, 10), Date.UTC(2026, 2, 3, 12), Date.UTC(2026, 0, 6)];
+  await writeFile(join(dir, 'iso.csv'), 'entity_id,ts\n' + times.map((ms, i) => `u${i + 1},${new Date(ms).toISOString().replace('T', ' ').replace('.000Z', '')}`).join('\n') + '\n');
+  await writeFile(join(dir, 'secs.csv'), 'entity_id,ts\n' + times.map((ms, i) => `u${i + 1},${ms / 1000}`).join('\n') + '\n');
+  const outputs: string[] = [];
+  for (const TZ of ['America/New_York', 'Asia/Kathmandu']) {
+    for (const [file, format] of [['iso.csv', 'ISO_8601'], ['secs.csv', 'EPOCH_SECONDS']] as const) {
+      const out = join(dir, `out-${format}-${TZ.replace('/', '_')}.csv`);
+      const h = await cli(['historical', '--entities', join(dir, file), '--service', 'credit_model_v3', '--out', out, '--timestamp-format', format], { TZ });
+      t.is(h.code, 0, h.stderr);
+      // Only the feature columns: the time column holds each file's own text.
+      outputs.push((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split(',').filter((_, i) => i !== 1).join(',')).join('\n'));
+    }
+  }
+  t.is(new Set(outputs).size, 1, outputs.join('\n---\n'));
+  t.true((outputs[0] ?? '').split('\n').slice(1).every((l) => /^u\d,-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(l)), outputs[0]);
+  // Seconds without --timestamp-format, and a date-time that is not ISO 8601 (read in the host's zone before).
+  const secs = await cli(['historical', '--entities', join(dir, 'secs.csv'), '--service', 'credit_model_v3', '--out', join(dir, 'x.csv')]);
+  t.is(secs.code, 1);
+  t.regex(secs.stderr, /secs\.csv: line 2: column ts: "1770681600" is a number, whose unit is not known/);
+  await writeFile(join(dir, 'slashes.csv'), 'entity_id,ts\nu1,2026-02-10T00:00:00Z\nu1,02/10/2026 10:00\n');
+  for (const TZ of ['America/New_York', 'Asia/Kathmandu']) {
+    const bad = await cli(['historical', '--entities', join(dir, 'slashes.csv'), '--service', 'credit_model_v3', '--out', join(dir, 'x.csv')], { TZ });
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /slashes\.csv: line 3: column ts: "02\/10\/2026 10:00" is not an ISO 8601 date or date-time/);
+  }
+  const feb30 = await cli(['materialize', '--feature', 'avg_balance_30d@1', '--start', '2026-02-30T00:00:00Z', '--end', '2026-03-01']);
+  t.is(feb30.code, 2);
+  t.regex(feb30.stderr, /--start: .*February 2026 has 28 days/);
 });
 
 test.serial('cli features - usage errors exit 2, refusals by the service exit 1 with its message', async (t) => {

@@ -71,9 +71,8 @@ export interface FeaturesFixture {
 export async function startFeatures(location: StoreLocation, opts: { overrides?: Partial<FeaturesConfig>; now?: () => number } = {}): Promise<FeaturesFixture> {
   const service = await FeaturesService.create({
     env: {},
-    // Retention off unless a test sets it: the fixtures' event times are in early 2026, which the
-    // default retention (90 days before now) would prune.
-    overrides: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: projectRoot(), retentionMs: 0, ...location.overrides, ...opts.overrides },
+    // Retention as configured by default (none) unless a test sets it.
+    overrides: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: projectRoot(), ...location.overrides, ...opts.overrides },
     logger: createLogger({ service: 'features-test', level: process.env['LOG_LEVEL'] ?? 'warn' }),
     ...(opts.now ? { now: opts.now } : {}),
   });
