@@ -43,3 +43,11 @@ export class TimeFormatError extends Error {
     this.name = 'TimeFormatError';
   }
 }
+
+/** A definition names a column its source (or an earlier transform) does not have. */
+export class ColumnsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ColumnsError';
+  }
+}

@@ -11,8 +11,9 @@ import type { WriteFeaturesResponse } from '../../shared/generated/mlmesh/featur
 import type { Logger } from '../../shared/logging/index.js';
 import type { LruTtlCache } from './cache.js';
 import { lookbackMs } from './definitions.js';
-import { CoercionError, ExtractError, TransformError } from './errors.js';
-import { extract } from './extractors.js';
+import { checkColumns } from './columns.js';
+import { ColumnsError, CoercionError, ExtractError, TransformError } from './errors.js';
+import { ExtractStats, extract } from './extractors.js';
 import type { FeaturesMetrics } from './metrics.js';
 import type { CachedValue } from './reader.js';
 import { cacheKey } from './reader.js';
@@ -22,6 +23,11 @@ import type { FeatureStore, ValueRange, WriteRow } from './store.js';
 import { applyTransforms } from './transformers.js';
 import type { SourceRow } from './transformers.js';
 import { coerceValue, encodeStored, fromProtoValue } from './values.js';
+
+/** An epoch ms time as ISO 8601 (UTC); out-of-range times as their number. */
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
 
 /** Limits and settings of the writes. */
 export interface WriterSettings {
@@ -47,6 +53,14 @@ export class FeatureWriter {
 
   private pruneBefore(): number | undefined {
     return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
+  }
+
+  /** A warning when the source gave no row in the range read (a wrong range, or times misread). */
+  private emptyWarning(stats: ExtractStats, inRange: number, from: number, to: number): string[] {
+    if (inRange > 0) return [];
+    const range = `[${iso(from)}, ${iso(to)})`;
+    if (stats.seen === 0) return [`${stats.what} gave no rows: nothing was read for ${range}`];
+    return [`none of the ${stats.seen} rows of ${stats.what} has an event time in ${range}: its times run from ${iso(stats.minMs)} to ${iso(stats.maxMs)}`];
   }
 
   /**
@@ -139,18 +153,21 @@ export class FeatureWriter {
     const src = def.source;
     if (!src || src.kind === 'push') throw new FailedPreconditionError(`feature ${f.ref} has a push source: its values come from WriteFeatures, there is nothing to materialize`);
     const lookback = lookbackMs(def);
+    const readFrom = start - 2 * lookback;
     const raw: SourceRow[] = [];
+    const stats = new ExtractStats();
     let transformed: SourceRow[];
     try {
-      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: start - 2 * lookback, endMs: end, signal })) raw.push(row);
+      // Every column the definition reads must exist, or a misspelt one reads as nulls.
+      const onColumns = (columns: readonly string[], what: string): void => checkColumns(def, columns, what);
+      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: readFrom, endMs: end, signal, stats, onColumns })) raw.push(row);
       transformed = applyTransforms(raw, def.transforms);
     } catch (e: unknown) {
-      if (e instanceof ExtractError || e instanceof TransformError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
+      if (e instanceof ExtractError || e instanceof TransformError || e instanceof ColumnsError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
       throw e;
     }
     const rows: WriteRow[] = [];
     const entities = new Set<string>();
-    let sawColumn = transformed.length === 0;
     // Values from start - L on are exact (their windows' rows were all read); the last of them
     // before `start` is the value in effect at `start`.
     const exactFrom = start - lookback;
@@ -158,7 +175,6 @@ export class FeatureWriter {
     for (const r of transformed) if (r.ts >= exactFrom && r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
     const inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
     for (const r of [...lastBefore.values(), ...inRange]) {
-      if (Object.hasOwn(r.cols, def.value_column)) sawColumn = true;
       let value;
       try {
         value = coerceValue(r.cols[def.value_column], f.valueType);
@@ -169,10 +185,9 @@ export class FeatureWriter {
       rows.push({ feature: f.name, version: f.version, entity: r.entity, eventMs: r.ts, json: encodeStored(value) });
       entities.add(r.entity);
     }
-    if (!sawColumn && rows.length > 0) throw new FailedPreconditionError(`materialize ${f.ref}: value_column ${JSON.stringify(def.value_column)} is not a column of the transformed rows`);
     signal.throwIfAborted();
     // Even with no rows: the range's old values must go (the source may have lost its rows).
-    const warnings = this.retentionWarning(rows, `Materialize ${f.ref}`);
+    const warnings = [...this.emptyWarning(stats, raw.length, readFrom, end), ...this.retentionWarning(rows, `Materialize ${f.ref}`)];
     await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end });
     this.metrics.written.inc({ via: 'materialize' }, rows.length);
     return { rows_read: raw.length, values_written: rows.length, entities: entities.size, warnings };

@@ -126,7 +126,7 @@ test('extractors - a bad source row fails Materialize with FAILED_PRECONDITION n
   await f.client.register(def('not_numbers', { file: { path: 'tx.csv' } }, [{ window: { column: 'user_id', aggregation: 'AVG' as const, window_ms: DAYS_30, output: 'value' } }]));
   await assertStatus(t, f.client.materialize('not_numbers@1', T0, END), grpc.status.FAILED_PRECONDITION, /transforms\[0\] \(window\): line \d+: column user_id: "u\d" is not a number/);
   await f.client.register(def('wrong_column', { file: { path: 'tx.csv' } }, []));
-  await assertStatus(t, f.client.materialize('wrong_column@1', T0, END), grpc.status.FAILED_PRECONDITION, /value_column "value" is not a column/);
+  await assertStatus(t, f.client.materialize('wrong_column@1', T0, END), grpc.status.FAILED_PRECONDITION, /wrong_column@1: value_column: column "value" is not a column of CSV file tx\.csv \(its columns: user_id, ts, balance\)/);
 });
 
 test('extractors - materializing from inside a window writes the value in effect at the start', async (t) => {
@@ -155,6 +155,11 @@ test('extractors - times: epoch seconds need their unit declared; impossible dat
   await writeFile(join(dir, 'secs.ndjson'), tx.map((r) => JSON.stringify({ user_id: r.user, ts: r.ts / 1000, balance: r.balance })).join('\n') + '\n');
   await f.client.register(def('secs_undeclared', { file: { path: 'secs.ndjson' } }));
   await assertStatus(t, f.client.materialize('secs_undeclared@1', T0, END), grpc.status.FAILED_PRECONDITION, /NDJSON file secs\.ndjson: line 1: column ts: 17\d{8} is a number, whose unit is not known: set source\.timestamp_format to EPOCH_SECONDS/);
+  // Declared as the wrong unit, the rows land in 1970: nothing written, and the answer says why.
+  await f.client.register(def('secs_as_millis', { file: { path: 'secs.ndjson' }, timestamp_format: 'EPOCH_MILLIS' }));
+  const wrongUnit = await f.client.materialize('secs_as_millis@1', T0, END);
+  t.is(wrongUnit.values_written, '0');
+  t.regex(wrongUnit.warnings.join(), /none of the \d+ rows of NDJSON file secs\.ndjson has an event time in \[.*\): its times run from 1970-01-21T/);
   await f.client.register(def('secs_declared', { file: { path: 'secs.ndjson' }, timestamp_format: 'EPOCH_SECONDS' }));
   await f.client.register(def('secs_reference', { file: { path: 'tx.csv' } }));
   const m = await f.client.materialize('secs_declared@1', T0, END);
@@ -183,6 +188,35 @@ test('extractors - times: epoch seconds need their unit declared; impossible dat
   for (const ref of ['secs_undeclared@1', 'micros_as_millis@1', 'feb30@1', 'slashes@1']) {
     t.is(column(await f.client.online({ features: { refs: [ref] }, entity_ids: ['u1'] }), 0)[0]?.[1], 'NOT_FOUND', `${ref}: nothing written`);
   }
+});
+
+test('extractors - a transform over a column the source does not have fails Materialize naming the column and the feature', async (t) => {
+  const csv = { file: { path: 'tx.csv' } };
+  const sqlite = { sql: { engine: 'SQLITE' as const, connection: 'tx.sqlite', query: 'SELECT user_id, ts FROM tx' }, timestamp_format: 'EPOCH_MILLIS' as const };
+  await writeFile(join(dir, 'sparse.ndjson'), '{"user_id":"u1","ts":1767225600000,"balance":1}\n{"user_id":"u1","ts":1767312000000}\n{"user_id":"u2","ts":1767312000000,"bonus":3}\n');
+  const ndjson = { file: { path: 'sparse.ndjson' }, timestamp_format: 'EPOCH_MILLIS' as const };
+  const cases: [string, FeatureDefinition['source'], unknown[], RegExp, FeatureDefinition['value_type']?][] = [
+    // Each used to answer OK: nulls, a plausible 0, or nothing at all.
+    ['avg_typo', csv, [{ window: { column: 'balanse', aggregation: 'AVG', window_ms: DAYS_30, output: 'value' } }], /materialize avg_typo@1: transforms\[0\] \(window\): column "balanse" is not a column of CSV file tx\.csv \(its columns: user_id, ts, balance; did you mean "balance"\?\)/],
+    ['count_typo', csv, [{ window: { column: 'Balance', aggregation: 'COUNT', window_ms: DAYS_30, output: 'value' } }], /materialize count_typo@1: transforms\[0\] \(window\): column "Balance" is not a column of CSV file tx\.csv/, 'INT64'],
+    ['filter_typo', csv, [{ filter: { column: 'balnce', op: 'GT', value: { float_value: 0 } } }, { window: { column: 'balance', aggregation: 'SUM', window_ms: DAYS_30, output: 'value' } }], /materialize filter_typo@1: transforms\[0\] \(filter\): column "balnce" is not a column/],
+    ['map_typo', csv, [{ map: { column: 'amount', op: 'ABS', output: 'value' } }], /materialize map_typo@1: transforms\[0\] \(map\): column "amount" is not a column of CSV file tx\.csv/],
+    ['after_window', csv, [{ window: { column: 'balance', aggregation: 'AVG', window_ms: DAYS_30, output: 'avg' } }, { filter: { column: 'balance', op: 'GT', value: { float_value: 0 } } }], /materialize after_window@1: transforms\[1\] \(filter\): column "balance" is not a column of the rows of transforms\[0\] \(window\) \(its columns: avg\)/],
+    ['value_typo', csv, [{ window: { column: 'balance', aggregation: 'AVG', window_ms: DAYS_30, output: 'avg' } }], /materialize value_typo@1: value_column: column "value" is not a column of the rows of transforms\[0\] \(window\) \(its columns: avg\)$/],
+    ['sql_missing', sqlite, [{ window: { column: 'balance', aggregation: 'MAX', window_ms: DAYS_30, output: 'value' } }], /materialize sql_missing@1: transforms\[0\] \(window\): column "balance" is not a column of SQLITE query \(its columns: user_id, ts\)/],
+    ['ndjson_missing', ndjson, [{ window: { column: 'balence', aggregation: 'SUM', window_ms: DAYS_30, output: 'value' } }], /materialize ndjson_missing@1: transforms\[0\] \(window\): column "balence" is not a column of NDJSON file sparse\.ndjson \(its columns: user_id, ts, balance, bonus; did you mean "balance"\?\)/],
+  ];
+  for (const [name, source, transforms, pattern, type] of cases) {
+    await f.client.register(def(name, source, transforms as typeof AVG_30D, type));
+    await assertStatus(t, f.client.materialize(`${name}@1`, T0, END), grpc.status.FAILED_PRECONDITION, pattern);
+    t.is(column(await f.client.online({ features: { refs: [`${name}@1`] }, entity_ids: ['u1', 'u2'] }), 0).map((c) => c[1]).join(), 'NOT_FOUND,NOT_FOUND', `${name}: nothing written`);
+  }
+  await f.client.register({ ...def('ts_typo', csv), source: { entity_column: 'user_id', timestamp_column: 'time', ...csv } });
+  await assertStatus(t, f.client.materialize('ts_typo@1', T0, END), grpc.status.FAILED_PRECONDITION, /materialize ts_typo@1: source\.timestamp_column: column "time" is not a column of CSV file tx\.csv/);
+  // A column that only some NDJSON lines have is a column (absent = null).
+  await f.client.register(def('sparse_ok', ndjson, [{ window: { column: 'bonus', aggregation: 'COUNT', window_ms: DAYS_30, output: 'value' } }] as never, 'INT64'));
+  await f.client.materialize('sparse_ok@1', T0, END);
+  t.deepEqual(column(await f.client.online({ features: { refs: ['sparse_ok@1'] }, entity_ids: ['u1', 'u2'], as_of_ms: Date.UTC(2026, 0, 2) }), 0).map((c) => c[0]), ['0', '1']);
 });
 
 test('extractors - a PostgreSQL source only reads: one statement, in a read-only transaction; no password in a definition', async (t) => {

@@ -249,7 +249,9 @@ for (const backend of ['sqlite', 'redis'] as const) {
       t.deepEqual(await dumpValues(loc, 'plain', 1), before);
       // A range with no rows left clears what it held.
       await source([`u1,${d(20)},1`]);
-      await f.client.materialize('plain@1', T0, T0 + 10 * DAY);
+      const empty = await f.client.materialize('plain@1', T0, T0 + 10 * DAY);
+      t.is(empty.values_written, '0');
+      t.regex(empty.warnings.join(), /none of the 1 rows of CSV file rows\.csv has an event time in \[2026-01-01T00:00:00\.000Z, 2026-01-11T00:00:00\.000Z\): its times run from 2026-01-21/);
       t.deepEqual(await dumpValues(loc, 'plain', 1), [], 'nothing is left in [T0, T0 + 10 d)');
     } finally {
       await f.stop();
