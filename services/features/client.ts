@@ -12,6 +12,7 @@ import type { GetHistoricalFeaturesRequest } from '../../shared/generated/mlmesh
 import type { GetHistoricalFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetHistoricalFeaturesResponse.js';
 import type { GetOnlineFeaturesRequest } from '../../shared/generated/mlmesh/features/v1/GetOnlineFeaturesRequest.js';
 import type { GetOnlineFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetOnlineFeaturesResponse.js';
+import type { ListFeatureServicesResponse__Output } from '../../shared/generated/mlmesh/features/v1/ListFeatureServicesResponse.js';
 import type { ListFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/ListFeaturesResponse.js';
 import type { MaterializeResponse__Output } from '../../shared/generated/mlmesh/features/v1/MaterializeResponse.js';
 import type { RegisterFeatureResponse__Output } from '../../shared/generated/mlmesh/features/v1/RegisterFeatureResponse.js';
@@ -55,6 +56,9 @@ export class FeaturesClient {
   }
   getService(name: string, opts?: CallOptions): Promise<GetFeatureServiceResponse__Output> {
     return this.call('GetFeatureService', { name }, opts);
+  }
+  listServices(opts?: CallOptions): Promise<ListFeatureServicesResponse__Output> {
+    return this.call('ListFeatureServices', {}, opts);
   }
   online(request: GetOnlineFeaturesRequest, opts?: CallOptions): Promise<GetOnlineFeaturesResponse__Output> {
     return this.call('GetOnlineFeatures', request, opts);

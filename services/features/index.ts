@@ -14,8 +14,10 @@ export { parseRef, formatRef, checkEntityId, FEATURE_NAME_PATTERN } from './refs
 export type { FeatureRef } from './refs.js';
 export { normalizeDefinition, normalizeFeatureService, canonicalJson, contentHash } from './definitions.js';
 export type { FeatureDefinition, FeatureServiceDefinition } from './definitions.js';
-export { loadDefinitionFile } from './definition-file.js';
-export type { DefinitionFile } from './definition-file.js';
+export { loadDefinitionFile, loadDefinitionPaths } from './definition-file.js';
+export type { DefinitionFile, LoadedDefinitionFile } from './definition-file.js';
+export { collectDefinitions, diffPaths, makePlan, planSummary } from './plan.js';
+export type { LocalFeature, LocalService, Plan, PlanAction, PlanItem, RegisteredState } from './plan.js';
 export { applyTransforms } from './transformers.js';
 export type { SourceRow } from './transformers.js';
 export { extract } from './extractors.js';

@@ -49,6 +49,7 @@ export function featureHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
       const { service, hash } = await d.registry.getService(req.name);
       return { service, content_hash: hash };
     },
+    ListFeatureServices: async () => ({ services: (await d.registry.listServices()).map((s) => ({ service: s.service, content_hash: s.hash })) }),
   };
 }
 

@@ -35,6 +35,8 @@ export interface ProtoGrpcType {
         GetOnlineFeaturesRequest: MessageTypeDefinition
         GetOnlineFeaturesResponse: MessageTypeDefinition
         HistoricalRow: MessageTypeDefinition
+        ListFeatureServicesRequest: MessageTypeDefinition
+        ListFeatureServicesResponse: MessageTypeDefinition
         ListFeaturesRequest: MessageTypeDefinition
         ListFeaturesResponse: MessageTypeDefinition
         MapOp: EnumTypeDefinition

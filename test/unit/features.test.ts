@@ -1,6 +1,6 @@
 import test from 'ava';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
-import { LruTtlCache, applyTransforms, contentHash, normalizeDefinition, parseCsv, parseIsoDateTime, parseRef, coerceValue, readTimestamp } from '../../services/features/index.js';
+import { LruTtlCache, applyTransforms, collectDefinitions, contentHash, diffPaths, makePlan, planSummary, normalizeDefinition, parseCsv, parseIsoDateTime, parseRef, coerceValue, readTimestamp } from '../../services/features/index.js';
 import type { SourceRow } from '../../services/features/index.js';
 
 test('features refs - name@version parses; anything else is refused naming the field', (t) => {
@@ -216,4 +216,22 @@ test('features definitions - timestamp_format: ISO_8601 is the default and hashe
   t.not(contentHash(secs), contentHash(unset));
   t.throws(() => normalizeDefinition({ ...base, source: { ...base.source, timestamp_format: 'EPOCH_DAYS' } }), { message: /definition\.source\.timestamp_format: must be one of ISO_8601, EPOCH_MILLIS, EPOCH_SECONDS, EPOCH_MICROS/ });
   t.throws(() => normalizeDefinition({ ...base, source: { push: {}, timestamp_format: 'EPOCH_SECONDS' } }), { message: /timestamp_format: is not used by a push source/ });
+});
+
+test('features plan - adds, unchanged, changes with the fields that differ, removals; a service mixing entity types is an error', (t) => {
+  const def = (name: string, version: number, entity = 'user', owner = '') => ({ name, version, entity, value_type: 'FLOAT', owner, source: { push: {} } });
+  const registered = [def('a', 1), def('b', 1, 'user', 'old-team')].map((d) => {
+    const n = normalizeDefinition(d);
+    return { definition: n, content_hash: contentHash(n) };
+  });
+  const local = collectDefinitions([
+    { path: 'x.yaml', content: { features: [def('a', 1), def('b', 1, 'user', 'new-team'), def('m', 1, 'merchant')], services: [{ name: 's', features: ['a@1', 'm@1'] }] } },
+  ]);
+  const plan = makePlan(local, { features: registered, services: [] });
+  t.deepEqual(plan.items.map((i) => [i.action, i.feature ?? i.service]), [['unchanged', 'a@1'], ['change', 'b@1'], ['add', 'm@1'], ['add', 's']]);
+  t.deepEqual(plan.items[1]?.differs, ['owner']);
+  t.regex(plan.errors.join('\n'), /register it as b@2/);
+  t.regex(plan.errors.join('\n'), /feature service s: its features are keyed by several entity types \(user, merchant\)/);
+  t.deepEqual(planSummary(makePlan(collectDefinitions([]), { features: registered, services: [] }).items), { add: 0, unchanged: 0, change: 0, remove: 2 });
+  t.deepEqual(diffPaths({ a: [1, { b: 2 }], k: 1 }, { a: [1, { b: 3 }], k: 1 }), ['a[1].b']);
 });
