@@ -8,7 +8,7 @@ import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 export const FEATURES_OPTIONS = {
   host: stringOption({ env: 'MLMESH_FEATURES_HOST', default: '127.0.0.1', allowEmpty: false, doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).' }),
   grpcPort: intOption({ env: 'MLMESH_FEATURES_GRPC_PORT', default: 8021, min: 0, max: 65535, doc: 'gRPC port (mlmesh.features.v1.FeatureService, health, reflection); 0 picks a free one.' }),
-  httpPort: intOption({ env: 'MLMESH_FEATURES_HTTP_PORT', default: 8022, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
+  httpPort: intOption({ env: 'MLMESH_FEATURES_HTTP_PORT', default: 8022, min: -1, max: 65535, doc: 'HTTP port for /metrics, health and the JSON read GET /feature/<name>/<version>?pid=&date=; 0 picks a free one, -1 disables it.' }),
   backend: enumOption({ env: 'MLMESH_FEATURES_BACKEND', default: 'sqlite', values: ['sqlite', 'redis'], doc: '`sqlite`: an embedded file (one replica); `redis`: shared by several replicas.' }),
   sqlitePath: stringOption({ env: 'MLMESH_FEATURES_SQLITE_PATH', default: 'var/features/features.db', allowEmpty: false, doc: 'SQLite database file (WAL mode) with backend=sqlite, relative to the working directory.' }),
   redisUrl: stringOption({ env: 'MLMESH_FEATURES_REDIS_URL', default: 'redis://127.0.0.1:6379', pattern: /^rediss?:\/\//, allowEmpty: false, doc: 'Redis with backend=redis: redis://host:port[/db].' }),

@@ -8,6 +8,7 @@ import { MetricsServer, createRegistry } from '../../shared/metrics/index.js';
 import { LruTtlCache } from './cache.js';
 import { resolveFeaturesConfig } from './config.js';
 import type { FeaturesConfig } from './config.js';
+import { featureHttpRoute } from './http-api.js';
 import { FeaturesMetrics } from './metrics.js';
 import { FeatureReader } from './reader.js';
 import type { CachedValue } from './reader.js';
@@ -117,7 +118,7 @@ export class FeaturesService {
     let metricsServer: MetricsServer | undefined;
     if (config.httpPort >= 0) {
       try {
-        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => grpcServer.isServing });
+        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => grpcServer.isServing, route: featureHttpRoute({ registry: features, reader, logger }) });
       } catch (e: unknown) {
         grpcServer.close();
         await store.close();
