@@ -20,7 +20,8 @@ export { collectDefinitions, diffPaths, makePlan, planSummary } from './plan.js'
 export type { LocalFeature, LocalService, Plan, PlanAction, PlanItem, RegisteredState } from './plan.js';
 export { applyTransforms } from './transformers.js';
 export type { SourceRow } from './transformers.js';
-export { extract } from './extractors.js';
+export { ExtractStats, extract } from './extractors.js';
+export type { ExtractRange } from './extractors.js';
 export { TIMESTAMP_FORMATS, parseIsoDateTime, parseTimeArg, readTimestamp } from './times.js';
 export type { TimestampFormatName } from './times.js';
 export { parseCsv, readCsvObjects, csvLine } from './csv.js';
