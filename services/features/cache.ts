@@ -93,6 +93,12 @@ export class LruTtlCache<V> {
     for (const k of keys) this.map.delete(k);
   }
 
+  /** Drops every key that starts with `prefix` and starts a new write generation. */
+  invalidatePrefix(prefix: string): void {
+    this.generation++;
+    for (const k of this.map.keys()) if (k.startsWith(prefix)) this.map.delete(k);
+  }
+
   /** Drops everything. */
   clear(): void {
     this.generation++;

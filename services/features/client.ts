@@ -4,6 +4,7 @@ import type { ClientOptions } from '../../shared/grpc/index.js';
 import type { FeatureServiceClient } from '../../shared/generated/mlmesh/features/v1/FeatureService.js';
 import type { FeatureDefinition } from '../../shared/generated/mlmesh/features/v1/FeatureDefinition.js';
 import type { FeatureServiceDefinition } from '../../shared/generated/mlmesh/features/v1/FeatureServiceDefinition.js';
+import type { WriteFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesResponse.js';
 import type { FeatureWrite } from '../../shared/generated/mlmesh/features/v1/FeatureWrite.js';
 import type { GetFeatureResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetFeatureResponse.js';
 import type { GetFeatureServiceResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetFeatureServiceResponse.js';
@@ -11,6 +12,7 @@ import type { GetHistoricalFeaturesRequest } from '../../shared/generated/mlmesh
 import type { GetHistoricalFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetHistoricalFeaturesResponse.js';
 import type { GetOnlineFeaturesRequest } from '../../shared/generated/mlmesh/features/v1/GetOnlineFeaturesRequest.js';
 import type { GetOnlineFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/GetOnlineFeaturesResponse.js';
+import type { ListFeatureServicesResponse__Output } from '../../shared/generated/mlmesh/features/v1/ListFeatureServicesResponse.js';
 import type { ListFeaturesResponse__Output } from '../../shared/generated/mlmesh/features/v1/ListFeaturesResponse.js';
 import type { MaterializeResponse__Output } from '../../shared/generated/mlmesh/features/v1/MaterializeResponse.js';
 import type { RegisterFeatureResponse__Output } from '../../shared/generated/mlmesh/features/v1/RegisterFeatureResponse.js';
@@ -55,10 +57,13 @@ export class FeaturesClient {
   getService(name: string, opts?: CallOptions): Promise<GetFeatureServiceResponse__Output> {
     return this.call('GetFeatureService', { name }, opts);
   }
+  listServices(opts?: CallOptions): Promise<ListFeatureServicesResponse__Output> {
+    return this.call('ListFeatureServices', {}, opts);
+  }
   online(request: GetOnlineFeaturesRequest, opts?: CallOptions): Promise<GetOnlineFeaturesResponse__Output> {
     return this.call('GetOnlineFeatures', request, opts);
   }
-  write(writes: FeatureWrite[], opts?: CallOptions): Promise<{ written: number }> {
+  write(writes: FeatureWrite[], opts?: CallOptions): Promise<WriteFeaturesResponse__Output> {
     return this.call('WriteFeatures', { writes }, opts);
   }
   materialize(feature: string, startMs: number, endMs: number, opts?: CallOptions): Promise<MaterializeResponse__Output> {

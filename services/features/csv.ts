@@ -83,13 +83,15 @@ export async function* parseCsv(chunks: AsyncIterable<string> | Iterable<string>
 
 /**
  * Reads a CSV file whose first record names the columns; yields one object per later record.
+ * `onHeader` is called with the column names once they are read (even when no record follows).
  * @throws CsvError when a record has a different number of fields than the header.
  */
-export async function* readCsvObjects(path: string): AsyncGenerator<{ row: Record<string, string>; line: number }> {
+export async function* readCsvObjects(path: string, onHeader?: (columns: readonly string[]) => void): AsyncGenerator<{ row: Record<string, string>; line: number }> {
   let header: string[] | undefined;
   for await (const rec of parseCsv(createReadStream(path, { encoding: 'utf8' }))) {
     if (!header) {
       header = rec.fields.map((f) => f.trim());
+      onHeader?.(header);
       continue;
     }
     if (rec.fields.length !== header.length) throw new CsvError(`line ${rec.line}: ${rec.fields.length} fields, the header has ${header.length}`);

@@ -12,6 +12,8 @@ import type { Source__Output } from '../../shared/generated/mlmesh/features/v1/S
 import type { Transform__Output } from '../../shared/generated/mlmesh/features/v1/Transform.js';
 import type { Value__Output } from '../../shared/generated/mlmesh/features/v1/Value.js';
 import { FEATURE_NAME_PATTERN, SERVICE_NAME_PATTERN, parseRef } from './refs.js';
+import { TIMESTAMP_FORMATS } from './times.js';
+import type { TimestampFormatName } from './times.js';
 import { VALUE_TYPES } from './values.js';
 
 /** A normalized feature definition (see {@link normalizeDefinition}). */
@@ -108,25 +110,37 @@ function literal(raw: unknown, field: string): Value__Output | null {
   }
 }
 
+/**
+ * A source with its timestamp format. ISO_8601 (the default) is left out, so definitions written
+ * before the field existed keep their content hash, and an explicit ISO_8601 hashes the same as
+ * none; readers treat a missing format as ISO_8601.
+ */
+function withFormat<S extends Omit<Source__Output, 'timestamp_format'>>(source: S, format: TimestampFormatName): Source__Output {
+  // The generated type requires the field; leaving it out is the point (see above).
+  return (format === 'ISO_8601' ? source : { ...source, timestamp_format: format }) as unknown as Source__Output;
+}
+
 function normalizeSource(raw: unknown, field: string): Source__Output {
   const o = obj(raw, field);
-  onlyKeys(o, ['entity_column', 'timestamp_column', 'push', 'file', 'sql'], field);
+  onlyKeys(o, ['entity_column', 'timestamp_column', 'timestamp_format', 'push', 'file', 'sql'], field);
   const kind = oneofMember(o, ['push', 'file', 'sql'], field);
   const entity_column = str(o, 'entity_column', field, { default: 'entity_id', pattern: COLUMN_PATTERN });
   const timestamp_column = str(o, 'timestamp_column', field, { default: 'ts', pattern: COLUMN_PATTERN });
+  const format = enumName(o, 'timestamp_format', field, TIMESTAMP_FORMATS, 'ISO_8601');
   switch (kind) {
     case undefined:
       throw bad(field, 'set one of push, file, sql');
     case 'push':
       onlyKeys(obj(o['push'], `${field}.push`), [], `${field}.push`);
-      return { entity_column: '', timestamp_column: '', push: {}, kind };
+      if (format !== 'ISO_8601') throw bad(`${field}.timestamp_format`, 'is not used by a push source (event times are epoch ms on the wire)');
+      return withFormat({ entity_column: '', timestamp_column: '', push: {}, kind }, 'ISO_8601');
     case 'file': {
       const f = obj(o['file'], `${field}.file`);
       onlyKeys(f, ['path', 'format'], `${field}.file`);
       const path = str(f, 'path', `${field}.file`);
       const byExt = /\.csv$/i.test(path) ? 'CSV' : /\.(ndjson|jsonl)$/i.test(path) ? 'NDJSON' : undefined;
-      const format = enumName(f, 'format', `${field}.file`, ['CSV', 'NDJSON'] as const, byExt);
-      return { entity_column, timestamp_column, file: { path, format }, kind };
+      const fileFormat = enumName(f, 'format', `${field}.file`, ['CSV', 'NDJSON'] as const, byExt);
+      return withFormat({ entity_column, timestamp_column, file: { path, format: fileFormat }, kind }, format);
     }
     default: {
       const s = obj(o['sql'], `${field}.sql`);
@@ -144,7 +158,7 @@ function normalizeSource(raw: unknown, field: string): Source__Output {
         }
         if (password !== '') throw bad(`${field}.sql.connection`, 'must not hold a password (definitions are stored and returned as they are): give it to the service in PGPASSWORD or ~/.pgpass');
       }
-      return { entity_column, timestamp_column, sql: { engine, connection, query: str(s, 'query', `${field}.sql`) }, kind: 'sql' };
+      return withFormat({ entity_column, timestamp_column, sql: { engine, connection, query: str(s, 'query', `${field}.sql`) }, kind: 'sql' }, format);
     }
   }
 }

@@ -35,3 +35,19 @@ export class CoercionError extends Error {
     this.name = 'CoercionError';
   }
 }
+
+/** A time value is not in the format its source declares, or is not a real date. */
+export class TimeFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TimeFormatError';
+  }
+}
+
+/** A definition names a column its source (or an earlier transform) does not have. */
+export class ColumnsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ColumnsError';
+  }
+}

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Result } from 'ioredis';
 import { UnavailableError, errorMessage } from '../../shared/errors/index.js';
-import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, ValueKey, WriteRow } from './store.js';
+import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, ValueKey, WriteOptions, WriteRow } from './store.js';
 import { LATEST, distinctKeys } from './store.js';
 
 /** Keeps the newest member scored at or before ARGV[1] and removes every older one. */
@@ -36,6 +36,26 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
+/**
+ * Deletes the members scored in [ARGV[2], ARGV[3]) of every entity of one feature version:
+ * KEYS[1] is its latest hash (whose fields are every entity ever written), ARGV[1] the prefix of
+ * its sorted sets. Each entity's latest member is then recomputed from what is left (its field
+ * is removed when nothing is). The sorted-set keys are built in the script, which a single Redis
+ * allows (not Redis Cluster, which this store does not support anyway).
+ */
+const CLEAR_RANGE_SCRIPT = `
+local removed = 0
+for _, e in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local key = ARGV[1] .. e
+  local n = redis.call('ZREMRANGEBYSCORE', key, ARGV[2], '(' .. ARGV[3])
+  if n > 0 then
+    removed = removed + n
+    local last = redis.call('ZREVRANGE', key, 0, 0)
+    if last[1] then redis.call('HSET', KEYS[1], e, last[1]) else redis.call('HDEL', KEYS[1], e) end
+  end
+end
+return removed`;
+
 /** Keys per read script call: bounds how long one call holds Redis (about 1 µs per key). */
 const READ_BATCH = 1000;
 
@@ -44,6 +64,7 @@ declare module 'ioredis' {
     mlmeshPrune(key: string, cutoffMs: number): Result<number, Context>;
     mlmeshRead(numKeys: number, ...keysThenBounds: (string | number)[]): Result<(string | null)[], Context>;
     mlmeshLatest(hashKey: string, entity: string, eventMs: number, member: string): Result<number, Context>;
+    mlmeshClearRange(hashKey: string, valueKeyPrefix: string, fromMs: number, toMs: number): Result<number, Context>;
   }
 }
 
@@ -65,18 +86,19 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
 }
 
+/** Command timeout of the write connection, in ms (a 100,000-value MULTI took ~6 s here). */
+const WRITE_TIMEOUT_MS = 60_000;
+
 /**
  * The shared backend for several replicas: one sorted set per (feature@version, entity), scored
  * by event time (ms), member `<event_ms>:<value JSON>` (nothing after the colon for null), holds
  * the history; one hash per feature@version holds each entity's latest member. A latest read is
  * one HMGET per feature version; "latest <= as_of" is a ZREVRANGEBYSCORE … LIMIT 0 1 per key, run
  * by a Lua script per 1,000 keys; both pipelined in one round trip. Writes go in one MULTI:
- * replace the member at the same score, add, update the latest hash unless it holds a later
- * value, then prune (Lua scripts). Definitions live in one hash per catalog kind.
+ * clear the replaced range (a Lua script over the feature version's entities), replace the
+ * member at the same score, add, update the latest hash unless it holds a later value, then prune
+ * (Lua scripts). Definitions live in one hash per catalog kind.
  */
-/** Command timeout of the write connection, in ms (a 100,000-value MULTI took ~6 s here). */
-const WRITE_TIMEOUT_MS = 60_000;
-
 export class RedisStore implements FeatureStore {
   readonly backend = 'redis' as const;
   private closed = false;
@@ -112,6 +134,7 @@ export class RedisStore implements FeatureStore {
       c.defineCommand('mlmeshPrune', { numberOfKeys: 1, lua: PRUNE_SCRIPT });
       c.defineCommand('mlmeshRead', { lua: READ_SCRIPT });
       c.defineCommand('mlmeshLatest', { numberOfKeys: 1, lua: LATEST_SCRIPT });
+      c.defineCommand('mlmeshClearRange', { numberOfKeys: 1, lua: CLEAR_RANGE_SCRIPT });
     }
     try {
       await redis.connect();
@@ -176,9 +199,11 @@ export class RedisStore implements FeatureStore {
     return out;
   }
 
-  async write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void> {
-    if (rows.length === 0) return;
+  async write(rows: readonly WriteRow[], opts: WriteOptions = {}): Promise<void> {
+    const { replace, pruneBeforeMs } = opts;
+    if (rows.length === 0 && !replace) return;
     const m = this.writer.multi();
+    if (replace) m.mlmeshClearRange(this.latestKey(replace.feature, replace.version), this.valueKey({ ...replace, entity: '' }), replace.fromMs, replace.toMs);
     for (const r of rows) {
       const key = this.valueKey(r);
       m.zremrangebyscore(key, r.eventMs, r.eventMs);

@@ -158,6 +158,12 @@ export class FeatureRegistry {
     return service;
   }
 
+  /** Every registered feature service, by name. */
+  async listServices(): Promise<ResolvedService[]> {
+    const all = (await this.store.listCatalog('service')).map((e) => ({ service: normalizeFeatureService(JSON.parse(e.json), 'stored service'), hash: e.hash }));
+    return all.sort((a, b) => (a.service.name < b.service.name ? -1 : a.service.name > b.service.name ? 1 : 0));
+  }
+
   /**
    * The features a request selects, in order.
    * @throws InvalidArgumentError for a missing selection, malformed or repeated refs;

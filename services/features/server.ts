@@ -30,7 +30,7 @@ function describe(f: ResolvedFeature): GetFeatureResponse {
 export function featureHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
   return {
     GetOnlineFeatures: (req: GetOnlineFeaturesRequest__Output) => d.reader.online(req),
-    WriteFeatures: async (req: WriteFeaturesRequest__Output) => ({ written: await d.writer.write(req) }),
+    WriteFeatures: (req: WriteFeaturesRequest__Output) => d.writer.write(req),
     Materialize: (req: MaterializeRequest__Output, ctx) => d.writer.materialize(req, ctx.signal),
     RegisterFeature: async (req: RegisterFeatureRequest__Output) => {
       if (!req.definition) throw new InvalidArgumentError('definition: is required', { field: 'definition' });
@@ -49,6 +49,7 @@ export function featureHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
       const { service, hash } = await d.registry.getService(req.name);
       return { service, content_hash: hash };
     },
+    ListFeatureServices: async () => ({ services: (await d.registry.listServices()).map((s) => ({ service: s.service, content_hash: s.hash })) }),
   };
 }
 

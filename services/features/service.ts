@@ -8,6 +8,7 @@ import { MetricsServer, createRegistry } from '../../shared/metrics/index.js';
 import { LruTtlCache } from './cache.js';
 import { resolveFeaturesConfig } from './config.js';
 import type { FeaturesConfig } from './config.js';
+import { featureHttpRoute } from './http-api.js';
 import { FeaturesMetrics } from './metrics.js';
 import { FeatureReader } from './reader.js';
 import type { CachedValue } from './reader.js';
@@ -87,7 +88,7 @@ export class FeaturesService {
     const metrics = new FeaturesMetrics(registry, cache);
     const features = new FeatureRegistry(store, now);
     const reader = new FeatureReader(features, store, cache, metrics, { maxOnlineValues: config.maxOnlineValues, maxHistoricalValues: config.maxHistoricalValues }, now);
-    const writer = new FeatureWriter(features, store, cache, metrics, { maxWriteValues: config.maxWriteValues, retentionMs: config.retentionMs, dataDir: resolve(config.dataDir) }, now);
+    const writer = new FeatureWriter(features, store, cache, metrics, { maxWriteValues: config.maxWriteValues, retentionMs: config.retentionMs, dataDir: resolve(config.dataDir) }, now, logger);
     const pkg = loadProtos([FEATURES_PROTO]);
     let grpcServer: GrpcServer;
     try {
@@ -117,7 +118,7 @@ export class FeaturesService {
     let metricsServer: MetricsServer | undefined;
     if (config.httpPort >= 0) {
       try {
-        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => grpcServer.isServing });
+        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => grpcServer.isServing, route: featureHttpRoute({ registry: features, reader, logger }) });
       } catch (e: unknown) {
         grpcServer.close();
         await store.close();

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, WriteRow } from './store.js';
+import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, WriteOptions, WriteRow } from './store.js';
 import { distinctKeys } from './store.js';
 
 const SCHEMA = `
@@ -48,7 +48,8 @@ export class SqliteStore implements FeatureStore {
   private readonly readStmt: Statement<[string, number, string, number], Row>;
   private readonly upsertStmt: Statement<[string, number, string, number, string | null]>;
   private readonly pruneStmt: Statement<[{ feature: string; version: number; entity: string; cutoff: number }]>;
-  private readonly writeTx: (rows: readonly WriteRow[], pruneBeforeMs: number | undefined) => void;
+  private readonly deleteRangeStmt: Statement<[string, number, number, number]>;
+  private readonly writeTx: (rows: readonly WriteRow[], opts: WriteOptions) => void;
   private closed = false;
 
   /**
@@ -71,10 +72,15 @@ export class SqliteStore implements FeatureStore {
       `DELETE FROM feature_values WHERE feature = @feature AND version = @version AND entity = @entity AND event_ms < (
          SELECT max(event_ms) FROM feature_values WHERE feature = @feature AND version = @version AND entity = @entity AND event_ms <= @cutoff)`,
     );
-    this.writeTx = this.db.transaction((rows: readonly WriteRow[], pruneBeforeMs: number | undefined) => {
+    // Scans the feature version's rows (the key's prefix), not the whole table.
+    this.deleteRangeStmt = this.db.prepare('DELETE FROM feature_values WHERE feature = ? AND version = ? AND event_ms >= ? AND event_ms < ?');
+    this.writeTx = this.db.transaction((rows: readonly WriteRow[], opts: WriteOptions) => {
+      const r0 = opts.replace;
+      if (r0) this.deleteRangeStmt.run(r0.feature, r0.version, r0.fromMs, r0.toMs);
       for (const r of rows) this.upsertStmt.run(r.feature, r.version, r.entity, r.eventMs, r.json);
-      if (pruneBeforeMs === undefined) return;
-      for (const k of distinctKeys(rows)) this.pruneStmt.run({ feature: k.feature, version: k.version, entity: k.entity, cutoff: pruneBeforeMs });
+      const cutoff = opts.pruneBeforeMs;
+      if (cutoff === undefined) return;
+      for (const k of distinctKeys(rows)) this.pruneStmt.run({ feature: k.feature, version: k.version, entity: k.entity, cutoff });
     });
   }
 
@@ -88,8 +94,8 @@ export class SqliteStore implements FeatureStore {
     return out;
   }
 
-  async write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void> {
-    this.writeTx(rows, pruneBeforeMs);
+  async write(rows: readonly WriteRow[], opts: WriteOptions = {}): Promise<void> {
+    this.writeTx(rows, opts);
   }
 
   async putCatalog(kind: CatalogKind, e: CatalogEntry): Promise<{ stored: CatalogEntry; created: boolean }> {

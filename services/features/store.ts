@@ -41,20 +41,46 @@ export interface CatalogEntry {
 /** The backends. */
 export type StoreBackend = 'sqlite' | 'redis';
 
+/** The values of one feature version with event time in [fromMs, toMs), for every entity. */
+export interface ValueRange {
+  readonly feature: string;
+  readonly version: number;
+  readonly fromMs: number;
+  /** Exclusive. */
+  readonly toMs: number;
+}
+
+/** Options of {@link FeatureStore.write}. */
+export interface WriteOptions {
+  /**
+   * Prunes the history of the keys written: values older than the newest one at or before this
+   * time are deleted (in the same transaction). @default no pruning
+   */
+  readonly pruneBeforeMs?: number;
+  /**
+   * Deletes every value in this range (all entities) before writing, in the same transaction:
+   * the rows replace the range, so a value the new rows do not have is gone. Rows outside the
+   * range are written as usual. @default nothing deleted
+   */
+  readonly replace?: ValueRange;
+}
+
 /**
- * A feature store. Writes are atomic (all rows or none). History older than the retention
- * cutoff given to {@link FeatureStore.write} is pruned for the keys written, except the newest
- * value at or before the cutoff, so reads as of any time after the cutoff stay exact.
+ * A feature store. Writes are atomic (all rows or none, the replaced range and the pruning
+ * included). History older than the cutoff given to {@link FeatureStore.write} is pruned for the
+ * keys written, except the newest value at or before the cutoff, so reads as of any time after
+ * the cutoff stay exact.
  */
 export interface FeatureStore {
   readonly backend: StoreBackend;
   /** For each query, the latest value with event time <= asOfMs, or undefined. */
   read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]>;
   /**
-   * Writes every row in one transaction; then, when `pruneBeforeMs` is given, prunes the history
-   * of the keys written (in the same transaction).
+   * In one transaction: deletes the range `opts.replace` when given, writes every row (a value at
+   * the same key and event time is replaced), then prunes the keys written when
+   * `opts.pruneBeforeMs` is given.
    */
-  write(rows: readonly WriteRow[], pruneBeforeMs?: number): Promise<void>;
+  write(rows: readonly WriteRow[], opts?: WriteOptions): Promise<void>;
   /** Stores `entry` unless its key exists; returns what is stored under the key afterwards and whether it was this call that stored it. */
   putCatalog(kind: CatalogKind, entry: CatalogEntry): Promise<{ stored: CatalogEntry; created: boolean }>;
   getCatalog(kind: CatalogKind, key: string): Promise<CatalogEntry | undefined>;

@@ -24,6 +24,8 @@ function isNull(v: unknown): boolean {
 function num(v: unknown, row: SourceRow, column: string): number {
   const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (Number.isNaN(x)) throw new TransformError(`${row.at}: column ${column}: ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)} is not a number`);
+  // Infinities would poison a window's exact sum (inf - inf) and no feature type can hold them.
+  if (!Number.isFinite(x)) throw new TransformError(`${row.at}: column ${column}: ${String(x)} is not a finite number`);
   return x;
 }
 
@@ -111,16 +113,70 @@ function mapValue(m: MapTransform__Output, row: SourceRow): unknown {
 }
 
 /**
+ * An exact running sum (Shewchuk's partials, as Python's `math.fsum`): the values added are kept
+ * as non-overlapping partials whose sum is exact, and {@link ExactSum.value} rounds it correctly.
+ * Removing a value adds its negation, which cancels it exactly, so the result depends only on the
+ * values in the window and never on what entered and left before: a window's sum is the same
+ * whichever rows a materialization started from (splitting a range cannot change a value).
+ */
+export class ExactSum {
+  private partials: number[] = [];
+
+  /** Adds `x` (finite). */
+  add(x: number): void {
+    const p = this.partials;
+    let i = 0;
+    for (let j = 0; j < p.length; j++) {
+      let y = p[j] as number;
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) p[i++] = lo;
+      x = hi;
+    }
+    p.length = i;
+    if (x !== 0 || i === 0) p.push(x);
+  }
+
+  /** The exact sum of everything added, rounded to the nearest double (ties to even). */
+  value(): number {
+    const p = this.partials;
+    let n = p.length;
+    if (n === 0) return 0;
+    let hi = p[--n] as number;
+    let lo = 0;
+    while (n > 0) {
+      const x = hi;
+      const y = p[--n] as number;
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo !== 0) break;
+    }
+    // Round half to even across the remaining partials (math_fsum's final correction).
+    if (n > 0 && ((lo < 0 && (p[n - 1] as number) < 0) || (lo > 0 && (p[n - 1] as number) > 0))) {
+      const y = lo * 2;
+      const x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+    return hi;
+  }
+
+  /** Back to 0. */
+  clear(): void {
+    this.partials = [];
+  }
+}
+
+/**
  * The aggregate of the rows in a sliding window [lo, hi) of one entity's time-sorted rows,
  * updated as the window's ends move right: O(1) amortised per row entering or leaving.
- * `nums[k]` is NaN for a null value (ignored, as the SQL aggregates do). Sums are compensated
- * (Neumaier), so adding and removing values leaves no drift worth speaking of (~1e-16 relative),
- * and reset to exactly 0 whenever the window empties; MIN/MAX keep a monotonic deque of indices.
+ * `nums[k]` is NaN for a null value (ignored, as the SQL aggregates do). Sums are exact
+ * ({@link ExactSum}), so a window's SUM and AVG do not depend on the rows that came before it;
+ * MIN/MAX keep a monotonic deque of indices.
  */
 class SlidingAggregate {
   private count = 0;
-  private sum = 0;
-  private comp = 0;
+  private readonly sum = new ExactSum();
   private lastValid = -1;
   private readonly minQ: number[] = [];
   private readonly maxQ: number[] = [];
@@ -133,18 +189,12 @@ class SlidingAggregate {
     private readonly nums: Float64Array,
   ) {}
 
-  private addToSum(x: number): void {
-    const t = this.sum + x;
-    this.comp += Math.abs(this.sum) >= Math.abs(x) ? this.sum - t + x : x - t + this.sum;
-    this.sum = t;
-  }
-
   /** Row k enters the window. */
   enter(k: number): void {
     const x = this.nums[k] as number;
     if (Number.isNaN(x)) return;
     this.count++;
-    this.addToSum(x);
+    this.sum.add(x);
     this.lastValid = k;
     while (this.minQ.length > this.minHead && (this.nums[this.minQ[this.minQ.length - 1] as number] as number) >= x) this.minQ.pop();
     this.minQ.push(k);
@@ -157,10 +207,8 @@ class SlidingAggregate {
     const x = this.nums[k] as number;
     if (!Number.isNaN(x)) {
       this.count--;
-      if (this.count === 0) {
-        this.sum = 0;
-        this.comp = 0;
-      } else this.addToSum(-x);
+      if (this.count === 0) this.sum.clear();
+      else this.sum.add(-x);
     }
     while (this.minHead < this.minQ.length && (this.minQ[this.minHead] as number) <= k) this.minHead++;
     while (this.maxHead < this.maxQ.length && (this.maxQ[this.maxHead] as number) <= k) this.maxHead++;
@@ -172,9 +220,9 @@ class SlidingAggregate {
       case 'COUNT':
         return this.count;
       case 'SUM':
-        return this.count === 0 ? 0 : this.sum + this.comp;
+        return this.count === 0 ? 0 : this.sum.value();
       case 'AVG':
-        return this.count === 0 ? null : (this.sum + this.comp) / this.count;
+        return this.count === 0 ? null : this.sum.value() / this.count;
       case 'MIN':
         return this.count === 0 ? null : this.nums[this.minQ[this.minHead] as number];
       case 'MAX':

@@ -7,19 +7,27 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../shared/erro
 import type { MaterializeRequest__Output } from '../../shared/generated/mlmesh/features/v1/MaterializeRequest.js';
 import type { MaterializeResponse } from '../../shared/generated/mlmesh/features/v1/MaterializeResponse.js';
 import type { WriteFeaturesRequest__Output } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesRequest.js';
+import type { WriteFeaturesResponse } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesResponse.js';
+import type { Logger } from '../../shared/logging/index.js';
 import type { LruTtlCache } from './cache.js';
 import { lookbackMs } from './definitions.js';
-import { CoercionError, ExtractError, TransformError } from './errors.js';
-import { extract } from './extractors.js';
+import { checkColumns } from './columns.js';
+import { ColumnsError, CoercionError, ExtractError, TransformError } from './errors.js';
+import { ExtractStats, extract } from './extractors.js';
 import type { FeaturesMetrics } from './metrics.js';
 import type { CachedValue } from './reader.js';
 import { cacheKey } from './reader.js';
-import { checkEntityId, parseRef, parseTimeMs } from './refs.js';
+import { checkEntityId, formatRef, parseRef, parseTimeMs } from './refs.js';
 import type { FeatureRegistry, ResolvedFeature } from './registry.js';
-import type { FeatureStore, WriteRow } from './store.js';
+import type { FeatureStore, ValueRange, WriteRow } from './store.js';
 import { applyTransforms } from './transformers.js';
 import type { SourceRow } from './transformers.js';
 import { coerceValue, encodeStored, fromProtoValue } from './values.js';
+
+/** An epoch ms time as ISO 8601 (UTC); out-of-range times as their number. */
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
 
 /** Limits and settings of the writes. */
 export interface WriterSettings {
@@ -40,18 +48,48 @@ export class FeatureWriter {
     private readonly metrics: FeaturesMetrics,
     private readonly settings: WriterSettings,
     private readonly now: () => number,
+    private readonly logger: Logger,
   ) {}
 
   private pruneBefore(): number | undefined {
     return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
   }
 
-  private async commit(rows: WriteRow[]): Promise<void> {
+  /** A warning when the source gave no row in the range read (a wrong range, or times misread). */
+  private emptyWarning(stats: ExtractStats, inRange: number, from: number, to: number): string[] {
+    if (inRange > 0) return [];
+    const range = `[${iso(from)}, ${iso(to)})`;
+    if (stats.seen === 0) return [`${stats.what} gave no rows: nothing was read for ${range}`];
+    return [`none of the ${stats.seen} rows of ${stats.what} has an event time in ${range}: its times run from ${iso(stats.minMs)} to ${iso(stats.maxMs)}`];
+  }
+
+  /**
+   * A warning (also logged) when some rows are older than the retention cutoff: a backfill whose
+   * history the pruning on write is about to delete.
+   */
+  private retentionWarning(rows: readonly WriteRow[], what: string): string[] {
+    const cutoff = this.pruneBefore();
+    if (cutoff === undefined) return [];
+    let old = 0;
+    for (const r of rows) if (r.eventMs < cutoff) old++;
+    if (old === 0) return [];
+    const ms = this.settings.retentionMs;
+    const span = ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${ms} ms`;
+    const at = new Date(cutoff).toISOString();
+    const warning = `${old} of ${rows.length} values are older than the retention (retentionMs ${ms} = ${span}: before ${at}): per entity only the newest of them is kept and older history is pruned, so reads as of before ${at} may be NOT_FOUND; set retentionMs to 0 to keep everything`;
+    this.logger.warn({ what, old, values: rows.length, cutoff: at, retentionMs: ms }, 'write older than the retention: history before the cutoff is pruned');
+    return [warning];
+  }
+
+  private async commit(rows: WriteRow[], replace?: ValueRange): Promise<void> {
+    const pruneBeforeMs = this.pruneBefore();
     try {
-      await this.store.write(rows, this.pruneBefore());
+      await this.store.write(rows, { ...(pruneBeforeMs === undefined ? {} : { pruneBeforeMs }), ...(replace ? { replace } : {}) });
     } finally {
       // Even a failed write may have reached the store (a timeout after commit): drop the keys anyway.
-      this.cache.invalidate(rows.map((r) => cacheKey(`${r.feature}@${r.version}`, r.entity)));
+      // A replaced range may have removed values of any entity: drop the whole feature version.
+      if (replace) this.cache.invalidatePrefix(cacheKey(formatRef(replace.feature, replace.version), ''));
+      else this.cache.invalidate(rows.map((r) => cacheKey(`${r.feature}@${r.version}`, r.entity)));
     }
   }
 
@@ -61,7 +99,7 @@ export class FeatureWriter {
    * @throws InvalidArgumentError naming `writes[i]…`; NotFoundError for an unknown feature;
    *   FailedPreconditionError for a feature computed from a source (use Materialize).
    */
-  async write(req: WriteFeaturesRequest__Output): Promise<number> {
+  async write(req: WriteFeaturesRequest__Output): Promise<WriteFeaturesResponse> {
     const writes = req.writes;
     if (writes.length === 0) throw new InvalidArgumentError('writes: give at least one value', { field: 'writes' });
     if (writes.length > this.settings.maxWriteValues) {
@@ -87,15 +125,20 @@ export class FeatureWriter {
       const value = fromProtoValue(w?.value, f.valueType, `${field}.value`, `feature ${f.ref}`);
       rows.push({ feature: f.name, version: f.version, entity, eventMs, json: encodeStored(value) });
     }
+    const warnings = this.retentionWarning(rows, 'WriteFeatures');
     await this.commit(rows);
     this.metrics.written.inc({ via: 'write' }, rows.length);
-    return rows.length;
+    return { written: rows.length, warnings };
   }
 
   /**
-   * Materialize: reads the source over [start_ms - look-back of the windows, end_ms), applies
-   * the transforms, and writes the values with event time in [start_ms, end_ms) in one atomic
-   * write.
+   * Materialize: the values of [start_ms, end_ms) replace what the range held, in one atomic
+   * write. With look-back L (the sum of the windows), the source is read over
+   * [start_ms - 2L, end_ms): every value with event time >= start_ms - L then sees all the rows of
+   * its windows, so what is written is exactly what a materialization of a wider range writes.
+   * Written: the values in [start_ms, end_ms), and per entity the last value in
+   * [start_ms - L, start_ms) (the one in effect at start_ms, at its own event time), so a range
+   * materialized alone reads right from its start and consecutive ranges never disagree.
    * @throws InvalidArgumentError for a bad ref or range; NotFoundError; FailedPreconditionError
    *   for a push feature, an unreadable source, or data that cannot be transformed or coerced
    *   (nothing is written then).
@@ -109,26 +152,29 @@ export class FeatureWriter {
     const def = f.definition;
     const src = def.source;
     if (!src || src.kind === 'push') throw new FailedPreconditionError(`feature ${f.ref} has a push source: its values come from WriteFeatures, there is nothing to materialize`);
+    const lookback = lookbackMs(def);
+    const readFrom = start - 2 * lookback;
     const raw: SourceRow[] = [];
+    const stats = new ExtractStats();
     let transformed: SourceRow[];
     try {
-      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: start - lookbackMs(def), endMs: end, signal })) raw.push(row);
+      // Every column the definition reads must exist, or a misspelt one reads as nulls.
+      const onColumns = (columns: readonly string[], what: string): void => checkColumns(def, columns, what);
+      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: readFrom, endMs: end, signal, stats, onColumns })) raw.push(row);
       transformed = applyTransforms(raw, def.transforms);
     } catch (e: unknown) {
-      if (e instanceof ExtractError || e instanceof TransformError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
+      if (e instanceof ExtractError || e instanceof TransformError || e instanceof ColumnsError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
       throw e;
     }
     const rows: WriteRow[] = [];
     const entities = new Set<string>();
-    let sawColumn = transformed.length === 0;
-    // The value in effect at `start` may have been emitted before it (a window's value changes
-    // only when a row enters or leaves): the last row before `start` of each entity is written
-    // too, with its own event time, so as_of reads from `start` on find it.
+    // Values from start - L on are exact (their windows' rows were all read); the last of them
+    // before `start` is the value in effect at `start`.
+    const exactFrom = start - lookback;
     const lastBefore = new Map<string, SourceRow>();
-    for (const r of transformed) if (r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
+    for (const r of transformed) if (r.ts >= exactFrom && r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
     const inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
     for (const r of [...lastBefore.values(), ...inRange]) {
-      if (Object.hasOwn(r.cols, def.value_column)) sawColumn = true;
       let value;
       try {
         value = coerceValue(r.cols[def.value_column], f.valueType);
@@ -139,10 +185,11 @@ export class FeatureWriter {
       rows.push({ feature: f.name, version: f.version, entity: r.entity, eventMs: r.ts, json: encodeStored(value) });
       entities.add(r.entity);
     }
-    if (!sawColumn && rows.length > 0) throw new FailedPreconditionError(`materialize ${f.ref}: value_column ${JSON.stringify(def.value_column)} is not a column of the transformed rows`);
     signal.throwIfAborted();
-    if (rows.length > 0) await this.commit(rows);
+    // Even with no rows: the range's old values must go (the source may have lost its rows).
+    const warnings = [...this.emptyWarning(stats, raw.length, readFrom, end), ...this.retentionWarning(rows, `Materialize ${f.ref}`)];
+    await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end });
     this.metrics.written.inc({ via: 'materialize' }, rows.length);
-    return { rows_read: raw.length, values_written: rows.length, entities: entities.size };
+    return { rows_read: raw.length, values_written: rows.length, entities: entities.size, warnings };
   }
 }

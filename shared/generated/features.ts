@@ -35,6 +35,8 @@ export interface ProtoGrpcType {
         GetOnlineFeaturesRequest: MessageTypeDefinition
         GetOnlineFeaturesResponse: MessageTypeDefinition
         HistoricalRow: MessageTypeDefinition
+        ListFeatureServicesRequest: MessageTypeDefinition
+        ListFeatureServicesResponse: MessageTypeDefinition
         ListFeaturesRequest: MessageTypeDefinition
         ListFeaturesResponse: MessageTypeDefinition
         MapOp: EnumTypeDefinition
@@ -49,6 +51,7 @@ export interface ProtoGrpcType {
         Source: MessageTypeDefinition
         SqlEngine: EnumTypeDefinition
         SqlSource: MessageTypeDefinition
+        TimestampFormat: EnumTypeDefinition
         Transform: MessageTypeDefinition
         Value: MessageTypeDefinition
         ValueType: EnumTypeDefinition

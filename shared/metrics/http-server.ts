@@ -24,8 +24,11 @@ export interface MetricsServerOptions {
   live?: () => boolean;
   /** Readiness for `/readyz` and `/v2/health/ready`. */
   ready: () => boolean;
-  /** Extra GET routes (e.g. per-model readiness); return undefined for "not mine". */
-  route?: (path: string) => HttpAnswer | undefined;
+  /**
+   * Extra GET routes (e.g. per-model readiness); return undefined for "not mine". `url` carries
+   * the query; the answer may come asynchronously (a store read).
+   */
+  route?: (path: string, url: URL) => HttpAnswer | undefined | Promise<HttpAnswer | undefined>;
 }
 
 /**
@@ -58,7 +61,8 @@ export class MetricsServer {
       res.end(ok ? 'ok\n' : 'unavailable\n');
     };
     async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = url.pathname;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' });
         res.end();
@@ -80,7 +84,7 @@ export class MetricsServer {
           health(res, opts.ready());
           return;
         default: {
-          const answer = opts.route?.(path);
+          const answer = await opts.route?.(path, url);
           if (answer) {
             res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain' });
             res.end(answer.body);

@@ -148,6 +148,7 @@ test('contract - mlmesh.features.v1: package, service, RPC names and the value/s
     'GetFeatureService',
     'GetHistoricalFeatures',
     'GetOnlineFeatures',
+    'ListFeatureServices',
     'ListFeatures',
     'Materialize',
     'RegisterFeature',

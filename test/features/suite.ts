@@ -15,6 +15,7 @@ import { assertStatus, grpc } from '../helpers/grpc.js';
 import { DAYS_30, TestClock, freshLocation, startFeatures, transactions, windowMean } from '../helpers/features.js';
 import type { Backend, FeaturesFixture, StoreLocation } from '../helpers/features.js';
 import type { FeaturesConfig } from '../../services/features/index.js';
+import { resolveFeaturesConfig } from '../../services/features/index.js';
 
 /** 2026-01-01T00:00:00Z */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -346,6 +347,51 @@ export function featureSuite(backend: Backend): void {
         t.deepEqual(await at(99), [4, 'PRESENT']);
       },
       { now: clock.now, overrides: { retentionMs: 10 * HOUR } },
+    );
+  });
+
+  test(name('retention - by default nothing is deleted: a backfilled older month serves every point-in-time row'), async (t) => {
+    // The review's case: "now" is months after the backfilled month; with the old 90-day
+    // default, 45 of 48 rows came back wrong.
+    const clock = new TestClock(Date.UTC(2026, 11, 1));
+    await withService(
+      backend,
+      async (f) => {
+        await f.client.register(pushDef('spend'));
+        const writes: { feature: string; entity_id: string; event_time_ms: number; value: { float_value: number } }[] = [];
+        for (let d = 0; d < 24; d++) for (const u of ['a', 'b']) writes.push({ feature: 'spend@1', entity_id: u, event_time_ms: Date.UTC(2026, 1, 1 + d, 12), value: { float_value: d + (u === 'a' ? 0 : 0.5) } });
+        const res = await f.client.write(writes);
+        const rows = writes.map((w) => ({ entity_id: w.entity_id, time_ms: w.event_time_ms + 3600_000 }));
+        const got = (await historicalMessages(f, { features: { refs: ['spend@1'] }, rows })).flatMap((m) => m.rows);
+        const wrong = got.filter((r, i) => r.values[0]?.status !== 'PRESENT' || r.values[0]?.value?.float_value !== writes[i]?.value.float_value);
+        t.is(got.length, 48);
+        t.is(wrong.length, 0, `${wrong.length} of 48 rows wrong`);
+        t.is(resolveFeaturesConfig({ env: {} }).retentionMs, 0);
+        t.deepEqual(res.warnings, [], 'no retention, nothing to warn about');
+      },
+      { now: clock.now },
+    );
+  });
+
+  test(name('retention - a configured retention warns when a write or a materialization falls outside it'), async (t) => {
+    const clock = new TestClock(Date.UTC(2026, 11, 1));
+    await withService(
+      backend,
+      async (f) => {
+        await f.client.register(pushDef('spend'));
+        const w = (day: number) => ({ feature: 'spend@1', entity_id: 'a', event_time_ms: Date.UTC(2026, 10, day), value: { float_value: day } });
+        // Cutoff: 2026-12-01 - 10 days = 2026-11-21.
+        t.deepEqual((await f.client.write([w(21), w(25)])).warnings, [], 'inside the retention: no warning');
+        const old = await f.client.write([w(1), w(2), w(22)]);
+        t.is(old.warnings.length, 1);
+        t.regex(old.warnings[0] ?? '', /2 of 3 values are older than the retention \(retentionMs 864000000 = 10 days: before 2026-11-21T00:00:00\.000Z\).*pruned/);
+        const file = await loadDefinitionFile(join(projectRoot(), 'test/fixtures/features/avg_balance_30d.yaml'));
+        await f.client.register(file.features[0] as FeatureDefinition);
+        const m = await f.client.materialize('avg_balance_30d@1', T0, Date.UTC(2026, 5, 1));
+        t.true(Number(m.values_written) > 0);
+        t.regex(m.warnings.join('\n'), /of \d+ values are older than the retention.*pruned/);
+      },
+      { now: clock.now, overrides: { retentionMs: 10 * 24 * HOUR } },
     );
   });
 }

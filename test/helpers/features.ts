@@ -71,9 +71,8 @@ export interface FeaturesFixture {
 export async function startFeatures(location: StoreLocation, opts: { overrides?: Partial<FeaturesConfig>; now?: () => number } = {}): Promise<FeaturesFixture> {
   const service = await FeaturesService.create({
     env: {},
-    // Retention off unless a test sets it: the fixtures' event times are in early 2026, which the
-    // default retention (90 days before now) would prune.
-    overrides: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: projectRoot(), retentionMs: 0, ...location.overrides, ...opts.overrides },
+    // Retention as configured by default (none) unless a test sets it.
+    overrides: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, dataDir: projectRoot(), ...location.overrides, ...opts.overrides },
     logger: createLogger({ service: 'features-test', level: process.env['LOG_LEVEL'] ?? 'warn' }),
     ...(opts.now ? { now: opts.now } : {}),
   });
@@ -118,3 +117,74 @@ export function windowMean(rows: readonly Transaction[], user: string, t: number
 
 /** 30 days in ms. */
 export const DAYS_30 = 30 * 24 * 3600 * 1000;
+
+/** One stored value as a dump lists it. */
+export interface DumpedValue {
+  entity: string;
+  eventMs: number;
+  /** The stored JSON text, null for a null value. */
+  json: string | null;
+}
+
+/**
+ * Every value stored for `feature@version` at `location`, read from the store itself (the SQLite
+ * file, or the Redis sorted sets), sorted by entity then event time. For Redis it also checks that
+ * the latest-value hash holds each entity's newest member, and that it names no entity without
+ * history.
+ * @throws Error when the Redis latest hash disagrees with the history.
+ */
+export async function dumpValues(location: StoreLocation, feature: string, version: number): Promise<DumpedValue[]> {
+  const out: DumpedValue[] = [];
+  if (location.backend === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(location.overrides.sqlitePath as string, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT entity, event_ms, value FROM feature_values WHERE feature = ? AND version = ?').all(feature, version) as { entity: string; event_ms: number; value: string | null }[];
+      for (const r of rows) out.push({ entity: r.entity, eventMs: r.event_ms, json: r.value });
+    } finally {
+      db.close();
+    }
+  } else {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(location.overrides.redisUrl as string);
+    try {
+      const prefix = `${location.overrides.redisKeyPrefix}v:${feature}@${version}:`;
+      const latest = await redis.hgetall(`${location.overrides.redisKeyPrefix}l:${feature}@${version}`);
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) {
+          const entity = key.slice(prefix.length);
+          const members = await redis.zrange(key, 0, -1);
+          if (members.length === 0) continue;
+          seen.add(entity);
+          for (const m of members) {
+            const colon = m.indexOf(':');
+            const json = m.slice(colon + 1);
+            out.push({ entity, eventMs: Number(m.slice(0, colon)), json: json === '' ? null : json });
+          }
+          if (latest[entity] !== members[members.length - 1]) throw new Error(`Redis latest hash of ${feature}@${version} holds ${latest[entity]} for ${entity}, the history ends with ${members[members.length - 1]}`);
+        }
+      } while (cursor !== '0');
+      const orphans = Object.keys(latest).filter((e) => !seen.has(e));
+      if (orphans.length > 0) throw new Error(`Redis latest hash of ${feature}@${version} names entities without history: ${orphans.join(', ')}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return out.sort((a, b) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : a.eventMs - b.eventMs));
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -4,7 +4,7 @@
  * rescan per emission made quadratic.
  */
 import test from 'ava';
-import { applyTransforms } from '../../services/features/transformers.js';
+import { ExactSum, applyTransforms } from '../../services/features/transformers.js';
 import type { SourceRow } from '../../services/features/transformers.js';
 import { seededRandom } from '../../services/monitor/stats/index.js';
 
@@ -59,4 +59,38 @@ test('window - 40,000 rows of one entity inside one window: every emission, the 
   const lastIn = out.find((o) => o.ts === 39_999);
   const expected = rows.reduce((a, r) => a + (r.cols['v'] as number), 0) / rows.length;
   t.true(Math.abs((lastIn?.cols['x'] as number) - expected) < 1e-9);
+});
+
+test('window - the exact sum equals the correctly rounded sum of the values in the window, whatever entered and left before', (t) => {
+  const rand = seededRandom(7);
+  // Dyadic values of very different magnitudes (exact in binary), so the exact sum is known:
+  // scaled by 2^40 every value is an integer.
+  const SCALE = 40;
+  const live: { x: number; big: bigint }[] = [];
+  const sum = new ExactSum();
+  let checked = 0;
+  for (let step = 0; step < 3000; step++) {
+    if (live.length > 0 && rand() < 0.45) {
+      const [gone] = live.splice(Math.floor(rand() * live.length), 1);
+      sum.add(-(gone as { x: number }).x);
+    } else {
+      const mantissa = Math.floor(rand() * 2 ** 40) * (rand() < 0.5 ? -1 : 1);
+      const exp = Math.floor(rand() * 60) - 40; // 2^-40 .. 2^19
+      const x = mantissa * 2 ** exp;
+      live.push({ x, big: BigInt(mantissa) * 2n ** BigInt(exp + SCALE) });
+      sum.add(x);
+    }
+    const exact = live.reduce((a, v) => a + v.big, 0n);
+    const expected = Number(exact) / 2 ** SCALE;
+    if (sum.value() !== expected) {
+      t.fail(`step ${step}: ${sum.value()} vs ${expected}`);
+      return;
+    }
+    checked++;
+  }
+  // The same live values added fresh give the same double.
+  const fresh = new ExactSum();
+  for (const v of live) fresh.add(v.x);
+  t.is(fresh.value(), sum.value());
+  t.is(checked, 3000);
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
-import { LruTtlCache, applyTransforms, contentHash, normalizeDefinition, parseCsv, parseRef, coerceValue } from '../../services/features/index.js';
+import { LruTtlCache, applyTransforms, collectDefinitions, contentHash, diffPaths, makePlan, planSummary, normalizeDefinition, parseCsv, parseIsoDateTime, parseRef, coerceValue, readTimestamp } from '../../services/features/index.js';
 import type { SourceRow } from '../../services/features/index.js';
 
 test('features refs - name@version parses; anything else is refused naming the field', (t) => {
@@ -141,4 +141,97 @@ test('features cache - LRU eviction, TTL expiry, invalidation, and no stale fill
   const off = new LruTtlCache<number>({ maxEntries: 0, ttlMs: 100 });
   off.set('a', 1, off.writeGeneration);
   t.is(off.get('a'), undefined);
+});
+
+test('features times - ISO 8601 date-times are read as UTC unless they give an offset; anything else is refused saying why', (t) => {
+  const ok: [string, number][] = [
+    ['2026-01-03', Date.UTC(2026, 0, 3)],
+    ['2026-01-03T17:16', Date.UTC(2026, 0, 3, 17, 16)],
+    ['2026-01-03T17:16:33', Date.UTC(2026, 0, 3, 17, 16, 33)],
+    ['2026-01-03 17:16:33.5', Date.UTC(2026, 0, 3, 17, 16, 33, 500)],
+    ['2026-01-03t17:16:33.123456789Z', Date.UTC(2026, 0, 3, 17, 16, 33, 123)],
+    ['2026-01-03T17:16:33,25z', Date.UTC(2026, 0, 3, 17, 16, 33, 250)],
+    ['2026-01-03T17:16:33+01:00', Date.UTC(2026, 0, 3, 16, 16, 33)],
+    ['2026-01-03T17:16:33-0530', Date.UTC(2026, 0, 3, 22, 46, 33)],
+    ['2026-01-03T17:16:33+05', Date.UTC(2026, 0, 3, 12, 16, 33)],
+    ['2024-02-29T23:59:59.999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+    ['2000-02-29', Date.UTC(2000, 1, 29)],
+    ['0050-06-01', -60576249600000],
+  ];
+  for (const [s, ms] of ok) t.is(parseIsoDateTime(s), ms, s);
+  const bad: [string, RegExp][] = [
+    ['2024-02-30', /"2024-02-30" is not a valid date-time: February 2024 has 29 days/],
+    ['2023-02-29', /February 2023 has 28 days/],
+    ['1900-02-29', /February 1900 has 28 days/],
+    ['2026-04-31', /April 2026 has 30 days/],
+    ['2026-13-01', /month 13 is not 01-12/],
+    ['2026-00-10', /month 00 is not 01-12/],
+    ['2026-01-03T24:00', /hour 24 is not 00-23/],
+    ['2026-01-03T23:60', /minute 60/],
+    ['2026-12-31T23:59:60Z', /leap seconds are not supported/],
+    ['2026-01-03T10:00+24:00', /offset \+24:00 is not a valid offset/],
+    ['2026/01/03 17:16:33', /is not an ISO 8601 date or date-time/],
+    ['Jan 3 2026 17:16', /is not an ISO 8601/],
+    ['03/01/2026', /is not an ISO 8601/],
+    ['2026-1-3', /is not an ISO 8601/],
+    ['20260103T171633Z', /is not an ISO 8601/],
+    ['2026-01-03Z', /is not an ISO 8601/],
+    ['2026-01-03T17Z', /is not an ISO 8601/],
+  ];
+  for (const [s, pattern] of bad) t.throws(() => parseIsoDateTime(s), { message: pattern }, s);
+});
+
+test('features times - epoch numbers are read in the declared unit only; numbers without one are refused', (t) => {
+  const s = 1767225600; // 2026-01-01T00:00:00Z
+  t.is(readTimestamp(s, 'EPOCH_SECONDS'), s * 1000);
+  t.is(readTimestamp('1767225600.123', 'EPOCH_SECONDS'), s * 1000 + 123);
+  t.is(readTimestamp(1767225600.123, 'EPOCH_SECONDS'), s * 1000 + 123, 'a float keeps its shortest decimal meaning, not 122.99…');
+  t.is(readTimestamp('-1.5', 'EPOCH_SECONDS'), -1500);
+  t.is(readTimestamp(-0.0005, 'EPOCH_SECONDS'), -1, 'floor, before 1970 too');
+  t.is(readTimestamp(s * 1000, 'EPOCH_MILLIS'), s * 1000);
+  t.is(readTimestamp(' 1767225600000 ', 'EPOCH_MILLIS'), s * 1000);
+  t.is(readTimestamp(1767225600000.9, 'EPOCH_MILLIS'), s * 1000);
+  t.is(readTimestamp(BigInt(s) * 1_000_000n + 123_999n, 'EPOCH_MICROS'), s * 1000 + 123);
+  t.is(readTimestamp('1767225600123999', 'EPOCH_MICROS'), s * 1000 + 123);
+  t.is(readTimestamp(new Date(Date.UTC(2026, 0, 3)), 'EPOCH_SECONDS'), Date.UTC(2026, 0, 3), 'a SQL timestamp carries its own instant');
+  t.is(readTimestamp('2026-01-03T00:00:00Z', 'ISO_8601'), Date.UTC(2026, 0, 3));
+  t.throws(() => readTimestamp(s, 'ISO_8601'), { message: /1767225600 is a number, whose unit is not known: set source\.timestamp_format/ });
+  t.throws(() => readTimestamp('1767225600', 'ISO_8601'), { message: /"1767225600" is a number, whose unit is not known/ });
+  t.throws(() => readTimestamp('2026-01-03', 'EPOCH_SECONDS'), { message: /"2026-01-03" is not a number of seconds since the epoch \(timestamp_format EPOCH_SECONDS\)/ });
+  t.throws(() => readTimestamp(s * 1_000_000, 'EPOCH_MILLIS'), { message: /outside the years 0000-9999 as milliseconds/ });
+  t.throws(() => readTimestamp(Infinity, 'EPOCH_MILLIS'), { message: /Infinity is not a time/ });
+  t.throws(() => readTimestamp('', 'ISO_8601'), { message: /the time is missing/ });
+  t.throws(() => readTimestamp(new Date(NaN), 'ISO_8601'), { message: /an invalid SQL timestamp/ });
+});
+
+test('features definitions - timestamp_format: ISO_8601 is the default and hashes as if unset; an unknown format is refused', (t) => {
+  const base = { name: 'x', version: 1, entity: 'user', value_type: 'FLOAT', source: { file: { path: 'a.csv' } } };
+  const unset = normalizeDefinition(base);
+  t.is(contentHash(normalizeDefinition({ ...base, source: { ...base.source, timestamp_format: 'ISO_8601' } })), contentHash(unset));
+  t.is(contentHash(normalizeDefinition({ ...base, source: { ...base.source, timestamp_format: 'TIMESTAMP_FORMAT_UNSPECIFIED' } })), contentHash(unset));
+  // The hash of a definition written before the field existed (recorded from the previous release).
+  t.is(contentHash(unset), '45bdeb4a073d78dfa476ac033834aaa7a3d9d6613f2ed980b99cde7005f86db6');
+  const secs = normalizeDefinition({ ...base, source: { ...base.source, timestamp_format: 'epoch_seconds' } });
+  t.is(secs.source?.timestamp_format, 'EPOCH_SECONDS');
+  t.not(contentHash(secs), contentHash(unset));
+  t.throws(() => normalizeDefinition({ ...base, source: { ...base.source, timestamp_format: 'EPOCH_DAYS' } }), { message: /definition\.source\.timestamp_format: must be one of ISO_8601, EPOCH_MILLIS, EPOCH_SECONDS, EPOCH_MICROS/ });
+  t.throws(() => normalizeDefinition({ ...base, source: { push: {}, timestamp_format: 'EPOCH_SECONDS' } }), { message: /timestamp_format: is not used by a push source/ });
+});
+
+test('features plan - adds, unchanged, changes with the fields that differ, removals; a service mixing entity types is an error', (t) => {
+  const def = (name: string, version: number, entity = 'user', owner = '') => ({ name, version, entity, value_type: 'FLOAT', owner, source: { push: {} } });
+  const registered = [def('a', 1), def('b', 1, 'user', 'old-team')].map((d) => {
+    const n = normalizeDefinition(d);
+    return { definition: n, content_hash: contentHash(n) };
+  });
+  const local = collectDefinitions([
+    { path: 'x.yaml', content: { features: [def('a', 1), def('b', 1, 'user', 'new-team'), def('m', 1, 'merchant')], services: [{ name: 's', features: ['a@1', 'm@1'] }] } },
+  ]);
+  const plan = makePlan(local, { features: registered, services: [] });
+  t.deepEqual(plan.items.map((i) => [i.action, i.feature ?? i.service]), [['unchanged', 'a@1'], ['change', 'b@1'], ['add', 'm@1'], ['add', 's']]);
+  t.deepEqual(plan.items[1]?.differs, ['owner']);
+  t.regex(plan.errors.join('\n'), /register it as b@2/);
+  t.regex(plan.errors.join('\n'), /feature service s: its features are keyed by several entity types \(user, merchant\)/);
+  t.deepEqual(planSummary(makePlan(collectDefinitions([]), { features: registered, services: [] }).items), { add: 0, unchanged: 0, change: 0, remove: 2 });
+  t.deepEqual(diffPaths({ a: [1, { b: 2 }], k: 1 }, { a: [1, { b: 3 }], k: 1 }), ['a[1].b']);
 });

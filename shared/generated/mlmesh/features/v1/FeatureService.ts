@@ -10,6 +10,8 @@ import type { GetHistoricalFeaturesRequest as _mlmesh_features_v1_GetHistoricalF
 import type { GetHistoricalFeaturesResponse as _mlmesh_features_v1_GetHistoricalFeaturesResponse, GetHistoricalFeaturesResponse__Output as _mlmesh_features_v1_GetHistoricalFeaturesResponse__Output } from '../../../mlmesh/features/v1/GetHistoricalFeaturesResponse.js';
 import type { GetOnlineFeaturesRequest as _mlmesh_features_v1_GetOnlineFeaturesRequest, GetOnlineFeaturesRequest__Output as _mlmesh_features_v1_GetOnlineFeaturesRequest__Output } from '../../../mlmesh/features/v1/GetOnlineFeaturesRequest.js';
 import type { GetOnlineFeaturesResponse as _mlmesh_features_v1_GetOnlineFeaturesResponse, GetOnlineFeaturesResponse__Output as _mlmesh_features_v1_GetOnlineFeaturesResponse__Output } from '../../../mlmesh/features/v1/GetOnlineFeaturesResponse.js';
+import type { ListFeatureServicesRequest as _mlmesh_features_v1_ListFeatureServicesRequest, ListFeatureServicesRequest__Output as _mlmesh_features_v1_ListFeatureServicesRequest__Output } from '../../../mlmesh/features/v1/ListFeatureServicesRequest.js';
+import type { ListFeatureServicesResponse as _mlmesh_features_v1_ListFeatureServicesResponse, ListFeatureServicesResponse__Output as _mlmesh_features_v1_ListFeatureServicesResponse__Output } from '../../../mlmesh/features/v1/ListFeatureServicesResponse.js';
 import type { ListFeaturesRequest as _mlmesh_features_v1_ListFeaturesRequest, ListFeaturesRequest__Output as _mlmesh_features_v1_ListFeaturesRequest__Output } from '../../../mlmesh/features/v1/ListFeaturesRequest.js';
 import type { ListFeaturesResponse as _mlmesh_features_v1_ListFeaturesResponse, ListFeaturesResponse__Output as _mlmesh_features_v1_ListFeaturesResponse__Output } from '../../../mlmesh/features/v1/ListFeaturesResponse.js';
 import type { MaterializeRequest as _mlmesh_features_v1_MaterializeRequest, MaterializeRequest__Output as _mlmesh_features_v1_MaterializeRequest__Output } from '../../../mlmesh/features/v1/MaterializeRequest.js';
@@ -65,6 +67,21 @@ export interface FeatureServiceClient extends grpc.Client {
   getOnlineFeatures(argument: _mlmesh_features_v1_GetOnlineFeaturesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_features_v1_GetOnlineFeaturesResponse__Output>): grpc.ClientUnaryCall;
   getOnlineFeatures(argument: _mlmesh_features_v1_GetOnlineFeaturesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_GetOnlineFeaturesResponse__Output>): grpc.ClientUnaryCall;
   getOnlineFeatures(argument: _mlmesh_features_v1_GetOnlineFeaturesRequest, callback: grpc.requestCallback<_mlmesh_features_v1_GetOnlineFeaturesResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Every registered feature service, by name.
+   */
+  ListFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  ListFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  ListFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  ListFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Every registered feature service, by name.
+   */
+  listFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  listFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  listFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
+  listFeatureServices(argument: _mlmesh_features_v1_ListFeatureServicesRequest, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeatureServicesResponse__Output>): grpc.ClientUnaryCall;
   
   ListFeatures(argument: _mlmesh_features_v1_ListFeaturesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeaturesResponse__Output>): grpc.ClientUnaryCall;
   ListFeatures(argument: _mlmesh_features_v1_ListFeaturesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_features_v1_ListFeaturesResponse__Output>): grpc.ClientUnaryCall;
@@ -152,6 +169,11 @@ export interface FeatureServiceHandlers extends grpc.UntypedServiceImplementatio
    */
   GetOnlineFeatures: grpc.handleUnaryCall<_mlmesh_features_v1_GetOnlineFeaturesRequest__Output, _mlmesh_features_v1_GetOnlineFeaturesResponse>;
   
+  /**
+   * Every registered feature service, by name.
+   */
+  ListFeatureServices: grpc.handleUnaryCall<_mlmesh_features_v1_ListFeatureServicesRequest__Output, _mlmesh_features_v1_ListFeatureServicesResponse>;
+  
   ListFeatures: grpc.handleUnaryCall<_mlmesh_features_v1_ListFeaturesRequest__Output, _mlmesh_features_v1_ListFeaturesResponse>;
   
   /**
@@ -181,6 +203,7 @@ export interface FeatureServiceDefinition extends grpc.ServiceDefinition {
   GetFeatureService: MethodDefinition<_mlmesh_features_v1_GetFeatureServiceRequest, _mlmesh_features_v1_GetFeatureServiceResponse, _mlmesh_features_v1_GetFeatureServiceRequest__Output, _mlmesh_features_v1_GetFeatureServiceResponse__Output>
   GetHistoricalFeatures: MethodDefinition<_mlmesh_features_v1_GetHistoricalFeaturesRequest, _mlmesh_features_v1_GetHistoricalFeaturesResponse, _mlmesh_features_v1_GetHistoricalFeaturesRequest__Output, _mlmesh_features_v1_GetHistoricalFeaturesResponse__Output>
   GetOnlineFeatures: MethodDefinition<_mlmesh_features_v1_GetOnlineFeaturesRequest, _mlmesh_features_v1_GetOnlineFeaturesResponse, _mlmesh_features_v1_GetOnlineFeaturesRequest__Output, _mlmesh_features_v1_GetOnlineFeaturesResponse__Output>
+  ListFeatureServices: MethodDefinition<_mlmesh_features_v1_ListFeatureServicesRequest, _mlmesh_features_v1_ListFeatureServicesResponse, _mlmesh_features_v1_ListFeatureServicesRequest__Output, _mlmesh_features_v1_ListFeatureServicesResponse__Output>
   ListFeatures: MethodDefinition<_mlmesh_features_v1_ListFeaturesRequest, _mlmesh_features_v1_ListFeaturesResponse, _mlmesh_features_v1_ListFeaturesRequest__Output, _mlmesh_features_v1_ListFeaturesResponse__Output>
   Materialize: MethodDefinition<_mlmesh_features_v1_MaterializeRequest, _mlmesh_features_v1_MaterializeResponse, _mlmesh_features_v1_MaterializeRequest__Output, _mlmesh_features_v1_MaterializeResponse__Output>
   RegisterFeature: MethodDefinition<_mlmesh_features_v1_RegisterFeatureRequest, _mlmesh_features_v1_RegisterFeatureResponse, _mlmesh_features_v1_RegisterFeatureRequest__Output, _mlmesh_features_v1_RegisterFeatureResponse__Output>
