@@ -63,10 +63,8 @@ CREATE TABLE IF NOT EXISTS predictions (
   model TEXT NOT NULL, request_id TEXT NOT NULL, row INTEGER NOT NULL, rows INTEGER NOT NULL,
   version TEXT NOT NULL, window_index INTEGER NOT NULL, label INTEGER NOT NULL, seq INTEGER NOT NULL,
   joined INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (model, request_id, row)
+  UNIQUE (request_id, model, row)
 );
-CREATE INDEX IF NOT EXISTS predictions_seq ON predictions (seq);
-CREATE INDEX IF NOT EXISTS predictions_request ON predictions (request_id);
 CREATE TABLE IF NOT EXISTS performance (
   model TEXT NOT NULL, version TEXT NOT NULL, window_index INTEGER NOT NULL,
   labelled INTEGER NOT NULL, correct INTEGER NOT NULL, late INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
@@ -109,17 +107,18 @@ export class JoinStore {
     this.db.exec(SCHEMA);
     // A new prediction with a request id seen before replaces the old one (every row of it); a
     // redelivered one (same sequence) keeps its rows and their joined flags.
-    this.dropOther = this.db.prepare('DELETE FROM predictions WHERE model = ? AND request_id = ? AND seq <> ?');
+    this.dropOther = this.db.prepare('DELETE FROM predictions WHERE request_id = ? AND model = ? AND seq <> ?');
     this.upsert = this.db.prepare(
       `INSERT INTO predictions (model, request_id, row, rows, version, window_index, label, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (model, request_id, row) DO UPDATE SET rows = excluded.rows, version = excluded.version, window_index = excluded.window_index, label = excluded.label`,
+       ON CONFLICT (request_id, model, row) DO UPDATE SET rows = excluded.rows, version = excluded.version, window_index = excluded.window_index, label = excluded.label`,
     );
-    const prune = this.db.prepare<[number], { seq: number }>('SELECT seq FROM predictions WHERE id <= ? ORDER BY id DESC LIMIT 1');
-    const pruneDelete = this.db.prepare<[number]>('DELETE FROM predictions WHERE seq <= ?');
+    const beyondBound = this.db.prepare<[number], { model: string; request_id: string }>('SELECT model, request_id FROM predictions WHERE id <= ? ORDER BY id DESC LIMIT 1');
+    const lastIdOf = this.db.prepare<[string, string], { id: number }>('SELECT max(id) AS id FROM predictions WHERE request_id = ? AND model = ?');
+    const pruneDelete = this.db.prepare<[number]>('DELETE FROM predictions WHERE id <= ?');
     const maxId = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM predictions');
-    this.lookupStmt = this.db.prepare('SELECT * FROM predictions WHERE model = ? AND request_id = ? ORDER BY row');
+    this.lookupStmt = this.db.prepare('SELECT * FROM predictions WHERE request_id = ? AND model = ? ORDER BY row');
     this.elsewhere = this.db.prepare('SELECT model FROM predictions WHERE request_id = ? AND model <> ? LIMIT 1');
-    this.markJoined = this.db.prepare('UPDATE predictions SET joined = 1 WHERE model = ? AND request_id = ? AND row = ?');
+    this.markJoined = this.db.prepare('UPDATE predictions SET joined = 1 WHERE request_id = ? AND model = ? AND row = ?');
     this.credit = this.db.prepare(
       `INSERT INTO performance (model, version, window_index, labelled, correct, late, updated_ms) VALUES (?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (model, version, window_index) DO UPDATE SET labelled = labelled + 1, correct = correct + excluded.correct,
@@ -131,19 +130,20 @@ export class JoinStore {
       let last = '';
       for (const r of rows) {
         const k = `${r.model}\u0000${r.requestId}\u0000${r.seq}`;
-        if (k !== last) this.dropOther.run(r.model, r.requestId, r.seq);
+        if (k !== last) this.dropOther.run(r.requestId, r.model, r.seq);
         last = k;
         this.upsert.run(r.model, r.requestId, r.row, r.rows, r.version, r.windowIndex, r.label, r.seq);
       }
-      // Keep the newest retentionRows rows: drop every prediction at or below the sequence of the
-      // row just beyond the bound (whole predictions: their rows share a sequence).
+      // Keep the newest retentionRows rows, dropping whole predictions: everything up to the last
+      // row of the prediction just beyond the bound (rows are inserted in stream order, a
+      // prediction's rows together).
       const top = maxId.get()?.id ?? 0;
-      const beyond = prune.get(top - retentionRows);
-      if (beyond) pruneDelete.run(beyond.seq);
+      const beyond = beyondBound.get(top - retentionRows);
+      if (beyond) pruneDelete.run(lastIdOf.get(beyond.request_id, beyond.model)?.id ?? top - retentionRows);
     });
     this.commitTx = this.db.transaction((credits: readonly Credit[], nowMs: number) => {
       for (const c of credits) {
-        this.markJoined.run(c.model, c.requestId, c.row);
+        this.markJoined.run(c.requestId, c.model, c.row);
         this.credit.run(c.model, c.version, c.windowIndex, c.correct ? 1 : 0, c.late ? 1 : 0, nowMs);
       }
     });
@@ -156,7 +156,7 @@ export class JoinStore {
 
   /** The remembered rows of a prediction, by row. */
   lookup(model: string, requestId: string): StoredPredictionRow[] {
-    return this.lookupStmt.all(model, requestId).map((r) => ({
+    return this.lookupStmt.all(requestId, model).map((r) => ({
       model: r.model, requestId: r.request_id, row: r.row, rows: r.rows, version: r.version, windowIndex: r.window_index, label: r.label, seq: r.seq, joined: r.joined === 1,
     }));
   }
