@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFn } from 'ava';
+import type { Registry } from 'prom-client';
 import { createLogger } from '../../shared/logging/index.js';
 import { createRegistry } from '../../shared/metrics/index.js';
 import { encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
@@ -98,7 +99,10 @@ export async function setup(ctx: EngineCtx, monitoring: object, opts: { failPubl
   const published: Published[] = [];
   const clock = { now: 1_000_000 };
   const store = new FaultyStore(config.stateDir);
+  /** Each engine's metrics registry (a registry takes a metric name once). */
+  const registries = new Map<MonitorEngine, Registry>();
   const make = (st: StateStore = store): MonitorEngine => {
+    const registry = createRegistry({ service: 'engine-test', processMetrics: false });
     const e = new MonitorEngine(
       config,
       st,
@@ -108,10 +112,11 @@ export async function setup(ctx: EngineCtx, monitoring: object, opts: { failPubl
       },
       opts.detect ?? ((r, w, s) => runDetectors(r, w, s, (input) => Promise.resolve(mmdTest(input)))),
       createLogger({ service: 'engine-test', level: 'silent' }),
-      new MonitorMetrics(createRegistry({ service: 'engine-test', processMetrics: false })),
+      new MonitorMetrics(registry),
       () => clock.now,
     );
     ctx.engines.push(e);
+    registries.set(e, registry);
     return e;
   };
   const engine = make();
@@ -122,7 +127,12 @@ export async function setup(ctx: EngineCtx, monitoring: object, opts: { failPubl
     await e.load();
     return e;
   };
-  return { engine, published, clock, config, make, store, restart };
+  /** A counter's value in an engine's metrics. */
+  const metric = async (e: MonitorEngine, name: string, labels: Record<string, string>): Promise<number> => {
+    const m = (await registries.get(e)?.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+    return m?.value ?? 0;
+  };
+  return { engine, published, clock, config, make, store, restart, metric };
 }
 
 /** A PredictionLog message: `rows` as FP32 inputs, `probs` as outputs. */

@@ -24,7 +24,7 @@ function reports(published: Published[]): Map<string, DriftReport__Output> {
 const accuracyEntry = (r: DriftReport__Output | undefined) => r?.detectors.find((d) => d.detector === 'accuracy');
 
 test('feedback - late labels are credited to the window of the prediction they label, not to the open one', async (t) => {
-  const { engine, published } = await setup(t.context, { window_rows: 10, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published, metric } = await setup(t.context, { window_rows: 10, window_seconds: 0, detectors: ['ks'] });
   // 120 single-row predictions: windows 0 … 11 close; request k predicts class k % 3.
   let seq = 0;
   for (let b = 0; b < 12; b++) {
@@ -57,13 +57,16 @@ test('feedback - late labels are credited to the window of the prediction they l
   t.like(engine.performance('m/1/5'), { labelled: 0, correct: 0, late: 0 });
   t.is(engine.performance('m/1/99'), undefined);
   t.deepEqual(engine.versionFeedback('m', '1'), { labelled: 12, correct: 8 });
+  t.is(await metric(engine, 'mlmesh_monitor_late_labels_total', { model: 'm', version: '1' }), 10);
+  t.is(await metric(engine, 'mlmesh_monitor_feedback_total', { outcome: 'correct' }), 8);
   // The same labels again (a resend) change nothing.
   await engine.applyFeedback(labels.map((l, i) => ({ ...l, seq: 100 + i })));
   t.like(engine.performance('m/1/0'), { labelled: 10, correct: 7 });
+  t.is(await metric(engine, 'mlmesh_monitor_feedback_total', { outcome: 'duplicate' }), 10);
 });
 
 test('feedback - a multi-row prediction split between windows is joined row by row; mismatched rows are refused', async (t) => {
-  const { engine, published } = await setup(t.context, { window_rows: 10, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published, metric } = await setup(t.context, { window_rows: 10, window_seconds: 0, detectors: ['ks'] });
   // Three 7-row requests: a (window 0), b (rows 0–2 in window 0, 3–6 in window 1), c (rows 0–5 in window 1, row 6 in window 2).
   const req = (seq: number, id: string, classes: number[]) => msg(seq, classes.map((_, i) => row(seq * 10 + i)), { requestId: id, probs: classes.map(probs) });
   await engine.applyPredictions([req(1, 'a', [0, 1, 2, 0, 1, 2, 0]), req(2, 'b', [1, 1, 1, 2, 2, 2, 0]), req(3, 'c', [2, 2, 2, 2, 2, 2, 1])]);
@@ -82,6 +85,7 @@ test('feedback - a multi-row prediction split between windows is joined row by r
     feedback(6, { request_id: 'a', model: 'm', label: '0', row: 7 }),
   ]);
   t.deepEqual(fb.retry, []);
+  t.is(await metric(engine, 'mlmesh_monitor_feedback_total', { outcome: 'rows_mismatch' }), 3);
   t.like(engine.performance('m/1/0'), { labelled: 3, correct: 2, late: 3 }, 'b rows 0–2');
   t.like(engine.performance('m/1/1'), { labelled: 5, correct: 4, late: 5 }, 'b rows 3–6 and c row 0');
   t.deepEqual(engine.versionFeedback('m', '1'), { labelled: 9, correct: 7 });
