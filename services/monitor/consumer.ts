@@ -10,7 +10,7 @@ import type { JsMsg, NatsConnection } from 'nats';
 import { STREAMS } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { StreamMessage } from './engine.js';
+import type { BatchInfo, StreamMessage } from './engine.js';
 
 /** Options of {@link runConsumer}. */
 export interface ConsumerLoopOptions {
@@ -18,8 +18,13 @@ export interface ConsumerLoopOptions {
   stream: string;
   durable: string;
   filterSubject: string;
-  /** Applies a batch; resolves once its state is stored, optionally with sequences to retry later (nak). */
-  apply: (batch: StreamMessage[]) => Promise<void | { retry: number[] }>;
+  /**
+   * Applies a batch (with how many messages the stream still holds for the consumer after it);
+   * resolves once its state is stored, optionally with sequences to retry later (nak).
+   */
+  apply: (batch: StreamMessage[], info: Required<BatchInfo>) => Promise<void | { retry: number[] }>;
+  /** Called when a fetch found nothing: the consumer has caught up with the stream. */
+  onIdle?: () => void;
   log: Logger;
   signal: AbortSignal;
   batch?: number;
@@ -88,10 +93,13 @@ export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
         const iter = await consumer.fetch({ max_messages: batchSize, expires: o.expiresMs ?? 1000 });
         const msgs: JsMsg[] = [];
         for await (const m of iter) msgs.push(m);
-        if (msgs.length === 0) continue;
+        if (msgs.length === 0) {
+          o.onIdle?.();
+          continue;
+        }
         let retry: Set<number>;
         try {
-          const r = await o.apply(msgs.map(toStreamMessage));
+          const r = await o.apply(msgs.map(toStreamMessage), { pending: (msgs[msgs.length - 1] as JsMsg).info.pending });
           retry = new Set(r?.retry ?? []);
         } catch (e: unknown) {
           o.log.warn({ err: errorMessage(e), stream: o.stream, count: msgs.length }, 'batch not applied: it will be delivered again');

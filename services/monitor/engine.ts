@@ -1,31 +1,43 @@
 /**
  * The monitor's core: applies prediction logs and feedback to per-version windows, closes
- * windows (count or age), runs the detectors, publishes DriftReports and RetrainRequests, and
- * stores its state so that acking a message only happens after the state covering it is on disk.
+ * windows (count or event time), runs the detectors, publishes DriftReports and RetrainRequests,
+ * and stores its state so that acking a message only happens after the state covering it is on
+ * disk.
  *
- * Exactly-once, per version: every window file records the last stream sequence applied to that
- * version; a redelivered message at or below it is skipped. A batch is: apply in memory → close
- * full windows (publish reports with Nats-Msg-Id = report id, so a recomputed window after a
- * crash is stored once) → write the touched window files atomically → the caller acks. Any
- * failure before the write reloads the state from disk and the batch is redelivered.
+ * Windows hold exactly `window_rows` rows (a multi-row log is split between two windows when it
+ * does not fit) and are cut in event time: a log stamped `window_seconds` or more after the open
+ * window's first row closes it before joining the next one. A wall-clock tick closes windows of
+ * versions whose traffic stopped, only once the predictions consumer has caught up with the
+ * stream (so a backlog after an outage is cut by its own timestamps, not by batches).
+ *
+ * Exactly-once, per version: every window file records how far that version has applied the
+ * stream (message and row); a redelivered row before it is skipped. A batch is: apply in memory →
+ * close full windows (publish reports with Nats-Msg-Id = report id, so a recomputed window after
+ * a crash is stored once) → store the batch's prediction rows in the feedback join → write the
+ * touched window files atomically → the caller acks. Any failure before the write reloads the
+ * state from disk and the batch is redelivered.
  *
  * All mutations run one at a time through `serial()`.
  */
 import { hostname } from 'node:os';
 import type { Logger } from '../../shared/logging/index.js';
-import { SUBJECTS, decodeFeedback, decodePredictionLog, encodeDriftReport, encodeRetrainRequest } from '../../shared/events/index.js';
-import type { DriftReport, PredictionLog__Output, RetrainRequest } from '../../shared/events/index.js';
+import { SUBJECTS, decodePredictionLog, encodeDriftReport, encodeRetrainRequest } from '../../shared/events/index.js';
+import type { DriftReport, PredictionLog__Output } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorConfig } from './config.js';
 import { skipped } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
-import { argmaxRows, softmaxRows, tensorToMatrix } from './matrix.js';
+import { matchFeedback } from './feedback.js';
+import type { PredictionRow, WindowLabels } from './join-store.js';
+import { argmaxRows } from './matrix.js';
+import { logMatrices } from './log-rows.js';
 import type { Matrix } from './matrix.js';
 import { loadModelMonitoring, parseMonitoring } from './model-monitoring.js';
 import type { ModelMonitoring } from './model-monitoring.js';
 import { loadReference } from './reference.js';
 import type { Reference } from './reference.js';
-import { ReportIndex } from './reports.js';
+import { ReportIndex, buildDriftReport } from './reports.js';
+import { reportIdOf, retrainRequest, updateStreak } from './retrain.js';
 import type { ModelState, StateStore } from './state-store.js';
 import { OpenWindow } from './window.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -38,6 +50,12 @@ export interface StreamMessage {
   timeMs: number;
 }
 
+/** What the consumer knows about a batch beyond its messages. */
+export interface BatchInfo {
+  /** Messages left in the stream after this batch (0: caught up). @default 0 */
+  pending?: number;
+}
+
 /** Publishes an event to JetStream and resolves once it is stored. */
 export type EventPublisher = (subject: string, data: Uint8Array, msgId: string) => Promise<void>;
 
@@ -47,10 +65,32 @@ export type DetectorRunner = (reference: Reference | undefined, window: WindowDa
 /** Why a window closed. */
 export type CloseReason = 'count' | 'time';
 
+/** Feedback joined to one closed window, whenever it arrived (WindowPerformance on the wire). */
+export interface WindowPerformanceRecord extends WindowLabels {
+  reportId: string;
+}
+
 const SOURCE = `monitor@${hostname()}-${process.pid}`;
 
-/** How long feedback waits (redelivered) for its prediction to be applied before it counts as unjoined, ms. */
+/**
+ * How long feedback waits (redelivered) for its prediction to be applied before it counts as
+ * unjoined, ms of stream time past the feedback's own: it waits while the predictions consumer
+ * is behind (a backlog, a restart), and this long once it has caught up.
+ */
 export const FEEDBACK_JOIN_WAIT_MS = 60_000;
+
+/** A log decoded and checked, ready to be applied. */
+interface ParsedLog {
+  log: PredictionLog__Output;
+  w: OpenWindow;
+  mon: ModelMonitoring;
+  inputs: Matrix | undefined;
+  outputs: Matrix | undefined;
+  rows: number;
+  /** First row not applied yet (> 0 when a crash interrupted a split). */
+  from: number;
+  timeMs: number;
+}
 
 /** The drift monitor's state machine (NATS-free: the consumers feed it, tests can too). */
 export class MonitorEngine {
@@ -60,11 +100,13 @@ export class MonitorEngine {
   private readonly monitoring = new Map<string, ModelMonitoring>();
   private readonly references = new Map<string, Reference | null>();
   private readonly referenceErrors = new Map<string, string>();
-  /** request id → predicted label, newest last, for joining feedback (in memory only). */
-  private readonly predictions = new Map<string, { model: string; version: string; label: number; joined: boolean }>();
   private chain: Promise<unknown> = Promise.resolve();
   /** Last MLMESH_PREDICTIONS sequence whose batch is fully stored: the consumer resumes after it. */
   private appliedSeq = 0;
+  /** Whether the last predictions batch (or an empty fetch) left nothing pending in the stream. */
+  private caughtUp = false;
+  /** Newest stream time of an applied prediction log, ms. */
+  private appliedThroughMs = 0;
   /** Rows of each version's last closed window (memory only), for the page's plots. */
   private readonly lastClosed = new Map<string, { inputs: Matrix | undefined; outputs: Matrix | undefined; windowIndex: number }>();
 
@@ -85,6 +127,13 @@ export class MonitorEngine {
     this.models = await this.store.loadModels();
     this.appliedSeq = await this.store.loadAppliedSeq();
     for (const r of await this.store.loadReports()) this.reports.add(r as DriftReport, false);
+    // Until the consumer says otherwise, the stream may hold a backlog.
+    this.caughtUp = false;
+  }
+
+  /** Closes the state's files (the feedback join's database). */
+  close(): void {
+    this.store.close();
   }
 
   /** Last prediction sequence fully stored (the predictions consumer resumes after it). */
@@ -177,23 +226,47 @@ export class MonitorEngine {
     return w;
   }
 
+  /** The predictions consumer found nothing to fetch: the stream has no backlog. */
+  markCaughtUp(): void {
+    this.caughtUp = true;
+  }
+
+  /**
+   * Feedback joined to the window of a report, late labels included (undefined: no such report).
+   */
+  performance(reportId: string): WindowPerformanceRecord | undefined {
+    const r = this.reports.get(reportId);
+    if (!r) return undefined;
+    return { reportId, ...this.store.join.window(r.model as string, r.version as string, Number(r.window_index)) };
+  }
+
+  /** Feedback joined to a version, all windows (the open one included). */
+  versionFeedback(model: string, version: string): { labelled: number; correct: number } {
+    return this.store.join.version(model, version);
+  }
+
   /**
    * Applies a batch of prediction logs; resolves once the state covering them is on disk (then
    * the caller acks them). On failure the in-memory state is reloaded from disk and the error
    * rethrown (the caller naks; the batch comes again).
    */
-  applyPredictions(batch: readonly StreamMessage[]): Promise<void> {
+  applyPredictions(batch: readonly StreamMessage[], info: BatchInfo = {}): Promise<void> {
     return this.serial(async () => {
       const dirty = new Set<OpenWindow>();
+      const joinRows: PredictionRow[] = [];
       try {
         await this.finishPendingCloses();
-        for (const msg of batch) await this.applyOne(msg, dirty);
+        for (const msg of batch) await this.applyOne(msg, dirty, joinRows);
+        // The join before the windows: once a window file says a row is applied, its join row is stored.
+        if (this.config.feedbackRetentionRows > 0) await this.store.rememberPredictions(joinRows, this.config.feedbackRetentionRows);
         for (const w of dirty) await this.store.saveWindow(w);
         const last = batch.reduce((m, x) => Math.max(m, x.seq), this.appliedSeq);
-        // Written after the windows: a crash in between only makes the per-version sequences skip
+        // Written after the windows: a crash in between only makes the per-version positions skip
         // what the windows already hold.
         if (last > this.appliedSeq) await this.store.saveAppliedSeq(last);
         this.appliedSeq = last;
+        this.appliedThroughMs = batch.reduce((m, x) => Math.max(m, x.timeMs), this.appliedThroughMs);
+        this.caughtUp = (info.pending ?? 0) === 0;
       } catch (e: unknown) {
         this.log.warn({ err: errorMessage(e) }, 'prediction batch failed: reloading state, the batch will be redelivered');
         await this.load();
@@ -203,24 +276,54 @@ export class MonitorEngine {
   }
 
   /**
-   * Applies one message. A fault of the message itself (anything before the window closes) is
-   * logged, counted and skipped — one poison message must not stop every model. A failure to
+   * Applies one message. A fault of the message itself (anything before its rows are appended)
+   * is logged, counted and skipped — one poison message must not stop every model. A failure to
    * close (publish, NATS down) fails the batch, which is retried.
    */
-  private async applyOne(msg: StreamMessage, dirty: Set<OpenWindow>): Promise<void> {
-    let full: { w: OpenWindow; mon: ModelMonitoring } | undefined;
+  private async applyOne(msg: StreamMessage, dirty: Set<OpenWindow>, joinRows: PredictionRow[]): Promise<void> {
+    let p: ParsedLog | undefined;
     try {
-      full = await this.appendOne(msg, dirty);
+      p = await this.parse(msg, dirty);
     } catch (e: unknown) {
       this.metrics.skipped.inc({ reason: 'error' });
       this.log.error({ seq: msg.seq, err: errorMessage(e) }, 'skipping a prediction log that could not be applied');
       return;
     }
-    if (full) await this.close(full.w, 'count');
+    if (!p) return;
+    const { log, w, mon } = p;
+    const h = w.header;
+    // Event time: a log W or more after the window's first row ends the window (if it has enough rows).
+    if (p.from === 0 && mon.windowSeconds > 0 && h.rows >= mon.minWindowRows && p.timeMs - h.startMs >= mon.windowSeconds * 1000) await this.closeWindow(w, 'time');
+    const err = w.check(p.inputs, p.outputs);
+    if (err) {
+      this.metrics.skipped.inc({ reason: 'shape' });
+      this.log.warn({ seq: msg.seq, model: log.model, version: log.version, err }, 'skipping a prediction log that does not fit the window');
+      h.lastAppliedSeq = msg.seq;
+      h.lastAppliedRows = p.rows;
+      return;
+    }
+    const labels = p.outputs && this.config.feedbackRetentionRows > 0 && log.request_id !== '' ? argmaxRows(p.outputs).labels : undefined;
+    let from = p.from;
+    while (from < p.rows) {
+      // A window fuller than window_rows (the setting was lowered) closes before taking more.
+      if (h.rows >= mon.windowRows) await this.closeWindow(w, 'count');
+      const count = Math.min(p.rows - from, mon.windowRows - h.rows);
+      w.append(p.inputs, p.outputs, msg.seq, from, count, p.timeMs);
+      if (labels) {
+        for (let i = from; i < from + count; i++) {
+          joinRows.push({ model: log.model, requestId: log.request_id, row: i, rows: p.rows, version: log.version, windowIndex: h.windowIndex, label: labels[i] as number, seq: msg.seq });
+        }
+      }
+      from += count;
+      h.lastAppliedSeq = msg.seq;
+      h.lastAppliedRows = from;
+      this.metrics.rows.inc({ model: log.model, version: log.version }, count);
+      if (h.rows >= mon.windowRows) await this.closeWindow(w, 'count');
+    }
   }
 
-  /** Decodes a log and appends its rows; returns the window when it is full. */
-  private async appendOne(msg: StreamMessage, dirty: Set<OpenWindow>): Promise<{ w: OpenWindow; mon: ModelMonitoring } | undefined> {
+  /** Decodes a log and its tensors; undefined when it is skipped (counted). */
+  private async parse(msg: StreamMessage, dirty: Set<OpenWindow>): Promise<ParsedLog | undefined> {
     let log: PredictionLog__Output;
     try {
       log = decodePredictionLog(msg.data);
@@ -230,109 +333,66 @@ export class MonitorEngine {
       return undefined;
     }
     const w = this.windowOf(log.model, log.version);
-    if (msg.seq <= w.header.lastAppliedSeq) {
+    const h = w.header;
+    const from = msg.seq === h.lastAppliedSeq ? h.lastAppliedRows : 0;
+    if (msg.seq < h.lastAppliedSeq) {
       this.metrics.skipped.inc({ reason: 'redelivered' });
       return undefined;
     }
-    w.header.lastAppliedSeq = msg.seq;
     dirty.add(w);
     const mon = await this.monitoringOf(log.model);
-    const pick = (tensors: typeof log.inputs, name: string | undefined) => (name ? tensors.find((t) => t.name === name) : tensors[0]);
     let inputs: Matrix | undefined;
     let outputs: Matrix | undefined;
     try {
-      const ti = log.inputs_omitted ? undefined : pick(log.inputs, mon.input);
-      if (ti) inputs = tensorToMatrix(ti.datatype, ti.shape.map(Number), ti.raw);
-      const to = mon.outputKind === 'none' ? undefined : pick(log.outputs, mon.output);
-      if (to) {
-        outputs = tensorToMatrix(to.datatype, to.shape.map(Number), to.raw);
-        if (mon.outputKind === 'logits') outputs = softmaxRows(outputs);
-      }
+      ({ inputs, outputs } = logMatrices(log, mon));
     } catch (e: unknown) {
       this.metrics.skipped.inc({ reason: 'bad_tensor' });
       this.log.warn({ seq: msg.seq, model: log.model, err: errorMessage(e) }, 'skipping a prediction log with a malformed tensor');
+      h.lastAppliedSeq = msg.seq;
+      h.lastAppliedRows = Number.MAX_SAFE_INTEGER;
       return undefined;
     }
-    const time = Number(log.meta?.time_unix_ms ?? 0) || msg.timeMs;
-    const err = w.append(inputs, outputs, msg.seq, time);
-    if (err) {
-      this.metrics.skipped.inc({ reason: 'shape' });
-      this.log.warn({ seq: msg.seq, model: log.model, version: log.version, err }, 'skipping a prediction log that does not fit the window');
+    const rows = inputs?.rows ?? outputs?.rows ?? 0;
+    if (from > 0 && from >= rows) {
+      this.metrics.skipped.inc({ reason: 'redelivered' });
       return undefined;
     }
-    this.metrics.rows.inc({ model: log.model, version: log.version }, inputs?.rows ?? outputs?.rows ?? 0);
-    if (outputs && outputs.rows === 1) this.remember(log.request_id, log.model, log.version, argmaxRows(outputs).labels[0] as number);
-    return w.header.rows >= mon.windowRows ? { w, mon } : undefined;
-  }
-
-  private remember(requestId: string, model: string, version: string, label: number): void {
-    if (this.config.feedbackRetentionRows === 0 || requestId === '') return;
-    this.predictions.delete(requestId);
-    this.predictions.set(requestId, { model, version, label, joined: false });
-    while (this.predictions.size > this.config.feedbackRetentionRows) {
-      const oldest = this.predictions.keys().next().value as string;
-      this.predictions.delete(oldest);
-    }
+    const timeMs = Number(log.meta?.time_unix_ms ?? 0) || msg.timeMs;
+    return { log, w, mon, inputs, outputs, rows, from, timeMs };
   }
 
   /**
-   * Applies a batch of feedback (labels joined by request id); resolves once stored, with the
-   * sequences of feedback whose prediction has not been applied yet (the two streams are
-   * consumed independently): the caller naks those for a later retry, until they are older than
-   * FEEDBACK_JOIN_WAIT_MS, when they are acked and counted as unjoined.
+   * Applies a batch of feedback: each label is credited to the window (and version) of the
+   * prediction row it labels, reported or not. Resolves once stored, with the sequences of
+   * feedback whose prediction may not be applied yet (the two streams are consumed
+   * independently): the caller naks those for a later retry, until the predictions consumer is
+   * FEEDBACK_JOIN_WAIT_MS of stream time past them, when they are acked and counted as unjoined.
    */
   applyFeedback(batch: readonly StreamMessage[]): Promise<{ retry: number[] }> {
     return this.serial(async () => {
-      const dirty = new Set<OpenWindow>();
-      const retry: number[] = [];
-      // Marked joined only once stored: a failed batch is redelivered and must count again.
-      const joined: Array<{ joined: boolean }> = [];
       try {
-        for (const msg of batch) {
-          let fb;
-          try {
-            fb = decodeFeedback(msg.data);
-          } catch {
-            this.metrics.skipped.inc({ reason: 'undecodable' });
-            continue;
-          }
-          const p = this.predictions.get(fb.request_id);
-          if (!p) {
-            if (this.now() - msg.timeMs < FEEDBACK_JOIN_WAIT_MS) retry.push(msg.seq);
-            else this.metrics.feedback.inc({ outcome: 'unjoined' });
-            continue;
-          }
-          if (fb.model !== p.model) {
-            this.metrics.feedback.inc({ outcome: 'wrong_model' });
-            continue;
-          }
-          if (fb.value !== 'label' || typeof fb.label !== 'string') {
-            this.metrics.feedback.inc({ outcome: 'not_a_label' });
-            continue;
-          }
-          // A request's label counts once (redelivered or repeated feedback is ignored).
-          if (p.joined || joined.includes(p)) continue;
-          joined.push(p);
-          const w = this.windowOf(p.model, p.version);
-          const correct = String(p.label) === fb.label ? 1 : 0;
-          w.header.feedbackRows += 1;
-          w.header.feedbackCorrect += correct;
-          w.header.windowFeedbackRows += 1;
-          w.header.windowFeedbackCorrect += correct;
-          this.metrics.feedback.inc({ outcome: correct ? 'correct' : 'wrong' });
-          dirty.add(w);
-        }
-        for (const w of dirty) await this.store.saveWindow(w);
-        for (const p of joined) p.joined = true;
-        return { retry };
+        const match = matchFeedback(batch, {
+          join: this.store.join,
+          reported: (model, version, index) => this.reports.get(reportIdOf(model, version, index)) !== undefined,
+          predictionsAppliedThroughMs: this.caughtUp ? Math.max(this.now(), this.appliedThroughMs) : this.appliedThroughMs,
+          waitMs: FEEDBACK_JOIN_WAIT_MS,
+        });
+        await this.store.commitFeedback(match.credits, this.now());
+        for (const [outcome, n] of match.outcomes) this.metrics.feedback.inc({ outcome }, n);
+        for (const c of match.credits) if (c.late) this.metrics.lateLabels.inc({ model: c.model, version: c.version });
+        return { retry: match.retry };
       } catch (e: unknown) {
-        await this.load();
+        this.log.warn({ err: errorMessage(e) }, 'feedback batch failed: it will be redelivered');
         throw e;
       }
     });
   }
 
-  /** Closes every window older than its model's windowSeconds (with at least minWindowRows). */
+  /**
+   * Closes every window whose first row is windowSeconds old by the wall clock (with at least
+   * minWindowRows): the versions whose traffic stopped. Only once the predictions consumer has
+   * caught up, so that rows still in the stream are cut by their own times.
+   */
   tick(): Promise<void> {
     return this.serial(async () => {
       try {
@@ -341,13 +401,14 @@ export class MonitorEngine {
         this.log.warn({ err: errorMessage(e) }, 'finishing an interrupted close failed: retrying on the next batch');
         return;
       }
+      if (!this.caughtUp) return;
       const now = this.now();
       for (const w of this.windows.values()) {
         const mon = await this.monitoringOf(w.header.model);
         if (mon.windowSeconds === 0 || w.header.rows < mon.minWindowRows) continue;
         if (now - w.header.startMs < mon.windowSeconds * 1000) continue;
         try {
-          await this.close(w, 'time');
+          await this.closeWindow(w, 'time');
           await this.store.saveWindow(w);
         } catch (e: unknown) {
           this.log.warn({ err: errorMessage(e), model: w.header.model }, 'time-based close failed: reloading state');
@@ -364,17 +425,18 @@ export class MonitorEngine {
    * window whose report is stored is finished from that report (see finishPendingCloses), so a
    * window is reported once, with exactly the rows it held.
    */
-  private async close(w: OpenWindow, reason: CloseReason): Promise<void> {
+  private async closeWindow(w: OpenWindow, reason: CloseReason): Promise<void> {
     const h = w.header;
     const mon = await this.monitoringOf(h.model);
     const ref = await this.referenceOf(h.model, h.version);
-    const reportId = `${h.model}/${h.version}/${h.windowIndex}`;
+    const reportId = reportIdOf(h.model, h.version, h.windowIndex);
     const t0 = performance.now();
     const rows = w.matrices();
+    const labelled = this.store.join.window(h.model, h.version, h.windowIndex);
     const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId };
     let verdict: Verdict;
     try {
-      verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: h.windowFeedbackRows, correct: h.windowFeedbackCorrect } }, settings);
+      verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: labelled.labelled, correct: labelled.correct } }, settings);
     } catch (e: unknown) {
       // The worker itself failed (crashed, out of memory): the window is reported untested
       // rather than retried forever.
@@ -384,27 +446,13 @@ export class MonitorEngine {
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
     const refError = this.referenceErrors.get(key(h.model, h.version));
     if (refError) for (const r of verdict.results) if (r.skipped_reason) r.skipped_reason = `reference refused: ${refError}`;
-    updateStreak(h, verdict.drifted, reportId, h.firstSeq);
-    const report: DriftReport = {
-      meta: { event_id: reportId, time_unix_ms: String(this.now()), source: SOURCE, producer_version: '' },
-      report_id: reportId,
-      model: h.model,
-      version: h.version,
-      window_index: String(h.windowIndex),
-      window_start_ms: String(h.startMs),
-      window_end_ms: String(h.endMs),
-      rows: String(h.rows),
-      first_sequence: String(h.firstSeq),
-      last_sequence: String(h.lastSeq),
-      close_reason: reason,
-      alpha: mon.alpha,
-      drifted: verdict.drifted,
-      detectors: verdict.results,
-      reference_rows: String(ref?.rows ?? 0),
-      reference_sha256: ref?.sha256 ?? '',
-      consecutive_drifted: h.consecutiveDrifted,
-    };
-    if (this.reports.add(report)) await this.store.appendReport(h.model, report);
+    updateStreak(h, verdict.drifted, h.windowIndex);
+    const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
+    // Indexed once stored: a report that failed to reach the disk is not finished from memory.
+    if (!this.reports.get(reportId)) {
+      await this.store.appendReport(h.model, report);
+      this.reports.add(report);
+    }
     this.lastClosed.set(key(h.model, h.version), { ...rows, windowIndex: h.windowIndex });
     await this.completeClose(w, report, mon);
   }
@@ -416,73 +464,63 @@ export class MonitorEngine {
     this.metrics.windows.inc({ model: h.model, version: h.version, drifted: String(report.drifted) });
     if (report.drifted && h.consecutiveDrifted >= mon.consecutiveWindows) await this.maybeRetrain(w, report, mon);
     this.log.info({ model: h.model, version: h.version, window: h.windowIndex, rows: Number(report.rows), drifted: report.drifted, reason: report.close_reason }, 'window closed');
-    // Redelivered messages up to the report's last row belong to the closed window.
-    h.lastAppliedSeq = Math.max(h.lastAppliedSeq, Number(report.last_sequence));
+    // Redelivered rows up to the report's last row belong to the closed window.
+    const lastSeq = Number(report.last_sequence);
+    const lastRows = Number(report.last_row ?? 0) + 1;
+    if (lastSeq > h.lastAppliedSeq || (lastSeq === h.lastAppliedSeq && lastRows > h.lastAppliedRows)) {
+      h.lastAppliedSeq = lastSeq;
+      h.lastAppliedRows = lastRows;
+    }
     w.reset();
   }
 
   /**
-   * Finishes closes a crash interrupted: a window whose report is stored but whose file still
-   * holds the window (the crash came between the report and the window file) is closed from the
-   * stored report — published again (its Nats-Msg-Id makes that idempotent), the streak updated
-   * as the first close did, and its rows never counted again. Runs before every batch and tick.
+   * Finishes closes a crash interrupted: while the open window's report is already stored (the
+   * crash came between the report and the window file; one batch can close several windows of
+   * a version), the window is closed from the stored report — published again (its Nats-Msg-Id
+   * makes that idempotent), the streak updated as the first close did, and its rows never
+   * counted again. Runs before every batch and tick.
    */
   private async finishPendingCloses(): Promise<void> {
     for (const w of this.windows.values()) {
       const h = w.header;
-      const report = this.reports.get(`${h.model}/${h.version}/${h.windowIndex}`);
-      if (!report) continue;
-      const mon = await this.monitoringOf(h.model);
-      updateStreak(h, report.drifted as boolean, report.report_id as string, Number(report.first_sequence));
-      await this.completeClose(w, report, mon);
-      await this.store.saveWindow(w);
-      this.log.warn({ model: h.model, version: h.version, report: report.report_id }, 'finished a window close interrupted by a crash');
+      let finished = false;
+      for (let report = this.reports.get(reportIdOf(h.model, h.version, h.windowIndex)); report; report = this.reports.get(reportIdOf(h.model, h.version, h.windowIndex))) {
+        const mon = await this.monitoringOf(h.model);
+        updateStreak(h, report.drifted as boolean, h.windowIndex);
+        await this.completeClose(w, report, mon);
+        finished = true;
+        this.log.warn({ model: h.model, version: h.version, report: report.report_id }, 'finished a window close interrupted by a crash');
+      }
+      if (finished) await this.store.saveWindow(w);
     }
   }
 
+  /**
+   * Publishes a RetrainRequest for the streak unless the model's cooldown holds it. A close
+   * redone after a crash finds its request already recorded in models.json: it is published
+   * again (the same Nats-Msg-Id, stored once) without a cooldown check, so the next request
+   * still starts after this one's range.
+   */
   private async maybeRetrain(w: OpenWindow, report: DriftReport, mon: ModelMonitoring): Promise<void> {
     const h = w.header;
     const state = (this.models[h.model] ??= { lastRetrainMs: 0, retrainRequests: 0 });
     const now = this.now();
-    if (state.lastRetrainMs > 0 && now - state.lastRetrainMs < mon.cooldownSeconds * 1000) {
+    const req = retrainRequest(h, report, mon, SOURCE, now, (id) => this.reports.get(id));
+    const redo = state.lastRequestId === req.request_id;
+    if (!redo && state.lastRetrainMs > 0 && now - state.lastRetrainMs < mon.cooldownSeconds * 1000) {
       this.metrics.retrainSuppressed.inc({ model: h.model });
       return;
     }
-    const requestId = `${report.report_id as string}/retrain`;
-    const req: RetrainRequest = {
-      meta: { event_id: requestId, time_unix_ms: String(now), source: SOURCE, producer_version: '' },
-      request_id: requestId,
-      model: h.model,
-      version: h.version,
-      reason: `drift in ${h.consecutiveDrifted} consecutive windows (threshold ${mon.consecutiveWindows}) at alpha ${mon.alpha}`,
-      report,
-      first_sequence: String(h.streakFirstSeq),
-      last_sequence: String(h.lastSeq),
-      consecutive_windows: h.consecutiveDrifted,
-      drifted_report_ids: [...h.streakReportIds],
-    };
-    await this.publish(SUBJECTS.retrain(h.model), encodeRetrainRequest(req), requestId);
+    await this.publish(SUBJECTS.retrain(h.model), encodeRetrainRequest(req), req.request_id as string);
+    h.retrainedThroughIndex = h.windowIndex;
+    if (redo) return;
     state.lastRetrainMs = now;
     state.retrainRequests += 1;
+    state.lastRequestId = req.request_id as string;
     await this.store.saveModels(this.models);
     this.metrics.retrains.inc({ model: h.model });
-    this.log.warn({ model: h.model, version: h.version, requestId }, 'retrain requested');
-  }
-}
-
-/** Updates a version's drift streak with one window's verdict. */
-function updateStreak(h: OpenWindow['header'], drifted: boolean, reportId: string, firstSeq: number): void {
-  if (drifted) {
-    if (h.consecutiveDrifted === 0) {
-      h.streakFirstSeq = firstSeq;
-      h.streakReportIds = [];
-    }
-    h.consecutiveDrifted += 1;
-    h.streakReportIds.push(reportId);
-  } else {
-    h.consecutiveDrifted = 0;
-    h.streakReportIds = [];
-    h.streakFirstSeq = 0;
+    this.log.warn({ model: h.model, version: h.version, requestId: req.request_id, firstSequence: req.first_sequence, windows: req.drifted_report_ids?.length }, 'retrain requested');
   }
 }
 

@@ -10,6 +10,7 @@ export class MonitorMetrics {
   readonly retrainSuppressed: Counter<'model'>;
   readonly skipped: Counter<'reason'>;
   readonly feedback: Counter<'outcome'>;
+  readonly lateLabels: Counter<'model' | 'version'>;
   readonly testSeconds: Histogram;
 
   constructor(registry: Registry) {
@@ -19,7 +20,13 @@ export class MonitorMetrics {
     this.retrains = new Counter({ name: 'mlmesh_monitor_retrain_requests_total', help: 'RetrainRequests published.', labelNames: ['model'], registers });
     this.retrainSuppressed = new Counter({ name: 'mlmesh_monitor_retrain_suppressed_total', help: 'Retrain triggers held back by the cooldown.', labelNames: ['model'], registers });
     this.skipped = new Counter({ name: 'mlmesh_monitor_skipped_messages_total', help: 'Messages not applied: redelivered, undecodable, malformed tensor, shape mismatch.', labelNames: ['reason'], registers });
-    this.feedback = new Counter({ name: 'mlmesh_monitor_feedback_total', help: 'Feedback messages by outcome (correct, wrong, unjoined, not_a_label).', labelNames: ['outcome'], registers });
+    this.feedback = new Counter({
+      name: 'mlmesh_monitor_feedback_total',
+      help: 'Feedback by outcome: labelled rows (correct, wrong, duplicate) and messages not joined (unjoined, not_a_label, wrong_model, rows_mismatch, undecodable).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.lateLabels = new Counter({ name: 'mlmesh_monitor_late_labels_total', help: 'Labels credited to a window whose report was already published (see GetReport / ListReports performance).', labelNames: ['model', 'version'], registers });
     this.testSeconds = new Histogram({ name: 'mlmesh_monitor_window_test_seconds', help: 'Time to run every detector on a window.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
   }
 }

@@ -1,5 +1,35 @@
-/** Closed-window reports: kept in memory (loaded from the state folder at start), queried by time, and streamed to watchers. */
+/** Closed-window reports: built, kept in memory (loaded from the state folder at start), queried by time, and streamed to watchers. */
 import type { DriftReport } from '../../shared/events/index.js';
+import type { Verdict } from './detectors.js';
+import type { Reference } from './reference.js';
+import { reportIdOf } from './retrain.js';
+import type { WindowHeader } from './window.js';
+
+/** The DriftReport of a closing window (its header not yet reset; the streak already updated). */
+export function buildDriftReport(h: WindowHeader, reason: 'count' | 'time', alpha: number, verdict: Verdict, ref: Reference | null, source: string, nowMs: number): DriftReport {
+  const reportId = reportIdOf(h.model, h.version, h.windowIndex);
+  return {
+    meta: { event_id: reportId, time_unix_ms: String(nowMs), source, producer_version: '' },
+    report_id: reportId,
+    model: h.model,
+    version: h.version,
+    window_index: String(h.windowIndex),
+    window_start_ms: String(h.startMs),
+    window_end_ms: String(h.endMs),
+    rows: String(h.rows),
+    first_sequence: String(h.firstSeq),
+    first_row: h.firstRow,
+    last_sequence: String(h.lastSeq),
+    last_row: h.lastRow,
+    close_reason: reason,
+    alpha,
+    drifted: verdict.drifted,
+    detectors: verdict.results,
+    reference_rows: String(ref?.rows ?? 0),
+    reference_sha256: ref?.sha256 ?? '',
+    consecutive_drifted: h.consecutiveDrifted,
+  };
+}
 
 /** A listener for new reports; returns nothing, must not throw. */
 export type ReportListener = (report: DriftReport) => void;

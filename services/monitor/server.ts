@@ -6,6 +6,9 @@ import type { GetStatusRequest__Output } from '../../shared/generated/mlmesh/mon
 import type { GetStatusResponse } from '../../shared/generated/mlmesh/monitor/v1/GetStatusResponse.js';
 import type { ListReportsRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/ListReportsRequest.js';
 import type { ListReportsResponse } from '../../shared/generated/mlmesh/monitor/v1/ListReportsResponse.js';
+import type { GetReportRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/GetReportRequest.js';
+import type { GetReportResponse } from '../../shared/generated/mlmesh/monitor/v1/GetReportResponse.js';
+import type { WindowPerformance } from '../../shared/generated/mlmesh/monitor/v1/WindowPerformance.js';
 import type { WatchReportsRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/WatchReportsRequest.js';
 import type { ReplaceReferenceRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/ReplaceReferenceRequest.js';
 import type { ReplaceReferenceResponse } from '../../shared/generated/mlmesh/monitor/v1/ReplaceReferenceResponse.js';
@@ -23,6 +26,20 @@ export const MAX_WATCH_QUEUE = 1000;
 
 /** Largest `limit` of ListReports. */
 export const MAX_REPORTS = 1000;
+
+/** A report's window performance on the wire (labels joined so far, late ones included). */
+function performanceOf(engine: MonitorEngine, reportId: string): WindowPerformance {
+  const p = engine.performance(reportId);
+  const labelled = p?.labelled ?? 0;
+  return {
+    report_id: reportId,
+    labelled_rows: String(labelled),
+    correct: String(p?.correct ?? 0),
+    accuracy: labelled > 0 ? (p?.correct ?? 0) / labelled : 0,
+    late_rows: String(p?.late ?? 0),
+    updated_ms: String(p?.updatedMs ?? 0),
+  };
+}
 
 function requireModel(model: string, field = 'model'): string {
   if (model === '') throw new InvalidArgumentError(`${field}: required`);
@@ -42,6 +59,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
       .sort((a, b) => (a.model === b.model ? Number(a.version) - Number(b.version) : a.model < b.model ? -1 : 1))
       .map((h) => {
         const last = engine.reports.list(h.model, h.version, 0, 0, 1)[0];
+        const fb = engine.versionFeedback(h.model, h.version);
         const ref = engine.cachedReference(h.model, h.version);
         const st: VersionStatus = {
           model: h.model,
@@ -53,9 +71,9 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
           last_retrain_ms: String(engine.modelState(h.model)?.lastRetrainMs ?? 0),
           reference_rows: String(ref?.rows ?? 0),
           reference_sha256: ref?.sha256 ?? '',
-          feedback_rows: String(h.feedbackRows),
-          feedback_correct: String(h.feedbackCorrect),
-          accuracy: h.feedbackRows > 0 ? h.feedbackCorrect / h.feedbackRows : 0,
+          feedback_rows: String(fb.labelled),
+          feedback_correct: String(fb.correct),
+          accuracy: fb.labelled > 0 ? fb.correct / fb.labelled : 0,
           last_sequence: String(h.lastAppliedSeq),
         };
         if (last) st.last_report = last;
@@ -75,7 +93,15 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     if (req.limit < 0 || req.limit > MAX_REPORTS) throw new InvalidArgumentError(`limit: must be in 0..${MAX_REPORTS}, got ${req.limit}`);
     const known = engine.allWindows().some((w) => w.header.model === req.model) || engine.reports.models().includes(req.model);
     if (!known) throw new NotFoundError(`model '${clip(req.model)}' is not monitored (no prediction logs seen)`);
-    return { reports: engine.reports.list(req.model, req.version, from, to, req.limit || MAX_REPORTS) };
+    const reports = engine.reports.list(req.model, req.version, from, to, req.limit || MAX_REPORTS);
+    return { reports, performance: reports.map((r) => performanceOf(engine, r.report_id as string)) };
+  };
+
+  const GetReport: UnaryHandler<GetReportRequest__Output, GetReportResponse> = async (req) => {
+    if (req.report_id === '') throw new InvalidArgumentError('report_id: required ("<model>/<version>/<window_index>")');
+    const report = engine.reports.get(req.report_id);
+    if (!report) throw new NotFoundError(`report_id: no report '${clip(req.report_id)}'`);
+    return { report, performance: performanceOf(engine, req.report_id) };
   };
 
   const WatchReports: ServerStreamHandler<WatchReportsRequest__Output, DriftReport> = async (req, ctx, send) => {
@@ -135,5 +161,5 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
 
   const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
 
-  return { handlers: { GetStatus, ListReports, ReplaceReference, TwoSampleTest }, streamHandlers: { WatchReports } };
+  return { handlers: { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest }, streamHandlers: { WatchReports } };
 }

@@ -91,7 +91,13 @@ export class MonitorService {
       await js.publish(subject, data, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
     };
     const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, metrics);
-    await engine.load();
+    try {
+      await engine.load();
+    } catch (e: unknown) {
+      engine.close();
+      await pool.close();
+      throw e;
+    }
     svc = new MonitorService(resolved, logger, registry, engine, pool);
     const pkg = loadProtos(['mlmesh/monitor/v1/monitor.proto']);
     const self = svc;
@@ -114,6 +120,7 @@ export class MonitorService {
         self.grpcServer.close();
         await pool.close();
         await adhoc.close();
+        engine.close();
         throw e;
       }
     }
@@ -143,7 +150,8 @@ export class MonitorService {
           stream: CONSUMED.predictions.stream,
           durable: this.config.durableName,
           filterSubject: CONSUMED.predictions.filter,
-          apply: (b) => this.engine.applyPredictions(b),
+          apply: (b, info) => this.engine.applyPredictions(b, info),
+          onIdle: () => this.engine.markCaughtUp(),
           log,
           signal: this.stop.signal,
           resumeAfter: () => this.engine.lastStoredSequence,
@@ -193,6 +201,7 @@ export class MonitorService {
       await this.metricsServer?.close();
       await this.pool.close();
       await this.adhoc?.close();
+      this.engine.close();
       await this.nats?.close();
       this.stateValue = 'closed';
       this.logger.info('monitor stopped');

@@ -3,8 +3,9 @@
  *
  *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak), names percent-encoded
  *   applied.json                    last MLMESH_PREDICTIONS sequence whose batch is stored (resume point)
- *   models.json                     per model: time of the last RetrainRequest (cooldown)
+ *   models.json                     per model: time and id of the last RetrainRequest (cooldown)
  *   reports/<model>.ndjson          every closed window's DriftReport (JSON of the protobuf message)
+ *   feedback.sqlite                 the feedback join and each window's labels (join-store.ts)
  *
  * Why disk and not a NATS KV bucket: a window holds up to windowRows × features doubles
  * (500 × 64 × 8 = 256 KB for digits), rewritten after every batch; KV values are capped by the
@@ -16,6 +17,8 @@ import { mkdirSync } from 'node:fs';
 import { appendFile, open, readFile, readdir } from 'node:fs/promises';
 import { writeAtomic } from './files.js';
 import { join } from 'node:path';
+import { JoinStore } from './join-store.js';
+import type { Credit, PredictionRow } from './join-store.js';
 import { OpenWindow } from './window.js';
 
 /** A name as a file-name token: injective (percent-encoding), no path separators. */
@@ -27,18 +30,39 @@ export function fileToken(name: string): string {
 export interface ModelState {
   lastRetrainMs: number;
   retrainRequests: number;
+  /** Id of the last RetrainRequest published (a close redone after a crash publishes it again, without a cooldown check). */
+  lastRequestId?: string;
 }
 
 /** File-backed state of the monitor. */
 export class StateStore {
   readonly windowsDir: string;
   readonly reportsDir: string;
+  /** The feedback join (read it directly; writes go through the methods below). */
+  readonly join: JoinStore;
 
+  /** Opens the state folder, creating it. @throws Error when the join's SQLite file cannot be opened. */
   constructor(readonly dir: string) {
     this.windowsDir = join(dir, 'windows');
     this.reportsDir = join(dir, 'reports');
     mkdirSync(this.windowsDir, { recursive: true });
     mkdirSync(this.reportsDir, { recursive: true });
+    this.join = new JoinStore(join(dir, 'feedback.sqlite'));
+  }
+
+  /** Stores the rows of applied predictions for the feedback join (one transaction), keeping the newest `retentionRows`. */
+  async rememberPredictions(rows: readonly PredictionRow[], retentionRows: number): Promise<void> {
+    this.join.remember(rows, retentionRows);
+  }
+
+  /** Stores a feedback batch's labels (one transaction): rows marked labelled, windows credited. */
+  async commitFeedback(credits: readonly Credit[], nowMs: number): Promise<void> {
+    this.join.commit(credits, nowMs);
+  }
+
+  /** Closes the join's database. */
+  close(): void {
+    this.join.close();
   }
 
   /** One file per version; names are percent-encoded so distinct models never share a file. */

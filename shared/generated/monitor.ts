@@ -23,6 +23,8 @@ export interface ProtoGrpcType {
     }
     monitor: {
       v1: {
+        GetReportRequest: MessageTypeDefinition
+        GetReportResponse: MessageTypeDefinition
         GetStatusRequest: MessageTypeDefinition
         GetStatusResponse: MessageTypeDefinition
         ListReportsRequest: MessageTypeDefinition
@@ -35,6 +37,7 @@ export interface ProtoGrpcType {
         TwoSampleTestResponse: MessageTypeDefinition
         VersionStatus: MessageTypeDefinition
         WatchReportsRequest: MessageTypeDefinition
+        WindowPerformance: MessageTypeDefinition
       }
     }
   }

@@ -11,7 +11,7 @@ test('contract - mlmesh.monitor.v1.MonitorService RPCs and the event messages it
   r.resolvePath = (_origin, target) => (target.startsWith('mlmesh/') ? join(projectRoot(), 'protos', target) : target);
   r.loadSync('mlmesh/monitor/v1/monitor.proto', { keepCase: true });
   const svc = r.lookupService('mlmesh.monitor.v1.MonitorService');
-  t.deepEqual(Object.keys(svc.methods).sort(), ['GetStatus', 'ListReports', 'ReplaceReference', 'TwoSampleTest', 'WatchReports']);
+  t.deepEqual(Object.keys(svc.methods).sort(), ['GetReport', 'GetStatus', 'ListReports', 'ReplaceReference', 'TwoSampleTest', 'WatchReports']);
   t.true(svc.methods['WatchReports']?.responseStream);
   t.is(svc.methods['WatchReports']?.responseType, 'mlmesh.events.v1.DriftReport');
   const report = r.lookupType('mlmesh.events.v1.DriftReport');
@@ -21,6 +21,12 @@ test('contract - mlmesh.monitor.v1.MonitorService RPCs and the event messages it
   const retrain = r.lookupType('mlmesh.events.v1.RetrainRequest');
   t.is(retrain.fields['report']?.type, 'DriftReport');
   t.is(retrain.fields['last_sequence']?.id, 8);
+  t.is(retrain.fields['first_row']?.type, 'uint32');
+  t.is(report.fields['last_row']?.type, 'uint32');
+  const feedback = r.lookupType('mlmesh.events.v1.Feedback');
+  t.true(feedback.fields['labels']?.repeated);
+  t.is(feedback.fields['row']?.type, 'int32');
+  t.is(r.lookupType('mlmesh.monitor.v1.ListReportsResponse').fields['performance']?.type, 'WindowPerformance');
 });
 
 test('readme - the monitor options table is the one the code describes (npm run docs:config)', (t) => {

@@ -3,118 +3,28 @@
  * Covers time-based windows, redelivery, malformed logs, failure → reload → exactly once,
  * the retrain cooldown, and the on-disk formats.
  */
-import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
-import { createLogger } from '../../shared/logging/index.js';
-import { createRegistry } from '../../shared/metrics/index.js';
-import { decodeDriftReport, decodeRetrainRequest, encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
+import { decodeDriftReport, decodeRetrainRequest, encodeFeedback } from '../../shared/events/index.js';
 import { encodeNpy } from '../../shared/tensors/index.js';
-import { MonitorEngine } from '../../services/monitor/engine.js';
-import { runDetectors } from '../../services/monitor/detectors.js';
-import type { DetectorRunner, StreamMessage } from '../../services/monitor/engine.js';
-import { MonitorMetrics } from '../../services/monitor/metrics.js';
+import type { StreamMessage } from '../../services/monitor/engine.js';
 import { StateStore } from '../../services/monitor/state-store.js';
 import { OpenWindow } from '../../services/monitor/window.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
 import { buildReference, loadReference, replaceReference } from '../../services/monitor/reference.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
-import type { MonitorConfig } from '../../services/monitor/config.js';
-import { mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
+import { msg, setup, useEngineDir } from '../helpers/monitor-engine.js';
+import type { EngineCtx, Published } from '../helpers/monitor-engine.js';
 
-interface Ctx {
-  dir: string;
-}
-const test = anyTest as TestFn<Ctx>;
-test.beforeEach(async (t) => {
-  t.context = { dir: await mkdtemp(join(tmpdir(), 'mlmesh-engine-')) };
-});
-test.afterEach.always(async (t) => {
-  await rm(t.context.dir, { recursive: true, force: true });
-});
-
-interface Published {
-  subject: string;
-  data: Uint8Array;
-  msgId: string;
-}
-
-/** A real StateStore whose next calls of a method can be made to fail (a crash at that point). */
-class FaultyStore extends StateStore {
-  fail: Partial<Record<'saveWindow' | 'saveAppliedSeq' | 'appendReport', number>> = {};
-  private trip(what: 'saveWindow' | 'saveAppliedSeq' | 'appendReport'): void {
-    const n = this.fail[what] ?? 0;
-    if (n > 0) {
-      this.fail[what] = n - 1;
-      throw new Error(`${what} failed (test crash)`);
-    }
-  }
-  override async saveWindow(w: OpenWindow): Promise<void> {
-    this.trip('saveWindow');
-    return super.saveWindow(w);
-  }
-  override async saveAppliedSeq(seq: number): Promise<void> {
-    this.trip('saveAppliedSeq');
-    return super.saveAppliedSeq(seq);
-  }
-  override async appendReport(model: string, json: object): Promise<void> {
-    this.trip('appendReport');
-    return super.appendReport(model, json);
-  }
-}
-
-async function setup(dir: string, monitoring: object, opts: { failPublish?: () => boolean; detect?: DetectorRunner } = {}) {
-  const repo = join(dir, 'repo');
-  await mkdir(join(repo, 'm', '1', 'reference'), { recursive: true });
-  await writeFile(join(repo, 'm', 'config.json'), JSON.stringify({ monitoring }));
-  const rand = seededRandom(3);
-  await writeFile(join(repo, 'm', '1', 'reference', 'inputs.npy'), encodeNpy('FP32', [100, 2], new Uint8Array(Float32Array.from({ length: 200 }, () => rand()).buffer)));
-  const config: MonitorConfig = { ...resolveMonitorConfig({ env: {} }), modelRepository: repo, stateDir: join(dir, 'state') };
-  const published: Published[] = [];
-  const clock = { now: 1_000_000 };
-  const store = new FaultyStore(config.stateDir);
-  const make = (st: StateStore = store) =>
-    new MonitorEngine(
-      config,
-      st,
-      async (subject, data, msgId) => {
-        if (opts.failPublish?.()) throw new Error('publish failed (test)');
-        published.push({ subject, data, msgId });
-      },
-      opts.detect ?? ((r, w, s) => runDetectors(r, w, s, (input) => Promise.resolve(mmdTest(input)))),
-      createLogger({ service: 'engine-test', level: 'silent' }),
-      new MonitorMetrics(createRegistry({ service: 'engine-test', processMetrics: false })),
-      () => clock.now,
-    );
-  const engine = make();
-  await engine.load();
-  return { engine, published, clock, config, make, store };
-}
-
-function msg(seq: number, rows: number[][], opts: { model?: string; cols?: number; time?: number; garbage?: boolean; shape?: string[]; requestId?: string; probs?: number[][] } = {}): StreamMessage {
-  if (opts.garbage) return { seq, data: Uint8Array.of(0xff, 0xff, 0xff), timeMs: 0 };
-  const cols = opts.cols ?? 2;
-  const data = Float32Array.from(rows.flat());
-  return {
-    seq,
-    timeMs: opts.time ?? 1_000_000,
-    data: encodePredictionLog({
-      meta: { event_id: `r${seq}`, time_unix_ms: String(opts.time ?? 1_000_000) },
-      request_id: opts.requestId ?? `r${seq}`,
-      model: opts.model ?? 'm',
-      version: '1',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: opts.shape ?? [String(rows.length), String(cols)], raw: Buffer.from(data.buffer) }],
-      outputs: opts.probs ? [{ name: 'p', datatype: 'FP32', shape: [String(opts.probs.length), String(opts.probs[0]?.length ?? 0)], raw: Buffer.from(Float32Array.from(opts.probs.flat()).buffer) }] : [],
-    }),
-  };
-}
+const test = anyTest as TestFn<EngineCtx>;
+useEngineDir(test);
 
 const row = (k: number): number[] => [Math.sin(k), Math.cos(k)];
 
 test('engine - a count window closes at window_rows; redelivered sequences are skipped', async (t) => {
-  const { engine, published } = await setup(t.context.dir, { window_rows: 4, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published } = await setup(t.context, { window_rows: 4, window_seconds: 0, detectors: ['ks'] });
   await engine.applyPredictions([msg(1, [row(1), row(2)]), msg(2, [row(3)])]);
   t.is(published.length, 0);
   await engine.applyPredictions([msg(2, [row(3)]), msg(3, [row(4)])]);
@@ -128,7 +38,7 @@ test('engine - a count window closes at window_rows; redelivered sequences are s
 });
 
 test('engine - a time window closes once old enough and holding min_window_rows', async (t) => {
-  const { engine, published, clock } = await setup(t.context.dir, { window_rows: 100, window_seconds: 60, min_window_rows: 3, detectors: ['ks'] });
+  const { engine, published, clock } = await setup(t.context, { window_rows: 100, window_seconds: 60, min_window_rows: 3, detectors: ['ks'] });
   await engine.applyPredictions([msg(1, [row(1), row(2)], { time: 1_000_000 })]);
   clock.now = 1_000_000 + 61_000;
   await engine.tick();
@@ -144,7 +54,7 @@ test('engine - a time window closes once old enough and holding min_window_rows'
 });
 
 test('engine - malformed logs are skipped and counted, the rest applied', async (t) => {
-  const { engine, published } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published } = await setup(t.context, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
   await engine.applyPredictions([
     msg(1, [row(1)]),
     msg(2, [], { garbage: true }),
@@ -160,7 +70,7 @@ test('engine - malformed logs are skipped and counted, the rest applied', async 
 
 test('engine - a failed publish reloads the stored state; the batch again gives the same single report', async (t) => {
   let fail = true;
-  const { engine, published, make } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] }, { failPublish: () => fail });
+  const { engine, published, make } = await setup(t.context, { window_rows: 3, window_seconds: 0, detectors: ['ks'] }, { failPublish: () => fail });
   await engine.applyPredictions([msg(1, [row(1)])]);
   await t.throwsAsync(engine.applyPredictions([msg(2, [row(2)]), msg(3, [row(3)])]), { message: /publish failed/ });
   fail = false;
@@ -177,7 +87,7 @@ test('engine - a failed publish reloads the stored state; the batch again gives 
 });
 
 test('engine - K drifted windows in a row publish one retrain request; the cooldown holds the next', async (t) => {
-  const { engine, published, clock } = await setup(t.context.dir, { window_rows: 20, window_seconds: 0, detectors: ['ks'], consecutive_windows: 2, cooldown_seconds: 100 });
+  const { engine, published, clock } = await setup(t.context, { window_rows: 20, window_seconds: 0, detectors: ['ks'], consecutive_windows: 2, cooldown_seconds: 100 });
   let seq = 0;
   const shiftedWindow = () => msg(++seq, Array.from({ length: 20 }, (_, k) => [5 + k / 20, 5]));
   for (let i = 0; i < 4; i++) await engine.applyPredictions([shiftedWindow()]);
@@ -194,20 +104,24 @@ test('engine - K drifted windows in a row publish one retrain request; the coold
 
 test('state - window files round-trip; a corrupt one is refused; a torn report line is skipped', async (t) => {
   const w = OpenWindow.empty('m', '1');
-  t.is(w.append({ rows: 2, cols: 2, data: Float64Array.of(1, 2, 3, 4) }, { rows: 2, cols: 1, data: Float64Array.of(0.5, 0.25) }, 7, 123), undefined);
+  const inputs = { rows: 2, cols: 2, data: Float64Array.of(1, 2, 3, 4) };
+  const outputs = { rows: 2, cols: 1, data: Float64Array.of(0.5, 0.25) };
+  t.is(w.check(inputs, outputs), undefined);
+  w.append(inputs, outputs, 7, 0, 2, 123);
   const back = OpenWindow.deserialize(w.serialize(), 'x');
   t.deepEqual(back.header, w.header);
   t.deepEqual(back.matrices().inputs?.data, Float64Array.of(1, 2, 3, 4));
   t.deepEqual(back.matrices().outputs?.data, Float64Array.of(0.5, 0.25));
   t.throws(() => OpenWindow.deserialize(w.serialize().subarray(0, -8), 'x'), { message: /data bytes/ });
   t.throws(() => OpenWindow.deserialize(Buffer.from('{"format":"other"}\n'), 'x'), { message: /format/ });
-  t.regex(w.append({ rows: 1, cols: 3, data: Float64Array.of(1, 2, 3) }, undefined, 8, 124) ?? '', /3 columns, the window 2/);
+  t.regex(w.check({ rows: 1, cols: 3, data: Float64Array.of(1, 2, 3) }, undefined) ?? '', /3 columns, the window 2/);
   const store = new StateStore(join(t.context.dir, 's'));
   await store.appendReport('m', { report_id: 'a' });
   await appendFile(join(t.context.dir, 's', 'reports', 'm.ndjson'), '{"report_id":"b"');
   t.deepEqual(await store.loadReports(), [{ report_id: 'a' }]);
   await store.saveWindow(w);
   t.is((await readFile(join(t.context.dir, 's', 'windows', 'm@1.win'))).length, w.serialize().length);
+  store.close();
 });
 
 test('monitoring section - defaults, overrides and refusals naming the field', (t) => {
@@ -230,7 +144,7 @@ test('monitoring section - defaults, overrides and refusals naming the field', (
 });
 
 test('engine - a corrupt reference or config does not stop the stream: windows are reported untested with the reason', async (t) => {
-  const { engine, published, config } = await setup(t.context.dir, { window_rows: 2, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published, config } = await setup(t.context, { window_rows: 2, window_seconds: 0, detectors: ['ks'] });
   // Version 1's reference no longer matches its reference.json; model "other" has a bad monitoring section.
   const refDir = join(config.modelRepository, 'm', '1', 'reference');
   await writeFile(join(refDir, 'reference.json'), JSON.stringify({ format: 'mlmesh.reference/v1', files: { 'inputs.npy': '0'.repeat(64) } }));
@@ -246,7 +160,7 @@ test('engine - a corrupt reference or config does not stop the stream: windows a
 });
 
 test('engine - poison logs (negative shape, NaN rows) are skipped or tolerated; the stream goes on', async (t) => {
-  const { engine, published } = await setup(t.context.dir, { window_rows: 4, window_seconds: 0, detectors: ['ks', 'mmd'], permutations: 50 });
+  const { engine, published } = await setup(t.context, { window_rows: 4, window_seconds: 0, detectors: ['ks', 'mmd'], permutations: 50 });
   await engine.applyPredictions([
     msg(1, [[1, 2, 3, 4, 5]], { cols: 5, shape: ['-1', '-5'] }), // (-1)·(-5)·4 bytes would pass a naive size check
     msg(2, [row(1)]),
@@ -264,7 +178,7 @@ test('engine - poison logs (negative shape, NaN rows) are skipped or tolerated; 
 });
 
 test('engine - a crashed detector worker reports the window untested instead of blocking', async (t) => {
-  const { engine, published } = await setup(t.context.dir, { window_rows: 2, window_seconds: 0, detectors: ['ks'] }, { detect: () => Promise.reject(new Error('worker died')) });
+  const { engine, published } = await setup(t.context, { window_rows: 2, window_seconds: 0, detectors: ['ks'] }, { detect: () => Promise.reject(new Error('worker died')) });
   await engine.applyPredictions([msg(1, [row(1), row(2)])]);
   const r = decodeDriftReport((published[0] as Published).data);
   t.false(r.drifted);
@@ -272,7 +186,7 @@ test('engine - a crashed detector worker reports the window untested instead of 
 });
 
 test('engine - model names that map to the same subject token keep separate state across a restart', async (t) => {
-  const { engine, make } = await setup(t.context.dir, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
+  const { engine, make } = await setup(t.context, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
   await engine.applyPredictions([msg(1, [row(1)], { model: 'a.b' }), msg(2, [row(2), row(3)], { model: 'a_b' })]);
   const again = make();
   await again.load();
@@ -281,7 +195,7 @@ test('engine - model names that map to the same subject token keep separate stat
 });
 
 test('engine - a crash after the report is stored but before the window file: the close is finished once, rows never counted twice', async (t) => {
-  const { engine, published, store, make } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published, store, make } = await setup(t.context, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
   await engine.applyPredictions([msg(1, [row(1)])]);
   store.fail.saveWindow = 1; // the batch that closes window 0 "crashes" before its window file is written
   await t.throwsAsync(engine.applyPredictions([msg(2, [row(2)]), msg(3, [row(3)]), msg(4, [row(4)])]));
@@ -299,7 +213,7 @@ test('engine - a crash after the report is stored but before the window file: th
 });
 
 test('engine - a crash between the window files and applied.json loses and repeats nothing', async (t) => {
-  const { engine, published, store, make } = await setup(t.context.dir, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
+  const { engine, published, store, make } = await setup(t.context, { window_rows: 3, window_seconds: 0, detectors: ['ks'] });
   store.fail.saveAppliedSeq = 1;
   await t.throwsAsync(engine.applyPredictions([msg(1, [row(1)]), msg(2, [row(2)])]));
   const again = make();
@@ -312,22 +226,21 @@ test('engine - a crash between the window files and applied.json loses and repea
 });
 
 test('engine - feedback from a failed batch counts when redelivered; feedback naming another model does not join', async (t) => {
-  const { engine, store } = await setup(t.context.dir, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
+  const { engine, store } = await setup(t.context, { window_rows: 100, window_seconds: 0, detectors: ['ks'] });
   await engine.applyPredictions([msg(1, [row(1)], { requestId: 'q1', probs: [[0.9, 0.1]] }), msg(2, [row(2)], { requestId: 'q2', probs: [[0.2, 0.8]] })]);
   const fb = (seq: number, requestId: string, model: string, label: string): StreamMessage => ({ seq, timeMs: 0, data: encodeFeedback({ request_id: requestId, model, label }) });
-  store.fail.saveWindow = 1;
-  await t.throwsAsync(engine.applyFeedback([fb(1, 'q1', 'm', '0')]), { message: /saveWindow failed/ });
-  const header = () => engine.allWindows().find((w) => w.header.model === 'm')?.header;
-  t.is(header()?.feedbackRows, 0, 'nothing stored from the failed batch');
+  store.fail.commitFeedback = 1;
+  await t.throwsAsync(engine.applyFeedback([fb(1, 'q1', 'm', '0')]), { message: /commitFeedback failed/ });
+  t.is(engine.versionFeedback('m', '1').labelled, 0, 'nothing stored from the failed batch');
   await engine.applyFeedback([fb(1, 'q1', 'm', '0')]);
-  t.is(header()?.feedbackRows, 1, 'the redelivered feedback counts');
-  t.is(header()?.feedbackCorrect, 1);
+  t.is(engine.versionFeedback('m', '1').labelled, 1, 'the redelivered feedback counts');
+  t.is(engine.versionFeedback('m', '1').correct, 1);
   await engine.applyFeedback([fb(1, 'q1', 'm', '0'), fb(2, 'q2', 'other', '1')]);
-  t.is(header()?.feedbackRows, 1, 'a repeat and a mismatched model do not count');
+  t.is(engine.versionFeedback('m', '1').labelled, 1, 'a repeat and a mismatched model do not count');
 });
 
 test('reference - a swap interrupted between its two renames is repaired at the next load', async (t) => {
-  const { config } = await setup(t.context.dir, { window_rows: 2 });
+  const { config } = await setup(t.context, { window_rows: 2 });
   const mon = parseMonitoring(undefined, config, 'm');
   const versionDir = join(config.modelRepository, 'm', '1');
   const inputs = encodeNpy('FP32', [3, 2], new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));

@@ -41,6 +41,13 @@ export interface DriftReport {
    * Drifted windows in a row, this one included (0 when this one is not drifted).
    */
   'consecutive_drifted'?: (number);
+  /**
+   * A window holds exactly `rows` rows, so a multi-row log can be split between two windows:
+   * the window starts at row `first_row` of message `first_sequence` and ends at row `last_row`
+   * of message `last_sequence` (0-based, inclusive; both 0 for single-row logs).
+   */
+  'first_row'?: (number);
+  'last_row'?: (number);
 }
 
 /**
@@ -80,4 +87,11 @@ export interface DriftReport__Output {
    * Drifted windows in a row, this one included (0 when this one is not drifted).
    */
   'consecutive_drifted': (number);
+  /**
+   * A window holds exactly `rows` rows, so a multi-row log can be split between two windows:
+   * the window starts at row `first_row` of message `first_sequence` and ends at row `last_row`
+   * of message `last_sequence` (0-based, inclusive; both 0 for single-row logs).
+   */
+  'first_row': (number);
+  'last_row': (number);
 }

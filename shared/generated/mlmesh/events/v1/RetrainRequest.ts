@@ -19,12 +19,23 @@ export interface RetrainRequest {
    */
   'report'?: (_mlmesh_events_v1_DriftReport | null);
   /**
-   * The MLMESH_PREDICTIONS sequence range of the drifted windows (first..last, inclusive).
+   * The MLMESH_PREDICTIONS range of the drifted windows not covered by an earlier request
+   * (first..last message, inclusive; from row `first_row` of the first message to row
+   * `last_row` of the last, as in DriftReport).
    */
   'first_sequence'?: (number | string | Long);
   'last_sequence'?: (number | string | Long);
+  /**
+   * Drifted windows in a row so far (the whole streak, including windows of earlier requests).
+   */
   'consecutive_windows'?: (number);
+  /**
+   * Reports of the windows in this request's range, oldest first; at most the newest 100 (the
+   * range still covers them all).
+   */
   'drifted_report_ids'?: (string)[];
+  'first_row'?: (number);
+  'last_row'?: (number);
 }
 
 /**
@@ -42,10 +53,21 @@ export interface RetrainRequest__Output {
    */
   'report': (_mlmesh_events_v1_DriftReport__Output | null);
   /**
-   * The MLMESH_PREDICTIONS sequence range of the drifted windows (first..last, inclusive).
+   * The MLMESH_PREDICTIONS range of the drifted windows not covered by an earlier request
+   * (first..last message, inclusive; from row `first_row` of the first message to row
+   * `last_row` of the last, as in DriftReport).
    */
   'first_sequence': (string);
   'last_sequence': (string);
+  /**
+   * Drifted windows in a row so far (the whole streak, including windows of earlier requests).
+   */
   'consecutive_windows': (number);
+  /**
+   * Reports of the windows in this request's range, oldest first; at most the newest 100 (the
+   * range still covers them all).
+   */
   'drifted_report_ids': (string)[];
+  'first_row': (number);
+  'last_row': (number);
 }

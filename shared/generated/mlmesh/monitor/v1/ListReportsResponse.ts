@@ -1,11 +1,20 @@
 // Original file: protos/mlmesh/monitor/v1/monitor.proto
 
 import type { DriftReport as _mlmesh_events_v1_DriftReport, DriftReport__Output as _mlmesh_events_v1_DriftReport__Output } from '../../../mlmesh/events/v1/DriftReport.js';
+import type { WindowPerformance as _mlmesh_monitor_v1_WindowPerformance, WindowPerformance__Output as _mlmesh_monitor_v1_WindowPerformance__Output } from '../../../mlmesh/monitor/v1/WindowPerformance.js';
 
 export interface ListReportsResponse {
   'reports'?: (_mlmesh_events_v1_DriftReport)[];
+  /**
+   * One per report, in the same order.
+   */
+  'performance'?: (_mlmesh_monitor_v1_WindowPerformance)[];
 }
 
 export interface ListReportsResponse__Output {
   'reports': (_mlmesh_events_v1_DriftReport__Output)[];
+  /**
+   * One per report, in the same order.
+   */
+  'performance': (_mlmesh_monitor_v1_WindowPerformance__Output)[];
 }

@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { DriftReport as _mlmesh_events_v1_DriftReport, DriftReport__Output as _mlmesh_events_v1_DriftReport__Output } from '../../../mlmesh/events/v1/DriftReport.js';
+import type { GetReportRequest as _mlmesh_monitor_v1_GetReportRequest, GetReportRequest__Output as _mlmesh_monitor_v1_GetReportRequest__Output } from '../../../mlmesh/monitor/v1/GetReportRequest.js';
+import type { GetReportResponse as _mlmesh_monitor_v1_GetReportResponse, GetReportResponse__Output as _mlmesh_monitor_v1_GetReportResponse__Output } from '../../../mlmesh/monitor/v1/GetReportResponse.js';
 import type { GetStatusRequest as _mlmesh_monitor_v1_GetStatusRequest, GetStatusRequest__Output as _mlmesh_monitor_v1_GetStatusRequest__Output } from '../../../mlmesh/monitor/v1/GetStatusRequest.js';
 import type { GetStatusResponse as _mlmesh_monitor_v1_GetStatusResponse, GetStatusResponse__Output as _mlmesh_monitor_v1_GetStatusResponse__Output } from '../../../mlmesh/monitor/v1/GetStatusResponse.js';
 import type { ListReportsRequest as _mlmesh_monitor_v1_ListReportsRequest, ListReportsRequest__Output as _mlmesh_monitor_v1_ListReportsRequest__Output } from '../../../mlmesh/monitor/v1/ListReportsRequest.js';
@@ -14,6 +16,21 @@ import type { TwoSampleTestResponse as _mlmesh_monitor_v1_TwoSampleTestResponse,
 import type { WatchReportsRequest as _mlmesh_monitor_v1_WatchReportsRequest, WatchReportsRequest__Output as _mlmesh_monitor_v1_WatchReportsRequest__Output } from '../../../mlmesh/monitor/v1/WatchReportsRequest.js';
 
 export interface MonitorServiceClient extends grpc.Client {
+  /**
+   * One report by id, with its window's performance.
+   */
+  GetReport(argument: _mlmesh_monitor_v1_GetReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  GetReport(argument: _mlmesh_monitor_v1_GetReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  GetReport(argument: _mlmesh_monitor_v1_GetReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  GetReport(argument: _mlmesh_monitor_v1_GetReportRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * One report by id, with its window's performance.
+   */
+  getReport(argument: _mlmesh_monitor_v1_GetReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  getReport(argument: _mlmesh_monitor_v1_GetReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  getReport(argument: _mlmesh_monitor_v1_GetReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  getReport(argument: _mlmesh_monitor_v1_GetReportRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetReportResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Current state per model version: open window, last report, drift streak, accuracy.
    */
@@ -30,14 +47,16 @@ export interface MonitorServiceClient extends grpc.Client {
   getStatus(argument: _mlmesh_monitor_v1_GetStatusRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Closed-window reports of a model in a time range, oldest first.
+   * Closed-window reports of a model in a time range, oldest first, each with its window's
+   * performance (feedback joined so far, late labels included).
    */
   ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
   ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
   ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
   ListReports(argument: _mlmesh_monitor_v1_ListReportsRequest, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Closed-window reports of a model in a time range, oldest first.
+   * Closed-window reports of a model in a time range, oldest first, each with its window's
+   * performance (feedback joined so far, late labels included).
    */
   listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
   listReports(argument: _mlmesh_monitor_v1_ListReportsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mlmesh_monitor_v1_ListReportsResponse__Output>): grpc.ClientUnaryCall;
@@ -89,12 +108,18 @@ export interface MonitorServiceClient extends grpc.Client {
 
 export interface MonitorServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * One report by id, with its window's performance.
+   */
+  GetReport: grpc.handleUnaryCall<_mlmesh_monitor_v1_GetReportRequest__Output, _mlmesh_monitor_v1_GetReportResponse>;
+  
+  /**
    * Current state per model version: open window, last report, drift streak, accuracy.
    */
   GetStatus: grpc.handleUnaryCall<_mlmesh_monitor_v1_GetStatusRequest__Output, _mlmesh_monitor_v1_GetStatusResponse>;
   
   /**
-   * Closed-window reports of a model in a time range, oldest first.
+   * Closed-window reports of a model in a time range, oldest first, each with its window's
+   * performance (feedback joined so far, late labels included).
    */
   ListReports: grpc.handleUnaryCall<_mlmesh_monitor_v1_ListReportsRequest__Output, _mlmesh_monitor_v1_ListReportsResponse>;
   
@@ -116,6 +141,7 @@ export interface MonitorServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface MonitorServiceDefinition extends grpc.ServiceDefinition {
+  GetReport: MethodDefinition<_mlmesh_monitor_v1_GetReportRequest, _mlmesh_monitor_v1_GetReportResponse, _mlmesh_monitor_v1_GetReportRequest__Output, _mlmesh_monitor_v1_GetReportResponse__Output>
   GetStatus: MethodDefinition<_mlmesh_monitor_v1_GetStatusRequest, _mlmesh_monitor_v1_GetStatusResponse, _mlmesh_monitor_v1_GetStatusRequest__Output, _mlmesh_monitor_v1_GetStatusResponse__Output>
   ListReports: MethodDefinition<_mlmesh_monitor_v1_ListReportsRequest, _mlmesh_monitor_v1_ListReportsResponse, _mlmesh_monitor_v1_ListReportsRequest__Output, _mlmesh_monitor_v1_ListReportsResponse__Output>
   ReplaceReference: MethodDefinition<_mlmesh_monitor_v1_ReplaceReferenceRequest, _mlmesh_monitor_v1_ReplaceReferenceResponse, _mlmesh_monitor_v1_ReplaceReferenceRequest__Output, _mlmesh_monitor_v1_ReplaceReferenceResponse__Output>
