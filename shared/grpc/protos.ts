@@ -1,26 +1,13 @@
-import { join } from 'node:path';
+import type * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { projectRoot } from '../config/index.js';
+import { PROTOS_DIR, PROTO_LOADER_OPTIONS, loadPackage } from '../protos/index.js';
 
-/**
- * proto-loader options used at run time. They must match the flags of `npm run gen:protos`
- * (`proto-loader-gen-types`), which generates the TypeScript types in `shared/generated/`:
- * snake_case field names as in the .proto, 64-bit integers as strings (no precision loss for
- * INT64/UINT64 tensors), enums as strings, defaults filled in, virtual oneof fields.
- */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+export { PROTO_LOADER_OPTIONS };
 
-/** Folder holding the project's .proto files. */
+/** Folder holding the project's .proto files (relative to the module, see `shared/protos`). */
 export function protosDir(): string {
-  return join(projectRoot(), 'protos');
+  return PROTOS_DIR;
 }
 
 /**
@@ -28,10 +15,7 @@ export function protosDir(): string {
  * definition that both the server (services, reflection) and clients use.
  */
 export function loadProtos(files: readonly string[]): protoLoader.PackageDefinition {
-  return protoLoader.loadSync([...files.map((f) => join(protosDir(), f)), healthProtoPath], {
-    ...PROTO_LOADER_OPTIONS,
-    includeDirs: [protosDir()],
-  });
+  return loadPackage(files, [healthProtoPath]);
 }
 
 /**
