@@ -18,4 +18,4 @@ export {
   isMlmeshError,
   errorMessage,
 } from './errors.js';
-export type { CodeValue } from './errors.js';
+export type { CodeValue, ErrorResource, FieldViolation } from './errors.js';
