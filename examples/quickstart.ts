@@ -1,7 +1,8 @@
 /**
  * Quick start: starts the inference service on the example model repository (as its own
  * process, exactly as `npm start` does), waits until it is ready, sends five held-out digits to
- * `digits_mlp` through gRPC (Open Inference Protocol, raw FP32 tensors) and prints what the
+ * `digits_mlp` through gRPC with mlmesh/client (Open Inference Protocol, a Float32Array in and
+ * out) and prints what the
  * model says. The service then keeps running until Ctrl-C, unless `--exit` is given.
  *
  *   npm run demo                 # ports 8001 (gRPC) and 8002 (HTTP metrics/health)
@@ -14,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/config/index.js';
 import { readNpy } from '../shared/tensors/index.js';
-import { InferenceClient } from '../services/inference/index.js';
+import { InferInput, InferenceClient } from '../shared/client/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ const port = await new Promise<number>((resolve, reject) => {
 
 const client = new InferenceClient(`127.0.0.1:${port}`);
 const started = Date.now();
-while (!(await client.serverReady({ deadlineMs: 1000 }).catch(() => ({ ready: false }))).ready) {
+while (!(await client.serverReady({ timeoutMs: 1000 }).catch(() => ({ ready: false }))).ready) {
   if (Date.now() - started > 60_000) throw new Error('the inference service did not become ready within 60 s');
   await sleep(100);
 }
@@ -71,18 +72,12 @@ const rows = Number(values.rows);
 const inputs = readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy'));
 const labels = readNpy(join(root, 'test/fixtures/parity/digits_mlp/labels.npy'));
 const features = inputs.shape[1] as number;
-const response = await client.infer(
-  {
-    model_name: 'digits_mlp',
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, features] }],
-    raw_input_contents: [Buffer.from(inputs.data.buffer, 0, rows * features * 4)],
-  },
-  { deadlineMs: 10_000 },
-);
-const probs = new Float32Array(new Uint8Array(response.raw_output_contents[0] as Buffer).buffer);
+const pixels = new Float32Array(inputs.data.buffer, inputs.data.byteOffset, rows * features);
+const result = await client.infer('digits_mlp', [InferInput.from('input', pixels, [rows, features])], { timeoutMs: 10_000, id: 'quickstart-1' });
+const probs = result.asArray<Float32Array>('probabilities');
 const truth = new BigInt64Array(labels.data.buffer);
-const meta = await client.modelMetadata('digits_mlp');
-console.log(`\nmlmesh inference service on 127.0.0.1:${port} (model ${response.model_name}, version ${response.model_version}, request id ${response.id})`);
+const meta = await client.modelMetadata({ name: 'digits_mlp' });
+console.log(`\nmlmesh inference service on 127.0.0.1:${port} (model ${result.modelName}, version ${result.modelVersion}, request id ${result.id})`);
 console.log(`input ${meta.inputs.map((t) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`).join(', ')} -> output ${meta.outputs.map((t) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`).join(', ')}`);
 for (let r = 0; r < rows; r++) {
   const p = Array.from(probs.subarray(r * 10, r * 10 + 10));

@@ -203,10 +203,10 @@ export class ModelManager {
    */
   resolve(name: string, version: string): ModelVersion {
     const e = this.models.get(name);
-    if (!e?.latest) throw new NotFoundError(`model '${clip(name)}' is not loaded`);
+    if (!e?.latest) throw new NotFoundError(`model '${clip(name)}' is not loaded`, { resource: { type: 'model', name } });
     if (version === '') return e.latest;
     const mv = e.served.get(version);
-    if (!mv) throw new NotFoundError(`model '${name}' has no version '${clip(version)}' being served (served: ${[...e.served.keys()].join(', ')})`);
+    if (!mv) throw new NotFoundError(`model '${clip(name)}' has no version '${clip(version)}' being served (served: ${[...e.served.keys()].join(', ')})`, { resource: { type: 'model version', name: `${name}@${version}` } });
     return mv;
   }
 

@@ -80,7 +80,10 @@ export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler>
       const refusedAll = req.mode === 'STRICT' && r.errors.length > 0;
       // A strict batch with a bad row returns no rows: all of them count as refused.
       d.metrics.transformed(a.name, refusedAll ? 0 : r.rows, refusedAll ? req.records.length : req.records.length - r.rows, r.errors, Number(process.hrtime.bigint() - t0) / 1e9);
-      if (refusedAll) throw new InvalidArgumentError(strictMessage(r, req.records.length), { field: 'records' });
+      if (refusedAll) {
+        const violations = r.errors.map((e) => ({ field: `records[${e.row}].fields.${e.column}`, description: `${e.code}: ${e.message}` }));
+        throw new InvalidArgumentError(strictMessage(r, req.records.length), { field: 'records', violations });
+      }
       return {
         name: a.name,
         version: a.version,

@@ -1,20 +1,19 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
 
 /**
- * The project's root folder (the one holding `package.json` and `protos/`), found by walking up
- * from this module, so it is the same whether code runs from `dist/` or elsewhere.
+ * The package's root folder (the one holding `package.json` and `protos/`), found relative to
+ * this module: compiled, it is `dist/shared/config/paths.js`, three levels below the root. It is
+ * the checkout when run from one and `node_modules/mlmesh/` in a project that installed the
+ * package; nothing walks up the file system.
+ * @throws Error when that folder has no `package.json` (code run from somewhere else than `dist/`).
  */
 export function projectRoot(): string {
   if (cached) return cached;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'protos'))) return (cached = dir);
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the mlmesh project root (package.json beside protos/)');
-    dir = parent;
-  }
+  const dir = fileURLToPath(new URL('../../../', import.meta.url));
+  if (!existsSync(join(dir, 'package.json'))) throw new Error(`mlmesh: no package.json in ${dir}, three levels above ${fileURLToPath(import.meta.url)}`);
+  return (cached = dir.replace(/[\\/]$/, ''));
 }

@@ -25,39 +25,64 @@ export const Code = {
 /** One of the numbers of {@link Code}. */
 export type CodeValue = (typeof Code)[keyof typeof Code];
 
+/** The resource an error is about (sent to clients as a `google.rpc.ResourceInfo`). */
+export interface ErrorResource {
+  /** Its kind, e.g. `model`, `feature`, `pipeline`. */
+  type: string;
+  /** Its name, e.g. `digits_mlp` or `avg_balance_30d@2`. */
+  name: string;
+}
+
+/** One bad field of a request (sent to clients as a `google.rpc.BadRequest` field violation). */
+export interface FieldViolation {
+  /** Path of the field, e.g. `inputs[0].shape` or `records[3].age`. */
+  field: string;
+  /** What is wrong with it. */
+  description: string;
+}
+
 /** Base class: an error that knows the gRPC status it maps to. */
 export class MlmeshError extends Error {
   /** The gRPC status code this error surfaces as. */
   readonly code: CodeValue;
+  /** The resource the error is about, when known. */
+  readonly resource: ErrorResource | undefined;
 
-  constructor(code: CodeValue, message: string, options?: { cause?: unknown }) {
+  constructor(code: CodeValue, message: string, options?: { cause?: unknown; resource?: ErrorResource }) {
     super(message, options);
     this.name = 'MlmeshError';
     this.code = code;
+    this.resource = options?.resource;
   }
 }
 
-/** The caller sent something malformed. `field` names the field, tensor or option at fault. */
+/**
+ * The caller sent something malformed. `field` names the field, tensor or option at fault;
+ * `violations` lists every bad field when there are several (e.g. the rows a strict transform
+ * refused), else it is `field` with the message.
+ */
 export class InvalidArgumentError extends MlmeshError {
   readonly field: string | undefined;
-  constructor(message: string, options?: { field?: string; cause?: unknown }) {
+  readonly violations: readonly FieldViolation[];
+  constructor(message: string, options?: { field?: string; violations?: readonly FieldViolation[]; cause?: unknown }) {
     super(Code.INVALID_ARGUMENT, message, options);
     this.name = 'InvalidArgumentError';
-    this.field = options?.field;
+    this.field = options?.field ?? options?.violations?.[0]?.field;
+    this.violations = options?.violations ?? (this.field !== undefined ? [{ field: this.field, description: message }] : []);
   }
 }
 
-/** A named thing (model, version, feature…) does not exist. */
+/** A named thing (model, version, feature…) does not exist; `resource` says which, when given. */
 export class NotFoundError extends MlmeshError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; resource?: ErrorResource }) {
     super(Code.NOT_FOUND, message, options);
     this.name = 'NotFoundError';
   }
 }
 
-/** The thing to create exists already. */
+/** The thing to create exists already; `resource` says which, when given. */
 export class AlreadyExistsError extends MlmeshError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; resource?: ErrorResource }) {
     super(Code.ALREADY_EXISTS, message, options);
     this.name = 'AlreadyExistsError';
   }
@@ -65,7 +90,7 @@ export class AlreadyExistsError extends MlmeshError {
 
 /** The system is not in a state where the operation can run (e.g. a model failed to load). */
 export class FailedPreconditionError extends MlmeshError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; resource?: ErrorResource }) {
     super(Code.FAILED_PRECONDITION, message, options);
     this.name = 'FailedPreconditionError';
   }

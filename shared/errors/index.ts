@@ -18,5 +18,5 @@ export {
   isMlmeshError,
   errorMessage,
 } from './errors.js';
-export type { CodeValue } from './errors.js';
+export type { CodeValue, ErrorResource, FieldViolation } from './errors.js';
 export { clip, ECHO_MAX_CHARS } from './echo.js';

@@ -8,7 +8,7 @@ export { GrpcServer } from './server.js';
 export type { GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, UnaryHandler } from './server.js';
 export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
 export type { CallContext } from './context.js';
-export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES } from './status.js';
+export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES, STATUS_DETAILS_LIMITS } from './status.js';
 export type { GrpcStatus } from './status.js';
 export { createClient, unaryCall } from './client.js';
 export type { ClientOptions } from './client.js';

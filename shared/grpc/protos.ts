@@ -1,29 +1,17 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import type * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import protobuf from 'protobufjs';
-import { projectRoot } from '../config/index.js';
+import { PROTOS_DIR, PROTO_LOADER_OPTIONS, loadPackage, protoPath } from '../protos/index.js';
 import { fileDescriptorProtos } from './descriptors.js';
 
-/**
- * proto-loader options used at run time. They must match the flags of `npm run gen:protos`
- * (`proto-loader-gen-types`), which generates the TypeScript types in `shared/generated/`:
- * snake_case field names as in the .proto, 64-bit integers as strings (no precision loss for
- * INT64/UINT64 tensors), enums as strings, defaults filled in, virtual oneof fields.
- */
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+export { PROTO_LOADER_OPTIONS };
 
-/** Folder holding the project's .proto files. */
+/** Folder holding the project's .proto files (relative to the module, see `shared/protos`). */
 export function protosDir(): string {
-  return join(projectRoot(), 'protos');
+  return PROTOS_DIR;
 }
 
 /**
@@ -33,9 +21,9 @@ export function protosDir(): string {
  * descriptor pools accept: see {@link fileDescriptorProtos}.
  */
 export function loadProtos(files: readonly string[]): protoLoader.PackageDefinition {
-  const paths = [...files.map((f) => join(protosDir(), f)), healthProtoPath];
-  const includeDirs = [protosDir()];
-  const pkg = protoLoader.loadSync(paths, { ...PROTO_LOADER_OPTIONS, includeDirs });
+  const pkg = loadPackage(files, [healthProtoPath]);
+  const paths = [...files.map(protoPath), healthProtoPath];
+  const includeDirs = [PROTOS_DIR];
   const root = new protobuf.Root();
   // The same import resolution as proto-loader's `includeDirs`.
   root.resolvePath = (origin, target) => {

@@ -388,9 +388,10 @@ export class GrpcServer {
         },
         (e: unknown) => {
           finish();
-          const st = toGrpcStatus(e);
+          const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
+          trailer.merge(st.metadata);
           callback({ code: st.code, details: st.details, metadata: trailer });
         },
       );
@@ -439,9 +440,10 @@ export class GrpcServer {
         },
         (e: unknown) => {
           finish();
-          const st = toGrpcStatus(e);
+          const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
+          trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });
         },
       );

@@ -1,0 +1,117 @@
+import { PROTO_FILES } from '../protos/index.js';
+import type { ResolvedRetryOptions } from './options.js';
+
+/** How the client treats one RPC. */
+export interface MethodPolicy {
+  /** Safe to send twice: UNAVAILABLE is retried. */
+  readonly idempotent: boolean;
+  /** Gets the client's `longTimeoutMs` rather than `timeoutMs` by default. */
+  readonly long: boolean;
+  /** A server stream (no default deadline). */
+  readonly stream: boolean;
+}
+
+/** What the client knows of one service. */
+export interface ServiceSpec {
+  /** Fully-qualified name, e.g. `inference.GRPCInferenceService`. */
+  readonly name: string;
+  /** Its .proto file, relative to `protos/`. */
+  readonly proto: string;
+  /** Every RPC of the service, by method name. */
+  readonly methods: Readonly<Record<string, MethodPolicy>>;
+}
+
+const read: MethodPolicy = { idempotent: true, long: false, stream: false };
+const readStream: MethodPolicy = { idempotent: true, long: false, stream: true };
+const write: MethodPolicy = { idempotent: false, long: false, stream: false };
+const longWrite: MethodPolicy = { idempotent: false, long: true, stream: false };
+const longRead: MethodPolicy = { idempotent: true, long: true, stream: false };
+
+/**
+ * Every RPC of every service in `protos/`, with the retry and deadline choice for it. Reads are
+ * idempotent. So are:
+ * - ModelInfer and Transform: pure functions of the request. The only side effect of ModelInfer
+ *   is its prediction log, published with `Nats-Msg-Id` = the request id, and the client sends the
+ *   same `x-request-id` on every attempt, so JetStream stores a retried prediction once;
+ * - TwoSampleTest: a pure computation (seeded);
+ * - RegisterFeature and RegisterFeatureService: idempotent by design (the same content again is
+ *   a no-op; a retry whose first attempt did register answers `created: false`).
+ * Not retried: WriteFeatures (a late retry could overwrite a newer value written meanwhile),
+ * Materialize, Fit (an empty version takes the next integer: a retry could store two versions),
+ * RepositoryModelLoad/Unload (a retry could reorder two clients' loads), ReplaceReference.
+ */
+export const SERVICES = {
+  inference: {
+    name: 'inference.GRPCInferenceService',
+    proto: PROTO_FILES.inference,
+    methods: {
+      ServerLive: read,
+      ServerReady: read,
+      ModelReady: read,
+      ServerMetadata: read,
+      ModelMetadata: read,
+      ModelInfer: read,
+      RepositoryIndex: read,
+      RepositoryModelLoad: longWrite,
+      RepositoryModelUnload: longWrite,
+    },
+  },
+  preprocess: {
+    name: 'mlmesh.preprocess.v1.PreprocessService',
+    proto: PROTO_FILES.preprocess,
+    methods: { Transform: read, Fit: longWrite, GetPipeline: read, ListPipelines: read },
+  },
+  features: {
+    name: 'mlmesh.features.v1.FeatureService',
+    proto: PROTO_FILES.features,
+    methods: {
+      GetOnlineFeatures: read,
+      GetHistoricalFeatures: readStream,
+      WriteFeatures: write,
+      Materialize: longWrite,
+      RegisterFeature: read,
+      GetFeature: read,
+      ListFeatures: read,
+      RegisterFeatureService: read,
+      GetFeatureService: read,
+    },
+  },
+  monitor: {
+    name: 'mlmesh.monitor.v1.MonitorService',
+    proto: PROTO_FILES.monitor,
+    methods: { GetStatus: read, ListReports: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead },
+  },
+} as const satisfies Record<string, ServiceSpec>;
+
+/** A gRPC duration string (`0.1s`), to the ms, at least 1 ms. */
+function seconds(ms: number): string {
+  const text = (Math.max(1, Math.round(ms)) / 1000).toFixed(3);
+  return `${text.includes('.') ? text.replace(/\.?0+$/, '') : text}s`;
+}
+
+/**
+ * The gRPC service config (JSON, for the `grpc.service_config` channel option) that retries
+ * UNAVAILABLE on the idempotent methods of `spec`; undefined when retries are off.
+ */
+export function serviceConfig(spec: ServiceSpec, retry: ResolvedRetryOptions | undefined): string | undefined {
+  if (!retry) return undefined;
+  const names = Object.entries(spec.methods)
+    .filter(([, p]) => p.idempotent)
+    .map(([method]) => ({ service: spec.name, method }));
+  if (names.length === 0) return undefined;
+  return JSON.stringify({
+    loadBalancingConfig: [],
+    methodConfig: [
+      {
+        name: names,
+        retryPolicy: {
+          maxAttempts: retry.maxAttempts,
+          initialBackoff: seconds(retry.initialBackoffMs),
+          maxBackoff: seconds(retry.maxBackoffMs),
+          backoffMultiplier: retry.backoffMultiplier,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+    ],
+  });
+}

@@ -1,0 +1,49 @@
+import type { DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
+import type { GetStatusRequest } from '../generated/mlmesh/monitor/v1/GetStatusRequest.js';
+import type { GetStatusResponse__Output } from '../generated/mlmesh/monitor/v1/GetStatusResponse.js';
+import type { ListReportsRequest } from '../generated/mlmesh/monitor/v1/ListReportsRequest.js';
+import type { ListReportsResponse__Output } from '../generated/mlmesh/monitor/v1/ListReportsResponse.js';
+import type { ReplaceReferenceRequest } from '../generated/mlmesh/monitor/v1/ReplaceReferenceRequest.js';
+import type { ReplaceReferenceResponse__Output } from '../generated/mlmesh/monitor/v1/ReplaceReferenceResponse.js';
+import type { TwoSampleTestRequest } from '../generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
+import type { TwoSampleTestResponse__Output } from '../generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
+import type { WatchReportsRequest } from '../generated/mlmesh/monitor/v1/WatchReportsRequest.js';
+import { SERVICES } from './methods.js';
+import type { CallOptions, ClientOptions } from './options.js';
+import { ServiceClient } from './service-client.js';
+
+/**
+ * A client of the drift monitor (`mlmesh.monitor.v1.MonitorService`): status, reports, a live
+ * report stream, references and ad-hoc two-sample tests. `toMatrix()` and `toNpy()` build the
+ * byte fields from typed arrays.
+ */
+export class MonitorClient extends ServiceClient {
+  /** @throws TypeError when an option is out of range. */
+  constructor(address: string, options?: ClientOptions) {
+    super(SERVICES.monitor, address, options);
+  }
+
+  /** GetStatus: per model version, the open window, last report, drift streak and accuracy. */
+  getStatus(request: GetStatusRequest = {}, opts?: CallOptions): Promise<GetStatusResponse__Output> {
+    return this.unary('GetStatus', request, opts);
+  }
+  /** ListReports: closed-window reports of a model in a time range, oldest first. */
+  listReports(request: ListReportsRequest, opts?: CallOptions): Promise<ListReportsResponse__Output> {
+    return this.unary('ListReports', request, opts);
+  }
+  /**
+   * WatchReports: reports as windows close, as an async iterable that runs until the caller
+   * leaves the loop or aborts the signal (or the monitor stops). No default deadline.
+   */
+  watchReports(request: WatchReportsRequest = {}, opts?: CallOptions): AsyncIterable<DriftReport__Output> {
+    return this.stream('WatchReports', request, opts);
+  }
+  /** ReplaceReference: a new drift reference (.npy bytes, see `toNpy`). Long-running; not retried. */
+  replaceReference(request: ReplaceReferenceRequest, opts?: CallOptions): Promise<ReplaceReferenceResponse__Output> {
+    return this.unary('ReplaceReference', request, opts);
+  }
+  /** TwoSampleTest: runs the detectors on two batches (see `toMatrix`). Long-running; retried on UNAVAILABLE. */
+  twoSampleTest(request: TwoSampleTestRequest, opts?: CallOptions): Promise<TwoSampleTestResponse__Output> {
+    return this.unary('TwoSampleTest', request, opts);
+  }
+}
