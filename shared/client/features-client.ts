@@ -16,6 +16,8 @@ import type { RegisterFeatureServiceRequest } from '../generated/mlmesh/features
 import type { RegisterFeatureServiceResponse__Output } from '../generated/mlmesh/features/v1/RegisterFeatureServiceResponse.js';
 import type { WriteFeaturesRequest } from '../generated/mlmesh/features/v1/WriteFeaturesRequest.js';
 import type { WriteFeaturesResponse__Output } from '../generated/mlmesh/features/v1/WriteFeaturesResponse.js';
+import type { ListFeatureServicesRequest } from '../generated/mlmesh/features/v1/ListFeatureServicesRequest.js';
+import type { ListFeatureServicesResponse__Output } from '../generated/mlmesh/features/v1/ListFeatureServicesResponse.js';
 import { SERVICES } from './methods.js';
 import type { CallOptions, ClientOptions } from './options.js';
 import { ServiceClient } from './service-client.js';
@@ -68,5 +70,9 @@ export class FeaturesClient extends ServiceClient {
   /** GetFeatureService: one feature service by name. */
   getFeatureService(request: GetFeatureServiceRequest, opts?: CallOptions): Promise<GetFeatureServiceResponse__Output> {
     return this.unary('GetFeatureService', request, opts);
+  }
+  /** ListFeatureServices: every registered feature service, by name. */
+  listFeatureServices(request: ListFeatureServicesRequest = {}, opts?: CallOptions): Promise<ListFeatureServicesResponse__Output> {
+    return this.unary('ListFeatureServices', request, opts);
   }
 }

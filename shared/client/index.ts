@@ -99,12 +99,15 @@ export type { RegisterFeatureServiceRequest } from '../generated/mlmesh/features
 export type { RegisterFeatureServiceResponse__Output as RegisterFeatureServiceResponse } from '../generated/mlmesh/features/v1/RegisterFeatureServiceResponse.js';
 export type { GetFeatureServiceRequest } from '../generated/mlmesh/features/v1/GetFeatureServiceRequest.js';
 export type { GetFeatureServiceResponse__Output as GetFeatureServiceResponse } from '../generated/mlmesh/features/v1/GetFeatureServiceResponse.js';
+export type { ListFeatureServicesResponse__Output as ListFeatureServicesResponse } from '../generated/mlmesh/features/v1/ListFeatureServicesResponse.js';
 export type { FeatureDefinition } from '../generated/mlmesh/features/v1/FeatureDefinition.js';
 export type { FeatureServiceDefinition } from '../generated/mlmesh/features/v1/FeatureServiceDefinition.js';
 export type { FeatureWrite } from '../generated/mlmesh/features/v1/FeatureWrite.js';
 export type { GetStatusRequest } from '../generated/mlmesh/monitor/v1/GetStatusRequest.js';
 export type { GetStatusResponse__Output as GetStatusResponse } from '../generated/mlmesh/monitor/v1/GetStatusResponse.js';
 export type { ListReportsRequest } from '../generated/mlmesh/monitor/v1/ListReportsRequest.js';
+export type { GetReportRequest } from '../generated/mlmesh/monitor/v1/GetReportRequest.js';
+export type { GetReportResponse__Output as GetReportResponse } from '../generated/mlmesh/monitor/v1/GetReportResponse.js';
 export type { ListReportsResponse__Output as ListReportsResponse } from '../generated/mlmesh/monitor/v1/ListReportsResponse.js';
 export type { WatchReportsRequest } from '../generated/mlmesh/monitor/v1/WatchReportsRequest.js';
 export type { ReplaceReferenceRequest } from '../generated/mlmesh/monitor/v1/ReplaceReferenceRequest.js';

@@ -74,12 +74,13 @@ export const SERVICES = {
       ListFeatures: read,
       RegisterFeatureService: read,
       GetFeatureService: read,
+      ListFeatureServices: read,
     },
   },
   monitor: {
     name: 'mlmesh.monitor.v1.MonitorService',
     proto: PROTO_FILES.monitor,
-    methods: { GetStatus: read, ListReports: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead },
+    methods: { GetStatus: read, ListReports: read, GetReport: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead },
   },
 } as const satisfies Record<string, ServiceSpec>;
 

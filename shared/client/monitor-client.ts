@@ -1,6 +1,8 @@
 import type { DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
 import type { GetStatusRequest } from '../generated/mlmesh/monitor/v1/GetStatusRequest.js';
 import type { GetStatusResponse__Output } from '../generated/mlmesh/monitor/v1/GetStatusResponse.js';
+import type { GetReportRequest } from '../generated/mlmesh/monitor/v1/GetReportRequest.js';
+import type { GetReportResponse__Output } from '../generated/mlmesh/monitor/v1/GetReportResponse.js';
 import type { ListReportsRequest } from '../generated/mlmesh/monitor/v1/ListReportsRequest.js';
 import type { ListReportsResponse__Output } from '../generated/mlmesh/monitor/v1/ListReportsResponse.js';
 import type { ReplaceReferenceRequest } from '../generated/mlmesh/monitor/v1/ReplaceReferenceRequest.js';
@@ -30,6 +32,10 @@ export class MonitorClient extends ServiceClient {
   /** ListReports: closed-window reports of a model in a time range, oldest first. */
   listReports(request: ListReportsRequest, opts?: CallOptions): Promise<ListReportsResponse__Output> {
     return this.unary('ListReports', request, opts);
+  }
+  /** GetReport: one report by id (`<model>/<version>/<window_index>`) with its window's late-label performance. */
+  getReport(request: GetReportRequest, opts?: CallOptions): Promise<GetReportResponse__Output> {
+    return this.unary('GetReport', request, opts);
   }
   /**
    * WatchReports: reports as windows close, as an async iterable that runs until the caller

@@ -48,7 +48,7 @@ test('client contract - the service config is one grpc-js accepts and retries UN
   const cfg = JSON.parse(json) as { methodConfig: { name: { method: string }[]; retryPolicy: Record<string, unknown> }[] };
   t.deepEqual(cfg.methodConfig[0]?.retryPolicy, { maxAttempts: 4, initialBackoff: '0.05s', maxBackoff: '1.5s', backoffMultiplier: 1.5, retryableStatusCodes: ['UNAVAILABLE'] });
   const retried = cfg.methodConfig[0]?.name.map((n) => n.method).sort();
-  t.deepEqual(retried, ['GetFeature', 'GetFeatureService', 'GetHistoricalFeatures', 'GetOnlineFeatures', 'ListFeatures', 'RegisterFeature', 'RegisterFeatureService']);
+  t.deepEqual(retried, ['GetFeature', 'GetFeatureService', 'GetHistoricalFeatures', 'GetOnlineFeatures', 'ListFeatureServices', 'ListFeatures', 'RegisterFeature', 'RegisterFeatureService']);
   t.false(retried?.includes('WriteFeatures'));
   t.is(serviceConfig(SERVICES.features, undefined), undefined);
   // grpc-js validates the config when the channel is made: an invalid one throws here.
