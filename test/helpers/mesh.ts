@@ -166,3 +166,13 @@ export function alive(pid: number | null | undefined): boolean {
     return false;
   }
 }
+
+/** A port free right now on 127.0.0.1 (for a test's own fake service). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

@@ -5,15 +5,23 @@
  * orphan that holds the mesh's ports. The watch does not keep the process alive by itself.
  */
 import { fstatSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 
-// Only a pipe has a supervisor at the other end (not a terminal, /dev/null or a file).
-let isPipe = false;
-try {
-  isPipe = fstatSync(0).isFIFO();
-} catch {
-  isPipe = false; // no stdin at all: nothing to watch
+/**
+ * Whether stdin is a pipe or socket (node's child_process makes stdio pipes as UNIX socket
+ * pairs), not a terminal, /dev/null or a file: only then is a supervisor at the other end.
+ */
+function stdinIsPipe(): boolean {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false; // no stdin at all: nothing to watch
+  }
 }
-if (isPipe) {
+
+// --import runs in worker threads too (inference's sessions): their stdin is not the pipe.
+if (isMainThread && stdinIsPipe()) {
   const stdin = process.stdin;
   const onGone = (): void => {
     process.kill(process.pid, 'SIGTERM');
