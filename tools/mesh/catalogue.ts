@@ -144,3 +144,12 @@ export async function loadServiceOptions(e: ServiceEntry, root = projectRoot()):
   if (!specs || typeof specs !== 'object') throw new Error(`${e.module} does not export ${e.optionsExport}`);
   return specs as OptionSpecs;
 }
+
+/** The service a command line runs (`node … dist/services/<service>/main.js`), if it is one of the mesh's. */
+export function serviceOfCommand(argv: readonly string[]): string | undefined {
+  for (const arg of argv) {
+    const m = /(?:^|\/)dist\/services\/([a-z]+)\/main\.js$/.exec(arg);
+    if (m && CATALOGUE.some((s) => s.name === m[1])) return m[1];
+  }
+  return undefined;
+}

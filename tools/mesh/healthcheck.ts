@@ -7,7 +7,7 @@
  * the image's HEALTHCHECK works whatever command a container is given.
  */
 import { readFileSync } from 'node:fs';
-import { CATALOGUE, loadServiceOptions } from './catalogue.js';
+import { CATALOGUE, loadServiceOptions, serviceOfCommand } from './catalogue.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { connectHost } from './ports.js';
 import { probeService } from './probe.js';
@@ -17,15 +17,10 @@ const PROBE_TIMEOUT_MS = 2000;
 
 function serviceOfPid1(): string | undefined {
   try {
-    const cmd = readFileSync('/proc/1/cmdline', 'utf8').split('\0');
-    for (const arg of cmd) {
-      const m = /dist\/services\/([a-z]+)\/main\.js$/.exec(arg);
-      if (m) return m[1];
-    }
+    return serviceOfCommand(readFileSync('/proc/1/cmdline', 'utf8').split('\0'));
   } catch {
-    // Not Linux, or no /proc: the service must be named.
+    return undefined; // not Linux, or no /proc: the service must be named
   }
-  return undefined;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

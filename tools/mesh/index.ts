@@ -13,7 +13,7 @@ export { Mesh } from './supervisor.js';
 export type { DrainResult } from './supervisor.js';
 export { MESH_OPTIONS, CONFIG_FILE_NAME, NATS_HOWTO, findConfigFile, meshSettings, planMesh } from './config.js';
 export type { MeshConfig, MeshPlan, NatsPlan, PlanOptions, PlannedService } from './config.js';
-export { CATALOGUE, NATS } from './catalogue.js';
+export { CATALOGUE, NATS, loadServiceOptions, serviceOfCommand } from './catalogue.js';
 export type { ServiceEntry, NatsNeed } from './catalogue.js';
 export { LogStream } from './log-stream.js';
 export type { LogStreamOptions } from './log-stream.js';
