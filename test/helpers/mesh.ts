@@ -176,3 +176,23 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/**
+ * Pids of every live process of the mesh in `varDir`, found by the OS, not the state file: the
+ * services (their environment names `<varDir>/mesh/config.json` as MLMESH_CONFIG) and the local
+ * nats-server (its command line names `<varDir>/nats/nats-server.conf`).
+ */
+export async function meshProcesses(varDir: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const config = `MLMESH_CONFIG=${join(varDir, 'mesh', 'config.json')}`;
+  const natsConf = join(varDir, 'nats', 'nats-server.conf');
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const [environ, cmdline] = await Promise.all([readFile(`/proc/${entry}/environ`, 'utf8').catch(() => ''), readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')]);
+    const zombie = (await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.startsWith('Z') ?? false;
+    if (zombie) continue;
+    if (environ.split('\0').includes(config) || cmdline.split('\0').includes(natsConf)) found.push(Number(entry));
+  }
+  return found;
+}

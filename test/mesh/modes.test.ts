@@ -8,7 +8,7 @@ import type { AddressInfo, Server } from 'node:net';
 import test from 'ava';
 import { InferInput, InferenceClient } from '../../shared/client/index.js';
 import { healthCheck } from '../helpers/grpc.js';
-import { alive, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
+import { alive, meshProcesses, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
 import { runNode } from '../helpers/process.js';
 
 /** Holds a port on 127.0.0.1 until closed. */
@@ -108,7 +108,7 @@ test.serial('mesh up - a service that cannot start stops the start with its own 
   t.regex(err, /model repository '\/nonexistent\/models' does not exist/, 'the service’s own message is shown');
   const started = up.records().filter((r) => r['service'] === 'mesh' && / is healthy$/.test(String(r['msg'])));
   t.deepEqual(started.map((r) => String(r['msg']).split(' ')[0]), ['nats', 'features', 'preprocess']);
-  for (const s of up.state().services) t.false(alive(s.pid), `${s.name} was stopped`);
+  t.deepEqual(await meshProcesses(project.varDir), [], 'no process of the mesh is left');
   t.is(up.state().state, 'stopped');
 });
 
@@ -153,6 +153,7 @@ test.serial('mesh up - a second SIGTERM while draining kills every service at on
   t.is(await mesh.child.exited, 130);
   t.true(mesh.records().some((r) => r['msg'] === 'SIGTERM again: killing every service now'));
   await until(() => !alive(pid), 10_000, 'features to be killed');
+  await until(async () => (await meshProcesses(mesh.project.varDir)).length === 0, 10_000, 'no process of the mesh to be left');
   t.pass();
 });
 
@@ -175,4 +176,18 @@ test.serial('mesh up - bad command lines and config files exit 2 with a message 
   const up = runNode('tools/mesh/main.js', ['up', '--config', typo.configFile]);
   t.is(await up.exited, 2);
   t.regex(up.stderr.join('\n'), /mlmesh\.yaml: inference\.grpcPrt: unknown option/);
+});
+
+test.serial('mesh up - SIGTERM while the mesh is still starting stops what started, starts nothing more, and exits 0', async (t) => {
+  const mesh = runMesh(await meshProject());
+  t.teardown(() => mesh.dispose());
+  await mesh.child.waitForLog((r) => r['service'] === 'mesh' && r['msg'] === 'starting preprocess', 90_000);
+  mesh.child.proc.kill('SIGTERM');
+  t.is(await mesh.child.exited, 0, mesh.child.stderr.join('\n'));
+  const m = mesh.records().filter((r) => r['service'] === 'mesh').map((r) => String(r['msg']));
+  t.false(m.includes('starting inference'), 'nothing starts after the signal');
+  t.false(m.includes('mesh up'));
+  t.is(mesh.state().state, 'stopped');
+  t.deepEqual(mesh.state().services.map((s) => s.name), ['nats', 'features', 'preprocess']);
+  t.deepEqual(await meshProcesses(mesh.project.varDir), [], 'no process of the mesh is left');
 });

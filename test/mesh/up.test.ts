@@ -8,7 +8,7 @@ import { FeaturesClient, InferInput, InferenceClient, MonitorClient, PreprocessC
 import { readNpy } from '../../shared/tensors/index.js';
 import { natsInfo } from '../../tools/mesh/index.js';
 import { healthCheck } from '../helpers/grpc.js';
-import { alive, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
+import { alive, meshProcesses, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
 import type { MeshRun } from '../helpers/mesh.js';
 import { runNode } from '../helpers/process.js';
 import { join } from 'node:path';
@@ -46,6 +46,10 @@ async function predict(address: string, n: number): Promise<number> {
 function msgs(): string[] {
   return mesh.records().filter((r) => r['service'] === 'mesh').map((r) => String(r['msg']));
 }
+
+test.serial('mesh up - the OS sees exactly the processes the state file names', async (t) => {
+  t.deepEqual((await meshProcesses(mesh.project.varDir)).sort(), mesh.state().services.map((s) => s.pid as number).sort());
+});
 
 test.serial('mesh up - NATS first, then features, preprocess, inference, monitor, each healthy before the next starts', (t) => {
   const m = msgs();
@@ -149,6 +153,7 @@ test.serial('mesh up - SIGTERM drains in reverse dependency order (monitor first
   const stopped = mesh.records().filter((r) => r['service'] === 'mesh' && / stopped$/.test(String(r['msg'])));
   t.deepEqual(stopped.map((r) => [String(r['msg']).split(' ')[0], r['outcome'], r['exitCode']]), ['monitor', 'inference', 'preprocess', 'features', 'nats'].map((n) => [n, 'exited', 0]));
   for (const pid of pids) t.false(alive(pid), `pid ${pid} is gone`);
+  t.deepEqual(await meshProcesses(mesh.project.varDir), [], 'no process of the mesh is left');
   t.is(mesh.state().state, 'stopped');
   const status = runNode('tools/mesh/main.js', ['status', '--config', mesh.project.configFile]);
   t.is(await status.exited, 3);

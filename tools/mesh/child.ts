@@ -197,6 +197,8 @@ export class SupervisedChild {
    *   (it is then killed).
    */
   async start(): Promise<void> {
+    // stop() came first (the mesh is draining while it starts): never spawn after it.
+    if (this.stopping) throw new ServiceStartError(this.name, 'stopped before it was started', []);
     this.setState('starting');
     const run = this.spawnOnce();
     try {

@@ -44,10 +44,10 @@ interface Member {
 
 /** How the drain went. */
 export interface DrainResult {
-  /** Every child exited by itself within its grace (no SIGKILL needed). */
+  /** Every child exited within its grace, with code 0 or by the stop signal (no SIGKILL needed). */
   readonly clean: boolean;
-  /** Per member: `exited` (code), `killed`, `not-running`. */
-  readonly outcomes: ReadonlyArray<{ readonly name: string; readonly outcome: string; readonly code: number | null; readonly signal: string | null }>;
+  /** Per member: `exited` (code), `killed`, `not-running`; clean = exited 0 (or by the stop signal itself) or was not running. */
+  readonly outcomes: ReadonlyArray<{ readonly name: string; readonly outcome: string; readonly code: number | null; readonly signal: string | null; readonly clean: boolean }>;
 }
 
 function packageVersion(): string {
@@ -169,6 +169,7 @@ export class Mesh {
         member.child = this.serviceChild(s, p, configFile, env);
         this.log.mesh('info', `starting ${s.entry.name}`, { grpc: member.grpc, http: member.http });
         await this.saveState();
+        this.checkNotStopped();
         try {
           await member.child.start();
           break;
@@ -388,18 +389,20 @@ export class Mesh {
     this.drained ??= (async () => {
       this.stateValue = 'stopping';
       await this.saveState();
-      const outcomes: Array<{ name: string; outcome: string; code: number | null; signal: string | null }> = [];
+      const outcomes: Array<{ name: string; outcome: string; code: number | null; signal: string | null; clean: boolean }> = [];
       for (const m of [...this.members].reverse()) {
         if (!m.child) continue;
         if (m.child.pid !== undefined) this.log.mesh('info', `stopping ${m.name} (${m.child.spec.stopSignal ?? 'SIGTERM'}, pid ${m.child.pid})`);
         const outcome = await m.child.stop();
         const exit = m.child.lastExit;
         if (outcome !== 'not-running') this.log.mesh(outcome === 'exited' && exit?.code === 0 ? 'info' : 'warn', `${m.name} stopped`, { outcome, exitCode: exit?.code ?? null, signal: exit?.signal ?? null });
-        outcomes.push({ name: m.name, outcome, code: exit?.code ?? null, signal: exit?.signal ?? null });
+        // Ended by the stop signal itself (a service still starting has no handler yet): as asked.
+        const asked = outcome === 'exited' && (exit?.code === 0 || exit?.signal === (m.child.spec.stopSignal ?? 'SIGTERM'));
+        outcomes.push({ name: m.name, outcome, code: exit?.code ?? null, signal: exit?.signal ?? null, clean: outcome === 'not-running' || asked });
       }
       this.stateValue = 'stopped';
       await this.saveState();
-      const clean = outcomes.every((o) => o.outcome !== 'killed' && (o.outcome === 'not-running' || o.code === 0));
+      const clean = outcomes.every((o) => o.clean);
       return { clean, outcomes };
     })();
     return this.drained;

@@ -26,6 +26,9 @@ export function processIo(): MeshIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
+/** Signals that drain the mesh (a second one forces). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** The flags of `mlmesh up`. */
 export const UP_FLAGS = {
   config: { type: 'string', value: '<file>', doc: "Mesh config file (default: $MLMESH_CONFIG, else ./mlmesh.yaml, else the package's mlmesh.yaml)." },
@@ -108,8 +111,8 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
     const format = logFormat(flags['log-format'], plan.mesh.logFormat, io);
     const log = new LogStream({ out: io.stdout, format, color: format === 'pretty' && io.stdout.isTTY === true && !io.env['NO_COLOR'] });
     mesh = Mesh.create(plan, log);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP too: a closed terminal drains the mesh rather than leaving the services to notice.
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     log.mesh('info', `mesh config ${plan.configFile ?? '(none: defaults)'}`, { varDir: plan.varDir, services: plan.services.map((s) => s.entry.name), nats: plan.nats.mode });
     try {
       await mesh.up(io.env);
@@ -139,7 +142,6 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
   } catch (e: unknown) {
     return reportError(io, e);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }
