@@ -38,6 +38,8 @@ class ColumnWriter {
   private readonly hi: Float64Array;
   /** Cells (row · columns + column) refused already, so they are not reported again as missing. */
   private readonly refused = new Set<number>();
+  /** Rows skipped whole (malformed CSV rows): nothing in them is checked or reported. */
+  private readonly skipped = new Set<number>();
 
   constructor(
     private readonly schema: InputSchema,
@@ -71,6 +73,12 @@ class ColumnWriter {
     this.errors.input(row, (this.schema.columns[c] as ColumnSchema).name, code, message);
   }
 
+  /** Skips a row whole: it is refused, for a reason the caller reports. */
+  skipRow(row: number): void {
+    this.skipped.add(row);
+    this.errors.exclude(row);
+  }
+
   /** After all values are in: required columns must have one. */
   finish(): Table {
     this.schema.columns.forEach((col, c) => {
@@ -78,7 +86,7 @@ class ColumnWriter {
       const column = this.cols[c] as Column;
       for (let r = 0; r < this.rows; r++) {
         const missing = column.kind === 'num' ? Number.isNaN(column.values[r]) : column.values[r] === null;
-        if (missing && !this.refused.has(r * this.cols.length + c)) this.errors.input(r, col.name, 'MISSING_REQUIRED', `'${col.name}' is required`);
+        if (missing && !this.refused.has(r * this.cols.length + c) && !this.skipped.has(r)) this.errors.input(r, col.name, 'MISSING_REQUIRED', `'${col.name}' is required`);
       }
     });
     return new Table(this.rows, this.schema.columns.map((col, c) => [col.name, this.cols[c] as Column] as const));
@@ -152,7 +160,8 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
  * CSV rows → table. A field equal to one of `missingValues` is missing; a number column's
  * field must parse as a decimal number (WRONG_TYPE otherwise, NOT_FINITE for infinities).
  * Header columns not in the schema are UNKNOWN_COLUMN on every row unless ignored; schema
- * columns absent from the header are missing.
+ * columns absent from the header are missing. A row whose field count is not the header's is
+ * skipped and refused; reporting it (MALFORMED_ROW) is the caller's.
  */
 export function csvRowsToTable(schema: InputSchema, header: readonly string[], rows: readonly (readonly string[])[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, rows.length, errors);
@@ -160,6 +169,7 @@ export function csvRowsToTable(schema: InputSchema, header: readonly string[], r
   const fieldCol = header.map((h) => index.get(h));
   const unknown = header.filter((h) => !index.has(h));
   rows.forEach((row, r) => {
+    if (row.length !== header.length) return w.skipRow(r);
     if (schema.unknown_columns === 'error') for (const u of unknown) errors.input(r, u, 'UNKNOWN_COLUMN', `'${u}' is not a column of this pipeline`);
     row.forEach((field, f) => {
       const c = fieldCol[f];

@@ -111,7 +111,7 @@ test('service - a spec that cannot be fitted is INVALID_ARGUMENT naming the step
   await assertStatus(t, fit({ steps: [{ type: 'impute', columns: ['bmi'], strategy: 'avg' }] }), S.INVALID_ARGUMENT, /steps\[0\]\.strategy: must be one of/);
   await assertStatus(t, fit({ steps: [{ type: 'log', columns: ['s1'], base: 2 }] }), S.INVALID_ARGUMENT, /steps\[0\]\.base: unknown parameter/);
   await assertStatus(t, fit('steps: [unclosed'), S.INVALID_ARGUMENT, /cannot parse/);
-  await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn'), csv: Buffer.from('a,b\n1,2,3\n') }), S.INVALID_ARGUMENT, /data row 0 has 3 fields, the header has 2/);
+  await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn'), csv: Buffer.from('a,b\n1,2,3\n') }), S.INVALID_ARGUMENT, /^inline CSV \(10 bytes\): data row 0 \(line 2\) has 3 fields, the header has 2$/);
   await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn') }), S.INVALID_ARGUMENT, /^data:/);
   await assertStatus(t, c.fit({ spec: '{"steps": [{"type": "select", "columns": ["age"]}]}', csv: TRAIN }), S.INVALID_ARGUMENT, /^name: required/);
   await assertStatus(t, c.fit({ name: 'bad', version: 'a b', spec: specText('sklearn'), csv: TRAIN }), S.INVALID_ARGUMENT, /^version:/);
