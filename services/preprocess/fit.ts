@@ -15,7 +15,7 @@ import type { PipelineArtifact } from './artifact.js';
 import { csvBatches } from './csv.js';
 import type { CsvSource } from './csv.js';
 import { csvRowsToTable } from './records.js';
-import { SchemaInference, columnUsage } from './schema.js';
+import { SchemaInference, columnUsage, usedColumns } from './schema.js';
 import type { InputSchema, StepUsage } from './schema.js';
 import type { PipelineSpec, SpecStep } from './spec.js';
 import type { Fitter, StepKind, StepParams } from './step-kind.js';
@@ -90,17 +90,18 @@ export async function fitPipeline(o: FitOptions): Promise<FitResult> {
   const hash = createHash('sha256');
   let inference: SchemaInference | undefined;
   for await (const b of csvBatches(hashing(o.source, hash), { batchRows, signal: o.signal })) {
-    inference ??= new SchemaInference(b.header, o.spec.missingValues);
+    inference ??= new SchemaInference(b.header, o.spec.missingValues, usedColumns(b.header, o.spec.steps));
     inference.update(b.rows, b.firstRow);
   }
   // No batch at all: the CSV has a header (csvBatches refuses an empty one) and nothing else.
   if (!inference || inference.rows === 0) throw new FitError('data', undefined, `${o.source.description} has a header but no data rows`);
   const inf = inference;
   const types = inf.types(o.spec.columnTypes);
+  inf.refuseInfinite(types, o.source.description);
   const inputLayout: Layout = inf.header.map((name, i) => ({ name, kind: types[i] === 'number' ? 'num' : 'str' }));
   const policy = { unknown_columns: o.spec.unknownColumns, enforce_range: o.spec.enforceRange, range_tolerance: o.spec.rangeTolerance };
   // While fitting, every column is optional: missing values are the steps' to judge.
-  const looseSchema: InputSchema = { ...policy, enforce_range: false, columns: inf.header.map((name, i) => ({ name, type: types[i] as 'number' | 'string', required: false, used: true, missing_in_training: 0 })) };
+  const looseSchema: InputSchema = { ...policy, enforce_range: false, columns: inf.header.map((name, i) => ({ name, type: types[i] as 'number' | 'string', required: false, used: inf.used.has(name), missing_in_training: 0 })) };
   const missing = new Set(o.spec.missingValues);
 
   const fitted: Fitted[] = [];

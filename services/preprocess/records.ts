@@ -113,7 +113,8 @@ function describe(v: Value__Output): string {
  * string and int64 (its decimal form). Absent and null are missing, and so are the values the
  * CSV path treats as missing, so offline and online agree on the same data: a string equal to
  * one of `missingValues` (the artifact's `csv.missing_values`: "", "NA", "NaN"…) and a double
- * NaN. A column not in the schema is UNKNOWN_COLUMN unless the schema ignores unknown columns.
+ * NaN. A column not in the schema is UNKNOWN_COLUMN unless the schema ignores unknown columns;
+ * a column the pipeline does not use (`used: false`) is accepted whatever it holds.
  */
 export function recordsToTable(schema: InputSchema, records: readonly Record__Output[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, records.length, errors);
@@ -128,7 +129,9 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
         if (schema.unknown_columns === 'error') errors.input(r, name, 'UNKNOWN_COLUMN', `'${name}' is not a column of this pipeline`);
         continue;
       }
-      const type = (schema.columns[c] as ColumnSchema).type;
+      const col = schema.columns[c] as ColumnSchema;
+      if (!col.used) continue; // dropped before any step reads it: accepted, not looked at
+      const type = col.type;
       switch (v.kind) {
         case 'double_value':
           if (Number.isNaN(v.double_value)) break; // missing, as a CSV "NaN"
@@ -158,7 +161,8 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
 
 /**
  * CSV rows → table. A field equal to one of `missingValues` is missing; a number column's
- * field must parse as a decimal number (WRONG_TYPE otherwise, NOT_FINITE for infinities).
+ * field must parse as a decimal number (WRONG_TYPE otherwise, NOT_FINITE for infinities); a
+ * column the pipeline does not use (`used: false`) is accepted whatever it holds.
  * Header columns not in the schema are UNKNOWN_COLUMN on every row unless ignored; schema
  * columns absent from the header are missing. A row whose field count is not the header's is
  * skipped and refused; reporting it (MALFORMED_ROW) is the caller's.
@@ -174,7 +178,9 @@ export function csvRowsToTable(schema: InputSchema, header: readonly string[], r
     row.forEach((field, f) => {
       const c = fieldCol[f];
       if (c === undefined || missingValues.has(field)) return;
-      if ((schema.columns[c] as ColumnSchema).type === 'string') return w.string(r, c, field);
+      const col = schema.columns[c] as ColumnSchema;
+      if (!col.used) return; // dropped before any step reads it: accepted, not looked at
+      if (col.type === 'string') return w.string(r, c, field);
       const n = parseDecimal(field);
       if (Number.isNaN(n)) w.wrongType(r, c, `the text ${JSON.stringify(field)}`);
       else w.number(r, c, n);
