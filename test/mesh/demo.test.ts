@@ -36,7 +36,7 @@ test.serial('demo - without a nats-server: the predictions, then why there is no
   t.is(await demo.exited, 0, demo.stderr.join('\n'));
   const out = demo.stdout.join('\n');
   t.is((out.match(/^ {4}digit #\d+: predicted \d/gm) ?? []).length, 20);
-  t.regex(out, /NO NATS: the mesh runs WITHOUT prediction logging and WITHOUT monitor/);
+  t.regex(out, /NO NATS: the mesh runs WITHOUT prediction logging and WITHOUT the monitor/);
   t.regex(out, /NO DRIFT VERDICTS: .*NATS_SERVER_BIN\) "\/nonexistent\/nats-server" is not an executable file/);
   t.regex(out, /To see them: Install nats-server \(`apt-get install nats-server`/);
   t.notRegex(out, /monitor, window/);

@@ -61,7 +61,7 @@ test.serial('mesh without NATS - no nats-server and no NATS_URL: inference, prep
   t.deepEqual(state.services.map((s) => [s.name, s.state]), [['nats', 'off'], ['features', 'ready'], ['preprocess', 'ready'], ['inference', 'ready']]);
   const warning = mesh.records().find((r) => r['service'] === 'mesh' && r['level'] === 'warn' && String(r['msg']).startsWith('NO NATS'));
   t.truthy(warning);
-  t.regex(String(warning?.['msg']), /WITHOUT prediction logging and WITHOUT monitor/);
+  t.regex(String(warning?.['msg']), /WITHOUT prediction logging and WITHOUT the monitor/);
   t.regex(String(warning?.['msg']), /apt-get install nats-server/);
   t.regex(String(warning?.['msg']), /set NATS_URL/);
   t.regex(String(warning?.['msg']), /NATS_SERVER_BIN\) "\/nonexistent\/nats-server" is not an executable file/);

@@ -28,6 +28,8 @@ const PROBE_TIMEOUT_MS = 1000;
 const EXTERNAL_NATS_TIMEOUT_MS = 3000;
 /** Grace of the local nats-server after SIGTERM, ms. */
 const NATS_GRACE_MS = 10_000;
+/** Text width of the no-NATS banner. */
+const BANNER_WIDTH = 88;
 /** Starts of a service tried when a port the supervisor picked was taken meanwhile. */
 const PORT_RACE_ATTEMPTS = 3;
 
@@ -48,6 +50,20 @@ export interface DrainResult {
   readonly clean: boolean;
   /** Per member: `exited` (code), `killed`, `not-running`; clean = exited 0 (or by the stop signal itself) or was not running. */
   readonly outcomes: ReadonlyArray<{ readonly name: string; readonly outcome: string; readonly code: number | null; readonly signal: string | null; readonly clean: boolean }>;
+}
+
+/** Splits `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
 }
 
 function packageVersion(): string {
@@ -283,15 +299,15 @@ export class Mesh {
   announceNoNats(reason: string): void {
     const off = this.plan.skipped.filter((s) => s.reason === 'needs NATS').map((s) => s.name);
     const lines = [
-      'NO NATS: the mesh runs WITHOUT prediction logging' + (off.length ? ` and WITHOUT ${off.join(', ')} (drift detection is off)` : '') + '.',
+      'NO NATS: the mesh runs WITHOUT prediction logging' + (off.length ? ` and WITHOUT the ${off.join(', ')} (no drift detection)` : '') + '.',
       `Why: NATS_URL is not set and ${reason}.`,
       `To turn them on: ${NATS_HOWTO}; then start the mesh again.`,
     ];
     if (this.log.format === 'json') this.log.mesh('warn', lines.join(' '), { nats: 'none', reason, off });
     else {
-      const width = Math.max(...lines.map((l) => l.length));
-      const bar = '!'.repeat(width + 4);
-      this.log.text([bar, ...lines.map((l) => `! ${l.padEnd(width)} !`), bar].join('\n'));
+      const wrapped = lines.flatMap((l) => wrap(l, BANNER_WIDTH));
+      const bar = '!'.repeat(BANNER_WIDTH + 4);
+      this.log.text([bar, ...wrapped.map((l) => `! ${l.padEnd(BANNER_WIDTH)} !`), bar].join('\n'));
     }
   }
 
