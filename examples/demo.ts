@@ -15,6 +15,7 @@
  * history would break). Exit code: 0 when the mesh drained cleanly, 1 on a failure.
  */
 import { createWriteStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +23,7 @@ import { InferInput, InferenceClient, MonitorClient } from '../shared/client/ind
 import type { DriftReport__Output as DriftReport } from '../shared/events/index.js';
 import { projectRoot } from '../shared/config/index.js';
 import { readNpy } from '../shared/tensors/index.js';
-import { CATALOGUE, LogStream, Mesh, NATS_HOWTO, flagsHelp, meshSettings, parseFlags, planMesh, readState, statusTable } from '../tools/mesh/index.js';
+import { CATALOGUE, LogStream, Mesh, NATS_HOWTO, flagsHelp, meshSettings, parseFlags, planMesh, statusTable, takeOverVarDir } from '../tools/mesh/index.js';
 import type { FlagTable } from '../tools/mesh/index.js';
 
 const FLAGS = {
@@ -52,15 +53,13 @@ const out = (s = ''): void => void process.stdout.write(`${s}\n`);
 // The demo's own mesh: every port free, its own NATS (never NATS_URL), windows of 100 rows.
 const settings = meshSettings({ configFile: flags.config });
 const varDir = flags['var-dir'] !== undefined ? resolve(flags['var-dir']) : join(settings.projectDir, 'var', 'demo');
-const previous = readState(varDir);
-if (previous && previous.state !== 'stopped') {
-  try {
-    process.kill(previous.supervisorPid, 0);
-    out(`a demo is already running from ${varDir} (pid ${previous.supervisorPid}); stop it first (Ctrl-C in its terminal)`);
-    process.exit(1);
-  } catch {
-    // its supervisor is gone: the folder is ours
-  }
+const log = new LogStream({ out: process.stdout, servicesOut: flags.verbose ? process.stdout : new PassThrough(), format: 'pretty', color: process.stdout.isTTY === true && !process.env['NO_COLOR'] });
+try {
+  // Before wiping: a demo still running from this folder is refused, what a dead one left is stopped.
+  await takeOverVarDir(varDir, log);
+} catch (e: unknown) {
+  out(e instanceof Error ? e.message : String(e));
+  process.exit(1);
 }
 // Only the mesh's own folders: --var-dir may name a folder that holds other things.
 for (const sub of ['nats', 'mesh', 'monitor', 'features', 'preprocess', 'spool', 'mesh.log']) await rm(join(varDir, sub), { recursive: true, force: true });
@@ -69,7 +68,7 @@ for (const s of CATALOGUE) overrides[s.name] = { ...overrides[s.name], grpcPort:
 const plan = await planMesh({ configFile: flags.config, varDir, overrides });
 await mkdir(varDir, { recursive: true });
 const logFile = join(varDir, 'mesh.log');
-const log = new LogStream({ out: process.stdout, servicesOut: flags.verbose ? process.stdout : createWriteStream(logFile), format: 'pretty', color: process.stdout.isTTY === true && !process.env['NO_COLOR'] });
+if (!flags.verbose) log.setServicesOut(createWriteStream(logFile));
 
 const mesh = Mesh.create(plan, log);
 let stopping = false;

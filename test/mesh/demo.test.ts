@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { killAll, meshProcesses, until } from '../helpers/mesh.js';
 import { runNode } from '../helpers/process.js';
 
 test.serial('demo - clean digits: predictions and no drift; blurred digits: predictions and drift; the drift page answers; the mesh drains', async (t) => {
@@ -40,4 +41,23 @@ test.serial('demo - without a nats-server: the predictions, then why there is no
   t.regex(out, /NO DRIFT VERDICTS: .*NATS_SERVER_BIN\) "\/nonexistent\/nats-server" is not an executable file/);
   t.regex(out, /To see them: Install nats-server \(`apt-get install nats-server`/);
   t.notRegex(out, /monitor, window/);
+});
+
+test.serial('demo - keeps its mesh running until stopped; killed with SIGKILL, the next demo run on the folder stops what it left and runs', async (t) => {
+  const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-demo-'));
+  const first = runNode('examples/demo.js', ['--var-dir', varDir]);
+  t.teardown(async () => {
+    killAll(varDir, first.proc.pid);
+    await rm(varDir, { recursive: true, force: true });
+  });
+  await until(() => first.stdout.some((l) => l.startsWith('The mesh keeps running')), 120_000, 'the demo to finish printing');
+  const left = await meshProcesses(varDir);
+  t.is(left.length, 5, 'nats and four services run');
+  process.kill(first.proc.pid as number, 'SIGKILL');
+  const second = runNode('examples/demo.js', ['--exit', '--var-dir', varDir]);
+  t.is(await second.exited, 0, second.stdout.join('\n'));
+  t.regex(second.stdout.join('\n'), /stopping nats \(pid \d+\) left running by a supervisor that died/);
+  t.regex(second.stdout.join('\n'), /window 1 \(100 rows, the blurred digits\): DRIFT/, 'its windows started empty again');
+  await until(async () => (await meshProcesses(varDir)).length === 0, 30_000, 'no process of either demo to be left');
+  t.pass();
 });

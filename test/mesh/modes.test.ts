@@ -8,7 +8,7 @@ import type { AddressInfo, Server } from 'node:net';
 import test from 'ava';
 import { InferInput, InferenceClient } from '../../shared/client/index.js';
 import { healthCheck } from '../helpers/grpc.js';
-import { alive, meshProcesses, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
+import { alive, killAll, meshProcesses, meshProject, runMesh, until, waitUp } from '../helpers/mesh.js';
 import { runNode } from '../helpers/process.js';
 
 /** Holds a port on 127.0.0.1 until closed. */
@@ -126,6 +126,8 @@ test.serial('mesh up - a second supervisor on the same var folder is refused whi
 test.serial('mesh up - when the supervisor dies by SIGKILL its services drain themselves; the next up stops the nats-server it left behind', async (t) => {
   const project = await meshProject();
   const first = runMesh(project, ['--only', 'inference']);
+  // If the test fails half-way, nothing of either mesh may outlive it.
+  t.teardown(() => killAll(project.varDir, first.child.proc.pid));
   await waitUp(first);
   const inference = first.record('inference').pid as number;
   const nats = first.record('nats').pid as number;

@@ -10,6 +10,7 @@ export type { MeshIo } from './up.js';
 export { runStatus, meshStatus, STATUS_FLAGS, STATUS_HELP } from './status.js';
 export type { StatusReport, MemberStatus } from './status.js';
 export { Mesh } from './supervisor.js';
+export { takeOverVarDir } from './takeover.js';
 export type { DrainResult } from './supervisor.js';
 export { MESH_OPTIONS, CONFIG_FILE_NAME, NATS_HOWTO, findConfigFile, meshSettings, planMesh } from './config.js';
 export type { MeshConfig, MeshPlan, NatsPlan, PlanOptions, PlannedService } from './config.js';

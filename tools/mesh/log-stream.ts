@@ -65,7 +65,7 @@ function parseObject(line: string): Record<string, unknown> | undefined {
 export class LogStream {
   readonly format: 'pretty' | 'json';
   private readonly out: NodeJS.WritableStream;
-  private readonly servicesOut: NodeJS.WritableStream;
+  private servicesOut: NodeJS.WritableStream;
   private readonly color: boolean;
   private readonly colors = new Map<string, number>();
 
@@ -74,6 +74,11 @@ export class LogStream {
     this.servicesOut = opts.servicesOut ?? opts.out;
     this.format = opts.format;
     this.color = opts.color ?? false;
+  }
+
+  /** Sends the services' lines somewhere else from now on (the demo: to a file once its folder exists). */
+  setServicesOut(out: NodeJS.WritableStream): void {
+    this.servicesOut = out;
   }
 
   /** One line a service (or nats-server) wrote on `stream`. */

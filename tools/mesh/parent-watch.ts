@@ -4,24 +4,15 @@
  * by SIGKILL — stdin ends and the service drains itself as on SIGTERM instead of living on as an
  * orphan that holds the mesh's ports. The watch does not keep the process alive by itself.
  */
-import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 
-/**
- * Whether stdin is a pipe or socket (node's child_process makes stdio pipes as UNIX socket
- * pairs), not a terminal, /dev/null or a file: only then is a supervisor at the other end.
- */
-function stdinIsPipe(): boolean {
-  try {
-    const st = fstatSync(0);
-    return st.isFIFO() || st.isSocket();
-  } catch {
-    return false; // no stdin at all: nothing to watch
-  }
-}
-
-// --import runs in worker threads too (inference's sessions): their stdin is not the pipe.
-if (isMainThread && stdinIsPipe()) {
+// Only a pipe (node's child_process makes them as UNIX socket pairs) has a supervisor at the other
+// end: not a terminal (also a Socket, with isTTY), /dev/null or a file (fs streams). The type of
+// process.stdin tells, without an fstat of fd 0 (which, on node 20 with a symlinked node_modules,
+// was seen to break the CommonJS interop of packages imported after it). --import also runs in
+// worker threads (inference's sessions): their stdin is not the pipe.
+if (isMainThread && process.stdin instanceof Socket && process.stdin.isTTY !== true) {
   const stdin = process.stdin;
   const onGone = (): void => {
     process.kill(process.pid, 'SIGTERM');
@@ -30,5 +21,5 @@ if (isMainThread && stdinIsPipe()) {
   stdin.once('error', onGone);
   // Discard anything written (nothing is), and let the process exit when its work is done.
   stdin.on('data', () => undefined);
-  (stdin as unknown as { unref?: () => void }).unref?.();
+  stdin.unref();
 }

@@ -7,19 +7,19 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../../shared/config/index.js';
 import { NATS } from './catalogue.js';
 import { SupervisedChild } from './child.js';
 import type { RestartPolicy } from './child.js';
 import { NATS_HOWTO } from './config.js';
 import type { MeshPlan, PlannedService } from './config.js';
-import { MeshConfigError, MeshRunningError, MeshStoppedError, ServiceStartError } from './errors.js';
+import { MeshConfigError, MeshStoppedError, ServiceStartError } from './errors.js';
+import { takeOverVarDir } from './takeover.js';
 import type { LogStream } from './log-stream.js';
 import { firstNatsInfo, natsFiles, natsInfo, writeNatsConfig } from './nats.js';
 import { connectHost, isPortFree, pickFreePort } from './ports.js';
 import { probeService } from './probe.js';
-import { STATE_FORMAT, pidAlive, processCommandLine, readState, stateFilePath, writeState } from './state-file.js';
+import { STATE_FORMAT, stateFilePath, writeState } from './state-file.js';
 import type { MeshState, ServiceRecord } from './state-file.js';
 
 /** How long one readiness probe may take, ms. */
@@ -115,7 +115,7 @@ export class Mesh {
    *   or a service does not come up; MeshStoppedError when drained while starting.
    */
   async up(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-    await this.takeOver();
+    await takeOverVarDir(this.plan.varDir, this.log);
     try {
       await this.bringUp(env);
     } catch (e: unknown) {
@@ -128,34 +128,6 @@ export class Mesh {
 
   private checkNotStopped(): void {
     if (this.drained) throw new MeshStoppedError();
-  }
-
-  /** Refuses a var folder another live supervisor uses; stops what a dead one left behind. */
-  private async takeOver(): Promise<void> {
-    const old = readState(this.plan.varDir);
-    if (!old || old.state === 'stopped') return;
-    if (old.supervisorPid !== process.pid && pidAlive(old.supervisorPid)) {
-      throw new MeshRunningError(old.supervisorPid, `a mesh is already running from ${this.plan.varDir} (supervisor pid ${old.supervisorPid}, since ${old.startedAt}): see \`mlmesh status\`, or stop it (Ctrl-C, or kill ${old.supervisorPid})`);
-    }
-    // The last supervisor died without draining (SIGKILL): its services drained themselves when
-    // their stdin closed, but its nats-server, or a service stuck in a drain, may still run.
-    const nats = natsFiles(this.plan.varDir).configFile;
-    const leftovers = old.services.filter((s) => {
-      if (!s.pid || !pidAlive(s.pid)) return false;
-      const cmd = processCommandLine(s.pid) ?? '';
-      return cmd.includes(nats) || cmd.includes('dist/services/');
-    });
-    for (const s of leftovers) {
-      this.log.mesh('warn', `stopping ${s.name} (pid ${s.pid}) left running by a supervisor that died (pid ${old.supervisorPid})`);
-      try {
-        process.kill(-(s.pid as number), 'SIGTERM');
-      } catch {
-        process.kill(s.pid as number, 'SIGTERM');
-      }
-    }
-    const deadline = Date.now() + NATS_GRACE_MS;
-    while (leftovers.some((s) => pidAlive(s.pid)) && Date.now() < deadline) await sleep(100);
-    for (const s of leftovers.filter((l) => pidAlive(l.pid))) process.kill(s.pid as number, 'SIGKILL');
   }
 
   private restartPolicy(): RestartPolicy {
