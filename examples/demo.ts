@@ -72,12 +72,16 @@ if (!flags.verbose) log.setServicesOut(createWriteStream(logFile));
 
 const mesh = Mesh.create(plan, log);
 let stopping = false;
+let stoppedAt = 0;
 const stop = (signal: NodeJS.Signals): void => {
+  // Under npm run demo a terminal's Ctrl-C arrives twice at once (directly and through npm).
+  if (stopping && Date.now() - stoppedAt < plan.mesh.signalRepeatMs) return;
   if (stopping) {
     mesh.kill();
     process.exit(130);
   }
   stopping = true;
+  stoppedAt = Date.now();
   log.mesh('info', `${signal}: draining the mesh`);
   void mesh.drain();
 };

@@ -144,8 +144,9 @@ test.serial('mesh up - when the supervisor dies by SIGKILL its services drain th
 });
 
 test.serial('mesh up - a second SIGTERM while draining kills every service at once (exit 130)', async (t) => {
-  // A long drain delay keeps features draining (health NOT_SERVING, still serving) for a minute.
-  const mesh = runMesh(await meshProject({ features: { drainDelayMs: 60_000 } }), ['--only', 'features']);
+  // A long drain delay keeps features draining (health NOT_SERVING, still serving) for a minute;
+  // signalRepeatMs 0: the second signal is never taken for the first one delivered twice.
+  const mesh = runMesh(await meshProject({ features: { drainDelayMs: 60_000 }, mesh: { signalRepeatMs: 0 } }), ['--only', 'features']);
   t.teardown(() => mesh.dispose());
   await waitUp(mesh);
   const pid = mesh.record('features').pid as number;
@@ -157,6 +158,19 @@ test.serial('mesh up - a second SIGTERM while draining kills every service at on
   await until(() => !alive(pid), 10_000, 'features to be killed');
   await until(async () => (await meshProcesses(mesh.project.varDir)).length === 0, 10_000, 'no process of the mesh to be left');
   t.pass();
+});
+
+test.serial('mesh up - the same signal again within signalRepeatMs (a terminal Ctrl-C through npm start) is ignored: the mesh drains, it is not forced', async (t) => {
+  // A window no loaded machine can miss; features drains for 3 s, so the second signal lands mid-drain.
+  const mesh = runMesh(await meshProject({ mesh: { signalRepeatMs: 600_000 }, features: { drainDelayMs: 3000 } }), ['--only', 'features']);
+  t.teardown(() => mesh.dispose());
+  await waitUp(mesh);
+  mesh.child.proc.kill('SIGINT');
+  await mesh.child.waitForLog((r) => r['service'] === 'mesh' && String(r['msg']).startsWith('SIGINT: draining'), 30_000);
+  mesh.child.proc.kill('SIGINT');
+  t.is(await mesh.child.exited, 0);
+  t.true(mesh.records().some((r) => /^SIGINT again within 600000 ms: ignored/.test(String(r['msg']))));
+  t.true(mesh.records().some((r) => r['msg'] === 'mesh drained'));
 });
 
 test.serial('mesh up - bad command lines and config files exit 2 with a message naming the culprit', async (t) => {

@@ -28,6 +28,7 @@ export const MESH_OPTIONS = {
   restartMaxDelayMs: intOption({ env: 'MLMESH_MESH_RESTART_MAX_DELAY_MS', default: 30_000, min: 0, doc: 'Longest wait between restarts, in ms.' }),
   restartResetMs: intOption({ env: 'MLMESH_MESH_RESTART_RESET_MS', default: 60_000, min: 0, doc: 'A service healthy for this long before it crashes is restarted after restartDelayMs again (its crashes in a row start over), in ms.' }),
   stopTimeoutMs: intOption({ env: 'MLMESH_MESH_STOP_TIMEOUT_MS', default: 5000, min: 0, doc: "On Ctrl-C or SIGTERM each service gets its own drainDelayMs + shutdownGraceMs, plus this many ms, to exit before it is killed (SIGKILL)." }),
+  signalRepeatMs: intOption({ env: 'MLMESH_MESH_SIGNAL_REPEAT_MS', default: 1000, min: 0, doc: "A second Ctrl-C or SIGTERM within this many ms of the first is taken for the same one delivered twice (under `npm start` a terminal's Ctrl-C reaches the supervisor directly and through npm) and ignored; a later one forces the stop; 0: every second one forces." }),
   logFormat: enumOption({ env: 'MLMESH_MESH_LOG_FORMAT', default: 'auto', values: ['auto', 'pretty', 'json'], doc: "The mesh's log stream on stdout: `pretty` (one aligned, tagged line per record), `json` (the services' JSON lines, each with its `service`), `auto`: pretty on a terminal, JSON otherwise." }),
 } as const;
 

@@ -88,8 +88,15 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
   let forced = false;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (wake = r));
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopSignal !== undefined) {
+      // The same signal delivered twice (npm start passes a terminal's Ctrl-C on), not a request to force.
+      const repeatMs = mesh?.plan.mesh.signalRepeatMs ?? 0;
+      if (Date.now() - firstSignalAt < repeatMs) {
+        mesh?.log.mesh('info', `${signal} again within ${repeatMs} ms: ignored (npm start passes the terminal's Ctrl-C on as well); again later to force`);
+        return;
+      }
       forced = true;
       mesh?.log.mesh('warn', `${signal} again: killing every service now`);
       mesh?.kill();
@@ -97,6 +104,7 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
       return;
     }
     stopSignal = signal;
+    firstSignalAt = Date.now();
     mesh?.log.mesh('info', `${signal}: draining the mesh in reverse order (${signal} again to force)`);
     void mesh?.drain();
     wake();
