@@ -26,7 +26,7 @@ test.after.always(async () => {
 });
 
 async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli.js', ['features', ...args, '--target', f.service.address], env);
+  const child = runNode('tools/cli/main.js', ['features', ...args, '--address', f.service.address, '--json'], env);
   const code = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
 }

@@ -1,7 +1,9 @@
 /** `model add` at work: the result printed, a progress bar for the reference. */
 import { relative } from 'node:path';
+import { InvalidArgumentError } from '../../shared/errors/index.js';
 import { addModel } from '../model/add.js';
 import type { AddedModel } from '../model/add.js';
+import { UsageError } from './errors.js';
 import type { ModelAddCliOptions } from './model.js';
 import { printer } from './output.js';
 import { startProgress } from './progress.js';
@@ -52,6 +54,10 @@ export async function modelAdd(name: string, file: string, o: ModelAddCliOptions
         bar.update(done);
       },
     });
+  } catch (e: unknown) {
+    // A name that is not a model name is a bad command line.
+    if (e instanceof InvalidArgumentError) throw new UsageError(e.message, { cause: e });
+    throw e;
   } finally {
     bar?.stop();
   }
