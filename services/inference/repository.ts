@@ -134,7 +134,7 @@ export class ModelRepository {
     }
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     if (entries.some((v) => VERSION_NAME.test(v.name) && (v.isDirectory() || v.isSymbolicLink()))) return undefined;
-    return 'no config.json (or config.pbtxt) and no version folder (a positive integer, e.g. 1/model.onnx)';
+    return 'no config.json and no version folder (a positive integer, e.g. 1/model.onnx), nor a config.pbtxt';
   }
 
   /** Names of every model folder (see {@link scan}), sorted. */

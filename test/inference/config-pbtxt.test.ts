@@ -3,7 +3,7 @@
  * is: the config's fields take effect, the ignored ones are named in one warning, a folder with
  * both config files and a malformed config.pbtxt are refused with messages that say why.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import anyTest from 'ava';
@@ -11,6 +11,7 @@ import type { TestFn } from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
 import { InferInput, InferenceClient, InvalidArgumentError } from '../../shared/client/index.js';
 import { readNpy } from '../../shared/tensors/index.js';
+import { ModelRepository } from '../../services/inference/index.js';
 import { startInference } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 
@@ -95,4 +96,18 @@ test('config.pbtxt - a folder with config.json and config.pbtxt, and a malformed
   t.regex(row('both')?.reason ?? '', /model 'both' has both config\.json and config\.pbtxt: keep one/);
   t.like(row('broken'), { state: 'UNAVAILABLE' });
   t.regex(row('broken')?.reason ?? '', /model 'broken': config\.pbtxt:4:1: expected ',' or '\]' in the list of field 'input' opened at line 3, column 7, got the end of the file/);
+});
+
+test('config.pbtxt - a folder holding only config.pbtxt is a model folder (as one holding only config.json)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mlmesh-triton-scan-'));
+  try {
+    await mkdir(join(dir, 'pbtxt_only'));
+    await writeFile(join(dir, 'pbtxt_only', 'config.pbtxt'), 'name: "pbtxt_only"\n');
+    await mkdir(join(dir, 'nothing'));
+    const scan = await new ModelRepository(dir).scan();
+    t.deepEqual(scan.models, ['pbtxt_only']);
+    t.regex(scan.skipped.find((s) => s.name === 'nothing')?.reason ?? '', /nor a config\.pbtxt/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
