@@ -217,9 +217,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         await stopChild(svc);
         await stopChild(echo);
       }
-      r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s'] as number);
+      r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s']);
       r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
-      r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s'] as number) / (r['inproc_b256_rows_s'] as number);
+      r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s']) / (r['inproc_b256_rows_s'] as number);
       runs.push(r);
     }
   } finally {

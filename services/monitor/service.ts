@@ -84,9 +84,10 @@ export class MonitorService {
     const registry = opts.registry ?? createRegistry({ service: 'monitor' });
     const metrics = new MonitorMetrics(registry);
     const pool = new DetectorPool(config.detectorWorkers);
-    let svc: MonitorService | undefined;
+    // Filled in once the service exists (publishing starts after that).
+    const made: { svc?: MonitorService } = {};
     const publish = async (subject: string, data: Uint8Array, msgId: string): Promise<void> => {
-      const js = svc?.js;
+      const js = made.svc?.js;
       if (!js) throw new UnavailableError('NATS is not connected: cannot publish');
       await js.publish(subject, data, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
     };
@@ -98,7 +99,7 @@ export class MonitorService {
       await pool.close();
       throw e;
     }
-    svc = new MonitorService(resolved, logger, registry, engine, pool);
+    const svc = (made.svc = new MonitorService(resolved, logger, registry, engine, pool));
     const pkg = loadProtos(['mlmesh/monitor/v1/monitor.proto']);
     const self = svc;
     const adhoc = new DetectorPool(1, ADHOC_QUEUE_MAX);

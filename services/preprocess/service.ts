@@ -101,16 +101,17 @@ export class PreprocessService {
       ],
     });
     let metricsServer: MetricsServer | undefined;
-    let svc: PreprocessService | undefined;
+    // Filled in once the service exists: readiness asked before that is false.
+    const made: { svc?: PreprocessService } = {};
     if (config.httpPort >= 0) {
       try {
-        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => svc?.ready ?? false });
+        metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => made.svc?.ready ?? false });
       } catch (e: unknown) {
         grpcServer.close();
         throw e;
       }
     }
-    svc = new PreprocessService(config, logger, registry, store, grpcServer, metricsServer);
+    const svc = (made.svc = new PreprocessService(config, logger, registry, store, grpcServer, metricsServer));
     grpcServer.setServing(true);
     logger.info({ address: svc.address, httpPort: svc.httpPort, artifactDir: store.dir }, 'preprocess service ready');
     return svc;

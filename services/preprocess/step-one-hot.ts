@@ -7,7 +7,7 @@
  * `min_frequency`: an integer ≥ 1 is a count, a number in (0, 1) a fraction of the rows.
  */
 import { SpecError } from './errors.js';
-import { checkKeys, enumParam, memo, numberParam, requireColumns, stringList } from './step-kind.js';
+import { checkKeys, enumParam, memo, numberParam, stringList } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 import { labelFitter } from './step-encode.js';
 import { numColumn } from './table.js';

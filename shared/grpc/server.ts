@@ -359,7 +359,7 @@ export class GrpcServer {
   }
 
   private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
-    if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
+    if (st.code === (grpc.status.INTERNAL as number) || st.code === (grpc.status.UNKNOWN as number)) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
     else getLog().info({ code: statusName(st.code) }, st.details);
   }
 
@@ -372,12 +372,11 @@ export class GrpcServer {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      let promise: Promise<unknown>;
-      try {
-        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx);
-      } catch (e: unknown) {
-        promise = Promise.reject(e);
-      }
+      // An async wrapper: a handler that throws synchronously fails the call like one that rejects.
+      const promise = (async () => {
+        if (call.request instanceof MalformedRequest) throw malformed(call.request);
+        return (await handler(call.request, ctx)) as unknown;
+      })();
       promise.then(
         (response) => {
           finish();
@@ -424,12 +423,10 @@ export class GrpcServer {
           ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
       };
-      let promise: Promise<void>;
-      try {
-        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx, send);
-      } catch (e: unknown) {
-        promise = Promise.reject(e);
-      }
+      const promise = (async () => {
+        if (call.request instanceof MalformedRequest) throw malformed(call.request);
+        return handler(call.request, ctx, send);
+      })();
       promise.then(
         () => {
           finish();
