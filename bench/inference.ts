@@ -171,7 +171,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       for (const b of [1, 32, 256]) r[`inproc_b${b}_rows_s`] = (await inProcess(join(dir, '1', 'model.onnx'), b)).rowsPerS;
 
       let httpPort = -1;
-      const svc = await startChild(['dist/services/inference/main.js'], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_MODEL_REPOSITORY: repo, MLMESH_LOG_LEVEL: 'info' }, (rec) => {
+      const svc = await startChild(['dist/services/inference/main.js'], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_INFERENCE_MODEL_REPOSITORY: repo, MLMESH_LOG_LEVEL: 'info' }, (rec) => {
         if (rec['msg'] !== 'inference service ready') return undefined;
         httpPort = Number(rec['httpPort']);
         return Number(String(rec['address']).split(':')[1]);
