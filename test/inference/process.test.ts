@@ -56,3 +56,29 @@ test('quick start - the demo starts the service, prints real predictions through
   t.is(predictions.length, 5, out);
   t.regex(out, /service drained and exited with code 0/);
 });
+
+test('process - the former variable names still work, each with one warning naming the new one', async (t) => {
+  const repo = await copyRepository(['digits_mlp']);
+  const child = runNode('services/inference/main.js', [], {
+    MLMESH_INFERENCE_GRPC_PORT: '0',
+    MLMESH_INFERENCE_HTTP_PORT: '0',
+    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_STARTUP_MODELS: 'digits_mlp',
+    MLMESH_LOG_LEVEL: 'info',
+  });
+  try {
+    const ready = await child.waitForLog((r) => r['msg'] === 'inference service ready');
+    t.deepEqual(ready['models'], ['digits_mlp'], 'the repository named by the former variable is served');
+    const records = child.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const warnings = records.filter((r) => r['level'] === 'warn' && typeof r['variable'] === 'string');
+    t.deepEqual(
+      warnings.map((w) => `${String(w['variable'])} -> ${String(w['replacement'])}`).sort(),
+      ['MLMESH_MODEL_REPOSITORY -> MLMESH_INFERENCE_MODEL_REPOSITORY', 'MLMESH_STARTUP_MODELS -> MLMESH_INFERENCE_STARTUP_MODELS'],
+    );
+    child.proc.kill('SIGTERM');
+    t.is(await child.exited, 0);
+  } finally {
+    child.proc.kill('SIGKILL');
+    await rm(repo, { recursive: true, force: true });
+  }
+});
