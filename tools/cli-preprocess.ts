@@ -11,10 +11,11 @@
  * in the content-addressed folder DIR (default var/preprocess/pipelines, the service's default
  * artifactDir), printing its name, version, sha256 and path as JSON. `transform` streams the
  * CSV through the artifact (REF: a path to an artifact .json, or name[@version], or a sha256 in
- * --store) and writes the features: `.csv` with a header of feature names and float32 values in
- * their shortest exact decimal form, or `.f32` raw little-endian float32 [rows, features].
- * Refused rows are left out (listed in --errors as JSON lines, row = data row index); with
- * --strict any refused row fails the command and no output is written.
+ * --store) and writes the features: `.csv` (RFC 4180; the header of feature names is written by
+ * csv-stringify, so a name holding a comma, quote or newline is quoted) with float32 values in
+ * their shortest exact decimal form, or `.f32` raw little-endian float32 [rows, features]. Refused rows — invalid values, and rows with more or fewer fields than the
+ * header (MALFORMED_ROW) — are left out (listed in --errors as JSON lines, row = data row
+ * index); with --strict any refused row fails the command and no output is written.
  * Exit codes: 0 done, 1 failure (fit error, refused rows with --strict), 2 bad usage.
  */
 import { createWriteStream } from 'node:fs';
@@ -23,6 +24,7 @@ import { resolve } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { stringify } from 'csv-stringify/sync';
 import { errorMessage } from '../shared/errors/index.js';
 import { ArtifactStore, CompiledPipeline, csvBatches, fileSource, fitPipeline, parseArtifact, parseSpec, producerName } from '../services/preprocess/index.js';
 
@@ -112,8 +114,9 @@ async function transform(args: readonly string[]): Promise<number> {
   let refused = 0;
   const shown: string[] = [];
   try {
-    if (!raw) await write(out, `${[...(v['row-index'] ? ['row'] : []), ...pipeline.featureNames].join(',')}\n`);
-    for await (const b of csvBatches(fileSource(resolve(need(v.data, 'data', 'transform'))))) {
+    if (!raw) await write(out, stringify([[...(v['row-index'] ? ['row'] : []), ...pipeline.featureNames]]));
+    // A ragged row is one refused row (MALFORMED_ROW), not the end of the run.
+    for await (const b of csvBatches(fileSource(resolve(need(v.data, 'data', 'transform'))), { ragged: 'keep' })) {
       const r = pipeline.transformCsv(b.header, b.rows);
       rowsIn += b.rows.length;
       rowsOut += r.rows;
@@ -126,6 +129,9 @@ async function transform(args: readonly string[]): Promise<number> {
       if (v.strict && refused > 0) continue;
       if (raw) await write(out, new Uint8Array(r.tensor.buffer, r.tensor.byteOffset, r.tensor.byteLength));
       else {
+        // The values are numbers (digits, '.', '-', 'e', '+'): no field can need quoting, so the
+        // rows are joined as they are. csv-stringify writes what can (the header of names); it
+        // would cost 13× the join here (2.7 s vs 0.2 s for 200,000 rows of 51 features).
         const lines: string[] = [];
         for (let i = 0; i < r.rows; i++) {
           const vals = Array.from(r.tensor.subarray(i * r.features, (i + 1) * r.features), float32Text);

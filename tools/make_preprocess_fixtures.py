@@ -17,6 +17,12 @@ Then fits two pipelines and records what the reference implementation computes:
   log1p, outlier caps, derived column, drop/select) written out with numpy, as a second,
   independent implementation of the semantics documented in docs/preprocess.md.
 
+- codes.json: spec_codes.yaml on codes_train.csv / codes_test.csv, integer codes derived from
+  the same patients (rooms = s1 // 25, visits = bp // 10 - 8, level = int(2 * s4)) as int64
+  columns, as pandas reads them: OneHotEncoder and OrdinalEncoder order them numerically
+  (rooms_2 before rooms_10), which is what the pipeline must match. A few test rows get codes
+  never seen in training.
+
 Run with Debian's python (scikit-learn 1.2 from python3-sklearn):
     /usr/bin/python3 tools/make_preprocess_fixtures.py
 """
@@ -220,11 +226,48 @@ def engine_pipeline():
     return {'feature_names': names, 'fitted': fitted, 'train': [fl(r) for r in train], 'test': [fl(r) for r in test]}
 
 
+def codes_pipeline():
+    """spec_codes.yaml with scikit-learn on int64 columns (what pandas makes of integer text)."""
+    codes = {
+        'age': cols['age'].astype(np.int64),
+        'rooms': (cols['s1'] // 25).astype(np.int64),
+        'visits': (cols['bp'] // 10).astype(np.int64) - 8,
+        'level': (cols['s4'] * 2).astype(np.int64),
+    }
+    test_codes = {c: v[test_idx].copy() for c, v in codes.items()}
+    test_codes['rooms'][[0, 5]] = 13   # unseen: the infrequent column
+    test_codes['visits'][[1, 6]] = 9   # unseen: all zeros
+    test_codes['level'][[2, 7]] = 20   # unseen: unknown_value -1
+    train_codes = {c: v[train_idx] for c, v in codes.items()}
+    order = ['age', 'rooms', 'visits', 'level']
+    for name, data in [('codes_train.csv', train_codes), ('codes_test.csv', test_codes)]:
+        with open(os.path.join(OUT, name), 'w', newline='') as f:
+            w = csv.writer(f, lineterminator='\n')
+            w.writerow(order)
+            for i in range(len(data['age'])):
+                w.writerow([int(data[c][i]) for c in order])
+    col = lambda data, c: data[c].reshape(-1, 1)
+    rooms = OneHotEncoder(sparse_output=False, min_frequency=10, handle_unknown='infrequent_if_exist').fit(col(train_codes, 'rooms'))
+    visits = OneHotEncoder(sparse_output=False, handle_unknown='ignore').fit(col(train_codes, 'visits'))
+    level = OrdinalEncoder(handle_unknown='use_encoded_value', unknown_value=-1).fit(col(train_codes, 'level'))
+    names = ['age'] + [str(x) for x in rooms.get_feature_names_out(['rooms'])] + [str(x) for x in visits.get_feature_names_out(['visits'])] + ['level']
+
+    def run(data):
+        return np.column_stack([data['age'].astype(float), rooms.transform(col(data, 'rooms')), visits.transform(col(data, 'visits')), level.transform(col(data, 'level'))[:, 0]])
+
+    fitted = {
+        'rooms': {'categories': [int(x) for x in rooms.categories_[0]], 'infrequent': [int(x) for x in rooms.infrequent_categories_[0]]},
+        'visits': {'categories': [int(x) for x in visits.categories_[0]]},
+        'level': {'categories': [int(x) for x in level.categories_[0]]},
+    }
+    return {'feature_names': names, 'fitted': fitted, 'train': [fl(r) for r in run(train_codes)], 'test': [fl(r) for r in run(test_codes)]}
+
+
 os.makedirs(OUT, exist_ok=True)
 write_csv(os.path.join(OUT, 'train.csv'), train_idx)
 write_csv(os.path.join(OUT, 'test.csv'), test_idx)
 meta = {'sklearn_version': sklearn.__version__, 'numpy_version': np.__version__, 'train_rows': len(train_idx), 'test_rows': len(test_idx), 'seed': 7}
-for name, fn in [('sklearn', sklearn_pipeline), ('engine', engine_pipeline)]:
+for name, fn in [('sklearn', sklearn_pipeline), ('engine', engine_pipeline), ('codes', codes_pipeline)]:
     result = fn()
     with open(os.path.join(OUT, f'{name}.json'), 'w') as f:
         json.dump({**meta, **result}, f, indent=1)

@@ -1,9 +1,11 @@
 /**
- * A streaming CSV reader (RFC 4180: comma separated, fields quoted with `"` and `""` inside
- * quotes, CRLF or LF line ends, an optional UTF-8 BOM). It yields batches of rows as the bytes
- * arrive, so a file of any size is read in constant memory. The first row is the header.
+ * Reading CSV (RFC 4180: comma separated, fields quoted with `"` and `""` inside quotes, CRLF,
+ * LF or CR line ends, an optional UTF-8 BOM, blank lines skipped) with csv-parse, streamed:
+ * batches of rows are yielded as the bytes arrive, so a file of any size is read in constant
+ * memory. The first row is the header. Writing CSV (the CLI's output) is csv-stringify's.
  */
 import { createReadStream } from 'node:fs';
+import { CsvError as ParseError, Parser } from 'csv-parse';
 import { CsvError } from './errors.js';
 
 /** Bytes of a CSV, opened anew for each pass over it. */
@@ -32,118 +34,139 @@ export function bytesSource(bytes: Uint8Array): CsvSource {
 /** One batch of data rows, with the header and the index of its first data row. */
 export interface CsvBatch {
   readonly header: readonly string[];
+  /** The rows; with `ragged: 'keep'` a row may have more or fewer fields than the header. */
   readonly rows: readonly (readonly string[])[];
   readonly firstRow: number;
 }
 
+/** Options of {@link csvBatches}. */
+export interface CsvReadOptions {
+  /** Data rows per batch. @default 4096 */
+  readonly batchRows?: number;
+  /**
+   * A row whose field count differs from the header's: `error` throws a CsvError naming the
+   * source, the data row and the line (fitting: the data cannot be trusted); `keep` passes it
+   * on in `rows` and lists it in `ragged` (transforming: a per-row error, the rest goes on).
+   * @default 'error'
+   */
+  readonly ragged?: 'error' | 'keep';
+  /** Aborts the read between chunks. */
+  readonly signal?: AbortSignal;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The message of a csv-parse error, in this service's words, naming the source and the line. */
+function parseErrorMessage(e: ParseError, source: string, headerLength: number | undefined): string {
+  const line = typeof (e as { lines?: unknown }).lines === 'number' ? `line ${(e as unknown as { lines: number }).lines}: ` : '';
+  switch (e.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `${source}: a quoted field is not closed at the end of the file`;
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
+      // The header is csv-parse's first record: `records` counts it, not the failing row.
+      const x = e as unknown as { records: number; lines: number; record: unknown[] };
+      return `${source}: data row ${x.records - 1} (line ${x.lines}) has ${plural(x.record.length, 'field')}, the header has ${headerLength}`;
+    }
+    case 'INVALID_OPENING_QUOTE':
+      return `${source}: ${line}a quote inside an unquoted field (quote the whole field and double the quote: "a ""b"" c")`;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `${source}: ${line}text after the closing quote of a field (quote the whole field and double the quote: "a ""b"" c")`;
+    default:
+      return `${source}: ${line}${e.message}`;
+  }
+}
+
+/** Checks the header: every column named, no name twice. */
+function checkHeader(header: readonly string[], source: string): void {
+  const seen = new Set<string>();
+  header.forEach((h, i) => {
+    if (h === '') throw new CsvError(`${source}: header column ${i + 1} has no name`);
+    if (seen.has(h)) throw new CsvError(`${source}: the header names column '${h}' twice`);
+    seen.add(h);
+  });
+}
+
 /**
  * Reads `source` and yields its data rows in batches of up to `batchRows`.
- * @throws CsvError for an empty file, an unterminated quote, a duplicate or empty header name,
- *   or a row whose field count differs from the header's (naming the row).
+ * @throws CsvError naming the source for an empty file, bad quoting (with its line), a
+ *   duplicate or empty header name, bytes that are not UTF-8, and (with `ragged: 'error'`) a
+ *   row whose field count differs from the header's (naming the data row and its line).
  */
-export async function* csvBatches(source: CsvSource, batchRows = 4096, signal?: AbortSignal): AsyncGenerator<CsvBatch> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+export async function* csvBatches(source: CsvSource, o: CsvReadOptions = {}): AsyncGenerator<CsvBatch> {
+  const batchRows = o.batchRows ?? 4096;
+  const where = source.description;
+  const parser = new Parser({
+    bom: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    skip_empty_lines: true,
+    // Kept ragged rows are the caller's to refuse; otherwise csv-parse refuses them (with the line).
+    relax_column_count: o.ragged === 'keep',
+  });
+  // Errors also reach the write/end callbacks, which is where they are handled.
+  parser.on('error', () => {});
   let header: string[] | undefined;
-  let rows: string[][] = [];
+  let pending: string[][] = [];
   let firstRow = 0;
-  let dataRows = 0;
-  let field = '';
-  let record: string[] = [];
-  let inQuotes = false;
-  let quoteSeen = false; // the previous char closed a quote (or was the first of a "")
-  let afterCr = false;
-  let lineStart = true;
 
-  const endRecord = (): void => {
-    record.push(field);
-    field = '';
-    if (!header) {
-      header = record;
-      const seen = new Set<string>();
-      header.forEach((h, i) => {
-        if (h === '') throw new CsvError(`header column ${i + 1} has no name`);
-        if (seen.has(h)) throw new CsvError(`header names column '${h}' twice`);
-        seen.add(h);
-      });
-    } else {
-      if (record.length !== header.length) throw new CsvError(`data row ${dataRows} has ${record.length} fields, the header has ${header.length}`);
-      rows.push(record);
-      dataRows++;
-    }
-    record = [];
-    lineStart = true;
-  };
-
-  /** Parses `text` from `start`; stops after a row that fills the batch. Returns where it stopped. */
-  const feed = (text: string, start: number): number => {
-    for (let i = start; i < text.length; i++) {
-      const ch = text[i] as string;
-      if (afterCr) {
-        afterCr = false;
-        if (ch === '\n') continue;
-      }
-      if (inQuotes) {
-        if (ch === '"') {
-          inQuotes = false;
-          quoteSeen = true;
-        } else field += ch;
-        continue;
-      }
-      if (ch === '"') {
-        // `""` inside a quoted field: the quote closed, and opens again with a literal quote.
-        if (quoteSeen) field += '"';
-        inQuotes = true;
-        quoteSeen = false;
-        lineStart = false;
-        continue;
-      }
-      quoteSeen = false;
-      if (ch === ',') {
-        record.push(field);
-        field = '';
-        lineStart = false;
-      } else if (ch === '\n' || ch === '\r') {
-        afterCr = ch === '\r';
-        // A blank line (nothing on it) is skipped rather than read as a row of one empty field.
-        if (lineStart && record.length === 0 && field === '') continue;
-        endRecord();
-        if (rows.length >= batchRows) return i + 1;
-      } else {
-        field += ch;
-        lineStart = false;
+  /**
+   * Parses one chunk (or, without one, the end) and moves its records to `pending`. The records
+   * are read as soon as they are parsed: the parser holds back the write's callback while its
+   * readable buffer is full, so reading them is what lets the write complete.
+   */
+  const feed = async (chunk: Uint8Array | undefined): Promise<void> => {
+    const written = new Promise<void>((resolve, reject) => {
+      const done = (e?: Error | null): void => (e ? reject(e) : resolve());
+      if (chunk) parser.write(chunk, done);
+      else parser.end(done);
+    });
+    for (let rec = parser.read() as string[] | null; rec !== null; rec = parser.read() as string[] | null) {
+      if (header) pending.push(rec);
+      else {
+        checkHeader(rec, where);
+        header = rec;
       }
     }
-    return text.length;
+    await written;
   };
+  /** The full batches collected so far (and with `final`, the rest). */
+  function* batches(final: boolean): Generator<CsvBatch> {
+    if (!header) return;
+    let at = 0;
+    while (pending.length - at >= batchRows || (final && at < pending.length)) {
+      const rows = pending.slice(at, at + batchRows);
+      yield { header, rows, firstRow };
+      firstRow += rows.length;
+      at += rows.length;
+    }
+    pending = pending.slice(at);
+  }
 
+  // csv-parse decodes with Buffer.toString, which replaces bad bytes silently: a fatal
+  // TextDecoder checks them (streaming, so a character split across chunks is whole).
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const checkUtf8 = (chunk?: Uint8Array): void => {
+    try {
+      if (chunk) utf8.decode(chunk, { stream: true });
+      else utf8.decode();
+    } catch (e: unknown) {
+      throw new CsvError(`${where} is not valid UTF-8`, { cause: e });
+    }
+  };
   try {
     for await (const chunk of source.open()) {
-      signal?.throwIfAborted();
-      const text = decoder.decode(chunk, { stream: true });
-      for (let pos = 0; pos < text.length; ) {
-        pos = feed(text, pos);
-        if (rows.length >= batchRows && header) {
-          yield { header, rows, firstRow };
-          firstRow += rows.length;
-          rows = [];
-        }
-      }
+      o.signal?.throwIfAborted();
+      checkUtf8(chunk);
+      await feed(chunk);
+      yield* batches(false);
     }
-    const tail = decoder.decode();
-    for (let pos = 0; pos < tail.length; ) {
-      pos = feed(tail, pos);
-      if (rows.length >= batchRows && header) {
-        yield { header, rows, firstRow };
-        firstRow += rows.length;
-        rows = [];
-      }
-    }
+    checkUtf8();
+    await feed(undefined);
   } catch (e: unknown) {
-    if (e instanceof TypeError && /encoded data was not valid/i.test(e.message)) throw new CsvError(`${source.description} is not valid UTF-8`, { cause: e });
+    if (e instanceof ParseError) throw new CsvError(parseErrorMessage(e, where, header?.length), { cause: e });
     throw e;
+  } finally {
+    parser.destroy();
   }
-  if (inQuotes) throw new CsvError(`${source.description}: a quoted field is not closed at the end of the file`);
-  if (!lineStart || record.length > 0 || field !== '') endRecord();
-  if (!header) throw new CsvError(`${source.description} is empty (no header row)`);
-  if (rows.length > 0) yield { header, rows, firstRow };
+  if (!header) throw new CsvError(`${where} is empty (no header row)`);
+  yield* batches(true);
 }

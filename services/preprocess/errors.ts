@@ -28,10 +28,13 @@ export class FitError extends InvalidArgumentError {
   }
 }
 
-/** The training data cannot be read as CSV (bad quoting, ragged rows, no header). */
+/**
+ * A CSV cannot be read (bad quoting, a ragged row when fitting, no header, not UTF-8). The
+ * message names the source (a path, or "inline CSV (N bytes)") and the row or line.
+ */
 export class CsvError extends InvalidArgumentError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(`training data: ${message}`, { field: 'data', ...options });
+    super(message, { field: 'data', ...options });
     this.name = 'CsvError';
   }
 }

@@ -15,7 +15,7 @@ import type { PipelineArtifact } from './artifact.js';
 import { csvBatches } from './csv.js';
 import type { CsvSource } from './csv.js';
 import { csvRowsToTable } from './records.js';
-import { SchemaInference, columnUsage } from './schema.js';
+import { SchemaInference, columnUsage, usedColumns } from './schema.js';
 import type { InputSchema, StepUsage } from './schema.js';
 import type { PipelineSpec, SpecStep } from './spec.js';
 import type { Fitter, StepKind, StepParams } from './step-kind.js';
@@ -89,17 +89,19 @@ export async function fitPipeline(o: FitOptions): Promise<FitResult> {
   const batchRows = o.batchRows ?? 4096;
   const hash = createHash('sha256');
   let inference: SchemaInference | undefined;
-  for await (const b of csvBatches(hashing(o.source, hash), batchRows, o.signal)) {
-    inference ??= new SchemaInference(b.header, o.spec.missingValues);
+  for await (const b of csvBatches(hashing(o.source, hash), { batchRows, signal: o.signal })) {
+    inference ??= new SchemaInference(b.header, o.spec.missingValues, usedColumns(b.header, o.spec.steps));
     inference.update(b.rows, b.firstRow);
   }
-  const inf = inference as SchemaInference;
-  if (inf.rows === 0) throw new FitError('data', undefined, `${o.source.description} has a header but no data rows`);
+  // No batch at all: the CSV has a header (csvBatches refuses an empty one) and nothing else.
+  if (!inference || inference.rows === 0) throw new FitError('data', undefined, `${o.source.description} has a header but no data rows`);
+  const inf = inference;
   const types = inf.types(o.spec.columnTypes);
+  inf.refuseInfinite(types, o.source.description);
   const inputLayout: Layout = inf.header.map((name, i) => ({ name, kind: types[i] === 'number' ? 'num' : 'str' }));
   const policy = { unknown_columns: o.spec.unknownColumns, enforce_range: o.spec.enforceRange, range_tolerance: o.spec.rangeTolerance };
   // While fitting, every column is optional: missing values are the steps' to judge.
-  const looseSchema: InputSchema = { ...policy, enforce_range: false, columns: inf.header.map((name, i) => ({ name, type: types[i] as 'number' | 'string', required: false, used: true, missing_in_training: 0 })) };
+  const looseSchema: InputSchema = { ...policy, enforce_range: false, columns: inf.header.map((name, i) => ({ name, type: types[i] as 'number' | 'string', required: false, used: inf.used.has(name), missing_in_training: 0 })) };
   const missing = new Set(o.spec.missingValues);
 
   const fitted: Fitted[] = [];
@@ -111,7 +113,7 @@ export async function fitPipeline(o: FitOptions): Promise<FitResult> {
     const fitters: Fitter<StepParams>[] = group.map((s) => s.kind.begin(s.spec, layout, s.at));
     if (fitters.some((f) => f.needsData)) {
       passes++;
-      for await (const b of csvBatches(o.source, batchRows, o.signal)) {
+      for await (const b of csvBatches(o.source, { batchRows, signal: o.signal })) {
         const table = trainingTable(looseSchema, b.header, b.rows, b.firstRow, missing, fitted, o.source.description);
         for (const f of fitters) f.update(table, b.firstRow);
       }

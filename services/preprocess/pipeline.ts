@@ -27,6 +27,20 @@ export interface TransformResult {
   readonly errors: readonly RowIssue[];
 }
 
+/**
+ * A row error of CSV input: a {@link RowIssue}, or `MALFORMED_ROW` for a row whose field count
+ * is not the header's (CSV only: a record has no field count, so the wire has no such code).
+ */
+export interface CsvRowIssue extends Omit<RowIssue, 'code'> {
+  readonly code: RowIssue['code'] | 'MALFORMED_ROW';
+}
+
+/** The result of transforming CSV rows: a {@link TransformResult} whose errors may be MALFORMED_ROW. */
+export interface CsvTransformResult extends Omit<TransformResult, 'errors'> {
+  /** Every failure, sorted by row. */
+  readonly errors: readonly CsvRowIssue[];
+}
+
 /** A compiled, immutable pipeline. */
 export class CompiledPipeline {
   private readonly steps: readonly { kind: StepKind; params: StepParams }[];
@@ -55,10 +69,20 @@ export class CompiledPipeline {
     return this.run(recordsToTable(this.artifact.input_schema, records, this.missingValues, errors), errors);
   }
 
-  /** Transforms CSV rows (the CLI); `header` names the fields of each row. */
-  transformCsv(header: readonly string[], rows: readonly (readonly string[])[]): TransformResult {
+  /**
+   * Transforms CSV rows (the CLI); `header` names the fields of each row. A row with more or
+   * fewer fields than the header is refused (MALFORMED_ROW) and the others are transformed.
+   */
+  transformCsv(header: readonly string[], rows: readonly (readonly string[])[]): CsvTransformResult {
     const errors = new RowErrors(rows.length);
-    return this.run(csvRowsToTable(this.artifact.input_schema, header, rows, this.missingValues, errors), errors);
+    const result = this.run(csvRowsToTable(this.artifact.input_schema, header, rows, this.missingValues, errors), errors);
+    const malformed: CsvRowIssue[] = [];
+    rows.forEach((r, row) => {
+      if (r.length !== header.length) malformed.push({ row, column: '', code: 'MALFORMED_ROW', message: `has ${r.length} field${r.length === 1 ? '' : 's'}, the header has ${header.length}` });
+    });
+    if (malformed.length === 0) return result;
+    // A malformed row has no other error (it is skipped whole): a stable sort by row suffices.
+    return { ...result, errors: [...malformed, ...result.errors].sort((a, b) => a.row - b.row) };
   }
 
   /** Applies the steps in order (training passes use it for the fitted prefix). */

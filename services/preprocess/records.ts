@@ -38,6 +38,8 @@ class ColumnWriter {
   private readonly hi: Float64Array;
   /** Cells (row · columns + column) refused already, so they are not reported again as missing. */
   private readonly refused = new Set<number>();
+  /** Rows skipped whole (malformed CSV rows): nothing in them is checked or reported. */
+  private readonly skipped = new Set<number>();
 
   constructor(
     private readonly schema: InputSchema,
@@ -71,6 +73,12 @@ class ColumnWriter {
     this.errors.input(row, (this.schema.columns[c] as ColumnSchema).name, code, message);
   }
 
+  /** Skips a row whole: it is refused, for a reason the caller reports. */
+  skipRow(row: number): void {
+    this.skipped.add(row);
+    this.errors.exclude(row);
+  }
+
   /** After all values are in: required columns must have one. */
   finish(): Table {
     this.schema.columns.forEach((col, c) => {
@@ -78,7 +86,7 @@ class ColumnWriter {
       const column = this.cols[c] as Column;
       for (let r = 0; r < this.rows; r++) {
         const missing = column.kind === 'num' ? Number.isNaN(column.values[r]) : column.values[r] === null;
-        if (missing && !this.refused.has(r * this.cols.length + c)) this.errors.input(r, col.name, 'MISSING_REQUIRED', `'${col.name}' is required`);
+        if (missing && !this.refused.has(r * this.cols.length + c) && !this.skipped.has(r)) this.errors.input(r, col.name, 'MISSING_REQUIRED', `'${col.name}' is required`);
       }
     });
     return new Table(this.rows, this.schema.columns.map((col, c) => [col.name, this.cols[c] as Column] as const));
@@ -105,7 +113,8 @@ function describe(v: Value__Output): string {
  * string and int64 (its decimal form). Absent and null are missing, and so are the values the
  * CSV path treats as missing, so offline and online agree on the same data: a string equal to
  * one of `missingValues` (the artifact's `csv.missing_values`: "", "NA", "NaN"…) and a double
- * NaN. A column not in the schema is UNKNOWN_COLUMN unless the schema ignores unknown columns.
+ * NaN. A column not in the schema is UNKNOWN_COLUMN unless the schema ignores unknown columns;
+ * a column the pipeline does not use (`used: false`) is accepted whatever it holds.
  */
 export function recordsToTable(schema: InputSchema, records: readonly Record__Output[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, records.length, errors);
@@ -120,7 +129,9 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
         if (schema.unknown_columns === 'error') errors.input(r, name, 'UNKNOWN_COLUMN', `'${name}' is not a column of this pipeline`);
         continue;
       }
-      const type = (schema.columns[c] as ColumnSchema).type;
+      const col = schema.columns[c] as ColumnSchema;
+      if (!col.used) continue; // dropped before any step reads it: accepted, not looked at
+      const type = col.type;
       switch (v.kind) {
         case 'double_value':
           if (Number.isNaN(v.double_value)) break; // missing, as a CSV "NaN"
@@ -150,9 +161,11 @@ export function recordsToTable(schema: InputSchema, records: readonly Record__Ou
 
 /**
  * CSV rows → table. A field equal to one of `missingValues` is missing; a number column's
- * field must parse as a decimal number (WRONG_TYPE otherwise, NOT_FINITE for infinities).
+ * field must parse as a decimal number (WRONG_TYPE otherwise, NOT_FINITE for infinities); a
+ * column the pipeline does not use (`used: false`) is accepted whatever it holds.
  * Header columns not in the schema are UNKNOWN_COLUMN on every row unless ignored; schema
- * columns absent from the header are missing.
+ * columns absent from the header are missing. A row whose field count is not the header's is
+ * skipped and refused; reporting it (MALFORMED_ROW) is the caller's.
  */
 export function csvRowsToTable(schema: InputSchema, header: readonly string[], rows: readonly (readonly string[])[], missingValues: ReadonlySet<string>, errors: RowErrors): Table {
   const w = new ColumnWriter(schema, rows.length, errors);
@@ -160,11 +173,14 @@ export function csvRowsToTable(schema: InputSchema, header: readonly string[], r
   const fieldCol = header.map((h) => index.get(h));
   const unknown = header.filter((h) => !index.has(h));
   rows.forEach((row, r) => {
+    if (row.length !== header.length) return w.skipRow(r);
     if (schema.unknown_columns === 'error') for (const u of unknown) errors.input(r, u, 'UNKNOWN_COLUMN', `'${u}' is not a column of this pipeline`);
     row.forEach((field, f) => {
       const c = fieldCol[f];
       if (c === undefined || missingValues.has(field)) return;
-      if ((schema.columns[c] as ColumnSchema).type === 'string') return w.string(r, c, field);
+      const col = schema.columns[c] as ColumnSchema;
+      if (!col.used) return; // dropped before any step reads it: accepted, not looked at
+      if (col.type === 'string') return w.string(r, c, field);
       const n = parseDecimal(field);
       if (Number.isNaN(n)) w.wrongType(r, c, `the text ${JSON.stringify(field)}`);
       else w.number(r, c, n);

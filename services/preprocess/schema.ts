@@ -4,13 +4,17 @@
  * pass of a fit; Transform validates every record against it.
  */
 import { FitError } from './errors.js';
-import { parseNumber } from './step-columns.js';
+import type { SpecStep } from './spec.js';
+import { parseDecimal } from './step-columns.js';
 import type { NullHandling, StepParams } from './step-kind.js';
 import { CategoryCounts } from './stats.js';
 import type { Layout } from './table.js';
 
-/** Categories kept in the schema per column; a column with more lists none. */
+/** Categories kept in the schema per encoded column; a column with more lists none. */
 export const MAX_SCHEMA_CATEGORIES = 1000;
+
+/** The step types whose fitted state is a column's categories. */
+const ENCODERS: ReadonlySet<string> = new Set(['one_hot', 'ordinal', 'rare_label']);
 
 /** One input column of the schema. */
 export interface ColumnSchema {
@@ -23,10 +27,14 @@ export interface ColumnSchema {
   readonly used: boolean;
   /** Missing values seen in training. */
   readonly missing_in_training: number;
-  /** Smallest and largest value seen in training (number columns). */
+  /** Smallest and largest (finite) value seen in training (number columns the pipeline uses). */
   readonly min?: number;
   readonly max?: number;
-  /** Categories seen in training, sorted (string columns with at most MAX_SCHEMA_CATEGORIES). */
+  /**
+   * Categories seen in training, sorted: only for a string column an encoder (one_hot,
+   * ordinal, rare_label) reads as it came in, and at most MAX_SCHEMA_CATEGORIES. A column the
+   * pipeline drops or does not encode (an id, free text) keeps none of its values here.
+   */
   readonly categories?: readonly string[];
 }
 
@@ -44,18 +52,28 @@ class ColumnStats {
   missing = 0;
   min = Infinity;
   max = -Infinity;
-  categories: CategoryCounts | undefined = new CategoryCounts();
+  categories: CategoryCounts | undefined;
   firstNonNumeric: { row: number; value: string } | undefined;
+  /** The first value that reads as ±infinity (`inf`, `-Infinity`, `1e999`), as pandas reads it. */
+  firstInfinite: { row: number; value: string } | undefined;
+
+  /** `used`: whether the pipeline reads the column (an unused one's values are never kept). */
+  constructor(used: boolean) {
+    this.categories = used ? new CategoryCounts() : undefined;
+  }
 
   push(field: string, missing: boolean, row: number): void {
     if (missing) {
       this.missing++;
       return;
     }
-    const n = parseNumber(field);
+    // A number as pandas reads one: decimals, and inf/infinity (any case, signed) as ±infinity.
+    const n = parseDecimal(field);
     if (Number.isNaN(n)) {
       this.allNumeric = false;
       this.firstNonNumeric ??= { row, value: field };
+    } else if (!Number.isFinite(n)) {
+      this.firstInfinite ??= { row, value: field };
     } else {
       if (n < this.min) this.min = n;
       if (n > this.max) this.max = n;
@@ -74,11 +92,13 @@ export class SchemaInference {
   private readonly missing: Set<string>;
   rows = 0;
 
+  /** `used`: the input columns the pipeline reads ({@link usedColumns}). */
   constructor(
     readonly header: readonly string[],
     missingValues: readonly string[],
+    readonly used: ReadonlySet<string>,
   ) {
-    this.stats = header.map(() => new ColumnStats());
+    this.stats = header.map((h) => new ColumnStats(used.has(h)));
     this.missing = new Set(missingValues);
   }
 
@@ -91,7 +111,7 @@ export class SchemaInference {
 
   /**
    * The column types: declared ones checked, others inferred (number when every present value
-   * parses as a finite number).
+   * parses as a number, infinities included, as pandas reads a column).
    * @throws FitError when a declared column is absent or a declared number column holds text.
    */
   types(declared: Readonly<Record<string, 'number' | 'string'>>): ('number' | 'string')[] {
@@ -104,17 +124,73 @@ export class SchemaInference {
     });
   }
 
-  /** The schema, once the steps are fitted (`required` and `used` come from the steps). */
-  schema(types: readonly ('number' | 'string')[], usage: ReadonlyMap<string, { required: boolean; used: boolean }>, policy: Omit<InputSchema, 'columns'>): InputSchema {
+  /**
+   * Refuses an infinite value in a number column the pipeline uses, naming the column, the data
+   * row and the value as written. pandas reads `inf` as a float; scikit-learn's imputers,
+   * scalers, encoders and transformers then refuse it ("Input X contains infinity"), and so
+   * does every step here that reads numbers (and the output). A column dropped before any step
+   * reads it may hold infinities (sklearn never looks at it either).
+   * @throws FitError for the first such column.
+   */
+  refuseInfinite(types: readonly ('number' | 'string')[], source: string): void {
+    this.header.forEach((name, i) => {
+      const inf = (this.stats[i] as ColumnStats).firstInfinite;
+      if (types[i] !== 'number' || !inf || !this.used.has(name)) return;
+      throw new FitError(
+        'data',
+        name,
+        `${source}: data row ${inf.row} holds ${JSON.stringify(inf.value)}, an infinite number: the steps (as scikit-learn's) need finite values; replace or remove it, or list ${JSON.stringify(inf.value)} in csv.missing_values to read it as missing`,
+      );
+    });
+  }
+
+  /**
+   * The schema, once the steps are fitted (`required` and which columns are encoded come from
+   * the steps). A column the pipeline does not use keeps none of its values (no range, no
+   * categories); categories are kept only for encoded columns.
+   */
+  schema(types: readonly ('number' | 'string')[], usage: ReadonlyMap<string, ColumnUsage>, policy: Omit<InputSchema, 'columns'>): InputSchema {
     const columns = this.header.map((name, i): ColumnSchema => {
       const s = this.stats[i] as ColumnStats;
-      const u = usage.get(name) ?? { required: false, used: false };
-      const base = { name, type: types[i] as 'number' | 'string', required: u.required, used: u.used, missing_in_training: s.missing };
+      const u = usage.get(name) ?? { required: false, encoded: false };
+      const used = this.used.has(name);
+      const base = { name, type: types[i] as 'number' | 'string', required: u.required, used, missing_in_training: s.missing };
+      if (!used) return base;
       if (base.type === 'number') return s.min <= s.max ? { ...base, min: s.min, max: s.max } : base;
-      return s.categories ? { ...base, categories: s.categories.sortedCategories() } : base;
+      return u.encoded && s.categories ? { ...base, categories: s.categories.sortedCategories() } : base;
     });
     return { columns, ...policy };
   }
+}
+
+/**
+ * The input columns the pipeline uses: read by a step other than select and drop, or left to
+ * the output. Known from the spec alone (select and drop are the only steps that remove an
+ * input column without reading it), so the first pass already knows which columns are dropped.
+ */
+export function usedColumns(header: readonly string[], steps: readonly SpecStep[]): Set<string> {
+  let live = new Set(header);
+  const used = new Set<string>();
+  for (const s of steps) {
+    if (s.kind.type === 'select') {
+      const keep = new Set(s.kind.reads(s.spec));
+      live = new Set([...live].filter((c) => keep.has(c)));
+    } else if (s.kind.type === 'drop') {
+      for (const c of s.kind.writes(s.spec)) live.delete(c);
+    } else {
+      for (const c of s.kind.reads(s.spec)) if (live.has(c)) used.add(c);
+    }
+  }
+  for (const c of live) used.add(c);
+  return used;
+}
+
+/** What the fitted steps make of an input column. */
+export interface ColumnUsage {
+  /** A missing value is refused (MISSING_REQUIRED). */
+  readonly required: boolean;
+  /** An encoder (one_hot, ordinal, rare_label) reads it as it came in. */
+  readonly encoded: boolean;
 }
 
 /** What the schema needs to know about each fitted step. */
@@ -127,20 +203,21 @@ export interface StepUsage {
 }
 
 /**
- * Which input columns are required and which are used, by following missing values through
- * the steps: an input column is required when a value from it can reach a step that refuses
- * missing values (or the output) without passing an imputer first.
+ * Which input columns are required and which are encoded, by following them through the
+ * steps: an input column is required when a value from it can reach a step that refuses
+ * missing values (or the output) without passing an imputer first; encoded when an encoder
+ * reads it (imputed or not, but not derived into another column).
  */
-export function columnUsage(input: Layout, steps: readonly StepUsage[]): Map<string, { required: boolean; used: boolean }> {
-  const usage = new Map(input.map((l) => [l.name, { required: false, used: false }]));
+export function columnUsage(input: Layout, steps: readonly StepUsage[]): Map<string, ColumnUsage> {
+  const usage = new Map(input.map((l) => [l.name, { required: false, encoded: false }]));
   // Current column → the input column whose missing values it may still carry.
   let mayBeMissing = new Map(input.map((l) => [l.name, l.name]));
-  // Current column → the input column it comes from (for `used`).
+  // Current column → the input column it comes from (for `encoded`).
   let origin = new Map(input.map((l) => [l.name, l.name]));
   for (const s of steps) {
     for (const c of s.reads) {
       const o = origin.get(c);
-      if (o !== undefined && s.params.type !== 'select' && s.params.type !== 'drop') (usage.get(o) as { used: boolean }).used = true;
+      if (o !== undefined && ENCODERS.has(s.params.type)) (usage.get(o) as { encoded: boolean }).encoded = true;
       const m = mayBeMissing.get(c);
       if (m === undefined) continue;
       if (s.nulls === 'rejects') (usage.get(m) as { required: boolean }).required = true;
@@ -150,7 +227,6 @@ export function columnUsage(input: Layout, steps: readonly StepUsage[]): Map<str
     mayBeMissing = new Map([...mayBeMissing].filter(([c]) => names.has(c)));
     origin = new Map([...origin].filter(([c]) => names.has(c)));
   }
-  for (const o of origin.values()) (usage.get(o) as { used: boolean }).used = true;
   for (const [, m] of mayBeMissing) (usage.get(m) as { required: boolean }).required = true;
   return usage;
 }

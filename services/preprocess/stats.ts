@@ -98,20 +98,35 @@ export function handleZeroScale(scale: number): number {
   return scale < 10 * Number.EPSILON ? 1 : scale;
 }
 
-/** Counts of the values of a categorical column. */
+/**
+ * Counts of the values of a categorical column, keyed by their text. With `numeric`, the keys
+ * are numbers' {@link numberText} and sort by value, as numpy sorts a numeric column.
+ */
 export class CategoryCounts {
   readonly counts = new Map<string, number>();
   total = 0;
+
+  constructor(readonly numeric = false) {}
 
   push(v: string): void {
     this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
     this.total++;
   }
 
-  /** Categories sorted as Python sorts strings (by code point). */
+  /** Categories sorted as Python sorts strings (by code point), or numbers by value. */
   sortedCategories(): string[] {
-    return [...this.counts.keys()].sort(compareCodePoints);
+    const keys = [...this.counts.keys()];
+    return this.numeric ? keys.sort((a, b) => Number(a) - Number(b)) : keys.sort(compareCodePoints);
   }
+}
+
+/**
+ * The text of a number as a category: an integer in full digits (`10`, not `1e+1`; as Python
+ * writes an int), any other value in the shortest text that reads back as the same float64
+ * (`2.5`). Distinct values get distinct texts (0 and −0 are one value, as in numpy's unique).
+ */
+export function numberText(v: number): string {
+  return Number.isInteger(v) && !Number.isSafeInteger(v) ? BigInt(v).toString() : String(v === 0 ? 0 : v);
 }
 
 /** String order by code point (Python's `sorted`), not by UTF-16 unit or locale. */

@@ -5,33 +5,40 @@
  *   frequency is under tol become 'Rare'; at transform time any label outside the kept set,
  *   unseen ones included, becomes 'Rare'.
  * - `one_hot`: scikit-learn's OneHotEncoder (see step-one-hot.ts).
- * - `ordinal`: scikit-learn's OrdinalEncoder: the index of the category in sorted order;
- *   unknown → UNKNOWN_CATEGORY (`handle_unknown: error`) or `unknown_value`
+ * - `ordinal`: scikit-learn's OrdinalEncoder: the index of the category in sorted order (a
+ *   numeric column's values by value, as sklearn sorts an integer column; strings by code
+ *   point); unknown → UNKNOWN_CATEGORY (`handle_unknown: error`) or `unknown_value`
  *   (`use_encoded_value`).
  */
 import { FitError, SpecError } from './errors.js';
-import { CategoryCounts } from './stats.js';
+import { CategoryCounts, numberText } from './stats.js';
 import { checkKeys, enumParam, memo, numberParam, refuseMissing, requireColumns, stringList, stringParam, withKinds } from './step-kind.js';
 import type { Fitter, StepKind, StepParams } from './step-kind.js';
 import { numColumn } from './table.js';
 import type { Layout, Table } from './table.js';
 
-/** Counts the labels of string columns over a pass, refusing missing values. */
+/**
+ * Counts the labels of columns over a pass, refusing missing values. A numeric column's labels
+ * are its values (as their {@link numberText}), sorted by value.
+ */
 class LabelCounter {
   readonly counts = new Map<string, CategoryCounts>();
 
   constructor(
     readonly columns: readonly string[],
+    layout: Layout,
     private readonly at: string,
   ) {
-    for (const c of columns) this.counts.set(c, new CategoryCounts());
+    for (const c of columns) this.counts.set(c, new CategoryCounts(layout.find((l) => l.name === c)?.kind === 'num'));
   }
 
   update(table: Table, firstRow: number): void {
     refuseMissing(table, this.columns, firstRow, this.at);
     for (const c of this.columns) {
       const counts = this.counts.get(c) as CategoryCounts;
-      for (const v of table.str(c)) counts.push(v as string);
+      const col = table.get(c);
+      if (col.kind === 'num') for (const v of col.values) counts.push(numberText(v));
+      else for (const v of col.values) counts.push(v as string);
     }
   }
 
@@ -41,12 +48,13 @@ class LabelCounter {
 }
 
 /**
- * The fitter of an encoding step: its columns must be categorical; every batch's labels are
- * counted (missing values refused); `finish` turns the counts into the fitted parameters.
+ * The fitter of an encoding step: its columns must exist (and be of `kind`, when given); every
+ * batch's labels are counted (missing values refused); `finish` turns the counts into the
+ * fitted parameters.
  */
-export function labelFitter<P extends StepParams>(columns: readonly string[], layout: Layout, at: string, finish: (counter: LabelCounter) => P): Fitter<P> {
-  requireColumns(layout, columns, at, 'str');
-  const counter = new LabelCounter(columns, at);
+export function labelFitter<P extends StepParams>(columns: readonly string[], layout: Layout, at: string, finish: (counter: LabelCounter) => P, kind?: 'str'): Fitter<P> {
+  requireColumns(layout, columns, at, kind);
+  const counter = new LabelCounter(columns, layout, at);
   return { needsData: true, update: (t, first) => counter.update(t, first), finish: () => finish(counter) };
 }
 
@@ -67,7 +75,8 @@ export interface RareLabelParams {
 }
 
 const KEPT = new WeakMap<RareLabelParams, Map<string, Set<string>>>();
-const CODES = new WeakMap<OrdinalParams, Map<string, Map<string, number>>>();
+/** Per column, the code of each category: by its text (string columns) and by its value (numeric ones). */
+const CODES = new WeakMap<OrdinalParams, Map<string, { byText: Map<string, number>; byValue: Map<number, number> }>>();
 
 /** The `rare_label` step kind (feature-engine RareLabelEncoder). */
 export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
@@ -102,7 +111,7 @@ export const RARE_LABEL: StepKind<RareSpec, RareLabelParams> = {
         }
       }
       return { type: 'rare_label', columns: s.columns, replace_with: s.replaceWith, kept };
-    }),
+    }, 'str'),
   layout: (_p, before) => before,
   apply(p, table) {
     const kept = memo(KEPT, p, (q) => new Map(q.columns.map((c) => [c, new Set(q.kept[c])])));
@@ -169,20 +178,27 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
     }),
   layout: (p, before) => withKinds(before, p.columns, 'num'),
   apply(p, table, errors) {
-    const codes = memo(CODES, p, (q) => new Map(q.columns.map((c) => [c, new Map((q.categories[c] ?? []).map((v, i) => [v, i]))])));
+    const codes = memo(CODES, p, (q) =>
+      new Map(q.columns.map((c) => {
+        const cats = q.categories[c] ?? [];
+        return [c, { byText: new Map(cats.map((v, i) => [v, i])), byValue: new Map(cats.map((v, i) => [Number(v), i])) }];
+      })),
+    );
     for (const c of p.columns) {
-      const index = codes.get(c) as Map<string, number>;
-      const values = table.str(c);
+      const { byText, byValue } = codes.get(c) as { byText: Map<string, number>; byValue: Map<number, number> };
+      const col = table.get(c);
       const out = new Float64Array(table.rows);
-      values.forEach((v, i) => {
-        const k = v === null ? undefined : index.get(v);
+      for (let i = 0; i < table.rows; i++) {
+        // A numeric column (sklearn on numbers) is looked up by value, NaN being missing.
+        const v = col.kind === 'num' ? (Number.isNaN(col.values[i]) ? null : (col.values[i] as number)) : (col.values[i] as string | null);
+        const k = v === null ? undefined : typeof v === 'number' ? byValue.get(v) : byText.get(v);
         if (k !== undefined) out[i] = k;
         else if (p.handle_unknown === 'use_encoded_value' && v !== null) out[i] = p.unknown_value ?? NaN;
         else {
           out[i] = NaN;
           if (v !== null) errors.step(i, c, 'UNKNOWN_CATEGORY', `'${c}': category ${JSON.stringify(v)} was not seen in training`);
         }
-      });
+      }
       table.set(c, numColumn(out));
     }
   },

@@ -5,6 +5,9 @@
  * column last. `handle_unknown`: `error` (UNKNOWN_CATEGORY), `ignore` (all zeros),
  * `infrequent_if_exist` (the infrequent column if there is one, else all zeros).
  * `min_frequency`: an integer ≥ 1 is a count, a number in (0, 1) a fraction of the rows.
+ * A numeric column is encoded as sklearn encodes an integer column: its values are the
+ * categories, in numeric order (`rooms_1, rooms_2, rooms_10`); a string column — declared, or
+ * cast to string — is ordered as text (`rooms_1, rooms_10, rooms_2`), as sklearn orders strings.
  */
 import { SpecError } from './errors.js';
 import { checkKeys, enumParam, memo, numberParam, stringList } from './step-kind.js';
@@ -25,7 +28,10 @@ interface OneHotSpec {
 
 /** Fitted state of one column: sklearn's `categories_[i]` and `infrequent_categories_[i]`. */
 export interface OneHotColumn {
-  /** Every category seen in training, sorted. */
+  /**
+   * Every category seen in training, sorted: strings by code point; a numeric column's values
+   * by value, written as their shortest decimal text (integers in full: `rooms_2`, `rooms_10`).
+   */
   readonly categories: readonly string[];
   /** The infrequent ones (sorted), or empty. */
   readonly infrequent: readonly string[];
@@ -70,16 +76,25 @@ function encodeColumn(name: string, counts: CategoryCounts, s: OneHotSpec): OneH
   return { categories, infrequent, features };
 }
 
-const SLOTS = new WeakMap<OneHotColumn, { slot: Map<string, number>; infSlot: number }>();
+interface Slots {
+  /** Output column of each category by its text (string columns)… */
+  readonly slot: Map<string, number>;
+  /** …and by its value (numeric columns). */
+  readonly slotOfValue: Map<number, number>;
+  /** The infrequent column (-1: none). */
+  readonly infSlot: number;
+}
 
-/** Output column of each known category (infrequent ones share the last), and the infrequent column (-1: none). */
-function slotsOf(enc: OneHotColumn): { slot: Map<string, number>; infSlot: number } {
+const SLOTS = new WeakMap<OneHotColumn, Slots>();
+
+/** Output column of each known category (infrequent ones share the last), and the infrequent column. */
+function slotsOf(enc: OneHotColumn): Slots {
   const infrequent = new Set(enc.infrequent);
   const frequent = enc.categories.filter((v) => !infrequent.has(v));
   const infSlot = enc.infrequent.length > 0 ? frequent.length : -1;
   const slot = new Map(frequent.map((v, i) => [v, i]));
   for (const v of enc.infrequent) slot.set(v, infSlot);
-  return { slot, infSlot };
+  return { slot, slotOfValue: new Map([...slot].map(([v, k]) => [Number(v), k])), infSlot };
 }
 
 /** The `one_hot` step kind (OneHotEncoder). */
@@ -116,17 +131,20 @@ export const ONE_HOT: StepKind<OneHotSpec, OneHotParams> = {
   apply(p, table, errors) {
     for (const c of p.columns) {
       const enc = p.encoded[c] as OneHotColumn;
-      const { slot, infSlot } = memo(SLOTS, enc, slotsOf);
+      const { slot, slotOfValue, infSlot } = memo(SLOTS, enc, slotsOf);
       const outs = enc.features.map(() => new Float64Array(table.rows));
-      table.str(c).forEach((v, i) => {
-        if (v === null) return;
-        let k = slot.get(v);
+      const col = table.get(c);
+      for (let i = 0; i < table.rows; i++) {
+        // A numeric column (sklearn on numbers) is looked up by value, NaN being missing.
+        const v = col.kind === 'num' ? (Number.isNaN(col.values[i]) ? null : (col.values[i] as number)) : (col.values[i] as string | null);
+        if (v === null) continue;
+        let k = typeof v === 'number' ? slotOfValue.get(v) : slot.get(v);
         if (k === undefined) {
           if (p.handle_unknown === 'error') errors.step(i, c, 'UNKNOWN_CATEGORY', `'${c}': category ${JSON.stringify(v)} was not seen in training`);
           else if (p.handle_unknown === 'infrequent_if_exist' && infSlot >= 0) k = infSlot;
         }
         if (k !== undefined) (outs[k] as Float64Array)[i] = 1;
-      });
+      }
       table.splice(c, enc.features.map((name, j) => [name, numColumn(outs[j] as Float64Array)] as [string, Column]));
     }
   },

@@ -150,6 +150,14 @@ export class RowErrors {
     this.issues.push({ row, column, code, message });
   }
 
+  /**
+   * Marks a row refused for a reason reported outside these issues (a CSV row whose field count
+   * is not the header's: MALFORMED_ROW); steps then leave it alone, as any refused row.
+   */
+  exclude(row: number): void {
+    this.bad[row] = 1;
+  }
+
   /** Whether the row has failed. */
   isBad(row: number): boolean {
     return this.bad[row] === 1;

@@ -61,7 +61,20 @@ export function runNode(script: string, args: readonly string[] = [], env: Recor
     }),
   );
   proc.stderr.on('data', lines(stderr));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // 'exit' can come before the last stdout/stderr chunks are read: resolve once both pipes have
+  // ended too (or after 2 s, in case a grandchild still holds them), so callers see every line.
+  const ended = (s: NodeJS.ReadableStream): Promise<void> => new Promise((r) => s.once('close', () => r()));
+  const pipesEnded = Promise.all([ended(proc.stdout), ended(proc.stderr)]);
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      const status = code ?? signal ?? -1;
+      const timer = setTimeout(() => resolve(status), 2000);
+      void pipesEnded.then(() => {
+        clearTimeout(timer);
+        resolve(status);
+      });
+    }),
+  );
   return {
     proc,
     stdout,

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import anyTest from 'ava';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { TestFn } from 'ava';
 import type { PipelineArtifact } from '../../services/preprocess/index.js';
 import { runNode } from '../helpers/process.js';
@@ -115,4 +116,86 @@ test('cli - the artifact file itself can be given, and is verified', async (t) =
   const bad = await cli(['pipeline', 'transform', '--artifact', copy, '--data', data, '--out', join(dir, 'bad.f32')]);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /hashes to [0-9a-f]{64}, the artifact says/);
+});
+
+test('cli - the CSV output is RFC 4180: feature names holding commas, quotes or newlines are quoted, and a CSV reader sees one column per feature', async (t) => {
+  const { dir } = t.context;
+  // One-hot categories become feature names: `site_east, upper` must stay one column.
+  const train = join(dir, 'sites.csv');
+  await writeFile(train, 'site,x\n"east, upper",1\nwest,2\n"say ""hi""",3\n"two\nlines",4\nwest,5\n');
+  const spec = join(dir, 'sites.yaml');
+  await writeFile(spec, 'name: sites\nsteps:\n  - {type: one_hot, columns: [site]}\n');
+  const fit = await cli(['pipeline', 'fit', '--data', train, '--spec', spec, '--out', join(dir, 'store')]);
+  t.is(fit.code, 0, fit.stderr);
+  const names = (JSON.parse(fit.stdout[0] ?? '{}') as { feature_names: string[] }).feature_names;
+  t.deepEqual(names, ['site_east, upper', 'site_say "hi"', 'site_two\nlines', 'site_west', 'x']);
+
+  const out = join(dir, 'sites-out.csv');
+  const run = await cli(['pipeline', 'transform', '--artifact', 'sites', '--store', join(dir, 'store'), '--data', train, '--out', out, '--row-index']);
+  t.is(run.code, 0, run.stderr);
+  // csv-parse (not our reader) reads the file back: strict field counts, RFC 4180 quoting.
+  const text = await readFile(out, 'utf8');
+  const table = parseCsv(text, { relax_column_count: false }) as string[][];
+  t.deepEqual(table[0], ['row', ...names]);
+  t.deepEqual(table.slice(1), [
+    ['0', '1', '0', '0', '0', '1'],
+    ['1', '0', '0', '0', '1', '2'],
+    ['2', '0', '1', '0', '0', '3'],
+    ['3', '0', '0', '1', '0', '4'],
+    ['4', '0', '0', '0', '1', '5'],
+  ]);
+  t.true(text.startsWith('row,"site_east, upper","site_say ""hi""","site_two\nlines",site_west,x\n'), text.slice(0, 80));
+});
+
+test('cli - a ragged row in transform input is one refused row (MALFORMED_ROW); the other rows are transformed as without it', async (t) => {
+  const { dir, data } = t.context;
+  const lines = (await readFile(data, 'utf8')).trim().split('\n');
+  // Data rows 3 and 10 (lines 5 and 12): one field too many, one too few.
+  const ragged = [...lines];
+  ragged[4] = `${ragged[4]},extra`;
+  ragged[11] = (ragged[11] as string).split(',').slice(0, -1).join(',');
+  const raggedFile = join(dir, 'ragged.csv');
+  await writeFile(raggedFile, `${ragged.join('\n')}\n`);
+  const withoutFile = join(dir, 'without.csv');
+  await writeFile(withoutFile, `${lines.filter((_, i) => i !== 4 && i !== 11).join('\n')}\n`);
+  const args = (input: string, out: string, extra: string[] = []) => ['pipeline', 'transform', '--artifact', 'diabetes@7', '--store', join(dir, 'store'), '--data', input, '--out', out, ...extra];
+
+  const run = await cli(args(raggedFile, join(dir, 'ragged.f32'), ['--errors', join(dir, 'ragged-errors.jsonl')]));
+  t.is(run.code, 0, run.stderr);
+  t.like(JSON.parse(run.stdout[0] ?? '{}'), { rows_in: 89, rows_out: 84, refused: 5 });
+  const errors = (await readFile(join(dir, 'ragged-errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { row: number; column: string; code: string; message: string });
+  t.deepEqual(errors.map((e) => [e.row, e.code]), [[2, 'MISSING_REQUIRED'], [3, 'MALFORMED_ROW'], [5, 'WRONG_TYPE'], [7, 'NOT_FINITE'], [10, 'MALFORMED_ROW']]);
+  t.regex(errors[1]?.message ?? '', /has 15 fields, the header has 14/);
+  t.regex(errors[4]?.message ?? '', /has 13 fields, the header has 14/);
+
+  // The good rows give exactly what the same file without the ragged rows gives.
+  const without = await cli(args(withoutFile, join(dir, 'without.f32')));
+  t.is(without.code, 0, without.stderr);
+  t.deepEqual(await readFile(join(dir, 'ragged.f32')), await readFile(join(dir, 'without.f32')));
+
+  // --strict: a ragged row is a refused row like any other.
+  const strict = await cli(args(raggedFile, join(dir, 'ragged-strict.csv'), ['--strict']));
+  t.is(strict.code, 1);
+  t.regex(strict.stderr, /--strict: 5 of 89 rows refused; nothing written/);
+  t.regex(strict.stderr, /"row":3,"column":"","code":"MALFORMED_ROW"/);
+  t.false(existsSync(join(dir, 'ragged-strict.csv')));
+});
+
+test('cli - a ragged row in fit input fails the fit naming the file, the data row and the line (not "training data")', async (t) => {
+  const { dir } = t.context;
+  const train = (await readFile(join(FIXTURES, 'train.csv'), 'utf8')).trim().split('\n');
+  train[8] = `${train[8]},1`;
+  const file = join(dir, 'ragged-train.csv');
+  await writeFile(file, `${train.join('\n')}\n`);
+  const fit = await cli(['pipeline', 'fit', '--data', file, '--spec', join(FIXTURES, 'spec_sklearn.yaml'), '--out', join(dir, 'store-ragged')]);
+  t.is(fit.code, 1);
+  t.is(fit.stderr.trim(), `mlmesh: ${file}: data row 7 (line 9) has 15 fields, the header has 14`);
+
+  // A transform input broken beyond one row (an unclosed quote) fails naming the file, not "training data".
+  const broken = join(dir, 'broken.csv');
+  await writeFile(broken, `${train[0]}\n"59,,32.1\n`);
+  const run = await cli(['pipeline', 'transform', '--artifact', 'diabetes@7', '--store', join(dir, 'store'), '--data', broken, '--out', join(dir, 'broken.f32')]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, new RegExp(`^mlmesh: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: a quoted field is not closed at the end of the file`));
+  t.notRegex(run.stderr, /training data/);
 });

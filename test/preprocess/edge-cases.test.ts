@@ -62,3 +62,33 @@ test('spec - YAML infinities and NaN are refused naming the field; ordinal unkno
   const ok = await fit('steps: [{type: ordinal, columns: [c], handle_unknown: use_encoded_value, unknown_value: -1}]', 'c\na\nb\n');
   t.deepEqual(Array.from(new CompiledPipeline(ok).transformRecords([rec({ c: 'b' }), rec({ c: 'zzz' })]).values64), [1, -1]);
 });
+
+test('encode - a numeric column one-hot encodes in numeric order, as sklearn on an int column; a string column (declared or cast) in text order', async (t) => {
+  const csv = 'rooms,code\n1,1\n10,10\n2,2\n-3,-3\n2,2\n1e21,1e21\n';
+  const numeric = await fit('steps: [{type: one_hot, columns: [rooms], handle_unknown: error}, {type: drop, columns: [code]}]', csv);
+  // sklearn 1.2.1: OneHotEncoder().fit(np.array([[1],[10],[2],[-3],[2]])).get_feature_names_out(['rooms'])
+  // == ['rooms_-3' 'rooms_1' 'rooms_2' 'rooms_10']; a large integer is written in full digits, as Python's str(int).
+  t.deepEqual(numeric.feature_names, ['rooms_-3', 'rooms_1', 'rooms_2', 'rooms_10', 'rooms_1000000000000000000000']);
+  const asText = await fit('columns: {code: string}\nsteps: [{type: one_hot, columns: [code]}, {type: drop, columns: [rooms]}]', csv);
+  t.deepEqual(asText.feature_names, ['code_-3', 'code_1', 'code_10', 'code_1e21', 'code_2']);
+  const cast = await fit('steps: [{type: cast, columns: [rooms], to: string}, {type: one_hot, columns: [rooms]}, {type: drop, columns: [code]}]', csv);
+  t.deepEqual(cast.feature_names, ['rooms_-3', 'rooms_1', 'rooms_10', 'rooms_1e+21', 'rooms_2']);
+
+  // Online, a number is matched by value whatever its form (10, 10.0, an int64, a CSV "1e1").
+  const p = new CompiledPipeline(numeric);
+  const int64 = { fields: { rooms: { kind: 'int64_value', int64_value: '10' } } } as unknown as Parameters<CompiledPipeline['transformRecords']>[0][number];
+  const online = p.transformRecords([rec({ rooms: 10.0 }), int64, rec({ rooms: -3 })]);
+  t.deepEqual(online.errors, []);
+  t.deepEqual(Array.from(online.values64), [0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
+  t.deepEqual(Array.from(p.transformCsv(['rooms', 'code'], [['1e1', 'x']]).values64), [0, 0, 0, 1, 0]);
+  const unseen = p.transformRecords([rec({ rooms: 2.5 })]);
+  t.deepEqual(unseen.errors.map((e) => [e.code, e.message]), [['UNKNOWN_CATEGORY', "'rooms': category 2.5 was not seen in training"]]);
+  t.is(p.transformRecords([rec({ rooms: null })]).errors[0]?.code, 'MISSING_REQUIRED');
+});
+
+test('encode - ordinal codes of a numeric column follow numeric order; rare_label still needs a categorical column', async (t) => {
+  const a = await fit('steps: [{type: ordinal, columns: [level], handle_unknown: use_encoded_value, unknown_value: -1}]', 'level\n9\n10\n8\n10\n');
+  t.deepEqual((a.steps[0] as unknown as { categories: Record<string, string[]> }).categories['level'], ['8', '9', '10']);
+  t.deepEqual(Array.from(new CompiledPipeline(a).transformRecords([rec({ level: 10 }), rec({ level: 8 }), rec({ level: 11 })]).values64), [2, 0, -1]);
+  await t.throwsAsync(fit('steps: [{type: rare_label, columns: [level]}, {type: ordinal, columns: [level]}]', 'level\n9\n10\n'), { message: /steps\[0\] \(rare_label\): column 'level': is numeric/ });
+});

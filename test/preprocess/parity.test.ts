@@ -2,10 +2,13 @@
  * Parity with scikit-learn (sklearn.json) and with the numpy reference of the feature-engine
  * steps (engine.json): fitted parameters and transformed train and test sets within 1e-6.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import { CompiledPipeline } from '../../services/preprocess/index.js';
+import { CompiledPipeline, fileSource, fitPipeline, parseSpec } from '../../services/preprocess/index.js';
 import type { PipelineArtifact } from '../../services/preprocess/index.js';
-import { expected, firstFloat32Mismatch, firstMismatch, fitFixture, readCsv } from '../helpers/preprocess-fixtures.js';
+import { FIXTURES, expected, firstFloat32Mismatch, firstMismatch, fitFixture, readCsv } from '../helpers/preprocess-fixtures.js';
+import type { Expected } from '../helpers/preprocess-fixtures.js';
 
 type Params = Record<string, unknown>;
 
@@ -97,4 +100,24 @@ test('parity - the fit streams: tiny batches give the same artifact content as o
   t.is(small.artifact.provenance.training_data_sha256, big.artifact.provenance.training_data_sha256);
   // drop + impute(4) + one_hot(3) share passes where they can; the numbers are documented.
   t.true(big.passes >= 2 && big.passes < big.artifact.steps.length + 1, `passes ${big.passes}`);
+});
+
+test('parity - scikit-learn on integer codes: one-hot and ordinal categories in numeric order (rooms_9 before rooms_10, negatives first), infrequent and unknown codes', async (t) => {
+  const want = JSON.parse(readFileSync(join(FIXTURES, 'codes.json'), 'utf8')) as Expected;
+  const f = want.fitted as Record<string, { categories: number[]; infrequent?: number[] }>;
+  const spec = parseSpec(readFileSync(join(FIXTURES, 'spec_codes.yaml'), 'utf8'));
+  const { artifact } = await fitPipeline({ spec, source: fileSource(join(FIXTURES, 'codes_train.csv')), name: 'codes', version: '1', producedBy: 'test' });
+  t.deepEqual(artifact.feature_names, want.feature_names);
+  const oneHot = (i: number, c: string) => (step(artifact, i)['encoded'] as Record<string, { categories: string[]; infrequent: string[] }>)[c];
+  t.deepEqual(oneHot(0, 'rooms')?.categories.map(Number), f['rooms']?.categories, 'rooms categories_');
+  t.deepEqual(oneHot(0, 'rooms')?.infrequent.map(Number), f['rooms']?.infrequent, 'rooms infrequent_categories_');
+  t.deepEqual(oneHot(1, 'visits')?.categories.map(Number), f['visits']?.categories, 'visits categories_');
+  t.deepEqual((step(artifact, 2)['categories'] as Record<string, string[]>)['level']?.map(Number), f['level']?.categories, 'level categories_');
+  const p = new CompiledPipeline(artifact);
+  for (const [file, rows] of [['codes_train.csv', want.train], ['codes_test.csv', want.test]] as const) {
+    const out = await transformFile(p, file);
+    t.deepEqual(out.errors, [], `${file}: no row refused`);
+    t.is(out.rows, rows.length);
+    t.is(firstMismatch(out.values64, rows.flat()), undefined, file);
+  }
 });

@@ -63,6 +63,8 @@ test('service - Fit from inline CSV and from data_path; versions count up; Get b
   t.regex(artifact.provenance.produced_by, /^mlmesh-preprocess .* \(service\)$/);
   t.like(artifact.input_schema.columns.find((x) => x.name === 'sex'), { type: 'string', required: false, categories: ['female', 'male'] });
   t.like(artifact.input_schema.columns.find((x) => x.name === 'birth_year'), { used: false, required: false });
+  // A dropped column keeps none of its values (no range).
+  t.deepEqual(artifact.input_schema.columns.find((x) => x.name === 'birth_year'), { name: 'birth_year', type: 'number', required: false, used: false, missing_in_training: 0 });
 
   const list = await c.listPipelines('diab');
   t.deepEqual(list.pipelines.map((p) => p.version), ['1', '2']);
@@ -111,8 +113,9 @@ test('service - a spec that cannot be fitted is INVALID_ARGUMENT naming the step
   await assertStatus(t, fit({ steps: [{ type: 'impute', columns: ['bmi'], strategy: 'avg' }] }), S.INVALID_ARGUMENT, /steps\[0\]\.strategy: must be one of/);
   await assertStatus(t, fit({ steps: [{ type: 'log', columns: ['s1'], base: 2 }] }), S.INVALID_ARGUMENT, /steps\[0\]\.base: unknown parameter/);
   await assertStatus(t, fit('steps: [unclosed'), S.INVALID_ARGUMENT, /cannot parse/);
-  await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn'), csv: Buffer.from('a,b\n1,2,3\n') }), S.INVALID_ARGUMENT, /data row 0 has 3 fields, the header has 2/);
+  await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn'), csv: Buffer.from('a,b\n1,2,3\n') }), S.INVALID_ARGUMENT, /^inline CSV \(10 bytes\): data row 0 \(line 2\) has 3 fields, the header has 2$/);
   await assertStatus(t, c.fit({ name: 'bad', spec: specText('sklearn') }), S.INVALID_ARGUMENT, /^data:/);
+  await assertStatus(t, c.fit({ name: 'bad', spec: '{"steps": [{"type": "standard_scale", "columns": ["x"]}]}', csv: Buffer.from('x\n1\ninf\n') }), S.INVALID_ARGUMENT, /^data: column 'x': inline CSV \(8 bytes\): data row 1 holds "inf", an infinite number/);
   await assertStatus(t, c.fit({ spec: '{"steps": [{"type": "select", "columns": ["age"]}]}', csv: TRAIN }), S.INVALID_ARGUMENT, /^name: required/);
   await assertStatus(t, c.fit({ name: 'bad', version: 'a b', spec: specText('sklearn'), csv: TRAIN }), S.INVALID_ARGUMENT, /^version:/);
   t.deepEqual((await c.listPipelines('bad')).pipelines, []);

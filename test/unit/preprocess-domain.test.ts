@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { AlreadyExistsError } from '../../shared/errors/index.js';
-import { ArtifactStore, CompiledPipeline, bytesSource, compareVersions, fitPipeline, parseSpec, quantileSorted, yeoJohnson } from '../../services/preprocess/index.js';
+import { ArtifactStore, CompiledPipeline, FitError, bytesSource, compareVersions, fitPipeline, parseSpec, quantileSorted, yeoJohnson } from '../../services/preprocess/index.js';
 
 const fit = (spec: object, csv: string) => fitPipeline({ spec: parseSpec(spec as Record<string, unknown>), source: bytesSource(Buffer.from(csv)), name: 'u', version: '1', producedBy: 'unit', now: () => new Date(0) });
 
@@ -102,4 +102,8 @@ test('csv values - only decimal literals are numbers (no hex); Infinity is NOT_F
   const r = p.transformCsv(['x'], [[' 1.5e1 '], ['0x10'], ['-Infinity'], ['.5'], ['1,5']]);
   t.deepEqual(r.errors.map((e) => [e.row, e.code]), [[1, 'WRONG_TYPE'], [2, 'NOT_FINITE'], [4, 'WRONG_TYPE']]);
   t.deepEqual(Array.from(r.tensor), [15, 0.5]);
+});
+
+test('fit - a CSV with a header and no data rows is a FitError naming the source (not a crash)', async (t) => {
+  await t.throwsAsync(fit({ steps: [{ type: 'select', columns: ['a'] }] }, 'a,b\n'), { instanceOf: FitError, message: /inline CSV \(4 bytes\) has a header but no data rows/ });
 });
