@@ -41,8 +41,8 @@ if (!ortType) {
   process.exit(2);
 }
 const session = await ort.InferenceSession.create(await readFile(join(values.repo, values.model, values.version, 'model.onnx')));
-const inputName = values.input ?? (session.inputNames[0] as string);
-const outputName = values.output ?? (session.outputNames[0] as string);
+const inputName: string = values.input ?? (session.inputNames[0] as string);
+const outputName: string = values.output ?? (session.outputNames[0] as string);
 const copy = new Uint8Array(inputs.data);
 const ctor = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array }[ortType as 'float32'];
 const tensor = new ort.Tensor(ortType, new ctor(copy.buffer, 0, copy.byteLength / ctor.BYTES_PER_ELEMENT), inputs.shape);

@@ -153,9 +153,9 @@ test('package - the packed tarball installs offline outside the checkout; mlmesh
         files: ['consumer.ts'],
       }),
     );
-    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? String(e)}` }));
+    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: Error & { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? e.message}` }));
     t.is(tsc.stdout.trim(), '', 'the consumer type-checks (and the @ts-expect-error lines do fail)');
-    t.is(JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')).version, '0.1.0');
+    t.is((JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')) as { version: string }).version, '0.1.0');
   } finally {
     await fx.stop();
     await rm(tmp, { recursive: true, force: true });
