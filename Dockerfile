@@ -24,7 +24,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     MLMESH_INFERENCE_HOST=0.0.0.0 \
-    MLMESH_MODEL_REPOSITORY=/models
+    MLMESH_INFERENCE_MODEL_REPOSITORY=/models \
+    MLMESH_MONITOR_MODEL_REPOSITORY=/models
 COPY --from=build /app/package.json /app/.npmrc ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

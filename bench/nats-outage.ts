@@ -19,7 +19,7 @@ const nats = await NatsServer.start();
 const spool = await mkdtemp(join(tmpdir(), 'mlmesh-bench-spool-'));
 const svc = spawn(process.execPath, ['dist/services/inference/main.js'], {
   cwd: root,
-  env: { ...process.env, MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '-1', MLMESH_STARTUP_MODELS: 'digits_mlp', NATS_URL: nats.url, MLMESH_SPOOL_DIR: spool, MLMESH_LOG_LEVEL: 'info' },
+  env: { ...process.env, MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '-1', MLMESH_INFERENCE_STARTUP_MODELS: 'digits_mlp', NATS_URL: nats.url, MLMESH_INFERENCE_SPOOL_DIR: spool, MLMESH_LOG_LEVEL: 'info' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const address = await new Promise<string>((resolve) => {

@@ -68,7 +68,7 @@ function inProcess(p: CompiledPipeline, records: Record__Output[], n: number, se
   let i = 0;
   const t0 = performance.now();
   while (performance.now() < end) {
-    const batch = [];
+    const batch: Record__Output[] = [];
     for (let k = 0; k < n; k++) batch.push(records[(i + k) % records.length] as Record__Output);
     i += n;
     const s = performance.now();
@@ -120,7 +120,7 @@ try {
   for (let r = 0; r < RUNS; r++) {
     const row: Row = {};
     for (const n of [1, 256]) {
-      const ip = inProcess(pipeline, records as unknown as Record__Output[], n, Math.min(D, 2));
+      const ip = inProcess(pipeline, records, n, Math.min(D, 2));
       row[`in-process rows/s (${n}/call)`] = ip.rowsPerS;
       row[`in-process p99 ms (${n}/call)`] = ip.p99Ms;
     }

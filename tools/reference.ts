@@ -57,7 +57,7 @@ function tensorOf(a: NpyArray, rowFrom: number, rows: number): ort.Tensor {
   // A fresh copy: typed views need an aligned offset.
   const bytes = new Uint8Array(a.data.subarray(rowFrom * rowElems * size, (rowFrom + rows) * rowElems * size));
   const view = typedView(a.datatype, bytes.buffer, 0, bytes.byteLength);
-  return new ort.Tensor(DATATYPES[a.datatype].ort as ort.Tensor.Type, view as ort.Tensor.DataType, [rows, ...a.shape.slice(1)]);
+  return new ort.Tensor(DATATYPES[a.datatype].ort, view as ort.Tensor.DataType, [rows, ...a.shape.slice(1)]);
 }
 
 /**

@@ -20,7 +20,7 @@ export class RepositoryError extends Error {
   /** The absolute path of the repository. */
   readonly path: string;
   constructor(path: string, problem: string, options?: { cause?: unknown }) {
-    super(`model repository '${path}' ${problem} (set modelRepository, env MLMESH_MODEL_REPOSITORY)`, options);
+    super(`model repository '${path}' ${problem} (set modelRepository, env MLMESH_INFERENCE_MODEL_REPOSITORY)`, options);
     this.name = 'RepositoryError';
     this.path = path;
   }

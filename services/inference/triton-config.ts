@@ -189,12 +189,14 @@ function show(v: TextScalar): string {
 }
 
 type Obj = Record<string, unknown>;
+/** A scalar read from the tree as text (the reader gives strings, numbers and booleans only). */
+const plainText = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
 /** A ModelInput/ModelOutput as config.json has it, noting what is dropped. */
 function tensor(t: Obj, path: string, ignored: string[]): Obj {
   const out: Obj = { name: t['name'], data_type: t['data_type'] ?? 'TYPE_INVALID', dims: t['dims'] ?? [] };
-  if (t['format'] !== undefined && t['format'] !== 'FORMAT_NONE') ignored.push(`${path}.format (${String(t['format'])}: tensors are passed as they are)`);
+  if (t['format'] !== undefined && t['format'] !== 'FORMAT_NONE') ignored.push(`${path}.format (${plainText(t['format'])}: tensors are passed as they are)`);
   const reshape = t['reshape'] as Obj | undefined;
   if (reshape) {
     // mlmesh does not reshape: the tensor is served with the model's own shape, the reshape's.
@@ -242,13 +244,13 @@ export function readTritonConfig(text: string, source: string): TritonConfig {
   const providers: string[] = [];
   const accel = ((m['optimization'] as Obj | undefined)?.['execution_accelerators'] ?? {}) as Obj;
   list(accel['gpu_execution_accelerator']).forEach((a, i) => {
-    const name = String(a['name'] ?? '');
+    const name = plainText(a['name'] ?? '');
     const ep = ACCELERATORS[name.toLowerCase()];
     if (ep) providers.push(ep);
     else ignored.push(`optimization.execution_accelerators.gpu_execution_accelerator[${i}] ('${name}': onnxruntime providers are tensorrt and cuda)`);
     if (a['parameters'] !== undefined && Object.keys(a['parameters'] as Obj).length > 0) ignored.push(`optimization.execution_accelerators.gpu_execution_accelerator[${i}].parameters`);
   });
-  list(accel['cpu_execution_accelerator']).forEach((a, i) => ignored.push(`optimization.execution_accelerators.cpu_execution_accelerator[${i}] ('${String(a['name'] ?? '')}': served on onnxruntime's CPU provider)`));
+  list(accel['cpu_execution_accelerator']).forEach((a, i) => ignored.push(`optimization.execution_accelerators.cpu_execution_accelerator[${i}] ('${plainText(a['name'] ?? '')}': served on onnxruntime's CPU provider)`));
   // KIND_GPU instances run on CUDA in Triton's onnxruntime backend; CPU stays the fallback.
   if (providers.length > 0 || groups.some((g) => g['kind'] === 'KIND_GPU')) c['execution_providers'] = [...new Set([...providers, 'cuda', 'cpu'])];
   const params = (m['parameters'] ?? {}) as Record<string, Obj>;
@@ -261,7 +263,7 @@ export function readTritonConfig(text: string, source: string): TritonConfig {
   if (file !== undefined && file !== '' && file !== 'model.onnx') {
     // Not a field to skip: the version would be read from a file that is not the model.
     const at = tree.fields.find((f) => f.name === 'default_model_filename')?.at ?? tree.at;
-    throw new TextFormatError(source, at.line, at.col, `default_model_filename is '${String(file)}': mlmesh loads <version>/model.onnx; rename the file to model.onnx and remove the field`);
+    throw new TextFormatError(source, at.line, at.col, `default_model_filename is '${plainText(file)}': mlmesh loads <version>/model.onnx; rename the file to model.onnx and remove the field`);
   }
   return { config: c, ignored };
 }

@@ -132,7 +132,7 @@ test('package - the packed tarball installs offline outside the checkout; its ml
     t.like(JSON.parse(added.stdout), { model: 'digits', version: 1, config: 'written', maxBatchSize: 64 });
     const bench = await run(bin, ['bench', 'monitor'], { cwd: app }).catch((e: { code?: number; stderr?: string }) => e);
     t.is((bench as { code?: number }).code, 1, 'benchmarks are not in the package');
-    t.regex((bench as { stderr?: string }).stderr ?? '', /benchmarks run from a source checkout/);
+    t.regex((bench).stderr ?? '', /benchmarks run from a source checkout/);
 
     await writeFile(join(app, 'main.mjs'), SCRIPT);
     const pixels = readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy'));
@@ -163,9 +163,9 @@ test('package - the packed tarball installs offline outside the checkout; its ml
         files: ['consumer.ts'],
       }),
     );
-    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? String(e)}` }));
+    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: Error & { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? e.message}` }));
     t.is(tsc.stdout.trim(), '', 'the consumer type-checks (and the @ts-expect-error lines do fail)');
-    t.is(JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')).version, '0.1.0');
+    t.is((JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')) as { version: string }).version, '0.1.0');
   } finally {
     await fx.stop();
     await rm(tmp, { recursive: true, force: true });

@@ -14,7 +14,8 @@ const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'u
 test('compose - every MLMESH_* (and NATS_URL) variable given to the inference service is a documented option, with a valid value', (t) => {
   const inference = compose.services['inference'];
   t.truthy(inference);
-  const known = new Map(Object.entries(INFERENCE_OPTIONS).map(([name, spec]) => [spec.env, { name, spec }]));
+  // A service's own variable or the mesh-wide one it falls back to; never a former name.
+  const known = new Map(Object.entries(INFERENCE_OPTIONS).flatMap(([name, spec]) => [[spec.env, { name, spec }], ...(spec.fallbackEnv ? [[spec.fallbackEnv, { name, spec }] as const] : [])]));
   for (const [key, value] of Object.entries(inference?.environment ?? {})) {
     if (!key.startsWith('MLMESH_') && key !== 'NATS_URL') continue;
     const opt = known.get(key);

@@ -44,7 +44,8 @@ test('compose - the monitor service runs its entry point with documented options
   t.truthy(monitor);
   const script = monitor?.command?.find((a) => a.endsWith('.js'));
   t.true(existsSync(join(projectRoot(), script as string)), `${script} exists after npm run build`);
-  const known = new Map(Object.values(MONITOR_OPTIONS).map((spec) => [spec.env, spec]));
+  // A service's own variable or the mesh-wide one it falls back to; never a former name.
+  const known = new Map(Object.values(MONITOR_OPTIONS).flatMap((spec) => [[spec.env, spec], ...(spec.fallbackEnv ? [[spec.fallbackEnv, spec] as const] : [])]));
   for (const [key, value] of Object.entries(monitor?.environment ?? {})) {
     const spec = known.get(key);
     t.truthy(spec, `${key} is not a monitor option`);

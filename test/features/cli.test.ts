@@ -7,7 +7,6 @@ import { projectRoot } from '../../shared/config/index.js';
 import { DAYS_30, freshLocation, startFeatures, transactions, windowMean } from '../helpers/features.js';
 import type { FeaturesFixture, StoreLocation } from '../helpers/features.js';
 import { runNode } from '../helpers/process.js';
-import { T0 } from './suite.js';
 
 let loc: StoreLocation;
 let f: FeaturesFixture;

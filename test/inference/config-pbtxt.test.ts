@@ -72,7 +72,7 @@ test('config.pbtxt - a Triton model folder is served with its config: outputs ma
   const pixels = new Float32Array(new Uint8Array(readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy')).data).buffer);
   const want = new Float32Array(new Uint8Array(readNpy(join(root, 'test/fixtures/parity/digits_mlp/outputs.npy')).data).buffer);
   const res = await client.infer('digits', [InferInput.from('input', pixels.subarray(0, 4 * 64), [4, 64])]);
-  const got = res.asArray('probabilities') as Float32Array;
+  const got = res.asArray<Float32Array>('probabilities');
   t.true(got.every((x, i) => Math.abs(x - (want[i] as number)) < 1e-5));
   // Without the config, a batching model takes 64 rows (the default max_batch_size): here 4.
   const err = await t.throwsAsync(client.infer('digits', [InferInput.from('input', pixels.subarray(0, 5 * 64), [5, 64])]), { instanceOf: InvalidArgumentError });

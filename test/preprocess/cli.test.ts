@@ -135,7 +135,7 @@ test('cli - the CSV output is RFC 4180: feature names holding commas, quotes or 
   t.is(run.code, 0, run.stderr);
   // csv-parse (not our reader) reads the file back: strict field counts, RFC 4180 quoting.
   const text = await readFile(out, 'utf8');
-  const table = parseCsv(text, { relax_column_count: false }) as string[][];
+  const table: string[][] = parseCsv(text, { relax_column_count: false });
   t.deepEqual(table[0], ['row', ...names]);
   t.deepEqual(table.slice(1), [
     ['0', '1', '0', '0', '0', '1'],

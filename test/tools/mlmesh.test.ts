@@ -124,7 +124,7 @@ test('mlmesh - docs/cli.md holds the reference generated from the definitions, w
 
 test('mlmesh - one flag per concept: service addresses default to the services\' own ports, NATS to NATS_URL', (t) => {
   const ports: Record<string, number> = { inference: resolveInferenceConfig({ env: {} }).grpcPort, preprocess: resolvePreprocessConfig({ env: {} }).grpcPort, features: resolveFeaturesConfig({ env: {} }).grpcPort, monitor: resolveMonitorConfig({ env: {} }).grpcPort };
-  for (const [name, s] of Object.entries(SERVICE_ADDRESSES)) t.is(ports[name], s.port as number, name);
+  for (const [name, s] of Object.entries(SERVICE_ADDRESSES)) t.is(ports[name], s.port, name);
   const byFlag = new Map<string, Set<string>>();
   for (const c of leaves) for (const o of c.options) (byFlag.get(o.long ?? '') ?? byFlag.set(o.long ?? '', new Set()).get(o.long ?? ''))?.add(`${o.flags.replace(/^--[\w-]+ ?/, '')}`);
   // A flag takes the same kind of value everywhere (--timeout-ms <ms>, --address <host:port>…).

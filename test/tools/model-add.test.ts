@@ -93,7 +93,7 @@ test('model add - a PyTorch ONNX file becomes a served model: config from the fi
     const res = await client.infer('digits', [InferInput.from('input', pixels, [3, 64])]);
     t.is(res.modelVersion, '2', 'the latest version');
     t.deepEqual(res.shape('probabilities'), [3, 10]);
-    const got = res.asArray('probabilities') as Float32Array;
+    const got = res.asArray<Float32Array>('probabilities');
     t.true(got.every((x, i) => Math.abs(x - (want[i] as number)) < 1e-5), 'PyTorch\'s probabilities');
   } finally {
     client.close();
@@ -147,7 +147,7 @@ test('model add - a ZipMap (sequence of maps) output and string tensors are refu
     const rows = 20;
     const res = await client.infer('logreg', [InferInput.from('float_input', f32(readNpy(HELD_OUT)).subarray(0, rows * 64), [rows, 64])]);
     const labels = readNpy(join(root, 'test/fixtures/parity/digits_logreg_zipmap/labels.npy'));
-    t.deepEqual(Array.from(res.asArray('output_label') as BigInt64Array), Array.from(new BigInt64Array(new Uint8Array(labels.data).buffer)).slice(0, rows), "scikit-learn's predictions");
+    t.deepEqual(Array.from(res.asArray<BigInt64Array>('output_label')), Array.from(new BigInt64Array(new Uint8Array(labels.data).buffer)).slice(0, rows), "scikit-learn's predictions");
   } finally {
     client.close();
     await fx.stop();

@@ -27,7 +27,7 @@ export function onRun<O>(cmd: Command, ctx: CliContext, fn: (args: string[], opt
       for (const o of command.options) {
         if (REQUIRED.has(o) && command.getOptionValue(o.attributeName()) === undefined) throw new UsageError(`required option '${o.flags}' not specified`);
       }
-      const code = await fn(args, command.opts<O & object>() as O, command);
+      const code = await fn(args, command.opts<O & object>(), command);
       if (typeof code === 'number') ctx.exitCode = code;
     } catch (e: unknown) {
       throw new ActionFailure(command, e);

@@ -76,7 +76,7 @@ export async function report(id: string, o: DriftCommon): Promise<void> {
     const r = res.report;
     if (!r) throw new CommandError(`the monitor returned no report for '${id}'`);
     out.record({ ...res }, () =>
-      [`${r.report_id}: ${r.drifted ? 'DRIFT' : 'no drift'} at alpha ${r.alpha} (${String(r.rows)} rows, ${when(r.window_start_ms)}..${when(r.window_end_ms)}, closed by ${r.close_reason})`, `  reference ${String(r.reference_rows)} rows ${r.reference_sha256.slice(0, 12)}`, detectorsText(r.detectors as Detector[])].join('\n'),
+      [`${r.report_id}: ${r.drifted ? 'DRIFT' : 'no drift'} at alpha ${r.alpha} (${String(r.rows)} rows, ${when(r.window_start_ms)}..${when(r.window_end_ms)}, closed by ${r.close_reason})`, `  reference ${String(r.reference_rows)} rows ${r.reference_sha256.slice(0, 12)}`, detectorsText(r.detectors)].join('\n'),
     );
   });
 }
@@ -118,6 +118,6 @@ export async function twoSampleTest(o: DriftTestOptions): Promise<void> {
   };
   await withClient(o, async (c) => {
     const res = await c.twoSampleTest(req);
-    out.record({ ...res }, () => `${res.drifted ? 'DRIFT' : 'no drift'}\n${detectorsText(res.detectors as Detector[])}`);
+    out.record({ ...res }, () => `${res.drifted ? 'DRIFT' : 'no drift'}\n${detectorsText(res.detectors)}`);
   });
 }

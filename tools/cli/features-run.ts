@@ -29,11 +29,13 @@ async function withClient<T>(address: string, fn: (c: FeaturesClient) => Promise
   }
 }
 
+const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
 function planText(r: Record<string, unknown>): string {
   if ('summary' in r) return `summary: ${JSON.stringify(r['summary'])}${r['applied'] ? ' (applied)' : ' (not applied)'}`;
-  if ('error' in r) return `error: ${String(r['error'])}`;
-  const what = r['feature'] !== undefined ? `feature ${String(r['feature'])}` : `service ${String(r['service'])}`;
-  return [String(r['action']), what, r['created'] === true ? '(registered)' : '', r['note'] !== undefined ? `- ${String(r['note'])}` : ''].filter(Boolean).join(' ');
+  if ('error' in r) return `error: ${str(r['error'])}`;
+  const what = r['feature'] !== undefined ? `feature ${str(r['feature'])}` : `service ${str(r['service'])}`;
+  return [str(r['action']), what, r['created'] === true ? '(registered)' : '', r['note'] !== undefined ? `- ${str(r['note'])}` : ''].filter(Boolean).join(' ');
 }
 
 /**

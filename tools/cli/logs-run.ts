@@ -202,7 +202,7 @@ export async function feedback(o: FeedbackOptions): Promise<void> {
       meta: { event_id: randomUUID(), time_unix_ms: Date.now(), source: 'cli' },
       request_id: o.requestId,
       model: o.model,
-      ...(o.label !== undefined ? { label: o.label } : { numeric: o.value as number }),
+      ...(o.label !== undefined ? { label: o.label } : { numeric: o.value }),
     };
     const ack = await nc.jetstream().publish(SUBJECTS.feedback(o.model), encodeFeedback(event), { msgID: `feedback-${o.requestId}`, timeout: NATS_TIMEOUT_MS });
     printer(o.json).record({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }, (r) => (r['duplicate'] ? `already stored: ${String(r['stream'])} seq ${String(r['seq'])}` : `stored: ${String(r['stream'])} seq ${String(r['seq'])}`));
@@ -220,5 +220,5 @@ function logText(r: Record<string, unknown>): string {
   const tensors = (list: unknown): string =>
     (list as Record<string, unknown>[]).map((t) => `${String(t['name'])} ${String(t['datatype'])}[${(t['shape'] as number[]).join(',')}] ${JSON.stringify(t['values'])}`).join(', ');
   const inputs = r['inputs_omitted'] ? '(inputs not logged)' : tensors(r['inputs']);
-  return `${String(r['time'])} ${String(r['request_id'])} ${String(r['model'])}@${String(r['version'])} ${String(r['latency_us'])}us route=${String(r['route'] || '-')} in: ${inputs} out: ${tensors(r['outputs'])}`;
+  return `${String(r['time'])} ${String(r['request_id'])} ${String(r['model'])}@${String(r['version'])} ${String(r['latency_us'])}us route=${typeof r['route'] === 'string' && r['route'] !== '' ? r['route'] : '-'} in: ${inputs} out: ${tensors(r['outputs'])}`;
 }

@@ -24,7 +24,7 @@ function text(r: AddedModel): string {
     `  config  ${r.config === 'written' ? 'written' : 'kept'}: ${shown(r.configFile)} (max_batch_size ${r.maxBatchSize}${r.maxBatchSize > 0 ? ', dynamic batching' : ', not batching'})`,
     `  manifest ${Object.keys(r.manifest.files).length} file(s), SHA-256 model.onnx ${r.manifest.files['model.onnx']}`,
     r.reference ? `  reference ${r.reference.rows} rows, outputs from ${r.reference.output} [${r.reference.outputShape.join(', ')}]` : '  reference none (add one with --reference inputs.npy)',
-    `The inference service loads it at start (MLMESH_STARTUP_MODELS=* by default) or with RepositoryModelLoad; a running one serving ${r.model} with polling on (MLMESH_REPOSITORY_POLL_MS) picks the version up.`,
+    `The inference service loads it at start (MLMESH_INFERENCE_STARTUP_MODELS=* by default) or with RepositoryModelLoad; a running one serving ${r.model} with polling on (MLMESH_INFERENCE_REPOSITORY_POLL_MS) picks the version up.`,
   ].join('\n');
 }
 
@@ -62,5 +62,5 @@ export async function modelAdd(name: string, file: string, o: ModelAddCliOptions
     bar?.stop();
   }
   if (result.config === 'kept' && flags.length > 0) out.note(`note: ${flags.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ignored: ${name} keeps its config (${result.configFile})`);
-  out.record({ ...result, manifest: { files: result.manifest.files, provenance: result.manifest.provenance } } as unknown as Record<string, unknown>, () => text(result));
+  out.record({ ...result, manifest: { files: result.manifest.files, provenance: result.manifest.provenance } }, () => text(result));
 }

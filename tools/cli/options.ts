@@ -2,7 +2,7 @@
  * The options every command group shares, defined once so that one concept has one flag
  * everywhere: `--address` (a service, with the service's default address and its
  * `MLMESH_<SERVICE>_ADDRESS` variable), `--nats` (NATS_URL), `--timeout-ms`, `--json`, `--model`,
- * `--version` (a model version), `--repo` (the model repository, MLMESH_MODEL_REPOSITORY).
+ * `--version` (a model version), `--repo` (the model repository, MLMESH_INFERENCE_MODEL_REPOSITORY).
  */
 import { InvalidArgumentError, Option } from 'commander';
 
@@ -20,7 +20,7 @@ export type ServiceName = keyof typeof SERVICE_ADDRESSES;
 /** NATS when neither `--nats` nor NATS_URL is given (the services' default too). */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-/** The model repository when neither `--repo` nor MLMESH_MODEL_REPOSITORY is given (the inference service's default). */
+/** The model repository when neither `--repo` nor MLMESH_INFERENCE_MODEL_REPOSITORY is given (the inference service's default). */
 export const DEFAULT_MODEL_REPOSITORY = 'examples/models';
 
 /** Parses a positive integer option value. */
@@ -107,7 +107,7 @@ export function versionOption(what = 'model version'): Option {
 
 /** `--repo <dir>`: the model repository. */
 export function repoOption(): Option {
-  return new Option('--repo <dir>', 'model repository folder').env('MLMESH_MODEL_REPOSITORY').default(DEFAULT_MODEL_REPOSITORY).argParser(nonEmpty);
+  return new Option('--repo <dir>', 'model repository folder').env('MLMESH_INFERENCE_MODEL_REPOSITORY').default(DEFAULT_MODEL_REPOSITORY).argParser(nonEmpty);
 }
 
 /** The address a command uses: `--address`, else the hidden old `--target`. */
