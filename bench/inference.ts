@@ -22,21 +22,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
 import { buildRequest, grpcFrame, loadTest, runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    models: { type: 'string', default: 'digits_mlp,digits_mlp_wide' },
-  },
-});
+const values = benchOptions('inference');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();

@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/config/index.js';
 import { NatsServer } from '../test/helpers/nats-server.js';
 import { loadTest } from '../tools/loadtest/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '16' } } });
+const values = benchOptions('nats-outage');
 const root = projectRoot();
 const nats = await NatsServer.start();
 const spool = await mkdtemp(join(tmpdir(), 'mlmesh-bench-spool-'));

@@ -19,7 +19,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { ArtifactStore, CompiledPipeline, PreprocessClient, bytesSource, fitPipeline, parseSpec } from '../services/preprocess/index.js';
@@ -27,8 +26,9 @@ import type { Record__Output } from '../shared/generated/mlmesh/preprocess/v1/Re
 import { runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
 import { benchData, BENCH_SPEC } from './preprocess-data.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, 'train-rows': { type: 'string', default: '20000' } } });
+const values = benchOptions('preprocess');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();

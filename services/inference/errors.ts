@@ -39,3 +39,23 @@ export class InferenceRunError extends InternalError {
     this.instance = instance;
   }
 }
+
+/**
+ * A config.pbtxt (protobuf text format) that cannot be read: a syntax error, or a field, value
+ * or type Triton's ModelConfig does not have. Names the file, line and column; a load fails
+ * with it like with any bad config (FAILED_PRECONDITION).
+ */
+export class TextFormatError extends ModelLoadError {
+  /** The file or text the error is in. */
+  readonly source: string;
+  /** 1-based line and column of the offending token. */
+  readonly line: number;
+  readonly col: number;
+  constructor(source: string, line: number, col: number, problem: string) {
+    super(`${source}:${line}:${col}: ${problem}`);
+    this.name = 'TextFormatError';
+    this.source = source;
+    this.line = line;
+    this.col = col;
+  }
+}
