@@ -24,23 +24,15 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { FeaturesClient, RedisStore } from '../services/features/index.js';
 import type { GetOnlineFeaturesRequest } from '../shared/generated/mlmesh/features/v1/GetOnlineFeaturesRequest.js';
 import { runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    backends: { type: 'string', default: 'sqlite,redis' },
-    rate: { type: 'string', default: '1000' },
-    'redis-url': { type: 'string', default: process.env['MLMESH_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
-  },
-});
+const values = benchOptions('features');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const RATE = Number(values.rate);

@@ -22,21 +22,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
 import { buildRequest, grpcFrame, loadTest, runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    models: { type: 'string', default: 'digits_mlp,digits_mlp_wide' },
-  },
-});
+const values = benchOptions('inference');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();
@@ -171,7 +165,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       for (const b of [1, 32, 256]) r[`inproc_b${b}_rows_s`] = (await inProcess(join(dir, '1', 'model.onnx'), b)).rowsPerS;
 
       let httpPort = -1;
-      const svc = await startChild(['dist/services/inference/main.js'], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_MODEL_REPOSITORY: repo, MLMESH_LOG_LEVEL: 'info' }, (rec) => {
+      const svc = await startChild(['dist/services/inference/main.js'], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_INFERENCE_MODEL_REPOSITORY: repo, MLMESH_LOG_LEVEL: 'info' }, (rec) => {
         if (rec['msg'] !== 'inference service ready') return undefined;
         httpPort = Number(rec['httpPort']);
         return Number(String(rec['address']).split(':')[1]);
@@ -217,9 +211,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         await stopChild(svc);
         await stopChild(echo);
       }
-      r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s'] as number);
+      r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s']);
       r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
-      r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s'] as number) / (r['inproc_b256_rows_s'] as number);
+      r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s']) / (r['inproc_b256_rows_s'] as number);
       runs.push(r);
     }
   } finally {

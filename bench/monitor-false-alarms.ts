@@ -20,7 +20,6 @@
 import { cpus } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { projectRoot } from '../shared/config/index.js';
 import { readNpy } from '../shared/tensors/index.js';
@@ -32,14 +31,9 @@ import { loadModelMonitoring } from '../services/monitor/model-monitoring.js';
 import { resolveMonitorConfig } from '../services/monitor/config.js';
 import type { Matrix } from '../services/monitor/matrix.js';
 import { mmdTest, seededRandom } from '../services/monitor/stats/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({
-  options: {
-    splits: { type: 'string', default: '1000' },
-    permutations: { type: 'string', default: '1000' },
-    window: { type: 'string', default: '100' },
-  },
-});
+const values = benchOptions('monitor-false-alarms');
 const SPLITS = Number(values.splits);
 const WINDOW = Number(values.window);
 if (!(WINDOW >= 2 && WINDOW <= 100)) throw new Error('--window: 2..100 (the 200 held-out rows less the 100-row reference)');

@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/config/index.js';
 import { JoinStore } from '../services/monitor/join-store.js';
 import type { PredictionRow } from '../services/monitor/join-store.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { retention: { type: 'string', default: '100000' }, 'rows-per-request': { type: 'string', default: '1' }, runs: { type: 'string', default: '3' } } });
+const values = benchOptions('monitor-join');
 const retention = Number(values.retention);
 const perRequest = Number(values['rows-per-request']);
 const runs = Number(values.runs);

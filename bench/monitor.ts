@@ -16,7 +16,6 @@
 import { cpus } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { projectRoot } from '../shared/config/index.js';
 import { readNpy } from '../shared/tensors/index.js';
@@ -25,15 +24,9 @@ import { buildReference } from '../services/monitor/reference.js';
 import { parseMonitoring } from '../services/monitor/model-monitoring.js';
 import { resolveMonitorConfig } from '../services/monitor/config.js';
 import { KERNELS, seededRandom } from '../services/monitor/stats/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    permutations: { type: 'string', default: '1000' },
-    rows: { type: 'string', default: '500' },
-    features: { type: 'string', default: '64' },
-  },
-});
+const values = benchOptions('monitor');
 const RUNS = Number(values.runs);
 const N = Number(values.permutations);
 const ROWS = Number(values.rows);

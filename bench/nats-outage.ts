@@ -8,18 +8,18 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/config/index.js';
 import { NatsServer } from '../test/helpers/nats-server.js';
 import { loadTest } from '../tools/loadtest/index.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '16' } } });
+const values = benchOptions('nats-outage');
 const root = projectRoot();
 const nats = await NatsServer.start();
 const spool = await mkdtemp(join(tmpdir(), 'mlmesh-bench-spool-'));
 const svc = spawn(process.execPath, ['dist/services/inference/main.js'], {
   cwd: root,
-  env: { ...process.env, MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '-1', MLMESH_STARTUP_MODELS: 'digits_mlp', NATS_URL: nats.url, MLMESH_SPOOL_DIR: spool, MLMESH_LOG_LEVEL: 'info' },
+  env: { ...process.env, MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '-1', MLMESH_INFERENCE_STARTUP_MODELS: 'digits_mlp', NATS_URL: nats.url, MLMESH_INFERENCE_SPOOL_DIR: spool, MLMESH_LOG_LEVEL: 'info' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const address = await new Promise<string>((resolve) => {

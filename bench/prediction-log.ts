@@ -12,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { projectRoot } from '../shared/config/index.js';
 import { createLogger } from '../shared/logging/index.js';
@@ -21,8 +20,9 @@ import type { FsyncPolicy } from '../shared/nats/index.js';
 import { parseModelConfig } from '../services/inference/index.js';
 import { PredictionLogger } from '../services/inference/prediction-log.js';
 import type { Prediction } from '../services/inference/prediction-log.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '3000' }, runs: { type: 'string', default: '3' } } });
+const values = benchOptions('prediction-log');
 const N = Number(values.n);
 // digits_mlp's config.json sets max_batch_size, so no completion from the ONNX file is needed here.
 const parsed = parseModelConfig(JSON.parse(readFileSync(join(projectRoot(), 'examples/models/digits_mlp/config.json'), 'utf8')), 'digits_mlp');

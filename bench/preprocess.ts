@@ -19,7 +19,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { ArtifactStore, CompiledPipeline, PreprocessClient, bytesSource, fitPipeline, parseSpec } from '../services/preprocess/index.js';
@@ -27,8 +26,9 @@ import type { Record__Output } from '../shared/generated/mlmesh/preprocess/v1/Re
 import { runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
 import { benchData, BENCH_SPEC } from './preprocess-data.js';
+import { benchOptions } from '../tools/cli/bench-specs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, 'train-rows': { type: 'string', default: '20000' } } });
+const values = benchOptions('preprocess');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();
@@ -68,7 +68,7 @@ function inProcess(p: CompiledPipeline, records: Record__Output[], n: number, se
   let i = 0;
   const t0 = performance.now();
   while (performance.now() < end) {
-    const batch = [];
+    const batch: Record__Output[] = [];
     for (let k = 0; k < n; k++) batch.push(records[(i + k) % records.length] as Record__Output);
     i += n;
     const s = performance.now();
@@ -120,7 +120,7 @@ try {
   for (let r = 0; r < RUNS; r++) {
     const row: Row = {};
     for (const n of [1, 256]) {
-      const ip = inProcess(pipeline, records as unknown as Record__Output[], n, Math.min(D, 2));
+      const ip = inProcess(pipeline, records, n, Math.min(D, 2));
       row[`in-process rows/s (${n}/call)`] = ip.rowsPerS;
       row[`in-process p99 ms (${n}/call)`] = ip.p99Ms;
     }

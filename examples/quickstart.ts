@@ -33,7 +33,7 @@ const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/
     ...process.env,
     MLMESH_INFERENCE_GRPC_PORT: values.port,
     MLMESH_INFERENCE_HTTP_PORT: values['http-port'],
-    MLMESH_MODEL_REPOSITORY: process.env['MLMESH_MODEL_REPOSITORY'] ?? join(root, 'examples/models'),
+    MLMESH_INFERENCE_MODEL_REPOSITORY: process.env['MLMESH_INFERENCE_MODEL_REPOSITORY'] ?? join(root, 'examples/models'),
     MLMESH_LOG_LEVEL: process.env['MLMESH_LOG_LEVEL'] ?? 'info',
   },
   stdio: ['ignore', 'pipe', 'inherit'],

@@ -27,7 +27,7 @@ function nextStatus(nc: NatsConnection, type: string, ms: number): Promise<void>
     const timer = setTimeout(() => reject(new Error(`no '${type}' status within ${ms} ms`)), ms);
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === type) {
+        if ((s.type as string) === type) {
           clearTimeout(timer);
           resolve();
           return;
@@ -40,7 +40,7 @@ function nextStatus(nc: NatsConnection, type: string, ms: number): Promise<void>
 }
 
 async function closeAll(...conns: Array<NatsConnection | undefined>): Promise<void> {
-  await Promise.all(conns.map((nc) => nc?.close().catch(() => undefined)));
+  await Promise.all(conns.map(async (nc) => nc?.close().catch(() => undefined)));
 }
 
 test('nats-server helper - starts with JetStream on a random free port', async (t) => {

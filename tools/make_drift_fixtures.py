@@ -19,8 +19,8 @@ Writes (committed; CI needs no Python):
   held-out digits (rows the model did not fit; chosen with seed 0; FP32 [100, 64]). Its outputs
   and reference.json are written by the Node tool (running the served ONNX model)::
 
-      npm run reference -- --model digits_mlp --version 1 \
-        --produced-by "tools/make_drift_fixtures.py (held-out digits)" --source-data-sha256 <printed>
+      npx mlmesh reference --model digits_mlp --version 1 \
+        --source "tools/make_drift_fixtures.py (held-out digits)" --training-data-sha256 <printed>
 
 - ``test/fixtures/drift/digits_clean.npy`` (+ ``_labels``): the other 100 held-out rows
   (FP32 [100, 64]): clean traffic from the reference's population that neither the model nor
@@ -190,8 +190,8 @@ def main():
     save_npy(os.path.join(OUT, "digits_blurred.npy"), blurred, np.float32)
     source = hashlib.sha256(data["X_test"].tobytes() + data["y_test"].tobytes()).hexdigest()
     print("wrote", OUT, "and the digits_mlp reference inputs (%d held-out rows)" % REFERENCE_ROWS)
-    print("now: npm run reference -- --model digits_mlp --version 1 "
-          "--produced-by \"tools/make_drift_fixtures.py (held-out digits)\" --source-data-sha256 " + source)
+    print("now: npx mlmesh reference --model digits_mlp --version 1 "
+          "--source \"tools/make_drift_fixtures.py (held-out digits)\" --training-data-sha256 " + source)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ export class FeaturesClient {
   }
 
   private call<Req, Res>(method: string, req: Req, opts?: CallOptions): Promise<Res> {
-    return unaryCall<Req, Res>(this.raw as unknown as grpc.Client, method, req, opts);
+    return unaryCall<Req, Res>(this.raw, method, req, opts);
   }
 
   register(definition: FeatureDefinition, opts?: CallOptions): Promise<RegisterFeatureResponse__Output> {

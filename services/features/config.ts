@@ -1,4 +1,5 @@
 import { enumOption, intOption, loadConfig, stringOption } from '../../shared/config/index.js';
+import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /**
@@ -6,9 +7,7 @@ import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
  * variable, default. The README's table is generated from these (`npm run docs:config`).
  */
 export const FEATURES_OPTIONS = {
-  host: stringOption({ env: 'MLMESH_FEATURES_HOST', default: '127.0.0.1', allowEmpty: false, doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).' }),
-  grpcPort: intOption({ env: 'MLMESH_FEATURES_GRPC_PORT', default: 8021, min: 0, max: 65535, doc: 'gRPC port (mlmesh.features.v1.FeatureService, health, reflection); 0 picks a free one.' }),
-  httpPort: intOption({ env: 'MLMESH_FEATURES_HTTP_PORT', default: 8022, min: -1, max: 65535, doc: 'HTTP port for /metrics, health and the JSON read GET /feature/<name>/<version>?pid=&date=; 0 picks a free one, -1 disables it.' }),
+  ...hostOptions('features', { grpcPort: 8021, httpPort: 8022, grpcServes: 'mlmesh.features.v1.FeatureService', httpServes: 'the JSON read GET /feature/<name>/<version>?pid=&date=' }),
   backend: enumOption({ env: 'MLMESH_FEATURES_BACKEND', default: 'sqlite', values: ['sqlite', 'redis'], doc: '`sqlite`: an embedded file (one replica); `redis`: shared by several replicas.' }),
   sqlitePath: stringOption({ env: 'MLMESH_FEATURES_SQLITE_PATH', default: 'var/features/features.db', allowEmpty: false, doc: 'SQLite database file (WAL mode) with backend=sqlite, relative to the working directory.' }),
   redisUrl: stringOption({ env: 'MLMESH_FEATURES_REDIS_URL', default: 'redis://127.0.0.1:6379', pattern: /^rediss?:\/\//, allowEmpty: false, doc: 'Redis with backend=redis: redis://host:port[/db].' }),
@@ -20,10 +19,6 @@ export const FEATURES_OPTIONS = {
   maxHistoricalValues: intOption({ env: 'MLMESH_FEATURES_MAX_HISTORICAL_VALUES', default: 5_000_000, min: 1, doc: 'Most rows × features in one GetHistoricalFeatures; more is INVALID_ARGUMENT.' }),
   maxWriteValues: intOption({ env: 'MLMESH_FEATURES_MAX_WRITE_VALUES', default: 100_000, min: 1, doc: 'Most values in one WriteFeatures; more is INVALID_ARGUMENT.' }),
   dataDir: stringOption({ env: 'MLMESH_FEATURES_DATA_DIR', default: '.', allowEmpty: false, doc: 'Folder that file and SQLite sources of definitions are read from; paths may not leave it.' }),
-  maxMessageBytes: intOption({ env: 'MLMESH_FEATURES_MAX_MESSAGE_BYTES', default: 64 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent, in bytes.' }),
-  drainDelayMs: intOption({ env: 'MLMESH_FEATURES_DRAIN_DELAY_MS', default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
-  shutdownGraceMs: intOption({ env: 'MLMESH_FEATURES_SHUTDOWN_GRACE_MS', default: 10_000, min: 0, doc: 'On SIGTERM, ms in-flight calls may take before they are cancelled.' }),
-  logLevel: enumOption({ env: 'MLMESH_FEATURES_LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level.' }),
 } as const;
 
 /** Resolved feature service options: every field set. */

@@ -94,14 +94,14 @@ function pgUtc(text: string): Date | string {
 
 const pgTypes = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === PG_UTC_TYPES.TIMESTAMP || oid === PG_UTC_TYPES.DATE ? pgUtc : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === PG_UTC_TYPES.TIMESTAMP || oid === PG_UTC_TYPES.DATE ? pgUtc : (pg.types.getTypeParser(oid, format as 'text') as (text: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /** Builds a row from a raw record, checking its entity and time. */
 function toRow(src: Source__Output, cols: Record<string, unknown>, at: string): SourceRow {
   const e = cols[src.entity_column];
   if (e === undefined || e === null || e === '') throw new ExtractError(`${at}: column ${src.entity_column} (the entity id) is missing or empty`);
-  if (typeof e === 'object') throw new ExtractError(`${at}: column ${src.entity_column} must be a string or a number`);
+  if (typeof e !== 'string' && typeof e !== 'number' && typeof e !== 'bigint') throw new ExtractError(`${at}: column ${src.entity_column} must be a string or a number`);
   // The same rule as reads: an id no GetOnlineFeatures could ask for must not be written.
   try {
     checkEntityId(String(e), src.entity_column);

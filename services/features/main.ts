@@ -1,15 +1,10 @@
 /**
- * Runs the feature service as a process: `node dist/services/features/main.js`.
- * Options come from `MLMESH_CONFIG` (section `features`) and `MLMESH_FEATURES_*` variables;
- * SIGTERM or SIGINT drains it gracefully.
+ * Runs the features service as a process: `node dist/services/features/main.js`. Options come from
+ * `MLMESH_CONFIG` (section `features`) and `MLMESH_FEATURES_*` variables (README.md); SIGTERM or SIGINT
+ * drains it. Exit codes: 0 drained, 1 failed to start or to drain, 78 a bad option, 130 a second
+ * signal (shared/host EXIT_CODES).
  */
-import { drainOnSignals } from '../../shared/grpc/index.js';
+import { runMain } from '../../shared/host/index.js';
 import { FeaturesService } from './service.js';
 
-try {
-  const svc = await FeaturesService.create();
-  drainOnSignals(() => svc.drain(), svc.logger);
-} catch (e: unknown) {
-  process.stderr.write(`features service failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+await runMain('features service', () => FeaturesService.create());

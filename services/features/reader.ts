@@ -211,7 +211,7 @@ export class FeatureReader {
         const t = times[r] as number;
         out.push({
           row_index: r,
-          entity_id: rows[r]?.entity_id as string,
+          entity_id: rows[r]?.entity_id,
           time_ms: t,
           values: features.map((f, fi) => {
             const c = cell(decode(stored[(r - start) * features.length + fi], f), f, t);

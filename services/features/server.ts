@@ -1,4 +1,5 @@
-import type { ServerStreamHandler, UnaryHandler } from '../../shared/grpc/index.js';
+import type { FeatureServiceHandlers } from '../../shared/generated/mlmesh/features/v1/FeatureService.js';
+import type { PromiseHandlers } from '../../shared/host/index.js';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { GetFeatureRequest__Output } from '../../shared/generated/mlmesh/features/v1/GetFeatureRequest.js';
 import type { GetFeatureResponse } from '../../shared/generated/mlmesh/features/v1/GetFeatureResponse.js';
@@ -26,8 +27,8 @@ function describe(f: ResolvedFeature): GetFeatureResponse {
   return { definition: f.definition, content_hash: f.hash, registered_at_ms: f.registeredAtMs };
 }
 
-/** Unary handlers of `mlmesh.features.v1.FeatureService`: thin, the work is in the domain modules. */
-export function featureHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
+/** The handlers of `mlmesh.features.v1.FeatureService`: thin, the work is in the domain modules. */
+export function featureHandlers(d: HandlerDeps): PromiseHandlers<FeatureServiceHandlers> {
   return {
     GetOnlineFeatures: (req: GetOnlineFeaturesRequest__Output) => d.reader.online(req),
     WriteFeatures: (req: WriteFeaturesRequest__Output) => d.writer.write(req),
@@ -50,12 +51,6 @@ export function featureHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
       return { service, content_hash: hash };
     },
     ListFeatureServices: async () => ({ services: (await d.registry.listServices()).map((s) => ({ service: s.service, content_hash: s.hash })) }),
-  };
-}
-
-/** Server-streaming handlers of the service. */
-export function featureStreamHandlers(d: HandlerDeps): Record<string, ServerStreamHandler> {
-  return {
     GetHistoricalFeatures: (req: GetHistoricalFeaturesRequest__Output, ctx, send) => d.reader.historical(req, send, ctx.signal),
   };
 }

@@ -110,7 +110,7 @@ export function readTimestamp(v: unknown, format: TimestampFormatName): number {
   }
   if (v === null || v === undefined || v === '') throw new TimeFormatError('the time is missing');
   const numeric = typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && DECIMAL.test(v.trim()));
-  const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  const shown = typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
   if (format === 'ISO_8601') {
     if (numeric) {
       throw new TimeFormatError(`${shown} is a number, whose unit is not known: set source.timestamp_format to EPOCH_SECONDS, EPOCH_MILLIS or EPOCH_MICROS (the default, ISO_8601, reads text such as 2026-01-03T17:16:33Z)`);

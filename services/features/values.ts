@@ -114,11 +114,12 @@ export function coerceValue(raw: unknown, type: ValueTypeName): PlainValue {
     case 'INT64':
       return toInt64(raw);
     case 'STRING':
-      if (typeof raw === 'object') throw new CoercionError(`${JSON.stringify(raw)} is not a string`);
+      if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint' && typeof raw !== 'boolean') throw new CoercionError(`${JSON.stringify(raw)} is not a string`);
       return String(raw);
     case 'BOOL': {
       if (typeof raw === 'boolean') return raw;
-      const s = String(raw).trim().toLowerCase();
+      // Anything but text and numbers (an object, a list) is no boolean.
+      const s = typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'bigint' ? String(raw).trim().toLowerCase() : '';
       if (s === 'true' || s === '1') return true;
       if (s === 'false' || s === '0') return false;
       throw new CoercionError(`${JSON.stringify(raw)} is not a boolean`);

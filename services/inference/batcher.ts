@@ -131,7 +131,7 @@ export class DynamicBatcher {
    */
   submit(job: InferJob): Promise<JobResult> {
     if (this.stateValue !== 'open') return Promise.reject(new UnavailableError(`model ${this.label} is being unloaded`));
-    if (job.signal.aborted) return Promise.reject(job.signal.reason);
+    if (job.signal.aborted) return Promise.reject(job.signal.reason as Error);
     const max = this.config.dynamicBatching.maxQueueSize;
     if (max > 0 && this.queue.length >= max) {
       return Promise.reject(new ResourceExhaustedError(`model ${this.label}: queue is full (max_queue_size ${max})`));
@@ -147,7 +147,7 @@ export class DynamicBatcher {
         resolve,
         reject,
         onAbort: () => {
-          if (this.remove(entry)) reject(job.signal.reason);
+          if (this.remove(entry)) reject(job.signal.reason as Error);
         },
       };
       job.signal.addEventListener('abort', entry.onAbort, { once: true });

@@ -33,7 +33,7 @@ export class InferenceClient {
   }
 
   private call<Req, Res>(method: string, req: Req, opts?: CallOptions): Promise<Res> {
-    return unaryCall<Req, Res>(this.raw as unknown as grpc.Client, method, req, opts);
+    return unaryCall<Req, Res>(this.raw, method, req, opts);
   }
 
   serverLive(opts?: CallOptions): Promise<{ live: boolean }> {

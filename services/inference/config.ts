@@ -1,47 +1,47 @@
-import { boolOption, enumOption, intOption, listOption, loadConfig, stringOption } from '../../shared/config/index.js';
+import { boolOption, enumOption, intOption, listOption, loadConfig, MESH_ENV, stringOption } from '../../shared/config/index.js';
+import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /**
  * The inference service's options: name in the config file (section `inference`), environment
- * variable, default. The README's table is generated from these (`npm run docs:config`).
+ * variable (`MLMESH_INFERENCE_<OPTION>`; the former names still work, with a warning), default.
+ * The README's table is generated from these (`npm run docs:config`).
  */
 export const INFERENCE_OPTIONS = {
-  host: stringOption({ env: 'MLMESH_INFERENCE_HOST', default: '127.0.0.1', doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).', allowEmpty: false }),
-  grpcPort: intOption({ env: 'MLMESH_INFERENCE_GRPC_PORT', default: 8001, min: 0, max: 65535, doc: 'gRPC port (Open Inference Protocol, health, reflection); 0 picks a free one.' }),
-  httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
-  modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),
-  startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  ...hostOptions(
+    'inference',
+    { grpcPort: 8001, httpPort: 8002, grpcServes: 'Open Inference Protocol', httpServes: 'the per-model /v2/models/<name>/ready' },
+    { maxMessageBytes: ['MLMESH_MAX_MESSAGE_BYTES'], drainDelayMs: ['MLMESH_DRAIN_DELAY_MS'], shutdownGraceMs: ['MLMESH_SHUTDOWN_GRACE_MS'] },
+  ),
+  modelRepository: stringOption({ env: 'MLMESH_INFERENCE_MODEL_REPOSITORY', deprecatedEnv: ['MLMESH_MODEL_REPOSITORY'], default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),
+  startupModels: listOption({ env: 'MLMESH_INFERENCE_STARTUP_MODELS', deprecatedEnv: ['MLMESH_STARTUP_MODELS'], default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
   defaultMaxBatchSize: intOption({
-    env: 'MLMESH_DEFAULT_MAX_BATCH_SIZE',
+    env: 'MLMESH_INFERENCE_DEFAULT_MAX_BATCH_SIZE', deprecatedEnv: ['MLMESH_DEFAULT_MAX_BATCH_SIZE'],
     default: 64,
     min: 0,
     doc: "`max_batch_size` of a model whose config.json leaves it out (or has no config.json) and whose inputs and outputs all have a dynamic first dimension (Triton's default-max-batch-size); 0: such models do not batch.",
   }),
   repositoryPollMs: intOption({
-    env: 'MLMESH_REPOSITORY_POLL_MS',
+    env: 'MLMESH_INFERENCE_REPOSITORY_POLL_MS', deprecatedEnv: ['MLMESH_REPOSITORY_POLL_MS'],
     default: 0,
     min: 0,
     doc: 'Poll the repository every this many ms and reload loaded models whose files changed (new versions, new manifests, config); 0 turns polling off.',
   }),
   strictReadiness: boolOption({
-    env: 'MLMESH_STRICT_READINESS',
+    env: 'MLMESH_INFERENCE_STRICT_READINESS', deprecatedEnv: ['MLMESH_STRICT_READINESS'],
     default: true,
     doc: 'Ready (ServerReady, health SERVING, /v2/health/ready) only while every startup model and every loaded model can serve; false: ready once the startup loads have been attempted.',
   }),
-  maxMessageBytes: intOption({ env: 'MLMESH_MAX_MESSAGE_BYTES', default: 64 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent, in bytes; larger requests get RESOURCE_EXHAUSTED.' }),
-  drainDelayMs: intOption({ env: 'MLMESH_DRAIN_DELAY_MS', default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
-  shutdownGraceMs: intOption({ env: 'MLMESH_SHUTDOWN_GRACE_MS', default: 10_000, min: 0, doc: 'On SIGTERM, ms in-flight calls may take before they are cancelled.' }),
-  natsUrl: stringOption({ env: 'NATS_URL', default: '', doc: 'NATS server(s) for prediction logs, e.g. nats://127.0.0.1:4222; empty: prediction logging off.' }),
-  spoolDir: stringOption({ env: 'MLMESH_SPOOL_DIR', default: 'var/spool/inference', allowEmpty: false, doc: 'Folder of the on-disk spool for prediction logs NATS has not acknowledged yet (one per replica).' }),
-  spoolMaxBytes: intOption({ env: 'MLMESH_SPOOL_MAX_BYTES', default: 1024 ** 3, min: 1024, doc: 'Spool size cap in bytes; past it new prediction logs are dropped and counted (mlmesh_publisher_dropped_total).' }),
-  spoolFsync: enumOption({ env: 'MLMESH_SPOOL_FSYNC', default: 'interval', values: ['always', 'interval', 'never'], doc: 'Spool writes run in the background (never on the gRPC thread). `always`: each write is fsynced before the next (records arriving meanwhile share the next write and fsync); `interval`: fsync every spoolFsyncIntervalMs (a process crash loses nothing written, a power loss at most that interval); `never`: leave it to the OS.' }),
-  spoolFsyncIntervalMs: intOption({ env: 'MLMESH_SPOOL_FSYNC_INTERVAL_MS', default: 100, min: 1, doc: 'fsync period of the spool with spoolFsync=interval, in ms.' }),
-  publishQueueMax: intOption({ env: 'MLMESH_PUBLISH_QUEUE_MAX', default: 10_000, min: 1, doc: 'Prediction logs waiting in memory for a publish slot; past it they go to the spool.' }),
-  publishTimeoutMs: intOption({ env: 'MLMESH_PUBLISH_TIMEOUT_MS', default: 2000, min: 1, doc: 'How long a prediction log publish waits for its JetStream ack before it is spooled, in ms.' }),
-  streamMaxAgeS: intOption({ env: 'MLMESH_STREAM_MAX_AGE_S', default: 7 * 24 * 3600, min: 0, doc: 'Retention of the MLMESH_* streams in seconds (0: no limit).' }),
-  streamMaxBytes: intOption({ env: 'MLMESH_STREAM_MAX_BYTES', default: -1, min: -1, doc: 'Bytes kept per MLMESH_* stream, oldest dropped first (-1: no limit).' }),
-  duplicateWindowS: intOption({ env: 'MLMESH_DUPLICATE_WINDOW_S', default: 3600, min: 1, doc: 'JetStream duplicate window in seconds: a record published again with the same Nats-Msg-Id within it is stored once.' }),
-  logLevel: enumOption({ env: 'MLMESH_LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level.' }),
+  natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: '', doc: 'NATS server(s) for prediction logs, e.g. nats://127.0.0.1:4222; empty: prediction logging off.' }),
+  spoolDir: stringOption({ env: 'MLMESH_INFERENCE_SPOOL_DIR', deprecatedEnv: ['MLMESH_SPOOL_DIR'], default: 'var/spool/inference', allowEmpty: false, doc: 'Folder of the on-disk spool for prediction logs NATS has not acknowledged yet (one per replica).' }),
+  spoolMaxBytes: intOption({ env: 'MLMESH_INFERENCE_SPOOL_MAX_BYTES', deprecatedEnv: ['MLMESH_SPOOL_MAX_BYTES'], default: 1024 ** 3, min: 1024, doc: 'Spool size cap in bytes; past it new prediction logs are dropped and counted (mlmesh_publisher_dropped_total).' }),
+  spoolFsync: enumOption({ env: 'MLMESH_INFERENCE_SPOOL_FSYNC', deprecatedEnv: ['MLMESH_SPOOL_FSYNC'], default: 'interval', values: ['always', 'interval', 'never'], doc: 'Spool writes run in the background (never on the gRPC thread). `always`: each write is fsynced before the next (records arriving meanwhile share the next write and fsync); `interval`: fsync every spoolFsyncIntervalMs (a process crash loses nothing written, a power loss at most that interval); `never`: leave it to the OS.' }),
+  spoolFsyncIntervalMs: intOption({ env: 'MLMESH_INFERENCE_SPOOL_FSYNC_INTERVAL_MS', deprecatedEnv: ['MLMESH_SPOOL_FSYNC_INTERVAL_MS'], default: 100, min: 1, doc: 'fsync period of the spool with spoolFsync=interval, in ms.' }),
+  publishQueueMax: intOption({ env: 'MLMESH_INFERENCE_PUBLISH_QUEUE_MAX', deprecatedEnv: ['MLMESH_PUBLISH_QUEUE_MAX'], default: 10_000, min: 1, doc: 'Prediction logs waiting in memory for a publish slot; past it they go to the spool.' }),
+  publishTimeoutMs: intOption({ env: 'MLMESH_INFERENCE_PUBLISH_TIMEOUT_MS', deprecatedEnv: ['MLMESH_PUBLISH_TIMEOUT_MS'], default: 2000, min: 1, doc: 'How long a prediction log publish waits for its JetStream ack before it is spooled, in ms.' }),
+  streamMaxAgeS: intOption({ env: 'MLMESH_INFERENCE_STREAM_MAX_AGE_S', deprecatedEnv: ['MLMESH_STREAM_MAX_AGE_S'], default: 7 * 24 * 3600, min: 0, doc: 'Retention of the MLMESH_* streams in seconds (0: no limit).' }),
+  streamMaxBytes: intOption({ env: 'MLMESH_INFERENCE_STREAM_MAX_BYTES', deprecatedEnv: ['MLMESH_STREAM_MAX_BYTES'], default: -1, min: -1, doc: 'Bytes kept per MLMESH_* stream, oldest dropped first (-1: no limit).' }),
+  duplicateWindowS: intOption({ env: 'MLMESH_INFERENCE_DUPLICATE_WINDOW_S', deprecatedEnv: ['MLMESH_DUPLICATE_WINDOW_S'], default: 3600, min: 1, doc: 'JetStream duplicate window in seconds: a record published again with the same Nats-Msg-Id within it is stored once.' }),
 } as const;
 
 /** Resolved inference options: every field set. */

@@ -20,7 +20,7 @@ export class RepositoryError extends Error {
   /** The absolute path of the repository. */
   readonly path: string;
   constructor(path: string, problem: string, options?: { cause?: unknown }) {
-    super(`model repository '${path}' ${problem} (set modelRepository, env MLMESH_MODEL_REPOSITORY)`, options);
+    super(`model repository '${path}' ${problem} (set modelRepository, env MLMESH_INFERENCE_MODEL_REPOSITORY)`, options);
     this.name = 'RepositoryError';
     this.path = path;
   }
@@ -37,5 +37,25 @@ export class InferenceRunError extends InternalError {
     this.name = 'InferenceRunError';
     this.model = model;
     this.instance = instance;
+  }
+}
+
+/**
+ * A config.pbtxt (protobuf text format) that cannot be read: a syntax error, or a field, value
+ * or type Triton's ModelConfig does not have. Names the file, line and column; a load fails
+ * with it like with any bad config (FAILED_PRECONDITION).
+ */
+export class TextFormatError extends ModelLoadError {
+  /** The file or text the error is in. */
+  readonly source: string;
+  /** 1-based line and column of the offending token. */
+  readonly line: number;
+  readonly col: number;
+  constructor(source: string, line: number, col: number, problem: string) {
+    super(`${source}:${line}:${col}: ${problem}`);
+    this.name = 'TextFormatError';
+    this.source = source;
+    this.line = line;
+    this.col = col;
   }
 }

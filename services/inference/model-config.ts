@@ -177,7 +177,7 @@ export function parseModelConfig(raw: unknown, dirName: string): ParsedModelConf
   const o = r.obj(raw, '(top level)');
   for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) r.fail(k, 'unknown field');
   if (o.monitoring !== undefined) r.obj(o.monitoring, 'monitoring');
-  if (o['name'] !== undefined && o['name'] !== dirName) r.fail('name', `'${clip(String(o['name']))}' does not match the folder name '${dirName}'`);
+  if (o['name'] !== undefined && o['name'] !== dirName) r.fail('name', `'${clip(typeof o['name'] === 'string' ? o['name'] : JSON.stringify(o['name']))}' does not match the folder name '${dirName}'`);
   const platform = o['platform'] ?? o['backend'] ?? 'onnxruntime_onnx';
   if (platform !== 'onnxruntime_onnx' && platform !== 'onnxruntime') r.fail('platform', `unsupported platform ${show(platform)} (only onnxruntime_onnx)`);
   const maxBatchSize = o['max_batch_size'] === undefined ? undefined : r.int(o['max_batch_size'], 'max_batch_size', 0);

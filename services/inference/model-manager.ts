@@ -83,7 +83,9 @@ export class ModelManager {
     await this.exclusive(name, async (e) => {
       let config: ParsedModelConfig;
       try {
-        config = await this.repo.readConfig(name, configOverride);
+        const read = await this.repo.readModelConfig(name, configOverride);
+        config = read.config;
+        if (read.ignored.length > 0) this.logger.warn({ model: name, file: read.file, ignored: read.ignored }, `${read.file}: mlmesh ignores ${read.ignored.length} field(s)`);
       } catch (err: unknown) {
         if (e.served.size === 0) e.modelStatus = { state: 'UNAVAILABLE', reason: errorMessage(err) };
         throw err;

@@ -70,6 +70,8 @@ export class RepositoryPoller {
       const h = createHash('sha256');
       const dir = await this.repo.modelDir(name);
       h.update(await readFile(join(dir, 'config.json')).catch(() => Buffer.from('')));
+      h.update('\0config.pbtxt\0');
+      h.update(await readFile(join(dir, 'config.pbtxt')).catch(() => Buffer.from('')));
       for (const v of await this.repo.listVersions(name)) {
         h.update(`\n${v}:${(await manifestDigest(join(dir, String(v)))) ?? 'none'}`);
       }

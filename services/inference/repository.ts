@@ -3,6 +3,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { InvalidArgumentError, NotFoundError, clip, errorMessage } from '../../shared/errors/index.js';
 import { ModelLoadError, RepositoryError } from './errors.js';
 import { parseModelConfig } from './model-config.js';
+import { readTritonConfig } from './triton-config.js';
 import type { ParsedModelConfig } from './model-config.js';
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -25,7 +26,7 @@ export interface RepositoryScan {
 /**
  * A model repository on disk, in Triton's layout: `<root>/<model>/[config.json]` and
  * `<root>/<model>/<version>/model.onnx` + `manifest.json`, versions being positive integers.
- * config.json is optional (every field has a default). Every path it hands out is checked to
+ * config.json (or Triton's config.pbtxt) is optional (every field has a default). Every path it hands out is checked to
  * stay inside the root.
  */
 export class ModelRepository {
@@ -126,12 +127,14 @@ export class ModelRepository {
       return errorMessage(e);
     }
     const dir = join(this.root, name);
-    const config = await stat(join(dir, 'config.json')).catch(() => undefined);
-    if (config && !config.isFile()) return 'config.json is not a file';
-    if (config) return undefined;
+    for (const file of ['config.json', 'config.pbtxt']) {
+      const config = await stat(join(dir, file)).catch(() => undefined);
+      if (config && !config.isFile()) return `${file} is not a file`;
+      if (config) return undefined;
+    }
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     if (entries.some((v) => VERSION_NAME.test(v.name) && (v.isDirectory() || v.isSymbolicLink()))) return undefined;
-    return 'no config.json and no version folder (a positive integer, e.g. 1/model.onnx)';
+    return 'no config.json and no version folder (a positive integer, e.g. 1/model.onnx), nor a config.pbtxt';
   }
 
   /** Names of every model folder (see {@link scan}), sorted. */
@@ -156,12 +159,24 @@ export class ModelRepository {
 
   /**
    * Reads and validates a model's config: `override` (a JSON string, as the load RPC's `config`
-   * parameter carries) replaces config.json when given. A model without config.json gets every
-   * default (as `{}`), inputs and outputs coming from the ONNX file.
-   * @throws ModelLoadError for an unreadable or invalid config.json; InvalidArgumentError for an
-   *   invalid override.
+   * parameter carries) replaces the config file when given. Otherwise the model folder's
+   * config.json, or Triton's config.pbtxt (protobuf text format, read with the fields mlmesh
+   * supports: see triton-config.ts); a folder holding both is refused, since they could
+   * disagree. A model with neither gets every default (as `{}`), inputs and outputs coming from
+   * the ONNX file.
+   * @throws ModelLoadError for an unreadable or invalid config file, or both files;
+   *   TextFormatError (a ModelLoadError) naming the line and column of a bad config.pbtxt;
+   *   InvalidArgumentError for an invalid override.
    */
   async readConfig(model: string, override?: string): Promise<ParsedModelConfig> {
+    return (await this.readModelConfig(model, override)).config;
+  }
+
+  /**
+   * {@link readConfig}, with where the config came from and the config.pbtxt fields mlmesh
+   * ignores (paths such as `output[0].label_filename`; empty for config.json, which has none).
+   */
+  async readModelConfig(model: string, override?: string): Promise<ModelConfigSource> {
     const dir = await this.modelDir(model);
     if (override !== undefined) {
       let raw: unknown;
@@ -171,25 +186,46 @@ export class ModelRepository {
         throw new InvalidArgumentError(`parameters.config is not valid JSON: ${clip(errorMessage(e))}`, { field: 'parameters.config' });
       }
       try {
-        return parseModelConfig(raw, model);
+        return { config: parseModelConfig(raw, model), file: 'override', ignored: [] };
       } catch (e: unknown) {
         throw new InvalidArgumentError(`parameters.config: ${errorMessage(e)}`, { field: 'parameters.config', cause: e });
       }
     }
-    let text: string;
-    try {
-      text = await readFile(join(dir, 'config.json'), 'utf8');
-    } catch (e: unknown) {
-      // No config.json: every field has a default (Triton's auto-completed config).
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return parseModelConfig({}, model);
-      throw new ModelLoadError(`model '${model}': cannot read config.json: ${errorMessage(e)}`, { cause: e });
+    const [json, pbtxt] = await Promise.all([readOptional(join(dir, 'config.json'), model), readOptional(join(dir, 'config.pbtxt'), model)]);
+    if (json !== undefined && pbtxt !== undefined) {
+      throw new ModelLoadError(`model '${model}' has both config.json and config.pbtxt: keep one (mlmesh writes config.json; Triton reads config.pbtxt)`);
     }
+    if (pbtxt !== undefined) {
+      const { config, ignored } = readTritonConfig(pbtxt, `model '${model}': config.pbtxt`);
+      return { config: parseModelConfig(config, model), file: 'config.pbtxt', ignored };
+    }
+    // No config file: every field has a default (Triton's auto-completed config).
+    if (json === undefined) return { config: parseModelConfig({}, model), file: 'none', ignored: [] };
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(json);
     } catch (e: unknown) {
       throw new ModelLoadError(`model '${model}': config.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return parseModelConfig(raw, model);
+    return { config: parseModelConfig(raw, model), file: 'config.json', ignored: [] };
+  }
+}
+
+/** What {@link ModelRepository.readModelConfig} read. */
+export interface ModelConfigSource {
+  config: ParsedModelConfig;
+  /** The file the config came from: 'none' when the folder has neither. */
+  file: 'config.json' | 'config.pbtxt' | 'override' | 'none';
+  /** Fields of config.pbtxt that mlmesh does not act on. */
+  ignored: string[];
+}
+
+/** A config file's text, or undefined when it does not exist. */
+async function readOptional(path: string, model: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ModelLoadError(`model '${model}': cannot read ${basename(path)}: ${errorMessage(e)}`, { cause: e });
   }
 }

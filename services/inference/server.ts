@@ -1,5 +1,7 @@
 import { toGrpcStatus } from '../../shared/grpc/index.js';
-import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
+import type { CallContext } from '../../shared/grpc/index.js';
+import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
+import type { PromiseHandlers } from '../../shared/host/index.js';
 import { Code, DeadlineExceededError, InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
@@ -62,8 +64,8 @@ function configParameter(params: Record<string, ModelRepositoryParameter__Output
 }
 
 /** The handlers of `inference.GRPCInferenceService`: thin, the work is in the domain modules. */
-export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
-  const handlers = {
+export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInferenceServiceHandlers> {
+  return {
     ServerLive: async () => ({ live: true }),
     ServerReady: async () => ({ ready: d.ready() }),
     ModelReady: async (req: ModelReadyRequest__Output) => {
@@ -154,6 +156,5 @@ export function inferenceHandlers(d: HandlerDeps): Record<string, UnaryHandler> 
       }
       return {};
     },
-  } satisfies Record<string, UnaryHandler>;
-  return handlers;
+  };
 }

@@ -93,7 +93,7 @@ function fromOrt(name: string, t: ort.Tensor): WireTensor {
   if (!datatype) throw new Error(`output '${name}' has type ${t.type}, which mlmesh does not serve`);
   const data = t.data as ArrayBufferView;
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-  const buffer = whole ? (data.buffer as ArrayBuffer) : (new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer as ArrayBuffer);
+  const buffer = whole ? (data.buffer) : (new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer);
   return { name, datatype, dims: t.dims.map(Number), buffer };
 }
 

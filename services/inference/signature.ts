@@ -70,8 +70,11 @@ function reconcile(
   });
 }
 
-/** Why a tensor of the ONNX file cannot be served, with what to do about it. */
-function unservable(kind: 'input' | 'output', m: TensorMeta): string {
+/**
+ * Why a tensor of the ONNX file cannot be served, with what to do about it (the rest of a
+ * sentence that starts with the tensor's name).
+ */
+export function unservable(kind: 'input' | 'output', m: TensorMeta): string {
   if (m.ortType === 'string') return 'is a string tensor: BYTES is not served (only numeric and BOOL tensors)';
   if (m.ortType === 'non-tensor') {
     const hint =

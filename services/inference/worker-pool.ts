@@ -112,7 +112,7 @@ export class InstancePool {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       // Every start has settled: no worker is inside onnxruntime, so stopping them is safe.
-      await Promise.all(instances.map((i) => (i.worker ? stopWorker(i.worker) : undefined)));
+      await Promise.all(instances.map(async (i) => (i.worker ? stopWorker(i.worker) : undefined)));
       throw failed.reason;
     }
     const first = (started[0] as PromiseFulfilledResult<Extract<FromWorker, { type: 'ready' }>>).value;

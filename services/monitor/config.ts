@@ -1,4 +1,5 @@
-import { enumOption, intOption, listOption, loadConfig, numberOption, stringOption } from '../../shared/config/index.js';
+import { enumOption, intOption, listOption, loadConfig, MESH_ENV, numberOption, stringOption } from '../../shared/config/index.js';
+import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /** Detectors the monitor can run on a window. */
@@ -12,13 +13,11 @@ export type DetectorName = (typeof DETECTORS)[number];
  * `monitoring` section (docs/monitor.md).
  */
 export const MONITOR_OPTIONS = {
-  host: stringOption({ env: 'MLMESH_MONITOR_HOST', default: '127.0.0.1', allowEmpty: false, doc: 'Address the monitor\'s gRPC and HTTP servers bind.' }),
-  grpcPort: intOption({ env: 'MLMESH_MONITOR_GRPC_PORT', default: 8031, min: 0, max: 65535, doc: 'gRPC port of mlmesh.monitor.v1.MonitorService; 0 picks a free one.' }),
-  httpPort: intOption({ env: 'MLMESH_MONITOR_HTTP_PORT', default: 8032, min: -1, max: 65535, doc: 'HTTP port for the drift pages (/models/<model>), /metrics and health; 0 picks a free one, -1 disables it.' }),
-  natsUrl: stringOption({ env: 'NATS_URL', default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s) carrying prediction logs and feedback; drift reports and retrain requests are published there.' }),
-  modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', allowEmpty: false, doc: 'Model repository holding each version\'s drift reference (`<model>/<version>/reference/`) and `monitoring` config.' }),
+  ...hostOptions('monitor', { grpcPort: 8031, httpPort: 8032, grpcServes: 'mlmesh.monitor.v1.MonitorService', httpServes: 'the drift pages (/, /models/<model>)', inflightNote: 'calls (report streams end at once)' }),
+  natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s) carrying prediction logs and feedback; drift reports and retrain requests are published there.' }),
+  modelRepository: stringOption({ env: 'MLMESH_MONITOR_MODEL_REPOSITORY', deprecatedEnv: ['MLMESH_MODEL_REPOSITORY'], default: 'examples/models', allowEmpty: false, doc: 'Model repository holding each version\'s drift reference (`<model>/<version>/reference/`) and `monitoring` config.' }),
   stateDir: stringOption({ env: 'MLMESH_MONITOR_STATE_DIR', default: 'var/monitor', allowEmpty: false, doc: 'Folder of the monitor\'s durable state: open windows, applied stream sequence, reports, the feedback join (one monitor per folder).' }),
-  durableName: stringOption({ env: 'MLMESH_MONITOR_DURABLE', default: 'mlmesh-monitor', allowEmpty: false, doc: 'Name of the durable JetStream consumers (predictions and feedback); replicas sharing it would split the stream, so run one monitor per name.' }),
+  durableName: stringOption({ env: 'MLMESH_MONITOR_DURABLE_NAME', deprecatedEnv: ['MLMESH_MONITOR_DURABLE'], default: 'mlmesh-monitor', allowEmpty: false, doc: 'Name of the durable JetStream consumers (predictions and feedback); replicas sharing it would split the stream, so run one monitor per name.' }),
   windowRows: intOption({ env: 'MLMESH_MONITOR_WINDOW_ROWS', default: 500, min: 2, doc: 'A window closes when it holds this many rows; a multi-row log that does not fit is split between two windows, so a count-closed window holds exactly this many.' }),
   windowSeconds: intOption({ env: 'MLMESH_MONITOR_WINDOW_SECONDS', default: 600, min: 0, doc: 'A window also closes, in event time, when a log stamped this many seconds after its first row arrives, or once its first row is this old by the clock and the stream is caught up (if it has minWindowRows); 0: count-based only.' }),
   minWindowRows: intOption({ env: 'MLMESH_MONITOR_MIN_WINDOW_ROWS', default: 50, min: 2, doc: 'Fewest rows a time-closed window needs; younger or smaller windows keep filling.' }),
@@ -32,8 +31,7 @@ export const MONITOR_OPTIONS = {
   detectorWorkers: intOption({ env: 'MLMESH_MONITOR_DETECTOR_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running the detectors of closing windows (and TwoSampleTest) off the event loop.' }),
   consecutiveWindows: intOption({ env: 'MLMESH_MONITOR_CONSECUTIVE_WINDOWS', default: 3, min: 1, doc: 'Drifted windows in a row that trigger a RetrainRequest.' }),
   cooldownSeconds: intOption({ env: 'MLMESH_MONITOR_COOLDOWN_SECONDS', default: 3600, min: 0, doc: 'At most one RetrainRequest per model within this many seconds.' }),
-  feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_ROWS', default: 100_000, min: 0, doc: 'Prediction rows kept in the durable feedback join (stateDir/feedback.sqlite, about 140 bytes each; the oldest predictions are dropped whole); feedback for an older one counts as unjoined; 0 turns the join off.' }),
-  logLevel: enumOption({ env: 'MLMESH_LOG_LEVEL', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level.' }),
+  feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_RETENTION_ROWS', deprecatedEnv: ['MLMESH_MONITOR_FEEDBACK_ROWS'], default: 100_000, min: 0, doc: 'Prediction rows kept in the durable feedback join (stateDir/feedback.sqlite, about 140 bytes each; the oldest predictions are dropped whole); feedback for an older one counts as unjoined; 0 turns the join off.' }),
 } as const;
 
 /** Resolved monitor options. */

@@ -91,7 +91,7 @@ function familyResult(
 ): DetectorResult {
   const c = correct(ps, s.alpha, s.correction);
   features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k] as number) ? 1 : c.adjusted[k];
+    f.p_value_corrected = Number.isNaN(c.adjusted[k]) ? 1 : c.adjusted[k];
     f.drifted = c.rejected[k];
   });
   return {
@@ -134,7 +134,7 @@ function ksDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorR
     ps.push(p);
     features.push({ feature: ref.featureNames[j], index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p, psi: psi(a, b), wasserstein_std: normalizedWasserstein(a, b) || 0 });
   }
-  for (const f of features) if (!Number.isFinite(f.psi as number)) f.psi = 0;
+  for (const f of features) if (!Number.isFinite(f.psi)) f.psi = 0;
   return familyResult('ks', 'max KS D over features', maxD, features, ps, s, {
     features_tested: ps.filter((p) => !Number.isNaN(p)).length,
   });
@@ -201,7 +201,7 @@ export function finiteRows(m: Matrix): Matrix {
   const keep: number[] = [];
   for (let i = 0; i < m.rows; i++) {
     let ok = true;
-    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j] as number);
+    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j]);
     if (ok) keep.push(i);
   }
   return keep.length === m.rows ? m : selectRows(m, keep);

@@ -126,7 +126,7 @@ export class MonitorEngine {
     for (const w of await this.store.loadWindows()) this.windows.set(key(w.header.model, w.header.version), w);
     this.models = await this.store.loadModels();
     this.appliedSeq = await this.store.loadAppliedSeq();
-    for (const r of await this.store.loadReports()) this.reports.add(r as DriftReport, false);
+    for (const r of await this.store.loadReports()) this.reports.add(r, false);
     // Until the consumer says otherwise, the stream may hold a backlog.
     this.caughtUp = false;
   }
@@ -517,7 +517,7 @@ export class MonitorEngine {
     if (redo) return;
     state.lastRetrainMs = now;
     state.retrainRequests += 1;
-    state.lastRequestId = req.request_id as string;
+    state.lastRequestId = req.request_id;
     await this.store.saveModels(this.models);
     this.metrics.retrains.inc({ model: h.model });
     this.log.warn({ model: h.model, version: h.version, requestId: req.request_id, firstSequence: req.first_sequence, windows: req.drifted_report_ids?.length }, 'retrain requested');

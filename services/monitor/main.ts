@@ -1,15 +1,10 @@
 /**
- * Runs the drift monitor as a process: `node dist/services/monitor/main.js`.
- * Options come from `MLMESH_CONFIG` (section `monitor`) and `MLMESH_MONITOR_*` / `NATS_URL`
- * variables; SIGTERM or SIGINT drains it gracefully.
+ * Runs the monitor service as a process: `node dist/services/monitor/main.js`. Options come from
+ * `MLMESH_CONFIG` (section `monitor`) and `MLMESH_MONITOR_*` variables (README.md); SIGTERM or SIGINT
+ * drains it. Exit codes: 0 drained, 1 failed to start or to drain, 78 a bad option, 130 a second
+ * signal (shared/host EXIT_CODES).
  */
-import { drainOnSignals } from '../../shared/grpc/index.js';
+import { runMain } from '../../shared/host/index.js';
 import { MonitorService } from './service.js';
 
-try {
-  const svc = await MonitorService.create();
-  drainOnSignals(() => svc.drain(), svc.logger);
-} catch (e: unknown) {
-  process.stderr.write(`monitor failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+await runMain('monitor service', () => MonitorService.create());

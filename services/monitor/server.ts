@@ -2,6 +2,8 @@
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError, clip } from '../../shared/errors/index.js';
 import type { DriftReport } from '../../shared/events/index.js';
 import type { ServerStreamHandler, UnaryHandler } from '../../shared/grpc/index.js';
+import type { MonitorServiceHandlers } from '../../shared/generated/mlmesh/monitor/v1/MonitorService.js';
+import type { PromiseHandlers } from '../../shared/host/index.js';
 import type { GetStatusRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusRequest.js';
 import type { GetStatusResponse } from '../../shared/generated/mlmesh/monitor/v1/GetStatusResponse.js';
 import type { ListReportsRequest__Output } from '../../shared/generated/mlmesh/monitor/v1/ListReportsRequest.js';
@@ -47,10 +49,7 @@ function requireModel(model: string, field = 'model'): string {
 }
 
 /** Builds the handlers. */
-export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, adhoc: AdhocRunner): {
-  handlers: Record<string, UnaryHandler>;
-  streamHandlers: Record<string, ServerStreamHandler>;
-} {
+export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, adhoc: AdhocRunner): PromiseHandlers<MonitorServiceHandlers> {
   const GetStatus: UnaryHandler<GetStatusRequest__Output, GetStatusResponse> = async (req) => {
     const versions: VersionStatus[] = engine
       .allWindows()
@@ -161,5 +160,5 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
 
   const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
 
-  return { handlers: { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest }, streamHandlers: { WatchReports } };
+  return { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest, WatchReports };
 }

@@ -1,21 +1,19 @@
 /**
  * The drift monitor as a service: durable JetStream consumers feed the engine; gRPC
  * (mlmesh.monitor.v1.MonitorService, health, reflection) and HTTP (drift pages, /metrics,
- * health) serve its results; SIGTERM drains it (consumers finish their batch and ack, streams
- * of reports end, workers stop).
+ * health) serve its results, on the service host. On SIGTERM, after the gRPC drain (report
+ * streams end) the consumers finish their batch and ack, a window test in flight finishes, then
+ * the NATS connection, the workers and the state close.
  */
 import { resolve } from 'node:path';
 import type { JetStreamClient, NatsConnection } from 'nats';
-import type { Registry } from 'prom-client';
-import { UnavailableError, errorMessage } from '../../shared/errors/index.js';
-import { GrpcServer, loadProtos, serviceDefinition } from '../../shared/grpc/index.js';
-import { createLogger } from '../../shared/logging/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import { MetricsServer, createRegistry } from '../../shared/metrics/index.js';
+import { UnavailableError } from '../../shared/errors/index.js';
+import type { MonitorServiceHandlers } from '../../shared/generated/mlmesh/monitor/v1/MonitorService.js';
+import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
+import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
 import type { HttpAnswer } from '../../shared/metrics/index.js';
-import { connectInBackground, ensureStreams } from '../../shared/nats/index.js';
-import type { BackgroundConnection } from '../../shared/nats/index.js';
-import { resolveMonitorConfig } from './config.js';
+import { ensureStreams } from '../../shared/nats/index.js';
+import { MONITOR_OPTIONS } from './config.js';
 import type { MonitorConfig } from './config.js';
 import { CONSUMED, ensureConsumer, runConsumer } from './consumer.js';
 import { MonitorEngine } from './engine.js';
@@ -27,6 +25,8 @@ import { StateStore } from './state-store.js';
 
 /** Fully-qualified name of the monitor's gRPC service. */
 export const MONITOR_SERVICE = 'mlmesh.monitor.v1.MonitorService';
+/** The .proto it serves, relative to `protos/`. */
+export const MONITOR_PROTO = 'mlmesh/monitor/v1/monitor.proto';
 
 /** Limits for streams the monitor creates when they are missing (existing ones are left as they are). */
 const DEFAULT_STREAM_LIMITS = { maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, duplicateWindowMs: 3600 * 1000 } as const;
@@ -37,104 +37,80 @@ const ADHOC_QUEUE_MAX = 4;
 /** How long an event publish waits for its JetStream ack, ms. */
 const PUBLISH_TIMEOUT_MS = 5000;
 
-/** Options for {@link MonitorService.create}. */
-export interface MonitorServiceOptions {
-  overrides?: Partial<MonitorConfig>;
-  /** @default process.env */
-  env?: NodeJS.ProcessEnv;
-  logger?: Logger;
-  registry?: Registry;
-}
+/** Options for {@link MonitorService.create}: overrides (see MONITOR_OPTIONS), env, logger, registry. */
+export type MonitorServiceOptions = HostedServiceOptions<MonitorConfig>;
 
-/** Lifecycle of the monitor. */
-export type MonitorServiceState = 'serving' | 'draining' | 'closed';
+/** Lifecycle of the monitor (the host's). */
+export type MonitorServiceState = ServiceHostState;
 
 /** The drift monitor service. */
-export class MonitorService {
-  private stateValue: MonitorServiceState = 'serving';
-  private grpcServer: GrpcServer | undefined;
-  private metricsServer: MetricsServer | undefined;
-  private nats: BackgroundConnection | undefined;
+export class MonitorService extends HostedService<MonitorConfig> {
   private js: JetStreamClient | undefined;
   private consumersReady = false;
   private readonly stop = new AbortController();
   private loops: Array<Promise<void>> = [];
-  private tickTimer: NodeJS.Timeout | undefined;
-  private drained: Promise<void> | undefined;
-  /** Worker for TwoSampleTest, apart from the windows' pool. */
-  private adhoc: DetectorPool | undefined;
 
   private constructor(
-    readonly config: MonitorConfig,
-    readonly logger: Logger,
-    readonly registry: Registry,
+    host: ServiceHost<MonitorConfig>,
     readonly engine: MonitorEngine,
-    private readonly pool: DetectorPool,
-  ) {}
+  ) {
+    super(host);
+  }
 
   /**
    * Resolves options, loads the durable state, binds gRPC and HTTP, then connects to NATS in the
    * background (ready once the consumers exist).
    * @throws ConfigError for a bad option; Error when the state folder holds a corrupt window file.
    */
-  static async create(opts: MonitorServiceOptions = {}): Promise<MonitorService> {
-    const config = resolveMonitorConfig({ env: opts.env ?? process.env, overrides: opts.overrides ?? {} });
+  static create(opts: MonitorServiceOptions = {}): Promise<MonitorService> {
+    return ServiceHost.create({ ...opts, name: 'monitor', options: MONITOR_OPTIONS, protos: [MONITOR_PROTO], setup: (host) => MonitorService.setup(host) });
+  }
+
+  private static async setup(host: ServiceHost<MonitorConfig>): Promise<ServiceSetup<MonitorService>> {
+    const { config, logger, registry } = host;
     const resolved = { ...config, modelRepository: resolve(config.modelRepository), stateDir: resolve(config.stateDir) };
-    const logger = opts.logger ?? createLogger({ service: 'monitor', level: config.logLevel });
-    const registry = opts.registry ?? createRegistry({ service: 'monitor' });
-    const metrics = new MonitorMetrics(registry);
     const pool = new DetectorPool(config.detectorWorkers);
-    let svc: MonitorService | undefined;
+    host.use({ name: 'detector workers', close: () => pool.close() });
+    // Filled in once the service exists (publishing starts after that).
+    const made: { svc?: MonitorService } = {};
     const publish = async (subject: string, data: Uint8Array, msgId: string): Promise<void> => {
-      const js = svc?.js;
+      const js = made.svc?.js;
       if (!js) throw new UnavailableError('NATS is not connected: cannot publish');
       await js.publish(subject, data, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
     };
-    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, metrics);
-    try {
-      await engine.load();
-    } catch (e: unknown) {
-      engine.close();
-      await pool.close();
-      throw e;
-    }
-    svc = new MonitorService(resolved, logger, registry, engine, pool);
-    const pkg = loadProtos(['mlmesh/monitor/v1/monitor.proto']);
-    const self = svc;
+    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, new MonitorMetrics(registry));
+    host.use({ name: 'monitor engine', close: () => engine.close() });
+    await engine.load();
+    // TwoSampleTest runs on its own worker, apart from the windows' pool.
     const adhoc = new DetectorPool(1, ADHOC_QUEUE_MAX);
-    self.adhoc = adhoc;
-    const { handlers, streamHandlers } = monitorHandlers(engine, resolved, (r, w, s) => adhoc.run(r, w, s));
-    self.grpcServer = await GrpcServer.create({
-      host: config.host,
-      port: config.grpcPort,
-      packageDefinition: pkg,
-      logger,
-      registry,
-      services: [{ name: MONITOR_SERVICE, definition: serviceDefinition(pkg, MONITOR_SERVICE), handlers, streamHandlers }],
+    host.use({ name: 'ad-hoc detector worker', close: () => adhoc.close() });
+    const svc = (made.svc = new MonitorService(host, engine));
+    return {
+      service: svc,
+      services: [defineService<MonitorServiceHandlers>(MONITOR_SERVICE, monitorHandlers(engine, resolved, (r, w, s) => adhoc.run(r, w, s)))],
+      // The gRPC API answers from the durable state without NATS: health is SERVING at once,
+      // readiness waits for the consumers.
+      serving: () => true,
+      ready: () => svc.consumersReady,
+      http: (path) => svc.httpRoute(path),
+      start: () => svc.start(),
+    };
+  }
+
+  /** After binding: NATS in the background, the consumers once connected, the window clock. */
+  private start(): void {
+    this.host.connectNats(this.config.natsUrl, { onConnect: (nc) => this.onConnect(nc) });
+    // Registered after the connection, so drained before it closes.
+    this.host.use({
+      name: 'consumers',
+      drain: async () => {
+        this.stop.abort();
+        await Promise.allSettled(this.loops);
+        // Let a window test in flight finish before the workers go.
+        await this.engine.serial(async () => undefined);
+      },
     });
-    self.grpcServer.setServing(true);
-    if (config.httpPort >= 0) {
-      try {
-        self.metricsServer = await MetricsServer.create({ host: config.host, port: config.httpPort, registry, logger, ready: () => self.ready, route: (p) => self.httpRoute(p) });
-      } catch (e: unknown) {
-        self.grpcServer.close();
-        await pool.close();
-        await adhoc.close();
-        engine.close();
-        throw e;
-      }
-    }
-    self.nats = connectInBackground({
-      servers: config.natsUrl,
-      name: `mlmesh-monitor-${process.pid}`,
-      logger,
-      onConnect: async (nc) => self.onConnect(nc),
-    });
-    self.tickTimer = setInterval(() => {
-      engine.tick().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'window tick failed'));
-    }, TICK_MS);
-    self.tickTimer.unref();
-    return self;
+    this.host.every(TICK_MS, () => this.engine.tick(), 'window tick');
   }
 
   private async onConnect(nc: NatsConnection): Promise<void> {
@@ -164,53 +140,10 @@ export class MonitorService {
     }
   }
 
-  /** Ready: serving, NATS connected and the consumers created. */
-  get ready(): boolean {
-    return this.stateValue === 'serving' && this.consumersReady;
-  }
-
-  get state(): MonitorServiceState {
-    return this.stateValue;
-  }
-
-  get grpcPort(): number {
-    return this.grpcServer?.port ?? -1;
-  }
-
-  get httpPort(): number {
-    return this.metricsServer?.port ?? -1;
-  }
-
   private httpRoute(path: string): HttpAnswer | undefined {
     if (path === '/') return indexPage(this.engine);
     const m = /^\/models\/([^/]+)\/?$/.exec(path);
     if (m) return modelPage(this.engine, decodeURIComponent(m[1] as string));
     return undefined;
-  }
-
-  /** Graceful stop: consumers finish their batch, gRPC drains (report streams end), workers stop, NATS drains. Idempotent. */
-  drain(): Promise<void> {
-    this.drained ??= (async () => {
-      this.stateValue = 'draining';
-      if (this.tickTimer) clearInterval(this.tickTimer);
-      this.stop.abort();
-      await Promise.allSettled(this.loops);
-      // Let a window test in flight finish before the workers go.
-      await this.engine.serial(async () => undefined);
-      await this.grpcServer?.drain();
-      await this.metricsServer?.close();
-      await this.pool.close();
-      await this.adhoc?.close();
-      this.engine.close();
-      await this.nats?.close();
-      this.stateValue = 'closed';
-      this.logger.info('monitor stopped');
-      this.logger.flush();
-    })();
-    return this.drained;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.drain();
   }
 }

@@ -58,7 +58,7 @@ function matrix(m: Matrix__Output | null, field: string): Matrix {
   if (m.data.byteLength !== m.rows * m.cols * 4) throw new InvalidArgumentError(`${field}.data: ${m.data.byteLength} bytes, rows × cols float32 needs ${m.rows * m.cols * 4}`);
   const copy = new Uint8Array(m.data);
   const f = new Float32Array(copy.buffer);
-  for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i] as number)) throw new InvalidArgumentError(`${field}.data: value ${i} (row ${Math.floor(i / m.cols)}) is not finite`);
+  for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) throw new InvalidArgumentError(`${field}.data: value ${i} (row ${Math.floor(i / m.cols)}) is not finite`);
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(f) };
 }
 

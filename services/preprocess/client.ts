@@ -31,7 +31,7 @@ export class PreprocessClient {
   }
 
   private call<Req, Res>(method: string, req: Req, opts?: PreprocessCallOptions): Promise<Res> {
-    return unaryCall<Req, Res>(this.raw as unknown as grpc.Client, method, req, opts);
+    return unaryCall<Req, Res>(this.raw, method, req, opts);
   }
 
   transform(req: TransformRequest, opts?: PreprocessCallOptions): Promise<TransformResponse__Output> {

@@ -2,7 +2,7 @@
  * The preprocessing service: pipeline specs fitted on training CSVs (streamed) into immutable,
  * content-addressed JSON artifacts, and the same fitted pipelines run online over gRPC
  * (`mlmesh.preprocess.v1.PreprocessService`) with per-row validation errors. `main.ts` runs it
- * as a process; the CLI (`tools/cli-preprocess.ts`) fits and transforms offline with the same code.
+ * as a process; the CLI (`mlmesh pipeline`, tools/cli/pipeline.ts) fits and transforms offline with the same code.
  */
 export { PreprocessService, PREPROCESS_SERVICE, PREPROCESS_PROTO, producerName } from './service.js';
 export type { PreprocessServiceOptions, PreprocessServiceState } from './service.js';

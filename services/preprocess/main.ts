@@ -1,15 +1,10 @@
 /**
- * Runs the preprocess service as a process: `node dist/services/preprocess/main.js`.
- * Options come from `MLMESH_CONFIG` (section `preprocess`) and `MLMESH_PREPROCESS_*` variables;
- * SIGTERM or SIGINT drains it gracefully.
+ * Runs the preprocess service as a process: `node dist/services/preprocess/main.js`. Options come from
+ * `MLMESH_CONFIG` (section `preprocess`) and `MLMESH_PREPROCESS_*` variables (README.md); SIGTERM or SIGINT
+ * drains it. Exit codes: 0 drained, 1 failed to start or to drain, 78 a bad option, 130 a second
+ * signal (shared/host EXIT_CODES).
  */
-import { drainOnSignals } from '../../shared/grpc/index.js';
+import { runMain } from '../../shared/host/index.js';
 import { PreprocessService } from './service.js';
 
-try {
-  const svc = await PreprocessService.create();
-  drainOnSignals(() => svc.drain(), svc.logger);
-} catch (e: unknown) {
-  process.stderr.write(`preprocess service failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+await runMain('preprocess service', () => PreprocessService.create());

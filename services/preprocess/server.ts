@@ -1,6 +1,8 @@
 import { InvalidArgumentError, ResourceExhaustedError, clip, isMlmeshError } from '../../shared/errors/index.js';
 import { Code } from '../../shared/errors/index.js';
-import type { CallContext, UnaryHandler } from '../../shared/grpc/index.js';
+import type { CallContext } from '../../shared/grpc/index.js';
+import type { PreprocessServiceHandlers } from '../../shared/generated/mlmesh/preprocess/v1/PreprocessService.js';
+import type { PromiseHandlers } from '../../shared/host/index.js';
 import type { FitRequest__Output } from '../../shared/generated/mlmesh/preprocess/v1/FitRequest.js';
 import type { FitResponse } from '../../shared/generated/mlmesh/preprocess/v1/FitResponse.js';
 import type { GetPipelineRequest__Output } from '../../shared/generated/mlmesh/preprocess/v1/GetPipelineRequest.js';
@@ -66,9 +68,9 @@ function rowErrors(issues: readonly RowIssue[]): TransformResponse['errors'] {
 }
 
 /** The handlers of `mlmesh.preprocess.v1.PreprocessService`: thin, the work is in the domain modules. */
-export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler> {
+export function preprocessHandlers(d: HandlerDeps): PromiseHandlers<PreprocessServiceHandlers> {
   let fitsRunning = 0;
-  const handlers = {
+  return {
     Transform: async (req: TransformRequest__Output, ctx: CallContext): Promise<TransformResponse> => {
       const t0 = process.hrtime.bigint();
       if (req.mode !== 'LENIENT' && req.mode !== 'STRICT') throw new InvalidArgumentError(`mode: unknown value ${clip(JSON.stringify(req.mode))} (LENIENT or STRICT)`, { field: 'mode' });
@@ -122,6 +124,5 @@ export function preprocessHandlers(d: HandlerDeps): Record<string, UnaryHandler>
     ListPipelines: async (req: ListPipelinesRequest__Output): Promise<ListPipelinesResponse> => {
       return { pipelines: (await d.store.list(req.name)).map(pipelineInfo) };
     },
-  } satisfies Record<string, UnaryHandler>;
-  return handlers;
+  };
 }

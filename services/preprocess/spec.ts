@@ -90,7 +90,7 @@ export function parseSpec(input: string | SpecObject): PipelineSpec {
   if (csv['missing_values'] !== undefined) {
     const mv = csv['missing_values'];
     if (!Array.isArray(mv) || !mv.every((v) => typeof v === 'string')) throw new SpecError('csv.missing_values', 'must be a list of strings');
-    missingValues = mv as string[];
+    missingValues = mv;
   }
 
   const schema = raw['schema'] ?? {};

@@ -170,8 +170,8 @@ export const ORDINAL: StepKind<OrdinalSpec, OrdinalParams> = {
         categories[c] = counter.of(c).sortedCategories();
         // As sklearn: the code for unknown categories must not be one a seen category has.
         const uv = s.unknownValue;
-        if (uv !== undefined && uv >= 0 && uv < (categories[c] as string[]).length) {
-          throw new FitError(at, c, `unknown_value ${uv} is already the code of category ${JSON.stringify((categories[c] as string[])[uv])}: use a negative value or one ≥ ${(categories[c] as string[]).length}`);
+        if (uv !== undefined && uv >= 0 && uv < (categories[c]).length) {
+          throw new FitError(at, c, `unknown_value ${uv} is already the code of category ${JSON.stringify((categories[c])[uv])}: use a negative value or one ≥ ${(categories[c]).length}`);
         }
       }
       return { type: 'ordinal', columns: s.columns, categories, handle_unknown: s.handleUnknown, unknown_value: s.unknownValue ?? null };

@@ -119,7 +119,7 @@ export const IMPUTE: StepKind<ImputeSpec, ImputeParams> = {
       throw new SpecError(`${at}.fill_value`, `must be a number or a string, got ${JSON.stringify(fill)}`);
     }
     if (fill !== undefined && strategy !== 'constant') throw new SpecError(`${at}.fill_value`, "is only used with strategy 'constant'");
-    return { columns: stringList(raw['columns'], `${at}.columns`), strategy, fillValue: fill as number | string | undefined, addIndicator: boolParam(raw['add_indicator'], `${at}.add_indicator`, false) };
+    return { columns: stringList(raw['columns'], `${at}.columns`), strategy, fillValue: fill, addIndicator: boolParam(raw['add_indicator'], `${at}.add_indicator`, false) };
   },
   reads: (s) => s.columns,
   writes: (s) => [...s.columns, ...(s.addIndicator ? s.columns.map(indicatorName) : [])],

@@ -10,7 +10,7 @@
  * cast to string — is ordered as text (`rooms_1, rooms_10, rooms_2`), as sklearn orders strings.
  */
 import { SpecError } from './errors.js';
-import { checkKeys, enumParam, memo, numberParam, requireColumns, stringList } from './step-kind.js';
+import { checkKeys, enumParam, memo, numberParam, stringList } from './step-kind.js';
 import type { Fitter, StepKind } from './step-kind.js';
 import { labelFitter } from './step-encode.js';
 import { numColumn } from './table.js';

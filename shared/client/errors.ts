@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { STATUS_DETAILS_KEY, decodeStatusDetails } from '../status-details/index.js';
-import type { ErrorInfoDetail, FieldViolationDetail, PackedDetail, RequestInfoDetail, ResourceInfoDetail, StatusDetails } from '../status-details/index.js';
+import type { ErrorInfoDetail, FieldViolationDetail, PackedDetail, ResourceInfoDetail, StatusDetails } from '../status-details/index.js';
 
 /** What an {@link RpcError} is built from besides its code and message. */
 export interface RpcErrorInit {

@@ -15,7 +15,7 @@ export function clientConstructor(spec: ServiceSpec): grpc.ServiceClientConstruc
   if (ctor) return ctor;
   const def = loadPackage([spec.proto])[spec.name];
   if (!def || 'format' in def) throw new Error(`mlmesh client: service ${spec.name} is not in ${spec.proto}`);
-  ctor = grpc.makeGenericClientConstructor(def as grpc.ServiceDefinition, spec.name);
+  ctor = grpc.makeGenericClientConstructor(def, spec.name);
   constructors.set(spec.name, ctor);
   return ctor;
 }

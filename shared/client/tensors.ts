@@ -3,7 +3,6 @@ import type { Datatype } from '../tensors/index.js';
 import type { InferTensorContents__Output } from '../generated/inference/InferTensorContents.js';
 import type { ModelInferRequest } from '../generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse__Output } from '../generated/inference/ModelInferResponse.js';
-import type { InferParameter } from '../generated/inference/InferParameter.js';
 import type { Matrix } from '../generated/mlmesh/monitor/v1/Matrix.js';
 import type { TransformResponse__Output } from '../generated/mlmesh/preprocess/v1/TransformResponse.js';
 
@@ -62,10 +61,12 @@ export function datatypeOfArray(data: TypedArray): TensorDatatype {
 }
 
 function checkShape(what: string, shape: readonly number[]): number[] {
+  // Array.isArray narrows to any[]: keep the declared element type for the copy.
+  const dims: readonly number[] = shape;
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new TypeError(`mlmesh client: ${what}: shape must be an array of integers >= 0, got ${JSON.stringify(shape)}`);
   }
-  return [...shape];
+  return [...dims];
 }
 
 function count(shape: readonly number[]): number {
@@ -80,7 +81,7 @@ function toTypedArray(what: string, dt: TensorDatatype, values: TypedArray | Arr
     return values;
   }
   if (dt === 'FP16') throw new TypeError(`mlmesh client: ${what}: FP16 takes a Uint16Array of half-precision bits`);
-  const list = Array.from(values as ArrayLike<number | bigint | boolean>);
+  const list = Array.from(values);
   const out = new Cls(new ArrayBuffer(list.length * DATATYPES[dt].bytes), 0, list.length);
   const range = 'range' in DATATYPES[dt] ? (DATATYPES[dt] as { range: readonly [number, number] }).range : undefined;
   for (let i = 0; i < list.length; i++) {

@@ -2,7 +2,20 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
-import type { ConfigOf, OptionSpecs } from './options.js';
+import { MESH_ENV } from './options.js';
+import type { ConfigOf, OptionSpec, OptionSpecs } from './options.js';
+
+/** A former variable name found set in the environment (see OptionSpec.deprecatedEnv). */
+export interface DeprecatedVariable {
+  /** The former name, as set. */
+  variable: string;
+  /** The name to use instead. */
+  replacement: string;
+  /** The option it sets. */
+  option: string;
+  /** True when the new name is set too, so the former one is ignored. */
+  ignored: boolean;
+}
 
 /** Where configuration comes from. Later sources win: defaults < file < environment < overrides. */
 export interface ConfigSources<S extends OptionSpecs> {
@@ -17,6 +30,25 @@ export interface ConfigSources<S extends OptionSpecs> {
   env?: NodeJS.ProcessEnv;
   /** Values set in code (tests, CLI flags), validated like the others. */
   overrides?: Partial<{ [K in keyof S]: unknown }>;
+  /**
+   * Told about each former variable name that is set (once per variable and call), so the
+   * caller can log a warning naming the new one. @default ignored
+   */
+  onDeprecated?: (found: DeprecatedVariable) => void;
+}
+
+/** The raw value of an option from the environment and the variable it came from, if any. */
+function readEnv(spec: OptionSpec<unknown>, name: string, env: NodeJS.ProcessEnv, onDeprecated: ConfigSources<OptionSpecs>['onDeprecated']): { raw: string; variable: string } | undefined {
+  const set = (v: string): boolean => env[v] !== undefined && env[v] !== '';
+  const current = set(spec.env) ? { raw: env[spec.env] as string, variable: spec.env } : undefined;
+  let found = current;
+  for (const old of spec.deprecatedEnv ?? []) {
+    if (!set(old)) continue;
+    onDeprecated?.({ variable: old, replacement: spec.env, option: name, ignored: found !== undefined });
+    found ??= { raw: env[old] as string, variable: old };
+  }
+  if (!found && spec.fallbackEnv && set(spec.fallbackEnv)) found = { raw: env[spec.fallbackEnv] as string, variable: spec.fallbackEnv };
+  return found;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -39,13 +71,15 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 /**
  * Resolves a service's configuration from its option specs: defaults, then the config file,
- * then environment variables, then overrides. Every value is validated.
+ * then environment variables, then overrides. Every value is validated. Of the variables, the
+ * option's own (`env`) wins over its former names (`deprecatedEnv`, each reported to
+ * `onDeprecated`), which win over a mesh-wide fallback (`fallbackEnv`).
  * @throws ConfigError naming the option (and its env variable) when a value is bad, or when the
  *   file holds a key that is not an option (a typo would otherwise be silently ignored).
  */
 export function loadConfig<S extends OptionSpecs>(specs: S, sources: ConfigSources<S> = {}): ConfigOf<S> {
   const env = sources.env ?? process.env;
-  const path = sources.file ?? env['MLMESH_CONFIG'];
+  const path = sources.file ?? env[MESH_ENV.config];
   let fileValues: Record<string, unknown> = {};
   if (path) {
     const data = readConfigFile(path);
@@ -67,8 +101,8 @@ export function loadConfig<S extends OptionSpecs>(specs: S, sources: ConfigSourc
   for (const [name, spec] of Object.entries(specs)) {
     let value: unknown = spec.default;
     if (fileValues[name] !== undefined) value = spec.parse(fileValues[name], `${name} (in ${path}; env ${spec.env})`);
-    const fromEnv = env[spec.env];
-    if (fromEnv !== undefined && fromEnv !== '') value = spec.parse(fromEnv, `${name} (env ${spec.env})`);
+    const fromEnv = readEnv(spec, name, env, sources.onDeprecated);
+    if (fromEnv) value = spec.parse(fromEnv.raw, `${name} (env ${fromEnv.variable})`);
     const override = sources.overrides?.[name];
     if (override !== undefined) value = spec.parse(override, `${name} (env ${spec.env})`);
     out[name] = value;
@@ -76,10 +110,15 @@ export function loadConfig<S extends OptionSpecs>(specs: S, sources: ConfigSourc
   return out as ConfigOf<S>;
 }
 
-/** A Markdown table of the options (name, env, default, meaning), for the README. */
+/**
+ * A Markdown table of the options (name, env, default, meaning), for the README. A mesh-wide
+ * fallback and former names are said after the meaning.
+ */
 export function describeOptions(specs: OptionSpecs): string {
+  const notes = (s: OptionSpec<unknown>): string =>
+    (s.fallbackEnv ? ` Unset: \`${s.fallbackEnv}\`.` : '') + (s.deprecatedEnv?.length ? ` Formerly ${s.deprecatedEnv.map((v) => `\`${v}\``).join(', ')} (still read, with a warning).` : '');
   const rows = Object.entries(specs).map(
-    ([name, s]) => `| \`${name}\` | \`${s.env}\` | \`${JSON.stringify(s.default)}\` | ${s.doc} |`,
+    ([name, s]) => `| \`${name}\` | \`${s.env}\` | \`${JSON.stringify(s.default)}\` | ${s.doc}${notes(s)} |`,
   );
   return ['| option | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

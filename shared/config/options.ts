@@ -5,8 +5,19 @@ import { ConfigError } from './errors.js';
  * value from the file, or a string from the environment) becomes a typed one.
  */
 export interface OptionSpec<T> {
-  /** Environment variable that sets this option (wins over the file). */
+  /**
+   * Environment variable that sets this option (wins over the file):
+   * `MLMESH_<SERVICE>_<OPTION>` for a service's own options ({@link serviceEnvName}), or one of
+   * the mesh-wide names ({@link MESH_ENV}).
+   */
   readonly env: string;
+  /**
+   * Former names of {@link env}, still read (after it) with a warning naming the new one.
+   * @default none
+   */
+  readonly deprecatedEnv?: readonly string[];
+  /** A mesh-wide variable read when neither `env` nor a former name is set (e.g. MLMESH_LOG_LEVEL). */
+  readonly fallbackEnv?: string;
   /** Value used when neither the file nor the environment sets it. */
   readonly default: T;
   /** One line for the README table: meaning and unit. */
@@ -26,8 +37,30 @@ export type ConfigOf<S extends OptionSpecs> = { [K in keyof S]: S[K] extends Opt
 
 interface Common<T> {
   env: string;
+  deprecatedEnv?: readonly string[];
+  fallbackEnv?: string;
   default: T;
   doc: string;
+}
+
+/**
+ * The variables every service reads under one name: the NATS servers, the default log level
+ * (a service's own `MLMESH_<SERVICE>_LOG_LEVEL` wins over it) and the config file.
+ */
+export const MESH_ENV = {
+  natsUrl: 'NATS_URL',
+  logLevel: 'MLMESH_LOG_LEVEL',
+  config: 'MLMESH_CONFIG',
+} as const;
+
+/**
+ * The environment variable of a service's own option: `MLMESH_<SERVICE>_<OPTION>`, the option
+ * name in upper snake case (`inference`, `spoolFsyncIntervalMs` →
+ * `MLMESH_INFERENCE_SPOOL_FSYNC_INTERVAL_MS`).
+ */
+export function serviceEnvName(service: string, option: string): string {
+  const snake = option.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return `MLMESH_${service.toUpperCase()}_${snake}`;
 }
 
 function asNumber(raw: unknown, label: string): number {

@@ -12,4 +12,3 @@ export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES, STATUS_
 export type { GrpcStatus } from './status.js';
 export { createClient, unaryCall } from './client.js';
 export type { ClientOptions } from './client.js';
-export { drainOnSignals } from './signals.js';

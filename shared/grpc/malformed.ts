@@ -23,14 +23,14 @@ export function tolerantDefinition(definition: grpc.ServiceDefinition): grpc.Ser
       ...def,
       requestDeserialize: (bytes: Buffer) => {
         try {
-          return def.requestDeserialize(bytes);
+          return def.requestDeserialize(bytes) as unknown;
         } catch (e: unknown) {
           return new MalformedRequest(type, errorMessage(e));
         }
       },
     };
   }
-  return out as grpc.ServiceDefinition;
+  return out;
 }
 
 /** The status for a request that did not decode. */

@@ -48,7 +48,7 @@ export function serviceDefinition(pkg: protoLoader.PackageDefinition, fullName: 
   if (!def || 'format' in def) {
     throw new Error(`service ${fullName} is not in the loaded protos`);
   }
-  return def as grpc.ServiceDefinition;
+  return def;
 }
 
 /** A client constructor for a fully-qualified service in a package definition. */

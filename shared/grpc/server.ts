@@ -34,10 +34,14 @@ export interface ServiceBinding {
   /** Fully-qualified service name, e.g. `inference.GRPCInferenceService` (also its health name). */
   name: string;
   definition: grpc.ServiceDefinition;
-  /** A handler for every unary method of the definition, keyed by method name. */
-  handlers: Record<string, UnaryHandler>;
-  /** A handler for every server-streaming method, keyed by method name. Client/bidi streams are not supported. */
-  streamHandlers?: Record<string, ServerStreamHandler>;
+  /**
+   * A handler for every method of the definition, keyed by method name: a {@link UnaryHandler}
+   * for a unary one, a {@link ServerStreamHandler} for a server-streaming one. Client/bidi
+   * streams are not supported.
+   */
+  handlers: Readonly<Record<string, UnaryHandler | ServerStreamHandler>>;
+  /** Server-streaming handlers kept apart from `handlers` (either place works). */
+  streamHandlers?: Readonly<Record<string, ServerStreamHandler>>;
   /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
   requestIdOf?: (method: string, request: unknown) => string | undefined;
 }
@@ -254,12 +258,12 @@ export class GrpcServer {
           seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
         };
         if (def.responseStream) {
-          const handler = svc.streamHandlers?.[method];
+          const handler = (svc.streamHandlers?.[method] ?? svc.handlers[method]) as ServerStreamHandler | undefined;
           if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
           impl[method] = this.wrapServerStream(svc, method, handler, end);
           continue;
         }
-        const handler = svc.handlers[method];
+        const handler = svc.handlers[method] as UnaryHandler | undefined;
         if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
         impl[method] = this.wrapUnary(svc, method, handler, end);
       }
@@ -359,7 +363,7 @@ export class GrpcServer {
   }
 
   private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
-    if (st.code === grpc.status.INTERNAL || st.code === grpc.status.UNKNOWN) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
+    if (st.code === (grpc.status.INTERNAL as number) || st.code === (grpc.status.UNKNOWN as number)) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
     else getLog().info({ code: statusName(st.code) }, st.details);
   }
 
@@ -372,12 +376,11 @@ export class GrpcServer {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      let promise: Promise<unknown>;
-      try {
-        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx);
-      } catch (e: unknown) {
-        promise = Promise.reject(e);
-      }
+      // An async wrapper: a handler that throws synchronously fails the call like one that rejects.
+      const promise = (async () => {
+        if (call.request instanceof MalformedRequest) throw malformed(call.request);
+        return (await handler(call.request, ctx)) as unknown;
+      })();
       promise.then(
         (response) => {
           finish();
@@ -424,12 +427,10 @@ export class GrpcServer {
           ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
       };
-      let promise: Promise<void>;
-      try {
-        promise = call.request instanceof MalformedRequest ? Promise.reject(malformed(call.request)) : handler(call.request, ctx, send);
-      } catch (e: unknown) {
-        promise = Promise.reject(e);
-      }
+      const promise = (async () => {
+        if (call.request instanceof MalformedRequest) throw malformed(call.request);
+        return handler(call.request, ctx, send);
+      })();
       promise.then(
         () => {
           finish();

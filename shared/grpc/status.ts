@@ -143,9 +143,9 @@ export function toGrpcStatus(e: unknown, requestId?: string): GrpcStatus {
 }
 
 function statusOf(e: unknown, requestId: string | undefined): GrpcStatus {
-  if (e instanceof MlmeshError) return { code: e.code as grpc.status, details: e.message, metadata: detailsMetadata(e, requestId) };
-  if (e instanceof Error && e.name === 'AbortError') return { code: Code.CANCELLED as grpc.status, details: e.message || 'cancelled', metadata: new grpc.Metadata() };
-  if (isGrpcServiceError(e) && e.code >= 1 && e.code <= 16) return { code: e.code as grpc.status, details: e.details, metadata: passedThrough(e) };
+  if (e instanceof MlmeshError) return { code: e.code, details: e.message, metadata: detailsMetadata(e, requestId) };
+  if (e instanceof Error && e.name === 'AbortError') return { code: Code.CANCELLED, details: e.message || 'cancelled', metadata: new grpc.Metadata() };
+  if (isGrpcServiceError(e) && e.code >= 1 && e.code <= 16) return { code: e.code, details: e.details, metadata: passedThrough(e) };
   return { code: grpc.status.INTERNAL, details: `internal error: ${errorMessage(e)}`, metadata: new grpc.Metadata() };
 }
 

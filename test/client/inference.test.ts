@@ -71,7 +71,7 @@ test('client inference - infer() takes a Float32Array with a shape and gives PyT
   t.true(probs instanceof Float32Array);
   const want = new Float32Array(expected.data.buffer, expected.data.byteOffset, expected.data.byteLength / 4);
   t.true(maxAbsDiff(probs, want) < 1e-5, `max abs diff ${maxAbsDiff(probs, want)}`);
-  t.throws(() => result.asArray('logits'), { message: /no output 'logits' \(outputs: probabilities\)/ });
+  t.throws(() => void result.asArray('logits'), { message: /no output 'logits' \(outputs: probabilities\)/ });
 });
 
 test('client inference - two inputs (FP32 and a BigInt64Array), one output asked for by name', async (t) => {

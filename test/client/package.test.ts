@@ -37,10 +37,11 @@ interface LockEntry {
 /** A consumer lockfile: the tarball plus the checkout's locked non-dev dependencies, same paths. */
 function consumerLock(tgz: string): object {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const self = lock.packages[''] as { version: string; license?: string; dependencies: Record<string, string>; engines?: object };
+  const self = lock.packages[''] as { version: string; license?: string; dependencies: Record<string, string>; engines?: object; bin?: Record<string, string> };
   const packages: Record<string, unknown> = {
     '': { name: 'consumer', version: '1.0.0', dependencies: { mlmesh: `file:${tgz}` } },
-    'node_modules/mlmesh': { version: self.version, resolved: `file:${tgz}`, license: self.license, dependencies: self.dependencies, engines: self.engines },
+    // npm links node_modules/.bin from the lockfile's `bin` of the package.
+    'node_modules/mlmesh': { version: self.version, resolved: `file:${tgz}`, license: self.license, dependencies: self.dependencies, engines: self.engines, bin: self.bin },
   };
   for (const [path, entry] of Object.entries(lock.packages)) if (path !== '' && entry.dev !== true) packages[path] = entry;
   return { name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
@@ -105,7 +106,7 @@ export async function read(address: string): Promise<GetOnlineFeaturesResponse> 
 }
 `;
 
-test('package - the packed tarball installs offline outside the checkout; mlmesh/client calls a running service; its .d.ts type-check a consumer', async (t) => {
+test('package - the packed tarball installs offline outside the checkout; its mlmesh bin runs; mlmesh/client calls a running service; its .d.ts type-check a consumer', async (t) => {
   t.timeout(180_000);
   const tmp = await mkdtemp(join(tmpdir(), 'mlmesh-pack-'));
   const fx = await startInference({ models: ['digits_mlp'] });
@@ -114,7 +115,7 @@ test('package - the packed tarball installs offline outside the checkout; mlmesh
     const info = (JSON.parse(packed.stdout) as PackInfo[])[0] as PackInfo;
     const files = info.files.map((f) => f.path);
     t.log(`${info.filename}: ${(info.size / 1024).toFixed(0)} kB packed, ${(info.unpackedSize / 1024 / 1024).toFixed(1)} MB unpacked, ${files.length} files`);
-    for (const f of ['package.json', 'dist/shared/client/index.js', 'dist/shared/client/index.d.ts', 'protos/inference/grpc_service.proto', 'protos/google/rpc/status.proto', 'protos/google/rpc/error_details.proto']) t.true(files.includes(f), `ships ${f}`);
+    for (const f of ['package.json', 'dist/tools/cli/main.js', 'protos/inference/model_config.proto', 'dist/shared/client/index.js', 'dist/shared/client/index.d.ts', 'protos/inference/grpc_service.proto', 'protos/google/rpc/status.proto', 'protos/google/rpc/error_details.proto']) t.true(files.includes(f), `ships ${f}`);
     t.deepEqual(files.filter((f) => /^(test|dist\/test|dist\/bench|examples|dist\/examples|bench)\//.test(f) || /\.(onnx|npy|csv|ts)$/.test(f.replace(/\.d\.ts$/, ''))), [], 'no tests, fixtures, models or sources');
 
     const app = join(tmp, 'app');
@@ -123,6 +124,15 @@ test('package - the packed tarball installs offline outside the checkout; mlmesh
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { mlmesh: `file:${tgz}` } }));
     await writeFile(join(app, 'package-lock.json'), JSON.stringify(consumerLock(tgz)));
     await run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
+
+    // The package's bin: node_modules/.bin/mlmesh runs from the installed copy, already built.
+    const bin = join(app, 'node_modules/.bin/mlmesh');
+    t.is((await run(bin, ['--version'], { cwd: app })).stdout.trim(), '0.1.0');
+    const added = await run(bin, ['model', 'add', 'digits', join(root, 'examples/models/digits_mlp/1/model.onnx'), '--repo', join(app, 'models'), '--json'], { cwd: app });
+    t.like(JSON.parse(added.stdout), { model: 'digits', version: 1, config: 'written', maxBatchSize: 64 });
+    const bench = await run(bin, ['bench', 'monitor'], { cwd: app }).catch((e: { code?: number; stderr?: string }) => e);
+    t.is((bench as { code?: number }).code, 1, 'benchmarks are not in the package');
+    t.regex((bench).stderr ?? '', /benchmarks run from a source checkout/);
 
     await writeFile(join(app, 'main.mjs'), SCRIPT);
     const pixels = readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy'));
@@ -153,9 +163,9 @@ test('package - the packed tarball installs offline outside the checkout; mlmesh
         files: ['consumer.ts'],
       }),
     );
-    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? String(e)}` }));
+    const tsc = await run(join(root, 'node_modules/.bin/tsc'), ['-p', app]).catch((e: Error & { stdout?: string }) => ({ stdout: `tsc failed: ${e.stdout ?? e.message}` }));
     t.is(tsc.stdout.trim(), '', 'the consumer type-checks (and the @ts-expect-error lines do fail)');
-    t.is(JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')).version, '0.1.0');
+    t.is((JSON.parse(await readFile(join(app, 'node_modules/mlmesh/package.json'), 'utf8')) as { version: string }).version, '0.1.0');
   } finally {
     await fx.stop();
     await rm(tmp, { recursive: true, force: true });

@@ -7,7 +7,6 @@ import { projectRoot } from '../../shared/config/index.js';
 import { DAYS_30, freshLocation, startFeatures, transactions, windowMean } from '../helpers/features.js';
 import type { FeaturesFixture, StoreLocation } from '../helpers/features.js';
 import { runNode } from '../helpers/process.js';
-import { T0 } from './suite.js';
 
 let loc: StoreLocation;
 let f: FeaturesFixture;
@@ -26,7 +25,7 @@ test.after.always(async () => {
 });
 
 async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli.js', ['features', ...args, '--target', f.service.address], env);
+  const child = runNode('tools/cli/main.js', ['features', ...args, '--address', f.service.address, '--json'], env);
   const code = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
 }
@@ -219,4 +218,32 @@ test.serial('cli features - plan and apply a folder of definitions: adds, unchan
   const empty = await cli(['apply', join(dir, 'empty')]);
   t.is(empty.code, 1);
   t.regex(empty.stderr, /empty: no definition files \(\.yaml, \.yml, \.json\) in this folder/);
+});
+
+test.serial('cli features - materialize --chunks splits the range into consecutive calls; the training rows are the same as after one call', async (t) => {
+  const rowsFile = join(dir, 'rows.csv');
+  const historical = async (name: string): Promise<string> => {
+    const out = join(dir, name);
+    const h = await cli(['historical', '--entities', rowsFile, '--service', 'credit_model_v3', '--out', out, '--entity-column', 'user', '--timestamp-column', 'when', '--statuses']);
+    t.is(h.code, 0, h.stderr);
+    return readFile(out, 'utf8');
+  };
+  const before = await historical('before-chunks.csv');
+  const start = Date.UTC(2026, 0, 1);
+  const end = Date.UTC(2026, 5, 1);
+  for (const v of [1, 2]) {
+    const m = await cli(['materialize', '--feature', `avg_balance_30d@${v}`, '--start', String(start), '--end', String(end), '--chunks', '3']);
+    t.is(m.code, 0, m.stderr);
+    const parts = m.stdout.map((l) => JSON.parse(l) as { start_ms: number; end_ms: number; values_written: string });
+    t.is(parts.length, 3);
+    t.is(parts[0]?.start_ms, start);
+    t.is(parts[2]?.end_ms, end);
+    t.is(parts[0]?.end_ms, parts[1]?.start_ms);
+    t.is(parts[1]?.end_ms, parts[2]?.start_ms);
+    t.true(parts.reduce((n, p) => n + Number(p.values_written), 0) > 0);
+  }
+  t.is(await historical('after-chunks.csv'), before);
+  const bad = await cli(['materialize', '--feature', 'avg_balance_30d@1', '--start', '5', '--end', '6', '--chunks', '0']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /'--chunks <n>' argument '0' is invalid/);
 });

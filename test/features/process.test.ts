@@ -30,7 +30,7 @@ test('features process - main.js serves health and reflection, keeps values acro
       t.is(await child.exited, 0);
     }
     const bad = runNode('services/features/main.js', [], { ...env, MLMESH_FEATURES_BACKEND: 'mongo' });
-    t.is(await bad.exited, 1);
+    t.is(await bad.exited, 78, "a bad option exits 78 (EX_CONFIG)");
     t.regex(bad.stderr.join('\n'), /backend \(env MLMESH_FEATURES_BACKEND\): expected one of sqlite, redis/);
   } finally {
     await rm(dir, { recursive: true, force: true });

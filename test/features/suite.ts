@@ -285,7 +285,7 @@ export function featureSuite(backend: Backend): void {
       const res = await f.client.online({ features: { refs }, entity_ids: ['e', 'n'] });
       t.deepEqual(types.map((_, i) => column(res, i)[0]?.[0]), [-1.25, '9007199254740993', 'héllo, "x"', false, [0.5, -2, 3.25]]);
       t.deepEqual(types.map((_, i) => column(res, i)[1]), types.map(() => [null, 'NULL_VALUE', T0]));
-      await f.client.write([{ feature: refs[0] as string, entity_id: 'e', event_time_ms: T0, value: { float_value: 7 } }]);
+      await f.client.write([{ feature: refs[0], entity_id: 'e', event_time_ms: T0, value: { float_value: 7 } }]);
       t.deepEqual(column(await f.client.online({ features: { refs: [refs[0] as string] }, entity_ids: ['e'], as_of_ms: T0 }), 0)[0], [7, 'PRESENT', T0]);
     });
   });

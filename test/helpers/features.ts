@@ -137,7 +137,7 @@ export async function dumpValues(location: StoreLocation, feature: string, versi
   const out: DumpedValue[] = [];
   if (location.backend === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
-    const db = new Database(location.overrides.sqlitePath as string, { readonly: true, fileMustExist: true });
+    const db = new Database(location.overrides.sqlitePath, { readonly: true, fileMustExist: true });
     try {
       const rows = db.prepare('SELECT entity, event_ms, value FROM feature_values WHERE feature = ? AND version = ?').all(feature, version) as { entity: string; event_ms: number; value: string | null }[];
       for (const r of rows) out.push({ entity: r.entity, eventMs: r.event_ms, json: r.value });

@@ -29,7 +29,7 @@ export async function reflectionServices(address: string): Promise<string[]> {
   try {
     return await new Promise<string[]>((resolve, reject) => {
       const call = (client as unknown as { ServerReflectionInfo: () => grpc.ClientDuplexStream<unknown, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
-      call.on('data', (msg) => {
+      call.on('data', (msg: { list_services_response?: { service: { name: string }[] } }) => {
         resolve((msg.list_services_response?.service ?? []).map((s: { name: string }) => s.name));
         call.end();
       });
@@ -49,7 +49,7 @@ export async function assertStatus(t: ExecutionContext, promise: Promise<unknown
   const err = await t.throwsAsync<grpc.ServiceError & Error>(promise);
   t.is(err?.code, code, `expected ${grpc.status[code]}, got ${err ? grpc.status[err.code] : 'no error'}: ${err?.details}`);
   t.regex(err?.details ?? '', pattern);
-  return err as grpc.ServiceError;
+  return err;
 }
 
 export { grpc };

@@ -151,7 +151,7 @@ test.serial('batching - one bad request batched with good ones fails alone; the 
   });
   // id 99 is outside the model's 16-row embedding: onnxruntime fails any run that holds it.
   const results = await Promise.all([0n, 1n, 99n, 2n, 3n].map((id) => f.client.infer(req(id)).catch((e: unknown) => e as grpc.ServiceError)));
-  const failed = results.filter((r) => r instanceof Error) as grpc.ServiceError[];
+  const failed = results.filter((r): r is grpc.ServiceError => r instanceof Error);
   t.is(failed.length, 1);
   t.is(failed[0]?.code, S.INTERNAL);
   t.regex(failed[0]?.details ?? '', /digits_two_input@1: onnxruntime failed the run/);

@@ -99,12 +99,12 @@ function rawCall(address: string, path: string, payload: Buffer): Promise<{ stat
     session.on('error', reject);
     const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
     let headers: Record<string, unknown> = {};
-    req.on('response', (h) => (headers = { ...h }));
-    req.on('trailers', (h) => (headers = { ...headers, ...h }));
+    req.on('response', (h: Record<string, unknown>) => (headers = { ...h }));
+    req.on('trailers', (h: Record<string, unknown>) => (headers = { ...headers, ...h }));
     req.on('data', () => undefined);
     req.on('end', () => {
       session.close();
-      resolve({ status: String(headers['grpc-status']), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) });
+      resolve({ status: String(headers['grpc-status']), message: decodeURIComponent(String(headers['grpc-message'] as string | undefined ?? '')) });
     });
     req.on('error', reject);
     const prefix = Buffer.alloc(5);

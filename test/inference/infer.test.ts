@@ -142,7 +142,7 @@ function sampleBytes(d: Datatype, sample: readonly (number | string | boolean)[]
   const bytes = new Uint8Array(sample.length * DATATYPES[d].bytes);
   const view = typedView(d, bytes.buffer, 0, bytes.byteLength) as unknown as (number | bigint)[];
   sample.forEach((v, i) => {
-    view[i] = d === 'INT64' || d === 'UINT64' ? BigInt(v as string) : d === 'BOOL' ? (v ? 1 : 0) : (v as number);
+    view[i] = d === 'INT64' || d === 'UINT64' ? BigInt(v) : d === 'BOOL' ? (v ? 1 : 0) : (v as number);
   });
   return bytes;
 }

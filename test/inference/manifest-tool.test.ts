@@ -12,7 +12,7 @@ test('manifest tool - writes a manifest that verifies, with provenance, and a ch
     await cp(join(repo, 'digits_mlp', '1'), v2, { recursive: true });
     await rm(join(v2, 'manifest.json'));
     await writeFile(join(v2, 'notes.txt'), 'retrained on fresh data\n');
-    const child = runNode('tools/manifest.js', [v2, '--produced-by', 'retrainer@test', '--parent-version', '1', '--metric', 'test_accuracy=0.971']);
+    const child = runNode('tools/cli/main.js', ['manifest', v2, '--source', 'retrainer@test', '--parent', '1', '--metric', 'test_accuracy=0.971']);
     t.is(await child.exited, 0, child.stderr.join('\n'));
     const { manifest } = await verifyManifest(v2, 'v2');
     t.deepEqual(Object.keys(manifest.files), ['model.onnx', 'notes.txt']);
@@ -21,9 +21,9 @@ test('manifest tool - writes a manifest that verifies, with provenance, and a ch
     t.deepEqual(manifest.provenance.metrics, { test_accuracy: 0.971 });
     await writeFile(join(v2, 'notes.txt'), 'tampered\n');
     await t.throwsAsync(verifyManifest(v2, 'v2'), { message: /notes.txt: SHA-256 mismatch/ });
-    const bad = runNode('tools/manifest.js', [v2, '--metric', 'accuracy']);
+    const bad = runNode('tools/cli/main.js', ['manifest', v2, '--metric', 'accuracy']);
     t.is(await bad.exited, 2);
-    t.regex(bad.stderr.join('\n'), /--metric accuracy: expected name=number/);
+    t.regex(bad.stderr.join('\n'), /'--metric <name=value>' argument 'accuracy' is invalid\. expected name=number/);
     t.truthy(await readFile(join(v2, 'manifest.json')));
   } finally {
     await rm(repo, { recursive: true, force: true });

@@ -43,7 +43,7 @@ test('repository - a model repository path that does not exist refuses to start,
   t.is(err?.name, 'RepositoryError');
   t.true(err?.message.includes(missing), err?.message);
   t.true(err?.message.includes('does not exist'), err?.message);
-  t.true(err?.message.includes('MLMESH_MODEL_REPOSITORY'), err?.message);
+  t.true(err?.message.includes('MLMESH_INFERENCE_MODEL_REPOSITORY'), err?.message);
 });
 
 test('repository - a repository path that is a file refuses to start', async (t) => {

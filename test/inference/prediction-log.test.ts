@@ -209,10 +209,10 @@ test('prediction log - SIGKILL while NATS is down: after a restart with NATS up,
   const env = {
     MLMESH_INFERENCE_GRPC_PORT: '0',
     MLMESH_INFERENCE_HTTP_PORT: '0',
-    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_INFERENCE_MODEL_REPOSITORY: repo,
     MLMESH_LOG_LEVEL: 'info',
     NATS_URL: nats.url,
-    MLMESH_SPOOL_DIR: spool,
+    MLMESH_INFERENCE_SPOOL_DIR: spool,
   };
   const first = runNode('services/inference/main.js', [], env);
   const ready = await first.waitForLog((r) => r['msg'] === 'inference service ready');

@@ -9,7 +9,7 @@ test('process - SIGTERM drains: the in-flight inference completes, then the proc
   const child = runNode('services/inference/main.js', [], {
     MLMESH_INFERENCE_GRPC_PORT: '0',
     MLMESH_INFERENCE_HTTP_PORT: '0',
-    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_INFERENCE_MODEL_REPOSITORY: repo,
     MLMESH_LOG_LEVEL: 'info',
   });
   const client = { current: undefined as InferenceClient | undefined };
@@ -35,17 +35,17 @@ test('process - SIGTERM drains: the in-flight inference completes, then the proc
   }
 });
 
-test('process - a bad option stops the start with a message naming it and its variable', async (t) => {
+test('process - a bad option stops the start (exit 78) with a message naming it and its variable', async (t) => {
   const child = runNode('services/inference/main.js', [], { MLMESH_INFERENCE_GRPC_PORT: 'eighty' });
-  t.is(await child.exited, 1);
+  t.is(await child.exited, 78, "a bad option exits 78 (EX_CONFIG)");
   t.regex(child.stderr.join('\n'), /grpcPort \(env MLMESH_INFERENCE_GRPC_PORT\): expected a number, got "eighty"/);
 });
 
 test('process - a model repository that does not exist stops the start (exit 1) with a message naming the path', async (t) => {
   const missing = `/tmp/mlmesh-missing-repo-${process.pid}`;
-  const child = runNode('services/inference/main.js', [], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_MODEL_REPOSITORY: missing });
+  const child = runNode('services/inference/main.js', [], { MLMESH_INFERENCE_GRPC_PORT: '0', MLMESH_INFERENCE_HTTP_PORT: '0', MLMESH_INFERENCE_MODEL_REPOSITORY: missing });
   t.is(await child.exited, 1);
-  t.regex(child.stderr.join('\n'), new RegExp(`model repository '${missing}' does not exist \\(set modelRepository, env MLMESH_MODEL_REPOSITORY\\)`));
+  t.regex(child.stderr.join('\n'), new RegExp(`model repository '${missing}' does not exist \\(set modelRepository, env MLMESH_INFERENCE_MODEL_REPOSITORY\\)`));
 });
 
 test('quick start - the demo starts the service, prints real predictions through gRPC and stops', async (t) => {
@@ -55,4 +55,30 @@ test('quick start - the demo starts the service, prints real predictions through
   const predictions = out.match(/held-out digit #\d: predicted \d \(p=[\d.]+\), true label \d/g) ?? [];
   t.is(predictions.length, 5, out);
   t.regex(out, /service drained and exited with code 0/);
+});
+
+test('process - the former variable names still work, each with one warning naming the new one', async (t) => {
+  const repo = await copyRepository(['digits_mlp']);
+  const child = runNode('services/inference/main.js', [], {
+    MLMESH_INFERENCE_GRPC_PORT: '0',
+    MLMESH_INFERENCE_HTTP_PORT: '0',
+    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_STARTUP_MODELS: 'digits_mlp',
+    MLMESH_LOG_LEVEL: 'info',
+  });
+  try {
+    const ready = await child.waitForLog((r) => r['msg'] === 'inference service ready');
+    t.deepEqual(ready['models'], ['digits_mlp'], 'the repository named by the former variable is served');
+    const records = child.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const warnings = records.filter((r) => r['level'] === 'warn' && typeof r['variable'] === 'string');
+    t.deepEqual(
+      warnings.map((w) => `${String(w['variable'])} -> ${String(w['replacement'])}`).sort(),
+      ['MLMESH_MODEL_REPOSITORY -> MLMESH_INFERENCE_MODEL_REPOSITORY', 'MLMESH_STARTUP_MODELS -> MLMESH_INFERENCE_STARTUP_MODELS'],
+    );
+    child.proc.kill('SIGTERM');
+    t.is(await child.exited, 0);
+  } finally {
+    child.proc.kill('SIGKILL');
+    await rm(repo, { recursive: true, force: true });
+  }
 });

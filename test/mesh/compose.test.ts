@@ -62,7 +62,7 @@ async function effective(name: string): Promise<Record<string, unknown>> {
   checkConfigMount(svc);
   delete env['MLMESH_CONFIG'];
   const entry = mlmesh.find((s) => s.name === name);
-  return loadConfig(await loadServiceOptions(entry as (typeof CATALOGUE)[number]), { file: join(root, 'mlmesh.yaml'), section: name, env }) as Record<string, unknown>;
+  return loadConfig(await loadServiceOptions(entry as (typeof CATALOGUE)[number]), { file: join(root, 'mlmesh.yaml'), section: name, env });
 }
 function checkConfigMount(svc: Service): void {
   if (svc.environment?.['MLMESH_CONFIG'] !== '/etc/mlmesh/mlmesh.yaml' || !mounts(svc).some((m) => m.host === 'mlmesh.yaml' && m.container === '/etc/mlmesh/mlmesh.yaml' && m.mode === 'ro')) {
@@ -107,9 +107,12 @@ test('compose - each service reads mlmesh.yaml; its variables are its own option
   for (const entry of mlmesh) {
     const svc = services[entry.name] as Service;
     const specs = await loadServiceOptions(entry);
-    const known = new Set(Object.values(specs).map((s) => s.env));
+    // A service's own variable, or the mesh-wide one it falls back to; never a former name.
+    const known = new Set(Object.values(specs).flatMap((s) => [s.env, ...(s.fallbackEnv ? [s.fallbackEnv] : [])]));
+    const former = new Set(Object.values(specs).flatMap((s) => s.deprecatedEnv ?? []));
     for (const key of Object.keys(svc.environment ?? {})) {
       if (key === 'MLMESH_CONFIG') continue;
+      t.false(former.has(key), `${entry.name}: ${key} is a former name`);
       t.true(known.has(key), `${entry.name}: ${key} is not one of its options`);
     }
     const config = await effective(entry.name); // throws on a bad value

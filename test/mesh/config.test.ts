@@ -150,8 +150,8 @@ test('log stream - pretty: one aligned line per record, the service tag, the lev
   log.child('nats', 'stderr', '[1] 2026/12/01 14:21:23.273095 [WRN] slow consumer');
   log.text('a table');
   const lines = text().split('\n');
-  t.regex(lines[0] ?? '', /^\d\d:\d\d:\d\d\.456 inference  INFO  inference service ready {2}address=127\.0\.0\.1:8001 models=\["a","b"\]$/);
-  t.regex(lines[1] ?? '', /^\d\d:\d\d:\d\d\.\d{3} nats       WARN  slow consumer$/);
+  t.regex(lines[0] ?? '', /^\d\d:\d\d:\d\d\.456 inference {2}INFO {2}inference service ready {2}address=127\.0\.0\.1:8001 models=\["a","b"\]$/);
+  t.regex(lines[1] ?? '', /^\d\d:\d\d:\d\d\.\d{3} nats {7}WARN {2}slow consumer$/);
   t.is(lines[2], 'a table');
   const json = capture('json');
   json.log.text('a table');

@@ -79,7 +79,7 @@ async function harness(t: ExecutionContext, monitoring: object): Promise<Harness
     await jsm.consumers.delete(STREAMS.events.name, ci.name);
     return out.sort((a, b) => Number(a.window_index) - Number(b.window_index));
   };
-  const env = { NATS_URL: nats.url, MLMESH_MODEL_REPOSITORY: repo, MLMESH_MONITOR_STATE_DIR: stateDir, MLMESH_MONITOR_GRPC_PORT: '0', MLMESH_MONITOR_HTTP_PORT: '-1', MLMESH_LOG_LEVEL: 'info' };
+  const env = { NATS_URL: nats.url, MLMESH_MONITOR_MODEL_REPOSITORY: repo, MLMESH_MONITOR_STATE_DIR: stateDir, MLMESH_MONITOR_GRPC_PORT: '0', MLMESH_MONITOR_HTTP_PORT: '-1', MLMESH_LOG_LEVEL: 'info' };
   return {
     nc,
     js,

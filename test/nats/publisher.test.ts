@@ -44,7 +44,7 @@ const rec = (i: number, subject = 'mlmesh.events.model.test') => ({ subject, msg
 
 async function count(nc: NatsConnection, subject: string): Promise<number> {
   const info = await (await nc.jetstreamManager()).streams.info(STREAM, { subjects_filter: subject });
-  return (info.state.subjects as Record<string, number> | undefined)?.[subject] ?? 0;
+  return (info.state.subjects)?.[subject] ?? 0;
 }
 
 const metric = async (registry: Registry, name: string): Promise<number> => (await registry.getSingleMetric(`mlmesh_publisher_${name}`)?.get())?.values[0]?.value ?? 0;

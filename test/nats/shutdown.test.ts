@@ -73,10 +73,10 @@ test('shutdown - inference: SIGTERM while NATS is down drains (logs to the spool
   const child = runNode('services/inference/main.js', [], {
     MLMESH_INFERENCE_GRPC_PORT: '0',
     MLMESH_INFERENCE_HTTP_PORT: '0',
-    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_INFERENCE_MODEL_REPOSITORY: repo,
     MLMESH_LOG_LEVEL: 'info',
     NATS_URL: nats.url,
-    MLMESH_SPOOL_DIR: await tempDir(t, 'mlmesh-spool-'),
+    MLMESH_INFERENCE_SPOOL_DIR: await tempDir(t, 'mlmesh-spool-'),
   });
   t.context.children.push(child);
   try {
@@ -100,10 +100,10 @@ test('shutdown - inference: SIGTERM while NATS has never been reachable exits 0'
   const child = runNode('services/inference/main.js', [], {
     MLMESH_INFERENCE_GRPC_PORT: '0',
     MLMESH_INFERENCE_HTTP_PORT: '0',
-    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_INFERENCE_MODEL_REPOSITORY: repo,
     MLMESH_LOG_LEVEL: 'info',
     NATS_URL: nats.url,
-    MLMESH_SPOOL_DIR: await tempDir(t, 'mlmesh-spool-'),
+    MLMESH_INFERENCE_SPOOL_DIR: await tempDir(t, 'mlmesh-spool-'),
   });
   t.context.children.push(child);
   try {
@@ -122,7 +122,7 @@ test('shutdown - monitor: SIGTERM while NATS is down drains and the process exit
   const child = runNode('services/monitor/main.js', [], {
     MLMESH_MONITOR_GRPC_PORT: '0',
     MLMESH_MONITOR_HTTP_PORT: '0',
-    MLMESH_MODEL_REPOSITORY: repo,
+    MLMESH_MONITOR_MODEL_REPOSITORY: repo,
     MLMESH_MONITOR_STATE_DIR: await tempDir(t, 'mlmesh-monitor-'),
     MLMESH_LOG_LEVEL: 'info',
     NATS_URL: nats.url,

@@ -24,7 +24,7 @@ interface Ctx {
 const test = anyTest as TestFn<Ctx>;
 
 async function cli(args: readonly string[]): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli.js', args);
+  const child = runNode('tools/cli/main.js', [...args, '--json']);
   const code = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
 }
@@ -135,7 +135,7 @@ test('cli - the CSV output is RFC 4180: feature names holding commas, quotes or 
   t.is(run.code, 0, run.stderr);
   // csv-parse (not our reader) reads the file back: strict field counts, RFC 4180 quoting.
   const text = await readFile(out, 'utf8');
-  const table = parseCsv(text, { relax_column_count: false }) as string[][];
+  const table: string[][] = parseCsv(text, { relax_column_count: false });
   t.deepEqual(table[0], ['row', ...names]);
   t.deepEqual(table.slice(1), [
     ['0', '1', '0', '0', '0', '1'],
@@ -189,13 +189,13 @@ test('cli - a ragged row in fit input fails the fit naming the file, the data ro
   await writeFile(file, `${train.join('\n')}\n`);
   const fit = await cli(['pipeline', 'fit', '--data', file, '--spec', join(FIXTURES, 'spec_sklearn.yaml'), '--out', join(dir, 'store-ragged')]);
   t.is(fit.code, 1);
-  t.is(fit.stderr.trim(), `mlmesh: ${file}: data row 7 (line 9) has 15 fields, the header has 14`);
+  t.is(fit.stderr.trim(), `mlmesh pipeline fit: ${file}: data row 7 (line 9) has 15 fields, the header has 14`);
 
   // A transform input broken beyond one row (an unclosed quote) fails naming the file, not "training data".
   const broken = join(dir, 'broken.csv');
   await writeFile(broken, `${train[0]}\n"59,,32.1\n`);
   const run = await cli(['pipeline', 'transform', '--artifact', 'diabetes@7', '--store', join(dir, 'store'), '--data', broken, '--out', join(dir, 'broken.f32')]);
   t.is(run.code, 1);
-  t.regex(run.stderr, new RegExp(`^mlmesh: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: a quoted field is not closed at the end of the file`));
+  t.regex(run.stderr, new RegExp(`^mlmesh pipeline transform: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: a quoted field is not closed at the end of the file`));
   t.notRegex(run.stderr, /training data/);
 });

@@ -81,7 +81,7 @@ for (const which of ['sklearn', 'engine'] as const) {
 }
 
 test('parity - engine: rare labels, ordinal categories, medians, modes and outlier caps', async (t) => {
-  const f = expected('engine').fitted as Record<string, unknown>;
+  const f = expected('engine').fitted;
   const { artifact } = await fitFixture('engine');
   t.deepEqual(step(artifact, 1)['statistics'], f['medians']);
   t.deepEqual(step(artifact, 2)['statistics'], f['modes']);

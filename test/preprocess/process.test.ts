@@ -43,8 +43,8 @@ test('process - the service runs as a process: fits over gRPC, SIGTERM drains an
   }
 });
 
-test('process - a bad option stops the start with a message naming it and its variable', async (t) => {
+test('process - a bad option stops the start (exit 78) with a message naming it and its variable', async (t) => {
   const child = runNode('services/preprocess/main.js', [], { MLMESH_PREPROCESS_MAX_BATCH_RECORDS: '0' });
-  t.is(await child.exited, 1);
+  t.is(await child.exited, 78, "a bad option exits 78 (EX_CONFIG)");
   t.regex(child.stderr.join('\n'), /maxBatchRecords \(env MLMESH_PREPROCESS_MAX_BATCH_RECORDS\): must be >= 1/);
 });

@@ -28,7 +28,7 @@ test.after.always(async () => {
 
 /** Runs the CLI to its end; fails the test with its stderr when the exit code differs. */
 async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli.js', args, env);
+  const child = runNode('tools/cli/main.js', args, env);
   const code = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
 }
@@ -69,7 +69,7 @@ async function waitForStderr(child: Child, re: RegExp, timeoutMs = 30_000): Prom
 }
 
 test.serial('cli - feedback publishes a decodable Feedback with the label on the model subject, creating the stream', async (t) => {
-  const r = await cli(['feedback', '--model', 'fb.model', '--request-id', 'req-1', '--label', 'cat', '--nats', server.url]);
+  const r = await cli(['feedback', '--model', 'fb.model', '--request-id', 'req-1', '--label', 'cat', '--nats', server.url, '--json']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout.length, 1);
   const ack = json(r.stdout[0]);
@@ -88,14 +88,14 @@ test.serial('cli - feedback publishes a decodable Feedback with the label on the
 });
 
 test('cli - feedback carries a numeric value, NATS_URL from the environment', async (t) => {
-  const r = await cli(['feedback', '--model', 'fb-num', '--request-id', 'req-n', '--value=-2.5'], { NATS_URL: server.url });
+  const r = await cli(['feedback', '--model', 'fb-num', '--request-id', 'req-n', '--value=-2.5', '--json'], { NATS_URL: server.url });
   t.is(r.code, 0, r.stderr);
   const sm = await jsm.streams.getMessage(STREAMS.feedback.name, { seq: json(r.stdout[0])['seq'] as number });
   t.like(decodeFeedback(sm.data), { request_id: 'req-n', model: 'fb-num', numeric: -2.5, value: 'numeric' });
 });
 
 test('cli - feedback twice for one request id is reported as a duplicate and stored once', async (t) => {
-  const args = ['feedback', '--model', 'fb-dup', '--request-id', 'req-d', '--label', 'dog', '--nats', server.url];
+  const args = ['feedback', '--model', 'fb-dup', '--request-id', 'req-d', '--label', 'dog', '--nats', server.url, '--json'];
   const first = await cli(args);
   t.is(first.code, 0, first.stderr);
   const second = await cli(args);
@@ -112,7 +112,7 @@ test('cli - logs tail --all --limit 2 prints the model\'s logs decoded, not anot
   await publishLog(predictionLog('other', '1', 'o-1', [9, 9, 9]));
   await publishLog(predictionLog('m-all', '1', 'a-2', [1, 2, 3]));
   await publishLog(predictionLog('m-all', '2', 'a-3', [4, 5, 6]));
-  const r = await cli(['logs', 'tail', '--model', 'm-all', '--all', '--limit', '2', '--timeout-ms', '5000', '--nats', server.url]);
+  const r = await cli(['logs', 'tail', '--model', 'm-all', '--all', '--limit', '2', '--timeout-ms', '5000', '--nats', server.url, '--json']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout.length, 2);
   const [a, b] = r.stdout.map(json);
@@ -130,14 +130,14 @@ test('cli - logs tail --all --limit 2 prints the model\'s logs decoded, not anot
   });
   t.like(b, { request_id: 'a-2', inputs: [{ shape: [1, 3], values: [1, 2, 3] }] });
 
-  const v2 = await cli(['logs', 'tail', '--model', 'm-all', '--version', '2', '--all', '--timeout-ms', '700', '--nats', server.url]);
+  const v2 = await cli(['logs', 'tail', '--model', 'm-all', '--version', '2', '--all', '--timeout-ms', '700', '--nats', server.url, '--json']);
   t.is(v2.code, 0, v2.stderr);
   t.deepEqual(v2.stdout.map((l) => json(l)['request_id']), ['a-3']);
 });
 
 test('cli - logs tail without --all prints only logs published after it started, and stops when idle', async (t) => {
   await publishLog(predictionLog('m-new', '1', 'old-1', [1, 1, 1]));
-  const child = runNode('tools/cli.js', ['logs', 'tail', '--model', 'm-new', '--timeout-ms', '1000', '--nats', server.url]);
+  const child = runNode('tools/cli/main.js', ['logs', 'tail', '--model', 'm-new', '--timeout-ms', '1000', '--nats', server.url, '--json']);
   await waitForStderr(child, /tailing mlmesh\.predictions\.m-new\.>/);
   await publishLog(predictionLog('m-new', '1', 'new-1', [3, 2, 1]));
   const rec = await child.waitForLog((r) => r['request_id'] === 'new-1', 5000);
@@ -147,7 +147,7 @@ test('cli - logs tail without --all prints only logs published after it started,
 });
 
 test('cli - logs tail stops on SIGTERM with exit code 0', async (t) => {
-  const child = runNode('tools/cli.js', ['logs', 'tail', '--model', 'm-sig', '--nats', server.url]);
+  const child = runNode('tools/cli/main.js', ['logs', 'tail', '--model', 'm-sig', '--nats', server.url]);
   await waitForStderr(child, /tailing/);
   child.proc.kill('SIGTERM');
   t.is(await child.exited, 0, child.stderr.join('\n'));
@@ -156,32 +156,34 @@ test('cli - logs tail stops on SIGTERM with exit code 0', async (t) => {
 test('cli - bad usage exits 2 naming the problem', async (t) => {
   const cases: [string[], RegExp][] = [
     [['bogus'], /unknown command 'bogus'/],
-    [['logs'], /logs: missing subcommand/],
-    [['logs', 'follow'], /unknown subcommand 'follow'/],
-    [['logs', 'tail'], /--model is required/],
-    [['logs', 'tail', '--model', 'm', '--limit', 'x'], /--limit must be a positive integer/],
-    [['logs', 'tail', '--model', 'm', '--timeout-ms', '0'], /--timeout-ms must be a positive integer/],
-    [['logs', 'tail', '--model', 'm', '--frobnicate'], /Unknown option '--frobnicate'/],
-    [['feedback', '--request-id', 'r', '--label', 'a'], /--model is required/],
-    [['feedback', '--model', 'm', '--label', 'a'], /--request-id is required/],
+    [['logs'], /mlmesh logs: missing command \(one of: tail\)/],
+    [['logs', 'follow'], /unknown command 'follow'/],
+    [['logs', 'tail'], /required option '--model <name>' not specified/],
+    [['logs', 'tail', '--model', 'm', '--limit', 'x'], /'--limit <n>' argument 'x' is invalid\. must be a positive integer/],
+    [['logs', 'tail', '--model', 'm', '--timeout-ms', '0'], /'--timeout-ms <ms>' argument '0' is invalid\. must be a positive integer/],
+    [['logs', 'tail', '--model', 'm', '--frobnicate'], /mlmesh logs tail: unknown option '--frobnicate' \(see 'mlmesh logs tail --help'\)/],
+    [['feedback', '--request-id', 'r', '--label', 'a'], /required option '--model <name>' not specified/],
+    [['feedback', '--model', 'm', '--label', 'a'], /required option '--request-id <id>' not specified/],
     [['feedback', '--model', 'm', '--request-id', 'r'], /one of --label or --value is required/],
     [['feedback', '--model', 'm', '--request-id', 'r', '--label', 'a', '--value', '1'], /either --label or --value, not both/],
-    [['feedback', '--model', 'm', '--request-id', 'r', '--value', 'abc'], /--value must be a finite number, got 'abc'/],
+    [['feedback', '--model', 'm', '--request-id', 'r', '--value', 'abc'], /'--value <number>' argument 'abc' is invalid\. must be a finite number/],
   ];
   const results = await Promise.all(cases.map(([args]) => cli(args)));
   results.forEach((r, i) => {
     const [args, re] = cases[i] as [string[], RegExp];
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, re, args.join(' '));
+    t.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
     t.deepEqual(r.stdout, [], args.join(' '));
   });
 });
 
-test('cli - --help lists the commands and options', async (t) => {
-  const r = await cli(['--help']);
-  t.is(r.code, 0);
-  const help = r.stdout.join('\n');
-  for (const s of ['logs tail', 'feedback', '--model', '--version', '--all', '--limit', '--timeout-ms', '--request-id', '--label', '--value', '--nats', 'NATS_URL']) t.true(help.includes(s), s);
+test('cli - --help of logs tail and feedback lists their options', async (t) => {
+  const [top, tail, fb] = await Promise.all([cli(['--help']), cli(['logs', 'tail', '--help']), cli(['feedback', '--help'])]);
+  for (const r of [top, tail, fb]) t.is(r.code, 0, r.stderr);
+  for (const s of ['logs', 'feedback', 'model', 'features', 'pipeline', 'drift', 'loadtest', 'bench']) t.true(top.stdout.join('\n').includes(s), s);
+  const help = [...tail.stdout, ...fb.stdout].join('\n');
+  for (const s of ['--model', '--version', '--all', '--limit', '--timeout-ms', '--request-id', '--label', '--value', '--nats', 'NATS_URL', '--json']) t.true(help.includes(s), s);
 });
 
 test('cli - NATS unreachable exits 1 with a clear message', async (t) => {
@@ -195,7 +197,7 @@ test('cli - feedback leaves an existing stream\'s limits alone; logs tail withou
   const nc2 = await connect({ servers: other.url });
   try {
     const jsm2 = await nc2.jetstreamManager();
-    const tail = await cli(['logs', 'tail', '--model', 'm', '--timeout-ms', '500', '--nats', other.url]);
+    const tail = await cli(['logs', 'tail', '--model', 'm', '--timeout-ms', '500', '--nats', other.url, '--json']);
     t.is(tail.code, 1);
     t.regex(tail.stderr, /stream MLMESH_PREDICTIONS does not exist/);
 

@@ -26,7 +26,7 @@ test('loadtest - the CLI drives h2load with a prepared gRPC frame, prints a summ
   const dir = await mkdtemp(join(tmpdir(), 'mlmesh-loadtest-'));
   try {
     const out = join(dir, 'result.json');
-    const child = runNode('tools/loadtest/main.js', ['--target', f.service.address, '--engine', 'h2load', '--concurrency', '4', '--duration', '1', '--json', out]);
+    const child = runNode('tools/cli/main.js', ['loadtest', '--address', f.service.address, '--engine', 'h2load', '--concurrency', '4', '--duration', '1', '--out', out]);
     t.is(await child.exited, 0, child.stderr.join('\n'));
     t.regex(child.stdout.join('\n'), /req\/s/);
     const r = JSON.parse(await readFile(out, 'utf8')) as { ok: number; errors: Record<string, number>; engine: string };

@@ -52,6 +52,7 @@ class FakeRunner implements BatchRunner {
         finishWith: done,
         fail: (e) => {
           this.idleCount++;
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the fake runner fails with whatever the test hands it
           reject(e);
         },
       });

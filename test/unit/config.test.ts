@@ -15,6 +15,7 @@ import {
   intOption,
   listOption,
   loadConfig,
+  serviceEnvName,
   stringOption,
 } from '../../shared/config/index.js';
 
@@ -261,4 +262,35 @@ test('config - describeOptions renders one Markdown row per option', (t) => {
   t.is(lines.length, 2 + Object.keys(SPECS).length);
   t.true(lines.includes('| `grpcPort` | `MLMESH_T_GRPC_PORT` | `8001` | gRPC port. |'));
   t.true(lines.includes('| `models` | `MLMESH_T_MODELS` | `["*"]` | Models to load. |'));
+});
+
+test('config - a former variable name is read when the new one is unset, reported once, and loses to the new one', (t) => {
+  const specs = { port: intOption({ env: 'MLMESH_T_PORT', deprecatedEnv: ['T_PORT', 'T_OLDEST_PORT'], default: 1, doc: 'Port.' }) };
+  const seen: unknown[] = [];
+  t.is(loadConfig(specs, { env: { T_PORT: '7' }, onDeprecated: (d) => seen.push(d) }).port, 7);
+  t.deepEqual(seen, [{ variable: 'T_PORT', replacement: 'MLMESH_T_PORT', option: 'port', ignored: false }]);
+  seen.length = 0;
+  t.is(loadConfig(specs, { env: { T_PORT: '7', MLMESH_T_PORT: '8', T_OLDEST_PORT: '9' }, onDeprecated: (d) => seen.push(d) }).port, 8);
+  t.deepEqual(seen, [
+    { variable: 'T_PORT', replacement: 'MLMESH_T_PORT', option: 'port', ignored: true },
+    { variable: 'T_OLDEST_PORT', replacement: 'MLMESH_T_PORT', option: 'port', ignored: true },
+  ]);
+  // A bad value under the former name is refused naming the variable that held it.
+  t.throws(() => loadConfig(specs, { env: { T_PORT: 'x' } }), { instanceOf: ConfigError, message: /port \(env T_PORT\): expected a number/ });
+});
+
+test('config - a mesh-wide fallback variable is read only when the option has no variable of its own set', (t) => {
+  const specs = { logLevel: enumOption({ env: 'MLMESH_T_LOG_LEVEL', fallbackEnv: 'MLMESH_LOG_LEVEL', default: 'info', values: ['debug', 'info', 'warn'], doc: 'Log level.' }) };
+  t.is(loadConfig(specs, { env: {} }).logLevel, 'info');
+  t.is(loadConfig(specs, { env: { MLMESH_LOG_LEVEL: 'warn' } }).logLevel, 'warn');
+  t.is(loadConfig(specs, { env: { MLMESH_LOG_LEVEL: 'warn', MLMESH_T_LOG_LEVEL: 'debug' } }).logLevel, 'debug');
+  t.throws(() => loadConfig(specs, { env: { MLMESH_LOG_LEVEL: 'loud' } }), { message: /logLevel \(env MLMESH_LOG_LEVEL\): expected one of/ });
+  t.true(describeOptions(specs).includes('| `logLevel` | `MLMESH_T_LOG_LEVEL` | `"info"` | Log level. Unset: `MLMESH_LOG_LEVEL`. |'));
+});
+
+test('config - serviceEnvName spells MLMESH_<SERVICE>_<OPTION> in upper snake case', (t) => {
+  t.is(serviceEnvName('inference', 'spoolFsyncIntervalMs'), 'MLMESH_INFERENCE_SPOOL_FSYNC_INTERVAL_MS');
+  t.is(serviceEnvName('monitor', 'mmdMaxRows'), 'MLMESH_MONITOR_MMD_MAX_ROWS');
+  t.is(serviceEnvName('features', 'redisUrl'), 'MLMESH_FEATURES_REDIS_URL');
+  t.is(serviceEnvName('inference', 'streamMaxAgeS'), 'MLMESH_INFERENCE_STREAM_MAX_AGE_S');
 });

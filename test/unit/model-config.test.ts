@@ -9,7 +9,7 @@ import { projectRoot } from '../../shared/config/index.js';
 import { Code } from '../../shared/errors/index.js';
 import { ModelLoadError } from '../../services/inference/errors.js';
 import { DEFAULT_MODEL_CONFIG, completeModelConfig, parseModelConfig, selectVersions } from '../../services/inference/model-config.js';
-import type { ModelConfig, ParsedModelConfig } from '../../services/inference/model-config.js';
+import type { ParsedModelConfig } from '../../services/inference/model-config.js';
 import type { TensorMeta } from '../../services/inference/worker-protocol.js';
 
 const EXAMPLES = join(projectRoot(), 'examples/models');

@@ -139,7 +139,7 @@ test('repository - checkRoot refuses a root that does not exist or is a file, na
   const missing = join(root, 'missing');
   const err = await t.throwsAsync(new ModelRepository(missing).checkRoot());
   t.is(err?.name, 'RepositoryError');
-  t.is(err?.message, `model repository '${missing}' does not exist (set modelRepository, env MLMESH_MODEL_REPOSITORY)`);
+  t.is(err?.message, `model repository '${missing}' does not exist (set modelRepository, env MLMESH_INFERENCE_MODEL_REPOSITORY)`);
   await writeFile(join(root, 'file'), 'x');
   await t.throwsAsync(new ModelRepository(join(root, 'file')).checkRoot(), { message: /is not a folder/ });
   await t.notThrowsAsync(new ModelRepository(root).checkRoot());

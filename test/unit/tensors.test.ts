@@ -48,27 +48,27 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { dt: 'BOOL', field: 'bool_contents', values: [true, false, true, true], write: ((dv, i, v: boolean) => dv.setUint8(i, v ? 1 : 0)) as Writer },
-  { dt: 'UINT8', field: 'uint_contents', values: [0, 1, 128, 255], write: ((dv, i, v: number) => dv.setUint8(i, v)) as Writer },
-  { dt: 'UINT16', field: 'uint_contents', values: [0, 1, 0x1234, 0xffff], write: ((dv, i, v: number) => dv.setUint16(i * 2, v, true)) as Writer },
-  { dt: 'UINT32', field: 'uint_contents', values: [0, 7, 0x12345678, 0xffffffff], write: ((dv, i, v: number) => dv.setUint32(i * 4, v, true)) as Writer },
+  { dt: 'BOOL', field: 'bool_contents', values: [true, false, true, true], write: ((dv, i, v: boolean) => dv.setUint8(i, v ? 1 : 0)) },
+  { dt: 'UINT8', field: 'uint_contents', values: [0, 1, 128, 255], write: ((dv, i, v: number) => dv.setUint8(i, v)) },
+  { dt: 'UINT16', field: 'uint_contents', values: [0, 1, 0x1234, 0xffff], write: ((dv, i, v: number) => dv.setUint16(i * 2, v, true)) },
+  { dt: 'UINT32', field: 'uint_contents', values: [0, 7, 0x12345678, 0xffffffff], write: ((dv, i, v: number) => dv.setUint32(i * 4, v, true)) },
   {
     dt: 'UINT64',
     field: 'uint64_contents',
     values: ['0', '1', '9007199254740993', '18446744073709551615'],
-    write: ((dv, i, v: string) => dv.setBigUint64(i * 8, BigInt(v), true)) as Writer,
+    write: ((dv, i, v: string) => dv.setBigUint64(i * 8, BigInt(v), true)),
   },
-  { dt: 'INT8', field: 'int_contents', values: [-128, -1, 0, 127], write: ((dv, i, v: number) => dv.setInt8(i, v)) as Writer },
-  { dt: 'INT16', field: 'int_contents', values: [-32768, -1, 0x1234, 32767], write: ((dv, i, v: number) => dv.setInt16(i * 2, v, true)) as Writer },
-  { dt: 'INT32', field: 'int_contents', values: [-2147483648, -1, 5, 2147483647], write: ((dv, i, v: number) => dv.setInt32(i * 4, v, true)) as Writer },
+  { dt: 'INT8', field: 'int_contents', values: [-128, -1, 0, 127], write: ((dv, i, v: number) => dv.setInt8(i, v)) },
+  { dt: 'INT16', field: 'int_contents', values: [-32768, -1, 0x1234, 32767], write: ((dv, i, v: number) => dv.setInt16(i * 2, v, true)) },
+  { dt: 'INT32', field: 'int_contents', values: [-2147483648, -1, 5, 2147483647], write: ((dv, i, v: number) => dv.setInt32(i * 4, v, true)) },
   {
     dt: 'INT64',
     field: 'int64_contents',
     values: ['-9223372036854775808', '-9007199254740993', '9007199254740993', '9223372036854775807'],
-    write: ((dv, i, v: string) => dv.setBigInt64(i * 8, BigInt(v), true)) as Writer,
+    write: ((dv, i, v: string) => dv.setBigInt64(i * 8, BigInt(v), true)),
   },
-  { dt: 'FP32', field: 'fp32_contents', values: [1.5, -2.25, Math.fround(0.1), 3.4028234663852886e38], write: ((dv, i, v: number) => dv.setFloat32(i * 4, v, true)) as Writer },
-  { dt: 'FP64', field: 'fp64_contents', values: [0.1, -1e300, Math.PI, 5e-324], write: ((dv, i, v: number) => dv.setFloat64(i * 8, v, true)) as Writer },
+  { dt: 'FP32', field: 'fp32_contents', values: [1.5, -2.25, Math.fround(0.1), 3.4028234663852886e38], write: ((dv, i, v: number) => dv.setFloat32(i * 4, v, true)) },
+  { dt: 'FP64', field: 'fp64_contents', values: [0.1, -1e300, Math.PI, 5e-324], write: ((dv, i, v: number) => dv.setFloat64(i * 8, v, true)) },
 ];
 
 function expectedBytes(c: Case): Uint8Array {

@@ -1,4 +1,4 @@
-/** Load testing of an inference service: node (multi-process grpc-js) and h2load engines. */
+/** Load testing of an inference service: node (multi-process grpc-js) and h2load engines (`mlmesh loadtest`). */
 export { loadTest } from './load-test.js';
 export type { LoadTestOptions } from './load-test.js';
 export { formatResult, quantile, summarize } from './stats.js';

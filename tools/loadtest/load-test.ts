@@ -1,17 +1,15 @@
 /**
- * The load test as a library (the CLI is main.ts; the benchmark calls it too).
+ * The load test as a library (`mlmesh loadtest` is its command, tools/cli/loadtest.ts; the
+ * benchmarks call it too):
  *
- * `npm run loadtest -- [options]`:
- *
- *   --target 127.0.0.1:8001   --model digits_mlp   --version ''   --rows 1
- *   --concurrency 16          --duration 10 (seconds) or --requests N   --rate 0 (req/s; 0 = max)
- *   --engine node|h2load      --processes 4 (node) --connections 1 (h2load)
- *   --json out.json           --quiet
+ *   mlmesh loadtest [--address 127.0.0.1:8001] [--model digits_mlp] [--version ''] [--rows 1]
+ *     [--concurrency 16] [--duration 10 (seconds) | --requests N] [--rate 0 (req/s; 0 = max)]
+ *     [--engine node|h2load] [--processes 4 (node)] [--connections 1 (h2load)] [--out out.json]
  *
  * The node engine runs several processes of grpc-js clients and reports errors by gRPC status;
  * the h2load engine sends a prepared gRPC frame with nghttp2's h2load (cheapest client, but it
- * sees HTTP statuses only: the request is checked with one real call first). Prints a progress
- * line every second (node engine) and finally throughput, p50/p90/p99/max latency and errors.
+ * sees HTTP statuses only: the request is checked with one real call first). `onProgress` is
+ * called every second; the result holds throughput, p50/p90/p99/max latency and errors.
  */
 import { InferenceClient } from '../../services/inference/index.js';
 import { buildRequest, grpcFrame } from './request.js';

@@ -178,7 +178,6 @@ export function meshSettings(opts: Pick<PlanOptions, 'configFile' | 'varDir' | '
  */
 export async function planMesh(opts: PlanOptions = {}): Promise<MeshPlan> {
   const env = opts.env ?? process.env;
-  const cwd = opts.cwd ?? process.cwd();
   const { configFile, sections, projectDir, mesh, varDir } = meshSettings(opts);
 
   const known = [NATS, ...CATALOGUE.map((s) => s.name)];

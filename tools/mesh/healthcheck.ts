@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const config = loadConfig(await loadServiceOptions(entry), { section: entry.name }) as Record<string, unknown>;
-  const host = connectHost(String(config['host'] ?? '127.0.0.1'));
+  const host = connectHost(typeof config['host'] === 'string' ? config['host'] : '127.0.0.1');
   const http = typeof config['httpPort'] === 'number' && config['httpPort'] > 0 ? `http://${host}:${config['httpPort']}` : undefined;
   const h = await probeService(`${host}:${String(config['grpcPort'])}`, http, PROBE_TIMEOUT_MS);
   const line = `${entry.name}: gRPC health ${h.grpc}${http ? `, ${http}/readyz ${h.http}` : ''}`;

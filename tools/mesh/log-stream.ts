@@ -89,7 +89,7 @@ export class LogStream {
       if (this.format === 'json') {
         this.servicesOut.write(rec['service'] === service ? `${line}\n` : `${JSON.stringify({ ...rec, service })}\n`);
       } else {
-        this.servicesOut.write(this.pretty(service, levelOf(rec['level']), rec['time'], String(rec['msg'] ?? ''), rec));
+        this.servicesOut.write(this.pretty(service, levelOf(rec['level']), rec['time'], typeof rec['msg'] === 'string' ? rec['msg'] : JSON.stringify(rec['msg'] ?? ''), rec));
       }
       return;
     }
@@ -117,7 +117,7 @@ export class LogStream {
   private tagColor(service: string): number {
     let c = this.colors.get(service);
     if (c === undefined) {
-      c = service === 'mesh' ? 1 : (SERVICE_COLORS[this.colors.size % SERVICE_COLORS.length] as number);
+      c = service === 'mesh' ? 1 : (SERVICE_COLORS[this.colors.size % SERVICE_COLORS.length] ?? 36);
       this.colors.set(service, c);
     }
     return c;

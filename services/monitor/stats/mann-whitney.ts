@@ -91,7 +91,7 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>, alterna
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('mannWhitneyU: both samples need at least one value');
-  for (const s of [x, y]) for (let i = 0; i < s.length; i++) if (Number.isNaN(s[i] as number)) throw new RangeError('mannWhitneyU: samples must not hold NaN');
+  for (const s of [x, y]) for (let i = 0; i < s.length; i++) if (Number.isNaN(s[i])) throw new RangeError('mannWhitneyU: samples must not hold NaN');
   const { rankSumX, tieTerm } = rankPooled(x, y);
   const u1 = rankSumX - (n1 * (n1 + 1)) / 2;
   const u2 = n1 * n2 - u1;

@@ -1,0 +1,69 @@
+import { enumOption, intOption, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
+import type { OptionSpec } from '../config/index.js';
+
+/** pino's levels, for `logLevel`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A pino level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** What differs between services in the options the host reads. */
+export interface HostOptionDefaults {
+  /** Default gRPC port. */
+  grpcPort: number;
+  /** Default HTTP port. */
+  httpPort: number;
+  /** What the gRPC port serves, for the docs, e.g. `Open Inference Protocol`. */
+  grpcServes: string;
+  /** What the HTTP port serves besides /metrics and health, for the docs. @default nothing */
+  httpServes?: string;
+  /** What counts towards maxMessageBytes, for the docs. @default nothing */
+  messageNote?: string;
+  /** What in-flight work includes, for the docs. @default 'calls' */
+  inflightNote?: string;
+}
+
+/** The options every service has, read by the host (see {@link hostOptions}). */
+export interface HostOptionSpecs {
+  host: OptionSpec<string>;
+  grpcPort: OptionSpec<number>;
+  httpPort: OptionSpec<number>;
+  maxMessageBytes: OptionSpec<number>;
+  drainDelayMs: OptionSpec<number>;
+  shutdownGraceMs: OptionSpec<number>;
+  logLevel: OptionSpec<LogLevel>;
+}
+
+/** The resolved host options of a service. */
+export interface HostConfig {
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  maxMessageBytes: number;
+  drainDelayMs: number;
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+}
+
+/**
+ * The options the service host reads, named for `service` (`MLMESH_<SERVICE>_HOST`, …).
+ * `logLevel` falls back to the mesh-wide `MLMESH_LOG_LEVEL`, so one variable sets every service
+ * and `MLMESH_<SERVICE>_LOG_LEVEL` singles one out. `deprecated` maps an option to former
+ * variable names that are still read, with a warning.
+ */
+export function hostOptions(service: string, d: HostOptionDefaults, deprecated: Partial<Record<keyof HostOptionSpecs, readonly string[]>> = {}): HostOptionSpecs {
+  const env = (option: keyof HostOptionSpecs) => ({ env: serviceEnvName(service, option), ...(deprecated[option] ? { deprecatedEnv: deprecated[option] } : {}) });
+  return {
+    host: stringOption({ ...env('host'), default: '127.0.0.1', allowEmpty: false, doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).' }),
+    grpcPort: intOption({ ...env('grpcPort'), default: d.grpcPort, min: 0, max: 65535, doc: `gRPC port (${d.grpcServes}, health, reflection); 0 picks a free one.` }),
+    httpPort: intOption({ ...env('httpPort'), default: d.httpPort, min: -1, max: 65535, doc: `HTTP port for /metrics, health${d.httpServes ? ` and ${d.httpServes}` : ''}; 0 picks a free one, -1 disables it.` }),
+    maxMessageBytes: intOption({
+      ...env('maxMessageBytes'),
+      default: 64 * 1024 * 1024,
+      min: 1024,
+      doc: `Largest gRPC message received or sent, in bytes${d.messageNote ? ` (${d.messageNote})` : ''}; larger requests get RESOURCE_EXHAUSTED.`,
+    }),
+    drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
+    shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),
+    logLevel: enumOption({ ...env('logLevel'), fallbackEnv: MESH_ENV.logLevel, default: 'info', values: LOG_LEVELS, doc: 'pino log level.' }),
+  };
+}

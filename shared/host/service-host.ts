@@ -1,0 +1,281 @@
+import { endianness } from 'node:os';
+import type { Registry } from 'prom-client';
+import { loadConfig } from '../config/index.js';
+import type { ConfigOf, DeprecatedVariable, OptionSpecs } from '../config/index.js';
+import { errorMessage } from '../errors/index.js';
+import { GrpcServer, loadProtos, serviceDefinition } from '../grpc/index.js';
+import { createLogger } from '../logging/index.js';
+import type { Logger } from '../logging/index.js';
+import { MetricsServer, createRegistry } from '../metrics/index.js';
+import { connectInBackground } from '../nats/index.js';
+import type { BackgroundConnection } from '../nats/index.js';
+import type { NatsConnection } from 'nats';
+import type { MetricsServerOptions } from '../metrics/index.js';
+import type { HostedGrpcService } from './handlers.js';
+import type { HostConfig, HostOptionSpecs } from './options.js';
+
+/** Lifecycle of a {@link ServiceHost}: binding and starting, serving, draining, stopped. */
+export type ServiceHostState = 'starting' | 'serving' | 'draining' | 'closed';
+
+/** The resolved options of a service on the host: its own and the host's. */
+export type HostedConfig<S extends OptionSpecs> = ConfigOf<S> & HostConfig;
+
+/** How often gRPC health is re-derived from the service's `serving()`, in ms. */
+export const HEALTH_REFRESH_MS = 1000;
+
+/**
+ * Something the service owns that must stop with it: a batcher, a publisher, a NATS
+ * connection, a store. Drained (or closed) in the reverse order of {@link ServiceHost.use}.
+ */
+export interface HostResource {
+  /** For logs, e.g. `prediction-log publisher`. */
+  name: string;
+  /** Graceful stop, after the gRPC server has drained. @default close */
+  drain?: () => Promise<void> | void;
+  /** Hard stop. @default drain */
+  close?: () => Promise<void> | void;
+}
+
+/** What a service gives the host once its domain resources exist (see {@link ServiceHostOptions.setup}). */
+export interface ServiceSetup<T> {
+  /** The service object {@link ServiceHost.create} resolves with. */
+  service: T;
+  /** The gRPC services to serve (made with `defineService`). */
+  services: readonly HostedGrpcService[];
+  /** Readiness for `/readyz` and `/v2/health/ready` (and gRPC health unless `serving` is given). @default always */
+  ready?: () => boolean;
+  /** gRPC health (SERVING when true). @default ready */
+  serving?: () => boolean;
+  /** Extra HTTP GET routes (pages, per-model readiness, a JSON API). */
+  http?: MetricsServerOptions['route'];
+  /** Runs once both servers are bound (startup loads, connecting to NATS); the host is serving after it. */
+  start?: () => Promise<void> | void;
+  /** Fields of the `<name> service ready` log line. */
+  describe?: () => Record<string, unknown>;
+}
+
+/** What the caller of a service's `create()` may pass in (tests, tools), for options `C`. */
+export interface HostedServiceOptions<C> {
+  /** Option values set in code; the rest come from file and environment. */
+  overrides?: Partial<C>;
+  /** Environment to read options from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default a pino logger at `logLevel` */
+  logger?: Logger;
+  /** @default a fresh registry with process metrics */
+  registry?: Registry;
+}
+
+/** Options for {@link ServiceHost.create}. */
+export interface ServiceHostOptions<S extends OptionSpecs & HostOptionSpecs, T> extends HostedServiceOptions<ConfigOf<S>> {
+  /** The service's name: `service` on every log line and metric, its config-file section. */
+  name: string;
+  /** Its option specs (with {@link hostOptions} among them). */
+  options: S;
+  /** The .proto files it serves, relative to `protos/`. */
+  protos: readonly string[];
+  /**
+   * Checks across options that one option alone cannot say. @throws ConfigError
+   */
+  validate?: (config: HostedConfig<S>) => void;
+  /**
+   * Builds the service's resources (registering each with `host.use()` as it is made) and
+   * returns its handlers. Runs before anything is bound; if it or a later step throws, what it
+   * registered is closed.
+   */
+  setup: (host: ServiceHost<HostedConfig<S>>) => Promise<ServiceSetup<T>> | ServiceSetup<T>;
+}
+
+/**
+ * The one bootstrap of every mlmesh service: resolved config, logger, metrics registry, the gRPC
+ * server (health, reflection, message limits, request ids, deadlines), the HTTP server
+ * (`/metrics`, health, readiness, the service's routes), health that follows the service's
+ * readiness, and the stop.
+ *
+ * `drain()` stops in this order: health NOT_SERVING → `drainDelayMs` of still taking calls →
+ * new calls refused → in-flight calls finish (cancelled after `shutdownGraceMs`) and their
+ * after-answer work runs → the service's resources in the reverse order of `use()` → the HTTP
+ * server (readiness answers 503 until then) → logs flushed. `close()` is the hard stop: calls
+ * cancelled, resources closed, servers shut.
+ */
+export class ServiceHost<C extends HostConfig = HostConfig> {
+  private stateValue: ServiceHostState = 'starting';
+  private readonly resources: HostResource[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private grpc: GrpcServer | undefined;
+  private http: MetricsServer | undefined;
+  private setupValue: Omit<ServiceSetup<unknown>, 'service'> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    /** The service's name. */
+    readonly name: string,
+    /** Its resolved options. */
+    readonly config: C,
+    readonly logger: Logger,
+    readonly registry: Registry,
+  ) {}
+
+  /**
+   * Resolves the options (logging one warning per former variable name that is set), makes the
+   * logger and registry, runs `setup`, binds the gRPC and HTTP servers, runs `start`, and turns
+   * health on as the service's readiness says. Resolves with the setup's `service`.
+   * @throws ConfigError for a bad option; whatever `setup` or `start` throws; the bind error
+   *   when a port is taken. Nothing is left open then.
+   */
+  static async create<S extends OptionSpecs & HostOptionSpecs, T>(opts: ServiceHostOptions<S, T>): Promise<T> {
+    const deprecated: DeprecatedVariable[] = [];
+    // S includes HostOptionSpecs, so its resolved config has the host's fields (TypeScript cannot
+    // see through the conditional type of a generic S).
+    const config = loadConfig(opts.options, { env: opts.env ?? process.env, overrides: opts.overrides ?? {}, section: opts.name, onDeprecated: (d) => deprecated.push(d) }) as HostedConfig<S>;
+    opts.validate?.(config);
+    const logger = opts.logger ?? createLogger({ service: opts.name, level: config.logLevel });
+    for (const d of deprecated) {
+      logger.warn(
+        { variable: d.variable, replacement: d.replacement, option: d.option },
+        d.ignored ? `${d.variable} is a former name of ${d.replacement}, which is set too and wins: unset ${d.variable}` : `${d.variable} is a former name: set ${d.replacement} instead`,
+      );
+    }
+    if (endianness() !== 'LE') throw new Error('mlmesh needs a little-endian host: tensors travel as little-endian bytes');
+    const registry = opts.registry ?? createRegistry({ service: opts.name });
+    const host = new ServiceHost<HostedConfig<S>>(opts.name, config, logger, registry);
+    try {
+      const setup = await opts.setup(host);
+      await host.start(opts.protos, setup);
+      return setup.service;
+    } catch (e: unknown) {
+      await host.close().catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'closing after a failed start failed'));
+      throw e;
+    }
+  }
+
+  private async start(protos: readonly string[], setup: ServiceSetup<unknown>): Promise<void> {
+    this.setupValue = setup;
+    const c = this.config;
+    const pkg = loadProtos(protos);
+    this.grpc = await GrpcServer.create({
+      host: c.host,
+      port: c.grpcPort,
+      packageDefinition: pkg,
+      logger: this.logger,
+      registry: this.registry,
+      maxReceiveMessageBytes: c.maxMessageBytes,
+      maxSendMessageBytes: c.maxMessageBytes,
+      drainDelayMs: c.drainDelayMs,
+      shutdownGraceMs: c.shutdownGraceMs,
+      services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
+    });
+    if (c.httpPort >= 0) {
+      this.http = await MetricsServer.create({ host: c.host, port: c.httpPort, registry: this.registry, logger: this.logger, ready: () => this.ready, ...(setup.http ? { route: setup.http } : {}) });
+    }
+    await setup.start?.();
+    if (this.stateValue !== 'starting') return;
+    this.stateValue = 'serving';
+    this.refreshHealth();
+    this.every(HEALTH_REFRESH_MS, () => this.refreshHealth());
+    const where = { address: this.address, httpPort: this.httpPort, ...setup.describe?.() };
+    if (this.ready) this.logger.info(where, `${this.name} service ready`);
+    else this.logger.warn(where, `${this.name} service started but not ready`);
+  }
+
+  /** Current state. */
+  get state(): ServiceHostState {
+    return this.stateValue;
+  }
+
+  /** The bound gRPC port (-1 before binding). */
+  get grpcPort(): number {
+    return this.grpc?.port ?? -1;
+  }
+
+  /** The bound HTTP port, or -1 when disabled (or before binding). */
+  get httpPort(): number {
+    return this.http?.port ?? -1;
+  }
+
+  /** `host:port` of the gRPC server, for clients (127.0.0.1 when bound to every address). */
+  get address(): string {
+    return `${this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host}:${this.grpcPort}`;
+  }
+
+  /** Serving and the service says it is ready. */
+  get ready(): boolean {
+    return this.stateValue === 'serving' && (this.setupValue?.ready?.() ?? true);
+  }
+
+  /** Sets gRPC health from the service's `serving()` (or readiness) now; the host also does it every second. */
+  refreshHealth(): void {
+    if (this.stateValue !== 'serving') return;
+    const serving = this.setupValue?.serving ?? this.setupValue?.ready ?? (() => true);
+    this.grpc?.setServing(serving());
+  }
+
+  /** Registers a resource to drain and close with the service (reverse order of registration). */
+  use(resource: HostResource): void {
+    this.resources.push(resource);
+  }
+
+  /**
+   * Runs `fn` every `ms` until the drain starts (unref'ed: it keeps no process alive). A
+   * rejection is logged; the next tick runs anyway.
+   */
+  every(ms: number, fn: () => void | Promise<void>, what = 'periodic task'): void {
+    const timer = setInterval(() => {
+      // Safe to leave unawaited: a failure is logged here and the next tick runs regardless.
+      void (async () => fn())().catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, `${what} failed`));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /**
+   * Connects to NATS in the background (NATS may be down at start: it retries, then keeps
+   * reconnecting) and registers the connection as a resource, closed (whether NATS is up or
+   * not) after the resources registered later.
+   */
+  connectNats(servers: string, handlers: { onConnect: (nc: NatsConnection) => Promise<void>; onStatus?: (type: string, nc: NatsConnection) => void }): BackgroundConnection {
+    const conn = connectInBackground({ servers, name: `mlmesh-${this.name}-${process.pid}`, logger: this.logger, ...handlers });
+    this.use({ name: 'NATS connection', close: () => conn.close() });
+    return conn;
+  }
+
+  /** Graceful stop in the order documented on the class. Idempotent: every caller gets the same promise. */
+  drain(): Promise<void> {
+    this.stopped ??= this.stop('drain');
+    return this.stopped;
+  }
+
+  /** Hard stop: in-flight calls cancelled, resources closed, servers shut. A drain under way is cut short. */
+  close(): Promise<void> {
+    this.grpc?.close();
+    this.stopped ??= this.stop('close');
+    return this.stopped;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+  }
+
+  private async stop(how: 'drain' | 'close'): Promise<void> {
+    this.stateValue = 'draining';
+    for (const t of this.timers) clearInterval(t);
+    const failures: unknown[] = [];
+    if (how === 'drain') await this.grpc?.drain();
+    else this.grpc?.close();
+    for (const r of [...this.resources].reverse()) {
+      const step = how === 'drain' ? (r.drain ?? r.close) : (r.close ?? r.drain);
+      try {
+        await step?.();
+      } catch (e: unknown) {
+        // One resource failing to stop must not keep the others open: log, go on, fail at the end.
+        this.logger.error({ err: errorMessage(e), resource: r.name }, `${how} of ${r.name} failed`);
+        failures.push(e);
+      }
+    }
+    await this.http?.close();
+    this.stateValue = 'closed';
+    this.logger.info(`${this.name} service stopped`);
+    this.logger.flush();
+    if (failures.length > 0) throw new AggregateError(failures, `${this.name}: ${failures.length} resource(s) failed to ${how}`);
+  }
+}
