@@ -22,8 +22,12 @@ RUN npx tsc -p . && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# In a container every service binds all interfaces.
 ENV NODE_ENV=production \
     MLMESH_INFERENCE_HOST=0.0.0.0 \
+    MLMESH_PREPROCESS_HOST=0.0.0.0 \
+    MLMESH_FEATURES_HOST=0.0.0.0 \
+    MLMESH_MONITOR_HOST=0.0.0.0 \
     MLMESH_INFERENCE_MODEL_REPOSITORY=/models \
     MLMESH_MONITOR_MODEL_REPOSITORY=/models
 COPY --from=build /app/package.json /app/.npmrc ./
@@ -32,8 +36,11 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/protos ./protos
 COPY --from=build /app/examples/models /models
 # Writable state of the services (named volumes take this ownership).
-RUN mkdir -p /var/spool/mlmesh/inference /var/lib/mlmesh/monitor /var/lib/mlmesh/features /var/lib/mlmesh/preprocess \
+RUN mkdir -p /var/spool/mlmesh/inference /var/lib/mlmesh/monitor /var/lib/mlmesh/features /var/lib/mlmesh/preprocess/pipelines \
     && chown -R node:node /var/spool/mlmesh /var/lib/mlmesh
 USER node
 EXPOSE 8001 8002 8011 8012 8021 8022 8031 8032
+# Healthy = gRPC health SERVING and /readyz 200 on the ports the service's own options give; the
+# service is the one PID 1 runs (dist/services/<service>/main.js), so this fits every command.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=6 CMD ["node", "dist/tools/mesh/healthcheck.js"]
 CMD ["node", "--enable-source-maps", "dist/services/inference/main.js"]

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import protobuf from 'protobufjs';
@@ -36,45 +35,4 @@ test('readme - the monitor options table is the one the code describes (npm run 
   }
 });
 
-test('compose - the monitor service runs its entry point with documented options and matching ports', (t) => {
-  const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
-  };
-  const monitor = compose.services['monitor'];
-  t.truthy(monitor);
-  const script = monitor?.command?.find((a) => a.endsWith('.js'));
-  t.true(existsSync(join(projectRoot(), script as string)), `${script} exists after npm run build`);
-  // A service's own variable or the mesh-wide one it falls back to; never a former name.
-  const known = new Map(Object.values(MONITOR_OPTIONS).flatMap((spec) => [[spec.env, spec], ...(spec.fallbackEnv ? [[spec.fallbackEnv, spec] as const] : [])]));
-  for (const [key, value] of Object.entries(monitor?.environment ?? {})) {
-    const spec = known.get(key);
-    t.truthy(spec, `${key} is not a monitor option`);
-    t.notThrows(() => spec?.parse(String(value), key), key);
-  }
-  const env = monitor?.environment ?? {};
-  t.true(monitor?.ports?.includes(`${env['MLMESH_MONITOR_GRPC_PORT']}:${env['MLMESH_MONITOR_GRPC_PORT']}`));
-  t.true(monitor?.ports?.includes(`${env['MLMESH_MONITOR_HTTP_PORT']}:${env['MLMESH_MONITOR_HTTP_PORT']}`));
-});
-
-test('compose - the preprocess and features services run their entry points with documented options and matching ports', async (t) => {
-  const { PREPROCESS_OPTIONS } = await import('../../services/preprocess/index.js');
-  const { FEATURES_OPTIONS } = await import('../../services/features/index.js');
-  const compose = parse(readFileSync(join(projectRoot(), 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
-  };
-  for (const [name, options, prefix] of [['preprocess', PREPROCESS_OPTIONS, 'MLMESH_PREPROCESS'], ['features', FEATURES_OPTIONS, 'MLMESH_FEATURES']] as const) {
-    const svc = compose.services[name];
-    t.truthy(svc, name);
-    const script = svc?.command?.find((a) => a.endsWith('.js'));
-    t.true(existsSync(join(projectRoot(), script as string)), `${script} exists after npm run build`);
-    const known = new Map(Object.values(options as Record<string, { env: string; parse: (raw: unknown, label: string) => unknown }>).map((spec) => [spec.env, spec]));
-    for (const [key, value] of Object.entries(svc?.environment ?? {})) {
-      const spec = known.get(key);
-      t.truthy(spec, `${key} is not a ${name} option`);
-      t.notThrows(() => spec?.parse(String(value), key), key);
-    }
-    const env = svc?.environment ?? {};
-    t.true(svc?.ports?.includes(`${env[`${prefix}_GRPC_PORT`]}:${env[`${prefix}_GRPC_PORT`]}`));
-    t.true(svc?.ports?.includes(`${env[`${prefix}_HTTP_PORT`]}:${env[`${prefix}_HTTP_PORT`]}`));
-  }
-});
+// The compose file's services (monitor, preprocess, features…): test/mesh/compose.test.ts.

@@ -1,0 +1,63 @@
+/**
+ * `npm run demo` run as a user would, non-interactively (`--exit`): the whole mesh on free ports
+ * with its own nats-server, clean then blurred held-out digits, predictions, the monitor's
+ * verdicts, the drift page. And the same without any nats-server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { killAll, meshProcesses, until } from '../helpers/mesh.js';
+import { runNode } from '../helpers/process.js';
+
+test.serial('demo - clean digits: predictions and no drift; blurred digits: predictions and drift; the drift page answers; the mesh drains', async (t) => {
+  const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-demo-'));
+  t.teardown(() => rm(varDir, { recursive: true, force: true }));
+  const demo = runNode('examples/demo.js', ['--exit', '--var-dir', varDir]);
+  t.is(await demo.exited, 0, `${demo.stdout.join('\n')}\n${demo.stderr.join('\n')}`);
+  const out = demo.stdout.join('\n');
+  const predictions = out.match(/^ {4}digit #\d+: predicted \d \(p=[\d.]+\), true label \d$/gm) ?? [];
+  t.is(predictions.length, 20, out);
+  const [clean, blurred] = [...out.matchAll(/(\d+)\/100 of the (clean|blurred) digits predicted right/g)].map((m) => Number(m[1]));
+  t.true((clean ?? 0) >= 95, `clean accuracy ${clean}`);
+  t.true((blurred ?? 100) < (clean ?? 0), `blurring costs accuracy (${blurred} < ${clean})`);
+  t.regex(out, /monitor, window 0 \(100 rows, the clean digits\): no drift\n {4}detectors: ks p=[\d.e-]+, chi2 skipped, mmd p=/);
+  t.regex(out, /monitor, window 1 \(100 rows, the blurred digits\): DRIFT\n {4}detectors: .*mmd p=[\d.e-]+ \(drift\)/);
+  t.regex(out, /drift page: http:\/\/127\.0\.0\.1:\d+\/models\/digits_mlp {3}\(HTTP 200/);
+  t.regex(out, /\nmesh drained$/);
+  // Its own mesh: the status table lists it, on free ports (not the config's 8001…).
+  t.regex(out, /^inference\s+\d+\s+ready\s+127\.0\.0\.1:(\d+)/m);
+  t.notRegex(out, /127\.0\.0\.1:8001\b/);
+});
+
+test.serial('demo - without a nats-server: the predictions, then why there is no drift verdict and how to get one', async (t) => {
+  const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-demo-'));
+  t.teardown(() => rm(varDir, { recursive: true, force: true }));
+  const demo = runNode('examples/demo.js', ['--exit', '--var-dir', varDir], { PATH: '/nonexistent', NATS_SERVER_BIN: '/nonexistent/nats-server' });
+  t.is(await demo.exited, 0, demo.stderr.join('\n'));
+  const out = demo.stdout.join('\n');
+  t.is((out.match(/^ {4}digit #\d+: predicted \d/gm) ?? []).length, 20);
+  t.regex(out, /NO NATS: the mesh runs WITHOUT prediction logging and WITHOUT the monitor/);
+  t.regex(out, /NO DRIFT VERDICTS: .*NATS_SERVER_BIN\) "\/nonexistent\/nats-server" is not an executable file/);
+  t.regex(out, /To see them: Install nats-server \(`apt-get install nats-server`/);
+  t.notRegex(out, /monitor, window/);
+});
+
+test.serial('demo - keeps its mesh running until stopped; killed with SIGKILL, the next demo run on the folder stops what it left and runs', async (t) => {
+  const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-demo-'));
+  const first = runNode('examples/demo.js', ['--var-dir', varDir]);
+  t.teardown(async () => {
+    killAll(varDir, first.proc.pid);
+    await rm(varDir, { recursive: true, force: true });
+  });
+  await until(() => first.stdout.some((l) => l.startsWith('The mesh keeps running')), 120_000, 'the demo to finish printing');
+  const left = await meshProcesses(varDir);
+  t.is(left.length, 5, 'nats and four services run');
+  process.kill(first.proc.pid as number, 'SIGKILL');
+  const second = runNode('examples/demo.js', ['--exit', '--var-dir', varDir]);
+  t.is(await second.exited, 0, second.stdout.join('\n'));
+  t.regex(second.stdout.join('\n'), /stopping nats \(pid \d+\) left running by a supervisor that died/);
+  t.regex(second.stdout.join('\n'), /window 1 \(100 rows, the blurred digits\): DRIFT/, 'its windows started empty again');
+  await until(async () => (await meshProcesses(varDir)).length === 0, 30_000, 'no process of either demo to be left');
+  t.pass();
+});
