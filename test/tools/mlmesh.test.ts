@@ -62,7 +62,7 @@ test('mlmesh - an unknown command in every group, and an unknown option of every
   const cases: [string[], RegExp][] = [
     [['frobnicate'], /^mlmesh: unknown command 'frobnicate'.*\(see 'mlmesh --help'\)$/],
     [['--frobnicate'], /^mlmesh: unknown option '--frobnicate' \(see 'mlmesh --help'\)$/],
-    [[], /^mlmesh: missing command \(one of: model, .*\) \(see 'mlmesh --help'\)$/],
+    [[], /^mlmesh: missing command \(one of: up, status, model, .*\) \(see 'mlmesh --help'\)$/],
     ...groups.flatMap((g): [string[], RegExp][] => [
       [[...words(g), 'frobnicate'], new RegExp(`^${commandPath(g)}: unknown command 'frobnicate'.*\\(see '${commandPath(g)} --help'\\)$`)],
       [words(g), new RegExp(`^${commandPath(g)}: missing command \\(one of: `)],
@@ -151,5 +151,20 @@ test('mlmesh - a long job draws a progress bar with rate and ETA on a terminal, 
     t.regex(stdout, /reference \[.*\] \d+% \| \d+\/100 rows \| [\d.k]+ rows\/s \| ETA/);
   } finally {
     await rm(repo, { recursive: true, force: true });
+  }
+});
+
+test('mlmesh - up and status are commands of the program; status with no mesh running exits 3, an unknown flag exits 2', async (t) => {
+  const top = program.commands.map((c) => c.name());
+  t.true(top.includes('up') && top.includes('status'));
+  const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-status-'));
+  try {
+    const none = await cli(['status', '--var-dir', varDir, '--json']);
+    t.is(none.code, 3, none.stderr);
+    const bad = await cli(['up', '--bogus']);
+    t.is(bad.code, 2);
+    t.regex(bad.stderr, /unknown option '--bogus'/);
+  } finally {
+    await rm(varDir, { recursive: true, force: true });
   }
 });

@@ -14,6 +14,7 @@ import { registerFeatures } from './features.js';
 import { registerFeedback, registerLogs } from './logs.js';
 import { registerLoadtest } from './loadtest.js';
 import { registerManifest } from './manifest.js';
+import { registerStatus, registerUp } from './mesh.js';
 import { registerModel } from './model.js';
 import { registerPipeline } from './pipeline.js';
 import { registerReference } from './reference.js';
@@ -34,10 +35,10 @@ export type Registrar = (program: Command, ctx: CliContext) => void;
 
 /**
  * Every top-level command, in the order `mlmesh --help` lists them. A new group registers here.
- * `up` and `status` (the whole mesh on one machine, tools/mesh/) are registered here too once
- * tools/mesh/ exports them: `{ name: 'up', register: registerUp }`, `{ name: 'status', … }`.
  */
 export const COMMANDS: readonly { name: string; register: Registrar }[] = [
+  { name: 'up', register: registerUp },
+  { name: 'status', register: registerStatus },
   { name: 'model', register: registerModel },
   { name: 'manifest', register: registerManifest },
   { name: 'reference', register: registerReference },

@@ -1,5 +1,6 @@
 /**
- * The mesh's own entry point until the `mlmesh` command routes to it:
+ * The mesh's own entry point (what `npm start` runs; `mlmesh up` / `mlmesh status` route to the
+ * same runUp/runStatus through tools/cli/mesh.ts):
  *
  *   node dist/tools/mesh/main.js [up] [--only a,b] [--config mlmesh.yaml] [--log-format json]   (npm start)
  *   node dist/tools/mesh/main.js status [--json]

@@ -10,7 +10,7 @@ import { FeaturesClient, InferenceClient, MonitorClient, PreprocessClient } from
 import { meshSettings } from './config.js';
 import { MeshUsageError, exitCodeOf } from './errors.js';
 import { flagsHelp, parseFlags } from './flags.js';
-import type { FlagTable } from './flags.js';
+import { STATUS_FLAGS } from './flag-tables.js';
 import { firstNatsInfo } from './nats.js';
 import { probeService } from './probe.js';
 import { pidAlive, readState, stateFilePath } from './state-file.js';
@@ -19,14 +19,6 @@ import { renderTable } from './table.js';
 import { processIo } from './up.js';
 import type { MeshIo } from './up.js';
 
-/** The flags of `mlmesh status`. */
-export const STATUS_FLAGS = {
-  config: { type: 'string', value: '<file>', doc: 'Mesh config file, to find the var folder (the same lookup as mlmesh up).' },
-  'var-dir': { type: 'string', value: '<dir>', doc: "State folder of the mesh (default: the config's mesh.varDir)." },
-  json: { type: 'boolean', doc: 'Print JSON (one object: supervisor, services) instead of a table.' },
-  'timeout-ms': { type: 'string', value: '<ms>', doc: 'Deadline of each probe (default 2000).' },
-  help: { type: 'boolean', short: 'h', doc: 'Show this help.' },
-} as const satisfies FlagTable;
 
 /** The help text of `mlmesh status`. */
 export const STATUS_HELP = `mlmesh status - health, versions and addresses of the running mesh
@@ -162,3 +154,5 @@ export async function runStatus(argv: readonly string[], io: MeshIo = processIo(
     return exitCodeOf(e);
   }
 }
+
+export { STATUS_FLAGS };

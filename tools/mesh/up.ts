@@ -7,7 +7,7 @@
 import { displayPath, planMesh } from './config.js';
 import { MeshUsageError, ServiceStartError, exitCodeOf } from './errors.js';
 import { flagsHelp, listFlag, parseFlags } from './flags.js';
-import type { FlagTable } from './flags.js';
+import { UP_FLAGS } from './flag-tables.js';
 import { LogStream } from './log-stream.js';
 import { Mesh } from './supervisor.js';
 import { stateFilePath } from './state-file.js';
@@ -29,14 +29,6 @@ export function processIo(): MeshIo {
 /** Signals that drain the mesh (a second one forces). */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The flags of `mlmesh up`. */
-export const UP_FLAGS = {
-  config: { type: 'string', value: '<file>', doc: "Mesh config file (default: $MLMESH_CONFIG, else ./mlmesh.yaml, else the package's mlmesh.yaml)." },
-  only: { type: 'string', value: '<a,b>', doc: 'Start only these services (features, preprocess, inference, monitor; nats); the local NATS comes along when one of them uses it.' },
-  'var-dir': { type: 'string', value: '<dir>', doc: "State folder (default: the config's mesh.varDir, var/ beside the config file)." },
-  'log-format': { type: 'string', value: '<auto|pretty|json>', doc: 'Log stream format (default: mesh.logFormat, auto = pretty on a terminal, JSON otherwise).' },
-  help: { type: 'boolean', short: 'h', doc: 'Show this help.' },
-} as const satisfies FlagTable;
 
 /** The help text of `mlmesh up`. */
 export const UP_HELP = `mlmesh up - start the whole mesh on this machine (npm start)
@@ -153,3 +145,5 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
 }
+
+export { UP_FLAGS };
