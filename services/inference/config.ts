@@ -1,5 +1,6 @@
 import { boolOption, enumOption, intOption, listOption, loadConfig, stringOption } from '../../shared/config/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
+import { MODEL_NAME } from './repository.js';
 
 /**
  * The inference service's options: name in the config file (section `inference`), environment
@@ -10,7 +11,7 @@ export const INFERENCE_OPTIONS = {
   grpcPort: intOption({ env: 'MLMESH_INFERENCE_GRPC_PORT', default: 8001, min: 0, max: 65535, doc: 'gRPC port (Open Inference Protocol, health, reflection); 0 picks a free one.' }),
   httpPort: intOption({ env: 'MLMESH_INFERENCE_HTTP_PORT', default: 8002, min: -1, max: 65535, doc: 'HTTP port for /metrics and health; 0 picks a free one, -1 disables it.' }),
   modelRepository: stringOption({ env: 'MLMESH_MODEL_REPOSITORY', default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),
-  startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  startupModels: listOption({ env: 'MLMESH_STARTUP_MODELS', default: ['*'], pattern: new RegExp(`^\\*$|${MODEL_NAME.source}`), doc: 'Models to load at start: `*` for every model in the repository, a list of names (in the environment `a,b` or `["a","b"]`), or `none`.' }),
   defaultMaxBatchSize: intOption({
     env: 'MLMESH_DEFAULT_MAX_BATCH_SIZE',
     default: 64,
