@@ -28,11 +28,6 @@ interface Dialing {
 const DIALING = Symbol('mlmesh.dialingSocket');
 const PATCHED = Symbol.for('mlmesh.natsTransportPatched');
 
-/** True when the nats.js transport has been patched (see this module's comment). */
-export function natsTransportPatched(): boolean {
-  return (NodeTransport.prototype as unknown as Record<symbol, unknown>)[PATCHED] === true;
-}
-
 function patch(): void {
   const proto = NodeTransport.prototype as unknown as Record<symbol, unknown> & {
     dial(this: Dialing, hp: { hostname: string; port: number }): Promise<Socket>;
@@ -41,7 +36,7 @@ function patch(): void {
   if (proto[PATCHED] === true) return;
   const close = proto.close;
   // nats.js's dial, unchanged but for remembering the socket: it resolves with the connected
-  // socket, or rejects with the socket's error (undefined for a plain close) once it closes.
+  // socket, or rejects once the socket closes (with its error, else "connection refused").
   proto.dial = function dial(this: Dialing, hp: { hostname: string; port: number }): Promise<Socket> {
     return new Promise<Socket>((resolve, reject) => {
       let dialError: Error | undefined;
