@@ -1,6 +1,7 @@
 import { boolOption, enumOption, intOption, listOption, loadConfig, MESH_ENV, stringOption } from '../../shared/config/index.js';
 import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
+import { MODEL_NAME } from './repository.js';
 
 /**
  * The inference service's options: name in the config file (section `inference`), environment
@@ -14,7 +15,7 @@ export const INFERENCE_OPTIONS = {
     { maxMessageBytes: ['MLMESH_MAX_MESSAGE_BYTES'], drainDelayMs: ['MLMESH_DRAIN_DELAY_MS'], shutdownGraceMs: ['MLMESH_SHUTDOWN_GRACE_MS'] },
   ),
   modelRepository: stringOption({ env: 'MLMESH_INFERENCE_MODEL_REPOSITORY', deprecatedEnv: ['MLMESH_MODEL_REPOSITORY'], default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),
-  startupModels: listOption({ env: 'MLMESH_INFERENCE_STARTUP_MODELS', deprecatedEnv: ['MLMESH_STARTUP_MODELS'], default: ['*'], doc: 'Models to load at start: `*` for every model in the repository, a list of names, or `none`.' }),
+  startupModels: listOption({ env: 'MLMESH_INFERENCE_STARTUP_MODELS', deprecatedEnv: ['MLMESH_STARTUP_MODELS'], default: ['*'], pattern: new RegExp(`^\\*$|${MODEL_NAME.source}`), doc: 'Models to load at start: `*` for every model in the repository, a list of names (in the environment `a,b` or `["a","b"]`), or `none`.' }),
   defaultMaxBatchSize: intOption({
     env: 'MLMESH_INFERENCE_DEFAULT_MAX_BATCH_SIZE', deprecatedEnv: ['MLMESH_DEFAULT_MAX_BATCH_SIZE'],
     default: 64,

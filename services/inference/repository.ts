@@ -6,7 +6,8 @@ import { parseModelConfig } from './model-config.js';
 import { readTritonConfig } from './triton-config.js';
 import type { ParsedModelConfig } from './model-config.js';
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A model's folder name: letters, digits, '_', '.', '-', at most 128 characters. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const VERSION_NAME = /^[1-9][0-9]{0,9}$/;
 
 /** A folder at the top of the repository that is not served as a model, and why. */

@@ -140,20 +140,34 @@ export function enumOption<const V extends string>(o: Common<V> & { values: read
   };
 }
 
-/** A list of strings: a JSON/YAML array, or a comma-separated string in the environment. */
+/** What is left in an item of a JSON array split on commas (`["a"` and `"b"]`): refused. */
+const LIST_DEBRIS = /[[\]"']/;
+
+/**
+ * A list of strings: a JSON/YAML array in the file; in the environment (or as a string in the
+ * file) a comma-separated list (`a,b`) or a JSON array of strings (`["a","b"]`, the form the
+ * README's defaults are shown in). An item holding a bracket or a quote is refused (it is what
+ * a JSON-looking value split on commas would give), and so is one not matching `pattern`.
+ */
 export function listOption(o: Common<readonly string[]> & { pattern?: RegExp }): OptionSpec<readonly string[]> {
   return {
     ...o,
     parse(raw, label) {
-      const items =
-        typeof raw === 'string'
-          ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
-          : Array.isArray(raw)
-            ? raw
-            : undefined;
+      let items: unknown[] | undefined;
+      if (typeof raw === 'string' && raw.trim().startsWith('[')) {
+        try {
+          const parsed: unknown = JSON.parse(raw);
+          if (Array.isArray(parsed)) items = parsed;
+        } catch {
+          // Not JSON: refused below, with the forms that are accepted.
+        }
+        if (!items) throw new ConfigError(label, `${JSON.stringify(raw)} is neither a JSON array of strings (["a","b"]) nor a comma-separated list (a,b)`);
+      } else if (typeof raw === 'string') items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      else if (Array.isArray(raw)) items = raw;
       if (!items) throw new ConfigError(label, `expected a list of strings, got ${JSON.stringify(raw)}`);
       return items.map((item, i) => {
         if (typeof item !== 'string') throw new ConfigError(`${label}[${i}]`, `expected a string, got ${JSON.stringify(item)}`);
+        if (LIST_DEBRIS.test(item)) throw new ConfigError(`${label}[${i}]`, `${JSON.stringify(item)} holds a bracket or a quote: give a comma-separated list (a,b) or a JSON array of strings (["a","b"])`);
         if (o.pattern && !o.pattern.test(item)) throw new ConfigError(`${label}[${i}]`, `${JSON.stringify(item)} does not match ${o.pattern}`);
         return item;
       });

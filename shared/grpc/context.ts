@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { deadlineToleranceMs, watchLoopLag } from './loop-lag.js';
 
 /** Metadata key carrying a request id in and out (as sent by callers and returned to them). */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -81,10 +82,13 @@ export function callAbortController(
       timer.unref();
     }
   }
+  if (Number.isFinite(deadlineMs)) watchLoopLag();
   const onCancel = (): void => {
     if (controller.signal.aborted) return;
-    // grpc-js also cancels the call when its own deadline timer fires; report that as a deadline.
-    if (Date.now() >= deadlineMs - 5) controller.abort(new DeadlineExceededError('deadline exceeded'));
+    // grpc-js cancels the call when its own deadline timer fires, and a client whose deadline
+    // passed sends a plain cancel, which comes before the server's deadline by as long as the
+    // server was late reading the call's headers (its loop lag): both are the deadline.
+    if (Date.now() >= deadlineMs - deadlineToleranceMs()) controller.abort(new DeadlineExceededError('deadline exceeded'));
     else controller.abort(new CancelledError('cancelled by the client'));
   };
   call.once('cancelled', onCancel);

@@ -34,8 +34,16 @@ export function loadProtos(files: readonly string[]): protoLoader.PackageDefinit
   const descriptors = fileDescriptorProtos(root.loadSync(paths, { keepCase: true }), includeDirs);
   for (const def of Object.values(pkg)) {
     if ('fileDescriptorProtos' in def && Array.isArray(def.fileDescriptorProtos)) def.fileDescriptorProtos = descriptors;
+    else reflectionRoots.set(def, root);
   }
   return pkg;
+}
+
+const reflectionRoots = new WeakMap<object, protobuf.Root>();
+
+/** The protobufjs Root (resolved) a service definition of {@link loadProtos} was loaded from. */
+export function reflectionRootOf(definition: object): protobuf.Root | undefined {
+  return reflectionRoots.get(definition);
 }
 
 /**

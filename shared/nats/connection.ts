@@ -3,6 +3,8 @@ import { connect } from 'nats';
 import type { NatsConnection } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+// Side effect: abandoned connect attempts close their sockets (else they hold the process open).
+import './transport.js';
 
 /** A connection that is being made in the background (NATS may be down at start). */
 export interface BackgroundConnection {

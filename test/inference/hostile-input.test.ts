@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import anyTest from 'ava';
 import type { ExecutionContext, TestFn } from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
-import { createClient, loadProtos } from '../../shared/grpc/index.js';
+import { createClient, loadProtos, serviceDefinition } from '../../shared/grpc/index.js';
 import { copyRepository, f32, startInference } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { assertStatus, grpc } from '../helpers/grpc.js';
@@ -118,7 +118,7 @@ test('malformed - bytes that are not a protobuf message get INVALID_ARGUMENT, an
   // raw_input_contents (field 7, bytes) claims 255 bytes but the frame ends after one.
   const truncated = await rawCall(address, '/inference.GRPCInferenceService/ModelInfer', Buffer.from([0x3a, 0xff, 0x01, 0x41]));
   t.is(truncated.status, String(S.INVALID_ARGUMENT), truncated.message);
-  t.regex(truncated.message, /not a valid ModelInferRequest protobuf message: index out of range/);
+  t.regex(truncated.message, /not a valid ModelInferRequest protobuf message: .*field 'raw_input_contents' \(7\): length 255 runs past the end/);
   // Wire type 7 does not exist (field 15).
   const badWire = await rawCall(address, '/inference.GRPCInferenceService/ServerMetadata', Buffer.from([0x7f, 0x01]));
   t.is(badWire.status, String(S.INVALID_ARGUMENT), badWire.message);
@@ -129,6 +129,32 @@ test('malformed - bytes that are not a protobuf message get INVALID_ARGUMENT, an
   // A valid frame on the same path works, and so does the server.
   t.is((await rawCall(address, '/inference.GRPCInferenceService/ServerLive', Buffer.alloc(0))).status, '0');
   t.deepEqual(await t.context.client.serverLive(), { live: true });
+});
+
+test('malformed - a request cut short inside a string gets INVALID_ARGUMENT naming the field, not NOT_FOUND for a shorter name', async (t) => {
+  const address = t.context.service.address;
+  const path = '/inference.GRPCInferenceService/ModelInfer';
+  const name = Buffer.from('digits_mlp_v2');
+  // model_name (field 1) = 'digits_mlp_v2', the last 3 bytes cut off: protobufjs read 'digits_mlp'.
+  const cut = await rawCall(address, path, Buffer.concat([Buffer.from([0x0a, name.length]), name]).subarray(0, name.length + 2 - 3));
+  t.is(cut.status, String(S.INVALID_ARGUMENT), cut.message);
+  t.regex(cut.message, /field 'model_name' \(1\): length 13 runs past the end of inference\.ModelInferRequest \(10 bytes left\)/);
+  // An input's name (inputs[0].name) claims more than its tensor message holds; the bytes
+  // after the tensor (model_name) would have been read as part of the name.
+  const tensor = Buffer.concat([Buffer.from([0x0a, 0x0c]), Buffer.from('input')]);
+  const nested = Buffer.concat([Buffer.from([0x2a, tensor.length]), tensor, Buffer.from([0x0a, 0x0a]), Buffer.from('digits_mlp')]);
+  const inner = await rawCall(address, path, nested);
+  t.is(inner.status, String(S.INVALID_ARGUMENT), inner.message);
+  t.regex(inner.message, /inference\.ModelInferRequest\.inputs: field 'name' \(1\): length 12 runs past the end/);
+  // model_name sent as a varint (wire type 0): protobufjs would have read a string from the next bytes.
+  const wrongWire = await rawCall(address, path, Buffer.from([0x08, 0x05, 0x0a, 0x01, 0x61]));
+  t.is(wrongWire.status, String(S.INVALID_ARGUMENT), wrongWire.message);
+  t.regex(wrongWire.message, /field 'model_name' \(1\): wire type 0, expected 2/);
+  // A whole request, with parameters (a map) and typed contents (packed), is served.
+  const method = serviceDefinition(loadProtos(['inference/grpc_service.proto']), 'inference.GRPCInferenceService')['ModelInfer'];
+  const bytes = method?.requestSerialize({ ...row({ parameters: { entity_id: { string_param: 'user-42' } } }), raw_input_contents: [], inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: new Array(64).fill(0.5) } }] });
+  const whole = await rawCall(address, path, bytes ?? Buffer.alloc(0));
+  t.is(whole.status, '0', whole.message);
 });
 
 test('parameters - request parameters mlmesh does not implement (priority, timeout, sequence_*) are refused; the caller\'s own are kept', async (t) => {

@@ -18,6 +18,7 @@ import {
   serviceEnvName,
   stringOption,
 } from '../../shared/config/index.js';
+import { resolveInferenceConfig } from '../../services/inference/config.js';
 
 const SPECS = {
   host: stringOption({ env: 'MLMESH_T_HOST', default: '127.0.0.1', doc: 'Bind address.', allowEmpty: false }),
@@ -205,6 +206,43 @@ test('config - boolOption reads yes/no from the environment', (t) => {
 test('config - listOption splits a comma string, trimming and dropping empty items', (t) => {
   const cfg = loadConfig(SPECS, { env: { MLMESH_T_MODELS: ' digits_mlp, dtypes,,slow_chain ,' } });
   t.deepEqual(cfg.models, ['digits_mlp', 'dtypes', 'slow_chain']);
+});
+
+test('config - listOption reads a JSON array of strings from the environment, as the README shows the defaults', (t) => {
+  t.deepEqual(loadConfig(SPECS, { env: { MLMESH_T_MODELS: '["digits_mlp","digits_two_input"]' } }).models, ['digits_mlp', 'digits_two_input']);
+  t.deepEqual(loadConfig(SPECS, { env: { MLMESH_T_MODELS: ' [ "a" , "b-2" ] ' } }).models, ['a', 'b-2']);
+  t.deepEqual(loadConfig(SPECS, { env: { MLMESH_T_MODELS: '[]' } }).models, []);
+  t.deepEqual(loadConfig(SPECS, { env: { MLMESH_T_MODELS: '["*"]' } }).models, ['*']);
+});
+
+test('config - listOption refuses JSON-looking input it cannot read, and items with brackets or quotes, naming the option', (t) => {
+  const refused = (value: string, message: RegExp): void => {
+    const err = t.throws(() => loadConfig(SPECS, { env: { MLMESH_T_MODELS: value } }), { instanceOf: ConfigError, message });
+    t.true(err?.option.startsWith('models (env MLMESH_T_MODELS)'), err?.option);
+  };
+  // Not valid JSON (single quotes, a trailing comma), a JSON value that is not an array, items that are not strings.
+  refused("['a','b']", /is neither a JSON array of strings \(\["a","b"\]\) nor a comma-separated list/);
+  refused('["a",]', /is neither a JSON array of strings/);
+  refused('[1, 2]', /\[0\]: expected a string, got 1/);
+  // Split on commas, these leave brackets and quotes in items.
+  refused('"a","b"', /\[0\]: "\\"a\\"" holds a bracket or a quote/);
+  refused('a, b]', /\[1\]: "b\]" holds a bracket or a quote/);
+  // In a file too, and for an option without a pattern.
+  const free = { list: listOption({ env: 'MLMESH_T_LIST', default: [], doc: 'Free list.' }) };
+  t.deepEqual(loadConfig(free, { env: { MLMESH_T_LIST: '["x y", "z"]' } }).list, ['x y', 'z']);
+  t.throws(() => loadConfig(free, { env: {}, overrides: { list: ['ok', "it's"] } }), { instanceOf: ConfigError, message: /list\b.*\[1\]: "it's" holds a bracket or a quote/ });
+  t.throws(() => loadConfig(free, { env: { MLMESH_T_LIST: '{"a": 1}' } }), { instanceOf: ConfigError, message: /list \(env MLMESH_T_LIST\)\[0\]: .* holds a bracket or a quote/ });
+});
+
+test('config - listOption checks every item of a JSON array against the option\'s pattern', (t) => {
+  t.throws(() => loadConfig(SPECS, { env: { MLMESH_T_MODELS: '["ok", "not ok"]' } }), { instanceOf: ConfigError, message: /models \(env MLMESH_T_MODELS\)\[1\]: "not ok" does not match/ });
+});
+
+test('config - the inference service refuses a startupModels item that is not a model name', (t) => {
+  t.deepEqual(resolveInferenceConfig({ env: { MLMESH_STARTUP_MODELS: '["digits_mlp","digits_two_input"]' } }).startupModels, ['digits_mlp', 'digits_two_input']);
+  t.deepEqual(resolveInferenceConfig({ env: { MLMESH_STARTUP_MODELS: '*' } }).startupModels, ['*']);
+  t.deepEqual(resolveInferenceConfig({ env: { MLMESH_STARTUP_MODELS: 'none' } }).startupModels, ['none']);
+  t.throws(() => resolveInferenceConfig({ env: { MLMESH_STARTUP_MODELS: 'digits_mlp,../etc' } }), { instanceOf: ConfigError, message: /startupModels.*\[1\]: "\.\.\/etc" does not match/ });
 });
 
 test('config - listOption names the index of a bad item in a file list', async (t) => {

@@ -24,11 +24,16 @@ export interface Feedback {
    */
   'labels'?: (string)[];
   /**
-   * With `label`: the row of a multi-row prediction it labels (0-based). Unset: the prediction
-   * must have one row.
+   * With `label`: the row of a multi-row prediction it labels (0-based). Unset: the
+   * prediction must have one row.
    */
   'row'?: (number);
   'value'?: "label"|"numeric";
+  /**
+   * `row` has presence: a oneof of one field, named as protoc names the oneof of `optional int32
+   * row` (same wire format, same presence), because protoc before 3.15 (Debian's grpc_tools has
+   * 3.5.1) refuses proto3 `optional`: test/contract/protoc.test.ts compiles every .proto with it.
+   */
   '_row'?: "row";
 }
 
@@ -54,10 +59,15 @@ export interface Feedback__Output {
    */
   'labels': (string)[];
   /**
-   * With `label`: the row of a multi-row prediction it labels (0-based). Unset: the prediction
-   * must have one row.
+   * With `label`: the row of a multi-row prediction it labels (0-based). Unset: the
+   * prediction must have one row.
    */
   'row'?: (number);
   'value'?: "label"|"numeric";
+  /**
+   * `row` has presence: a oneof of one field, named as protoc names the oneof of `optional int32
+   * row` (same wire format, same presence), because protoc before 3.15 (Debian's grpc_tools has
+   * 3.5.1) refuses proto3 `optional`: test/contract/protoc.test.ts compiles every .proto with it.
+   */
   '_row'?: "row";
 }
