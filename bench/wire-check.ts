@@ -52,7 +52,7 @@ for (const [name, bytes] of [['raw', raw], ['typed', typed]] as const) {
   const decode: number[] = [];
   for (let r = 0; r < runs; r++) {
     check.push(nsPerCall(() => checkWireFormat(bytes, type)));
-    decode.push(nsPerCall(() => method.requestDeserialize(bytes)));
+    decode.push(nsPerCall(() => void method.requestDeserialize(bytes)));
   }
   summary[name] = { bytes: bytes.length, checkNs: Math.round(median(check)), decodeNs: Math.round(median(decode)), ratio: Number((median(check) / median(decode)).toFixed(4)) };
 }

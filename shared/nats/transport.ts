@@ -34,6 +34,8 @@ function patch(): void {
     close(this: Dialing, err?: Error): Promise<void>;
   };
   if (proto[PATCHED] === true) return;
+  // Called with the transport as `this` below (close.call(this, …)).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const close = proto.close;
   // nats.js's dial, unchanged but for remembering the socket: it resolves with the connected
   // socket, or rejects once the socket closes (with its error, else "connection refused").

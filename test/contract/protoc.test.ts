@@ -46,7 +46,7 @@ test('protoc - every .proto in protos/ compiles with the Debian grpc_tools proto
     for (const f of files) {
       const r = await run(PYTHON, ['-m', 'grpc_tools.protoc', '-I', 'protos', `--python_out=${out}`, `--grpc_python_out=${out}`, f], { cwd: root }).then(
         () => '',
-        (e: { stderr?: string }) => e.stderr ?? String(e),
+        (e: { stderr?: string; message?: string }) => e.stderr ?? e.message ?? 'protoc failed',
       );
       t.is(r, '', `${f} (${version})`);
     }
