@@ -38,21 +38,53 @@ return 1`;
 
 /**
  * Deletes the members scored in [ARGV[2], ARGV[3]) of every entity of one feature version:
- * KEYS[1] is its latest hash (whose fields are every entity ever written), ARGV[1] the prefix of
- * its sorted sets. Each entity's latest member is then recomputed from what is left (its field
- * is removed when nothing is). The sorted-set keys are built in the script, which a single Redis
- * allows (not Redis Cluster, which this store does not support anyway).
+ * KEYS[1] is its latest hash (whose fields are every entity with history), ARGV[1] the prefix of
+ * its sorted sets. With ARGV[4] set (StartValues.clearFromMs, '-inf' for all), the start of the
+ * range is then settled. Each carried entity (triples from ARGV[7]: entity, event time t, its
+ * member at t or '') loses its members in (t, ARGV[2]) and gets the member unless it is there
+ * already (the usual case: a daily run carries the value the day before wrote). Every other
+ * entity loses those in [ARGV[4], ARGV[2]) and, when ARGV[5] is '1', gets member
+ * ARGV[4]:ARGV[6] (the emptied window's JSON, '' for null) unless its latest member before
+ * ARGV[2] holds that JSON or it has none. Each touched entity's latest member is then recomputed
+ * from what is left (its field is removed when nothing is). The sorted-set keys are built in the
+ * script, which a single Redis allows (not Redis Cluster, which this store does not support
+ * anyway).
  */
 const CLEAR_RANGE_SCRIPT = `
+local prefix, from, clear = ARGV[1], ARGV[2], ARGV[4]
+local function latest(e, key)
+  local top = redis.call('ZREVRANGE', key, 0, 0)
+  if top[1] then redis.call('HSET', KEYS[1], e, top[1]) else redis.call('HDEL', KEYS[1], e) end
+end
+local carried = {}
+for i = 7, #ARGV, 3 do carried[ARGV[i]] = true end
 local removed = 0
 for _, e in ipairs(redis.call('HKEYS', KEYS[1])) do
-  local key = ARGV[1] .. e
-  local n = redis.call('ZREMRANGEBYSCORE', key, ARGV[2], '(' .. ARGV[3])
-  if n > 0 then
-    removed = removed + n
-    local last = redis.call('ZREVRANGE', key, 0, 0)
-    if last[1] then redis.call('HSET', KEYS[1], e, last[1]) else redis.call('HDEL', KEYS[1], e) end
+  local key = prefix .. e
+  local n = redis.call('ZREMRANGEBYSCORE', key, from, '(' .. ARGV[3])
+  removed = removed + n
+  if clear ~= '' and not carried[e] then
+    n = n + redis.call('ZREMRANGEBYSCORE', key, clear, '(' .. from)
+    if ARGV[5] == '1' then
+      local last = redis.call('ZREVRANGEBYSCORE', key, '(' .. from, '-inf', 'LIMIT', 0, 1)[1]
+      if last and string.sub(last, string.find(last, ':', 1, true) + 1) ~= ARGV[6] then
+        redis.call('ZADD', key, clear, clear .. ':' .. ARGV[6])
+        n = n + 1
+      end
+    end
   end
+  if n > 0 then latest(e, key) end
+end
+for i = 7, #ARGV, 3 do
+  local e, t, member = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local key = prefix .. e
+  local n = redis.call('ZREMRANGEBYSCORE', key, '(' .. t, '(' .. from)
+  if member ~= '' and not redis.call('ZSCORE', key, member) then
+    redis.call('ZREMRANGEBYSCORE', key, t, t)
+    redis.call('ZADD', key, t, member)
+    n = n + 1
+  end
+  if n > 0 then latest(e, key) end
 end
 return removed`;
 
@@ -64,8 +96,13 @@ declare module 'ioredis' {
     mlmeshPrune(key: string, cutoffMs: number): Result<number, Context>;
     mlmeshRead(numKeys: number, ...keysThenBounds: (string | number)[]): Result<(string | null)[], Context>;
     mlmeshLatest(hashKey: string, entity: string, eventMs: number, member: string): Result<number, Context>;
-    mlmeshClearRange(hashKey: string, valueKeyPrefix: string, fromMs: number, toMs: number): Result<number, Context>;
+    mlmeshClearRange(hashKey: string, valueKeyPrefix: string, fromMs: number, toMs: number, clearFrom: string, hasEmpty: string, emptyJson: string, carried: (string | number)[]): Result<number, Context>;
   }
+}
+
+/** The stored member of a row: `<event_ms>:<json>` (nothing after the colon for null). */
+function member(r: WriteRow): string {
+  return `${r.eventMs}:${r.json ?? ''}`;
 }
 
 /** A stored member `<event_ms>:<json>` as a value (nothing after the colon: null). */
@@ -95,9 +132,9 @@ const WRITE_TIMEOUT_MS = 60_000;
  * the history; one hash per feature@version holds each entity's latest member. A latest read is
  * one HMGET per feature version; "latest <= as_of" is a ZREVRANGEBYSCORE … LIMIT 0 1 per key, run
  * by a Lua script per 1,000 keys; both pipelined in one round trip. Writes go in one MULTI:
- * clear the replaced range (a Lua script over the feature version's entities), replace the
- * member at the same score, add, update the latest hash unless it holds a later value, then prune
- * (Lua scripts). Definitions live in one hash per catalog kind.
+ * clear the replaced range and settle its start (a Lua script over the feature version's
+ * entities), replace the member at the same score, add, update the latest hash unless it holds a
+ * later value, then prune (Lua scripts). Definitions live in one hash per catalog kind.
  */
 export class RedisStore implements FeatureStore {
   readonly backend = 'redis' as const;
@@ -203,13 +240,33 @@ export class RedisStore implements FeatureStore {
     const { replace, pruneBeforeMs } = opts;
     if (rows.length === 0 && !replace) return;
     const m = this.writer.multi();
-    if (replace) m.mlmeshClearRange(this.latestKey(replace.feature, replace.version), this.valueKey({ ...replace, entity: '' }), replace.fromMs, replace.toMs);
+    // Rows that are an entity's carried value (StartValues) are written by the clear script, and
+    // only when the stored value differs.
+    const inScript = new Set<WriteRow>();
+    if (replace) {
+      const s = replace.atStart;
+      const clearFrom = !s ? '' : Number.isFinite(s.clearFromMs) ? String(s.clearFromMs) : '-inf';
+      const carriedRows = new Map<string, WriteRow>();
+      if (s) {
+        for (const r of rows) {
+          if (r.feature === replace.feature && r.version === replace.version && r.eventMs < replace.fromMs && s.carried.get(r.entity) === r.eventMs) carriedRows.set(r.entity, r);
+        }
+      }
+      const carried: (string | number)[] = [];
+      for (const [entity, t] of s?.carried ?? []) {
+        const r = carriedRows.get(entity);
+        if (r) inScript.add(r);
+        carried.push(entity, t, r ? member(r) : '');
+      }
+      // As one array argument (ioredis flattens it): spread, 100,000 entities overflow the call stack.
+      m.mlmeshClearRange(this.latestKey(replace.feature, replace.version), this.valueKey({ ...replace, entity: '' }), replace.fromMs, replace.toMs, clearFrom, s?.empty ? '1' : '0', s?.empty?.json ?? '', carried);
+    }
     for (const r of rows) {
+      if (inScript.has(r)) continue;
       const key = this.valueKey(r);
       m.zremrangebyscore(key, r.eventMs, r.eventMs);
-      const member = `${r.eventMs}:${r.json ?? ''}`;
-      m.zadd(key, r.eventMs, member);
-      m.mlmeshLatest(this.latestKey(r.feature, r.version), r.entity, r.eventMs, member);
+      m.zadd(key, r.eventMs, member(r));
+      m.mlmeshLatest(this.latestKey(r.feature, r.version), r.entity, r.eventMs, member(r));
     }
     if (pruneBeforeMs !== undefined) for (const k of distinctKeys(rows)) m.mlmeshPrune(this.valueKey(k), pruneBeforeMs);
     const results = await this.run(() => m.exec());

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, StoredValue, WriteOptions, WriteRow } from './store.js';
+import type { CatalogEntry, CatalogKind, FeatureStore, ReadQuery, ReplaceRange, StartValues, StoredValue, WriteOptions, WriteRow } from './store.js';
 import { distinctKeys } from './store.js';
 
 const SCHEMA = `
@@ -49,6 +49,8 @@ export class SqliteStore implements FeatureStore {
   private readonly upsertStmt: Statement<[string, number, string, number, string | null]>;
   private readonly pruneStmt: Statement<[{ feature: string; version: number; entity: string; cutoff: number }]>;
   private readonly deleteRangeStmt: Statement<[string, number, number, number]>;
+  private readonly deleteKeyRangeStmt: Statement<[string, number, string, number, number]>;
+  private readonly entitiesStmt: Statement<[string, number], string>;
   private readonly writeTx: (rows: readonly WriteRow[], opts: WriteOptions) => void;
   private closed = false;
 
@@ -74,14 +76,35 @@ export class SqliteStore implements FeatureStore {
     );
     // Scans the feature version's rows (the key's prefix), not the whole table.
     this.deleteRangeStmt = this.db.prepare('DELETE FROM feature_values WHERE feature = ? AND version = ? AND event_ms >= ? AND event_ms < ?');
+    this.deleteKeyRangeStmt = this.db.prepare('DELETE FROM feature_values WHERE feature = ? AND version = ? AND entity = ? AND event_ms >= ? AND event_ms < ?');
+    this.entitiesStmt = this.db.prepare<[string, number], string>('SELECT DISTINCT entity FROM feature_values WHERE feature = ? AND version = ?').pluck();
     this.writeTx = this.db.transaction((rows: readonly WriteRow[], opts: WriteOptions) => {
       const r0 = opts.replace;
-      if (r0) this.deleteRangeStmt.run(r0.feature, r0.version, r0.fromMs, r0.toMs);
+      if (r0) {
+        this.deleteRangeStmt.run(r0.feature, r0.version, r0.fromMs, r0.toMs);
+        if (r0.atStart) this.settleStart(r0, r0.atStart);
+      }
       for (const r of rows) this.upsertStmt.run(r.feature, r.version, r.entity, r.eventMs, r.json);
       const cutoff = opts.pruneBeforeMs;
       if (cutoff === undefined) return;
       for (const k of distinctKeys(rows)) this.pruneStmt.run({ feature: k.feature, version: k.version, entity: k.entity, cutoff });
     });
+  }
+
+  /** Applies {@link StartValues} (inside the write transaction, after the range was cleared). */
+  private settleStart(r: ReplaceRange, s: StartValues): void {
+    const { feature, version, fromMs } = r;
+    // Event times are integers: (t, fromMs) is [t + 1, fromMs). No stored time is below this bound.
+    const clearFrom = Number.isFinite(s.clearFromMs) ? s.clearFromMs : Number.MIN_SAFE_INTEGER;
+    for (const [entity, t] of s.carried) this.deleteKeyRangeStmt.run(feature, version, entity, t + 1, fromMs);
+    // .all(): better-sqlite3 allows no other statement while an iterator is open.
+    for (const entity of this.entitiesStmt.all(feature, version)) {
+      if (s.carried.has(entity)) continue;
+      this.deleteKeyRangeStmt.run(feature, version, entity, clearFrom, fromMs);
+      if (!s.empty) continue;
+      const last = this.readStmt.get(feature, version, entity, fromMs - 1);
+      if (last && last.value !== s.empty.json) this.upsertStmt.run(feature, version, entity, clearFrom, s.empty.json);
+    }
   }
 
   async read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]> {

@@ -50,6 +50,39 @@ export interface ValueRange {
   readonly toMs: number;
 }
 
+/**
+ * What a Materialize knows of the value each entity has in effect at the start of the range it
+ * replaces (see FeatureWriter.materialize), so that the store can make it the one read there:
+ * values before the start that the corrected source no longer has are deleted, and an entity
+ * whose window the source has emptied gets the empty value.
+ */
+export interface StartValues {
+  /**
+   * Entities whose value in effect at the range's start is one of the rows written, with an event
+   * time before the start: entity → that time. Their values after that time and before the start
+   * are deleted (the source has nothing there).
+   */
+  readonly carried: ReadonlyMap<string, number>;
+  /**
+   * Every other entity of the feature version has no value in [clearFromMs, start) in the source:
+   * its stored ones there are deleted. -Infinity: every value before the start.
+   */
+  readonly clearFromMs: number;
+  /**
+   * For a definition whose values come from a window: the value of an emptied window (JSON text,
+   * null for null). Such an entity whose latest value before clearFromMs (finite then) is not this
+   * one gets it at clearFromMs, so it reads the emptied window from there on. Unset: nothing is
+   * added.
+   */
+  readonly empty?: { readonly json: string | null };
+}
+
+/** A range to replace ({@link WriteOptions.replace}), with what its start needs. */
+export interface ReplaceRange extends ValueRange {
+  /** Sets the value in effect at fromMs right (applied after the range is cleared). @default only the range is cleared */
+  readonly atStart?: StartValues;
+}
+
 /** Options of {@link FeatureStore.write}. */
 export interface WriteOptions {
   /**
@@ -60,9 +93,10 @@ export interface WriteOptions {
   /**
    * Deletes every value in this range (all entities) before writing, in the same transaction:
    * the rows replace the range, so a value the new rows do not have is gone. Rows outside the
-   * range are written as usual. @default nothing deleted
+   * range are written as usual. With `atStart`, values before the range are then deleted or added
+   * as it says, in the same transaction. @default nothing deleted
    */
-  readonly replace?: ValueRange;
+  readonly replace?: ReplaceRange;
 }
 
 /**
@@ -76,9 +110,9 @@ export interface FeatureStore {
   /** For each query, the latest value with event time <= asOfMs, or undefined. */
   read(queries: readonly ReadQuery[]): Promise<(StoredValue | undefined)[]>;
   /**
-   * In one transaction: deletes the range `opts.replace` when given, writes every row (a value at
-   * the same key and event time is replaced), then prunes the keys written when
-   * `opts.pruneBeforeMs` is given.
+   * In one transaction: deletes the range `opts.replace` when given (and applies its `atStart`),
+   * writes every row (a value at the same key and event time is replaced), then prunes the keys
+   * written when `opts.pruneBeforeMs` is given.
    */
   write(rows: readonly WriteRow[], opts?: WriteOptions): Promise<void>;
   /** Stores `entry` unless its key exists; returns what is stored under the key afterwards and whether it was this call that stored it. */

@@ -13,6 +13,8 @@ export type TimestampFormatName = (typeof TIMESTAMP_FORMATS)[number];
 
 /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: ISO 8601's four-digit years. */
 const MIN_MS = -62_167_219_200_000;
+/** The earliest event time a source row can have (0000-01-01T00:00:00Z, epoch ms): any row is at or after it. */
+export const EARLIEST_MS = MIN_MS;
 const MAX_MS = 253_402_300_799_999;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;

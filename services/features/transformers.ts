@@ -168,6 +168,14 @@ export class ExactSum {
 }
 
 /**
+ * What a window with no non-null value in it aggregates to: 0 for COUNT and SUM, null for AVG,
+ * MIN, MAX and LAST (as the SQL aggregates).
+ */
+export function emptyWindowValue(aggregation: WindowTransform__Output['aggregation']): unknown {
+  return aggregation === 'COUNT' || aggregation === 'SUM' ? 0 : null;
+}
+
+/**
  * The aggregate of the rows in a sliding window [lo, hi) of one entity's time-sorted rows,
  * updated as the window's ends move right: O(1) amortised per row entering or leaving.
  * `nums[k]` is NaN for a null value (ignored, as the SQL aggregates do). Sums are exact
@@ -216,17 +224,19 @@ class SlidingAggregate {
 
   /** The aggregate of the rows now in the window; `lo` is the window's first row. */
   value(lo: number): unknown {
+    // No non-null value in the window (then LAST's last valid row is before `lo` too).
+    if (this.count === 0) return emptyWindowValue(this.w.aggregation);
     switch (this.w.aggregation) {
       case 'COUNT':
         return this.count;
       case 'SUM':
-        return this.count === 0 ? 0 : this.sum.value();
+        return this.sum.value();
       case 'AVG':
-        return this.count === 0 ? null : this.sum.value() / this.count;
+        return this.sum.value() / this.count;
       case 'MIN':
-        return this.count === 0 ? null : this.nums[this.minQ[this.minHead] as number];
+        return this.nums[this.minQ[this.minHead] as number];
       case 'MAX':
-        return this.count === 0 ? null : this.nums[this.maxQ[this.maxHead] as number];
+        return this.nums[this.maxQ[this.maxHead] as number];
       default:
         return this.lastValid < lo ? null : (this.sorted[this.lastValid] as SourceRow).cols[this.w.column];
     }

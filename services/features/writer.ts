@@ -10,16 +10,18 @@ import type { WriteFeaturesRequest__Output } from '../../shared/generated/mlmesh
 import type { WriteFeaturesResponse } from '../../shared/generated/mlmesh/features/v1/WriteFeaturesResponse.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { LruTtlCache } from './cache.js';
-import { lookbackMs } from './definitions.js';
 import { checkColumns } from './columns.js';
 import { ColumnsError, CoercionError, ExtractError, TransformError } from './errors.js';
 import { ExtractStats, extract } from './extractors.js';
+import { pastDependence } from './look-back.js';
+import type { PastDependence } from './look-back.js';
 import type { FeaturesMetrics } from './metrics.js';
 import type { CachedValue } from './reader.js';
 import { cacheKey } from './reader.js';
 import { checkEntityId, formatRef, parseRef, parseTimeMs } from './refs.js';
 import type { FeatureRegistry, ResolvedFeature } from './registry.js';
-import type { FeatureStore, ValueRange, WriteRow } from './store.js';
+import type { FeatureStore, ReplaceRange, StartValues, WriteRow } from './store.js';
+import { EARLIEST_MS } from './times.js';
 import { applyTransforms } from './transformers.js';
 import type { SourceRow } from './transformers.js';
 import { coerceValue, encodeStored, fromProtoValue } from './values.js';
@@ -55,12 +57,18 @@ export class FeatureWriter {
     return this.settings.retentionMs > 0 ? this.now() - this.settings.retentionMs : undefined;
   }
 
-  /** A warning when the source gave no row in the range read (a wrong range, or times misread). */
-  private emptyWarning(stats: ExtractStats, inRange: number, from: number, to: number): string[] {
+  /**
+   * A warning when the source gave no row in [from, to) (a wrong range, or times misread): the
+   * range read for a window definition, the range itself for the others (which read every older
+   * row for the value in effect at the start, so a source whose times were all misread into 1970
+   * would still give values: `carried` of them).
+   */
+  private emptyWarning(stats: ExtractStats, inRange: number, from: number, to: number, carried: number): string[] {
     if (inRange > 0) return [];
     const range = `[${iso(from)}, ${iso(to)})`;
     if (stats.seen === 0) return [`${stats.what} gave no rows: nothing was read for ${range}`];
-    return [`none of the ${stats.seen} rows of ${stats.what} has an event time in ${range}: its times run from ${iso(stats.minMs)} to ${iso(stats.maxMs)}`];
+    const older = carried > 0 ? `; only the values in effect at ${iso(from)}, from older rows, were written (${carried})` : '';
+    return [`none of the ${stats.seen} rows of ${stats.what} has an event time in ${range}: its times run from ${iso(stats.minMs)} to ${iso(stats.maxMs)}${older}`];
   }
 
   /**
@@ -81,7 +89,7 @@ export class FeatureWriter {
     return [warning];
   }
 
-  private async commit(rows: WriteRow[], replace?: ValueRange): Promise<void> {
+  private async commit(rows: WriteRow[], replace?: ReplaceRange): Promise<void> {
     const pruneBeforeMs = this.pruneBefore();
     try {
       await this.store.write(rows, { ...(pruneBeforeMs === undefined ? {} : { pruneBeforeMs }), ...(replace ? { replace } : {}) });
@@ -133,12 +141,23 @@ export class FeatureWriter {
 
   /**
    * Materialize: the values of [start_ms, end_ms) replace what the range held, in one atomic
-   * write. With look-back L (the sum of the windows), the source is read over
-   * [start_ms - 2L, end_ms): every value with event time >= start_ms - L then sees all the rows of
-   * its windows, so what is written is exactly what a materialization of a wider range writes.
-   * Written: the values in [start_ms, end_ms), and per entity the last value in
-   * [start_ms - L, start_ms) (the one in effect at start_ms, at its own event time), so a range
-   * materialized alone reads right from its start and consecutive ranges never disagree.
+   * write, and the value in effect at start_ms is made the one the source gives there.
+   * - A definition ending with a window (maps after it at most) depends on the rows of the
+   *   look-back L before a time (the sum of the windows): the source is read over
+   *   [start_ms - 2L, end_ms), so every value with event time >= start_ms - L sees all the rows of
+   *   its windows and is exact. Per entity, the last value in [start_ms - L, start_ms) is the one
+   *   in effect at start_ms: it is written at its own event time and the stored values after it
+   *   and before start_ms (which the source no longer has) are deleted. An entity with no value
+   *   there has an empty window at start_ms: its stored values in [start_ms - L, start_ms) are
+   *   deleted and, when the latest one before is not the emptied window's value, that value is
+   *   written at start_ms - L.
+   * - Any other definition (no window, or a filter after the last one) may take its value at
+   *   start_ms from a row of any age: the source is read from the earliest time, the latest value
+   *   before start_ms is written at its own event time and stored values after it and before
+   *   start_ms are deleted; an entity without one loses every stored value before start_ms.
+   * Either way a range read reads what a materialization of a wider range reads, splitting a range
+   * changes nothing, and re-materializing after a correction of the source (in the range or
+   * before it) reads from start_ms on as a fresh materialization of the corrected source.
    * @throws InvalidArgumentError for a bad ref or range; NotFoundError; FailedPreconditionError
    *   for a push feature, an unreadable source, or data that cannot be transformed or coerced
    *   (nothing is written then).
@@ -152,44 +171,72 @@ export class FeatureWriter {
     const def = f.definition;
     const src = def.source;
     if (!src || src.kind === 'push') throw new FailedPreconditionError(`feature ${f.ref} has a push source: its values come from WriteFeatures, there is nothing to materialize`);
-    const lookback = lookbackMs(def);
-    const readFrom = start - 2 * lookback;
-    const raw: SourceRow[] = [];
+    const fail = (e: unknown): never => {
+      if (e instanceof ExtractError || e instanceof TransformError || e instanceof ColumnsError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
+      throw e;
+    };
+    let past: PastDependence;
+    try {
+      past = pastDependence(def);
+    } catch (e: unknown) {
+      return fail(e);
+    }
+    const bounded = past.kind === 'window';
+    const readFrom = bounded ? start - 2 * past.lookbackMs : EARLIEST_MS;
+    // Values from here on are exact (their windows' rows were all read); the last of them before
+    // `start` is the value in effect at `start`.
+    const exactFrom = bounded ? start - past.lookbackMs : -Infinity;
     const stats = new ExtractStats();
-    let transformed: SourceRow[];
+    const lastBefore = new Map<string, SourceRow>();
+    const keepLast = (r: SourceRow): void => {
+      if (r.ts >= exactFrom && r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
+    };
+    let inRange: SourceRow[];
+    let rowsRead = 0;
+    let rowsInRange = 0;
     try {
       // Every column the definition reads must exist, or a misspelt one reads as nulls.
       const onColumns = (columns: readonly string[], what: string): void => checkColumns(def, columns, what);
-      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: readFrom, endMs: end, signal, stats, onColumns })) raw.push(row);
-      transformed = applyTransforms(raw, def.transforms);
+      const raw: SourceRow[] = [];
+      const rowWise = past.kind === 'unbounded' && past.rowWise;
+      for await (const row of extract(src, { dataDir: this.settings.dataDir, startMs: readFrom, endMs: end, signal, stats, onColumns })) {
+        rowsRead++;
+        if (row.ts >= start) rowsInRange++;
+        // Without a window rows transform one by one: of the (whole) history before `start` only
+        // each entity's latest value is kept, not every row.
+        if (rowWise && row.ts < start) applyTransforms([row], def.transforms).forEach(keepLast);
+        else raw.push(row);
+      }
+      const transformed = applyTransforms(raw, def.transforms);
+      if (!rowWise) transformed.forEach(keepLast);
+      inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
     } catch (e: unknown) {
-      if (e instanceof ExtractError || e instanceof TransformError || e instanceof ColumnsError) throw new FailedPreconditionError(`materialize ${f.ref}: ${e.message}`, { cause: e });
-      throw e;
+      return fail(e);
     }
-    const rows: WriteRow[] = [];
-    const entities = new Set<string>();
-    // Values from start - L on are exact (their windows' rows were all read); the last of them
-    // before `start` is the value in effect at `start`.
-    const exactFrom = start - lookback;
-    const lastBefore = new Map<string, SourceRow>();
-    for (const r of transformed) if (r.ts >= exactFrom && r.ts < start && r.ts >= (lastBefore.get(r.entity)?.ts ?? -Infinity)) lastBefore.set(r.entity, r);
-    const inRange = transformed.filter((r) => r.ts >= start && r.ts < end);
-    for (const r of [...lastBefore.values(), ...inRange]) {
-      let value;
+    const coerce = (raw: unknown, at: string): string | null => {
       try {
-        value = coerceValue(r.cols[def.value_column], f.valueType);
+        return encodeStored(coerceValue(raw, f.valueType));
       } catch (e: unknown) {
-        if (e instanceof CoercionError) throw new FailedPreconditionError(`materialize ${f.ref}: ${r.at}: column ${def.value_column}: ${e.message} (value_type ${f.valueType})`, { cause: e });
+        if (e instanceof CoercionError) throw new FailedPreconditionError(`materialize ${f.ref}: ${at}: column ${def.value_column}: ${e.message} (value_type ${f.valueType})`, { cause: e });
         throw e;
       }
-      rows.push({ feature: f.name, version: f.version, entity: r.entity, eventMs: r.ts, json: encodeStored(value) });
+    };
+    const rows: WriteRow[] = [];
+    const entities = new Set<string>();
+    for (const r of [...lastBefore.values(), ...inRange]) {
+      rows.push({ feature: f.name, version: f.version, entity: r.entity, eventMs: r.ts, json: coerce(r.cols[def.value_column], r.at) });
       entities.add(r.entity);
     }
+    const atStart: StartValues = {
+      carried: new Map([...lastBefore.values()].map((r) => [r.entity, r.ts])),
+      clearFromMs: exactFrom,
+      ...(past.kind === 'window' ? { empty: { json: coerce(past.empty, 'an emptied window') } } : {}),
+    };
     signal.throwIfAborted();
     // Even with no rows: the range's old values must go (the source may have lost its rows).
-    const warnings = [...this.emptyWarning(stats, raw.length, readFrom, end), ...this.retentionWarning(rows, `Materialize ${f.ref}`)];
-    await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end });
+    const warnings = [...(bounded ? this.emptyWarning(stats, rowsRead, readFrom, end, 0) : this.emptyWarning(stats, rowsInRange, start, end, lastBefore.size)), ...this.retentionWarning(rows, `Materialize ${f.ref}`)];
+    await this.commit(rows, { feature: f.name, version: f.version, fromMs: start, toMs: end, atStart });
     this.metrics.written.inc({ via: 'materialize' }, rows.length);
-    return { rows_read: raw.length, values_written: rows.length, entities: entities.size, warnings };
+    return { rows_read: rowsRead, values_written: rows.length, entities: entities.size, warnings };
   }
 }
