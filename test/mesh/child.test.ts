@@ -9,13 +9,23 @@ import { LogStream, ServiceStartError, SupervisedChild, backoffDelay } from '../
 import type { RestartPolicy } from '../../tools/mesh/index.js';
 import { freePort, until } from '../helpers/mesh.js';
 
-/** Serves HTTP on $PORT; exits with code 3 $CRASH_MS after listening (never when unset); ignores SIGTERM with $STUBBORN. */
+/**
+ * Serves HTTP on $PORT; exits with code 3 $CRASH_MS after its first answered request, i.e. after
+ * the supervisor's probe found it healthy (never when unset), so on a loaded machine it cannot
+ * crash before it was healthy; ignores SIGTERM with $STUBBORN.
+ */
 const SCRIPT = `
 const http = require('node:http');
 if (process.env.STUBBORN) process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
-const s = http.createServer((q, r) => r.end('ok')).listen(Number(process.env.PORT), '127.0.0.1', () => {
+let armed = false;
+const s = http.createServer((q, r) => {
+  r.end('ok');
+  if (process.env.CRASH_MS && !armed) {
+    armed = true;
+    setTimeout(() => { console.error('boom'); process.exit(3); }, Number(process.env.CRASH_MS));
+  }
+}).listen(Number(process.env.PORT), '127.0.0.1', () => {
   console.log(JSON.stringify({ level: 'info', msg: 'listening', port: Number(process.env.PORT) }));
-  if (process.env.CRASH_MS) setTimeout(() => { console.error('boom'); process.exit(3); }, Number(process.env.CRASH_MS));
 });
 `;
 
