@@ -5,7 +5,7 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
-import type { HttpAnswer } from '../../shared/metrics/index.js';
+import type { FastifyInstance } from '../../shared/http/index.js';
 import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
 import type { InferenceConfig } from './config.js';
@@ -140,7 +140,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
       service: svc,
       services: [defineService<GRPCInferenceServiceHandlers>(INFERENCE_SERVICE, handlers, { requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined) })],
       ready: () => svc.modelsReady(),
-      http: (path) => svc.httpRoute(path),
+      routes: (app) => svc.routes(app),
       start: () => svc.start(),
       describe: () => ({ models: manager.loadedModels(), ...(svc.modelsReady() ? {} : { notReady: svc.notReadyModels(), reason: 'strictReadiness: some startup models cannot serve' }) }),
     };
@@ -197,16 +197,22 @@ export class InferenceService extends HostedService<InferenceConfig> {
   }
 
   /** Triton's per-model HTTP readiness: `/v2/models/<name>[/versions/<v>]/ready`. */
-  private httpRoute(path: string): HttpAnswer | undefined {
-    const m = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/ready$/.exec(path);
-    if (!m) return undefined;
-    let ok = false;
-    try {
-      ok = this.manager.resolve(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')).unavailableReason === undefined;
-    } catch {
-      // Unknown model or version: not ready.
-      ok = false;
-    }
-    return { status: ok ? 200 : 503, body: ok ? 'ready\n' : 'not ready\n' };
+  private routes(app: FastifyInstance): void {
+    const ready = (model: string, version: string): boolean => {
+      try {
+        return this.manager.resolve(model, version).unavailableReason === undefined;
+      } catch {
+        // Unknown model or version: not ready.
+        return false;
+      }
+    };
+    app.get<{ Params: { model: string; version?: string } }>('/v2/models/:model/ready', (req, reply) => {
+      const ok = ready(req.params.model, '');
+      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ready\n' : 'not ready\n');
+    });
+    app.get<{ Params: { model: string; version: string } }>('/v2/models/:model/versions/:version/ready', (req, reply) => {
+      const ok = ready(req.params.model, req.params.version);
+      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ready\n' : 'not ready\n');
+    });
   }
 }
