@@ -5,7 +5,6 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
-import type { FastifyInstance } from '../../shared/http/index.js';
 import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
 import type { InferenceConfig } from './config.js';
@@ -15,6 +14,7 @@ import { ModelRepository } from './repository.js';
 import { RepositoryPoller } from './repository-poller.js';
 import { PredictionLogger } from './prediction-log.js';
 import { inferenceHandlers } from './server.js';
+import { inferenceHttpRoutes } from './http-api.js';
 
 /** Fully-qualified name of the Open Inference Protocol service. */
 export const INFERENCE_SERVICE = 'inference.GRPCInferenceService';
@@ -140,7 +140,8 @@ export class InferenceService extends HostedService<InferenceConfig> {
       service: svc,
       services: [defineService<GRPCInferenceServiceHandlers>(INFERENCE_SERVICE, handlers, { requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined) })],
       ready: () => svc.modelsReady(),
-      routes: (app) => svc.routes(app),
+      // The Open Inference Protocol's HTTP/REST binding, on the same handlers as gRPC.
+      routes: inferenceHttpRoutes({ handlers }),
       start: () => svc.start(),
       describe: () => ({ models: manager.loadedModels(), ...(svc.modelsReady() ? {} : { notReady: svc.notReadyModels(), reason: 'strictReadiness: some startup models cannot serve' }) }),
     };
@@ -194,25 +195,5 @@ export class InferenceService extends HostedService<InferenceConfig> {
    */
   refreshHealth(): void {
     this.host.refreshHealth();
-  }
-
-  /** Triton's per-model HTTP readiness: `/v2/models/<name>[/versions/<v>]/ready`. */
-  private routes(app: FastifyInstance): void {
-    const ready = (model: string, version: string): boolean => {
-      try {
-        return this.manager.resolve(model, version).unavailableReason === undefined;
-      } catch {
-        // Unknown model or version: not ready.
-        return false;
-      }
-    };
-    app.get<{ Params: { model: string; version?: string } }>('/v2/models/:model/ready', (req, reply) => {
-      const ok = ready(req.params.model, '');
-      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ready\n' : 'not ready\n');
-    });
-    app.get<{ Params: { model: string; version: string } }>('/v2/models/:model/versions/:version/ready', (req, reply) => {
-      const ok = ready(req.params.model, req.params.version);
-      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ready\n' : 'not ready\n');
-    });
   }
 }

@@ -1,9 +1,11 @@
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { clip, errorMessage, isMlmeshError } from '../errors/index.js';
+import { CancelledError, clip, errorMessage, isMlmeshError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { attachSignals } from './context.js';
 import { httpStatusOf } from './status.js';
 
 /** The media type of every JSON answer of the host. */
@@ -86,6 +88,46 @@ function routableUrl(url: string): string {
   }
 }
 
+/** What the service's routes share with the server: stop signals and the work a drain waits for. */
+class RouteState {
+  refusing = false;
+  private pending = 0;
+  private idle: (() => void) | undefined;
+  readonly draining = new AbortController();
+  readonly closing = new AbortController();
+
+  /** Counts one piece of work (a request in flight, after-answer work) until the returned function runs. */
+  hold(): () => void {
+    this.pending++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pending--;
+      if (this.pending === 0) this.idle?.();
+    };
+  }
+
+  /** Resolves once no work is held, or after `ms` (false then). */
+  async settled(ms: number): Promise<boolean> {
+    if (this.pending === 0) return true;
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    this.idle = undefined;
+    return ok;
+  }
+
+  get held(): number {
+    return this.pending;
+  }
+}
+
 /**
  * The HTTP side of a service, on fastify: Prometheus metrics at `/metrics`, plain health at
  * `/healthz` (live) and `/readyz` (ready), the same under Triton's `/v2/health/live|ready`
@@ -93,21 +135,24 @@ function routableUrl(url: string): string {
  * route answers HEAD too; a method a path has no route for answers 405 with `Allow`; an unknown
  * path 404. Errors are JSON `{"error": "..."}`: an MlmeshError thrown by a route answers with
  * its code's HTTP status ({@link httpStatusOf}), a body that is not valid JSON 400, one over
- * the body limit 413, an unexpected error 500 (logged).
+ * the body limit 413, an unexpected error 500 (logged). Every answer is counted in
+ * `http_server_requests_total` and timed in `http_server_request_duration_seconds`, by method,
+ * route (the pattern, so unknown paths cannot grow the label set) and status.
  *
- * `drain()` stops taking connections, closes idle keep-alive ones and lets requests in flight
- * finish; `close()` ends every connection at once.
+ * The stop: {@link stopRoutes} makes the service's routes answer 503 and waits for those in
+ * flight; `drain()` then stops taking connections, closes idle keep-alive ones and lets requests
+ * in flight finish; `close()` ends every connection at once.
  */
 export class HttpServer {
   /** The bound port. */
   readonly port: number;
-  private closing: Promise<void> | undefined;
+  private closed: Promise<void> | undefined;
 
   private constructor(
     /** The fastify instance (for tests: `inject`). */
     readonly app: FastifyInstance,
     port: number,
-    private readonly routeState: { refusing: boolean; inflight: number; idle: (() => void) | undefined },
+    private readonly state: RouteState,
     private readonly log: Logger,
   ) {
     this.port = port;
@@ -125,6 +170,29 @@ export class HttpServer {
       rewriteUrl: (req) => routableUrl(req.url ?? '/'),
     });
     const log = opts.logger.child({ component: 'http' });
+    const state = new RouteState();
+    attachSignals(app.server, { draining: state.draining.signal, closing: state.closing.signal, logger: opts.logger, hold: () => state.hold() });
+
+    const requests = new Counter({
+      name: 'http_server_requests_total',
+      help: 'HTTP requests answered, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [opts.registry],
+    });
+    const seconds = new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Time from receiving an HTTP request to sending its answer, in seconds, by method and route.',
+      labelNames: ['method', 'route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [opts.registry],
+    });
+    app.addHook('onResponse', (req, reply, done) => {
+      const route = req.routeOptions.url ?? '(no route)';
+      requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+      seconds.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+      done();
+    });
+
     app.setErrorHandler((e: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const status = isMlmeshError(e) ? httpStatusOf(e) : typeof e.statusCode === 'number' && e.statusCode >= 400 ? e.statusCode : 500;
       if (status >= 500 && !isMlmeshError(e)) log.error({ err: e, method: req.method, path: req.url }, 'HTTP route failed');
@@ -149,21 +217,17 @@ export class HttpServer {
     app.get('/v2/health/live', (_req, reply) => health(reply, live()));
     app.get('/readyz', (_req, reply) => health(reply, opts.ready()));
     app.get('/v2/health/ready', (_req, reply) => health(reply, opts.ready()));
-    const self = { refusing: false, inflight: 0, idle: undefined as (() => void) | undefined };
     if (opts.routes) {
       const routes = opts.routes;
       await app.register(async (scope) => {
         // The service's requests are counted, so a drain can wait for them, and refused once it has begun.
-        scope.addHook('onRequest', (req, reply, done) => {
-          if (self.refusing) {
+        scope.addHook('onRequest', (_req, reply, done) => {
+          if (state.refusing) {
             sendError(reply.header('connection', 'close'), 503, 'the service is shutting down');
             return;
           }
-          self.inflight++;
-          reply.raw.once('close', () => {
-            self.inflight--;
-            if (self.inflight === 0) self.idle?.();
-          });
+          const release = state.hold();
+          reply.raw.once('close', release);
           done();
         });
         await routes(scope);
@@ -184,43 +248,37 @@ export class HttpServer {
       await app.close();
       throw e;
     }
-    return new HttpServer(app, (app.server.address() as AddressInfo).port, self, log);
+    return new HttpServer(app, (app.server.address() as AddressInfo).port, state, log);
   }
 
   /**
    * The first step of a graceful stop, for the service's routes only (metrics and health go on
-   * answering): from now on they answer 503, and this resolves once those in flight are
-   * answered, or after `graceMs` (then they are left to the final drain or close).
+   * answering): from now on they answer 503 (and their calls' `draining` signal aborts), and
+   * this resolves once those in flight are answered and their after-answer work has run, or
+   * after `graceMs`: then their calls are cancelled (their signals abort) and it resolves.
    */
   async stopRoutes(graceMs: number): Promise<void> {
-    const s = this.routeState;
-    s.refusing = true;
-    if (s.inflight === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.log.warn({ inflight: s.inflight }, 'shutdown grace period over: HTTP requests still in flight');
-        resolve();
-      }, graceMs);
-      timer.unref();
-      s.idle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    s.idle = undefined;
+    this.state.refusing = true;
+    this.state.draining.abort(new CancelledError('server draining'));
+    if (await this.state.settled(graceMs)) return;
+    this.log.warn({ inflight: this.state.held }, 'shutdown grace period over: cancelling HTTP requests in flight');
+    this.state.closing.abort(new CancelledError('server shutting down'));
   }
 
   /** Stops accepting, closes idle keep-alive connections, and resolves once the requests in flight are answered. Idempotent. */
   drain(): Promise<void> {
-    this.closing ??= this.app.close();
-    return this.closing;
+    this.closed ??= this.app.close();
+    return this.closed;
   }
 
-  /** Ends every connection now, a request in flight included. Idempotent. */
+  /** Ends every connection now, a request in flight included (its call is cancelled). Idempotent. */
   async close(): Promise<void> {
-    const closing = this.drain();
+    this.state.refusing = true;
+    this.state.draining.abort(new CancelledError('server closing'));
+    this.state.closing.abort(new CancelledError('server shutting down'));
+    const closed = this.drain();
     this.app.server.closeAllConnections();
-    await closing;
+    await closed;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
