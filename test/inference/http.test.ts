@@ -6,10 +6,12 @@
  * both ways, and every error with its status and `{"error": "..."}` body.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
+import { projectRoot } from '../../shared/config/index.js';
 import { fromHalfBits, toHalfBits } from '../../shared/tensors/index.js';
 import { exampleConfig, f32, fromF32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
@@ -348,22 +350,28 @@ test('http - a full queue answers 429 and a deadline (x-timeout-ms) passing in t
   await long;
 });
 
-test('http - curl works against the binding as the docs show', async (t) => {
+test('http - curl works against the binding as the docs show (the curl block of docs/inference.md, run)', async (t) => {
   const curl = ['/usr/bin/curl', '/bin/curl'].find((p) => existsSync(p));
-  if (!curl) {
-    t.log('curl not installed: skipped (apt-get install curl)');
+  if (!curl || !existsSync('/usr/bin/python3')) {
+    t.log('curl or /usr/bin/python3 not installed: skipped (apt-get install curl python3)');
     t.pass();
     return;
   }
   const f = t.context;
   const run = promisify(execFile);
-  const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 64], datatype: 'FP32', data: pixels(9) }] });
-  const { stdout } = await run(curl, ['-sS', '-X', 'POST', '-H', 'content-type: application/json', '-d', body, `${f.http}/v2/models/digits_mlp/infer`]);
-  const viaCurl = JSON.parse(stdout) as Record<string, unknown>;
-  const viaFetch = await post(f.http, '/v2/models/digits_mlp/infer', body);
-  t.deepEqual(outputsOf(viaCurl)[0]?.data, outputsOf(viaFetch.body)[0]?.data);
-  const meta = await run(curl, ['-sS', `${f.http}/v2/models/digits_mlp`]);
-  t.like(JSON.parse(meta.stdout), { name: 'digits_mlp', platform: 'onnxruntime_onnx' });
-  const status = await run(curl, ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${f.http}/v2/models/nope/infer`, '-d', body]);
-  t.is(status.stdout, '404');
+  // The docs' block, on this service's port, with a newline after each answer.
+  const doc = readFileSync(join(projectRoot(), 'docs/inference.md'), 'utf8');
+  const block = /```sh\n(H=http:\/\/127\.0\.0\.1:8002\n[\s\S]*?)```/.exec(doc)?.[1];
+  t.truthy(block, 'docs/inference.md has the curl block');
+  const script = (block as string).replace('H=http://127.0.0.1:8002', `H=${f.http}`).replace(/^curl -s /gm, "curl -s -w '\\n' ");
+  const { stdout } = await run('/bin/bash', ['-c', script]);
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  t.is(lines.length, 4, stdout);
+  t.like(JSON.parse(lines[0] as string), { name: 'digits_mlp', platform: 'onnxruntime_onnx' });
+  const infer = JSON.parse(lines[1] as string) as Record<string, unknown>;
+  t.like(infer, { model_name: 'digits_mlp', model_version: '1', id: 'a1' });
+  const viaFetch = await post(f.http, '/v2/models/digits_mlp/infer', { inputs: [{ name: 'input', shape: [1, 64], datatype: 'FP32', data: new Array(64).fill(0.5) }] });
+  t.deepEqual(outputsOf(infer)[0]?.data, outputsOf(viaFetch.body)[0]?.data, 'curl and fetch get the same answer');
+  t.like(outputsOf(JSON.parse(lines[2] as string) as Record<string, unknown>)[0], { name: 'label', datatype: 'INT64', shape: [1] });
+  t.is(lines[3], '{"error":"inputs[0].data: has 1 values, shape [1, 63] needs 63"} HTTP 400');
 });
