@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AddressInfo } from 'node:net';
@@ -95,6 +96,11 @@ class RouteState {
   private idle: (() => void) | undefined;
   readonly draining = new AbortController();
   readonly closing = new AbortController();
+
+  constructor() {
+    // Every call in flight listens on both (and removes its listener when it ends): no leak.
+    setMaxListeners(0, this.draining.signal, this.closing.signal);
+  }
 
   /** Counts one piece of work (a request in flight, after-answer work) until the returned function runs. */
   hold(): () => void {

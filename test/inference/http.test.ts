@@ -16,7 +16,9 @@ import { fromHalfBits, toHalfBits } from '../../shared/tensors/index.js';
 import { exampleConfig, f32, fromF32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 
-const test = anyTest as TestFn<InferenceFixture>;
+// Serial: a concurrent request to the same model could share a batch with one under comparison
+// and change its float rounding, and the comparisons below are exact.
+const test = (anyTest as TestFn<InferenceFixture>).serial;
 
 test.before(async (t) => {
   t.context = await startInference({ models: ['digits_mlp', 'digits_two_input', 'dtypes', 'dtypes_fp16', 'slow_chain'] });
@@ -309,7 +311,7 @@ test('http - bad requests are 400 naming the field, with the messages gRPC gives
   t.regex(String(ws.body['error']), /^input 'input': raw_input_contents\[0\] has 252 bytes, but shape \[1, 64\] of FP32 needs 256/);
 });
 
-test.serial('http - 404 for an unknown model or version, 405 for a GET on infer, metrics count HTTP infers as gRPC ones', async (t) => {
+test('http - 404 for an unknown model or version, 405 for a GET on infer, metrics count HTTP infers as gRPC ones', async (t) => {
   const f = t.context;
   const body = { inputs: [{ name: 'input', shape: [1, 64], datatype: 'FP32', data: pixels(0) }] };
   const unknown = await post(f.http, '/v2/models/nope/infer', body);
