@@ -158,7 +158,7 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
     return { gateway, client };
   };
   const main = await start(opts.gateway ?? {});
-  return {
+  const mesh: GatewayMesh = {
     features,
     location,
     preprocess,
@@ -175,11 +175,13 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
       await rm(repo, { recursive: true, force: true });
       await rm(dir0, { recursive: true, force: true });
       await preprocess.stop();
-      await features.stop();
+      // A test may have restarted the feature service: stop the one running now.
+      await mesh.features.stop();
       await location.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return mesh;
 }
 
 /** The model-ready row of (balance, amount, channel) by the fitted pipeline: [balance, amount, app, branch, web] or the order it has. */
