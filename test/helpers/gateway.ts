@@ -86,6 +86,8 @@ export interface GatewayMesh {
   client: GatewayClient;
   /** The deployments folder. */
   dir: string;
+  /** The time the features were written relative to (epoch ms). */
+  writtenAt: number;
   /** The pipeline's fitted means and scales of balance and amount (to compute tensors by hand). */
   scale: { balance: [number, number]; amount: [number, number] };
   /** Writes `<name>.yaml` into the deployments folder. */
@@ -166,6 +168,7 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
     gateway: main.gateway,
     client: main.client,
     dir,
+    writtenAt: now,
     scale,
     write: (name, text) => writeFile(join(dir, `${name}.yaml`), text),
     extraGateway: start,
