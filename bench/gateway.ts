@@ -120,8 +120,10 @@ try {
   const sha = fit.pipeline?.sha256 ?? '';
   await writeFile(join(deployments, 'bench.yaml'), deploymentYaml('bench', 1));
   await writeFile(join(deployments, 'bench_cached.yaml'), deploymentYaml('bench_cached', 1, 'cache: { enabled: true, ttl_ms: 3600000 }\n'));
+  const gatewayHttp = await freePort();
   start('gateway', {
     MLMESH_GATEWAY_GRPC_PORT: String(ports.gateway),
+    MLMESH_GATEWAY_HTTP_PORT: String(gatewayHttp),
     MLMESH_GATEWAY_DEPLOYMENTS_DIR: deployments,
     MLMESH_GATEWAY_FEATURES_ADDRESS: `127.0.0.1:${ports.features}`,
     MLMESH_GATEWAY_PREPROCESS_ADDRESS: `127.0.0.1:${ports.preprocess}`,
@@ -152,11 +154,28 @@ try {
     void new Float32Array(new Uint8Array(out).buffer);
   };
 
+  /** Sum and count of a histogram's series in the gateway's /metrics. */
+  const histogram = async (name: string, label: string): Promise<{ sum: number; count: number }> => {
+    const text = await (await fetch(`http://127.0.0.1:${gatewayHttp}/metrics`)).text();
+    // A series that has no sample yet is not exported: it counts as zero.
+    const pick = (suffix: string): number => Number(text.split('\n').find((l) => l.startsWith(`${name}_${suffix}{`) && l.includes(label))?.split(' ').at(-1) ?? 0);
+    return { sum: pick('sum'), count: pick('count') };
+  };
   for (let r = 0; r < RUNS; r++) {
     const row: Row = {};
     for (const n of [1, 64]) {
       const rows = rowsOf(n);
+      const before = await Promise.all(['features', 'preprocess', 'inference'].map((h) => histogram('mlmesh_gateway_hop_duration_seconds', `hop="${h}"`)));
+      const pBefore = await histogram('mlmesh_gateway_predict_duration_seconds', 'deployment="bench"');
       const g = await measure(D, gatewayCall('bench', rows));
+      const after = await Promise.all(['features', 'preprocess', 'inference'].map((h) => histogram('mlmesh_gateway_hop_duration_seconds', `hop="${h}"`)));
+      const pAfter = await histogram('mlmesh_gateway_predict_duration_seconds', 'deployment="bench"');
+      ['features', 'preprocess', 'inference'].forEach((h, k) => {
+        const a = after[k] as { sum: number; count: number };
+        const b = before[k] as { sum: number; count: number };
+        row[`gateway's ${h} hop mean ms (${n} rows)`] = ((a.sum - b.sum) / (a.count - b.count)) * 1000;
+      });
+      row[`gateway's Predict handler mean ms (${n} rows)`] = ((pAfter.sum - pBefore.sum) / (pAfter.count - pBefore.count)) * 1000;
       const d = await measure(D, directCall(rows));
       await gatewayCall('bench_cached', rows)(); // fill the cache
       const c = await measure(D, gatewayCall('bench_cached', rows));
