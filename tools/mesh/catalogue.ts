@@ -2,8 +2,8 @@
  * The services the mesh knows, in start order (the order of their dependencies), with what the
  * supervisor must know about each: its entry point, the export holding its option specs, whether
  * it needs NATS, and which of its options hold state that belongs under the mesh's var folder.
- * A service is started only when its entry point exists (gateway, rollout and retrainer join the
- * mesh when they are built).
+ * A service is started only when its entry point exists (rollout and retrainer join the mesh when
+ * they are built).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,11 @@ export interface ServiceEntry {
   readonly statePaths: Readonly<Record<string, string>>;
   /** Services of the mesh this one calls (compose's `depends_on`; start order follows the list). */
   readonly dependsOn: readonly string[];
+  /**
+   * Options holding the gRPC address of another service of the mesh: left at their default, the
+   * supervisor sets them to where that service runs (its port may be one it picked).
+   */
+  readonly addressOptions?: Readonly<Record<string, string>>;
 }
 
 /** Every service the mesh can run, in start order (a service starts after those it depends on). */
@@ -86,18 +91,18 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     statePaths: { stateDir: 'monitor' },
     dependsOn: [],
   },
-  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'gateway',
-    role: 'deployments',
+    role: 'deployments (features → preprocess → inference)',
     script: 'dist/services/gateway/main.js',
     module: 'dist/services/gateway/index.js',
     optionsExport: 'GATEWAY_OPTIONS',
-    nats: 'optional',
-    natsOption: 'natsUrl',
+    nats: 'none',
     statePaths: {},
     dependsOn: ['features', 'preprocess', 'inference'],
+    addressOptions: { featuresAddress: 'features', preprocessAddress: 'preprocess', inferenceAddress: 'inference' },
   },
+  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'rollout',
     role: 'canary rollouts',
