@@ -105,7 +105,8 @@ async function build(): Promise<void> {
     out(`4. pipeline: mlmesh pipeline fit --spec ${CREDIT_DIR}/pipeline.yaml --store ${PIPELINE_STORE}`);
     await removePipeline();
     const [fitted] = jsonLines((await mlmesh(['pipeline', 'fit', '--data', training, '--spec', `${CREDIT_DIR}/pipeline.yaml`, '--store', PIPELINE_STORE, '--json'])).stdout);
-    out(`   ${fitted?.['name']}@${fitted?.['version']} sha256 ${fitted?.['sha256']}: ${fitted?.['training_rows']} rows, ${(fitted?.['feature_names'] as unknown[] | undefined)?.length} features`);
+    const f = fitted as { name: string; version: string; sha256: string; training_rows: number; feature_names: string[] };
+    out(`   ${f.name}@${f.version} sha256 ${f.sha256}: ${f.training_rows} rows, ${f.feature_names.length} features`);
     const f32 = join(work, 'train.f32');
     await mlmesh(['pipeline', 'transform', '--artifact', `${PIPELINE}@${PIPELINE_VERSION}`, '--store', PIPELINE_STORE, '--data', training, '--out', f32, '--strict']);
     const artifact = join(root, PIPELINE_STORE, 'objects', `${String(fitted?.['sha256'])}.json`);
