@@ -54,6 +54,31 @@ test('credit paths - the historical features are the committed training rows (th
   t.deepEqual(Array.from(rec.tensor), Array.from(csv.tensor));
 });
 
+test('credit paths - avg_bank_bal@2 is the bug fix of @1: never below 0, equal where nobody was overdrawn, both served', async (t) => {
+  const features = new FeaturesClient(mesh.address('features'));
+  t.teardown(() => features.close());
+  const apps = await readApplications();
+  let negativeV1 = 0;
+  let equal = 0;
+  let present = 0;
+  for await (const msg of features.getHistoricalFeatures({ features: { refs: ['avg_bank_bal@1', 'avg_bank_bal@2'] }, rows: apps.map((a) => ({ entity_id: a.user_id, time_ms: a.timeMs })) })) {
+    for (const r of msg.rows) {
+      const [v1, v2] = r.values;
+      t.is(v1?.status, v2?.status, `row ${r.row_index}: both versions have a value or neither`);
+      if (v1?.status !== 'PRESENT') continue;
+      present++;
+      const a = v1.value?.float_value as number;
+      const b = v2?.value?.float_value as number;
+      t.true(b >= 0 && a <= b, `row ${r.row_index}: v1 ${a}, v2 ${b}`);
+      if (a < 0) negativeV1++;
+      if (a === b) equal++;
+    }
+  }
+  t.true(present > apps.length * 0.8, `${present} of ${apps.length}`);
+  t.true(negativeV1 > 0, 'v1 went below 0 for someone (the bug)');
+  t.true(equal > present / 2, `${equal} of ${present} equal: most windows hold no overdraft`);
+});
+
 test('credit paths - features → preprocess → inference, called directly, equal historical → pipeline → onnxruntime within 1e-6', async (t) => {
   const features = new FeaturesClient(mesh.address('features'));
   const preprocess = new PreprocessClient(mesh.address('preprocess'));
