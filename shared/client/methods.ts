@@ -34,6 +34,8 @@ const longRead: MethodPolicy = { idempotent: true, long: true, stream: false };
  *   is its prediction log, published with `Nats-Msg-Id` = the request id, and the client sends the
  *   same `x-request-id` on every attempt, so JetStream stores a retried prediction once;
  * - TwoSampleTest: a pure computation (seeded);
+ * - Predict (gateway): features read, Transform and ModelInfer, each idempotent, with the same
+ *   request id on every attempt;
  * - RegisterFeature and RegisterFeatureService: idempotent by design (the same content again is
  *   a no-op; a retry whose first attempt did register answers `created: false`).
  * Not retried: WriteFeatures (a late retry could overwrite a newer value written meanwhile),
@@ -77,6 +79,11 @@ export const SERVICES = {
       ListFeatureServices: read,
     },
   },
+  gateway: {
+    name: 'mlmesh.gateway.v1.GatewayService',
+    proto: PROTO_FILES.gateway,
+    methods: { Predict: read, GetVersion: read, ListDeployments: read, GetDeployment: read },
+  },
   monitor: {
     name: 'mlmesh.monitor.v1.MonitorService',
     proto: PROTO_FILES.monitor,
@@ -92,16 +99,17 @@ function seconds(ms: number): string {
 
 /**
  * The gRPC service config (JSON, for the `grpc.service_config` channel option) that retries
- * UNAVAILABLE on the idempotent methods of `spec`; undefined when retries are off.
+ * UNAVAILABLE on the idempotent methods of `spec` and picks the load-balancing policy;
+ * undefined when retries are off and the policy is grpc-js's default (pick_first).
  */
-export function serviceConfig(spec: ServiceSpec, retry: ResolvedRetryOptions | undefined): string | undefined {
-  if (!retry) return undefined;
+export function serviceConfig(spec: ServiceSpec, retry: ResolvedRetryOptions | undefined, loadBalancing: 'pick_first' | 'round_robin' = 'pick_first'): string | undefined {
+  const loadBalancingConfig = loadBalancing === 'round_robin' ? [{ round_robin: {} }] : [];
   const names = Object.entries(spec.methods)
     .filter(([, p]) => p.idempotent)
     .map(([method]) => ({ service: spec.name, method }));
-  if (names.length === 0) return undefined;
+  if (!retry || names.length === 0) return loadBalancing === 'round_robin' ? JSON.stringify({ loadBalancingConfig, methodConfig: [] }) : undefined;
   return JSON.stringify({
-    loadBalancingConfig: [],
+    loadBalancingConfig,
     methodConfig: [
       {
         name: names,

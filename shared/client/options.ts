@@ -33,6 +33,20 @@ export interface ClientOptions {
   maxSendMessageBytes?: number;
   /** Channel credentials. @default grpc.credentials.createInsecure() (the mesh runs on a private network) */
   credentials?: grpc.ChannelCredentials;
+  /**
+   * How calls spread over the addresses the target resolves to (`dns:///inference:8001` can
+   * resolve to every replica): `round_robin` sends each call to the next ready address,
+   * `pick_first` uses one address until it fails. @default 'pick_first' (grpc-js's default)
+   */
+  loadBalancing?: 'pick_first' | 'round_robin';
+  /**
+   * Send an HTTP/2 ping after this many ms without traffic, and drop the connection when it is not
+   * answered within `keepaliveTimeoutMs`, so a dead peer is noticed before the next call waits on
+   * it; 0 turns keepalive off. @default 0
+   */
+  keepaliveMs?: number;
+  /** How long a keepalive ping may wait for its answer, in ms. @default 10000 */
+  keepaliveTimeoutMs?: number;
   /** More grpc-js channel options (keepalive, load balancing…); they win over the ones above. @default {} */
   channelOptions?: grpc.ChannelOptions;
 }
@@ -63,6 +77,9 @@ export interface ResolvedClientOptions {
   maxReceiveMessageBytes: number;
   maxSendMessageBytes: number;
   credentials: grpc.ChannelCredentials | undefined;
+  loadBalancing: 'pick_first' | 'round_robin';
+  keepaliveMs: number;
+  keepaliveTimeoutMs: number;
   channelOptions: grpc.ChannelOptions;
 }
 
@@ -74,6 +91,9 @@ export const DEFAULT_CLIENT_OPTIONS = {
   longTimeoutMs: 300_000,
   maxReceiveMessageBytes: 64 * MiB,
   maxSendMessageBytes: 64 * MiB,
+  loadBalancing: 'pick_first',
+  keepaliveMs: 0,
+  keepaliveTimeoutMs: 10_000,
 } as const;
 
 /** Defaults of {@link RetryOptions}. */
@@ -97,6 +117,16 @@ export function checkTimeout(name: string, value: number, infinite = true): numb
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`mlmesh client: ${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`mlmesh client: ${name} must be an integer ≥ 0, got ${String(value)}`);
+  return value;
+}
+
+function checkLoadBalancing(value: string): 'pick_first' | 'round_robin' {
+  if (value !== 'pick_first' && value !== 'round_robin') throw new TypeError(`mlmesh client: loadBalancing must be 'pick_first' or 'round_robin', got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -126,6 +156,9 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     maxReceiveMessageBytes: positiveInt('maxReceiveMessageBytes', opts.maxReceiveMessageBytes ?? DEFAULT_CLIENT_OPTIONS.maxReceiveMessageBytes),
     maxSendMessageBytes: positiveInt('maxSendMessageBytes', opts.maxSendMessageBytes ?? DEFAULT_CLIENT_OPTIONS.maxSendMessageBytes),
     credentials: opts.credentials,
+    loadBalancing: checkLoadBalancing(opts.loadBalancing ?? DEFAULT_CLIENT_OPTIONS.loadBalancing),
+    keepaliveMs: nonNegativeInt('keepaliveMs', opts.keepaliveMs ?? DEFAULT_CLIENT_OPTIONS.keepaliveMs),
+    keepaliveTimeoutMs: positiveInt('keepaliveTimeoutMs', opts.keepaliveTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.keepaliveTimeoutMs),
     channelOptions: opts.channelOptions ?? {},
   };
 }

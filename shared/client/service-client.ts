@@ -30,11 +30,13 @@ export abstract class ServiceClient {
     this.address = address;
     this.options = resolveClientOptions(options);
     const Ctor = clientConstructor(spec);
-    const config = serviceConfig(spec, this.options.retry);
+    const config = serviceConfig(spec, this.options.retry, this.options.loadBalancing);
+    const keepalive = this.options.keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': this.options.keepaliveMs, 'grpc.keepalive_timeout_ms': this.options.keepaliveTimeoutMs, 'grpc.keepalive_permit_without_calls': 1 } : {};
     this.channel = new Ctor(address, this.options.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': this.options.maxReceiveMessageBytes,
       'grpc.max_send_message_length': this.options.maxSendMessageBytes,
-      ...(config ? { 'grpc.service_config': config, 'grpc.enable_retries': 1 } : { 'grpc.enable_retries': 0 }),
+      ...keepalive,
+      ...(config ? { 'grpc.service_config': config, 'grpc.enable_retries': this.options.retry ? 1 : 0 } : { 'grpc.enable_retries': 0 }),
       ...this.options.channelOptions,
     });
   }

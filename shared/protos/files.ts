@@ -20,6 +20,7 @@ export const PROTO_FILES = {
   preprocess: 'mlmesh/preprocess/v1/preprocess.proto',
   features: 'mlmesh/features/v1/features.proto',
   monitor: 'mlmesh/monitor/v1/monitor.proto',
+  gateway: 'mlmesh/gateway/v1/gateway.proto',
   events: 'mlmesh/events/v1/events.proto',
   rpcStatus: 'google/rpc/status.proto',
   rpcErrorDetails: 'google/rpc/error_details.proto',
