@@ -5,22 +5,25 @@
  * serves) with the features loaded as the demo loads them, and the training-time path
  * (historical features → the fitted pipeline → the ONNX model in onnxruntime-node).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as ort from 'onnxruntime-node';
-import { FeaturesClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient } from '../../shared/client/index.js';
 import type { PreprocessRecord } from '../../shared/client/index.js';
 import { projectRoot } from '../../shared/config/index.js';
 import type { Value__Output as PreprocessValue } from '../../shared/generated/mlmesh/preprocess/v1/Value.js';
+import type { Value as GatewayValue } from '../../shared/generated/mlmesh/gateway/v1/Value.js';
 import type { FeatureValue__Output } from '../../shared/generated/mlmesh/features/v1/FeatureValue.js';
 import { readCsvObjects } from '../../services/features/index.js';
 import { CompiledPipeline, parseArtifact } from '../../services/preprocess/index.js';
-import { CATALOGUE, LogStream, Mesh, planMesh } from '../../tools/mesh/index.js';
+import { GatewayService } from '../../services/gateway/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { LogStream, Mesh, planMesh } from '../../tools/mesh/index.js';
 import type { ServiceRecord } from '../../tools/mesh/index.js';
-import { FEATURE_SERVICE, MODEL, MODEL_REPOSITORY, PIPELINE, PIPELINE_STORE, PIPELINE_VERSION, loadCreditFeatures } from '../../examples/credit/steps.js';
+import { DEPLOYMENT, FEATURE_SERVICE, MODEL, MODEL_REPOSITORY, PIPELINE, PIPELINE_STORE, PIPELINE_VERSION, loadCreditFeatures } from '../../examples/credit/steps.js';
 
 export const root = projectRoot();
 export const MODEL_DIR = join(root, MODEL_REPOSITORY, MODEL, '1');
@@ -73,6 +76,19 @@ export function requestFields(a: Application): Record<string, PreprocessValue> {
   };
   if (a.income !== undefined) f['income'] = { double_value: a.income, kind: 'double_value' };
   if (a.employment !== undefined) f['employment'] = { string_value: a.employment, kind: 'string_value' };
+  return f;
+}
+
+/** An application as a gateway row of deployment `credit`: the entity field and the request-time fields. */
+export function gatewayFields(a: Application): Record<string, GatewayValue> {
+  const f: Record<string, GatewayValue> = {
+    applicant_id: { string_value: a.user_id },
+    loan_amount: { double_value: a.loan_amount },
+    term_months: { int64_value: String(a.term_months) },
+    channel: { string_value: a.channel },
+  };
+  if (a.income !== undefined) f['income'] = { double_value: a.income };
+  if (a.employment !== undefined) f['employment'] = { string_value: a.employment };
   return f;
 }
 
@@ -139,27 +155,30 @@ export async function runModel(x: Float32Array, rows: number, features: number):
 /** A running mesh of the repository's config with the credit features loaded. */
 export interface CreditMesh {
   mesh: Mesh;
+  /** gRPC address of a service of the mesh (the gateway's too). */
   address(service: string): string;
   record(service: string): ServiceRecord;
   stop(): Promise<void>;
 }
 
-/** Whether the gateway service is built (the mesh then starts it). */
-export const gatewayBuilt = (): boolean => CATALOGUE.some((s) => s.name === 'gateway') && existsSync(join(root, 'dist/services/gateway/main.js'));
-
 /**
- * Starts features, preprocess, inference (and the gateway when built) from the repository's
- * mlmesh.yaml in a temporary var folder, on free ports, without NATS, and loads the credit
- * features (`mlmesh features apply` + `materialize`, as the demo does).
+ * Starts features, preprocess and inference from the repository's mlmesh.yaml in a temporary var
+ * folder, on free ports, without NATS, and loads the credit features (`mlmesh features apply` +
+ * `materialize`, as the demo does). A gateway runs in this process on the mesh's services with
+ * the repository's examples/deployments (the demo's test covers the gateway the mesh runs),
+ * started after the features are loaded (a deployment is checked against them when it loads),
+ * and is waited for until `credit` is loaded.
  */
 export async function startCreditMesh(): Promise<CreditMesh> {
   const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-credit-'));
-  const only = ['features', 'preprocess', 'inference', ...(gatewayBuilt() ? ['gateway'] : [])];
+  const only = ['features', 'preprocess', 'inference'];
   const overrides: Record<string, Record<string, unknown>> = { mesh: { natsUrl: '' }, inference: { startupModels: [MODEL] } };
   for (const s of only) overrides[s] = { ...overrides[s], grpcPort: 0, httpPort: 0 };
   const plan = await planMesh({ configFile: join(root, 'mlmesh.yaml'), only, varDir, overrides, env: { ...process.env, NATS_SERVER_BIN: '/nonexistent/nats-server', PATH: '/usr/bin:/bin' } });
   const mesh = Mesh.create(plan, new LogStream({ out: new PassThrough().resume(), servicesOut: new PassThrough().resume(), format: 'json' }));
+  let gateway: GatewayService | undefined;
   const stop = async (): Promise<void> => {
+    await gateway?.drain();
     await mesh.drain();
     await rm(varDir, { recursive: true, force: true });
   };
@@ -170,11 +189,42 @@ export async function startCreditMesh(): Promise<CreditMesh> {
       if (!r) throw new Error(`the mesh runs no ${s}`);
       return r;
     };
-    const address = (s: string): string => record(s).grpc ?? '';
-    await loadCreditFeatures(address('features'));
+    await loadCreditFeatures(record('features').grpc ?? '');
+    gateway = await GatewayService.create({
+        overrides: {
+          host: '127.0.0.1',
+          grpcPort: 0,
+          httpPort: 0,
+          deploymentsDir: join(root, 'examples/deployments'),
+          featuresAddress: record('features').grpc ?? '',
+          preprocessAddress: record('preprocess').grpc ?? '',
+          inferenceAddress: record('inference').grpc ?? '',
+          reloadMs: 200,
+        },
+        logger: createLogger({ service: 'gateway', level: process.env['LOG_LEVEL'] ?? 'warn' }),
+      });
+    const gatewayAddress = gateway.address;
+    const address = (s: string): string => (s === 'gateway' ? gatewayAddress : (record(s).grpc ?? ''));
+    await waitForDeployment(gatewayAddress, DEPLOYMENT);
     return { mesh, address, record, stop };
   } catch (e: unknown) {
     await stop();
     throw e;
+  }
+}
+
+/** Waits until the gateway has loaded `name` (or says why it refused it). */
+async function waitForDeployment(address: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const client = new GatewayClient(address);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const list = await client.listDeployments();
+      if (list.deployments.some((d) => d.name === name)) return;
+      if (Date.now() > deadline) throw new Error(`the gateway did not load deployment ${name}: ${JSON.stringify(list.refused)}`);
+      await sleep(100);
+    }
+  } finally {
+    client.close();
   }
 }

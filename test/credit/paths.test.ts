@@ -15,11 +15,11 @@
  */
 import { join } from 'node:path';
 import test from 'ava';
-import { FeaturesClient, InferInput, InferenceClient, PreprocessClient, transformTensor } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, InferInput, InferenceClient, PreprocessClient, transformTensor } from '../../shared/client/index.js';
 import type { PreprocessRecord } from '../../shared/client/index.js';
 import { readCsvObjects } from '../../services/features/index.js';
-import { FEATURE_SERVICE, MODEL, PIPELINE, PIPELINE_VERSION } from '../../examples/credit/steps.js';
-import { columnOf, creditArtifact, featureField, offlinePath, readApplications, requestFields, root, startCreditMesh } from './credit-mesh.js';
+import { DEPLOYMENT, FEATURE_SERVICE, MODEL, PIPELINE, PIPELINE_VERSION } from '../../examples/credit/steps.js';
+import { columnOf, creditArtifact, featureField, gatewayFields, offlinePath, readApplications, requestFields, root, startCreditMesh } from './credit-mesh.js';
 import type { Application, CreditMesh } from './credit-mesh.js';
 
 const TOLERANCE = 1e-6;
@@ -111,4 +111,24 @@ test('credit paths - features → preprocess → inference, called directly, equ
   // Not a vacuous agreement: the applicants get different answers.
   const scores = new Set(Array.from({ length: sample.length }, (_, i) => (online[2 * i + 1] as number).toFixed(4)));
   t.true(scores.size > sample.length / 2, `${scores.size} distinct scores for ${sample.length} applicants`);
+});
+
+test('credit paths - the gateway (deployment credit, gRPC Predict as of each application) equals historical → pipeline → onnxruntime within 1e-6', async (t) => {
+  const gateway = new GatewayClient(mesh.address('gateway'));
+  t.teardown(() => gateway.close());
+  let worst = 0;
+  for (const [i, a] of sample.entries()) {
+    const res = await gateway.predict({ deployment: DEPLOYMENT, rows: [{ fields: gatewayFields(a) }], as_of_ms: a.timeMs });
+    const row = res.rows[0];
+    t.deepEqual(row?.errors, [], `applicant ${a.user_id}`);
+    const values = row?.prediction?.values ?? [];
+    t.is(values.length, 2);
+    for (let j = 0; j < 2; j++) worst = Math.max(worst, Math.abs((values[j] as number) - (offline.probabilities[2 * i + j] as number)));
+    t.is(row?.prediction?.score, values[1], 'the score is the default probability');
+    t.is(row?.prediction?.label, (values[1] as number) >= 0.5 ? 'defaulted' : 'repaid');
+    t.is(res.model_name, MODEL);
+    t.is(res.pipeline, `${PIPELINE}@${PIPELINE_VERSION}`);
+    t.true(res.feature_versions.includes('avg_bank_bal@2'), res.feature_versions.join(','));
+  }
+  t.true(worst <= TOLERANCE, `largest difference ${worst}`);
 });
