@@ -5,8 +5,9 @@
  * (`POST /v1/deployments/credit/predict`), with bad rows among them: each bad row is answered
  * with its error, the others get their predictions.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GatewayClient } from '../../shared/client/index.js';
+import type { GatewayRowResult, PredictResponse } from '../../shared/client/index.js';
 import { projectRoot } from '../../shared/config/index.js';
 import { readCsvObjects } from '../../services/features/index.js';
 import { DEPLOYMENT, loadCreditFeatures } from './steps.js';
@@ -55,7 +56,53 @@ export async function loadDemoFeatures(featuresAddress: string, out: (s: string)
   out(`    mlmesh features apply examples/credit/features, then materialize of ${done.length} feature versions over [2026-01-01, 2026-07-01): ${values} values (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-/** The deployment file the demo's gateway serves. */
-export async function deploymentText(): Promise<string> {
-  return readFile(join(projectRoot(), 'examples/deployments', `${DEPLOYMENT}.yaml`), 'utf8');
+/** One row's answer as the demo prints it (the same text for gRPC and HTTP answers). */
+export function rowLine(row: number, what: string, r: Pick<GatewayRowResult, 'prediction' | 'errors'> | undefined): string {
+  const head = `      row ${row}  ${what}: `;
+  if (r?.prediction) return `${head}${r.prediction.label} (p(default) = ${r.prediction.score.toFixed(3)})`;
+  const errors = (r?.errors ?? []).map((e) => `${e.code} ${e.field}: ${e.message}`).join('; ');
+  return `${head}${errors || 'no answer'}`;
+}
+
+/** What the demo printed, for the checks that follow. */
+export interface CreditDemoResult {
+  grpc: PredictResponse;
+  /** The HTTP answer's rows, as JSON. */
+  http?: { rows: { row: number; prediction?: { label: string; score: number; values: number[] } | null; errors?: { code: string; field: string; message: string }[] }[] };
+}
+
+/**
+ * Calls the gateway's deployment `credit` with the demo rows as of {@link DEMO_AS_OF}, over gRPC
+ * and (when `http` is given) over HTTP, and prints each row's answer.
+ * @throws when a call fails as a whole or the HTTP answer differs from the gRPC one.
+ */
+export async function predictCredit(grpc: string, http: string | undefined, out: (s: string) => void): Promise<CreditDemoResult> {
+  const rows = await demoRows();
+  const asOf = Date.parse(DEMO_AS_OF);
+  const client = new GatewayClient(grpc, { timeoutMs: 10_000 });
+  let res: PredictResponse;
+  try {
+    res = await client.predictRows(DEPLOYMENT, rows.map((r) => r.fields), { asOf });
+  } finally {
+    client.close();
+  }
+  out(`    gateway Predict over gRPC (${grpc}), deployment ${res.deployment}@${res.deployment_version}: model ${res.model_name}@${res.model_version}, pipeline ${res.pipeline} (sha256 ${res.pipeline_sha256.slice(0, 12)}…), features ${res.feature_versions.join(', ')}, as of ${DEMO_AS_OF}:`);
+  rows.forEach((r, i) => out(rowLine(i, r.what, res.rows[i])));
+  out(`    ${res.predicted_rows} rows predicted, ${res.error_rows} answered with their errors (request id ${res.request_id})`);
+  if (http === undefined) return { grpc: res };
+  const url = `${http}/v1/deployments/${DEPLOYMENT}/predict`;
+  const reply = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: rows.map((r) => r.fields), as_of_ms: asOf }) });
+  const body = (await reply.json()) as CreditDemoResult['http'] & { error?: unknown };
+  if (!reply.ok || !body?.rows) throw new Error(`POST ${url}: HTTP ${reply.status} ${JSON.stringify(body)}`);
+  out(`    the same rows over HTTP, POST ${url} (HTTP ${reply.status}):`);
+  let same = 0;
+  rows.forEach((r, i) => {
+    const h = body.rows[i];
+    const g = res.rows[i];
+    const equal = h?.prediction ? h.prediction.label === g?.prediction?.label && h.prediction.score === g?.prediction?.score : (h?.errors ?? []).map((e) => e.code).join() === (g?.errors ?? []).map((e) => e.code).join();
+    if (equal) same++;
+    out(rowLine(i, r.what, { prediction: h?.prediction ? { ...h.prediction, class_index: 0, top_k: [], shape: [], values: h.prediction.values } : null, errors: (h?.errors ?? []).map((e) => ({ ...e, row: i, code: e.code as GatewayRowResult['errors'][number]['code'] })) }));
+  });
+  out(`    ${same} of ${rows.length} rows answered as over gRPC`);
+  return { grpc: res, http: body };
 }
