@@ -55,7 +55,7 @@ test.serial('demo - the credit example: features loaded, the gateway answers the
   t.regex(out, /gateway Predict over gRPC \(127\.0\.0\.1:\d+\), deployment credit@1: model credit_risk@1, pipeline credit_risk@1 \(sha256 [0-9a-f]{12}…\), features avg_bank_bal@2, .*read_faq@1, as of 2026-07-01T00:00:00Z:/);
   const [grpc, http] = out.split('the same rows over HTTP');
   for (const part of [grpc ?? '', http ?? '']) {
-    const predicted = part.match(/^ {6}row [0-9]  applicant \d+, \d+ over \d+ months, \w+, [\w ]+: (repaid|defaulted) \(p\(default\) = [01]\.\d{3}\)$/gm) ?? [];
+    const predicted = part.match(/^ {6}row [0-9] {2}applicant \d+, \d+ over \d+ months, \w+, [\w ]+: (repaid|defaulted) \(p\(default\) = [01]\.\d{3}\)$/gm) ?? [];
     t.is(predicted.length, 4, part);
     t.regex(part, /^ {6}row 2 {2}applicant \d+ again, employment "astronaut": UNKNOWN_CATEGORY employment: /m);
     t.regex(part, /^ {6}row 5 {2}applicant 2143134 again, loan_amount "a lot": INVALID_VALUE loan_amount: /m);
