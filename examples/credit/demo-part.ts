@@ -22,15 +22,18 @@ export interface DemoRow {
 }
 
 /**
- * The demo's rows: the seeds' applicant 2143134 and the last three applications of the data (as
- * they applied), and two bad rows: an employment never seen in training (UNKNOWN_CATEGORY) and a
+ * The demo's rows: the seeds' applicant 2143134, the last two applications of the data that were
+ * repaid and the last that defaulted (as they applied), and two bad rows: an employment never seen in training (UNKNOWN_CATEGORY) and a
  * loan amount sent as text (INVALID_VALUE).
  */
 export async function demoRows(): Promise<DemoRow[]> {
   const apps: Record<string, string>[] = [];
   for await (const { row } of readCsvObjects(join(projectRoot(), 'examples/credit/data/applications.csv'))) apps.push(row);
+  const labels = new Map<string, string>();
+  for await (const { row } of readCsvObjects(join(projectRoot(), 'examples/credit/data/labels.csv'))) labels.set(row['application_id'] as string, row['defaulted'] as string);
   const seeds = apps.find((a) => a['user_id'] === '2143134');
-  const picked = [...(seeds ? [seeds] : []), ...apps.slice(-3)];
+  const last = (label: string, n: number): Record<string, string>[] => apps.filter((a) => labels.get(a['application_id'] as string) === label).slice(-n);
+  const picked = [...(seeds ? [seeds] : []), ...last('0', 2), ...last('1', 1)];
   const rows: DemoRow[] = picked.map((a) => {
     const fields: Record<string, string | number | null> = {
       applicant_id: a['user_id'] as string,
