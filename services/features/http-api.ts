@@ -11,7 +11,8 @@
  */
 import { Code, InvalidArgumentError, NotFoundError, isMlmeshError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { HttpAnswer } from '../../shared/metrics/index.js';
+import { sendAnswer } from '../../shared/http/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HttpAnswer } from '../../shared/http/index.js';
 import type { Value } from '../../shared/generated/mlmesh/features/v1/Value.js';
 import { TimeFormatError } from './errors.js';
 import type { FeatureReader } from './reader.js';
@@ -118,10 +119,25 @@ export interface FeatureHttpDeps {
 }
 
 /**
- * The route for MetricsServer's `route` option: answers every path under `/feature` (JSON), and
- * leaves the others (undefined).
+ * The routes for the host's `routes` hook: GET (and HEAD) of every path under `/feature`,
+ * answered as JSON (404 with the usage for a path that is not `/feature/<name>/<version>`).
  */
-export function featureHttpRoute(d: FeatureHttpDeps): (path: string, url: URL) => Promise<HttpAnswer | undefined> {
+export function featureHttpRoutes(d: FeatureHttpDeps): (app: FastifyInstance) => void {
+  const answer = featureHttpRoute(d);
+  return (app) => {
+    // The URL as sent, not fastify's decoded parameters: a bad percent-encoding is a 400 naming the part.
+    const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const url = new URL(req.originalUrl, 'http://localhost');
+      // Every path these routes match is under /feature, so there is always an answer.
+      return sendAnswer(reply, (await answer(url.pathname, url)) as HttpAnswer);
+    };
+    app.get('/feature', handler);
+    app.get('/feature/*', handler);
+  };
+}
+
+/** Answers every path under `/feature` (JSON), and leaves the others (undefined). */
+function featureHttpRoute(d: FeatureHttpDeps): (path: string, url: URL) => Promise<HttpAnswer | undefined> {
   return async (path, url) => {
     if (!ROUTE.test(path)) return undefined;
     try {

@@ -6,7 +6,7 @@ import type { HostedServiceOptions, ServiceHostState } from '../../shared/host/i
 import { LruTtlCache } from './cache.js';
 import { FEATURES_OPTIONS } from './config.js';
 import type { FeaturesConfig } from './config.js';
-import { featureHttpRoute } from './http-api.js';
+import { featureHttpRoutes } from './http-api.js';
 import { FeaturesMetrics } from './metrics.js';
 import { FeatureReader } from './reader.js';
 import type { CachedValue } from './reader.js';
@@ -86,7 +86,7 @@ export class FeaturesService extends HostedService<FeaturesConfig> {
           service: svc,
           services: [defineService<FeatureServiceHandlers>(FEATURES_SERVICE, featureHandlers({ registry: features, reader, writer }))],
           ready: () => svc.storeUp,
-          http: featureHttpRoute({ registry: features, reader, logger }),
+          routes: featureHttpRoutes({ registry: features, reader, logger }),
           describe: () => ({ backend: store.backend }),
         };
       },

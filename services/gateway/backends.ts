@@ -33,6 +33,9 @@ export class Backends {
       loadBalancing: 'round_robin',
       keepaliveMs: options.keepaliveMs,
       retry: options.retryAttempts > 1 ? { maxAttempts: options.retryAttempts, initialBackoffMs: 20, maxBackoffMs: 500 } : false,
+      // grpc-js waits up to 120 s between reconnects by default: a mesh service that restarts
+      // should be used again within seconds.
+      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 5000 },
     };
     this.features = new FeaturesClient(options.featuresAddress, channel);
     this.preprocess = new PreprocessClient(options.preprocessAddress, channel);
@@ -59,6 +62,9 @@ export interface RequestBudget {
   readonly requestId: string;
 }
 
+/** Time kept back from the last hop's share of the deadline for the gateway's answer, in ms (at most 5% of what is left). */
+export const ANSWER_MARGIN_MS = 25;
+
 const PASS_THROUGH: ReadonlySet<number> = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELLED, Code.RESOURCE_EXHAUSTED, Code.INTERNAL, Code.UNKNOWN, Code.DATA_LOSS]);
 
 const CODE_NAMES = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k])) as Record<number, string>;
@@ -82,7 +88,10 @@ export async function callHop<T>(hop: Hop, budget: RequestBudget, hopTimeoutMs: 
   const left = budget.deadlineMs - Date.now();
   if (budget.signal.aborted) throw abortedHop(hop, budget.signal.reason);
   if (left <= 0) throw new HopError(hop, 'DEADLINE_EXCEEDED', Code.DEADLINE_EXCEEDED, 'the request’s deadline passed before this hop started (not called)');
-  const timeoutMs = Math.max(1, Math.min(left, hopTimeoutMs));
+  // The hop must answer a little before the request's deadline, so that the gateway's own
+  // answer (naming the hop) reaches the caller before the caller's deadline does.
+  const margin = Math.min(ANSWER_MARGIN_MS, Math.floor(left * 0.05));
+  const timeoutMs = Math.max(1, Math.min(left - margin, hopTimeoutMs));
   try {
     return await fn({ signal: budget.signal, timeoutMs, requestId: budget.requestId });
   } catch (e: unknown) {

@@ -11,6 +11,7 @@ import type { GatewayConfig } from './config.js';
 import { GatewayMetrics } from './metrics.js';
 import { DeploymentRegistry } from './registry.js';
 import type { ReloadReport } from './registry.js';
+import { gatewayHttpRoutes } from './http-api.js';
 import { gatewayHandlers } from './server.js';
 import type { HandlerDeps } from './server.js';
 
@@ -39,7 +40,7 @@ export function gatewayVersion(): string {
 /**
  * The gateway: deployments (model + pipeline + features, docs/gateway.md) from a folder,
  * served over gRPC (`mlmesh.gateway.v1.GatewayService`: Predict, GetVersion, ListDeployments,
- * GetDeployment), with a response cache, on the service host (health, reflection, metrics,
+ * GetDeployment) and HTTP/JSON (http-api.ts), with a response cache, on the service host (health, reflection, metrics,
  * drain). Stateless apart from the cache: replicas share nothing.
  */
 export class GatewayService extends HostedService<GatewayConfig> {
@@ -100,6 +101,7 @@ export class GatewayService extends HostedService<GatewayConfig> {
           service,
           services: [defineService<GatewayServiceHandlers>(GATEWAY_SERVICE, gatewayHandlers(deps))],
           ready: () => loaded,
+          routes: gatewayHttpRoutes(deps, () => host.ready),
           start: async () => {
             await service.reload();
             loaded = true;

@@ -11,7 +11,7 @@ import { MODEL_NAME } from './repository.js';
 export const INFERENCE_OPTIONS = {
   ...hostOptions(
     'inference',
-    { grpcPort: 8001, httpPort: 8002, grpcServes: 'Open Inference Protocol', httpServes: 'the per-model /v2/models/<name>/ready' },
+    { grpcPort: 8001, httpPort: 8002, grpcServes: 'Open Inference Protocol', httpServes: 'the Open Inference Protocol HTTP/REST binding (GET /v2, /v2/models/<name>[/versions/<v>][/ready], POST …/infer)' },
     { maxMessageBytes: ['MLMESH_MAX_MESSAGE_BYTES'], drainDelayMs: ['MLMESH_DRAIN_DELAY_MS'], shutdownGraceMs: ['MLMESH_SHUTDOWN_GRACE_MS'] },
   ),
   modelRepository: stringOption({ env: 'MLMESH_INFERENCE_MODEL_REPOSITORY', deprecatedEnv: ['MLMESH_MODEL_REPOSITORY'], default: 'examples/models', doc: 'Model repository folder (Triton layout), relative to the working directory; the service refuses to start when it is missing or not a readable folder.', allowEmpty: false }),

@@ -5,7 +5,6 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
-import type { HttpAnswer } from '../../shared/metrics/index.js';
 import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
 import type { InferenceConfig } from './config.js';
@@ -15,6 +14,7 @@ import { ModelRepository } from './repository.js';
 import { RepositoryPoller } from './repository-poller.js';
 import { PredictionLogger } from './prediction-log.js';
 import { inferenceHandlers } from './server.js';
+import { inferenceHttpRoutes } from './http-api.js';
 
 /** Fully-qualified name of the Open Inference Protocol service. */
 export const INFERENCE_SERVICE = 'inference.GRPCInferenceService';
@@ -140,7 +140,8 @@ export class InferenceService extends HostedService<InferenceConfig> {
       service: svc,
       services: [defineService<GRPCInferenceServiceHandlers>(INFERENCE_SERVICE, handlers, { requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined) })],
       ready: () => svc.modelsReady(),
-      http: (path) => svc.httpRoute(path),
+      // The Open Inference Protocol's HTTP/REST binding, on the same handlers as gRPC.
+      routes: inferenceHttpRoutes({ handlers }),
       start: () => svc.start(),
       describe: () => ({ models: manager.loadedModels(), ...(svc.modelsReady() ? {} : { notReady: svc.notReadyModels(), reason: 'strictReadiness: some startup models cannot serve' }) }),
     };
@@ -194,19 +195,5 @@ export class InferenceService extends HostedService<InferenceConfig> {
    */
   refreshHealth(): void {
     this.host.refreshHealth();
-  }
-
-  /** Triton's per-model HTTP readiness: `/v2/models/<name>[/versions/<v>]/ready`. */
-  private httpRoute(path: string): HttpAnswer | undefined {
-    const m = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/ready$/.exec(path);
-    if (!m) return undefined;
-    let ok = false;
-    try {
-      ok = this.manager.resolve(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')).unavailableReason === undefined;
-    } catch {
-      // Unknown model or version: not ready.
-      ok = false;
-    }
-    return { status: ok ? 200 : 503, body: ok ? 'ready\n' : 'not ready\n' };
   }
 }

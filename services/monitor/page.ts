@@ -10,7 +10,7 @@
  *                    spread into a call (Math.min(...rows) overflows the stack on large references).
  */
 import type { DriftReport } from '../../shared/events/index.js';
-import type { HttpAnswer } from '../../shared/metrics/index.js';
+import type { HttpAnswer } from '../../shared/http/index.js';
 import type { MonitorEngine } from './engine.js';
 import { column } from './matrix.js';
 import type { Matrix } from './matrix.js';

@@ -11,7 +11,8 @@ import { UnavailableError } from '../../shared/errors/index.js';
 import type { MonitorServiceHandlers } from '../../shared/generated/mlmesh/monitor/v1/MonitorService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
-import type { HttpAnswer } from '../../shared/metrics/index.js';
+import { sendAnswer, sendError } from '../../shared/http/index.js';
+import type { FastifyInstance } from '../../shared/http/index.js';
 import { ensureStreams } from '../../shared/nats/index.js';
 import { MONITOR_OPTIONS } from './config.js';
 import type { MonitorConfig } from './config.js';
@@ -92,7 +93,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
       // readiness waits for the consumers.
       serving: () => true,
       ready: () => svc.consumersReady,
-      http: (path) => svc.httpRoute(path),
+      routes: (app) => svc.routes(app),
       start: () => svc.start(),
     };
   }
@@ -140,10 +141,11 @@ export class MonitorService extends HostedService<MonitorConfig> {
     }
   }
 
-  private httpRoute(path: string): HttpAnswer | undefined {
-    if (path === '/') return indexPage(this.engine);
-    const m = /^\/models\/([^/]+)\/?$/.exec(path);
-    if (m) return modelPage(this.engine, decodeURIComponent(m[1] as string));
-    return undefined;
+  private routes(app: FastifyInstance): void {
+    app.get('/', (_req, reply) => sendAnswer(reply, indexPage(this.engine)));
+    app.get<{ Params: { model: string } }>('/models/:model', (req, reply) => {
+      const page = modelPage(this.engine, req.params.model);
+      return page ? sendAnswer(reply, page) : sendError(reply, 404, `no drift page for model ${JSON.stringify(req.params.model)}: the monitor has seen no prediction of it`);
+    });
   }
 }

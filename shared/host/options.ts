@@ -27,6 +27,7 @@ export interface HostOptionSpecs {
   host: OptionSpec<string>;
   grpcPort: OptionSpec<number>;
   httpPort: OptionSpec<number>;
+  httpMaxBodyBytes: OptionSpec<number>;
   maxMessageBytes: OptionSpec<number>;
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
@@ -38,6 +39,7 @@ export interface HostConfig {
   host: string;
   grpcPort: number;
   httpPort: number;
+  httpMaxBodyBytes: number;
   maxMessageBytes: number;
   drainDelayMs: number;
   shutdownGraceMs: number;
@@ -56,6 +58,12 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
     host: stringOption({ ...env('host'), default: '127.0.0.1', allowEmpty: false, doc: 'Address the gRPC and HTTP servers bind (0.0.0.0 in containers).' }),
     grpcPort: intOption({ ...env('grpcPort'), default: d.grpcPort, min: 0, max: 65535, doc: `gRPC port (${d.grpcServes}, health, reflection); 0 picks a free one.` }),
     httpPort: intOption({ ...env('httpPort'), default: d.httpPort, min: -1, max: 65535, doc: `HTTP port for /metrics, health${d.httpServes ? ` and ${d.httpServes}` : ''}; 0 picks a free one, -1 disables it.` }),
+    httpMaxBodyBytes: intOption({
+      ...env('httpMaxBodyBytes'),
+      default: 64 * 1024 * 1024,
+      min: 1024,
+      doc: 'Largest HTTP request body (a JSON body included) the HTTP port accepts, in bytes; a larger one is answered 413.',
+    }),
     maxMessageBytes: intOption({
       ...env('maxMessageBytes'),
       default: 64 * 1024 * 1024,

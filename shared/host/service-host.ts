@@ -6,11 +6,12 @@ import { errorMessage } from '../errors/index.js';
 import { GrpcServer, loadProtos, serviceDefinition } from '../grpc/index.js';
 import { createLogger } from '../logging/index.js';
 import type { Logger } from '../logging/index.js';
-import { MetricsServer, createRegistry } from '../metrics/index.js';
+import { HttpServer } from '../http/index.js';
+import type { HttpRoutes } from '../http/index.js';
+import { createRegistry } from '../metrics/index.js';
 import { connectInBackground } from '../nats/index.js';
 import type { BackgroundConnection } from '../nats/index.js';
 import type { NatsConnection } from 'nats';
-import type { MetricsServerOptions } from '../metrics/index.js';
 import type { HostedGrpcService } from './handlers.js';
 import type { HostConfig, HostOptionSpecs } from './options.js';
 
@@ -46,8 +47,14 @@ export interface ServiceSetup<T> {
   ready?: () => boolean;
   /** gRPC health (SERVING when true). @default ready */
   serving?: () => boolean;
-  /** Extra HTTP GET routes (pages, per-model readiness, a JSON API). */
-  http?: MetricsServerOptions['route'];
+  /**
+   * The service's routes on the host's HTTP port (pages, a JSON API, POST endpoints): called
+   * with a fastify instance (an encapsulated context of the host's) before the port listens.
+   * A route may throw an MlmeshError: it answers `{"error": "..."}` with the code's HTTP status.
+   * They answer 503 once a drain has stopped taking calls, and the drain waits for those in
+   * flight. Not called when `httpPort` is -1.
+   */
+  routes?: HttpRoutes;
   /** Runs once both servers are bound (startup loads, connecting to NATS); the host is serving after it. */
   start?: () => Promise<void> | void;
   /** Fields of the `<name> service ready` log line. */
@@ -93,17 +100,19 @@ export interface ServiceHostOptions<S extends OptionSpecs & HostOptionSpecs, T> 
  * readiness, and the stop.
  *
  * `drain()` stops in this order: health NOT_SERVING → `drainDelayMs` of still taking calls →
- * new calls refused → in-flight calls finish (cancelled after `shutdownGraceMs`) and their
- * after-answer work runs → the service's resources in the reverse order of `use()` → the HTTP
- * server (readiness answers 503 until then) → logs flushed. `close()` is the hard stop: calls
- * cancelled, resources closed, servers shut.
+ * new calls refused (gRPC; the service's HTTP routes answer 503) → in-flight calls and HTTP
+ * requests finish (gRPC calls cancelled after `shutdownGraceMs`) and their after-answer work
+ * runs → the service's resources in the reverse order of `use()` → the HTTP server (metrics go
+ * on and readiness answers 503 until then; idle keep-alive connections are closed, busy ones
+ * once answered) → logs flushed. `close()` is the hard stop: calls cancelled, every HTTP
+ * connection ended, resources closed, servers shut.
  */
 export class ServiceHost<C extends HostConfig = HostConfig> {
   private stateValue: ServiceHostState = 'starting';
   private readonly resources: HostResource[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private grpc: GrpcServer | undefined;
-  private http: MetricsServer | undefined;
+  private http: HttpServer | undefined;
   private setupValue: Omit<ServiceSetup<unknown>, 'service'> | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -166,7 +175,15 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
     });
     if (c.httpPort >= 0) {
-      this.http = await MetricsServer.create({ host: c.host, port: c.httpPort, registry: this.registry, logger: this.logger, ready: () => this.ready, ...(setup.http ? { route: setup.http } : {}) });
+      this.http = await HttpServer.create({
+        host: c.host,
+        port: c.httpPort,
+        registry: this.registry,
+        logger: this.logger,
+        ready: () => this.ready,
+        bodyLimitBytes: c.httpMaxBodyBytes,
+        ...(setup.routes ? { routes: setup.routes } : {}),
+      });
     }
     await setup.start?.();
     if (this.stateValue !== 'starting') return;
@@ -248,8 +265,9 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
   /** Hard stop: in-flight calls cancelled, resources closed, servers shut. A drain under way is cut short. */
   close(): Promise<void> {
     this.grpc?.close();
+    const http = this.http?.close();
     this.stopped ??= this.stop('close');
-    return this.stopped;
+    return http ? Promise.all([this.stopped, http]).then(() => undefined) : this.stopped;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -260,8 +278,17 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
     this.stateValue = 'draining';
     for (const t of this.timers) clearInterval(t);
     const failures: unknown[] = [];
-    if (how === 'drain') await this.grpc?.drain();
-    else this.grpc?.close();
+    if (how === 'drain') {
+      // The HTTP routes stop with the gRPC calls (metrics and health go on until the end).
+      const delay = this.config.drainDelayMs;
+      await Promise.all([
+        this.grpc?.drain(),
+        (async () => {
+          if (delay > 0) await new Promise<void>((r) => setTimeout(r, delay).unref());
+          await this.http?.stopRoutes(this.config.shutdownGraceMs);
+        })(),
+      ]);
+    } else this.grpc?.close();
     for (const r of [...this.resources].reverse()) {
       const step = how === 'drain' ? (r.drain ?? r.close) : (r.close ?? r.drain);
       try {
@@ -272,7 +299,8 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
         failures.push(e);
       }
     }
-    await this.http?.close();
+    if (how === 'drain') await this.http?.drain();
+    else await this.http?.close();
     this.stateValue = 'closed';
     this.logger.info(`${this.name} service stopped`);
     this.logger.flush();

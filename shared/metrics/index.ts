@@ -1,4 +1,2 @@
-/** Metrics: a Prometheus registry per service and the HTTP endpoint that serves it and health. */
-export { MetricsServer } from './http-server.js';
-export type { MetricsServerOptions, HttpAnswer } from './http-server.js';
+/** Metrics: a Prometheus registry per service (the host's HTTP port serves it at /metrics, see shared/http). */
 export { createRegistry } from './registry.js';

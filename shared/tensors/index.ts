@@ -6,4 +6,5 @@ export { DATATYPES, isDatatype, datatypeFromOrt, datatypeInfo, elementCount } fr
 export type { Datatype, DatatypeInfo, OrtType, ContentsField } from './datatypes.js';
 export { typedView, hasTypedContents, typedContentsToBytes, bytesToTypedContents } from './typed.js';
 export { parseNpy, readNpy, encodeNpy } from './npy.js';
+export { toHalfBits, fromHalfBits, FP16_MAX } from './fp16.js';
 export type { NpyArray } from './npy.js';

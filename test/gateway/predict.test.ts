@@ -9,7 +9,7 @@ import { connect } from 'nats';
 import { decodePredictionLog } from '../../shared/events/index.js';
 import { InvalidArgumentError, NotFoundError } from '../../shared/client/index.js';
 import type { GatewayRowResult, PredictResponse } from '../../shared/client/index.js';
-import { APPLICANTS, modelRow, risk, startGatewayMesh } from '../helpers/gateway.js';
+import { APPLICANTS, DAY, modelRow, risk, startGatewayMesh } from '../helpers/gateway.js';
 import type { GatewayMesh } from '../helpers/gateway.js';
 import { metricValue } from '../helpers/inference.js';
 
@@ -113,12 +113,22 @@ test('predict - a valid row answers the same alone and beside invalid rows', asy
   t.is(mixed.rows[2]?.prediction?.label, alone.rows[0]?.prediction?.label);
 });
 
-test('predict - no valid row: no inference call, every row answered with its error', async (t) => {
+test.serial('predict - no valid row: no inference call, every row answered with its error', async (t) => {
   const before = await metricValue(mesh.inference.http, 'mlmesh_inference_request_success_total');
   const res = await mesh.client.predictRows('risk', [{ applicant_id: APPLICANTS.unknown, amount: 1, channel: 'web' }, { amount: 1, channel: 'web' }]);
   t.is(res.predicted_rows, 0);
   t.is(res.model_version, '');
   t.is(await metricValue(mesh.inference.http, 'mlmesh_inference_request_success_total'), before);
+});
+
+test('predict - as_of_ms reads the features in effect then (a point-in-time replay)', async (t) => {
+  const now = await mesh.client.predictRows('risk', [{ applicant_id: APPLICANTS.old, amount: 500, channel: 'web' }, { applicant_id: APPLICANTS.fresh, amount: 500, channel: 'web' }]);
+  t.deepEqual(codes(now.rows[0]), ['FEATURE_TOO_OLD:balance@1']);
+  const then = await mesh.client.predictRows('risk', [{ applicant_id: APPLICANTS.old, amount: 500, channel: 'web' }, { applicant_id: APPLICANTS.fresh, amount: 500, channel: 'web' }], { asOf: mesh.writtenAt - 9.5 * DAY });
+  expectProbs(t, then.rows[0], 1700, 500, 'web');
+  t.deepEqual(codes(then.rows[1]), ['FEATURE_MISSING:balance@1'], 'a1 had no value yet');
+  const bad = await t.throwsAsync(mesh.client.predict({ deployment: 'risk', rows: [{ fields: {} }], as_of_ms: -5 }), { instanceOf: InvalidArgumentError });
+  t.is(bad?.field, 'as_of_ms');
 });
 
 test('predict - unknown deployment is NOT_FOUND naming it', async (t) => {

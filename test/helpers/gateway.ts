@@ -86,6 +86,8 @@ export interface GatewayMesh {
   client: GatewayClient;
   /** The deployments folder. */
   dir: string;
+  /** The time the features were written relative to (epoch ms). */
+  writtenAt: number;
   /** The pipeline's fitted means and scales of balance and amount (to compute tensors by hand). */
   scale: { balance: [number, number]; amount: [number, number] };
   /** Writes `<name>.yaml` into the deployments folder. */
@@ -158,7 +160,7 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
     return { gateway, client };
   };
   const main = await start(opts.gateway ?? {});
-  return {
+  const mesh: GatewayMesh = {
     features,
     location,
     preprocess,
@@ -166,6 +168,7 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
     gateway: main.gateway,
     client: main.client,
     dir,
+    writtenAt: now,
     scale,
     write: (name, text) => writeFile(join(dir, `${name}.yaml`), text),
     extraGateway: start,
@@ -175,11 +178,13 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
       await rm(repo, { recursive: true, force: true });
       await rm(dir0, { recursive: true, force: true });
       await preprocess.stop();
-      await features.stop();
+      // A test may have restarted the feature service: stop the one running now.
+      await mesh.features.stop();
       await location.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return mesh;
 }
 
 /** The model-ready row of (balance, amount, channel) by the fitted pipeline: [balance, amount, app, branch, web] or the order it has. */
