@@ -157,6 +157,8 @@ export interface CreditMesh {
   mesh: Mesh;
   /** gRPC address of a service of the mesh (the gateway's too). */
   address(service: string): string;
+  /** The gateway's HTTP base URL (`http://127.0.0.1:<port>`). */
+  gatewayHttp: string;
   record(service: string): ServiceRecord;
   stop(): Promise<void>;
 }
@@ -206,7 +208,7 @@ export async function startCreditMesh(): Promise<CreditMesh> {
     const gatewayAddress = gateway.address;
     const address = (s: string): string => (s === 'gateway' ? gatewayAddress : (record(s).grpc ?? ''));
     await waitForDeployment(gatewayAddress, DEPLOYMENT);
-    return { mesh, address, record, stop };
+    return { mesh, address, record, gatewayHttp: `http://127.0.0.1:${gateway.httpPort}`, stop };
   } catch (e: unknown) {
     await stop();
     throw e;

@@ -132,3 +132,19 @@ test('credit paths - the gateway (deployment credit, gRPC Predict as of each app
   }
   t.true(worst <= TOLERANCE, `largest difference ${worst}`);
 });
+
+test('credit paths - the gateway over HTTP (POST /v1/deployments/credit/predict, as_of each application) equals the training-time path within 1e-6', async (t) => {
+  let worst = 0;
+  for (const [i, a] of sample.entries()) {
+    const row: Record<string, string | number> = { applicant_id: a.user_id, loan_amount: a.loan_amount, term_months: a.term_months, channel: a.channel };
+    if (a.income !== undefined) row['income'] = a.income;
+    if (a.employment !== undefined) row['employment'] = a.employment;
+    const reply = await fetch(`${mesh.gatewayHttp}/v1/deployments/${DEPLOYMENT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: [row], as_of: a.ts }) });
+    const body = (await reply.json()) as { rows: { prediction?: { values: number[]; label: string } }[] };
+    t.is(reply.status, 200, JSON.stringify(body));
+    const values = body.rows[0]?.prediction?.values ?? [];
+    t.is(values.length, 2, JSON.stringify(body));
+    for (let j = 0; j < 2; j++) worst = Math.max(worst, Math.abs((values[j] as number) - (offline.probabilities[2 * i + j] as number)));
+  }
+  t.true(worst <= TOLERANCE, `largest difference ${worst}`);
+});
