@@ -173,13 +173,17 @@ function verdict(r: DriftReport, what: string): string {
   return `  monitor, window ${r.window_index} (${r.rows} rows, ${what}): ${r.drifted ? 'DRIFT' : 'no drift'}\n    detectors: ${dets}`;
 }
 
+// The credit features load while the digits part runs (part 3 waits for them).
+const featuresAt = records.find((r) => r.name === 'features')?.grpc;
+const creditFeatures = featuresAt ? loadDemoFeatures(featuresAt) : Promise.reject(new Error('the mesh runs no features service'));
+// Awaited in part 3; a failure is reported there, not as an unhandled rejection meanwhile.
+creditFeatures.catch(() => {});
+
 /** Part 3: the credit example through the gateway (features → pipeline → model in one call). */
 async function credit(): Promise<void> {
-  const features = records.find((r) => r.name === 'features');
   const gateway = records.find((r) => r.name === 'gateway');
   out(`\n3. the credit example (examples/credit): an applicant's features as of a time → the fitted pipeline → the model, in one gateway call`);
-  if (!features?.grpc) throw new Error('the mesh runs no features service');
-  await loadDemoFeatures(features.grpc, out);
+  out(await creditFeatures);
   if (!gateway?.grpc) {
     out(`    NO GATEWAY in this mesh (${plan.skipped.find((s) => s.name === 'gateway')?.reason ?? 'not started'}): nothing to ask.`);
     return;

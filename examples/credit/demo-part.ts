@@ -6,6 +6,7 @@
  * with its error, the others get their predictions.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../shared/client/index.js';
 import type { GatewayRowResult, PredictResponse } from '../../shared/client/index.js';
 import { projectRoot } from '../../shared/config/index.js';
@@ -51,12 +52,31 @@ export async function demoRows(): Promise<DemoRow[]> {
   return rows;
 }
 
-/** Loads the features into the demo mesh; prints one line per step. */
-export async function loadDemoFeatures(featuresAddress: string, out: (s: string) => void): Promise<void> {
+/**
+ * Starts loading the features into the demo mesh (the demo runs it while the digits part runs);
+ * resolves with the line to print.
+ */
+export async function loadDemoFeatures(featuresAddress: string): Promise<string> {
   const t0 = Date.now();
-  const done = await loadCreditFeatures(featuresAddress);
+  const done = await loadCreditFeatures(featuresAddress, () => {}, 'client');
   const values = done.reduce((n, m) => n + m.values_written, 0);
-  out(`    mlmesh features apply examples/credit/features, then materialize of ${done.length} feature versions over [2026-01-01, 2026-07-01): ${values} values (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return `    mlmesh features apply examples/credit/features, then Materialize of ${done.length} feature versions over [2026-01-01, 2026-07-01): ${values} values (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+}
+
+/**
+ * Waits until the gateway serves `name`: it refuses a deployment whose feature service is not
+ * registered yet and tries again every reloadMs, so right after the features are loaded it may
+ * still be refused for a moment.
+ * @throws after `timeoutMs`, with the gateway's reason.
+ */
+export async function waitForDeployment(client: GatewayClient, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await client.listDeployments();
+    if (list.deployments.some((d) => d.name === name)) return;
+    if (Date.now() > deadline) throw new Error(`the gateway does not serve deployment ${name}: ${list.refused.filter((r) => r.name === name).map((r) => r.reason).join('; ') || 'no such file'}`);
+    await sleep(200);
+  }
 }
 
 /** One row's answer as the demo prints it (the same text for gRPC and HTTP answers). */
@@ -85,6 +105,7 @@ export async function predictCredit(grpc: string, http: string | undefined, out:
   const client = new GatewayClient(grpc, { timeoutMs: 10_000 });
   let res: PredictResponse;
   try {
+    await waitForDeployment(client, DEPLOYMENT);
     res = await client.predictRows(DEPLOYMENT, rows.map((r) => r.fields), { asOf });
   } finally {
     client.close();

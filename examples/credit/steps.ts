@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { FeaturesClient } from '../../shared/client/index.js';
 import { projectRoot } from '../../shared/config/index.js';
 
 /** The example's folder, relative to the repository root (the features service's dataDir in the mesh). */
@@ -92,21 +93,30 @@ export interface Materialized {
 /**
  * Makes a features service serve the example: `mlmesh features apply examples/credit/features`
  * (registers what is not registered yet; definitions already there with the same content are
- * unchanged), then `mlmesh features materialize` of every feature version over the events'
- * range (a Materialize replaces its range, so running it again gives the same values).
+ * unchanged), then a Materialize of every feature version over the events' range (a Materialize
+ * replaces its range, so running it again gives the same values): by `mlmesh features
+ * materialize`, or with `via: 'client'` by the client in this process (the same RPC without a
+ * process start per feature, which the demo takes on a loaded machine).
  * @throws StepError naming the command that failed.
  */
-export async function loadCreditFeatures(address: string, onStep: (line: string) => void = () => {}): Promise<Materialized[]> {
+export async function loadCreditFeatures(address: string, onStep: (line: string) => void = () => {}, via: 'cli' | 'client' = 'cli'): Promise<Materialized[]> {
   const applied = jsonLines((await mlmesh(['features', 'apply', DEFINITIONS, '--address', address, '--json'])).stdout);
   const summary = applied.find((r) => 'summary' in r)?.['summary'];
   onStep(`mlmesh features apply ${DEFINITIONS}: ${JSON.stringify(summary)}`);
+  const client = via === 'client' ? new FeaturesClient(address) : undefined;
   const done: Materialized[] = [];
-  for (const ref of FEATURE_REFS) {
-    const t0 = Date.now();
-    const [res] = jsonLines((await mlmesh(['features', 'materialize', '--feature', ref, '--start', EVENTS_FROM, '--end', EVENTS_TO, '--address', address, '--json'])).stdout);
-    const m = { feature: ref, rows_read: Number(res?.['rows_read']), values_written: Number(res?.['values_written']), entities: Number(res?.['entities']), ms: Date.now() - t0 };
-    onStep(`mlmesh features materialize --feature ${ref}: ${m.rows_read} rows read, ${m.values_written} values for ${m.entities} users (${m.ms} ms)`);
-    done.push(m);
+  try {
+    for (const ref of FEATURE_REFS) {
+      const t0 = Date.now();
+      const res = client
+        ? await client.materialize({ feature: ref, start_ms: Date.parse(EVENTS_FROM), end_ms: Date.parse(EVENTS_TO) }, { timeoutMs: 600_000 })
+        : jsonLines((await mlmesh(['features', 'materialize', '--feature', ref, '--start', EVENTS_FROM, '--end', EVENTS_TO, '--address', address, '--json'])).stdout)[0];
+      const m = { feature: ref, rows_read: Number(res?.['rows_read']), values_written: Number(res?.['values_written']), entities: Number(res?.['entities']), ms: Date.now() - t0 };
+      onStep(`${client ? 'Materialize' : 'mlmesh features materialize --feature'} ${ref}: ${m.rows_read} rows read, ${m.values_written} values for ${m.entities} users (${m.ms} ms)`);
+      done.push(m);
+    }
+  } finally {
+    client?.close();
   }
   return done;
 }

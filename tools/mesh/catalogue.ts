@@ -40,6 +40,12 @@ export interface ServiceEntry {
   readonly statePaths: Readonly<Record<string, string>>;
   /** Services of the mesh this one calls (compose's `depends_on`; start order follows the list). */
   readonly dependsOn: readonly string[];
+  /**
+   * Options holding the gRPC address of another service of the mesh (option → that service's
+   * name): left at its default, the supervisor sets the option to where that service listens in
+   * this mesh (its decided port), so a mesh on picked ports is wired to itself.
+   */
+  readonly addressOptions?: Readonly<Record<string, string>>;
 }
 
 /** Every service the mesh can run, in start order (a service starts after those it depends on). */
@@ -93,10 +99,10 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     script: 'dist/services/gateway/main.js',
     module: 'dist/services/gateway/index.js',
     optionsExport: 'GATEWAY_OPTIONS',
-    nats: 'optional',
-    natsOption: 'natsUrl',
+    nats: 'none',
     statePaths: {},
     dependsOn: ['features', 'preprocess', 'inference'],
+    addressOptions: { featuresAddress: 'features', preprocessAddress: 'preprocess', inferenceAddress: 'inference' },
   },
   {
     name: 'rollout',
