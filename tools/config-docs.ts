@@ -4,10 +4,12 @@ import { INFERENCE_OPTIONS } from '../services/inference/index.js';
 import { FEATURES_OPTIONS } from '../services/features/index.js';
 import { MONITOR_OPTIONS } from '../services/monitor/index.js';
 import { PREPROCESS_OPTIONS } from '../services/preprocess/index.js';
+import { GATEWAY_OPTIONS } from '../services/gateway/index.js';
 import { MESH_OPTIONS } from './mesh/index.js';
 
 process.stdout.write(`### inference\n\n${describeOptions(INFERENCE_OPTIONS)}\n`);
 process.stdout.write(`\n### preprocess\n\n${describeOptions(PREPROCESS_OPTIONS)}\n`);
 process.stdout.write(`\n### features\n\n${describeOptions(FEATURES_OPTIONS)}\n`);
 process.stdout.write(`\n### monitor\n\n${describeOptions(MONITOR_OPTIONS)}\n`);
+process.stdout.write(`\n### gateway\n\n${describeOptions(GATEWAY_OPTIONS)}\n`);
 process.stdout.write(`\n### mesh (mlmesh up; docs/mesh.md)\n\n${describeOptions(MESH_OPTIONS)}\n`);

@@ -9,7 +9,7 @@ import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
  */
 export const GATEWAY_OPTIONS = {
   ...hostOptions('gateway', { grpcPort: 8041, httpPort: 8042, grpcServes: 'mlmesh.gateway.v1.GatewayService', httpServes: 'the JSON API (POST /v1/deployments/<name>/predict, GET /version, GET /health)' }),
-  deploymentsDir: stringOption({ env: 'MLMESH_GATEWAY_DEPLOYMENTS_DIR', default: 'examples/deployments', allowEmpty: false, doc: 'Folder of the deployment files (`<name>.yaml`, docs/gateway.md), relative to the working directory; the gateway refuses to start when it is missing.' }),
+  deploymentsDir: stringOption({ env: 'MLMESH_GATEWAY_DEPLOYMENTS_DIR', default: 'examples/deployments', allowEmpty: false, doc: 'Folder of the deployment files (`<name>.yaml`, docs/gateway.md), relative to the working directory; while it does not exist no deployment is served (a warning says so).' }),
   featuresAddress: stringOption({ env: 'MLMESH_GATEWAY_FEATURES_ADDRESS', default: '127.0.0.1:8021', allowEmpty: false, doc: 'gRPC target of the feature service (host:port, or dns:///name:port to spread calls over every address it resolves to).' }),
   preprocessAddress: stringOption({ env: 'MLMESH_GATEWAY_PREPROCESS_ADDRESS', default: '127.0.0.1:8011', allowEmpty: false, doc: 'gRPC target of the preprocess service.' }),
   inferenceAddress: stringOption({ env: 'MLMESH_GATEWAY_INFERENCE_ADDRESS', default: '127.0.0.1:8001', allowEmpty: false, doc: 'gRPC target of the inference service.' }),

@@ -5,6 +5,7 @@
  * the binding it started with, so a reload drops no request. `name@version` is immutable for
  * the registry's lifetime (a changed file needs a new version).
  */
+import type { Dirent } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage } from '../../shared/errors/index.js';
@@ -39,6 +40,7 @@ export class DeploymentRegistry {
   /** name@version → sha256 of every version ever loaded. */
   private readonly seen = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private missingWarned = false;
 
   constructor(
     readonly dir: string,
@@ -72,7 +74,17 @@ export class DeploymentRegistry {
   }
 
   private async reloadNow(): Promise<ReloadReport> {
-    const entries = await readdir(this.dir, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+      this.missingWarned = false;
+    } catch (e: unknown) {
+      if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+      // A mesh without deployments yet: serve none, and look again at the next reload.
+      if (!this.missingWarned) this.logger.warn({ deploymentsDir: this.dir }, 'the deployments folder does not exist: no deployment is served until it does');
+      this.missingWarned = true;
+      entries = [];
+    }
     const files = entries
       .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith('.') && !e.name.startsWith('_'))
       .map((e) => e.name)

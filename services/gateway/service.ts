@@ -60,8 +60,8 @@ export class GatewayService extends HostedService<GatewayConfig> {
    * Resolves options, binds the servers, loads the deployments folder (a deployment that does
    * not bind is refused and retried every reloadMs; the others serve). Ready once the folder
    * has been read.
-   * @throws ConfigError for a bad option; Error when the deployments folder is missing; the
-   *   bind error when a port is taken.
+   * @throws ConfigError for a bad option; Error when deploymentsDir is a file; the bind error
+   *   when a port is taken. A missing folder serves no deployment until it exists.
    */
   static create(opts: GatewayServiceOptions = {}): Promise<GatewayService> {
     return ServiceHost.create({
@@ -72,13 +72,13 @@ export class GatewayService extends HostedService<GatewayConfig> {
       setup: (host) => {
         const { config } = host;
         const dir = resolve(config.deploymentsDir);
-        let isDir = false;
+        let notDir = false;
         try {
-          isDir = statSync(dir).isDirectory();
+          notDir = !statSync(dir).isDirectory();
         } catch {
-          // Reported just below, with the option's name.
+          // Missing is fine (no deployments yet: the registry warns and looks again); a file is not.
         }
-        if (!isDir) throw new Error(`deploymentsDir (MLMESH_GATEWAY_DEPLOYMENTS_DIR): ${dir} is not a folder`);
+        if (notDir) throw new Error(`deploymentsDir (MLMESH_GATEWAY_DEPLOYMENTS_DIR): ${dir} is not a folder`);
         const metrics = new GatewayMetrics(host.registry);
         const backends = new Backends({ featuresAddress: config.featuresAddress, preprocessAddress: config.preprocessAddress, inferenceAddress: config.inferenceAddress, retryAttempts: config.retryAttempts, keepaliveMs: config.keepaliveMs });
         host.use({ name: 'backend channels', close: () => backends.close() });

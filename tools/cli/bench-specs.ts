@@ -68,6 +68,11 @@ export const BENCHMARKS = {
       { flag: 'redis-url', default: 'redis://127.0.0.1:6379', description: 'Redis (also MLMESH_TEST_REDIS_URL)', kind: 'text' },
     ],
   },
+  gateway: {
+    file: 'gateway',
+    description: 'gateway Predict (1 and 64 rows) against a client making the three calls itself, p50/p99 and rows/s, and cache hits; bench/results/<date>-gateway.json',
+    options: [runs('3'), duration('3')],
+  },
   'prediction-log': {
     file: 'prediction-log',
     description: "event-loop cost of logging one prediction while NATS is down, per fsync policy",

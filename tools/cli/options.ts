@@ -12,6 +12,7 @@ export const SERVICE_ADDRESSES = {
   preprocess: { port: 8011, env: 'MLMESH_PREPROCESS_ADDRESS' },
   features: { port: 8021, env: 'MLMESH_FEATURES_ADDRESS' },
   monitor: { port: 8031, env: 'MLMESH_MONITOR_ADDRESS' },
+  gateway: { port: 8041, env: 'MLMESH_GATEWAY_ADDRESS' },
 } as const;
 
 /** A service of {@link SERVICE_ADDRESSES}. */

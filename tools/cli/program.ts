@@ -12,6 +12,7 @@ import { registerBench } from './bench.js';
 import { registerDrift } from './drift.js';
 import { registerFeatures } from './features.js';
 import { registerFeedback, registerLogs } from './logs.js';
+import { registerDeployments, registerPredict } from './gateway.js';
 import { registerLoadtest } from './loadtest.js';
 import { registerManifest } from './manifest.js';
 import { registerStatus, registerUp } from './mesh.js';
@@ -44,6 +45,8 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'reference', register: registerReference },
   { name: 'pipeline', register: registerPipeline },
   { name: 'features', register: registerFeatures },
+  { name: 'predict', register: registerPredict },
+  { name: 'deployments', register: registerDeployments },
   { name: 'drift', register: registerDrift },
   { name: 'logs', register: registerLogs },
   { name: 'feedback', register: registerFeedback },

@@ -2,8 +2,8 @@
  * The services the mesh knows, in start order (the order of their dependencies), with what the
  * supervisor must know about each: its entry point, the export holding its option specs, whether
  * it needs NATS, and which of its options hold state that belongs under the mesh's var folder.
- * A service is started only when its entry point exists (gateway, rollout and retrainer join the
- * mesh when they are built).
+ * A service is started only when its entry point exists (rollout and retrainer join the mesh when
+ * they are built).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,9 +41,8 @@ export interface ServiceEntry {
   /** Services of the mesh this one calls (compose's `depends_on`; start order follows the list). */
   readonly dependsOn: readonly string[];
   /**
-   * Options holding the gRPC address of another service of the mesh (option → that service's
-   * name): left at its default, the supervisor sets the option to where that service listens in
-   * this mesh (its decided port), so a mesh on picked ports is wired to itself.
+   * Options holding the gRPC address of another service of the mesh: left at their default, the
+   * supervisor sets them to where that service runs (its port may be one it picked).
    */
   readonly addressOptions?: Readonly<Record<string, string>>;
 }
@@ -92,10 +91,9 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     statePaths: { stateDir: 'monitor' },
     dependsOn: [],
   },
-  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'gateway',
-    role: 'deployments',
+    role: 'deployments (features → preprocess → inference)',
     script: 'dist/services/gateway/main.js',
     module: 'dist/services/gateway/index.js',
     optionsExport: 'GATEWAY_OPTIONS',
@@ -104,6 +102,7 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     dependsOn: ['features', 'preprocess', 'inference'],
     addressOptions: { featuresAddress: 'features', preprocessAddress: 'preprocess', inferenceAddress: 'inference' },
   },
+  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'rollout',
     role: 'canary rollouts',

@@ -6,7 +6,7 @@
  * or JSON with `--json`. Exit codes: 0 every member healthy, 1 one is not, 2 bad usage, 3 no mesh
  * is running.
  */
-import { FeaturesClient, InferenceClient, MonitorClient, PreprocessClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, InferenceClient, MonitorClient, PreprocessClient } from '../../shared/client/index.js';
 import { meshSettings } from './config.js';
 import { MeshUsageError, exitCodeOf } from './errors.js';
 import { flagsHelp, parseFlags } from './flags.js';
@@ -75,6 +75,12 @@ async function details(r: ServiceRecord, timeoutMs: number): Promise<{ version: 
       const st = await c.getStatus({});
       const drifted = st.versions.filter((v) => v.last_report?.drifted).map((v) => `${v.model}@${v.version}`);
       return { version: null, detail: `${st.versions.length} model versions watched${drifted.length ? `; drifting: ${drifted.join(', ')}` : ''}` };
+    }
+    case 'gateway': {
+      using c = new GatewayClient(address, opts);
+      const [v, list] = await Promise.all([c.getVersion(), c.listDeployments()]);
+      const names = list.deployments.map((d) => `${d.name}@${d.version}`);
+      return { version: v.server_version, detail: `${names.length} deployments${names.length ? `: ${names.join(', ')}` : ''}${list.refused.length ? `; ${list.refused.length} refused` : ''}` };
     }
     default:
       return { version: null, detail: null };

@@ -306,11 +306,11 @@ export class Mesh {
     const httpEnv = s.specs['httpPort']?.env;
     if (grpcEnv) env[grpcEnv] = String(p.grpc);
     if (httpEnv) env[httpEnv] = String(p.http);
-    // The addresses of the services it calls, where they listen in this mesh, unless configured.
-    for (const [option, dep] of Object.entries(s.entry.addressOptions ?? {})) {
+    // Addresses of the services it calls, where they run now (unless the config names another).
+    for (const [option, service] of Object.entries(s.entry.addressOptions ?? {})) {
       const spec = s.specs[option];
-      const target = this.members.find((m) => m.name === dep)?.grpc;
-      if (spec?.env && target && s.config[option] === spec.default) env[spec.env] = target;
+      const member = this.members.find((m) => m.name === service);
+      if (spec && member?.grpc && s.config[option] === spec.default) env[spec.env] = member.grpc;
     }
     const natsEnv = s.entry.natsOption ? s.specs[s.entry.natsOption]?.env : undefined;
     if (natsEnv) {
