@@ -1,7 +1,7 @@
 /**
  * The credit example's pieces for tests: its committed files, the applications and their
  * request-time fields, a mesh of the services it needs (the repository's own mlmesh.yaml, so
- * examples/pipelines, examples/models and — once built — examples/deployments are what it
+ * examples/pipelines, examples/models and examples/deployments are what it
  * serves) with the features loaded as the demo loads them, and the training-time path
  * (historical features → the fitted pipeline → the ONNX model in onnxruntime-node).
  */
@@ -19,8 +19,6 @@ import type { Value as GatewayValue } from '../../shared/generated/mlmesh/gatewa
 import type { FeatureValue__Output } from '../../shared/generated/mlmesh/features/v1/FeatureValue.js';
 import { readCsvObjects } from '../../services/features/index.js';
 import { CompiledPipeline, parseArtifact } from '../../services/preprocess/index.js';
-import { GatewayService } from '../../services/gateway/index.js';
-import { createLogger } from '../../shared/logging/index.js';
 import { LogStream, Mesh, planMesh } from '../../tools/mesh/index.js';
 import type { ServiceRecord } from '../../tools/mesh/index.js';
 import { DEPLOYMENT, FEATURE_SERVICE, MODEL, MODEL_REPOSITORY, PIPELINE, PIPELINE_STORE, PIPELINE_VERSION, loadCreditFeatures } from '../../examples/credit/steps.js';
@@ -155,7 +153,7 @@ export async function runModel(x: Float32Array, rows: number, features: number):
 /** A running mesh of the repository's config with the credit features loaded. */
 export interface CreditMesh {
   mesh: Mesh;
-  /** gRPC address of a service of the mesh (the gateway's too). */
+  /** gRPC address of a service of the mesh. */
   address(service: string): string;
   /** The gateway's HTTP base URL (`http://127.0.0.1:<port>`). */
   gatewayHttp: string;
@@ -164,23 +162,20 @@ export interface CreditMesh {
 }
 
 /**
- * Starts features, preprocess and inference from the repository's mlmesh.yaml in a temporary var
- * folder, on free ports, without NATS, and loads the credit features (`mlmesh features apply` +
- * `materialize`, as the demo does). A gateway runs in this process on the mesh's services with
- * the repository's examples/deployments (the demo's test covers the gateway the mesh runs),
- * started after the features are loaded (a deployment is checked against them when it loads),
- * and is waited for until `credit` is loaded.
+ * Starts features, preprocess, inference and the gateway from the repository's mlmesh.yaml (so
+ * examples/pipelines, examples/models and examples/deployments are what they serve) in a
+ * temporary var folder, on free ports, without NATS, loads the credit features (`mlmesh features
+ * apply` + `materialize`, as the demo does) and waits until the gateway serves `credit` (it
+ * refuses the deployment until the feature service is registered, and retries every reloadMs).
  */
 export async function startCreditMesh(): Promise<CreditMesh> {
   const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-credit-'));
-  const only = ['features', 'preprocess', 'inference'];
-  const overrides: Record<string, Record<string, unknown>> = { mesh: { natsUrl: '' }, inference: { startupModels: [MODEL] } };
+  const only = ['features', 'preprocess', 'inference', 'gateway'];
+  const overrides: Record<string, Record<string, unknown>> = { mesh: { natsUrl: '' }, inference: { startupModels: [MODEL] }, gateway: { reloadMs: 200 } };
   for (const s of only) overrides[s] = { ...overrides[s], grpcPort: 0, httpPort: 0 };
   const plan = await planMesh({ configFile: join(root, 'mlmesh.yaml'), only, varDir, overrides, env: { ...process.env, NATS_SERVER_BIN: '/nonexistent/nats-server', PATH: '/usr/bin:/bin' } });
   const mesh = Mesh.create(plan, new LogStream({ out: new PassThrough().resume(), servicesOut: new PassThrough().resume(), format: 'json' }));
-  let gateway: GatewayService | undefined;
   const stop = async (): Promise<void> => {
-    await gateway?.drain();
     await mesh.drain();
     await rm(varDir, { recursive: true, force: true });
   };
@@ -191,24 +186,10 @@ export async function startCreditMesh(): Promise<CreditMesh> {
       if (!r) throw new Error(`the mesh runs no ${s}`);
       return r;
     };
-    await loadCreditFeatures(record('features').grpc ?? '');
-    gateway = await GatewayService.create({
-        overrides: {
-          host: '127.0.0.1',
-          grpcPort: 0,
-          httpPort: 0,
-          deploymentsDir: join(root, 'examples/deployments'),
-          featuresAddress: record('features').grpc ?? '',
-          preprocessAddress: record('preprocess').grpc ?? '',
-          inferenceAddress: record('inference').grpc ?? '',
-          reloadMs: 200,
-        },
-        logger: createLogger({ service: 'gateway', level: process.env['LOG_LEVEL'] ?? 'warn' }),
-      });
-    const gatewayAddress = gateway.address;
-    const address = (s: string): string => (s === 'gateway' ? gatewayAddress : (record(s).grpc ?? ''));
-    await waitForDeployment(gatewayAddress, DEPLOYMENT);
-    return { mesh, address, record, gatewayHttp: `http://127.0.0.1:${gateway.httpPort}`, stop };
+    const address = (s: string): string => record(s).grpc ?? '';
+    await loadCreditFeatures(address('features'));
+    await waitForDeployment(address('gateway'), DEPLOYMENT);
+    return { mesh, address, record, gatewayHttp: record('gateway').http ?? '', stop };
   } catch (e: unknown) {
     await stop();
     throw e;

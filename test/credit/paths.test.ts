@@ -6,11 +6,12 @@
  *   application's time → the committed pipeline (CompiledPipeline, as `mlmesh pipeline
  *   transform` ran it on the training rows) → the committed model.onnx in onnxruntime-node;
  * - online, the mesh of the repository's mlmesh.yaml (features loaded as the demo loads them):
- *   features GetOnlineFeatures as of the application's time → preprocess Transform → inference
- *   ModelInfer, each service called directly.
+ *   the gateway's deployment `credit` as of the application's time, over gRPC and over HTTP;
+ *   and the three services called one after the other (features GetOnlineFeatures as of the
+ *   time → preprocess Transform → inference ModelInfer).
  *
- * The probabilities must agree within 1e-6 (they are float32 from the same graph on the same
- * tensor, so they agree exactly here). The offline records must also be the committed training
+ * The probabilities must agree within 1e-6 (float32 from the same graph on the same tensor:
+ * here they are equal). The offline records must also be the committed training
  * rows: the store serves today what the model was trained on.
  */
 import { join } from 'node:path';
