@@ -4,7 +4,10 @@
  * on free ports, with its state in var/demo/ wiped at every run so the monitor's windows start
  * empty), sends 100 clean held-out digits to `digits_mlp` and prints the predictions, waits for
  * the monitor's verdict on that window, does the same with the same digits blurred, and prints
- * the drift page's URL. The mesh keeps running until Ctrl-C, unless `--exit` is given.
+ * the drift page's URL. Then the credit example (examples/credit/README.md): it loads the credit
+ * features into the mesh's feature store and asks the gateway's deployment `credit` for a few
+ * applicants over gRPC and over HTTP, bad rows among them (answered with their errors while the
+ * others get predictions). The mesh keeps running until Ctrl-C, unless `--exit` is given.
  *
  *   npm run demo                      # then open the printed drift page; Ctrl-C to stop
  *   npm run demo -- --exit            # print everything, drain the mesh, exit
@@ -25,6 +28,7 @@ import { projectRoot } from '../shared/config/index.js';
 import { readNpy } from '../shared/tensors/index.js';
 import { CATALOGUE, LogStream, Mesh, NATS_HOWTO, flagsHelp, meshSettings, parseFlags, planMesh, statusTable, takeOverVarDir } from '../tools/mesh/index.js';
 import type { FlagTable } from '../tools/mesh/index.js';
+import { loadDemoFeatures, predictCredit } from './credit/demo-part.js';
 
 const FLAGS = {
   exit: { type: 'boolean', doc: 'Drain the mesh and exit once everything is printed.' },
@@ -169,6 +173,24 @@ function verdict(r: DriftReport, what: string): string {
   return `  monitor, window ${r.window_index} (${r.rows} rows, ${what}): ${r.drifted ? 'DRIFT' : 'no drift'}\n    detectors: ${dets}`;
 }
 
+// The credit features load while the digits part runs (part 3 waits for them).
+const featuresAt = records.find((r) => r.name === 'features')?.grpc;
+const creditFeatures = featuresAt ? loadDemoFeatures(featuresAt) : Promise.reject(new Error('the mesh runs no features service'));
+// Awaited in part 3; a failure is reported there, not as an unhandled rejection meanwhile.
+creditFeatures.catch(() => {});
+
+/** Part 3: the credit example through the gateway (features → pipeline → model in one call). */
+async function credit(): Promise<void> {
+  const gateway = records.find((r) => r.name === 'gateway');
+  out(`\n3. the credit example (examples/credit): an applicant's features as of a time → the fitted pipeline → the model, in one gateway call`);
+  out(await creditFeatures);
+  if (!gateway?.grpc) {
+    out(`    NO GATEWAY in this mesh (${plan.skipped.find((s) => s.name === 'gateway')?.reason ?? 'not started'}): nothing to ask.`);
+    return;
+  }
+  await predictCredit(gateway.grpc, gateway.http ?? undefined, out);
+}
+
 try {
   out(`1. ${WINDOW_ROWS} clean held-out digits to ${MODEL} on ${inferenceAt} (${WINDOW_ROWS / BATCH} requests of ${BATCH}):`);
   await send('clean', clean);
@@ -184,6 +206,7 @@ try {
     out(`\nNO DRIFT VERDICTS: the demo starts its own nats-server for the monitor and found none (${plan.nats.mode === 'none' ? plan.nats.reason : 'NATS is off'}).`);
     out(`To see them: ${NATS_HOWTO.replace(', or set NATS_URL to an existing NATS server', '')}; then run the demo again.`);
   }
+  await credit();
 } catch (e: unknown) {
   out(`\ndemo failed: ${e instanceof Error ? e.message : String(e)}`);
   watching.abort();
