@@ -115,4 +115,10 @@ export type { ReplaceReferenceResponse__Output as ReplaceReferenceResponse } fro
 export type { TwoSampleTestRequest } from '../generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
 export type { TwoSampleTestResponse__Output as TwoSampleTestResponse } from '../generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
 export type { Matrix } from '../generated/mlmesh/monitor/v1/Matrix.js';
+export type { GetLabelQueueRequest } from '../generated/mlmesh/monitor/v1/GetLabelQueueRequest.js';
+export type { GetLabelQueueResponse__Output as GetLabelQueueResponse } from '../generated/mlmesh/monitor/v1/GetLabelQueueResponse.js';
+export type { GetQualityRequest } from '../generated/mlmesh/monitor/v1/GetQualityRequest.js';
+export type { GetQualityResponse__Output as GetQualityResponse } from '../generated/mlmesh/monitor/v1/GetQualityResponse.js';
+export type { GetSegmentsRequest } from '../generated/mlmesh/monitor/v1/GetSegmentsRequest.js';
+export type { GetSegmentsResponse__Output as GetSegmentsResponse } from '../generated/mlmesh/monitor/v1/GetSegmentsResponse.js';
 export type { DriftReport__Output as DriftReport } from '../generated/mlmesh/events/v1/DriftReport.js';

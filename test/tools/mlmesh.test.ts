@@ -23,7 +23,10 @@ import { runNode } from '../helpers/process.js';
 const root = projectRoot();
 const program = buildProgram({ env: {}, signal: new AbortController().signal, debug: false, exitCode: 0 });
 const commands = allCommands(program);
-const groups = commands.filter((c) => c !== program && c.commands.length > 0);
+// A group with a default command (`feedback` → `feedback send`) hands a missing or unknown
+// command to that command, whose own errors the leaf cases below check.
+const hasDefault = (c: (typeof commands)[number]): boolean => (c as unknown as { _defaultCommandName?: string | null })._defaultCommandName != null;
+const groups = commands.filter((c) => c !== program && c.commands.length > 0 && !hasDefault(c));
 const leaves = leafCommands(program);
 
 async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
