@@ -17,7 +17,7 @@ import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
 import { predictionText, queueCsv } from './label-csv.js';
 import type { QualityAlertRecord, WindowQuality } from './quality.js';
-import type { ContingencyResult } from './segments.js';
+import type { ContingencyResult, SegmentReport } from './segments.js';
 
 /** Most rows GetLabelQueue returns. */
 export const MAX_QUEUE_ROWS = 10_000;
@@ -98,7 +98,30 @@ export function qualityHandlers(engine: MonitorEngine, config: MonitorConfig) {
     };
   };
 
-  const GetSegments: UnaryHandler<GetSegmentsRequest__Output, GetSegmentsResponse> = async (req) => {
+  return { GetLabelQueue, GetQuality, GetSegments: segmentsHandler(engine, config) };
+}
+
+/** A segment report on the wire. */
+export function segmentsResponse(r: SegmentReport): GetSegmentsResponse {
+  return {
+    model: r.model, version: r.version, segment_by: r.segmentBy, from_window: String(r.fromWindow), to_window: String(r.toWindow), alpha: r.alpha,
+    segments: r.segments.map((s) => ({
+      segment: s.segment, rows: String(s.rows), class_counts: s.classCounts.map(String), mean_confidence: s.meanConfidence, labelled_rows: String(s.labelled), correct: String(s.correct),
+      accuracy: s.accuracy, ci_low: s.ciLow, ci_high: s.ciHigh, numeric_rows: String(s.numeric), mae: s.mae,
+      rates: test(s.rates, s.rates.pAdjusted),
+      accuracy_test: test(s.accuracyTest, s.accuracyTest.pAdjusted),
+      flagged: s.flagged,
+    })),
+    rates: test(r.rates, r.rates.pAdjusted),
+    accuracy: test(r.accuracy, r.accuracy.pAdjusted),
+    rows: String(r.rows),
+    labelled_rows: String(r.labelled),
+    note: r.note,
+  };
+}
+
+function segmentsHandler(engine: MonitorEngine, config: MonitorConfig): UnaryHandler<GetSegmentsRequest__Output, GetSegmentsResponse> {
+  return async (req) => {
     knownModel(engine, req.model);
     const from = Number(req.from_window);
     const to = Number(req.to_window);
@@ -109,22 +132,6 @@ export function qualityHandlers(engine: MonitorEngine, config: MonitorConfig) {
     const version = req.version === '' ? versions[versions.length - 1] : req.version;
     if (version === undefined || !versions.includes(version)) throw new NotFoundError(`version: model '${clip(req.model)}' has no version '${clip(req.version)}' monitored`);
     const r = await engine.segments(req.model, version, from, to === 0 ? Number.MAX_SAFE_INTEGER : to, config.maxSegments);
-    return {
-      model: r.model, version: r.version, segment_by: r.segmentBy, from_window: String(r.fromWindow), to_window: String(Math.min(r.toWindow, Number.MAX_SAFE_INTEGER)), alpha: r.alpha,
-      segments: r.segments.map((s) => ({
-        segment: s.segment, rows: String(s.rows), class_counts: s.classCounts.map(String), mean_confidence: s.meanConfidence, labelled_rows: String(s.labelled), correct: String(s.correct),
-        accuracy: s.accuracy, ci_low: s.ciLow, ci_high: s.ciHigh, numeric_rows: String(s.numeric), mae: s.mae,
-        rates: test(s.rates, s.rates.pAdjusted),
-        accuracy_test: test(s.accuracyTest, s.accuracyTest.pAdjusted),
-        flagged: s.flagged,
-      })),
-      rates: test(r.rates, r.rates.pAdjusted),
-      accuracy: test(r.accuracy, r.accuracy.pAdjusted),
-      rows: String(r.rows),
-      labelled_rows: String(r.labelled),
-      note: r.note,
-    };
+    return segmentsResponse(r);
   };
-
-  return { GetLabelQueue, GetQuality, GetSegments };
 }

@@ -159,6 +159,67 @@ interface GroupRow {
   abs_err: number | null;
 }
 
+/** What is counted per segment. */
+export interface SegmentCounts {
+  rows: number;
+  /** Rows per predicted class (index = class). */
+  counts: number[];
+  confSum: number;
+  confN: number;
+  labelled: number;
+  correct: number;
+  numeric: number;
+  absErr: number;
+}
+type Acc = SegmentCounts;
+
+/**
+ * Metrics and tests of counted segments (the pure part of {@link SegmentStore.report}).
+ * @param entries segment name → counts, every `counts` of the same length
+ */
+export function compareSegments(entries: ReadonlyArray<readonly [string, SegmentCounts]>, alpha: number): Pick<SegmentReport, 'segments' | 'rates' | 'accuracy' | 'rows' | 'labelled' | 'note'> {
+  const accs = entries.map(([, a]) => a);
+  const rates = chi2Contingency(accs.map((a) => a.counts));
+  const accTable = accs.map((a) => [a.correct, a.labelled - a.correct]);
+  const accuracy = chi2Contingency(accTable);
+  const oneVsRest = (table: number[][], i: number): ContingencyResult => {
+    const rest = (table[0] ?? []).map((_, j) => table.reduce((s, r, k) => s + (k === i ? 0 : (r[j] as number)), 0));
+    return chi2Contingency([table[i] as number[], rest]);
+  };
+  const ratesP = accs.map((_, i) => oneVsRest(accs.map((a) => a.counts), i));
+  const accuracyP = accs.map((_, i) => oneVsRest(accTable, i));
+  const ratesAdj = holmAdjust(ratesP.map((t) => t.pValue));
+  const accAdj = holmAdjust(accuracyP.map((t) => t.pValue));
+  const segments: SegmentMetrics[] = entries.map(([segment, a], i) => {
+    const [lo, hi] = wilson(a.correct, a.labelled);
+    return {
+      segment,
+      rows: a.rows,
+      classCounts: a.counts,
+      meanConfidence: a.confN > 0 ? a.confSum / a.confN : 0,
+      labelled: a.labelled,
+      correct: a.correct,
+      accuracy: a.labelled > 0 ? a.correct / a.labelled : 0,
+      ciLow: a.labelled > 0 ? lo : 0,
+      ciHigh: a.labelled > 0 ? hi : 0,
+      numeric: a.numeric,
+      mae: a.numeric > 0 ? a.absErr / a.numeric : 0,
+      rates: { ...(ratesP[i] as ContingencyResult), pAdjusted: ratesAdj[i] as number },
+      accuracyTest: { ...(accuracyP[i] as ContingencyResult), pAdjusted: accAdj[i] as number },
+      // alpha / 2 per test (Bonferroni over the two): a homogeneous stream flags with probability ≤ alpha.
+      flagged: (ratesAdj[i] as number) < alpha / 2 || (accAdj[i] as number) < alpha / 2,
+    };
+  });
+  return {
+    segments,
+    rates: { ...rates, pAdjusted: Math.min(1, 2 * rates.pValue) },
+    accuracy: { ...accuracy, pAdjusted: Math.min(1, 2 * accuracy.pValue) },
+    rows: accs.reduce((s, a) => s + a.rows, 0),
+    labelled: accs.reduce((s, a) => s + a.labelled, 0),
+    note: MULTIPLE_COMPARISONS_NOTE,
+  };
+}
+
 /** Segment queries on the join's database. */
 export class SegmentStore {
   private readonly stmt: Statement<[string, string, number, number], GroupRow>;
@@ -179,7 +240,6 @@ export class SegmentStore {
   report(model: string, version: string, fromWindow: number, toWindow: number, opts: { alpha: number; maxSegments: number; segmentBy: string }): SegmentReport {
     const groups = this.stmt.all(model, version, fromWindow, toWindow);
     const classes = groups.reduce((m, g) => Math.max(m, g.label + 1), 0);
-    interface Acc { rows: number; counts: number[]; confSum: number; confN: number; labelled: number; correct: number; numeric: number; absErr: number }
     const bySeg = new Map<string, Acc>();
     for (const g of groups) {
       const name = g.segment ?? NO_SEGMENT;
@@ -211,51 +271,7 @@ export class SegmentStore {
       }
       entries = [...kept, [OTHER_SEGMENT, pooled]];
     }
-    const accs = entries.map(([, a]) => a);
-    const rates = chi2Contingency(accs.map((a) => a.counts));
-    const accTable = accs.map((a) => [a.correct, a.labelled - a.correct]);
-    const accuracy = chi2Contingency(accTable);
-    const oneVsRest = (table: number[][], i: number): ContingencyResult => {
-      const rest = (table[0] ?? []).map((_, j) => table.reduce((s, r, k) => s + (k === i ? 0 : (r[j] as number)), 0));
-      return chi2Contingency([table[i] as number[], rest]);
-    };
-    const ratesP = accs.map((_, i) => oneVsRest(accs.map((a) => a.counts), i));
-    const accuracyP = accs.map((_, i) => oneVsRest(accTable, i));
-    const ratesAdj = holmAdjust(ratesP.map((t) => t.pValue));
-    const accAdj = holmAdjust(accuracyP.map((t) => t.pValue));
-    const segments: SegmentMetrics[] = entries.map(([segment, a], i) => {
-      const [lo, hi] = wilson(a.correct, a.labelled);
-      return {
-        segment,
-        rows: a.rows,
-        classCounts: a.counts,
-        meanConfidence: a.confN > 0 ? a.confSum / a.confN : 0,
-        labelled: a.labelled,
-        correct: a.correct,
-        accuracy: a.labelled > 0 ? a.correct / a.labelled : 0,
-        ciLow: a.labelled > 0 ? lo : 0,
-        ciHigh: a.labelled > 0 ? hi : 0,
-        numeric: a.numeric,
-        mae: a.numeric > 0 ? a.absErr / a.numeric : 0,
-        rates: { ...(ratesP[i] as ContingencyResult), pAdjusted: ratesAdj[i] as number },
-        accuracyTest: { ...(accuracyP[i] as ContingencyResult), pAdjusted: accAdj[i] as number },
-        // alpha / 2 per test (Bonferroni over the two): a homogeneous stream flags with probability ≤ alpha.
-        flagged: (ratesAdj[i] as number) < opts.alpha / 2 || (accAdj[i] as number) < opts.alpha / 2,
-      };
-    });
-    return {
-      model,
-      version,
-      segmentBy: opts.segmentBy,
-      fromWindow,
-      toWindow,
-      alpha: opts.alpha,
-      segments,
-      rates: { ...rates, pAdjusted: Math.min(1, 2 * rates.pValue) },
-      accuracy: { ...accuracy, pAdjusted: Math.min(1, 2 * accuracy.pValue) },
-      rows: accs.reduce((s, a) => s + a.rows, 0),
-      labelled: accs.reduce((s, a) => s + a.labelled, 0),
-      note: MULTIPLE_COMPARISONS_NOTE,
-    };
+    const tested = compareSegments(entries, opts.alpha);
+    return { model, version, segmentBy: opts.segmentBy, fromWindow, toWindow, alpha: opts.alpha, ...tested };
   }
 }

@@ -19,7 +19,7 @@ import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monito
 import type { VersionStatus } from '../../shared/generated/mlmesh/monitor/v1/VersionStatus.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
-import { qualityHandlers, windowPerformanceOf } from './quality-handlers.js';
+import { qualityHandlers, segmentsResponse, windowPerformanceOf } from './quality-handlers.js';
 import { qualityOf } from './quality.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
@@ -95,7 +95,9 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     if (req.report_id === '') throw new InvalidArgumentError('report_id: required ("<model>/<version>/<window_index>")');
     const report = engine.reports.get(req.report_id);
     if (!report) throw new NotFoundError(`report_id: no report '${clip(req.report_id)}'`);
-    return { report, performance: performanceOf(engine, req.report_id) };
+    const index = Number(report.window_index);
+    const segments = segmentsResponse(await engine.segments(report.model as string, report.version as string, index, index, config.maxSegments));
+    return { report, performance: performanceOf(engine, req.report_id), segments };
   };
 
   const WatchReports: ServerStreamHandler<WatchReportsRequest__Output, DriftReport> = async (req, ctx, send) => {

@@ -47,7 +47,7 @@ const words = (cmd: (typeof commands)[number]): string[] => commandPath(cmd).spl
 test('mlmesh - the program has the command groups of the design card that exist now, each with commands', (t) => {
   const top = program.commands.map((c) => c.name());
   for (const name of ['model', 'pipeline', 'features', 'drift', 'loadtest', 'bench', 'manifest', 'reference', 'logs', 'feedback']) t.true(top.includes(name), name);
-  t.deepEqual(leaves.map(commandPath).filter((p) => p.startsWith('mlmesh drift ')), ['mlmesh drift status', 'mlmesh drift reports', 'mlmesh drift report', 'mlmesh drift test']);
+  t.deepEqual(leaves.map(commandPath).filter((p) => p.startsWith('mlmesh drift ')), ['mlmesh drift status', 'mlmesh drift reports', 'mlmesh drift report', 'mlmesh drift quality', 'mlmesh drift segments', 'mlmesh drift test']);
   t.true(leaves.some((c) => commandPath(c) === 'mlmesh model add'));
 });
 
