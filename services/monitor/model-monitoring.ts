@@ -15,7 +15,8 @@
  *     "consecutive_windows": 3, "cooldown_seconds": 3600,
  *     "label_queue_rows": 20, "label_queue_strategy": "stratified_uncertainty", "label_queue_uncertain_share": 0.5,
  *     "accuracy_threshold": 0.9, "mae_threshold": 0, "quality_min_labels": 30,
- *     "segment_parameter": "region"        // or "segment_feature": "<feature name>": per-segment metrics
+ *     "segment_parameter": "region",       // or "segment_feature": "<feature name>": per-segment metrics
+ *     "projection": "umap"                 // the drift page's embedding plots besides PCA
  *   }
  */
 import { readFile } from 'node:fs/promises';
@@ -61,6 +62,8 @@ export interface ModelMonitoring {
   /** What defines a row's segment: a request parameter or an input feature (at most one). */
   segmentParameter?: string | undefined;
   segmentFeature?: string | undefined;
+  /** The drift page's embedding projection besides PCA (`pca`: none). */
+  projection?: 'pca' | 'umap';
   /**
    * Row width (values per row) that the model's config.json declares for the watched input and
    * output tensors (product of `dims`, batch dimension excluded); undefined when there is no
@@ -93,7 +96,7 @@ const KEYS = [
   'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
-  'segment_parameter', 'segment_feature',
+  'segment_parameter', 'segment_feature', 'projection',
 ] as const;
 
 function fail(where: string, field: string, msg: string): never {
@@ -177,6 +180,7 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     qualityMinLabels: int(where, o, 'quality_min_labels', 1, defaults.qualityMinLabels),
     segmentParameter,
     segmentFeature,
+    projection: oneOf(where, o, 'projection', ['pca', 'umap'] as const, defaults.pageProjection),
   };
 }
 

@@ -20,6 +20,7 @@ import { MonitorEngine } from './engine.js';
 import { MonitorMetrics } from './metrics.js';
 import { DetectorPool } from './detector-pool.js';
 import { indexPage, modelPage } from './page.js';
+import { UmapProjector } from './projection.js';
 import { monitorHandlers } from './server.js';
 import { StateStore } from './state-store.js';
 
@@ -53,6 +54,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
   private constructor(
     host: ServiceHost<MonitorConfig>,
     readonly engine: MonitorEngine,
+    private readonly projector: UmapProjector,
   ) {
     super(host);
   }
@@ -84,7 +86,10 @@ export class MonitorService extends HostedService<MonitorConfig> {
     // TwoSampleTest runs on its own worker, apart from the windows' pool.
     const adhoc = new DetectorPool(1, ADHOC_QUEUE_MAX);
     host.use({ name: 'ad-hoc detector worker', close: () => adhoc.close() });
-    const svc = (made.svc = new MonitorService(host, engine));
+    // The drift page's UMAP runs in a worker of its own, started at the first page that needs it.
+    const projector = new UmapProjector();
+    host.use({ name: 'projection worker', close: () => projector.close() });
+    const svc = (made.svc = new MonitorService(host, engine, projector));
     return {
       service: svc,
       services: [defineService<MonitorServiceHandlers>(MONITOR_SERVICE, monitorHandlers(engine, resolved, (r, w, s) => adhoc.run(r, w, s)))],
@@ -140,10 +145,10 @@ export class MonitorService extends HostedService<MonitorConfig> {
     }
   }
 
-  private httpRoute(path: string): HttpAnswer | undefined {
+  private async httpRoute(path: string): Promise<HttpAnswer | undefined> {
     if (path === '/') return indexPage(this.engine);
     const m = /^\/models\/([^/]+)\/?$/.exec(path);
-    if (m) return modelPage(this.engine, decodeURIComponent(m[1] as string));
+    if (m) return modelPage(this.engine, decodeURIComponent(m[1] as string), this.projector);
     return undefined;
   }
 }
