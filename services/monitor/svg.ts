@@ -172,8 +172,9 @@ export function scatter(title: string, refAll: Float64Array, winAll: Float64Arra
   }
   // Legend and axis names under the plot.
   const ly = height - 26;
-  parts.push(`<circle cx="${m.l + 6}" cy="${ly - 4}" r="4" fill="#1f77b4"/><text x="${m.l + 14}" y="${ly}" font-size="11">${esc(labels.ref)} (${refAll.length / 2})</text>`);
-  parts.push(`<circle cx="${m.l + w / 2}" cy="${ly - 4}" r="4" fill="#d62728"/><text x="${m.l + w / 2 + 8}" y="${ly}" font-size="11">${esc(labels.win)} (${winAll.length / 2})</text>`);
+  // Legend keys are squares: every circle of the plot is a data point.
+  parts.push(`<rect x="${m.l + 2}" y="${ly - 8}" width="8" height="8" fill="#1f77b4"/><text x="${m.l + 14}" y="${ly}" font-size="11">${esc(labels.ref)} (${refAll.length / 2})</text>`);
+  parts.push(`<rect x="${m.l + w / 2 - 4}" y="${ly - 8}" width="8" height="8" fill="#d62728"/><text x="${m.l + w / 2 + 8}" y="${ly}" font-size="11">${esc(labels.win)} (${winAll.length / 2})</text>`);
   if (labels.x || labels.y) parts.push(`<text x="${m.l}" y="${height - 8}" font-size="10" fill="#666">axes: ${esc([labels.x, labels.y].filter(Boolean).join(' / '))}</text>`);
   parts.push('</svg>');
   return parts.join('');
