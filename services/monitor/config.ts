@@ -39,7 +39,7 @@ export const MONITOR_OPTIONS = {
   qualityMinLabels: intOption({ env: 'MLMESH_MONITOR_QUALITY_MIN_LABELS', default: 30, min: 1, doc: 'Labels (or numeric targets) a window needs before a quality alert can fire for it.' }),
   maxSegments: intOption({ env: 'MLMESH_MONITOR_MAX_SEGMENTS', default: 20, min: 2, max: 1000, doc: 'Segments reported per model (segment_parameter / segment_feature): the most frequent ones, the rest pooled as "(other)".' }),
   pageProjection: enumOption({ env: 'MLMESH_MONITOR_PAGE_PROJECTION', default: 'pca', values: ['pca', 'umap'], doc: 'Projection of the drift page\'s embedding plots, besides PCA: pca (only PCA) or umap (umap-js, fitted on ≤ 200 reference + 200 window rows in a worker thread, cached per window).' }),
-  feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_RETENTION_ROWS', deprecatedEnv: ['MLMESH_MONITOR_FEEDBACK_ROWS'], default: 100_000, min: 0, doc: 'Prediction rows kept in the durable feedback join (stateDir/feedback.sqlite, about 140 bytes each; the oldest predictions are dropped whole); feedback for an older one counts as unjoined; 0 turns the join off.' }),
+  feedbackRetentionRows: intOption({ env: 'MLMESH_MONITOR_FEEDBACK_RETENTION_ROWS', deprecatedEnv: ['MLMESH_MONITOR_FEEDBACK_ROWS'], default: 100_000, min: 0, doc: 'Prediction rows kept in the durable feedback join (stateDir/feedback.sqlite, about 190 bytes each; the oldest predictions are dropped whole); feedback for an older one counts as unjoined; 0 turns the join off.' }),
 } as const;
 
 /** Resolved monitor options. */

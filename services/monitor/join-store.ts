@@ -6,7 +6,7 @@
  *   performance   per (model, version, window index): rows labelled, correct, labelled late
  *
  * Bound: the newest `retentionRows` prediction rows are kept (older predictions are dropped
- * whole, oldest first), so the file stays near retentionRows × ~110 bytes; performance holds
+ * whole, oldest first), so the file stays near retentionRows × ~190 bytes (measured: docs/monitor.md); performance holds
  * one small row per window. Every write is one transaction, so a crash leaves the join as it was
  * before the batch or after it. Calls are synchronous (microseconds each), like the features
  * service's SQLite store.

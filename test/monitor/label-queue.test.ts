@@ -183,3 +183,14 @@ test('label queue - bad CSV rows are refused, every problem named by line and co
   t.like(ok.labels[0], { line: 2, msgId: 'feedback-q,1/0', feedback: { request_id: 'q,1', model: 'm', label: 'a "b"', row: 0 } });
   t.like(ok.labels[1], { line: 6, msgId: 'feedback-q3/2', feedback: { request_id: 'q3', numeric: 1.5, row: 2 } });
 });
+
+test('label queue - one batch closing several windows queues each of them; the queue follows the join when it prunes', async (t) => {
+  const { engine } = await setup(t.context, { window_rows: 10, window_seconds: 0, detectors: ['ks'], label_queue_rows: 4 }, { config: { feedbackRetentionRows: 25 } });
+  // 35 single-row requests in one batch: windows 0, 1 and 2 close, all their join rows pending.
+  await engine.applyPredictions(Array.from({ length: 35 }, (_, i) => single(i + 1, i)));
+  const all = engine.labelQueue({ model: 'm', version: '1', windows: [], unlabelledOnly: false, limit: 100 });
+  // The join keeps the newest 25 rows (q10 … q34): window 0's sample can no longer be labelled.
+  t.deepEqual([...new Set(all.map((q) => q.windowIndex))], [1, 2]);
+  t.is(all.length, 8);
+  for (const q of all) t.true(Number(q.requestId.slice(1)) >= 10 * q.windowIndex && Number(q.requestId.slice(1)) < 10 * (q.windowIndex + 1), `${q.requestId} is a row of window ${q.windowIndex}`);
+});
