@@ -439,7 +439,10 @@ export class MonitorEngine {
         await this.store.commitFeedback(match.credits, this.now());
         for (const [outcome, n] of match.outcomes) this.metrics.feedback.inc({ outcome }, n);
         for (const c of match.credits) if (c.late) this.metrics.lateLabels.inc({ model: c.model, version: c.version });
-        await this.checkQuality(match.credits);
+        // The labels are committed: a failure from here on must not redeliver the batch (its
+        // labels would come back as duplicates). Alerts are recorded before they are published,
+        // and the next credit of the window checks it again.
+        await this.checkQuality(match.credits).catch((e: unknown) => this.log.error({ err: errorMessage(e) }, 'checking quality alerts failed'));
         return { retry: match.retry };
       } catch (e: unknown) {
         this.log.warn({ err: errorMessage(e) }, 'feedback batch failed: it will be redelivered');
