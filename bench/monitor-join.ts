@@ -37,7 +37,8 @@ function once(): { bytesPerRow: number; fileBytes: number; keptRows: number; bat
       for (let i = 0; i < 256; i++) {
         seq += 1;
         const requestId = randomUUID();
-        for (let r = 0; r < perRequest; r++) rows.push({ model: 'digits_mlp', requestId, row: r, rows: perRequest, version: '1', windowIndex: Math.floor(seq / 500), label: seq % 10, seq });
+        // As the engine stores them: window position, confidence and a segment (a region parameter).
+        for (let r = 0; r < perRequest; r++) rows.push({ model: 'digits_mlp', requestId, row: r, rows: perRequest, version: '1', windowIndex: Math.floor(seq / 500), label: seq % 10, seq, pos: seq % 500, confidence: 0.5 + (seq % 50) / 100, value: null, segment: ['north', 'south', 'east'][seq % 3] });
       }
       const t0 = performance.now();
       store.remember(rows, retention);

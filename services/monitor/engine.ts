@@ -21,14 +21,20 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from '../../shared/logging/index.js';
-import { SUBJECTS, decodePredictionLog, encodeDriftReport, encodeRetrainRequest } from '../../shared/events/index.js';
+import { SUBJECTS, decodePredictionLog, encodeDriftReport, encodeQualityAlert, encodeRetrainRequest } from '../../shared/events/index.js';
 import type { DriftReport, PredictionLog__Output } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorConfig } from './config.js';
 import { skipped } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { matchFeedback } from './feedback.js';
-import type { PredictionRow, WindowLabels } from './join-store.js';
+import type { Credit, PredictionRow, WindowLabels } from './join-store.js';
+import { queueItems } from './label-queue.js';
+import type { QueueItem, QueueQuery } from './label-queue.js';
+import { alertsFor, qualityOf } from './quality.js';
+import type { CalibrationBin, QualityAlertRecord, WindowQuality } from './quality.js';
+import { segmentFeatureIndex, segmentOf } from './segments.js';
+import type { SegmentReport } from './segments.js';
 import { argmaxRows } from './matrix.js';
 import { logMatrices } from './log-rows.js';
 import type { Matrix } from './matrix.js';
@@ -107,6 +113,8 @@ export class MonitorEngine {
   private caughtUp = false;
   /** Newest stream time of an applied prediction log, ms. */
   private appliedThroughMs = 0;
+  /** Join rows of the batch being applied (not stored yet): a window closing mid-batch queues them too. */
+  private pendingJoin: readonly PredictionRow[] = [];
   /** Rows of each version's last closed window (memory only), for the page's plots. */
   private readonly lastClosed = new Map<string, { inputs: Matrix | undefined; outputs: Matrix | undefined; windowIndex: number }>();
 
@@ -245,6 +253,44 @@ export class MonitorEngine {
     return this.store.join.version(model, version);
   }
 
+  /** Rows of the labelling queue (label-queue.ts). */
+  labelQueue(q: QueueQuery): QueueItem[] {
+    return this.store.join.queue.list(q);
+  }
+
+  /** Versions of a model with a window or a report, in version order. */
+  versionsOf(model: string): string[] {
+    const vs = new Set(this.allWindows().filter((w) => w.header.model === model).map((w) => w.header.version));
+    for (const r of this.reports.list(model, '', 0, 0, Number.MAX_SAFE_INTEGER)) vs.add(r.version as string);
+    return [...vs].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Live quality of a version: per window, total, calibration and its expected calibration error. */
+  quality(model: string, version: string): { windows: WindowQuality[]; total: WindowQuality; calibration: CalibrationBin[]; ece: number } {
+    const q = this.store.join.quality;
+    const calibration = q.calibration(model, version);
+    const n = calibration.reduce((a, b) => a + b.rows, 0);
+    const ece = n > 0 ? calibration.reduce((a, b) => a + (b.rows / n) * Math.abs(b.accuracy - b.meanConfidence), 0) : 0;
+    return { windows: q.series(model, version), total: q.total(model, version), calibration, ece };
+  }
+
+  /** Quality alerts of a model, oldest first. */
+  qualityAlerts(model: string): QualityAlertRecord[] {
+    return this.store.join.quality.alerts(model);
+  }
+
+  /** RetrainRequests this monitor published for a model (from feedback.sqlite), oldest first. */
+  retrainLog(model: string): Array<{ requestId: string; version: string; windowIndex: number; timeMs: number; reason: string }> {
+    return this.store.join.quality.retrains(model);
+  }
+
+  /** Per-segment metrics of windows [from, to] of a version (segments.ts). */
+  async segments(model: string, version: string, fromWindow: number, toWindow: number, maxSegments: number): Promise<SegmentReport> {
+    const mon = await this.monitoringOf(model);
+    const segmentBy = mon.segmentParameter !== undefined ? `parameter ${mon.segmentParameter}` : mon.segmentFeature !== undefined ? `feature ${mon.segmentFeature}` : '';
+    return this.store.join.segments.report(model, version, fromWindow, toWindow, { alpha: mon.alpha, maxSegments, segmentBy });
+  }
+
   /**
    * Applies a batch of prediction logs; resolves once the state covering them is on disk (then
    * the caller acks them). On failure the in-memory state is reloaded from disk and the error
@@ -254,6 +300,7 @@ export class MonitorEngine {
     return this.serial(async () => {
       const dirty = new Set<OpenWindow>();
       const joinRows: PredictionRow[] = [];
+      this.pendingJoin = joinRows;
       try {
         await this.finishPendingCloses();
         for (const msg of batch) await this.applyOne(msg, dirty, joinRows);
@@ -271,6 +318,8 @@ export class MonitorEngine {
         this.log.warn({ err: errorMessage(e) }, 'prediction batch failed: reloading state, the batch will be redelivered');
         await this.load();
         throw e;
+      } finally {
+        this.pendingJoin = [];
       }
     });
   }
@@ -302,7 +351,11 @@ export class MonitorEngine {
       h.lastAppliedRows = p.rows;
       return;
     }
-    const labels = p.outputs && this.config.feedbackRetentionRows > 0 && log.request_id !== '' ? argmaxRows(p.outputs).labels : undefined;
+    const best = p.outputs && this.config.feedbackRetentionRows > 0 && log.request_id !== '' ? argmaxRows(p.outputs) : undefined;
+    const labels = best?.labels;
+    // A one-column output is a regressor's predicted value: no classes, no confidence.
+    const regressor = p.outputs?.cols === 1;
+    const segSpec = { parameter: mon.segmentParameter, featureIndex: segmentFeatureIndex(mon.segmentFeature, mon.featureNames) };
     let from = p.from;
     while (from < p.rows) {
       // A window fuller than window_rows (the setting was lowered) closes before taking more.
@@ -311,7 +364,13 @@ export class MonitorEngine {
       w.append(p.inputs, p.outputs, msg.seq, from, count, p.timeMs);
       if (labels) {
         for (let i = from; i < from + count; i++) {
-          joinRows.push({ model: log.model, requestId: log.request_id, row: i, rows: p.rows, version: log.version, windowIndex: h.windowIndex, label: labels[i] as number, seq: msg.seq });
+          joinRows.push({
+            model: log.model, requestId: log.request_id, row: i, rows: p.rows, version: log.version, windowIndex: h.windowIndex, label: labels[i] as number, seq: msg.seq,
+            pos: h.rows - count + (i - from),
+            confidence: regressor ? null : (best?.max[i]),
+            value: regressor ? (p.outputs?.data[i]) : null,
+            segment: segmentOf(segSpec, log.parameters, p.inputs, i),
+          });
         }
       }
       from += count;
@@ -380,6 +439,10 @@ export class MonitorEngine {
         await this.store.commitFeedback(match.credits, this.now());
         for (const [outcome, n] of match.outcomes) this.metrics.feedback.inc({ outcome }, n);
         for (const c of match.credits) if (c.late) this.metrics.lateLabels.inc({ model: c.model, version: c.version });
+        // The labels are committed: a failure from here on must not redeliver the batch (its
+        // labels would come back as duplicates). Alerts are recorded before they are published,
+        // and the next credit of the window checks it again.
+        await this.checkQuality(match.credits).catch((e: unknown) => this.log.error({ err: errorMessage(e) }, 'checking quality alerts failed'));
         return { retry: match.retry };
       } catch (e: unknown) {
         this.log.warn({ err: errorMessage(e) }, 'feedback batch failed: it will be redelivered');
@@ -401,6 +464,7 @@ export class MonitorEngine {
         this.log.warn({ err: errorMessage(e) }, 'finishing an interrupted close failed: retrying on the next batch');
         return;
       }
+      await this.publishAlerts();
       if (!this.caughtUp) return;
       const now = this.now();
       for (const w of this.windows.values()) {
@@ -448,6 +512,8 @@ export class MonitorEngine {
     if (refError) for (const r of verdict.results) if (r.skipped_reason) r.skipped_reason = `reference refused: ${refError}`;
     updateStreak(h, verdict.drifted, h.windowIndex);
     const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
+    // The labelling queue before the report: a close finished from a stored report has no rows to sample.
+    if ((mon.labelQueueRows ?? 0) > 0 && this.config.feedbackRetentionRows > 0) this.queueWindow(h, rows, mon, reportId);
     // Indexed once stored: a report that failed to reach the disk is not finished from memory.
     if (!this.reports.get(reportId)) {
       await this.store.appendReport(h.model, report);
@@ -455,6 +521,74 @@ export class MonitorEngine {
     }
     this.lastClosed.set(key(h.model, h.version), { ...rows, windowIndex: h.windowIndex });
     await this.completeClose(w, report, mon);
+  }
+
+  /** Samples the closing window's rows for the labelling queue (label-queue.ts) and stores the sample. */
+  private queueWindow(h: OpenWindow['header'], rows: { inputs: Matrix | undefined; outputs: Matrix | undefined }, mon: ModelMonitoring, reportId: string): void {
+    const positions = this.store.join.queue.storedPositions(h.model, h.version, h.windowIndex);
+    for (const r of this.pendingJoin) if (r.model === h.model && r.version === h.version && r.windowIndex === h.windowIndex) if (r.pos !== undefined) positions.set(r.pos, { requestId: r.requestId, row: r.row });
+    const items = queueItems({
+      model: h.model, version: h.version, windowIndex: h.windowIndex, inputs: rows.inputs, outputs: rows.outputs, positions, nowMs: this.now(),
+      settings: { rows: mon.labelQueueRows ?? 0, strategy: mon.labelQueueStrategy ?? 'stratified_uncertainty', uncertainShare: mon.labelQueueUncertainShare ?? 0.5, seed: reportId },
+    });
+    this.store.join.queue.replace(h.model, h.version, h.windowIndex, items);
+  }
+
+  /**
+   * Raises the quality alerts the credited windows now call for (once per window and metric,
+   * recorded in feedback.sqlite), updates the live-quality gauges, and publishes the alerts not
+   * published yet. A failed publish is retried at the next feedback batch or tick.
+   */
+  private async checkQuality(credits: readonly Credit[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const c of credits) {
+      const k = key(c.model, `${c.version}\u0000${c.windowIndex}`);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const mon = await this.monitoringOf(c.model);
+      const q = qualityOf(c.windowIndex, this.store.join.window(c.model, c.version, c.windowIndex));
+      const reportId = reportIdOf(c.model, c.version, c.windowIndex);
+      for (const a of alertsFor(q, { accuracyThreshold: mon.accuracyThreshold ?? 0, maeThreshold: mon.maeThreshold ?? 0, minLabels: mon.qualityMinLabels ?? 30 })) {
+        const rec = {
+          alertId: `${reportId}/${a.metric}`, model: c.model, version: c.version, windowIndex: c.windowIndex, ...a,
+          ciLow: a.metric === 'accuracy' ? q.ciLow : 0, ciHigh: a.metric === 'accuracy' ? q.ciHigh : 0, labelled: a.metric === 'accuracy' ? q.labelled : q.numeric,
+          reportId: this.reports.get(reportId) ? reportId : '', timeMs: this.now(),
+        };
+        if (this.store.join.quality.recordAlert(rec)) {
+          this.metrics.qualityAlerts.inc({ model: c.model, version: c.version, metric: a.metric });
+          this.log.warn({ model: c.model, version: c.version, window: c.windowIndex, metric: a.metric, value: a.value, threshold: a.threshold }, 'quality alert');
+        }
+      }
+    }
+    for (const k of new Set(credits.map((c) => key(c.model, c.version)))) {
+      const [model, version] = k.split('\u0000') as [string, string];
+      const t = this.store.join.quality.total(model, version);
+      if (t.labelled > 0) this.metrics.liveAccuracy.set({ model, version }, t.accuracy);
+      if (t.numeric > 0) this.metrics.liveMae.set({ model, version }, t.mae);
+    }
+    await this.publishAlerts();
+  }
+
+  /** Publishes recorded alerts not published yet (QualityAlert, Nats-Msg-Id = alert id); stops at the first failure. */
+  private async publishAlerts(): Promise<void> {
+    for (const a of this.store.join.quality.pendingAlerts()) {
+      try {
+        await this.publish(
+          SUBJECTS.quality(a.model),
+          encodeQualityAlert({
+            meta: { event_id: a.alertId, time_unix_ms: String(a.timeMs), source: SOURCE, producer_version: '' },
+            alert_id: a.alertId, model: a.model, version: a.version, window_index: String(a.windowIndex), metric: a.metric, value: a.value, threshold: a.threshold,
+            ci_low: a.ciLow, ci_high: a.ciHigh, labelled_rows: String(a.labelled), report_id: a.reportId,
+          }),
+          a.alertId,
+        );
+        this.store.join.quality.published(a.alertId);
+      } catch (e: unknown) {
+        // Recorded, so not lost: the next feedback batch or tick publishes it again.
+        this.log.warn({ alert: a.alertId, err: errorMessage(e) }, 'publishing a quality alert failed: retrying later');
+        return;
+      }
+    }
   }
 
   /** Publishes a stored report (and maybe a RetrainRequest) and starts the next window. */
@@ -519,6 +653,7 @@ export class MonitorEngine {
     state.retrainRequests += 1;
     state.lastRequestId = req.request_id;
     await this.store.saveModels(this.models);
+    this.store.join.quality.logRetrain(req.request_id as string, h.model, h.version, h.windowIndex, now, req.reason as string);
     this.metrics.retrains.inc({ model: h.model });
     this.log.warn({ model: h.model, version: h.version, requestId: req.request_id, firstSequence: req.first_sequence, windows: req.drifted_report_ids?.length }, 'retrain requested');
   }

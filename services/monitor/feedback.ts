@@ -12,7 +12,7 @@ import type { Feedback__Output } from '../../shared/events/index.js';
 import type { Credit, JoinStore, StoredPredictionRow } from './join-store.js';
 
 /** How a Feedback message (or, for correct/wrong/duplicate, one labelled row) was handled. */
-export type FeedbackOutcome = 'correct' | 'wrong' | 'duplicate' | 'unjoined' | 'not_a_label' | 'wrong_model' | 'rows_mismatch' | 'undecodable';
+export type FeedbackOutcome = 'correct' | 'wrong' | 'numeric' | 'duplicate' | 'unjoined' | 'not_a_label' | 'wrong_model' | 'rows_mismatch' | 'undecodable';
 
 /** What the matcher needs from the engine. */
 export interface FeedbackContext {
@@ -45,8 +45,16 @@ export interface FeedbackMatch {
   outcomes: Map<FeedbackOutcome, number>;
 }
 
-/** The (row, label) pairs a Feedback gives, or why it gives none for this prediction. */
-function labelsFor(fb: Feedback__Output, rows: number): Array<[number, string]> | 'not_a_label' | 'rows_mismatch' {
+/**
+ * The (row, label) pairs a Feedback gives, or why it gives none for this prediction. A numeric
+ * target gives its value as a number (for a regressor: a prediction with a one-column output).
+ */
+function labelsFor(fb: Feedback__Output, rows: number): Array<[number, string | number]> | 'not_a_label' | 'rows_mismatch' {
+  if (fb.value === 'numeric' && fb.labels.length === 0) {
+    if (typeof fb.numeric !== 'number' || !Number.isFinite(fb.numeric)) return 'not_a_label';
+    if (fb.row === undefined) return rows === 1 ? [[0, fb.numeric]] : 'rows_mismatch';
+    return fb.row >= 0 && fb.row < rows ? [[fb.row, fb.numeric]] : 'rows_mismatch';
+  }
   if (fb.labels.length > 0) {
     if (fb.value !== undefined || fb.row !== undefined) return 'not_a_label';
     if (fb.labels.length !== rows) return 'rows_mismatch';
@@ -98,10 +106,21 @@ export function matchFeedback(batch: readonly FeedbackMessage[], ctx: FeedbackCo
         count('duplicate');
         continue;
       }
+      if (typeof label === 'number' && p.value === null) {
+        // A numeric target for a classifier (or a row stored without its value): nothing to compare.
+        count('not_a_label');
+        continue;
+      }
       taken.add(key);
+      const late = ctx.reported(p.model, p.version, p.windowIndex);
+      if (typeof label === 'number') {
+        count('numeric');
+        credits.push({ model: p.model, requestId: p.requestId, row: i, version: p.version, windowIndex: p.windowIndex, correct: false, late, absError: Math.abs(label - (p.value as number)) });
+        continue;
+      }
       const correct = String(p.label) === label;
       count(correct ? 'correct' : 'wrong');
-      credits.push({ model: p.model, requestId: p.requestId, row: i, version: p.version, windowIndex: p.windowIndex, correct, late: ctx.reported(p.model, p.version, p.windowIndex) });
+      credits.push({ model: p.model, requestId: p.requestId, row: i, version: p.version, windowIndex: p.windowIndex, correct, late });
     }
   }
   return { credits, retry, outcomes };

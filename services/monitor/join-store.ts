@@ -6,7 +6,7 @@
  *   performance   per (model, version, window index): rows labelled, correct, labelled late
  *
  * Bound: the newest `retentionRows` prediction rows are kept (older predictions are dropped
- * whole, oldest first), so the file stays near retentionRows × ~110 bytes; performance holds
+ * whole, oldest first), so the file stays near retentionRows × ~190 bytes (measured: docs/monitor.md); performance holds
  * one small row per window. Every write is one transaction, so a crash leaves the join as it was
  * before the batch or after it. Calls are synchronous (microseconds each), like the features
  * service's SQLite store.
@@ -15,6 +15,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { LabelQueueStore } from './label-queue.js';
+import { QualityStore } from './quality.js';
+import { SegmentStore } from './segments.js';
 
 /** One row of a prediction, as remembered for the join. */
 export interface PredictionRow {
@@ -30,11 +33,23 @@ export interface PredictionRow {
   label: number;
   /** MLMESH_PREDICTIONS sequence of the log. */
   seq: number;
+  /** Position of the row in its window (0-based; -1, the default, for rows stored before positions were kept). */
+  pos?: number;
+  /** Largest output probability of the row (null, the default, without class outputs). */
+  confidence?: number | null;
+  /** Predicted value of a one-column output (a regressor), else null (the default). */
+  value?: number | null;
+  /** The row's segment (monitoring `segment_parameter` / `segment_feature`), null (the default) when none. */
+  segment?: string | null;
 }
 
 /** A remembered row and whether it has received its label. */
 export interface StoredPredictionRow extends PredictionRow {
   joined: boolean;
+  pos: number;
+  confidence: number | null;
+  value: number | null;
+  segment: string | null;
 }
 
 /** One label credited to the window of the prediction row it labels. */
@@ -47,6 +62,8 @@ export interface Credit {
   correct: boolean;
   /** The window's report was already published. */
   late: boolean;
+  /** Numeric feedback on a regressor: |target − predicted value| (undefined for class labels). */
+  absError?: number;
 }
 
 /** Labels joined to one window. */
@@ -55,6 +72,10 @@ export interface WindowLabels {
   correct: number;
   late: number;
   updatedMs: number;
+  /** Numeric feedback (regressors): rows, Σ|error| and Σerror². */
+  numeric: number;
+  absErrorSum: number;
+  sqErrorSum: number;
 }
 
 const SCHEMA = `
@@ -71,6 +92,31 @@ CREATE TABLE IF NOT EXISTS performance (
   PRIMARY KEY (model, version, window_index)
 );`;
 
+/**
+ * Columns added after the first schema (issue 19): `ALTER TABLE … ADD COLUMN` on a file that
+ * lacks them, so an existing feedback.sqlite keeps its rows.
+ */
+const ADDED_COLUMNS: ReadonlyArray<[table: string, column: string, decl: string]> = [
+  ['predictions', 'pos', 'INTEGER NOT NULL DEFAULT -1'],
+  ['predictions', 'confidence', 'REAL'],
+  ['predictions', 'value', 'REAL'],
+  ['predictions', 'segment', 'TEXT'],
+  // Set when the row is labelled: 1/0 for a class label, and |error| for a numeric target.
+  ['predictions', 'correct', 'INTEGER'],
+  ['predictions', 'abs_err', 'REAL'],
+  ['performance', 'numeric', 'INTEGER NOT NULL DEFAULT 0'],
+  ['performance', 'abs_err_sum', 'REAL NOT NULL DEFAULT 0'],
+  ['performance', 'sq_err_sum', 'REAL NOT NULL DEFAULT 0'],
+];
+
+function migrate(db: Db): void {
+  for (const [table, column, decl] of ADDED_COLUMNS) {
+    const cols = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS predictions_window ON predictions (model, version, window_index)');
+}
+
 interface DbRow {
   model: string;
   request_id: string;
@@ -81,18 +127,27 @@ interface DbRow {
   label: number;
   seq: number;
   joined: number;
+  pos: number;
+  confidence: number | null;
+  value: number | null;
+  segment: string | null;
 }
 
 /** The join's SQLite file. */
 export class JoinStore {
-  private readonly db: Db;
+  /** The database (the folder's other stores share it: label-queue.ts, quality.ts). */
+  readonly db: Db;
+  /** The labelling queue, quality and segment queries: tables of the same file. */
+  readonly queue: LabelQueueStore;
+  readonly quality: QualityStore;
+  readonly segments: SegmentStore;
   private readonly dropOther: Statement<[string, string, number]>;
-  private readonly upsert: Statement<[string, string, number, number, string, number, number, number]>;
+  private readonly upsert: Statement<[string, string, number, number, string, number, number, number, number, number | null, number | null, string | null]>;
   private readonly lookupStmt: Statement<[string, string], DbRow>;
   private readonly elsewhere: Statement<[string, string], { model: string }>;
-  private readonly markJoined: Statement<[string, string, number]>;
-  private readonly credit: Statement<[string, string, number, number, number, number]>;
-  private readonly windowStmt: Statement<[string, string, number], { labelled: number; correct: number; late: number; updated_ms: number }>;
+  private readonly markJoined: Statement<[number | null, number | null, string, string, number]>;
+  private readonly credit: Statement<[string, string, number, number, number, number, number, number, number, number]>;
+  private readonly windowStmt: Statement<[string, string, number], { labelled: number; correct: number; late: number; updated_ms: number; numeric: number; abs_err_sum: number; sq_err_sum: number }>;
   private readonly versionStmt: Statement<[string, string], { labelled: number | null; correct: number | null }>;
   private readonly rememberTx: (rows: readonly PredictionRow[], retentionRows: number) => void;
   private readonly commitTx: (credits: readonly Credit[], nowMs: number) => void;
@@ -105,12 +160,17 @@ export class JoinStore {
     // The feedback consumer acks once a commit returns: it must survive a power cut, not only a crash.
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    migrate(this.db);
+    this.queue = new LabelQueueStore(this.db);
+    this.quality = new QualityStore(this.db);
+    this.segments = new SegmentStore(this.db);
     // A new prediction with a request id seen before replaces the old one (every row of it); a
     // redelivered one (same sequence) keeps its rows and their joined flags.
     this.dropOther = this.db.prepare('DELETE FROM predictions WHERE request_id = ? AND model = ? AND seq <> ?');
     this.upsert = this.db.prepare(
-      `INSERT INTO predictions (model, request_id, row, rows, version, window_index, label, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (request_id, model, row) DO UPDATE SET rows = excluded.rows, version = excluded.version, window_index = excluded.window_index, label = excluded.label`,
+      `INSERT INTO predictions (model, request_id, row, rows, version, window_index, label, seq, pos, confidence, value, segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (request_id, model, row) DO UPDATE SET rows = excluded.rows, version = excluded.version, window_index = excluded.window_index, label = excluded.label,
+         pos = excluded.pos, confidence = excluded.confidence, value = excluded.value, segment = excluded.segment`,
     );
     const beyondBound = this.db.prepare<[number], { model: string; request_id: string }>('SELECT model, request_id FROM predictions WHERE id <= ? ORDER BY id DESC LIMIT 1');
     const lastIdOf = this.db.prepare<[string, string], { id: number }>('SELECT max(id) AS id FROM predictions WHERE request_id = ? AND model = ?');
@@ -118,13 +178,14 @@ export class JoinStore {
     const maxId = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM predictions');
     this.lookupStmt = this.db.prepare('SELECT * FROM predictions WHERE request_id = ? AND model = ? ORDER BY row');
     this.elsewhere = this.db.prepare('SELECT model FROM predictions WHERE request_id = ? AND model <> ? LIMIT 1');
-    this.markJoined = this.db.prepare('UPDATE predictions SET joined = 1 WHERE request_id = ? AND model = ? AND row = ?');
+    this.markJoined = this.db.prepare('UPDATE predictions SET joined = 1, correct = ?, abs_err = ? WHERE request_id = ? AND model = ? AND row = ?');
     this.credit = this.db.prepare(
-      `INSERT INTO performance (model, version, window_index, labelled, correct, late, updated_ms) VALUES (?, ?, ?, 1, ?, ?, ?)
-       ON CONFLICT (model, version, window_index) DO UPDATE SET labelled = labelled + 1, correct = correct + excluded.correct,
-         late = late + excluded.late, updated_ms = max(updated_ms, excluded.updated_ms)`,
+      `INSERT INTO performance (model, version, window_index, labelled, correct, late, updated_ms, numeric, abs_err_sum, sq_err_sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model, version, window_index) DO UPDATE SET labelled = labelled + excluded.labelled, correct = correct + excluded.correct,
+         late = late + excluded.late, updated_ms = max(updated_ms, excluded.updated_ms), numeric = numeric + excluded.numeric,
+         abs_err_sum = abs_err_sum + excluded.abs_err_sum, sq_err_sum = sq_err_sum + excluded.sq_err_sum`,
     );
-    this.windowStmt = this.db.prepare('SELECT labelled, correct, late, updated_ms FROM performance WHERE model = ? AND version = ? AND window_index = ?');
+    this.windowStmt = this.db.prepare('SELECT labelled, correct, late, updated_ms, numeric, abs_err_sum, sq_err_sum FROM performance WHERE model = ? AND version = ? AND window_index = ?');
     this.versionStmt = this.db.prepare('SELECT sum(labelled) AS labelled, sum(correct) AS correct FROM performance WHERE model = ? AND version = ?');
     this.rememberTx = this.db.transaction((rows: readonly PredictionRow[], retentionRows: number) => {
       let last = '';
@@ -132,19 +193,25 @@ export class JoinStore {
         const k = `${r.model}\u0000${r.requestId}\u0000${r.seq}`;
         if (k !== last) this.dropOther.run(r.requestId, r.model, r.seq);
         last = k;
-        this.upsert.run(r.model, r.requestId, r.row, r.rows, r.version, r.windowIndex, r.label, r.seq);
+        this.upsert.run(r.model, r.requestId, r.row, r.rows, r.version, r.windowIndex, r.label, r.seq, r.pos ?? -1, r.confidence ?? null, r.value ?? null, r.segment ?? null);
       }
       // Keep the newest retentionRows rows, dropping whole predictions: everything up to the last
       // row of the prediction just beyond the bound (rows are inserted in stream order, a
       // prediction's rows together).
       const top = maxId.get()?.id ?? 0;
       const beyond = beyondBound.get(top - retentionRows);
-      if (beyond) pruneDelete.run(lastIdOf.get(beyond.request_id, beyond.model)?.id ?? top - retentionRows);
+      if (beyond) {
+        pruneDelete.run(lastIdOf.get(beyond.request_id, beyond.model)?.id ?? top - retentionRows);
+        this.queue.pruneUnjoinable();
+      }
     });
     this.commitTx = this.db.transaction((credits: readonly Credit[], nowMs: number) => {
       for (const c of credits) {
-        this.markJoined.run(c.requestId, c.model, c.row);
-        this.credit.run(c.model, c.version, c.windowIndex, c.correct ? 1 : 0, c.late ? 1 : 0, nowMs);
+        const numeric = c.absError !== undefined;
+        // A class label counts in labelled/correct; a numeric target in numeric and the error sums.
+        this.markJoined.run(numeric ? null : c.correct ? 1 : 0, numeric ? (c.absError as number) : null, c.requestId, c.model, c.row);
+        const e = c.absError ?? 0;
+        this.credit.run(c.model, c.version, c.windowIndex, numeric ? 0 : 1, !numeric && c.correct ? 1 : 0, c.late ? 1 : 0, nowMs, numeric ? 1 : 0, e, e * e);
       }
     });
   }
@@ -158,6 +225,7 @@ export class JoinStore {
   lookup(model: string, requestId: string): StoredPredictionRow[] {
     return this.lookupStmt.all(requestId, model).map((r) => ({
       model: r.model, requestId: r.request_id, row: r.row, rows: r.rows, version: r.version, windowIndex: r.window_index, label: r.label, seq: r.seq, joined: r.joined === 1,
+      pos: r.pos, confidence: r.confidence, value: r.value, segment: r.segment,
     }));
   }
 
@@ -174,7 +242,9 @@ export class JoinStore {
   /** Labels joined to one window (zeros when none). */
   window(model: string, version: string, windowIndex: number): WindowLabels {
     const r = this.windowStmt.get(model, version, windowIndex);
-    return r ? { labelled: r.labelled, correct: r.correct, late: r.late, updatedMs: r.updated_ms } : { labelled: 0, correct: 0, late: 0, updatedMs: 0 };
+    return r
+      ? { labelled: r.labelled, correct: r.correct, late: r.late, updatedMs: r.updated_ms, numeric: r.numeric, absErrorSum: r.abs_err_sum, sqErrorSum: r.sq_err_sum }
+      : { labelled: 0, correct: 0, late: 0, updatedMs: 0, numeric: 0, absErrorSum: 0, sqErrorSum: 0 };
   }
 
   /** Labels joined to a version, all windows. */

@@ -12,7 +12,11 @@
  *     "alpha": 0.05, "correction": "bonferroni", "detectors": ["ks", "mmd", "bbsd"],
  *     "detector_correction": "holm",           // the window's decision over its detectors
  *     "kernel": "gaussian", "permutations": 1000,
- *     "consecutive_windows": 3, "cooldown_seconds": 3600
+ *     "consecutive_windows": 3, "cooldown_seconds": 3600,
+ *     "label_queue_rows": 20, "label_queue_strategy": "stratified_uncertainty", "label_queue_uncertain_share": 0.5,
+ *     "accuracy_threshold": 0.9, "mae_threshold": 0, "quality_min_labels": 30,
+ *     "segment_parameter": "region",       // or "segment_feature": "<feature name>": per-segment metrics
+ *     "projection": "umap"                 // the drift page's embedding plots besides PCA
  *   }
  */
 import { readFile } from 'node:fs/promises';
@@ -22,6 +26,8 @@ import type { Correction, Kernel } from './stats/index.js';
 import type { DetectorCorrection } from './detectors.js';
 import { KERNELS } from './stats/index.js';
 import { DETECTORS } from './config.js';
+import { LABEL_QUEUE_STRATEGIES } from './label-queue.js';
+import type { LabelQueueStrategy } from './label-queue.js';
 import type { DetectorName, MonitorConfig } from './config.js';
 
 /** Effective monitoring settings of one model. */
@@ -42,6 +48,22 @@ export interface ModelMonitoring {
   permutations: number;
   consecutiveWindows: number;
   cooldownSeconds: number;
+  /**
+   * The labelling queue (label-queue.ts). Optional so that settings built in code (TwoSampleTest)
+   * need not name them; parseMonitoring always sets them. Unset: no queue.
+   */
+  labelQueueRows?: number;
+  labelQueueStrategy?: LabelQueueStrategy;
+  labelQueueUncertainShare?: number;
+  /** Quality alerts (quality.ts): 0 or unset turns each off. */
+  accuracyThreshold?: number;
+  maeThreshold?: number;
+  qualityMinLabels?: number;
+  /** What defines a row's segment: a request parameter or an input feature (at most one). */
+  segmentParameter?: string | undefined;
+  segmentFeature?: string | undefined;
+  /** The drift page's embedding projection besides PCA (`pca`: none). */
+  projection?: 'pca' | 'umap';
   /**
    * Row width (values per row) that the model's config.json declares for the watched input and
    * output tensors (product of `dims`, batch dimension excluded); undefined when there is no
@@ -73,6 +95,8 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 const KEYS = [
   'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
+  'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
+  'segment_parameter', 'segment_feature', 'projection',
 ] as const;
 
 function fail(where: string, field: string, msg: string): never {
@@ -118,7 +142,17 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) fail(where, 'alpha', `must be a number in (0, 1), got ${JSON.stringify(alpha)}`);
   const detectors = strList(where, o, 'detectors') ?? [...defaults.detectors];
   for (const d of detectors) if (!(DETECTORS as readonly string[]).includes(d)) fail(where, 'detectors', `unknown detector ${JSON.stringify(d)} (known: ${DETECTORS.join(', ')})`);
+  const num = (k: string, min: number, max: number, dflt: number): number => {
+    const v = o[k] === undefined ? dflt : o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(where, k, `must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const segmentParameter = str('segment_parameter');
+  const segmentFeature = str('segment_feature');
+  if (segmentParameter !== undefined && segmentFeature !== undefined) fail(where, 'segment_feature', 'give segment_parameter or segment_feature, not both');
   const featureNames = strList(where, o, 'feature_names');
+  if (segmentFeature !== undefined && featureNames && !featureNames.includes(segmentFeature)) fail(where, 'segment_feature', `${JSON.stringify(segmentFeature)} is not in feature_names`);
+  if (segmentFeature !== undefined && !featureNames && !/^f\d+$/.test(segmentFeature)) fail(where, 'segment_feature', `${JSON.stringify(segmentFeature)}: without feature_names, name a column as f<index>`);
   const categorical = strList(where, o, 'categorical_features') ?? [];
   if (featureNames) for (const c of categorical) if (!featureNames.includes(c)) fail(where, 'categorical_features', `${JSON.stringify(c)} is not in feature_names`);
   return {
@@ -138,6 +172,15 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     permutations: int(where, o, 'permutations', 1, defaults.permutations),
     consecutiveWindows: int(where, o, 'consecutive_windows', 1, defaults.consecutiveWindows),
     cooldownSeconds: int(where, o, 'cooldown_seconds', 0, defaults.cooldownSeconds),
+    labelQueueRows: int(where, o, 'label_queue_rows', 0, defaults.labelQueueRows),
+    labelQueueStrategy: oneOf(where, o, 'label_queue_strategy', LABEL_QUEUE_STRATEGIES, defaults.labelQueueStrategy),
+    labelQueueUncertainShare: num('label_queue_uncertain_share', 0, 1, defaults.labelQueueUncertainShare),
+    accuracyThreshold: num('accuracy_threshold', 0, 1, defaults.accuracyThreshold),
+    maeThreshold: num('mae_threshold', 0, Number.MAX_VALUE, defaults.maeThreshold),
+    qualityMinLabels: int(where, o, 'quality_min_labels', 1, defaults.qualityMinLabels),
+    segmentParameter,
+    segmentFeature,
+    projection: oneOf(where, o, 'projection', ['pca', 'umap'] as const, defaults.pageProjection),
   };
 }
 

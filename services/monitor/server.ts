@@ -19,6 +19,8 @@ import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monito
 import type { VersionStatus } from '../../shared/generated/mlmesh/monitor/v1/VersionStatus.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
+import { qualityHandlers, segmentsResponse, windowPerformanceOf } from './quality-handlers.js';
+import { qualityOf } from './quality.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
 import type { AdhocRunner } from './two-sample.js';
@@ -32,15 +34,8 @@ export const MAX_REPORTS = 1000;
 /** A report's window performance on the wire (labels joined so far, late ones included). */
 function performanceOf(engine: MonitorEngine, reportId: string): WindowPerformance {
   const p = engine.performance(reportId);
-  const labelled = p?.labelled ?? 0;
-  return {
-    report_id: reportId,
-    labelled_rows: String(labelled),
-    correct: String(p?.correct ?? 0),
-    accuracy: labelled > 0 ? (p?.correct ?? 0) / labelled : 0,
-    late_rows: String(p?.late ?? 0),
-    updated_ms: String(p?.updatedMs ?? 0),
-  };
+  const index = Number(reportId.slice(reportId.lastIndexOf('/') + 1));
+  return windowPerformanceOf(reportId, qualityOf(index, p ?? { labelled: 0, correct: 0, late: 0, updatedMs: 0, numeric: 0, absErrorSum: 0, sqErrorSum: 0 }));
 }
 
 function requireModel(model: string, field = 'model'): string {
@@ -100,7 +95,9 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     if (req.report_id === '') throw new InvalidArgumentError('report_id: required ("<model>/<version>/<window_index>")');
     const report = engine.reports.get(req.report_id);
     if (!report) throw new NotFoundError(`report_id: no report '${clip(req.report_id)}'`);
-    return { report, performance: performanceOf(engine, req.report_id) };
+    const index = Number(report.window_index);
+    const segments = segmentsResponse(await engine.segments(report.model as string, report.version as string, index, index, config.maxSegments));
+    return { report, performance: performanceOf(engine, req.report_id), segments };
   };
 
   const WatchReports: ServerStreamHandler<WatchReportsRequest__Output, DriftReport> = async (req, ctx, send) => {
@@ -160,5 +157,5 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
 
   const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
 
-  return { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest, WatchReports };
+  return { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest, WatchReports, ...qualityHandlers(engine, config) };
 }

@@ -21,6 +21,7 @@ import { MonitorEngine } from './engine.js';
 import { MonitorMetrics } from './metrics.js';
 import { DetectorPool } from './detector-pool.js';
 import { indexPage, modelPage } from './page.js';
+import { UmapProjector } from './projection.js';
 import { monitorHandlers } from './server.js';
 import { StateStore } from './state-store.js';
 
@@ -54,6 +55,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
   private constructor(
     host: ServiceHost<MonitorConfig>,
     readonly engine: MonitorEngine,
+    private readonly projector: UmapProjector,
   ) {
     super(host);
   }
@@ -85,7 +87,10 @@ export class MonitorService extends HostedService<MonitorConfig> {
     // TwoSampleTest runs on its own worker, apart from the windows' pool.
     const adhoc = new DetectorPool(1, ADHOC_QUEUE_MAX);
     host.use({ name: 'ad-hoc detector worker', close: () => adhoc.close() });
-    const svc = (made.svc = new MonitorService(host, engine));
+    // The drift page's UMAP runs in a worker of its own, started at the first page that needs it.
+    const projector = new UmapProjector();
+    host.use({ name: 'projection worker', close: () => projector.close() });
+    const svc = (made.svc = new MonitorService(host, engine, projector));
     return {
       service: svc,
       services: [defineService<MonitorServiceHandlers>(MONITOR_SERVICE, monitorHandlers(engine, resolved, (r, w, s) => adhoc.run(r, w, s)))],
@@ -143,8 +148,8 @@ export class MonitorService extends HostedService<MonitorConfig> {
 
   private routes(app: FastifyInstance): void {
     app.get('/', (_req, reply) => sendAnswer(reply, indexPage(this.engine)));
-    app.get<{ Params: { model: string } }>('/models/:model', (req, reply) => {
-      const page = modelPage(this.engine, req.params.model);
+    app.get<{ Params: { model: string } }>('/models/:model', async (req, reply) => {
+      const page = await modelPage(this.engine, req.params.model, this.projector);
       return page ? sendAnswer(reply, page) : sendError(reply, 404, `no drift page for model ${JSON.stringify(req.params.model)}: the monitor has seen no prediction of it`);
     });
   }

@@ -125,4 +125,10 @@ export type { Prediction__Output as GatewayPrediction } from '../generated/mlmes
 export type { GetVersionResponse__Output as GatewayVersionResponse } from '../generated/mlmesh/gateway/v1/GetVersionResponse.js';
 export type { ListDeploymentsResponse__Output as ListDeploymentsResponse } from '../generated/mlmesh/gateway/v1/ListDeploymentsResponse.js';
 export type { GetDeploymentResponse__Output as GetDeploymentResponse } from '../generated/mlmesh/gateway/v1/GetDeploymentResponse.js';
+export type { GetLabelQueueRequest } from '../generated/mlmesh/monitor/v1/GetLabelQueueRequest.js';
+export type { GetLabelQueueResponse__Output as GetLabelQueueResponse } from '../generated/mlmesh/monitor/v1/GetLabelQueueResponse.js';
+export type { GetQualityRequest } from '../generated/mlmesh/monitor/v1/GetQualityRequest.js';
+export type { GetQualityResponse__Output as GetQualityResponse } from '../generated/mlmesh/monitor/v1/GetQualityResponse.js';
+export type { GetSegmentsRequest } from '../generated/mlmesh/monitor/v1/GetSegmentsRequest.js';
+export type { GetSegmentsResponse__Output as GetSegmentsResponse } from '../generated/mlmesh/monitor/v1/GetSegmentsResponse.js';
 export type { DriftReport__Output as DriftReport } from '../generated/mlmesh/events/v1/DriftReport.js';

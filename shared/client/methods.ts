@@ -87,7 +87,7 @@ export const SERVICES = {
   monitor: {
     name: 'mlmesh.monitor.v1.MonitorService',
     proto: PROTO_FILES.monitor,
-    methods: { GetStatus: read, ListReports: read, GetReport: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead },
+    methods: { GetStatus: read, ListReports: read, GetReport: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead, GetLabelQueue: read, GetQuality: read, GetSegments: read },
   },
 } as const satisfies Record<string, ServiceSpec>;
 

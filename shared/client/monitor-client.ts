@@ -10,6 +10,12 @@ import type { ReplaceReferenceResponse__Output } from '../generated/mlmesh/monit
 import type { TwoSampleTestRequest } from '../generated/mlmesh/monitor/v1/TwoSampleTestRequest.js';
 import type { TwoSampleTestResponse__Output } from '../generated/mlmesh/monitor/v1/TwoSampleTestResponse.js';
 import type { WatchReportsRequest } from '../generated/mlmesh/monitor/v1/WatchReportsRequest.js';
+import type { GetLabelQueueRequest } from '../generated/mlmesh/monitor/v1/GetLabelQueueRequest.js';
+import type { GetLabelQueueResponse__Output } from '../generated/mlmesh/monitor/v1/GetLabelQueueResponse.js';
+import type { GetQualityRequest } from '../generated/mlmesh/monitor/v1/GetQualityRequest.js';
+import type { GetQualityResponse__Output } from '../generated/mlmesh/monitor/v1/GetQualityResponse.js';
+import type { GetSegmentsRequest } from '../generated/mlmesh/monitor/v1/GetSegmentsRequest.js';
+import type { GetSegmentsResponse__Output } from '../generated/mlmesh/monitor/v1/GetSegmentsResponse.js';
 import { SERVICES } from './methods.js';
 import type { CallOptions, ClientOptions } from './options.js';
 import { ServiceClient } from './service-client.js';
@@ -51,5 +57,17 @@ export class MonitorClient extends ServiceClient {
   /** TwoSampleTest: runs the detectors on two batches (see `toMatrix`). Long-running; retried on UNAVAILABLE. */
   twoSampleTest(request: TwoSampleTestRequest, opts?: CallOptions): Promise<TwoSampleTestResponse__Output> {
     return this.unary('TwoSampleTest', request, opts);
+  }
+  /** GetLabelQueue: rows of closed windows sampled for labelling, as items and as CSV (fill `label`, send back with `mlmesh feedback import`). */
+  getLabelQueue(request: GetLabelQueueRequest, opts?: CallOptions): Promise<GetLabelQueueResponse__Output> {
+    return this.unary('GetLabelQueue', request, opts);
+  }
+  /** GetQuality: live accuracy (95% Wilson intervals) and MAE/RMSE per window and version, calibration, quality alerts. */
+  getQuality(request: GetQualityRequest, opts?: CallOptions): Promise<GetQualityResponse__Output> {
+    return this.unary('GetQuality', request, opts);
+  }
+  /** GetSegments: per-segment prediction rates, confidence and accuracy of a version, with chi-squared tests between segments. */
+  getSegments(request: GetSegmentsRequest, opts?: CallOptions): Promise<GetSegmentsResponse__Output> {
+    return this.unary('GetSegments', request, opts);
   }
 }

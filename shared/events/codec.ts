@@ -6,6 +6,7 @@ import type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/F
 import type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
 import type { DriftReport, DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
 import type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh/events/v1/RetrainRequest.js';
+import type { QualityAlert, QualityAlert__Output } from '../generated/mlmesh/events/v1/QualityAlert.js';
 
 let root: protobuf.Root | undefined;
 
@@ -65,4 +66,14 @@ export function encodeRetrainRequest(req: RetrainRequest): Uint8Array {
 /** Decodes a RetrainRequest. @throws Error on bytes that are not one. */
 export function decodeRetrainRequest(bytes: Uint8Array): RetrainRequest__Output {
   return decode('RetrainRequest', bytes);
+}
+
+/** Encodes a QualityAlert as protobuf. */
+export function encodeQualityAlert(alert: QualityAlert): Uint8Array {
+  return encode('QualityAlert', alert);
+}
+
+/** Decodes a QualityAlert. @throws Error on bytes that are not one. */
+export function decodeQualityAlert(bytes: Uint8Array): QualityAlert__Output {
+  return decode('QualityAlert', bytes);
 }

@@ -8,6 +8,8 @@ export {
   decodeDriftReport,
   encodeRetrainRequest,
   decodeRetrainRequest,
+  encodeQualityAlert,
+  decodeQualityAlert,
 } from './codec.js';
 export { SUBJECTS, STREAMS, subjectToken } from './subjects.js';
 export type { StreamKey } from './subjects.js';
@@ -18,3 +20,4 @@ export type { DriftReport, DriftReport__Output } from '../generated/mlmesh/event
 export type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh/events/v1/RetrainRequest.js';
 export type { DetectorResult, DetectorResult__Output } from '../generated/mlmesh/events/v1/DetectorResult.js';
 export type { FeatureDrift, FeatureDrift__Output } from '../generated/mlmesh/events/v1/FeatureDrift.js';
+export type { QualityAlert, QualityAlert__Output } from '../generated/mlmesh/events/v1/QualityAlert.js';

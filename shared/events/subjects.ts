@@ -18,6 +18,7 @@ export const SUBJECTS = {
   feedback: (model: string) => `mlmesh.feedback.${subjectToken(model)}`,
   drift: (model: string) => `mlmesh.events.drift.${subjectToken(model)}`,
   retrain: (model: string) => `mlmesh.events.retrain.${subjectToken(model)}`,
+  quality: (model: string) => `mlmesh.events.quality.${subjectToken(model)}`,
   modelEvent: (model: string) => `mlmesh.events.model.${subjectToken(model)}`,
 } as const;
 

@@ -16,6 +16,7 @@ export interface ProtoGrpcType {
         FeatureDrift: MessageTypeDefinition
         Feedback: MessageTypeDefinition
         PredictionLog: MessageTypeDefinition
+        QualityAlert: MessageTypeDefinition
         RetrainRequest: MessageTypeDefinition
         Tensor: MessageTypeDefinition
       }

@@ -17,24 +17,36 @@ export interface ProtoGrpcType {
         FeatureDrift: MessageTypeDefinition
         Feedback: MessageTypeDefinition
         PredictionLog: MessageTypeDefinition
+        QualityAlert: MessageTypeDefinition
         RetrainRequest: MessageTypeDefinition
         Tensor: MessageTypeDefinition
       }
     }
     monitor: {
       v1: {
+        CalibrationBin: MessageTypeDefinition
+        ContingencyTest: MessageTypeDefinition
+        GetLabelQueueRequest: MessageTypeDefinition
+        GetLabelQueueResponse: MessageTypeDefinition
+        GetQualityRequest: MessageTypeDefinition
+        GetQualityResponse: MessageTypeDefinition
         GetReportRequest: MessageTypeDefinition
         GetReportResponse: MessageTypeDefinition
+        GetSegmentsRequest: MessageTypeDefinition
+        GetSegmentsResponse: MessageTypeDefinition
         GetStatusRequest: MessageTypeDefinition
         GetStatusResponse: MessageTypeDefinition
+        LabelQueueItem: MessageTypeDefinition
         ListReportsRequest: MessageTypeDefinition
         ListReportsResponse: MessageTypeDefinition
         Matrix: MessageTypeDefinition
         MonitorService: SubtypeConstructor<typeof grpc.Client, _mlmesh_monitor_v1_MonitorServiceClient> & { service: _mlmesh_monitor_v1_MonitorServiceDefinition }
         ReplaceReferenceRequest: MessageTypeDefinition
         ReplaceReferenceResponse: MessageTypeDefinition
+        SegmentMetrics: MessageTypeDefinition
         TwoSampleTestRequest: MessageTypeDefinition
         TwoSampleTestResponse: MessageTypeDefinition
+        VersionQuality: MessageTypeDefinition
         VersionStatus: MessageTypeDefinition
         WatchReportsRequest: MessageTypeDefinition
         WindowPerformance: MessageTypeDefinition

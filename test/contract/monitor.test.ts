@@ -10,7 +10,7 @@ test('contract - mlmesh.monitor.v1.MonitorService RPCs and the event messages it
   r.resolvePath = (_origin, target) => (target.startsWith('mlmesh/') ? join(projectRoot(), 'protos', target) : target);
   r.loadSync('mlmesh/monitor/v1/monitor.proto', { keepCase: true });
   const svc = r.lookupService('mlmesh.monitor.v1.MonitorService');
-  t.deepEqual(Object.keys(svc.methods).sort(), ['GetReport', 'GetStatus', 'ListReports', 'ReplaceReference', 'TwoSampleTest', 'WatchReports']);
+  t.deepEqual(Object.keys(svc.methods).sort(), ['GetLabelQueue', 'GetQuality', 'GetReport', 'GetSegments', 'GetStatus', 'ListReports', 'ReplaceReference', 'TwoSampleTest', 'WatchReports']);
   t.true(svc.methods['WatchReports']?.responseStream);
   t.is(svc.methods['WatchReports']?.responseType, 'mlmesh.events.v1.DriftReport');
   const report = r.lookupType('mlmesh.events.v1.DriftReport');
@@ -26,6 +26,12 @@ test('contract - mlmesh.monitor.v1.MonitorService RPCs and the event messages it
   t.true(feedback.fields['labels']?.repeated);
   t.is(feedback.fields['row']?.type, 'int32');
   t.is(r.lookupType('mlmesh.monitor.v1.ListReportsResponse').fields['performance']?.type, 'WindowPerformance');
+  const alert = r.lookupType('mlmesh.events.v1.QualityAlert');
+  t.is(alert.fields['alert_id']?.id, 2);
+  t.is(alert.fields['window_index']?.type, 'int64');
+  t.is(r.lookupType('mlmesh.monitor.v1.GetQualityResponse').fields['alerts']?.type, 'mlmesh.events.v1.QualityAlert');
+  t.is(r.lookupType('mlmesh.monitor.v1.GetReportResponse').fields['segments']?.type, 'GetSegmentsResponse');
+  t.is(r.lookupType('mlmesh.monitor.v1.WindowPerformance').fields['ci_high']?.id, 8);
 });
 
 test('readme - the monitor options table is the one the code describes (npm run docs:config)', (t) => {

@@ -136,7 +136,7 @@ export async function setup(ctx: EngineCtx, monitoring: object, opts: { failPubl
 }
 
 /** A PredictionLog message: `rows` as FP32 inputs, `probs` as outputs. */
-export function msg(seq: number, rows: number[][], opts: { model?: string; cols?: number; time?: number; garbage?: boolean; shape?: string[]; requestId?: string; probs?: number[][] } = {}): StreamMessage {
+export function msg(seq: number, rows: number[][], opts: { model?: string; cols?: number; time?: number; garbage?: boolean; shape?: string[]; requestId?: string; probs?: number[][]; parameters?: Record<string, string> } = {}): StreamMessage {
   if (opts.garbage) return { seq, data: Uint8Array.of(0xff, 0xff, 0xff), timeMs: 0 };
   const cols = opts.cols ?? 2;
   const data = Float32Array.from(rows.flat());
@@ -149,6 +149,7 @@ export function msg(seq: number, rows: number[][], opts: { model?: string; cols?
       model: opts.model ?? 'm',
       version: '1',
       inputs: [{ name: 'x', datatype: 'FP32', shape: opts.shape ?? [String(rows.length), String(cols)], raw: Buffer.from(data.buffer) }],
+      ...(opts.parameters ? { parameters: opts.parameters } : {}),
       outputs: opts.probs ? [{ name: 'p', datatype: 'FP32', shape: [String(opts.probs.length), String(opts.probs[0]?.length ?? 0)], raw: Buffer.from(Float32Array.from(opts.probs.flat()).buffer) }] : [],
     }),
   };

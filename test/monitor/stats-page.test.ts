@@ -62,8 +62,8 @@ test('page - the drift page of a model with a 150,000-row reference answers 200 
   const html = await res.text();
   t.is(res.status, 200, html.slice(0, 300));
   t.true(html.includes(`reference (${REF_ROWS} rows)`));
-  // p-value chart + 3 histograms + the projection.
-  t.is((html.match(/<svg/g) ?? []).length, 5);
+  // The timeline, the p-value chart, 3 histograms and the inputs' PCA projection.
+  t.is((html.match(/<svg/g) ?? []).length, 6);
   // The projection plots a bounded sample of the reference, not 150,000 circles.
   t.true(html.length < 2_000_000, `page is ${html.length} bytes`);
 });

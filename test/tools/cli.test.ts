@@ -178,8 +178,8 @@ test('cli - bad usage exits 2 naming the problem', async (t) => {
   });
 });
 
-test('cli - --help of logs tail and feedback lists their options', async (t) => {
-  const [top, tail, fb] = await Promise.all([cli(['--help']), cli(['logs', 'tail', '--help']), cli(['feedback', '--help'])]);
+test('cli - --help of logs tail and feedback send lists their options', async (t) => {
+  const [top, tail, fb] = await Promise.all([cli(['--help']), cli(['logs', 'tail', '--help']), cli(['feedback', 'send', '--help'])]);
   for (const r of [top, tail, fb]) t.is(r.code, 0, r.stderr);
   for (const s of ['logs', 'feedback', 'model', 'features', 'pipeline', 'drift', 'loadtest', 'bench']) t.true(top.stdout.join('\n').includes(s), s);
   const help = [...tail.stdout, ...fb.stdout].join('\n');

@@ -57,6 +57,11 @@ export const BENCHMARKS = {
     description: "size and write cost of the monitor's feedback join; bench/results/<date>-monitor-join.json",
     options: [{ flag: 'retention', default: '100000', description: 'rows kept' }, { flag: 'rows-per-request', default: '1', description: 'rows per prediction' }, runs('3')],
   },
+  'monitor-projection': {
+    file: 'monitor-projection',
+    description: "cost of the drift page's embeddings: PCA and UMAP (umap-js, in its worker) of reference vs window rows; bench/results/<date>-monitor-projection.json",
+    options: [runs('3'), { flag: 'rows', default: '200', description: 'rows of the reference and of the window (UMAP uses at most 200 of each)' }, { flag: 'features', default: '64', description: 'columns' }],
+  },
   preprocess: {
     file: 'preprocess',
     description: 'Transform throughput of the preprocess service over gRPC vs in-process, 1 and 256 records per request; bench/results/<date>-preprocess.json',

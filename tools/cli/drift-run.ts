@@ -35,6 +35,13 @@ function detectorsText(ds: readonly Detector[]): string {
   return ds.map((d) => `    ${d.detector.padEnd(16)} ${d.skipped_reason ? `skipped: ${d.skipped_reason}` : `${d.drifted ? 'DRIFT' : 'ok   '} p=${d.has_p_value ? p(d.p_value) : '-'} ${d.statistic_name}=${p(d.statistic)}`}`).join('\n');
 }
 
+/** A report's segments in one line (none when the model has no segments). */
+function segmentLine(seg: { segment_by: string; segments: Array<{ segment: string; flagged: boolean }>; rates?: { p_adjusted: number } | null; accuracy?: { p_adjusted: number } | null } | null | undefined): string[] {
+  if (!seg || seg.segment_by === '') return [];
+  const flagged = seg.segments.filter((s) => s.flagged).map((s) => s.segment);
+  return [`  segments by ${seg.segment_by}: ${seg.segments.length}, rates p ${p(seg.rates?.p_adjusted)}, accuracy p ${p(seg.accuracy?.p_adjusted)}; flagged: ${flagged.length ? flagged.join(', ') : 'none'}`];
+}
+
 /** `drift status`. */
 export async function status(o: DriftCommon & { model?: string }): Promise<void> {
   const out = printer(o.json);
@@ -62,7 +69,7 @@ export async function reports(o: DriftCommon & { model: string; version?: string
     const perf = new Map(res.performance.map((x) => [x.report_id, x]));
     for (const r of res.reports) {
       const pf = perf.get(r.report_id);
-      out.record({ ...r, performance: pf ?? null }, () => `${r.report_id} ${when(r.window_start_ms)}..${when(r.window_end_ms)} ${String(r.rows)} rows ${r.drifted ? 'DRIFT' : 'ok'} [${r.detectors.map((d) => `${d.detector}${d.drifted ? '!' : ''}`).join(' ')}]${pf && Number(pf.labelled_rows) > 0 ? ` accuracy ${p(pf.accuracy)} (${String(pf.labelled_rows)} labelled)` : ''}`);
+      out.record({ ...r, performance: pf ?? null }, () => `${r.report_id} ${when(r.window_start_ms)}..${when(r.window_end_ms)} ${String(r.rows)} rows ${r.drifted ? 'DRIFT' : 'ok'} [${r.detectors.map((d) => `${d.detector}${d.drifted ? '!' : ''}`).join(' ')}]${pf && Number(pf.labelled_rows) > 0 ? ` accuracy ${p(pf.accuracy)} [${p(pf.ci_low)}, ${p(pf.ci_high)}] (${String(pf.labelled_rows)} labelled)` : ''}${pf && Number(pf.numeric_rows) > 0 ? ` MAE ${p(pf.mae)} RMSE ${p(pf.rmse)} (${String(pf.numeric_rows)} targets)` : ''}`);
     }
     if (res.reports.length === 0) out.note(`no report of model '${o.model}' in that range`);
   });
@@ -76,7 +83,7 @@ export async function report(id: string, o: DriftCommon): Promise<void> {
     const r = res.report;
     if (!r) throw new CommandError(`the monitor returned no report for '${id}'`);
     out.record({ ...res }, () =>
-      [`${r.report_id}: ${r.drifted ? 'DRIFT' : 'no drift'} at alpha ${r.alpha} (${String(r.rows)} rows, ${when(r.window_start_ms)}..${when(r.window_end_ms)}, closed by ${r.close_reason})`, `  reference ${String(r.reference_rows)} rows ${r.reference_sha256.slice(0, 12)}`, detectorsText(r.detectors)].join('\n'),
+      [`${r.report_id}: ${r.drifted ? 'DRIFT' : 'no drift'} at alpha ${r.alpha} (${String(r.rows)} rows, ${when(r.window_start_ms)}..${when(r.window_end_ms)}, closed by ${r.close_reason})`, `  reference ${String(r.reference_rows)} rows ${r.reference_sha256.slice(0, 12)}`, detectorsText(r.detectors), ...segmentLine(res.segments)].join('\n'),
     );
   });
 }
@@ -119,5 +126,47 @@ export async function twoSampleTest(o: DriftTestOptions): Promise<void> {
   await withClient(o, async (c) => {
     const res = await c.twoSampleTest(req);
     out.record({ ...res }, () => `${res.drifted ? 'DRIFT' : 'no drift'}\n${detectorsText(res.detectors)}`);
+  });
+}
+
+/** `drift quality`. */
+export async function quality(o: DriftCommon & { model: string; version?: string }): Promise<void> {
+  const out = printer(o.json);
+  await withClient(o, async (c) => {
+    const res = await c.getQuality({ model: o.model, version: o.version ?? '' });
+    for (const v of res.versions) {
+      out.record({ model: o.model, ...v }, () => {
+        const t = v.total;
+        const lines = [`${o.model}@${v.version}: ${t && Number(t.labelled_rows) > 0 ? `accuracy ${p(t.accuracy)} [${p(t.ci_low)}, ${p(t.ci_high)}] over ${String(t.labelled_rows)} labels` : 'no labels'}${t && Number(t.numeric_rows) > 0 ? `, MAE ${p(t.mae)} RMSE ${p(t.rmse)} over ${String(t.numeric_rows)} targets` : ''}${v.calibration.length ? `, ECE ${p(v.ece)}` : ''}`];
+        for (const w of v.windows) {
+          lines.push(`  window ${String(w.window_index)}: ${Number(w.labelled_rows) > 0 ? `${String(w.correct)}/${String(w.labelled_rows)} = ${p(w.accuracy)} [${p(w.ci_low)}, ${p(w.ci_high)}]` : '-'}${Number(w.numeric_rows) > 0 ? ` MAE ${p(w.mae)} RMSE ${p(w.rmse)} (${String(w.numeric_rows)})` : ''}${Number(w.late_rows) > 0 ? `, ${String(w.late_rows)} late` : ''}`);
+        }
+        for (const b of v.calibration) lines.push(`  confidence [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}): ${String(b.rows)} rows, mean ${p(b.mean_confidence)}, accuracy ${p(b.accuracy)}`);
+        return lines.join('\n');
+      });
+    }
+    for (const a of res.alerts) out.record({ alert: a }, () => `ALERT ${a.alert_id}: ${a.metric} ${p(a.value)} vs threshold ${p(a.threshold)} (${String(a.labelled_rows)} labels) at ${when(a.meta?.time_unix_ms)}`);
+    if (res.versions.length === 0) out.note(`model '${o.model}' has no version with feedback yet`);
+  });
+}
+
+/** `drift segments`. */
+export async function segments(o: DriftCommon & { model: string; version?: string; fromWindow?: number; toWindow?: number }): Promise<void> {
+  const out = printer(o.json);
+  await withClient(o, async (c) => {
+    const r = await c.getSegments({ model: o.model, version: o.version ?? '', from_window: o.fromWindow ?? 0, to_window: o.toWindow ?? 0 });
+    out.record({ ...r }, () => {
+      if (r.segment_by === '') return `${r.model}@${r.version}: no segments configured (monitoring.segment_parameter or segment_feature in the model's config.json)`;
+      const lines = [
+        `${r.model}@${r.version} by ${r.segment_by}, windows ${String(r.from_window)}..${String(r.to_window)}: ${String(r.rows)} rows, ${String(r.labelled_rows)} labelled`,
+        `  prediction rates differ: chi2 ${p(r.rates?.statistic)} dof ${r.rates?.dof ?? 0} p ${p(r.rates?.p_value)} (adjusted ${p(r.rates?.p_adjusted)})${r.rates?.sparse ? ' sparse' : ''}`,
+        `  accuracy differs:        chi2 ${p(r.accuracy?.statistic)} dof ${r.accuracy?.dof ?? 0} p ${p(r.accuracy?.p_value)} (adjusted ${p(r.accuracy?.p_adjusted)})${r.accuracy?.sparse ? ' sparse' : ''}`,
+      ];
+      for (const s of r.segments) {
+        lines.push(`  ${s.flagged ? 'FLAG' : '    '} ${s.segment}: ${String(s.rows)} rows, confidence ${p(s.mean_confidence)}, ${Number(s.labelled_rows) > 0 ? `accuracy ${p(s.accuracy)} [${p(s.ci_low)}, ${p(s.ci_high)}]` : 'no labels'}, rates p ${p(s.rates?.p_adjusted)}, accuracy p ${p(s.accuracy_test?.p_adjusted)}`);
+      }
+      lines.push(`  (${r.note})`);
+      return lines.join('\n');
+    });
   });
 }

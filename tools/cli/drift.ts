@@ -64,6 +64,24 @@ export function registerDrift(program: Command, ctx: CliContext): void {
   onRun<DriftCommon & { model: string; version?: string; from?: number; to?: number; limit?: number }>(reports, ctx, async (_a, o) => (await import('./drift-run.js')).reports(o));
   const report = common(g.command('report').description('one report with every detector and its late-label performance').argument('<report-id>', '<model>/<version>/<window index>'));
   onRun<DriftCommon>(report, ctx, async (args, o) => (await import('./drift-run.js')).report(args[0] as string, o));
+  const quality = common(
+    g
+      .command('quality')
+      .description("a model's live quality per version: accuracy per window with its 95% Wilson interval, MAE/RMSE from numeric feedback, calibration (confidence vs accuracy) and quality alerts")
+      .addOption(modelOption())
+      .addOption(versionOption('only this version')),
+  );
+  onRun<DriftCommon & { model: string; version?: string }>(quality, ctx, async (_a, o) => (await import('./drift-run.js')).quality(o));
+  const segments = common(
+    g
+      .command('segments')
+      .description("per-segment prediction rates, confidence and live accuracy of a version (the model's segment_parameter or segment_feature), with chi-squared tests between segments and the flagged ones")
+      .addOption(modelOption())
+      .addOption(versionOption('this version (default: the newest)'))
+      .addOption(new Option('--from-window <n>', 'first window (default 0)').argParser(nonNegativeInt))
+      .addOption(new Option('--to-window <n>', 'last window, inclusive (default: no end)').argParser(nonNegativeInt)),
+  );
+  onRun<DriftCommon & { model: string; version?: string; fromWindow?: number; toWindow?: number }>(segments, ctx, async (_a, o) => (await import('./drift-run.js')).segments(o));
   const test = common(
     g
       .command('test')

@@ -26,6 +26,21 @@ export interface WindowPerformance {
    * When the last label was joined, ms since the epoch (0: none yet).
    */
   'updated_ms'?: (number | string | Long);
+  /**
+   * 95% Wilson interval of accuracy (0 and 0 when nothing is labelled).
+   */
+  'ci_low'?: (number | string);
+  'ci_high'?: (number | string);
+  /**
+   * Numeric feedback (regressors: a one-column output): targets joined, MAE and RMSE against them.
+   */
+  'numeric_rows'?: (number | string | Long);
+  'mae'?: (number | string);
+  'rmse'?: (number | string);
+  /**
+   * The window index (-1 for a version's total).
+   */
+  'window_index'?: (number | string | Long);
 }
 
 /**
@@ -52,4 +67,19 @@ export interface WindowPerformance__Output {
    * When the last label was joined, ms since the epoch (0: none yet).
    */
   'updated_ms': (string);
+  /**
+   * 95% Wilson interval of accuracy (0 and 0 when nothing is labelled).
+   */
+  'ci_low': (number);
+  'ci_high': (number);
+  /**
+   * Numeric feedback (regressors: a one-column output): targets joined, MAE and RMSE against them.
+   */
+  'numeric_rows': (string);
+  'mae': (number);
+  'rmse': (number);
+  /**
+   * The window index (-1 for a version's total).
+   */
+  'window_index': (string);
 }
