@@ -13,14 +13,17 @@
  * - confidence: one-sided Mann–Whitney U (tie-corrected) of the window's max-probabilities
  *   against the reference's: does the model's confidence drop?
  * - predicted_class: chi-squared homogeneity of predicted-class counts.
+ * - c2st (opt-in): classifier two-sample test on the input rows — logistic regression with
+ *   k-fold cross-validation, out-of-fold accuracy (binomial test) or AUC (permutation test);
+ *   names the features that separate the samples most.
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
-import type { DetectorName } from './config.js';
+import type { DetectorName, MonitorConfig } from './config.js';
 import { argmaxRows, column, selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { chi2Homogeneity, correct, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
-import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
+import { c2stTest, chi2Homogeneity, correct, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
+import type { C2stTest, Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
 
 /** What a window holds. */
 export interface WindowData {
@@ -49,7 +52,27 @@ export interface DetectorSettings {
   lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
+  /** The C2ST's settings. @default {@link DEFAULT_C2ST} */
+  c2st?: C2stSettings | undefined;
 }
+
+/** Settings of the classifier two-sample test (options `c2st*`, README). */
+export interface C2stSettings {
+  folds: number;
+  C: number;
+  test: C2stTest;
+  permutations: number;
+  maxRows: number;
+  topFeatures: number;
+}
+
+/** The C2ST's settings from the monitor options. */
+export function c2stSettingsOf(c: Pick<MonitorConfig, 'c2stFolds' | 'c2stC' | 'c2stTest' | 'c2stPermutations' | 'c2stMaxRows' | 'c2stTopFeatures'>): C2stSettings {
+  return { folds: c.c2stFolds, C: c.c2stC, test: c.c2stTest, permutations: c.c2stPermutations, maxRows: c.c2stMaxRows, topFeatures: c.c2stTopFeatures };
+}
+
+/** The C2ST's defaults (the monitor options' defaults). */
+export const DEFAULT_C2ST: C2stSettings = { folds: 5, C: 1, test: 'binomial', permutations: 100, maxRows: 1000, topFeatures: 10 };
 
 /** How a window's decision combines its detectors (see {@link DetectorSettings.detectorCorrection}). */
 export type DetectorCorrection = 'holm' | 'none';
@@ -251,6 +274,42 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
   };
 }
 
+/**
+ * The classifier two-sample test on the input rows (see stats/c2st.ts). Rows with a NaN or
+ * infinite value are left out of both samples (and counted); the features that separate the
+ * samples most are listed with their standardised coefficient as `statistic` (no p-value of
+ * their own: `p_value` 1, `drifted` false).
+ */
+function c2stDetector(ref: Reference, winAll: Matrix, s: DetectorSettings): DetectorResult {
+  const c = s.c2st ?? DEFAULT_C2ST;
+  const refIn = finiteRows(ref.inputs as Matrix);
+  const win = finiteRows(winAll);
+  if (Math.min(refIn.rows, win.rows) < c.folds) return skipped('c2st', `needs at least ${c.folds} rows with all values finite in each sample (one per fold), has ${refIn.rows} reference and ${win.rows} window rows`);
+  const r = c2stTest({ reference: refIn.data, window: win.data, dim: refIn.cols, folds: c.folds, C: c.C, test: c.test, permutations: c.permutations, maxRows: c.maxRows, topFeatures: c.topFeatures, seed: seedOf(s.seed) });
+  const features: FeatureDrift[] = r.top.map((f) => ({ feature: ref.featureNames[f.index] ?? `f${f.index}`, index: f.index, test: 'c2st', statistic: f.coefficient, p_value: 1, p_value_corrected: 1, drifted: false }));
+  return {
+    detector: 'c2st',
+    statistic_name: c.test === 'binomial' ? 'out-of-fold accuracy of a logistic reference-vs-window classifier' : 'out-of-fold AUC of a logistic reference-vs-window classifier',
+    statistic: r.statistic,
+    p_value: r.pValue,
+    has_p_value: true,
+    drifted: r.pValue < s.alpha,
+    correction: 'none',
+    features,
+    details: {
+      accuracy: r.accuracy,
+      auc: r.auc,
+      folds: c.folds,
+      rows_per_sample: r.rowsPerSample,
+      correct: r.correct,
+      permutations: r.permutations,
+      exceedances: r.exceedances,
+      window_rows_not_finite: winAll.rows - win.rows,
+    },
+    skipped_reason: '',
+  };
+}
+
 function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refOut = ref.outputs as Matrix;
   const ps: number[] = [];
@@ -337,13 +396,14 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     results.push(skipped(d, 'no reference for this model version'));
     return;
   }
-  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd';
+  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st';
   if (needsInputs) {
     if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
     else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
     else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
     else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
+    else if (d === 'c2st') results.push(c2stDetector(ref, win.inputs, s));
     else results.push(await mmdDetector(ref, win.inputs, s, run));
     return;
   }

@@ -19,6 +19,7 @@ import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monito
 import type { VersionStatus } from '../../shared/generated/mlmesh/monitor/v1/VersionStatus.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
+import { c2stSettingsOf } from './detectors.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
 import type { AdhocRunner } from './two-sample.js';
@@ -158,7 +159,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     });
   };
 
-  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
+  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows, c2stSettingsOf(config));
 
   return { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest, WatchReports };
 }

@@ -14,3 +14,7 @@ export { chi2Sf, studentTTwoSided, normalSf, gammaQ, betaI, lgamma } from './spe
 export { seededRandom, seedOf } from './rng.js';
 export { pca, project } from './pca.js';
 export { kolmogorovNSf, kolmogorovCdfDurbin, kolmogorovCdfPelzGood, smirnovSf } from './kolmogorov.js';
+export { fitLogistic, decision } from './logistic.js';
+export type { LogisticModel, LogisticOptions } from './logistic.js';
+export { c2stTest, binomialSf, aucOf, C2ST_TESTS } from './c2st.js';
+export type { C2stInput, C2stResult, C2stTest } from './c2st.js';
