@@ -16,14 +16,19 @@
  * - c2st (opt-in): classifier two-sample test on the input rows — logistic regression with
  *   k-fold cross-validation, out-of-fold accuracy (binomial test) or AUC (permutation test);
  *   names the features that separate the samples most.
+ * - cvm, ad (opt-in): Cramér–von Mises and Anderson–Darling two-sample tests per numeric input
+ *   feature (scipy's cramervonmises_2samp and anderson_ksamp), corrected over the features.
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
-import type { DetectorName, MonitorConfig } from './config.js';
+import type { DetectorName } from './config.js';
+import type { C2stSettings } from './c2st-settings.js';
+import { familyResult, finiteRows, skipped } from './detector-results.js';
+import { ad2Detector, c2stDetector, cvmDetector } from './input-detectors.js';
 import { argmaxRows, column, selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { c2stTest, chi2Homogeneity, correct, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
-import type { C2stTest, Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
+import { chi2Homogeneity, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
+import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
 
 /** What a window holds. */
 export interface WindowData {
@@ -52,27 +57,14 @@ export interface DetectorSettings {
   lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
+  /** Permutations of the ad detector's refinement of p-values below 0.001. @default 2000 */
+  adPermutations?: number | undefined;
   /** The C2ST's settings. @default {@link DEFAULT_C2ST} */
   c2st?: C2stSettings | undefined;
 }
 
-/** Settings of the classifier two-sample test (options `c2st*`, README). */
-export interface C2stSettings {
-  folds: number;
-  C: number;
-  test: C2stTest;
-  permutations: number;
-  maxRows: number;
-  topFeatures: number;
-}
-
-/** The C2ST's settings from the monitor options. */
-export function c2stSettingsOf(c: Pick<MonitorConfig, 'c2stFolds' | 'c2stC' | 'c2stTest' | 'c2stPermutations' | 'c2stMaxRows' | 'c2stTopFeatures'>): C2stSettings {
-  return { folds: c.c2stFolds, C: c.c2stC, test: c.c2stTest, permutations: c.c2stPermutations, maxRows: c.c2stMaxRows, topFeatures: c.c2stTopFeatures };
-}
-
-/** The C2ST's defaults (the monitor options' defaults). */
-export const DEFAULT_C2ST: C2stSettings = { folds: 5, C: 1, test: 'binomial', permutations: 100, maxRows: 1000, topFeatures: 10 };
+export { DEFAULT_C2ST, c2stSettingsOf } from './c2st-settings.js';
+export type { C2stSettings } from './c2st-settings.js';
 
 /** How a window's decision combines its detectors (see {@link DetectorSettings.detectorCorrection}). */
 export type DetectorCorrection = 'holm' | 'none';
@@ -86,50 +78,14 @@ export interface Verdict {
   results: DetectorResult[];
 }
 
+export { finiteRows, skipped } from './detector-results.js';
+
 /**
  * MMD's reference subsample and length scale per (reference, kernel, cap), keyed by the
  * reference's SHA-256 so a worker reuses them across windows (bounded: oldest dropped).
  */
 const mmdCache = new Map<string, { sample: Float64Array; lengthScale: number | undefined }>();
 const MMD_CACHE_MAX = 16;
-
-/** The result of a detector that could not run on a window, with the reason. */
-export function skipped(detector: string, reason: string): DetectorResult {
-  return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
-}
-
-/**
- * Corrects a family of per-feature p-values (NaN: untestable) and builds the detector's result:
- * each feature's corrected p-value and decision, the family's p-value (the smallest corrected
- * one), its decision (any feature rejected) and `features_drifted` in the details.
- */
-function familyResult(
-  detector: string,
-  statisticName: string,
-  statistic: number,
-  features: FeatureDrift[],
-  ps: readonly number[],
-  s: DetectorSettings,
-  details: Record<string, number>,
-): DetectorResult {
-  const c = correct(ps, s.alpha, s.correction);
-  features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k]) ? 1 : c.adjusted[k];
-    f.drifted = c.rejected[k];
-  });
-  return {
-    detector,
-    statistic_name: statisticName,
-    statistic,
-    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
-    has_p_value: !Number.isNaN(c.pValue),
-    drifted: c.rejected.some(Boolean),
-    correction: s.correction,
-    features,
-    details: { ...details, features_drifted: c.rejected.filter(Boolean).length },
-    skipped_reason: '',
-  };
-}
 
 /**
  * KS of one column; a column with no finite values in one sample cannot be tested: p stays NaN
@@ -219,17 +175,6 @@ function subsample(m: Matrix, max: number, seed: string): Matrix {
   return selectRows(m, idx.slice(0, max).sort((a, b) => a - b));
 }
 
-/** The rows of `m` whose values are all finite. */
-export function finiteRows(m: Matrix): Matrix {
-  const keep: number[] = [];
-  for (let i = 0; i < m.rows; i++) {
-    let ok = true;
-    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j]);
-    if (ok) keep.push(i);
-  }
-  return keep.length === m.rows ? m : selectRows(m, keep);
-}
-
 async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
   const refIn = ref.inputs as Matrix;
   // MMD needs every coordinate: rows with a missing (NaN) or infinite value are left out (and
@@ -269,42 +214,6 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
       reference_rows: cached.sample.length / refIn.cols,
       window_rows: win.rows,
       window_rows_not_finite: winAll.rows - finite.rows,
-    },
-    skipped_reason: '',
-  };
-}
-
-/**
- * The classifier two-sample test on the input rows (see stats/c2st.ts). Rows with a NaN or
- * infinite value are left out of both samples (and counted); the features that separate the
- * samples most are listed with their standardised coefficient as `statistic` (no p-value of
- * their own: `p_value` 1, `drifted` false).
- */
-function c2stDetector(ref: Reference, winAll: Matrix, s: DetectorSettings): DetectorResult {
-  const c = s.c2st ?? DEFAULT_C2ST;
-  const refIn = finiteRows(ref.inputs as Matrix);
-  const win = finiteRows(winAll);
-  if (Math.min(refIn.rows, win.rows) < c.folds) return skipped('c2st', `needs at least ${c.folds} rows with all values finite in each sample (one per fold), has ${refIn.rows} reference and ${win.rows} window rows`);
-  const r = c2stTest({ reference: refIn.data, window: win.data, dim: refIn.cols, folds: c.folds, C: c.C, test: c.test, permutations: c.permutations, maxRows: c.maxRows, topFeatures: c.topFeatures, seed: seedOf(s.seed) });
-  const features: FeatureDrift[] = r.top.map((f) => ({ feature: ref.featureNames[f.index] ?? `f${f.index}`, index: f.index, test: 'c2st', statistic: f.coefficient, p_value: 1, p_value_corrected: 1, drifted: false }));
-  return {
-    detector: 'c2st',
-    statistic_name: c.test === 'binomial' ? 'out-of-fold accuracy of a logistic reference-vs-window classifier' : 'out-of-fold AUC of a logistic reference-vs-window classifier',
-    statistic: r.statistic,
-    p_value: r.pValue,
-    has_p_value: true,
-    drifted: r.pValue < s.alpha,
-    correction: 'none',
-    features,
-    details: {
-      accuracy: r.accuracy,
-      auc: r.auc,
-      folds: c.folds,
-      rows_per_sample: r.rowsPerSample,
-      correct: r.correct,
-      permutations: r.permutations,
-      exceedances: r.exceedances,
-      window_rows_not_finite: winAll.rows - win.rows,
     },
     skipped_reason: '',
   };
@@ -396,7 +305,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     results.push(skipped(d, 'no reference for this model version'));
     return;
   }
-  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st';
+  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st' || d === 'cvm' || d === 'ad';
   if (needsInputs) {
     if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
     else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
@@ -404,6 +313,8 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
     else if (d === 'c2st') results.push(c2stDetector(ref, win.inputs, s));
+    else if (d === 'cvm') results.push(ref.numeric.length ? cvmDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
+    else if (d === 'ad') results.push(ref.numeric.length ? ad2Detector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else results.push(await mmdDetector(ref, win.inputs, s, run));
     return;
   }
