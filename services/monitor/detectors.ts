@@ -57,8 +57,8 @@ export interface DetectorSettings {
   lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
-  /** Permutations of the ad detector's refinement of p-values below 0.001. @default 2000 */
-  adPermutations?: number | undefined;
+  /** Permutations of the cvm and ad detectors' refinement of p-values below 0.01. @default 2000 */
+  rankPermutations?: number | undefined;
   /** The C2ST's settings. @default {@link DEFAULT_C2ST} */
   c2st?: C2stSettings | undefined;
 }

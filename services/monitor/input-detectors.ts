@@ -9,7 +9,7 @@ import { familyResult, finiteRows, skipped } from './detector-results.js';
 import { column } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { ad2Samp, adPermutationSf, c2stTest, cvm2Samp, seedOf } from './stats/index.js';
+import { ad2Samp, c2stTest, cvm2Samp, rankPermutationSf, seedOf } from './stats/index.js';
 
 /**
  * The classifier two-sample test on the input rows (see stats/c2st.ts). Rows with a NaN or
@@ -87,28 +87,35 @@ function perFeature(name: 'cvm' | 'ad', statName: string, ref: Reference, win: M
   return familyResult(name, statName, Number.isFinite(max) ? max : 0, features, ps, s, { features_tested: ps.filter((p) => !Number.isNaN(p)).length });
 }
 
-/** Cramér–von Mises per numeric feature (statistic T; p exact for ≤ 20 values per sample, else asymptotic). */
-export function cvmDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
-  return perFeature('cvm', 'max Cramér–von Mises T over features', ref, win, s, cvm2Samp);
-}
-
-/** Permutations of the Anderson–Darling refinement when none are configured. */
-export const DEFAULT_AD_PERMUTATIONS = 2000;
+/** Permutations of the cvm/ad refinement when none are configured. */
+export const DEFAULT_RANK_PERMUTATIONS = 2000;
+/** cvm and ad p-values below this are replaced by a permutation p-value. */
+export const REFINE_BELOW = 0.01;
 
 /**
- * Anderson–Darling per numeric feature: the normalised statistic; p from Scholz & Stephens'
- * table, and where that is below 0.001 (beyond the table, where the asymptotic tail is far too
- * small under ties) a permutation p-value with `adPermutations` splits, seeded per feature.
+ * A per-feature rank test whose small p-values (< {@link REFINE_BELOW}) are replaced by a
+ * permutation p-value with `rankPermutations` splits, seeded per window and feature: the
+ * asymptotic tails are too small when values tie (digits pixels are mostly 0).
  */
-export function ad2Detector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
-  const perms = s.adPermutations ?? DEFAULT_AD_PERMUTATIONS;
+function refinedRankDetector(kind: 'cvm' | 'ad', statName: string, ref: Reference, win: Matrix, s: DetectorSettings, run: (a: Float64Array, b: Float64Array) => { statistic: number; pValue: number }): DetectorResult {
+  const perms = s.rankPermutations ?? DEFAULT_RANK_PERMUTATIONS;
   let refined = 0;
-  const r = perFeature('ad', 'max normalised Anderson–Darling statistic over features', ref, win, s, (a, b) => {
-    const res = ad2Samp(a, b);
-    if (res.pValue >= 0.001) return res;
+  const r = perFeature(kind, statName, ref, win, s, (a, b) => {
+    const res = run(a, b);
+    if (res.pValue >= REFINE_BELOW) return res;
     refined++;
-    return { statistic: res.statistic, pValue: adPermutationSf(a, b, perms, seedOf(`${s.seed}/ad/${refined}`)).pValue };
+    return { statistic: res.statistic, pValue: rankPermutationSf(kind, a, b, perms, seedOf(`${s.seed}/${kind}/${refined}`)).pValue };
   });
   r.details = { ...r.details, permutation_refined: refined, permutations: perms };
   return r;
+}
+
+/** Cramér–von Mises per numeric feature (statistic T; p exact for ≤ 20 values per sample, else asymptotic; refined below 0.01). */
+export function cvmDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  return refinedRankDetector('cvm', 'max Cramér–von Mises T over features', ref, win, s, cvm2Samp);
+}
+
+/** Anderson–Darling per numeric feature (normalised statistic; p from Scholz & Stephens' table, refined below 0.01). */
+export function ad2Detector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
+  return refinedRankDetector('ad', 'max normalised Anderson–Darling statistic over features', ref, win, s, ad2Samp);
 }

@@ -14,7 +14,7 @@ import { buildReference } from '../../services/monitor/reference.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
 import type { Matrix } from '../../services/monitor/matrix.js';
-import { ad2Samp, adInfSf, cvm2Samp, mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
+import { ad2Samp, adInfSf, cvm2Samp, mmdTest, rankPermutationSf, seededRandom } from '../../services/monitor/stats/index.js';
 import { allDigits, blur, drawRows, matrixNpy, rowsOf } from '../helpers/digits.js';
 
 interface Case {
@@ -65,6 +65,20 @@ test('ad - statistic equals scipy anderson_ksamp (midrank), p-value too inside i
   t.true(Math.abs(adInfSf(2.492) - 0.05) < 2e-4);
   // ADinf is accurate to 2e-6 below z = 2 and 8e-7 above 4 (their paper); 3.857 is Stephens' rounded table value.
   t.true(Math.abs(adInfSf(3.857) - 0.01) < 3e-4);
+});
+
+test('rank permutations - the permuted statistics are cvm\'s T and ad\'s A²akN, and the p-values agree with the exact/table ones', (t) => {
+  for (const c of fx.cvm) {
+    const r = rankPermutationSf('cvm', c.x, c.y, 400, 1);
+    t.true(close(r.statistic, cvm2Samp(c.x, c.y).statistic, 1e-9));
+  }
+  for (const c of fx.ad) {
+    const r = rankPermutationSf('ad', c.x, c.y, 400, 1);
+    const a = ad2Samp(c.x, c.y);
+    t.true(close(r.statistic, a.a2, 1e-9));
+    // Inside the table, 400 permutations land within 4 binomial sd of scipy's p.
+    if (a.method === 'table') t.true(Math.abs(r.pValue - a.pValue) < 4 * Math.sqrt((a.pValue * (1 - a.pValue)) / 400) + 0.005, `${r.pValue} vs ${a.pValue}`);
+  }
 });
 
 test('calibration - cvm and ad flag at most alpha + 2.33 sd of clean windows (Gaussian, 20 features, Bonferroni; 300 windows)', async (t) => {

@@ -13,11 +13,9 @@
  * max(0.25, that tail).
  *
  * With many ties (pixels that are mostly 0, counts) that tail is far too small: on clean digits
- * windows it flagged 18% at alpha 0.05 with Bonferroni over 64 features. {@link adPermutationSf}
- * gives an exact permutation p-value instead, and the ad detector uses it for every feature
- * whose p-value above is below 0.001 (the table's end).
+ * windows it flagged 18% at alpha 0.05 with Bonferroni over 64 features. The ad detector
+ * therefore replaces every p-value below 0.01 by a permutation p-value (rank-permutation.ts).
  */
-import { seededRandom } from './rng.js';
 
 /** Result of {@link ad2Samp}. */
 export interface AdResult {
@@ -137,71 +135,4 @@ export function ad2Samp(x: ArrayLike<number>, y: ArrayLike<number>): AdResult {
   if (T > hi) return { statistic: T, a2: A2, pValue: Math.min(0.001, adInfSf(A2)), method: 'asymptotic' };
   const [c0, c1, c2] = quadFit(critical, SIG.map(Math.log));
   return { statistic: T, a2: A2, pValue: Math.exp(c0 + c1 * T + c2 * T * T), method: 'table' };
-}
-
-/**
- * Permutation p-value of A²akN: the pooled values are split at random N times into samples of
- * the sizes of `x` and `y`; p = (k + 1)/(N + 1), k = splits whose A²akN ≥ the observed one
- * (σ_N depends only on the sizes, so A²akN orders the splits as T does). O(N · (n + m)).
- */
-export function adPermutationSf(x: ArrayLike<number>, y: ArrayLike<number>, permutations: number, seed: number): { pValue: number; exceedances: number; a2: number } {
-  const xs = Float64Array.from(x).filter(Number.isFinite);
-  const ys = Float64Array.from(y).filter(Number.isFinite);
-  const n1 = xs.length;
-  const N = n1 + ys.length;
-  const order = Array.from({ length: N }, (_, i) => i);
-  const pooled = new Float64Array(N);
-  pooled.set(xs);
-  pooled.set(ys, n1);
-  order.sort((a, b) => (pooled[a] as number) - (pooled[b] as number));
-  // Blocks of equal values in the sorted pool: start and length.
-  const starts: number[] = [];
-  const lens: number[] = [];
-  for (let i = 0; i < N; ) {
-    let j = i;
-    while (j + 1 < N && pooled[order[j + 1] as number] === pooled[order[i] as number]) j++;
-    starts.push(i);
-    lens.push(j - i + 1);
-    i = j + 1;
-  }
-  const n2 = N - n1;
-  /** A²akN of the split where sorted position p belongs to sample 1 iff inX[p]. */
-  const a2Of = (inX: Uint8Array): number => {
-    let before = 0;
-    let s1 = 0;
-    let s2 = 0;
-    for (let b = 0; b < starts.length; b++) {
-      const st = starts[b] as number;
-      const l = lens[b] as number;
-      let inBlock = 0;
-      for (let p = st; p < st + l; p++) inBlock += inX[p] as number;
-      const Bj = st + l / 2;
-      const M1 = before + inBlock / 2;
-      const M2 = Bj - M1;
-      const den = Bj * (N - Bj) - (N * l) / 4;
-      s1 += ((l / N) * (N * M1 - Bj * n1) ** 2) / den;
-      s2 += ((l / N) * (N * M2 - Bj * n2) ** 2) / den;
-      before += inBlock;
-    }
-    return ((s1 / n1 + s2 / n2) * (N - 1)) / N;
-  };
-  const observed = new Uint8Array(N);
-  order.forEach((orig, p) => (observed[p] = orig < n1 ? 1 : 0));
-  const obs = a2Of(observed);
-  const rand = seededRandom(seed);
-  const idx = Int32Array.from({ length: N }, (_, i) => i);
-  const mask = new Uint8Array(N);
-  let exceed = 0;
-  for (let k = 0; k < permutations; k++) {
-    mask.fill(0);
-    for (let i = 0; i < n1; i++) {
-      const r = i + Math.floor(rand() * (N - i));
-      const t = idx[i] as number;
-      idx[i] = idx[r] as number;
-      idx[r] = t;
-      mask[idx[i] as number] = 1;
-    }
-    if (a2Of(mask) >= obs - 1e-12 * Math.abs(obs)) exceed++;
-  }
-  return { pValue: (exceed + 1) / (permutations + 1), exceedances: exceed, a2: obs };
 }

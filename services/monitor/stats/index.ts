@@ -20,5 +20,7 @@ export { c2stTest, binomialSf, aucOf, C2ST_TESTS } from './c2st.js';
 export type { C2stInput, C2stResult, C2stTest } from './c2st.js';
 export { cvm2Samp, cvmExactSf, cvmInfCdf, CVM_EXACT_MAX_N } from './cramer-von-mises.js';
 export type { CvmResult } from './cramer-von-mises.js';
-export { ad2Samp, adInfSf, adPermutationSf } from './anderson-darling.js';
+export { ad2Samp, adInfSf } from './anderson-darling.js';
+export { rankPermutationSf } from './rank-permutation.js';
+export type { RankPermutationResult, RankStatistic } from './rank-permutation.js';
 export type { AdResult } from './anderson-darling.js';
