@@ -3,10 +3,10 @@ import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /** Detectors the monitor can run on a window. */
-export const DETECTORS = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st', 'cvm', 'ad'] as const;
+export const DETECTORS = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st', 'cvm', 'ad', 'cosine'] as const;
 /** A detector name. */
 export type DetectorName = (typeof DETECTORS)[number];
-/** Detectors run when none are configured (c2st, cvm and ad are opt-in: added to the family, they change its Holm correction and false-alarm figures). */
+/** Detectors run when none are configured (c2st, cvm, ad and cosine are opt-in: added to the family, they change its Holm correction and false-alarm figures). */
 export const DEFAULT_DETECTORS: readonly DetectorName[] = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class'];
 
 /**
@@ -25,7 +25,7 @@ export const MONITOR_OPTIONS = {
   minWindowRows: intOption({ env: 'MLMESH_MONITOR_MIN_WINDOW_ROWS', default: 50, min: 2, doc: 'Fewest rows a time-closed window needs; younger or smaller windows keep filling.' }),
   alpha: numberOption({ env: 'MLMESH_MONITOR_ALPHA', default: 0.05, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, doc: 'Significance level: a detector flags drift when its corrected p-value is below it.' }),
   correction: enumOption({ env: 'MLMESH_MONITOR_CORRECTION', default: 'bonferroni', values: ['bonferroni', 'bh', 'none'], doc: 'Multiple-testing correction over features (ks, chi2) and output classes (bbsd).' }),
-  detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DEFAULT_DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class|c2st|cvm|ad)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class, and the opt-in c2st, cvm, ad); the window\'s decision over them follows detectorCorrection.' }),
+  detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DEFAULT_DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class|c2st|cvm|ad|cosine)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class, and the opt-in c2st, cvm, ad, cosine); the window\'s decision over them follows detectorCorrection.' }),
   detectorCorrection: enumOption({ env: 'MLMESH_MONITOR_DETECTOR_CORRECTION', default: 'holm', values: ['holm', 'none'], doc: 'How a window\'s decision combines its detectors: holm (Holm step-down over the detectors\' p-values, so a clean window is drifted with probability ≤ alpha) or none (drifted when any detector\'s own p-value is below alpha).' }),
   kernel: enumOption({ env: 'MLMESH_MONITOR_KERNEL', default: 'gaussian', values: ['gaussian', 'laplacian', 'rational_quadratic'], doc: 'MMD kernel.' }),
   permutations: intOption({ env: 'MLMESH_MONITOR_PERMUTATIONS', default: 1000, min: 1, doc: 'MMD permutations N (p = (k+1)/(N+1)).' }),

@@ -18,12 +18,14 @@
  *   names the features that separate the samples most.
  * - cvm, ad (opt-in): Cramér–von Mises and Anderson–Darling two-sample tests per numeric input
  *   feature (scipy's cramervonmises_2samp and anderson_ksamp), corrected over the features.
+ * - cosine (opt-in): mean cosine similarity of the window's rows to the reference centroid,
+ *   permutation p-value (for embeddings: monitoring.input_from "outputs").
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import type { DetectorName } from './config.js';
 import type { C2stSettings } from './c2st-settings.js';
 import { familyResult, finiteRows, skipped } from './detector-results.js';
-import { ad2Detector, c2stDetector, cvmDetector } from './input-detectors.js';
+import { ad2Detector, c2stDetector, cosineDetector, cvmDetector } from './input-detectors.js';
 import { argmaxRows, column, selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
@@ -305,7 +307,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     results.push(skipped(d, 'no reference for this model version'));
     return;
   }
-  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st' || d === 'cvm' || d === 'ad';
+  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st' || d === 'cvm' || d === 'ad' || d === 'cosine';
   if (needsInputs) {
     if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
     else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
@@ -313,6 +315,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
     else if (d === 'c2st') results.push(c2stDetector(ref, win.inputs, s));
+    else if (d === 'cosine') results.push(cosineDetector(ref, win.inputs, s));
     else if (d === 'cvm') results.push(ref.numeric.length ? cvmDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'ad') results.push(ref.numeric.length ? ad2Detector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else results.push(await mmdDetector(ref, win.inputs, s, run));

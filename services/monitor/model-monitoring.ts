@@ -3,7 +3,8 @@
  * optional; unset window/detector/decision fields take the monitor's options.
  *
  *   "monitoring": {
- *     "input": "input",                    // input tensor watched (default: the first input)
+ *     "input": "input",                    // tensor the input detectors watch (default: the first input)
+ *     "input_from": "inputs",              // "inputs" | "outputs": `input` names an output (an embedding)
  *     "output": "probabilities",           // output for bbsd/confidence/predicted_class (default: the first)
  *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "none"
  *     "feature_names": ["px0", …],         // one per input column (default f0, f1, …)
@@ -27,6 +28,12 @@ import type { DetectorName, MonitorConfig } from './config.js';
 /** Effective monitoring settings of one model. */
 export interface ModelMonitoring {
   input: string | undefined;
+  /**
+   * Where `input` is looked up: the model's inputs (default) or its outputs — drift on any named
+   * tensor, e.g. a penultimate-layer embedding exported as a second output. The reference's
+   * inputs.npy then holds that tensor's rows.
+   */
+  inputFrom?: 'inputs' | 'outputs' | undefined;
   output: string | undefined;
   outputKind: 'probabilities' | 'logits' | 'none';
   featureNames: string[] | undefined;
@@ -71,7 +78,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 }
 
 const KEYS = [
-  'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
+  'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
 ] as const;
 
@@ -121,8 +128,11 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
   const featureNames = strList(where, o, 'feature_names');
   const categorical = strList(where, o, 'categorical_features') ?? [];
   if (featureNames) for (const c of categorical) if (!featureNames.includes(c)) fail(where, 'categorical_features', `${JSON.stringify(c)} is not in feature_names`);
+  const inputFrom = oneOf(where, o, 'input_from', ['inputs', 'outputs'] as const, 'inputs');
+  if (inputFrom === 'outputs' && o.input === undefined) fail(where, 'input_from', '"outputs" needs monitoring.input to name the output tensor to watch');
   return {
     input: str('input'),
+    inputFrom,
     output: str('output'),
     outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'none'] as const, 'probabilities'),
     featureNames,
@@ -162,7 +172,7 @@ export async function loadModelMonitoring(repo: string, model: string, defaults:
   }
   const c = (cfg ?? {}) as { monitoring?: unknown; input?: unknown; output?: unknown; max_batch_size?: unknown };
   const mon = parseMonitoring(c.monitoring, defaults, `model '${model}'`);
-  mon.inputWidth = declaredWidth(c.input, mon.input, c.max_batch_size);
+  mon.inputWidth = declaredWidth(mon.inputFrom === 'outputs' ? c.output : c.input, mon.input, c.max_batch_size);
   mon.outputWidth = mon.outputKind === 'none' ? undefined : declaredWidth(c.output, mon.output, c.max_batch_size);
   return mon;
 }

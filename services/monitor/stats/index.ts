@@ -24,3 +24,5 @@ export { ad2Samp, adInfSf } from './anderson-darling.js';
 export { rankPermutationSf } from './rank-permutation.js';
 export type { RankPermutationResult, RankStatistic } from './rank-permutation.js';
 export type { AdResult } from './anderson-darling.js';
+export { cosineTest } from './cosine.js';
+export type { CosineInput, CosineResult } from './cosine.js';
