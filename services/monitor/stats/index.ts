@@ -26,3 +26,4 @@ export type { RankPermutationResult, RankStatistic } from './rank-permutation.js
 export type { AdResult } from './anderson-darling.js';
 export { cosineTest } from './cosine.js';
 export type { CosineInput, CosineResult } from './cosine.js';
+export { cusumScore, cusumStep, cusumThreshold, normalQuantile, simulatedRunLength } from './sequential.js';
