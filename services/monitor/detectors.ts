@@ -59,6 +59,11 @@ export interface DetectorSettings {
   lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
+  /**
+   * What the outputs are: 'regression' (predicted values: bbsd tests each output column;
+   * confidence and predicted_class are skipped); else class probabilities. @default 'probabilities'
+   */
+  outputKind?: 'probabilities' | 'logits' | 'regression' | 'none' | undefined;
   /** Permutations of the cvm and ad detectors' refinement of p-values below 0.01. @default 2000 */
   rankPermutations?: number | undefined;
   /** The C2ST's settings. @default {@link DEFAULT_C2ST} */
@@ -223,6 +228,7 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
 
 function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refOut = ref.outputs as Matrix;
+  const regression = s.outputKind === 'regression';
   const ps: number[] = [];
   const features: FeatureDrift[] = [];
   let maxD = 0;
@@ -230,8 +236,9 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
     const { p, d } = ksColumn(column(refOut, j), column(win, j));
     maxD = Math.max(maxD, d);
     ps.push(p);
-    features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
+    features.push({ feature: regression ? `prediction_${j}` : `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
   }
+  if (regression) return familyResult('bbsd', 'max KS D over predicted values', maxD, features, ps, s, { outputs: refOut.cols });
   return familyResult('bbsd', 'max KS D over output probabilities', maxD, features, ps, s, { classes: refOut.cols });
 }
 
@@ -325,6 +332,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
   else if (!win.outputs) results.push(skipped(d, 'the window has no outputs'));
   else if (win.outputs.cols !== ref.outputs.cols) results.push(skipped(d, `the window has ${win.outputs.cols} output columns, the reference ${ref.outputs.cols}`));
   else if (d === 'bbsd') results.push(bbsdDetector(ref, win.outputs, s));
+  else if (s.outputKind === 'regression') results.push(skipped(d, 'the model is a regressor (output_kind "regression"): its outputs are predicted values, not class probabilities'));
   else {
     // Max-probability and argmax need whole rows: rows with a non-finite output are left out.
     const finite = finiteRows(win.outputs);

@@ -433,7 +433,7 @@ export class MonitorEngine {
     const t0 = performance.now();
     const rows = w.matrices();
     const labelled = this.store.join.window(h.model, h.version, h.windowIndex);
-    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId, c2st: c2stSettingsOf(this.config), rankPermutations: this.config.rankPermutations };
+    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId, c2st: c2stSettingsOf(this.config), rankPermutations: this.config.rankPermutations, outputKind: mon.outputKind };
     let verdict: Verdict;
     try {
       verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: labelled.labelled, correct: labelled.correct } }, settings);

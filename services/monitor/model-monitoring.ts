@@ -6,7 +6,7 @@
  *     "input": "input",                    // tensor the input detectors watch (default: the first input)
  *     "input_from": "inputs",              // "inputs" | "outputs": `input` names an output (an embedding)
  *     "output": "probabilities",           // output for bbsd/confidence/predicted_class (default: the first)
- *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "none"
+ *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "regression" (predicted values) | "none"
  *     "feature_names": ["px0", …],         // one per input column (default f0, f1, …)
  *     "categorical_features": ["region"],  // tested with chi2 instead of ks
  *     "window_rows": 500, "window_seconds": 600, "min_window_rows": 50,
@@ -35,7 +35,8 @@ export interface ModelMonitoring {
    */
   inputFrom?: 'inputs' | 'outputs' | undefined;
   output: string | undefined;
-  outputKind: 'probabilities' | 'logits' | 'none';
+  /** regression: the outputs are predicted values (bbsd tests each; confidence and predicted_class are skipped). */
+  outputKind: 'probabilities' | 'logits' | 'regression' | 'none';
   featureNames: string[] | undefined;
   categorical: string[];
   windowRows: number;
@@ -134,7 +135,7 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     input: str('input'),
     inputFrom,
     output: str('output'),
-    outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'none'] as const, 'probabilities'),
+    outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'regression', 'none'] as const, 'probabilities'),
     featureNames,
     categorical,
     windowRows: int(where, o, 'window_rows', 2, defaults.windowRows),

@@ -114,7 +114,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   if (!(alpha > 0 && alpha < 1)) throw new InvalidArgumentError(`alpha: must be in (0, 1), got ${req.alpha}`);
   const correction = oneOf<Correction>(req.correction, 'bonferroni', ['bonferroni', 'bh', 'none'], 'correction');
   const kernel = oneOf<Kernel>(req.kernel, 'gaussian', KERNELS, 'kernel');
-  const outputKind = oneOf(req.output_kind, 'probabilities', ['probabilities', 'logits'] as const, 'output_kind');
+  const outputKind = oneOf(req.output_kind, 'probabilities', ['probabilities', 'logits', 'regression'] as const, 'output_kind');
   const detectorCorrection = oneOf<DetectorCorrection>(req.detector_correction, 'holm', ['holm', 'none'], 'detector_correction');
   if (!(Number.isFinite(req.length_scale) && req.length_scale >= 0)) throw new InvalidArgumentError(`length_scale: must be a finite number >= 0 (0: the median heuristic), got ${req.length_scale}`);
   const permutations = req.permutations === 0 ? 1000 : req.permutations;
@@ -156,7 +156,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   const testOutputs = outputs ? (outputKind === 'logits' ? softmaxRows(outputs.test) : outputs.test) : undefined;
   const seed = req.seed !== 0 ? String(req.seed) : `${hash}/${seedOf(String(test.data[0]))}`;
   const job = detect(reference, { inputs: test, outputs: testOutputs }, {
-    detectors, alpha, correction, detectorCorrection, kernel, permutations, mmdMaxRows, seed, c2st,
+    detectors, alpha, correction, detectorCorrection, kernel, permutations, mmdMaxRows, seed, c2st, outputKind: outputs ? outputKind : 'none',
     lengthScale: req.length_scale > 0 ? req.length_scale : undefined,
   });
   // The caller's deadline or cancel ends the call at once; the job itself runs to its end in
