@@ -3,9 +3,11 @@ import { hostOptions } from '../../shared/host/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /** Detectors the monitor can run on a window. */
-export const DETECTORS = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class'] as const;
+export const DETECTORS = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st', 'cvm', 'ad', 'cosine'] as const;
 /** A detector name. */
 export type DetectorName = (typeof DETECTORS)[number];
+/** Detectors run when none are configured (c2st, cvm, ad and cosine are opt-in: added to the family, they change its Holm correction and false-alarm figures). */
+export const DEFAULT_DETECTORS: readonly DetectorName[] = ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class'];
 
 /**
  * The drift monitor's options (config file section `monitor`). These are the defaults for every
@@ -23,11 +25,18 @@ export const MONITOR_OPTIONS = {
   minWindowRows: intOption({ env: 'MLMESH_MONITOR_MIN_WINDOW_ROWS', default: 50, min: 2, doc: 'Fewest rows a time-closed window needs; younger or smaller windows keep filling.' }),
   alpha: numberOption({ env: 'MLMESH_MONITOR_ALPHA', default: 0.05, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, doc: 'Significance level: a detector flags drift when its corrected p-value is below it.' }),
   correction: enumOption({ env: 'MLMESH_MONITOR_CORRECTION', default: 'bonferroni', values: ['bonferroni', 'bh', 'none'], doc: 'Multiple-testing correction over features (ks, chi2) and output classes (bbsd).' }),
-  detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class); the window\'s decision over them follows detectorCorrection.' }),
+  detectors: listOption({ env: 'MLMESH_MONITOR_DETECTORS', default: DEFAULT_DETECTORS, pattern: /^(ks|chi2|mmd|bbsd|confidence|predicted_class|c2st|cvm|ad|cosine)$/, doc: 'Detectors run on every window (ks, chi2, mmd, bbsd, confidence, predicted_class, and the opt-in c2st, cvm, ad, cosine); the window\'s decision over them follows detectorCorrection.' }),
   detectorCorrection: enumOption({ env: 'MLMESH_MONITOR_DETECTOR_CORRECTION', default: 'holm', values: ['holm', 'none'], doc: 'How a window\'s decision combines its detectors: holm (Holm step-down over the detectors\' p-values, so a clean window is drifted with probability ≤ alpha) or none (drifted when any detector\'s own p-value is below alpha).' }),
   kernel: enumOption({ env: 'MLMESH_MONITOR_KERNEL', default: 'gaussian', values: ['gaussian', 'laplacian', 'rational_quadratic'], doc: 'MMD kernel.' }),
   permutations: intOption({ env: 'MLMESH_MONITOR_PERMUTATIONS', default: 1000, min: 1, doc: 'MMD permutations N (p = (k+1)/(N+1)).' }),
   mmdMaxRows: intOption({ env: 'MLMESH_MONITOR_MMD_MAX_ROWS', default: 1000, min: 2, max: 5000, doc: 'MMD uses at most this many rows of the reference and of the window (fixed seeded subsamples) to bound its (n+m)² kernel matrix.' }),
+  c2stFolds: intOption({ env: 'MLMESH_MONITOR_C2ST_FOLDS', default: 5, min: 2, max: 20, doc: 'Classifier two-sample test (c2st): folds k of its stratified cross-validation (every row scored by a model fitted on the other folds).' }),
+  c2stC: numberOption({ env: 'MLMESH_MONITOR_C2ST_C', default: 1, min: 0, exclusiveMin: true, doc: 'c2st: inverse L2 strength C of its logistic regression (scikit-learn\'s C; smaller regularises more).' }),
+  c2stTest: enumOption({ env: 'MLMESH_MONITOR_C2ST_TEST', default: 'binomial', values: ['binomial', 'permutation'], doc: 'c2st p-value: binomial (per fold, a one-sided binomial test of its held-out accuracy against chance ½; Bonferroni over the folds) or permutation (out-of-fold AUC; labels shuffled and the whole cross-validation redone c2stPermutations times).' }),
+  c2stPermutations: intOption({ env: 'MLMESH_MONITOR_C2ST_PERMUTATIONS', default: 100, min: 1, max: 10_000, doc: 'c2st permutations N when c2stTest is permutation (p = (k+1)/(N+1); costs N + 1 cross-validations).' }),
+  c2stMaxRows: intOption({ env: 'MLMESH_MONITOR_C2ST_MAX_ROWS', default: 1000, min: 2, max: 10_000, doc: 'c2st uses m = min(reference, window, this) rows of each sample (seeded subsamples, so the classes are balanced).' }),
+  c2stTopFeatures: intOption({ env: 'MLMESH_MONITOR_C2ST_TOP_FEATURES', default: 10, min: 0, max: 1000, doc: 'c2st reports this many features that separate the samples most (largest standardised logistic coefficients).' }),
+  rankPermutations: intOption({ env: 'MLMESH_MONITOR_RANK_PERMUTATIONS', default: 2000, min: 1, max: 100_000, doc: 'cvm and ad: a feature whose scipy-style p-value is below 0.01 gets a permutation p-value with this many splits instead (p = (k+1)/(N+1); with tied values the asymptotic tails are too small).' }),
   detectorWorkers: intOption({ env: 'MLMESH_MONITOR_DETECTOR_WORKERS', default: 1, min: 1, max: 64, doc: 'Worker threads running the detectors of closing windows (and TwoSampleTest) off the event loop.' }),
   consecutiveWindows: intOption({ env: 'MLMESH_MONITOR_CONSECUTIVE_WINDOWS', default: 3, min: 1, doc: 'Drifted windows in a row that trigger a RetrainRequest.' }),
   cooldownSeconds: intOption({ env: 'MLMESH_MONITOR_COOLDOWN_SECONDS', default: 3600, min: 0, doc: 'At most one RetrainRequest per model within this many seconds.' }),

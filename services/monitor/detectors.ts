@@ -13,13 +13,23 @@
  * - confidence: one-sided Mann–Whitney U (tie-corrected) of the window's max-probabilities
  *   against the reference's: does the model's confidence drop?
  * - predicted_class: chi-squared homogeneity of predicted-class counts.
+ * - c2st (opt-in): classifier two-sample test on the input rows — logistic regression with
+ *   k-fold cross-validation, out-of-fold accuracy (binomial test) or AUC (permutation test);
+ *   names the features that separate the samples most.
+ * - cvm, ad (opt-in): Cramér–von Mises and Anderson–Darling two-sample tests per numeric input
+ *   feature (scipy's cramervonmises_2samp and anderson_ksamp), corrected over the features.
+ * - cosine (opt-in): mean cosine similarity of the window's rows to the reference centroid,
+ *   permutation p-value (for embeddings: monitoring.input_from "outputs").
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import type { DetectorName } from './config.js';
+import type { C2stSettings } from './c2st-settings.js';
+import { familyResult, finiteRows, skipped } from './detector-results.js';
+import { ad2Detector, c2stDetector, cosineDetector, cvmDetector } from './input-detectors.js';
 import { argmaxRows, column, selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { chi2Homogeneity, correct, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
+import { chi2Homogeneity, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
 import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
 
 /** What a window holds. */
@@ -49,7 +59,19 @@ export interface DetectorSettings {
   lengthScale?: number | undefined;
   /** Seeds the MMD permutations (e.g. from the report id), so a recomputed window gives the same p. */
   seed: string;
+  /**
+   * What the outputs are: 'regression' (predicted values: bbsd tests each output column;
+   * confidence and predicted_class are skipped); else class probabilities. @default 'probabilities'
+   */
+  outputKind?: 'probabilities' | 'logits' | 'regression' | 'none' | undefined;
+  /** Permutations of the cvm and ad detectors' refinement of p-values below 0.01. @default 2000 */
+  rankPermutations?: number | undefined;
+  /** The C2ST's settings. @default {@link DEFAULT_C2ST} */
+  c2st?: C2stSettings | undefined;
 }
+
+export { DEFAULT_C2ST, c2stSettingsOf } from './c2st-settings.js';
+export type { C2stSettings } from './c2st-settings.js';
 
 /** How a window's decision combines its detectors (see {@link DetectorSettings.detectorCorrection}). */
 export type DetectorCorrection = 'holm' | 'none';
@@ -63,50 +85,14 @@ export interface Verdict {
   results: DetectorResult[];
 }
 
+export { finiteRows, skipped } from './detector-results.js';
+
 /**
  * MMD's reference subsample and length scale per (reference, kernel, cap), keyed by the
  * reference's SHA-256 so a worker reuses them across windows (bounded: oldest dropped).
  */
 const mmdCache = new Map<string, { sample: Float64Array; lengthScale: number | undefined }>();
 const MMD_CACHE_MAX = 16;
-
-/** The result of a detector that could not run on a window, with the reason. */
-export function skipped(detector: string, reason: string): DetectorResult {
-  return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
-}
-
-/**
- * Corrects a family of per-feature p-values (NaN: untestable) and builds the detector's result:
- * each feature's corrected p-value and decision, the family's p-value (the smallest corrected
- * one), its decision (any feature rejected) and `features_drifted` in the details.
- */
-function familyResult(
-  detector: string,
-  statisticName: string,
-  statistic: number,
-  features: FeatureDrift[],
-  ps: readonly number[],
-  s: DetectorSettings,
-  details: Record<string, number>,
-): DetectorResult {
-  const c = correct(ps, s.alpha, s.correction);
-  features.forEach((f, k) => {
-    f.p_value_corrected = Number.isNaN(c.adjusted[k]) ? 1 : c.adjusted[k];
-    f.drifted = c.rejected[k];
-  });
-  return {
-    detector,
-    statistic_name: statisticName,
-    statistic,
-    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
-    has_p_value: !Number.isNaN(c.pValue),
-    drifted: c.rejected.some(Boolean),
-    correction: s.correction,
-    features,
-    details: { ...details, features_drifted: c.rejected.filter(Boolean).length },
-    skipped_reason: '',
-  };
-}
 
 /**
  * KS of one column; a column with no finite values in one sample cannot be tested: p stays NaN
@@ -196,17 +182,6 @@ function subsample(m: Matrix, max: number, seed: string): Matrix {
   return selectRows(m, idx.slice(0, max).sort((a, b) => a - b));
 }
 
-/** The rows of `m` whose values are all finite. */
-export function finiteRows(m: Matrix): Matrix {
-  const keep: number[] = [];
-  for (let i = 0; i < m.rows; i++) {
-    let ok = true;
-    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j]);
-    if (ok) keep.push(i);
-  }
-  return keep.length === m.rows ? m : selectRows(m, keep);
-}
-
 async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
   const refIn = ref.inputs as Matrix;
   // MMD needs every coordinate: rows with a missing (NaN) or infinite value are left out (and
@@ -253,6 +228,7 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
 
 function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): DetectorResult {
   const refOut = ref.outputs as Matrix;
+  const regression = s.outputKind === 'regression';
   const ps: number[] = [];
   const features: FeatureDrift[] = [];
   let maxD = 0;
@@ -260,8 +236,9 @@ function bbsdDetector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
     const { p, d } = ksColumn(column(refOut, j), column(win, j));
     maxD = Math.max(maxD, d);
     ps.push(p);
-    features.push({ feature: `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
+    features.push({ feature: regression ? `prediction_${j}` : `class_${j}`, index: j, test: 'ks', statistic: d, p_value: Number.isNaN(p) ? 1 : p });
   }
+  if (regression) return familyResult('bbsd', 'max KS D over predicted values', maxD, features, ps, s, { outputs: refOut.cols });
   return familyResult('bbsd', 'max KS D over output probabilities', maxD, features, ps, s, { classes: refOut.cols });
 }
 
@@ -337,13 +314,17 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
     results.push(skipped(d, 'no reference for this model version'));
     return;
   }
-  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd';
+  const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st' || d === 'cvm' || d === 'ad' || d === 'cosine';
   if (needsInputs) {
     if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
     else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
     else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
     else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
+    else if (d === 'c2st') results.push(c2stDetector(ref, win.inputs, s));
+    else if (d === 'cosine') results.push(cosineDetector(ref, win.inputs, s));
+    else if (d === 'cvm') results.push(ref.numeric.length ? cvmDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
+    else if (d === 'ad') results.push(ref.numeric.length ? ad2Detector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else results.push(await mmdDetector(ref, win.inputs, s, run));
     return;
   }
@@ -351,6 +332,7 @@ async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowDa
   else if (!win.outputs) results.push(skipped(d, 'the window has no outputs'));
   else if (win.outputs.cols !== ref.outputs.cols) results.push(skipped(d, `the window has ${win.outputs.cols} output columns, the reference ${ref.outputs.cols}`));
   else if (d === 'bbsd') results.push(bbsdDetector(ref, win.outputs, s));
+  else if (s.outputKind === 'regression') results.push(skipped(d, 'the model is a regressor (output_kind "regression"): its outputs are predicted values, not class probabilities'));
   else {
     // Max-probability and argmax need whole rows: rows with a non-finite output are left out.
     const finite = finiteRows(win.outputs);

@@ -25,7 +25,7 @@ import { SUBJECTS, decodePredictionLog, encodeDriftReport, encodeQualityAlert, e
 import type { DriftReport, PredictionLog__Output } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorConfig } from './config.js';
-import { skipped } from './detectors.js';
+import { c2stSettingsOf, skipped } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { matchFeedback } from './feedback.js';
 import type { Credit, PredictionRow, WindowLabels } from './join-store.js';
@@ -497,7 +497,7 @@ export class MonitorEngine {
     const t0 = performance.now();
     const rows = w.matrices();
     const labelled = this.store.join.window(h.model, h.version, h.windowIndex);
-    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId };
+    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId, c2st: c2stSettingsOf(this.config), rankPermutations: this.config.rankPermutations, outputKind: mon.outputKind };
     let verdict: Verdict;
     try {
       verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: labelled.labelled, correct: labelled.correct } }, settings);

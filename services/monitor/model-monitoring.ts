@@ -3,9 +3,10 @@
  * optional; unset window/detector/decision fields take the monitor's options.
  *
  *   "monitoring": {
- *     "input": "input",                    // input tensor watched (default: the first input)
+ *     "input": "input",                    // tensor the input detectors watch (default: the first input)
+ *     "input_from": "inputs",              // "inputs" | "outputs": `input` names an output (an embedding)
  *     "output": "probabilities",           // output for bbsd/confidence/predicted_class (default: the first)
- *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "none"
+ *     "output_kind": "probabilities",      // "probabilities" | "logits" (softmaxed first) | "regression" (predicted values) | "none"
  *     "feature_names": ["px0", …],         // one per input column (default f0, f1, …)
  *     "categorical_features": ["region"],  // tested with chi2 instead of ks
  *     "window_rows": 500, "window_seconds": 600, "min_window_rows": 50,
@@ -33,8 +34,15 @@ import type { DetectorName, MonitorConfig } from './config.js';
 /** Effective monitoring settings of one model. */
 export interface ModelMonitoring {
   input: string | undefined;
+  /**
+   * Where `input` is looked up: the model's inputs (default) or its outputs — drift on any named
+   * tensor, e.g. a penultimate-layer embedding exported as a second output. The reference's
+   * inputs.npy then holds that tensor's rows.
+   */
+  inputFrom?: 'inputs' | 'outputs' | undefined;
   output: string | undefined;
-  outputKind: 'probabilities' | 'logits' | 'none';
+  /** regression: the outputs are predicted values (bbsd tests each; confidence and predicted_class are skipped). */
+  outputKind: 'probabilities' | 'logits' | 'regression' | 'none';
   featureNames: string[] | undefined;
   categorical: string[];
   windowRows: number;
@@ -93,7 +101,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 }
 
 const KEYS = [
-  'input', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
+  'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
   'segment_parameter', 'segment_feature', 'projection',
@@ -155,10 +163,13 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
   if (segmentFeature !== undefined && !featureNames && !/^f\d+$/.test(segmentFeature)) fail(where, 'segment_feature', `${JSON.stringify(segmentFeature)}: without feature_names, name a column as f<index>`);
   const categorical = strList(where, o, 'categorical_features') ?? [];
   if (featureNames) for (const c of categorical) if (!featureNames.includes(c)) fail(where, 'categorical_features', `${JSON.stringify(c)} is not in feature_names`);
+  const inputFrom = oneOf(where, o, 'input_from', ['inputs', 'outputs'] as const, 'inputs');
+  if (inputFrom === 'outputs' && o.input === undefined) fail(where, 'input_from', '"outputs" needs monitoring.input to name the output tensor to watch');
   return {
     input: str('input'),
+    inputFrom,
     output: str('output'),
-    outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'none'] as const, 'probabilities'),
+    outputKind: oneOf(where, o, 'output_kind', ['probabilities', 'logits', 'regression', 'none'] as const, 'probabilities'),
     featureNames,
     categorical,
     windowRows: int(where, o, 'window_rows', 2, defaults.windowRows),
@@ -205,7 +216,7 @@ export async function loadModelMonitoring(repo: string, model: string, defaults:
   }
   const c = (cfg ?? {}) as { monitoring?: unknown; input?: unknown; output?: unknown; max_batch_size?: unknown };
   const mon = parseMonitoring(c.monitoring, defaults, `model '${model}'`);
-  mon.inputWidth = declaredWidth(c.input, mon.input, c.max_batch_size);
+  mon.inputWidth = declaredWidth(mon.inputFrom === 'outputs' ? c.output : c.input, mon.input, c.max_batch_size);
   mon.outputWidth = mon.outputKind === 'none' ? undefined : declaredWidth(c.output, mon.output, c.max_batch_size);
   return mon;
 }

@@ -21,6 +21,7 @@ import type { MonitorConfig } from './config.js';
 import type { MonitorEngine } from './engine.js';
 import { qualityHandlers, segmentsResponse, windowPerformanceOf } from './quality-handlers.js';
 import { qualityOf } from './quality.js';
+import { c2stSettingsOf } from './detectors.js';
 import { replaceReference } from './reference.js';
 import { twoSampleTest } from './two-sample.js';
 import type { AdhocRunner } from './two-sample.js';
@@ -155,7 +156,7 @@ export function monitorHandlers(engine: MonitorEngine, config: MonitorConfig, ad
     });
   };
 
-  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows);
+  const TwoSampleTest: UnaryHandler<TwoSampleTestRequest__Output, TwoSampleTestResponse> = async (req, ctx) => twoSampleTest(req, adhoc, ctx.signal, config.mmdMaxRows, c2stSettingsOf(config));
 
   return { GetStatus, ListReports, GetReport, ReplaceReference, TwoSampleTest, WatchReports, ...qualityHandlers(engine, config) };
 }

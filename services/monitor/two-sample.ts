@@ -18,7 +18,8 @@ import type { TwoSampleTestResponse } from '../../shared/generated/mlmesh/monito
 import type { Matrix__Output } from '../../shared/generated/mlmesh/monitor/v1/Matrix.js';
 import { DETECTORS } from './config.js';
 import type { DetectorName } from './config.js';
-import type { DetectorCorrection } from './detectors.js';
+import { DEFAULT_C2ST } from './detectors.js';
+import type { C2stSettings, DetectorCorrection } from './detectors.js';
 import type { DetectorRunner } from './engine.js';
 import { softmaxRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
@@ -41,6 +42,12 @@ export const MAX_PERMUTATIONS = 100_000;
  * here. Larger requests are refused up front instead of holding a worker for minutes.
  */
 export const MMD_WORK_BUDGET = 2.5e9;
+/**
+ * Work budget of one ad-hoc C2ST: cross-validations × folds × 2m rows × (columns + 1)², where a
+ * cross-validation is one (binomial) or permutations + 1; about 10 Newton iterations of that
+ * each, so 2e9 is about 5–10 s of one core.
+ */
+export const C2ST_WORK_BUDGET = 2e9;
 
 /**
  * Runs ad-hoc tests (a pool separate from the windows' so an offline request never delays a
@@ -83,7 +90,7 @@ function outputsOf(req: TwoSampleTestRequest__Output, ref: Matrix, test: Matrix)
  * Validates the request and runs the detectors.
  * @throws InvalidArgumentError naming the field.
  */
-export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: AdhocRunner, signal: AbortSignal, mmdMaxRows: number): Promise<TwoSampleTestResponse> {
+export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: AdhocRunner, signal: AbortSignal, mmdMaxRows: number, c2st: C2stSettings = DEFAULT_C2ST): Promise<TwoSampleTestResponse> {
   const ref = matrix(req.reference, 'reference');
   const test = matrix(req.test, 'test');
   if (test.cols !== ref.cols) throw new InvalidArgumentError(`test.cols: ${test.cols}, reference.cols is ${ref.cols}`);
@@ -107,7 +114,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   if (!(alpha > 0 && alpha < 1)) throw new InvalidArgumentError(`alpha: must be in (0, 1), got ${req.alpha}`);
   const correction = oneOf<Correction>(req.correction, 'bonferroni', ['bonferroni', 'bh', 'none'], 'correction');
   const kernel = oneOf<Kernel>(req.kernel, 'gaussian', KERNELS, 'kernel');
-  const outputKind = oneOf(req.output_kind, 'probabilities', ['probabilities', 'logits'] as const, 'output_kind');
+  const outputKind = oneOf(req.output_kind, 'probabilities', ['probabilities', 'logits', 'regression'] as const, 'output_kind');
   const detectorCorrection = oneOf<DetectorCorrection>(req.detector_correction, 'holm', ['holm', 'none'], 'detector_correction');
   if (!(Number.isFinite(req.length_scale) && req.length_scale >= 0)) throw new InvalidArgumentError(`length_scale: must be a finite number >= 0 (0: the median heuristic), got ${req.length_scale}`);
   const permutations = req.permutations === 0 ? 1000 : req.permutations;
@@ -117,6 +124,13 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
     if (permutations * small * small > MMD_WORK_BUDGET) {
       throw new InvalidArgumentError(`permutations: ${permutations} × ${small}² rows exceeds the MMD work budget of ${MMD_WORK_BUDGET.toExponential(1)}; use at most ${Math.floor(MMD_WORK_BUDGET / (small * small))} permutations`);
     }
+  }
+  if (detectors.includes('c2st')) {
+    const m = Math.min(ref.rows, test.rows, c2st.maxRows);
+    const cvs = c2st.test === 'permutation' ? c2st.permutations + 1 : 1;
+    const work = cvs * c2st.folds * 2 * m * (ref.cols + 1) ** 2;
+    if (work > C2ST_WORK_BUDGET) throw new InvalidArgumentError(`detectors: c2st on ${m} rows per sample × ${ref.cols} columns (${cvs} cross-validations of ${c2st.folds} folds) exceeds its work budget of ${C2ST_WORK_BUDGET.toExponential(1)}; send fewer rows or columns`);
+    if (Math.min(ref.rows, test.rows) < c2st.folds) throw new InvalidArgumentError(`reference.rows, test.rows: c2st needs at least ${c2st.folds} rows per sample (one per fold)`);
   }
   const ksCols = (detectors.includes('ks') ? numericCols : 0) + (detectors.includes('bbsd') ? (outputs?.ref.cols ?? 0) : 0);
   if (Math.max(ref.rows, test.rows) <= KS_EXACT_MAX_N && ksCols * ref.rows * test.rows > KS_EXACT_WORK_BUDGET) {
@@ -142,7 +156,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   const testOutputs = outputs ? (outputKind === 'logits' ? softmaxRows(outputs.test) : outputs.test) : undefined;
   const seed = req.seed !== 0 ? String(req.seed) : `${hash}/${seedOf(String(test.data[0]))}`;
   const job = detect(reference, { inputs: test, outputs: testOutputs }, {
-    detectors, alpha, correction, detectorCorrection, kernel, permutations, mmdMaxRows, seed,
+    detectors, alpha, correction, detectorCorrection, kernel, permutations, mmdMaxRows, seed, c2st, outputKind: outputs ? outputKind : 'none',
     lengthScale: req.length_scale > 0 ? req.length_scale : undefined,
   });
   // The caller's deadline or cancel ends the call at once; the job itself runs to its end in

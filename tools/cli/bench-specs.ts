@@ -52,6 +52,16 @@ export const BENCHMARKS = {
     description: "false-alarm rate of the monitor's window decision on clean held-out digits; bench/results/<date>-monitor-false-alarms.json",
     options: [{ flag: 'splits', default: '1000', description: 'random reference/window splits' }, { flag: 'permutations', default: '1000', description: 'MMD permutations' }, { flag: 'window', default: '100', description: 'window rows (2..100)' }],
   },
+  'monitor-power': {
+    file: 'monitor-power',
+    description: 'detection power of c2st, KS, MMD, CvM and AD on clean and blurred digits at several window sizes; bench/results/<date>-monitor-power.json',
+    options: [
+      { flag: 'windows', default: '100', description: 'windows per condition and size' },
+      { flag: 'sizes', default: '50,100,200', description: 'window sizes (rows)', kind: 'text' },
+      { flag: 'reference', default: '500', description: 'reference rows' },
+      { flag: 'permutations', default: '500', description: 'MMD permutations' },
+    ],
+  },
   'monitor-join': {
     file: 'monitor-join',
     description: "size and write cost of the monitor's feedback join; bench/results/<date>-monitor-join.json",

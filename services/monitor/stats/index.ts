@@ -14,3 +14,16 @@ export { chi2Sf, studentTTwoSided, normalSf, gammaQ, betaI, lgamma } from './spe
 export { seededRandom, seedOf } from './rng.js';
 export { pca, project } from './pca.js';
 export { kolmogorovNSf, kolmogorovCdfDurbin, kolmogorovCdfPelzGood, smirnovSf } from './kolmogorov.js';
+export { fitLogistic, decision } from './logistic.js';
+export type { LogisticModel, LogisticOptions } from './logistic.js';
+export { c2stTest, binomialSf, aucOf, C2ST_TESTS } from './c2st.js';
+export type { C2stInput, C2stResult, C2stTest } from './c2st.js';
+export { cvm2Samp, cvmExactSf, cvmInfCdf, CVM_EXACT_MAX_N } from './cramer-von-mises.js';
+export type { CvmResult } from './cramer-von-mises.js';
+export { ad2Samp, adInfSf } from './anderson-darling.js';
+export { rankPermutationSf } from './rank-permutation.js';
+export type { RankPermutationResult, RankStatistic } from './rank-permutation.js';
+export type { AdResult } from './anderson-darling.js';
+export { cosineTest } from './cosine.js';
+export type { CosineInput, CosineResult } from './cosine.js';
+export { cusumScore, cusumStep, cusumThreshold, normalQuantile, simulatedRunLength } from './sequential.js';

@@ -1,0 +1,61 @@
+/** Building blocks of detector results shared by the detector modules. */
+import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
+import { selectRows } from './matrix.js';
+import type { Matrix } from './matrix.js';
+import { correct } from './stats/index.js';
+import type { Correction } from './stats/index.js';
+
+/** What {@link familyResult} needs of the settings. */
+export interface FamilySettings {
+  alpha: number;
+  correction: Correction;
+}
+
+/** The result of a detector that could not run on a window, with the reason. */
+export function skipped(detector: string, reason: string): DetectorResult {
+  return { detector, statistic_name: '', statistic: 0, p_value: 1, has_p_value: false, drifted: false, correction: 'none', features: [], details: {}, skipped_reason: reason };
+}
+
+/**
+ * Corrects a family of per-feature p-values (NaN: untestable) and builds the detector's result:
+ * each feature's corrected p-value and decision, the family's p-value (the smallest corrected
+ * one), its decision (any feature rejected) and `features_drifted` in the details.
+ */
+export function familyResult(
+  detector: string,
+  statisticName: string,
+  statistic: number,
+  features: FeatureDrift[],
+  ps: readonly number[],
+  s: FamilySettings,
+  details: Record<string, number>,
+): DetectorResult {
+  const c = correct(ps, s.alpha, s.correction);
+  features.forEach((f, k) => {
+    f.p_value_corrected = Number.isNaN(c.adjusted[k]) ? 1 : c.adjusted[k];
+    f.drifted = c.rejected[k];
+  });
+  return {
+    detector,
+    statistic_name: statisticName,
+    statistic,
+    p_value: Number.isNaN(c.pValue) ? 1 : c.pValue,
+    has_p_value: !Number.isNaN(c.pValue),
+    drifted: c.rejected.some(Boolean),
+    correction: s.correction,
+    features,
+    details: { ...details, features_drifted: c.rejected.filter(Boolean).length },
+    skipped_reason: '',
+  };
+}
+
+/** The rows of `m` whose values are all finite. */
+export function finiteRows(m: Matrix): Matrix {
+  const keep: number[] = [];
+  for (let i = 0; i < m.rows; i++) {
+    let ok = true;
+    for (let j = 0; j < m.cols && ok; j++) ok = Number.isFinite(m.data[i * m.cols + j]);
+    if (ok) keep.push(i);
+  }
+  return keep.length === m.rows ? m : selectRows(m, keep);
+}
