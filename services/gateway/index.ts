@@ -14,6 +14,7 @@ export { DeploymentRegistry } from './registry.js';
 export type { Refusal, ReloadReport } from './registry.js';
 export { ResponseCache, ServingVersions } from './cache.js';
 export { API_VERSION } from './predict.js';
+export { postprocess } from './postprocess.js';
 export { gatewayHttpRoutes, decodePredictBody, predictJson } from './http-api.js';
 export { runPredict, versionInfo, deploymentInfo } from './server.js';
 export type { HandlerDeps } from './server.js';

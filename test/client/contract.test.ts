@@ -12,6 +12,7 @@ import {
   InferenceClient,
   InvalidArgumentError,
   MonitorClient,
+  GatewayClient,
   NotFoundError,
   PreprocessClient,
   RpcError,
@@ -26,7 +27,7 @@ import {
 } from '../../shared/client/index.js';
 import { encodeStatusDetails } from '../../shared/status-details/index.js';
 
-const CLIENTS = { inference: InferenceClient, preprocess: PreprocessClient, features: FeaturesClient, monitor: MonitorClient } as const;
+const CLIENTS = { inference: InferenceClient, preprocess: PreprocessClient, features: FeaturesClient, monitor: MonitorClient, gateway: GatewayClient } as const;
 const lowerCamel = (s: string): string => s[0]?.toLowerCase() + s.slice(1);
 
 test('client contract - every RPC in protos/ has a policy and a client method, and nothing else does', (t) => {

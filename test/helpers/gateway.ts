@@ -56,7 +56,7 @@ export function risk(version: string, x: readonly number[]): number[] {
   return e.map((v) => v / s);
 }
 
-/** A deployment file of the test mesh; `patch` replaces top-level YAML blocks by name. */
+/** A deployment file of the test mesh: `extra` is YAML appended at the end (cache:, timeouts_ms:…), `pipeline` its pipeline ref. */
 export function deploymentYaml(name: string, version: string | number, extra = '', pipeline = 'gw_risk_features@1'): string {
   return `format: mlmesh.gateway.deployment/v1
 name: ${name}

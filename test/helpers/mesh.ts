@@ -41,6 +41,7 @@ export async function meshProject(sections: Record<string, Record<string, unknow
     preprocess: { grpcPort: 0, httpPort: 0 },
     inference: { grpcPort: 0, httpPort: 0, modelRepository: repo, startupModels: ['digits_mlp'] },
     monitor: { grpcPort: 0, httpPort: 0, modelRepository: repo, windowRows: 100, permutations: 200 },
+    gateway: { grpcPort: 0, httpPort: 0 },
   };
   const doc: Sections = {};
   for (const name of new Set([...Object.keys(base), ...Object.keys(sections)])) {

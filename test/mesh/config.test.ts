@@ -88,7 +88,7 @@ test('mesh config - NATS: NATS_URL is used as is; else a local nats-server when 
   t.true(local.services.some((s) => s.entry.name === 'monitor'));
   const none = await planMesh({ env: NO_NATS, natsFallbackDirs: [] });
   t.is(none.nats.mode, 'none');
-  t.deepEqual(none.services.map((s) => s.entry.name), ['features', 'preprocess', 'inference']);
+  t.deepEqual(none.services.map((s) => s.entry.name), ['features', 'preprocess', 'inference', 'gateway']);
   t.deepEqual(none.skipped.find((s) => s.name === 'monitor'), { name: 'monitor', reason: 'needs NATS' });
   const unneeded = await planMesh({ only: ['features'], env: NO_NATS, natsFallbackDirs: [] });
   t.deepEqual(unneeded.nats, { mode: 'unneeded' });

@@ -58,7 +58,7 @@ test.serial('mesh without NATS - no nats-server and no NATS_URL: inference, prep
   const state = mesh.state();
   t.is(state.natsMode, 'none');
   t.is(state.natsUrl, null);
-  t.deepEqual(state.services.map((s) => [s.name, s.state]), [['nats', 'off'], ['features', 'ready'], ['preprocess', 'ready'], ['inference', 'ready']]);
+  t.deepEqual(state.services.map((s) => [s.name, s.state]), [['nats', 'off'], ['features', 'ready'], ['preprocess', 'ready'], ['inference', 'ready'], ['gateway', 'ready']]);
   const warning = mesh.records().find((r) => r['service'] === 'mesh' && r['level'] === 'warn' && String(r['msg']).startsWith('NO NATS'));
   t.truthy(warning);
   t.regex(String(warning?.['msg']), /WITHOUT prediction logging and WITHOUT the monitor/);
