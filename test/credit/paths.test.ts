@@ -108,6 +108,7 @@ test('credit paths - features → preprocess → inference, called directly, equ
   t.is(online.length, 2 * sample.length);
   let worst = 0;
   for (let i = 0; i < online.length; i++) worst = Math.max(worst, Math.abs((online[i] as number) - (offline.probabilities[i] as number)));
+  t.log(`largest difference ${worst}`);
   t.true(worst <= TOLERANCE, `largest difference ${worst}`);
   // Not a vacuous agreement: the applicants get different answers.
   const scores = new Set(Array.from({ length: sample.length }, (_, i) => (online[2 * i + 1] as number).toFixed(4)));
@@ -131,6 +132,7 @@ test('credit paths - the gateway (deployment credit, gRPC Predict as of each app
     t.is(res.pipeline, `${PIPELINE}@${PIPELINE_VERSION}`);
     t.true(res.feature_versions.includes('avg_bank_bal@2'), res.feature_versions.join(','));
   }
+  t.log(`largest difference ${worst}`);
   t.true(worst <= TOLERANCE, `largest difference ${worst}`);
 });
 
@@ -147,5 +149,6 @@ test('credit paths - the gateway over HTTP (POST /v1/deployments/credit/predict,
     t.is(values.length, 2, JSON.stringify(body));
     for (let j = 0; j < 2; j++) worst = Math.max(worst, Math.abs((values[j] as number) - (offline.probabilities[2 * i + j] as number)));
   }
+  t.log(`largest difference ${worst}`);
   t.true(worst <= TOLERANCE, `largest difference ${worst}`);
 });
