@@ -7,7 +7,8 @@ export { GatewayService, GATEWAY_SERVICE, GATEWAY_PROTO, gatewayVersion } from '
 export type { GatewayServiceOptions, GatewayServiceState } from './service.js';
 export { GATEWAY_OPTIONS, resolveGatewayConfig } from './config.js';
 export type { GatewayConfig } from './config.js';
-export { parseDeployment, canonicalJson, DEPLOYMENT_FORMAT, SPEC_DEFAULTS } from './spec.js';
+export { parseDeployment, DEPLOYMENT_FORMAT, SPEC_DEFAULTS } from './spec.js';
+export { canonicalJson } from '../../shared/canonical/index.js';
 export type { DeploymentSpec, FeatureGroupSpec, RequestFieldSpec, OutputSpec, HopTimeouts } from './spec.js';
 export type { Binding } from './binding.js';
 export { DeploymentRegistry } from './registry.js';

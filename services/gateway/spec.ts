@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { clip } from '../../shared/errors/index.js';
 import { SpecError } from './errors.js';
+import { canonicalJson } from '../../shared/canonical/index.js';
 
 /** The `format` of every deployment this code reads. */
 export const DEPLOYMENT_FORMAT = 'mlmesh.gateway.deployment/v1';
@@ -85,26 +86,6 @@ export const SPEC_DEFAULTS = {
   threshold: 0.5,
 } as const;
 
-/**
- * Canonical JSON: object keys sorted (by UTF-16 code unit), no whitespace, numbers in
- * JavaScript's shortest round-trip form (the rules of services/preprocess/canonical.ts, which
- * hashes pipeline artifacts).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${value} is not valid JSON`);
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  throw new Error(`canonicalJson: cannot encode a ${typeof value}`);
-}
 
 type Obj = Record<string, unknown>;
 

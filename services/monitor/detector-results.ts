@@ -2,7 +2,7 @@
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import { selectRows } from './matrix.js';
 import type { Matrix } from './matrix.js';
-import { correct } from './stats/index.js';
+import { correct, seededRandom, seedOf } from './stats/index.js';
 import type { Correction } from './stats/index.js';
 
 /** What {@link familyResult} needs of the settings. */
@@ -58,4 +58,16 @@ export function finiteRows(m: Matrix): Matrix {
     if (ok) keep.push(i);
   }
   return keep.length === m.rows ? m : selectRows(m, keep);
+}
+
+/** At most `max` rows of `m`, a subsample seeded by `seed` (rows kept in order). */
+export function subsample(m: Matrix, max: number, seed: string): Matrix {
+  if (m.rows <= max) return m;
+  const rand = seededRandom(seedOf(seed));
+  const idx = Array.from({ length: m.rows }, (_, i) => i);
+  for (let i = 0; i < max; i++) {
+    const r = i + Math.floor(rand() * (idx.length - i));
+    [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
+  }
+  return selectRows(m, idx.slice(0, max).sort((a, b) => a - b));
 }

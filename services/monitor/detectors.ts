@@ -24,12 +24,12 @@
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import type { DetectorName } from './config.js';
 import type { C2stSettings } from './c2st-settings.js';
-import { familyResult, finiteRows, skipped } from './detector-results.js';
+import { familyResult, finiteRows, skipped, subsample } from './detector-results.js';
 import { ad2Detector, c2stDetector, cosineDetector, cvmDetector } from './input-detectors.js';
-import { argmaxRows, column, selectRows } from './matrix.js';
+import { argmaxRows, column } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { chi2Homogeneity, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seededRandom, seedOf } from './stats/index.js';
+import { chi2Homogeneity, ks2Samp, mannWhitneyU, normalizedWasserstein, psi, seedOf } from './stats/index.js';
 import type { Correction, Kernel, MmdInput, MmdResult } from './stats/index.js';
 
 /** What a window holds. */
@@ -168,18 +168,6 @@ function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
     features_tested: ps.filter((p) => !Number.isNaN(p)).length,
     unseen_categories: features.reduce((n, f) => n + (f.unseen_categories?.length ?? 0), 0),
   });
-}
-
-/** At most `max` rows of `m`, a subsample seeded by `seed` (rows kept in order). */
-function subsample(m: Matrix, max: number, seed: string): Matrix {
-  if (m.rows <= max) return m;
-  const rand = seededRandom(seedOf(seed));
-  const idx = Array.from({ length: m.rows }, (_, i) => i);
-  for (let i = 0; i < max; i++) {
-    const r = i + Math.floor(rand() * (idx.length - i));
-    [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
-  }
-  return selectRows(m, idx.slice(0, max).sort((a, b) => a - b));
 }
 
 async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {

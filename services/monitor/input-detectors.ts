@@ -7,11 +7,11 @@
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import { DEFAULT_C2ST } from './c2st-settings.js';
 import type { DetectorSettings } from './detectors.js';
-import { familyResult, finiteRows, skipped } from './detector-results.js';
+import { familyResult, finiteRows, skipped, subsample } from './detector-results.js';
 import { column } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
-import { ad2Samp, c2stTest, cosineTest, cvm2Samp, rankPermutationSf, seededRandom, seedOf } from './stats/index.js';
+import { ad2Samp, c2stTest, cosineTest, cvm2Samp, rankPermutationSf, seedOf } from './stats/index.js';
 
 /**
  * The classifier two-sample test on the input rows (see stats/c2st.ts). Rows with a NaN or
@@ -122,31 +122,16 @@ export function ad2Detector(ref: Reference, win: Matrix, s: DetectorSettings): D
   return refinedRankDetector('ad', 'max normalised Anderson–Darling statistic over features', ref, win, s, ad2Samp);
 }
 
-/** Rows `max` at most of `m`, a seeded subsample (order kept). */
-function capRows(m: Matrix, max: number, seed: string): Matrix {
-  if (m.rows <= max) return m;
-  const rand = seededRandom(seedOf(seed));
-  const idx = Array.from({ length: m.rows }, (_, i) => i);
-  for (let i = 0; i < max; i++) {
-    const r = i + Math.floor(rand() * (idx.length - i));
-    [idx[i], idx[r]] = [idx[r] as number, idx[i] as number];
-  }
-  const keep = idx.slice(0, max).sort((a, b) => a - b);
-  const data = new Float64Array(max * m.cols);
-  keep.forEach((r, i) => data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return { rows: max, cols: m.cols, data };
-}
-
 /**
  * Mean cosine similarity of the window's rows to the reference centroid, two-sided permutation
  * p-value (`permutations`); both samples capped at `mmdMaxRows` rows (seeded subsamples), rows
  * with a NaN or infinite value left out.
  */
 export function cosineDetector(ref: Reference, winAll: Matrix, s: DetectorSettings): DetectorResult {
-  const refIn = capRows(finiteRows(ref.inputs as Matrix), s.mmdMaxRows, ref.sha256);
+  const refIn = subsample(finiteRows(ref.inputs as Matrix), s.mmdMaxRows, ref.sha256);
   const finite = finiteRows(winAll);
   if (finite.rows < 2) return skipped('cosine', `fewer than 2 window rows with all values finite (${winAll.rows - finite.rows} of ${winAll.rows} have NaN or infinite values)`);
-  const win = capRows(finite, s.mmdMaxRows, s.seed);
+  const win = subsample(finite, s.mmdMaxRows, s.seed);
   const r = cosineTest({ reference: refIn.data, window: win.data, dim: refIn.cols, permutations: s.permutations, seed: seedOf(`${s.seed}/cosine`) });
   return {
     detector: 'cosine',

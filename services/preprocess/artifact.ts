@@ -4,7 +4,7 @@
  * the SHA-256 of all of that. The hash is over the canonical JSON of the artifact without its
  * `sha256` field, so it identifies the content whatever the file's formatting.
  */
-import { canonicalJson, sha256Hex } from './canonical.js';
+import { canonicalJson, sha256Hex } from '../../shared/canonical/index.js';
 import { ArtifactIntegrityError } from './errors.js';
 import type { InputSchema } from './schema.js';
 import type { SpecObject, StepParams } from './step-kind.js';

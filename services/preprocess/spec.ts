@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { SpecError } from './errors.js';
-import { canonicalJson, sha256Hex } from './canonical.js';
+import { canonicalJson, sha256Hex } from '../../shared/canonical/index.js';
 import { boolParam, enumParam, numberParam } from './step-kind.js';
 import type { SpecObject, StepKind } from './step-kind.js';
 import { STEP_KINDS, STEP_TYPES } from './steps.js';
