@@ -19,6 +19,22 @@ export interface RunnableService {
   drain(): Promise<void>;
 }
 
+/** How long a drained process may stay up (something left open: a socket, a timer, a worker) before it exits anyway, in ms. */
+export const EXIT_AFTER_DRAIN_MS = 1000;
+
+/**
+ * The process ends by itself once nothing is open. Should something still be open
+ * EXIT_AFTER_DRAIN_MS after the drain, it exits anyway, naming what was left (a leak to fix,
+ * but never a reason to be SIGKILLed by a supervisor).
+ */
+function exitSoon(log: Logger): void {
+  setTimeout(() => {
+    log.warn({ open: process.getActiveResourcesInfo() }, `still running ${EXIT_AFTER_DRAIN_MS} ms after the drain: exiting`);
+    log.flush();
+    process.exit();
+  }, EXIT_AFTER_DRAIN_MS).unref();
+}
+
 /**
  * Runs `drain` once on the first SIGTERM or SIGINT and sets the exit code ({@link EXIT_CODES}:
  * 0 drained, 1 the drain failed); a second signal while draining exits at once with 130.
@@ -39,11 +55,13 @@ export function drainOnSignals(drain: () => Promise<void>, log: Logger): () => v
         log.info('drained: exiting');
         log.flush();
         process.exitCode = EXIT_CODES.drained;
+        exitSoon(log);
       },
       (e: unknown) => {
         log.error({ err: e }, 'drain failed');
         log.flush();
         process.exitCode = EXIT_CODES.failed;
+        exitSoon(log);
       },
     );
   };

@@ -25,6 +25,29 @@ export type HostedConfig<S extends OptionSpecs> = ConfigOf<S> & HostConfig;
 export const HEALTH_REFRESH_MS = 1000;
 
 /**
+ * The resources' drains must be done by drainDelayMs + shutdownGraceMs + this many ms after the
+ * stop began (a close(): this many ms after it); the ones left then are closed, in ms.
+ */
+export const RESOURCE_STOP_BUDGET_MS = 2000;
+/** How long a resource's close() (after its drain ran out of time) or the HTTP server's drain may still take, in ms. */
+const RESOURCE_CLOSE_MS = 1000;
+
+/** Whether `p` settles before `deadline` (epoch ms); a rejection is rethrown. */
+async function withinBudget(p: Promise<void> | void | undefined, deadline: number): Promise<boolean> {
+  if (!(p instanceof Promise)) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()));
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Something the service owns that must stop with it: a batcher, a publisher, a NATS
  * connection, a store. Drained (or closed) in the reverse order of {@link ServiceHost.use}.
  */
@@ -275,6 +298,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
   }
 
   private async stop(how: 'drain' | 'close'): Promise<void> {
+    const started = Date.now();
     this.stateValue = 'draining';
     for (const t of this.timers) clearInterval(t);
     const failures: unknown[] = [];
@@ -289,18 +313,29 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
         })(),
       ]);
     } else this.grpc?.close();
+    // The resources share one budget: a drain that hangs (a consumer loop that never returns, a
+    // worker that never answers) is given up on and the resource closed, so the process still
+    // exits within the time its supervisor allows (drainDelayMs + shutdownGraceMs + 5 s in `mlmesh up`).
+    const deadline = how === 'drain' ? started + this.config.drainDelayMs + this.config.shutdownGraceMs + RESOURCE_STOP_BUDGET_MS : Date.now() + RESOURCE_STOP_BUDGET_MS;
     for (const r of [...this.resources].reverse()) {
       const step = how === 'drain' ? (r.drain ?? r.close) : (r.close ?? r.drain);
       try {
-        await step?.();
+        if (!(await withinBudget(step?.(), deadline))) {
+          this.logger.warn({ resource: r.name, afterMs: Date.now() - started }, `${how} of ${r.name} did not finish in time: closing it`);
+          if (how === 'drain' && r.close && r.close !== step) await withinBudget(r.close(), Date.now() + RESOURCE_CLOSE_MS);
+        }
       } catch (e: unknown) {
         // One resource failing to stop must not keep the others open: log, go on, fail at the end.
         this.logger.error({ err: errorMessage(e), resource: r.name }, `${how} of ${r.name} failed`);
         failures.push(e);
       }
     }
-    if (how === 'drain') await this.http?.drain();
-    else await this.http?.close();
+    if (how === 'drain') {
+      if (!(await withinBudget(this.http?.drain(), Math.max(deadline, Date.now() + RESOURCE_CLOSE_MS)))) {
+        this.logger.warn('HTTP server did not drain in time: closing its connections');
+        await this.http?.close();
+      }
+    } else await this.http?.close();
     this.stateValue = 'closed';
     this.logger.info(`${this.name} service stopped`);
     this.logger.flush();
