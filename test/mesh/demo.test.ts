@@ -3,19 +3,27 @@
  * with its own nats-server, clean then blurred held-out digits, predictions, the monitor's
  * verdicts, the drift page. And the same without any nats-server.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { killAll, meshProcesses, until } from '../helpers/mesh.js';
 import { runNode } from '../helpers/process.js';
 
+/** The last 60 lines of the services' log stream the demo wrote, for a failure's message. */
+async function servicesTail(varDir: string): Promise<string> {
+  const lines = (await readFile(join(varDir, 'mesh.log'), 'utf8').catch((e: unknown) => `no mesh.log: ${String(e)}`)).split('\n');
+  return `last lines of ${join(varDir, 'mesh.log')}:\n${lines.slice(-60).join('\n')}`;
+}
+
 test.serial('demo - clean digits: predictions and no drift; blurred digits: predictions and drift; the drift page answers; the mesh drains', async (t) => {
   t.timeout(240_000); // the whole mesh and both parts of the demo, on a loaded machine
   const varDir = await mkdtemp(join(tmpdir(), 'mlmesh-demo-'));
   t.teardown(() => rm(varDir, { recursive: true, force: true }));
   const demo = runNode('examples/demo.js', ['--exit', '--var-dir', varDir]);
-  t.is(await demo.exited, 0, `${demo.stdout.join('\n')}\n${demo.stderr.join('\n')}`);
+  const code = await demo.exited;
+  // On a failure, the services' own last lines (the demo writes them to <var-dir>/mesh.log only).
+  t.is(code, 0, `${demo.stdout.join('\n')}\n${demo.stderr.join('\n')}\n${code === 0 ? '' : await servicesTail(varDir)}`);
   const out = demo.stdout.join('\n');
   const predictions = out.match(/^ {4}digit #\d+: predicted \d \(p=[\d.]+\), true label \d$/gm) ?? [];
   t.is(predictions.length, 20, out);
