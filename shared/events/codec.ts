@@ -7,6 +7,8 @@ import type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/e
 import type { DriftReport, DriftReport__Output } from '../generated/mlmesh/events/v1/DriftReport.js';
 import type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh/events/v1/RetrainRequest.js';
 import type { QualityAlert, QualityAlert__Output } from '../generated/mlmesh/events/v1/QualityAlert.js';
+import type { Route, Route__Output } from '../generated/mlmesh/events/v1/Route.js';
+import type { ModelEvent, ModelEvent__Output } from '../generated/mlmesh/events/v1/ModelEvent.js';
 
 let root: protobuf.Root | undefined;
 
@@ -76,4 +78,24 @@ export function encodeQualityAlert(alert: QualityAlert): Uint8Array {
 /** Decodes a QualityAlert. @throws Error on bytes that are not one. */
 export function decodeQualityAlert(bytes: Uint8Array): QualityAlert__Output {
   return decode('QualityAlert', bytes);
+}
+
+/** Encodes a Route (the value of a key in KV bucket mlmesh_routes) as protobuf. */
+export function encodeRoute(route: Route): Uint8Array {
+  return encode('Route', route);
+}
+
+/** Decodes a Route. @throws Error on bytes that are not one. */
+export function decodeRoute(bytes: Uint8Array): Route__Output {
+  return decode('Route', bytes);
+}
+
+/** Encodes a ModelEvent as protobuf. */
+export function encodeModelEvent(event: ModelEvent): Uint8Array {
+  return encode('ModelEvent', event);
+}
+
+/** Decodes a ModelEvent. @throws Error on bytes that are not one. */
+export function decodeModelEvent(bytes: Uint8Array): ModelEvent__Output {
+  return decode('ModelEvent', bytes);
 }

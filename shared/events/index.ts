@@ -10,8 +10,12 @@ export {
   decodeRetrainRequest,
   encodeQualityAlert,
   decodeQualityAlert,
+  encodeRoute,
+  decodeRoute,
+  encodeModelEvent,
+  decodeModelEvent,
 } from './codec.js';
-export { SUBJECTS, STREAMS, subjectToken } from './subjects.js';
+export { SUBJECTS, STREAMS, KV_BUCKETS, subjectToken } from './subjects.js';
 export type { StreamKey } from './subjects.js';
 export type { PredictionLog, PredictionLog__Output } from '../generated/mlmesh/events/v1/PredictionLog.js';
 export type { Feedback, Feedback__Output } from '../generated/mlmesh/events/v1/Feedback.js';
@@ -21,3 +25,8 @@ export type { RetrainRequest, RetrainRequest__Output } from '../generated/mlmesh
 export type { DetectorResult, DetectorResult__Output } from '../generated/mlmesh/events/v1/DetectorResult.js';
 export type { FeatureDrift, FeatureDrift__Output } from '../generated/mlmesh/events/v1/FeatureDrift.js';
 export type { QualityAlert, QualityAlert__Output } from '../generated/mlmesh/events/v1/QualityAlert.js';
+export type { Route, Route__Output } from '../generated/mlmesh/events/v1/Route.js';
+export type { RouteVersion, RouteVersion__Output } from '../generated/mlmesh/events/v1/RouteVersion.js';
+export type { ShadowVersion, ShadowVersion__Output } from '../generated/mlmesh/events/v1/ShadowVersion.js';
+export type { ModelEvent, ModelEvent__Output } from '../generated/mlmesh/events/v1/ModelEvent.js';
+export type { CriterionResult, CriterionResult__Output } from '../generated/mlmesh/events/v1/CriterionResult.js';

@@ -31,3 +31,9 @@ export const STREAMS = {
 
 /** Key of a stream in {@link STREAMS}. */
 export type StreamKey = keyof typeof STREAMS;
+
+/** NATS KV buckets of the mesh. */
+export const KV_BUCKETS = {
+  /** Key = model name (as a KV key token, see subjectToken), value = a protobuf Route. */
+  routes: 'mlmesh_routes',
+} as const;

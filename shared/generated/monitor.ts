@@ -11,14 +11,19 @@ export interface ProtoGrpcType {
   mlmesh: {
     events: {
       v1: {
+        CriterionResult: MessageTypeDefinition
         DetectorResult: MessageTypeDefinition
         DriftReport: MessageTypeDefinition
         EventMeta: MessageTypeDefinition
         FeatureDrift: MessageTypeDefinition
         Feedback: MessageTypeDefinition
+        ModelEvent: MessageTypeDefinition
         PredictionLog: MessageTypeDefinition
         QualityAlert: MessageTypeDefinition
         RetrainRequest: MessageTypeDefinition
+        Route: MessageTypeDefinition
+        RouteVersion: MessageTypeDefinition
+        ShadowVersion: MessageTypeDefinition
         Tensor: MessageTypeDefinition
       }
     }

@@ -31,10 +31,21 @@ export interface PredictionLog {
    */
   'parameters'?: ({[key: string]: string});
   /**
-   * Which route served it (canary split), empty when the version was asked for or only one serves.
+   * How the serving version was chosen: "weights" (the model's route, by weight), "sticky" (the
+   * route, by the hash of the sticky key), "shadow" (a copy of a request sent to a shadow
+   * version), or empty (the caller named the version, or the model has no route).
    */
   'route'?: (string);
   'inputs_omitted'?: (boolean);
+  /**
+   * Revision of the Route (KV bucket mlmesh_routes) that chose the version; 0 when there was none.
+   */
+  'route_revision'?: (number | string | Long);
+  /**
+   * True for a shadow copy: its outputs never reached the caller. Its request_id is the
+   * original request's.
+   */
+  'shadow'?: (boolean);
 }
 
 /**
@@ -64,8 +75,19 @@ export interface PredictionLog__Output {
    */
   'parameters': ({[key: string]: string});
   /**
-   * Which route served it (canary split), empty when the version was asked for or only one serves.
+   * How the serving version was chosen: "weights" (the model's route, by weight), "sticky" (the
+   * route, by the hash of the sticky key), "shadow" (a copy of a request sent to a shadow
+   * version), or empty (the caller named the version, or the model has no route).
    */
   'route': (string);
   'inputs_omitted': (boolean);
+  /**
+   * Revision of the Route (KV bucket mlmesh_routes) that chose the version; 0 when there was none.
+   */
+  'route_revision': (string);
+  /**
+   * True for a shadow copy: its outputs never reached the caller. Its request_id is the
+   * original request's.
+   */
+  'shadow': (boolean);
 }

@@ -1,0 +1,24 @@
+// Original file: protos/mlmesh/events/v1/events.proto
+
+
+/**
+ * A version that gets a copy of some routed requests, after the answer is sent.
+ */
+export interface ShadowVersion {
+  'version'?: (string);
+  /**
+   * Share of routed requests copied to it, in percent (0 < percent <= 100).
+   */
+  'percent'?: (number | string);
+}
+
+/**
+ * A version that gets a copy of some routed requests, after the answer is sent.
+ */
+export interface ShadowVersion__Output {
+  'version': (string);
+  /**
+   * Share of routed requests copied to it, in percent (0 < percent <= 100).
+   */
+  'percent': (number);
+}
