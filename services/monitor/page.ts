@@ -5,7 +5,8 @@
  *   GET /            models with their latest verdicts
  *   GET /models/<m>  per model, its newest version:
  *     - a time axis of every version's windows with retrain-request, quality-alert and new-version
- *       (rollout) markers;
+ *       markers, and the model's ModelEvents (rollout steps, promotions, roll-backs, route
+ *       changes) read from mlmesh.events.model.<model> when the page is rendered;
  *     - the latest window per detector (statistic, p, family-wise p, threshold, verdict) and a
  *       detector comparison per window, built generically from the reports, so any detector a
  *       report carries shows up;
@@ -24,6 +25,7 @@ import type { DriftReport } from '../../shared/events/index.js';
 import type { HttpAnswer } from '../../shared/http/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorEngine } from './engine.js';
+import type { ModelEventMarker, ModelEventsRead } from './model-events.js';
 import { argmaxRows, column } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import { comparisonTable, featureRanking, latestDetectorsTable, qualityTable, segmentsTable } from './page-sections.js';
@@ -68,8 +70,14 @@ function classShares(m: Matrix, classes: number): number[] {
   return counts.map((c) => (m.rows > 0 ? c / m.rows : 0));
 }
 
-/** Markers of a model: retrain requests it published, quality alerts, and each version's first window (a rollout). */
-function markersOf(engine: MonitorEngine, model: string, reports: readonly DriftReport[]): Array<{ timeMs: number; kind: XMarker['kind']; text: string; version: string; windowIndex: number }> {
+/** Reads a model's ModelEvents since a time (the page's first window). */
+export type ModelEventSource = (model: string, sinceMs: number) => Promise<ModelEventsRead>;
+
+/** ModelEvent kinds drawn as a roll-back (the rest of them as rollout events). */
+const ROLLBACK_KINDS = new Set(['rolled_back', 'aborted', 'route_refused']);
+
+/** Markers of a model: retrain requests it published, quality alerts, each version's first window, and its ModelEvents. */
+function markersOf(engine: MonitorEngine, model: string, reports: readonly DriftReport[], events: readonly ModelEventMarker[]): Array<{ timeMs: number; kind: XMarker['kind']; text: string; version: string; windowIndex: number }> {
   const out: Array<{ timeMs: number; kind: XMarker['kind']; text: string; version: string; windowIndex: number }> = [];
   // On the time axis at the end of the window they are about (event time, as the windows are
   // drawn); when they were raised, by the monitor's clock, is in the tooltip.
@@ -86,6 +94,9 @@ function markersOf(engine: MonitorEngine, model: string, reports: readonly Drift
     seen.add(v);
     if (seen.size > 1) out.push({ timeMs: Number(r.window_start_ms), kind: 'version', text: `version ${v} first seen (its window ${String(r.window_index)})`, version: v, windowIndex: Number(r.window_index) });
   }
+  // Rollout transitions and route changes (ModelEvents): on the time axis only (they are not
+  // about one window). Time: when the event was published.
+  for (const e of events) out.push({ timeMs: e.timeMs, kind: ROLLBACK_KINDS.has(e.kind) ? 'rollback' : 'rollout', text: `${new Date(e.timeMs).toISOString()} ${e.text}`, version: '', windowIndex: -1 });
   return out;
 }
 
@@ -98,7 +109,7 @@ function scatterOf(title: string, p: Projected, curLabel: string): string {
  * The page of one model (its newest version with data), or 404.
  * @param projector UMAP in a worker (undefined: PCA only)
  */
-export async function modelPage(engine: MonitorEngine, model: string, projector?: UmapProjector): Promise<HttpAnswer | undefined> {
+export async function modelPage(engine: MonitorEngine, model: string, projector?: UmapProjector, modelEvents?: ModelEventSource): Promise<HttpAnswer | undefined> {
   const headers = engine.allWindows().map((w) => w.header).filter((h) => h.model === model);
   if (headers.length === 0) return { status: 404, body: `model ${model} is not monitored (no prediction logs seen)\n` };
   const version = headers.map((h) => h.version).sort((a, b) => Number(b) - Number(a))[0] as string;
@@ -106,13 +117,17 @@ export async function modelPage(engine: MonitorEngine, model: string, projector?
   const allReports = engine.reports.list(model, '', 0, 0, 1000);
   const reports = allReports.filter((r) => r.version === version).slice(-200);
   const last = reports[reports.length - 1];
-  const markers = markersOf(engine, model, allReports);
-  const windowMarkers: XMarker[] = markers.filter((k) => k.version === version && k.kind !== 'version').map((k) => ({ x: k.windowIndex, kind: k.kind, text: k.text }));
+  const firstMs = allReports.reduce((t, r) => Math.min(t, Number(r.window_start_ms)), Infinity);
+  const events = modelEvents && allReports.length > 0 ? await modelEvents(model, firstMs) : { markers: [], undecodable: 0 };
+  const markers = markersOf(engine, model, allReports, events.markers);
+  const windowMarkers: XMarker[] = markers.filter((k) => k.version === version && k.kind !== 'version' && k.windowIndex >= 0).map((k) => ({ x: k.windowIndex, kind: k.kind, text: k.text }));
   const parts: string[] = [`<h1>${esc(model)} <small>version ${esc(version)}</small></h1>`, `<p>Last verdict: ${verdict(last)}. ${reports.length} windows of this version shown.</p>`];
 
   // Time axis of every version's windows, with the markers.
   const tw: TimelineWindow[] = allReports.map((r) => ({ startMs: Number(r.window_start_ms), endMs: Number(r.window_end_ms), drifted: r.drifted as boolean, version: r.version as string, text: `${String(r.report_id)}: ${r.drifted ? 'drifted' : 'no drift'}, ${String(r.rows)} rows` }));
   if (tw.length > 0) parts.push('<h2>Timeline</h2>', timeline(tw, markers));
+  if (events.unavailable !== undefined) parts.push(`<p class="note">Rollout events (mlmesh.events.model.${esc(model)}) could not be read: ${esc(events.unavailable)}.</p>`);
+  else if (events.markers.length > 0) parts.push(`<p class="note">${events.markers.length} rollout event${events.markers.length === 1 ? '' : 's'} on the time axis (hover a marker for its evidence)${events.undecodable > 0 ? `; ${events.undecodable} undecodable message(s) skipped` : ''}.</p>`);
 
   if (last) {
     parts.push(`<h2>Latest window per detector</h2><p class="note">Window ${esc(String(last.window_index))} (${esc(String(last.rows))} rows, closed by ${esc(String(last.close_reason))}), alpha ${last.alpha}.</p>`, latestDetectorsTable(last));

@@ -20,6 +20,7 @@ import { CONSUMED, ensureConsumer, runConsumer } from './consumer.js';
 import { MonitorEngine } from './engine.js';
 import { MonitorMetrics } from './metrics.js';
 import { DetectorPool } from './detector-pool.js';
+import { readModelEvents } from './model-events.js';
 import { indexPage, modelPage } from './page.js';
 import { UmapProjector } from './projection.js';
 import { monitorHandlers } from './server.js';
@@ -48,6 +49,8 @@ export type MonitorServiceState = ServiceHostState;
 /** The drift monitor service. */
 export class MonitorService extends HostedService<MonitorConfig> {
   private js: JetStreamClient | undefined;
+  /** The NATS connection once made (the drift page reads ModelEvents with it). */
+  private nc: NatsConnection | undefined;
   private consumersReady = false;
   private readonly stop = new AbortController();
   private loops: Array<Promise<void>> = [];
@@ -124,6 +127,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
     await ensureStreams(jsm, ['predictions', 'feedback', 'events'], DEFAULT_STREAM_LIMITS, { createOnly: true });
     await ensureConsumer(nc, CONSUMED.feedback.stream, `${this.config.durableName}-feedback`, CONSUMED.feedback.filter);
     this.js = nc.jetstream();
+    this.nc = nc;
     if (this.loops.length === 0) {
       const log = this.logger.child({ component: 'consumer' });
       this.loops = [
@@ -149,7 +153,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
   private routes(app: FastifyInstance): void {
     app.get('/', (_req, reply) => sendAnswer(reply, indexPage(this.engine)));
     app.get<{ Params: { model: string } }>('/models/:model', async (req, reply) => {
-      const page = await modelPage(this.engine, req.params.model, this.projector);
+      const page = await modelPage(this.engine, req.params.model, this.projector, (model, sinceMs) => (this.nc ? readModelEvents(this.nc, model, sinceMs) : Promise.resolve({ markers: [], undecodable: 0, unavailable: 'not connected to NATS' })));
       return page ? sendAnswer(reply, page) : sendError(reply, 404, `no drift page for model ${JSON.stringify(req.params.model)}: the monitor has seen no prediction of it`);
     });
   }

@@ -99,14 +99,21 @@ export interface TimelineWindow {
   text: string;
 }
 
-/** A time axis (UTC): windows as bars (red when drifted), vertical markers for retrain requests, quality alerts and new versions (rollouts). */
-export function timeline(windows: readonly TimelineWindow[], markers: ReadonlyArray<{ timeMs: number; kind: XMarker['kind']; text: string }>, width = 720, height = 150): string {
+/** A time axis (UTC): windows as bars (red when drifted), vertical markers for retrain requests, quality alerts, new versions and rollout events (ModelEvents). */
+export function timeline(windows: readonly TimelineWindow[], markers: ReadonlyArray<{ timeMs: number; kind: XMarker['kind']; text: string }>, width = 720, minHeight = 150): string {
   const m = { l: 56, r: 150, t: 14, b: 40 };
+  const colors: Record<XMarker['kind'], string> = { retrain: '#ff7f0e', alert: '#9467bd', version: '#1f77b4', rollout: '#17becf', rollback: '#8c564b' };
+  const kinds = new Set(markers.map((k) => k.kind));
+  const entries: Array<[string, string]> = [['#d62728', 'drifted window'], ['#ff7f0e', 'retrain request'], ['#9467bd', 'quality alert'], ['#1f77b4', 'new version']];
+  if (kinds.has('rollout')) entries.push([colors.rollout, 'rollout event']);
+  if (kinds.has('rollback')) entries.push([colors.rollback, 'roll-back']);
+  // Tall enough for the version labels and the legend below them (right of the axis).
+  const versions = [...new Set(windows.map((x) => x.version))];
+  const rowH = Math.min(18, (minHeight - m.t - m.b) / Math.max(1, versions.length));
+  const height = Math.max(minHeight, m.t + rowH * versions.length + 14 + (entries.length - 1) * 16 + m.b + 4);
   const w = width - m.l - m.r;
   const [t0, t1] = finiteRange([...windows.flatMap((x) => [x.startMs, x.endMs]), ...markers.map((k) => k.timeMs)], 0, 1);
   const sx = (t: number): number => m.l + (t1 === t0 ? w / 2 : ((t - t0) / (t1 - t0)) * w);
-  const versions = [...new Set(windows.map((x) => x.version))];
-  const rowH = Math.min(18, (height - m.t - m.b) / Math.max(1, versions.length));
   const parts = open(width, height, 'timeline');
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${w}" height="${height - m.t - m.b}" fill="#fafafa" stroke="#ccc"/>`);
   for (const x of windows) {
@@ -114,14 +121,13 @@ export function timeline(windows: readonly TimelineWindow[], markers: ReadonlyAr
     parts.push(`<rect x="${sx(x.startMs).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1.5, sx(x.endMs) - sx(x.startMs)).toFixed(1)}" height="${(rowH - 4).toFixed(1)}" fill="${x.drifted ? '#d62728' : '#2ca02c'}" fill-opacity="0.7"><title>${esc(x.text)}</title></rect>`);
   }
   versions.forEach((v, i) => parts.push(`<text x="${m.l + w + 6}" y="${(m.t + i * rowH + rowH / 2 + 4).toFixed(1)}" font-size="10">version ${esc(v)}</text>`));
-  const colors: Record<XMarker['kind'], string> = { retrain: '#ff7f0e', alert: '#9467bd', version: '#1f77b4' };
   for (const k of markers) parts.push(`<line class="marker-${k.kind}" x1="${(sx(k.timeMs) + MARKER_OFFSET[k.kind]).toFixed(1)}" x2="${(sx(k.timeMs) + MARKER_OFFSET[k.kind]).toFixed(1)}" y1="${m.t}" y2="${height - m.b}" stroke="${colors[k.kind]}" stroke-width="2" stroke-dasharray="3,2"><title>${esc(k.text)}</title></line>`);
   for (let i = 0; i <= 4; i++) {
     const t = t0 + ((t1 - t0) * i) / 4;
     parts.push(`<text x="${sx(t).toFixed(1)}" y="${height - m.b + 14}" font-size="10" text-anchor="middle">${new Date(t).toISOString().slice(5, 19).replace('T', ' ')}</text>`);
   }
   parts.push(`<text x="${m.l + w / 2}" y="${height - 6}" font-size="11" text-anchor="middle">time (UTC)</text>`);
-  legend(parts, m.l + w + 6, m.t + versions.length * rowH + 14, [['#d62728', 'drifted window'], ['#ff7f0e', 'retrain request'], ['#9467bd', 'quality alert'], ['#1f77b4', 'new version (rollout)']]);
+  legend(parts, m.l + w + 6, m.t + versions.length * rowH + 14, entries);
   parts.push('</svg>');
   return parts.join('');
 }

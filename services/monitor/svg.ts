@@ -42,17 +42,24 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
 /** Smallest p-value a p-value chart shows; smaller ones are drawn at it as ▼, with their value in the tooltip. */
 export const P_FLOOR = 1e-6;
 
-/** A vertical marker on a chart's x axis (a retrain request, a quality alert). */
+/**
+ * A vertical marker on a chart's x axis: a retrain request, a quality alert, a version's first
+ * window, a rollout event (started, step, promoted, completed, retired, route set, paused,
+ * resumed) or a roll-back (rolled back, aborted, route refused), from ModelEvents.
+ */
 export interface XMarker {
   x: number;
-  kind: 'retrain' | 'alert' | 'version';
+  kind: 'retrain' | 'alert' | 'version' | 'rollout' | 'rollback';
   text: string;
 }
 
-const MARKER_COLORS: Record<XMarker['kind'], string> = { retrain: '#ff7f0e', alert: '#9467bd', version: '#2ca02c' };
+const MARKER_COLORS: Record<XMarker['kind'], string> = { retrain: '#ff7f0e', alert: '#9467bd', version: '#2ca02c', rollout: '#17becf', rollback: '#8c564b' };
+
+/** Legend text of each marker kind. */
+export const MARKER_LABELS: Record<XMarker['kind'], string> = { retrain: 'retrain request', alert: 'quality alert', version: 'new version', rollout: 'rollout event', rollback: 'roll-back' };
 
 /** Pixels a marker of this kind is shifted by, so a retrain request and an alert on one window both show. */
-export const MARKER_OFFSET: Record<XMarker['kind'], number> = { retrain: -3, alert: 3, version: 0 };
+export const MARKER_OFFSET: Record<XMarker['kind'], number> = { retrain: -3, alert: 3, version: 0, rollout: 1, rollback: -1 };
 
 /**
  * A line chart of p-values (log scale, {@link P_FLOOR} … 1) over window indices, one series per
@@ -103,7 +110,7 @@ export function pValueChart(series: Array<{ name: string; points: Array<[number,
   const ly = m.t + 8 + series.length * 17;
   parts.push(`<text x="${m.l + w + 10}" y="${ly + 10}" font-size="11" fill="#444">▼ p below ${P_FLOOR.toExponential(0)}: ${below}</text>`);
   const kinds = [...new Set(markers.map((k) => k.kind))];
-  kinds.forEach((k, i) => parts.push(`<line x1="${m.l + w + 10}" x2="${m.l + w + 22}" y1="${ly + 24 + i * 16}" y2="${ly + 24 + i * 16}" stroke="${MARKER_COLORS[k]}" stroke-width="2" stroke-dasharray="2,3"/><text x="${m.l + w + 28}" y="${ly + 28 + i * 16}" font-size="11">${k === 'retrain' ? 'retrain request' : k === 'alert' ? 'quality alert' : 'new version'}</text>`));
+  kinds.forEach((k, i) => parts.push(`<line x1="${m.l + w + 10}" x2="${m.l + w + 22}" y1="${ly + 24 + i * 16}" y2="${ly + 24 + i * 16}" stroke="${MARKER_COLORS[k]}" stroke-width="2" stroke-dasharray="2,3"/><text x="${m.l + w + 28}" y="${ly + 28 + i * 16}" font-size="11">${MARKER_LABELS[k]}</text>`));
   parts.push('</svg>');
   return parts.join('');
 }

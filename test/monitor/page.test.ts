@@ -3,7 +3,7 @@
  * outputs (the inference service, without logging), clean then blurred, the south region's rows
  * also noisy, a region parameter and labels, published as prediction logs on a private NATS. Checks the generic
  * detector tables, the feature ranking with PSI and Wasserstein, the outputs, the p-values below
- * the plot's floor marked, retrain and alert markers on the time axis, the live-accuracy series
+ * the plot's floor marked, retrain, alert and rollout (ModelEvent) markers on the time axis, the live-accuracy series
  * with its band, the calibration plot, the segments, PCA with its explained variance and UMAP;
  * writes a screenshot (MLMESH_KEEP_SCREENSHOT=/tmp/page.png keeps it).
  */
@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import test from 'ava';
 import { connect } from 'nats';
 import { projectRoot } from '../../shared/config/index.js';
-import { SUBJECTS, encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
+import { SUBJECTS, encodeFeedback, encodeModelEvent, encodePredictionLog } from '../../shared/events/index.js';
 import { readNpy } from '../../shared/tensors/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { copyRepository, startInference, waitFor } from '../helpers/inference.js';
@@ -92,6 +92,16 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   await waitFor(async () => Number((await status())?.versions[0]?.windows_closed ?? 0) >= 5, 90_000, 'five windows closed');
   await waitFor(async () => Number((await status())?.versions[0]?.feedback_rows ?? 0) >= 250, 30_000, 'labels joined');
 
+  // A rollout of version 2 that was rolled back, as the rollout controller publishes it (with its
+  // evidence), and an event of another model whose name maps to the same subject token.
+  const rollout = [
+    { kind: 'rollout_started', at: t0 + 10 * 60_000, reason: 'started by cli' },
+    { kind: 'step_started', at: t0 + 10 * 60_000 + 1000, reason: 'candidate at 1%' },
+    { kind: 'rolled_back', at: t0 + 16 * 60_000, reason: 'prediction_distribution failed: chi-squared p 1e-9 < 0.001' },
+  ];
+  for (const [i, e] of rollout.entries()) await js.publish(SUBJECTS.modelEvent(MODEL), encodeModelEvent({ meta: { event_id: `me${i}`, time_unix_ms: String(e.at) }, model: MODEL, kind: e.kind, rollout_id: 'r-test', candidate: '2', baseline: '1', candidate_percent: 1, reason: e.reason, actor: 'controller@test' }), { msgID: `me${i}` });
+  await js.publish(SUBJECTS.modelEvent('digits.mlp'), encodeModelEvent({ meta: { event_id: 'other', time_unix_ms: String(t0) }, model: 'digits.mlp', kind: 'route_set', reason: 'OTHER MODEL' }), { msgID: 'other' });
+
   const res = await fetch(`${monitor.http}/models/${MODEL}`);
   t.is(res.status, 200);
   const html = await res.text();
@@ -115,6 +125,13 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   // Markers: the retrain request (windows 2–3) and the accuracy alerts.
   t.regex(html, /class="marker-retrain"/);
   t.regex(html, /class="marker-alert"/);
+  // The rollout's ModelEvents, read from the stream: two rollout markers and one roll-back, with
+  // the evidence in the tooltip; the other model's event is not shown.
+  t.is((html.match(/class="marker-rollout"/g) ?? []).length, 2);
+  t.is((html.match(/class="marker-rollback"/g) ?? []).length, 1);
+  t.regex(html, /rolled_back r-test \(candidate 2 vs 1, step 1 at 1%\): prediction_distribution failed/);
+  t.regex(html, /3 rollout events on the time axis/);
+  t.false(html.includes('OTHER MODEL'), 'events are filtered by the exact model name');
   // Outputs, quality, segments, embeddings.
   t.regex(html, /aria-label="predicted class shares"/);
   t.regex(html, /aria-label="confidence \(largest probability\)"/);
