@@ -43,7 +43,8 @@ import type { ModelMonitoring } from './model-monitoring.js';
 import { loadReference } from './reference.js';
 import type { Reference } from './reference.js';
 import { ReportIndex, buildDriftReport } from './reports.js';
-import { reportIdOf, retrainRequest, updateStreak } from './retrain.js';
+import { reportIdOf, retrainDue, retrainRequest, updateStreak } from './retrain.js';
+import { cusumAfterReport, cusumWindow } from './sequential-detector.js';
 import type { ModelState, StateStore } from './state-store.js';
 import { OpenWindow } from './window.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -511,6 +512,13 @@ export class MonitorEngine {
     const refError = this.referenceErrors.get(key(h.model, h.version));
     if (refError) for (const r of verdict.results) if (r.skipped_reason) r.skipped_reason = `reference refused: ${refError}`;
     updateStreak(h, verdict.drifted, h.windowIndex);
+    if ((mon.cusumErtWindows ?? 0) > 0) {
+      // After the window's decision: the CUSUM is reported beside the detectors, never part of it.
+      const step = cusumWindow(verdict.results, { s: h.cusumS, runStart: h.cusumRunStart }, h.windowIndex, mon.cusumErtWindows as number, mon.cusumK ?? 0.5);
+      verdict.results.push(step.result);
+      h.cusumS = step.after.s;
+      h.cusumRunStart = step.after.runStart;
+    }
     const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
     // The labelling queue before the report: a close finished from a stored report has no rows to sample.
     if ((mon.labelQueueRows ?? 0) > 0 && this.config.feedbackRetentionRows > 0) this.queueWindow(h, rows, mon, reportId);
@@ -596,7 +604,7 @@ export class MonitorEngine {
     const h = w.header;
     await this.publish(SUBJECTS.drift(h.model), encodeDriftReport(report), report.report_id as string);
     this.metrics.windows.inc({ model: h.model, version: h.version, drifted: String(report.drifted) });
-    if (report.drifted && h.consecutiveDrifted >= mon.consecutiveWindows) await this.maybeRetrain(w, report, mon);
+    if (retrainDue(report, h.consecutiveDrifted, mon)) await this.maybeRetrain(w, report, mon);
     this.log.info({ model: h.model, version: h.version, window: h.windowIndex, rows: Number(report.rows), drifted: report.drifted, reason: report.close_reason }, 'window closed');
     // Redelivered rows up to the report's last row belong to the closed window.
     const lastSeq = Number(report.last_sequence);
@@ -622,6 +630,9 @@ export class MonitorEngine {
       for (let report = this.reports.get(reportIdOf(h.model, h.version, h.windowIndex)); report; report = this.reports.get(reportIdOf(h.model, h.version, h.windowIndex))) {
         const mon = await this.monitoringOf(h.model);
         updateStreak(h, report.drifted as boolean, h.windowIndex);
+        const after = cusumAfterReport(report.detectors?.find((d) => d.detector === 'cusum'), { s: h.cusumS, runStart: h.cusumRunStart });
+        h.cusumS = after.s;
+        h.cusumRunStart = after.runStart;
         await this.completeClose(w, report, mon);
         finished = true;
         this.log.warn({ model: h.model, version: h.version, report: report.report_id }, 'finished a window close interrupted by a crash');

@@ -14,6 +14,8 @@
  *     "detector_correction": "holm",           // the window's decision over its detectors
  *     "kernel": "gaussian", "permutations": 1000,
  *     "consecutive_windows": 3, "cooldown_seconds": 3600,
+ *     "cusum_ert_windows": 200, "cusum_k": 0.5, // sequential detection (stats/sequential.ts); 0: off
+ *     "retrain_trigger": "consecutive",    // or "cusum" (needs cusum_ert_windows > 0)
  *     "label_queue_rows": 20, "label_queue_strategy": "stratified_uncertainty", "label_queue_uncertain_share": 0.5,
  *     "accuracy_threshold": 0.9, "mae_threshold": 0, "quality_min_labels": 30,
  *     "segment_parameter": "region",       // or "segment_feature": "<feature name>": per-segment metrics
@@ -56,6 +58,14 @@ export interface ModelMonitoring {
   permutations: number;
   consecutiveWindows: number;
   cooldownSeconds: number;
+  /**
+   * Sequential detection over the windows' p-values (a CUSUM, stats/sequential.ts): the expected
+   * run time between false alarms in windows (0 or unset: off) and the CUSUM's reference value k.
+   */
+  cusumErtWindows?: number;
+  cusumK?: number;
+  /** What publishes a RetrainRequest: K drifted windows in a row (default) or a CUSUM alarm. */
+  retrainTrigger?: 'consecutive' | 'cusum';
   /**
    * The labelling queue (label-queue.ts). Optional so that settings built in code (TwoSampleTest)
    * need not name them; parseMonitoring always sets them. Unset: no queue.
@@ -103,6 +113,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 const KEYS = [
   'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
+  'cusum_ert_windows', 'cusum_k', 'retrain_trigger',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
   'segment_parameter', 'segment_feature', 'projection',
 ] as const;
@@ -165,6 +176,10 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
   if (featureNames) for (const c of categorical) if (!featureNames.includes(c)) fail(where, 'categorical_features', `${JSON.stringify(c)} is not in feature_names`);
   const inputFrom = oneOf(where, o, 'input_from', ['inputs', 'outputs'] as const, 'inputs');
   if (inputFrom === 'outputs' && o.input === undefined) fail(where, 'input_from', '"outputs" needs monitoring.input to name the output tensor to watch');
+  const cusumErtWindows = int(where, o, 'cusum_ert_windows', 0, 0);
+  if (cusumErtWindows === 1) fail(where, 'cusum_ert_windows', 'must be 0 (off) or at least 2 windows, got 1');
+  const retrainTrigger = oneOf(where, o, 'retrain_trigger', ['consecutive', 'cusum'] as const, 'consecutive');
+  if (retrainTrigger === 'cusum' && cusumErtWindows === 0) fail(where, 'retrain_trigger', '"cusum" needs monitoring.cusum_ert_windows (the expected windows between false alarms, >= 2)');
   return {
     input: str('input'),
     inputFrom,
@@ -183,6 +198,9 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     permutations: int(where, o, 'permutations', 1, defaults.permutations),
     consecutiveWindows: int(where, o, 'consecutive_windows', 1, defaults.consecutiveWindows),
     cooldownSeconds: int(where, o, 'cooldown_seconds', 0, defaults.cooldownSeconds),
+    cusumErtWindows,
+    cusumK: num('cusum_k', 0, 10, 0.5),
+    retrainTrigger,
     labelQueueRows: int(where, o, 'label_queue_rows', 0, defaults.labelQueueRows),
     labelQueueStrategy: oneOf(where, o, 'label_queue_strategy', LABEL_QUEUE_STRATEGIES, defaults.labelQueueStrategy),
     labelQueueUncertainShare: num('label_queue_uncertain_share', 0, 1, defaults.labelQueueUncertainShare),

@@ -27,6 +27,24 @@ export function updateStreak(h: WindowHeader, drifted: boolean, index: number): 
   }
 }
 
+/** The report's CUSUM alarm (its `cusum` entry, when the model runs the sequential detector). */
+function cusumAlarm(report: DriftReport): { s: number; h: number; runStart: number; ert: number } | undefined {
+  const c = report.detectors?.find((d) => d.detector === 'cusum');
+  if (!c?.drifted) return undefined;
+  const d = c.details ?? {};
+  return { s: c.statistic as number, h: Number(d['h']), runStart: Number(d['run_start'] ?? -1), ert: Number(d['ert_windows']) };
+}
+
+/**
+ * Whether a closed window asks for retraining: with retrain_trigger "consecutive" (the default),
+ * when it is drifted and ends a streak of at least consecutive_windows; with "cusum", when the
+ * sequential detector alarmed on it.
+ */
+export function retrainDue(report: DriftReport, consecutiveDrifted: number, mon: ModelMonitoring): boolean {
+  if (mon.retrainTrigger === 'cusum') return cusumAlarm(report) !== undefined;
+  return (report.drifted as boolean) && consecutiveDrifted >= mon.consecutiveWindows;
+}
+
 /**
  * The RetrainRequest for the streak ending with `report` (window `h.windowIndex`, not yet reset):
  * from the first drifted window after the last one an earlier request covered, to this one.
@@ -34,7 +52,9 @@ export function updateStreak(h: WindowHeader, drifted: boolean, index: number): 
  */
 export function retrainRequest(h: WindowHeader, report: DriftReport, mon: ModelMonitoring, source: string, nowMs: number, reportOf: (id: string) => DriftReport | undefined): RetrainRequest {
   const requestId = `${report.report_id as string}/retrain`;
-  const firstIndex = Math.max(h.streakFirstIndex, h.retrainedThroughIndex + 1, 0);
+  // A CUSUM alarm covers the windows of its run (S > 0 since run_start); a streak its drifted windows.
+  const alarm = mon.retrainTrigger === 'cusum' ? cusumAlarm(report) : undefined;
+  const firstIndex = Math.max(alarm ? alarm.runStart : h.streakFirstIndex, h.retrainedThroughIndex + 1, 0);
   const first = reportOf(reportIdOf(h.model, h.version, firstIndex)) ?? report;
   const ids: string[] = [];
   for (let i = Math.max(firstIndex, h.windowIndex - MAX_RETRAIN_REPORT_IDS + 1); i <= h.windowIndex; i++) ids.push(reportIdOf(h.model, h.version, i));
@@ -43,7 +63,9 @@ export function retrainRequest(h: WindowHeader, report: DriftReport, mon: ModelM
     request_id: requestId,
     model: h.model,
     version: h.version,
-    reason: `drift in ${h.consecutiveDrifted} consecutive windows (threshold ${mon.consecutiveWindows}) at alpha ${mon.alpha}`,
+    reason: alarm
+      ? `sequential detector alarm: CUSUM S ${alarm.s.toFixed(2)} >= h ${alarm.h.toFixed(2)} (expected ${alarm.ert} windows between false alarms) over windows ${firstIndex}..${h.windowIndex}`
+      : `drift in ${h.consecutiveDrifted} consecutive windows (threshold ${mon.consecutiveWindows}) at alpha ${mon.alpha}`,
     report,
     first_sequence: String(first.first_sequence),
     first_row: Number(first.first_row ?? 0),

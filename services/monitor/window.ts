@@ -39,6 +39,9 @@ export interface WindowHeader {
   streakFirstIndex: number;
   /** Last window index covered by a published RetrainRequest (-1: none). */
   retrainedThroughIndex: number;
+  /** The sequential detector (sequential-detector.ts): CUSUM S and its run's first window (-1: S is 0). */
+  cusumS: number;
+  cusumRunStart: number;
 }
 
 const FORMAT = 'mlmesh.monitor.window/v2';
@@ -76,7 +79,7 @@ export class OpenWindow {
   static empty(model: string, version: string): OpenWindow {
     return new OpenWindow({
       model, version, windowIndex: 0, rows: 0, inputCols: 0, outputCols: 0, startMs: 0, endMs: 0, firstSeq: 0, firstRow: 0, lastSeq: 0, lastRow: 0,
-      lastAppliedSeq: 0, lastAppliedRows: 0, windowsClosed: 0, consecutiveDrifted: 0, streakFirstIndex: -1, retrainedThroughIndex: -1,
+      lastAppliedSeq: 0, lastAppliedRows: 0, windowsClosed: 0, consecutiveDrifted: 0, streakFirstIndex: -1, retrainedThroughIndex: -1, cusumS: 0, cusumRunStart: -1,
     });
   }
 
@@ -188,11 +191,14 @@ function headerOf(p: WindowHeader): WindowHeader {
     startMs: p.startMs, endMs: p.endMs, firstSeq: p.firstSeq, firstRow: p.firstRow, lastSeq: p.lastSeq, lastRow: p.lastRow,
     lastAppliedSeq: p.lastAppliedSeq, lastAppliedRows: p.lastAppliedRows, windowsClosed: p.windowsClosed,
     consecutiveDrifted: p.consecutiveDrifted, streakFirstIndex: p.streakFirstIndex, retrainedThroughIndex: p.retrainedThroughIndex,
+    // Absent from files written before the sequential detector: a CUSUM at rest.
+    cusumS: typeof p.cusumS === 'number' ? p.cusumS : 0,
+    cusumRunStart: typeof p.cusumRunStart === 'number' ? p.cusumRunStart : -1,
   };
 }
 
 /** A v1 header: whole messages only, the streak's report ids listed, feedback counted in the file. */
-interface V1Header extends Omit<WindowHeader, 'firstRow' | 'lastRow' | 'lastAppliedRows' | 'streakFirstIndex' | 'retrainedThroughIndex'> {
+interface V1Header extends Omit<WindowHeader, 'firstRow' | 'lastRow' | 'lastAppliedRows' | 'streakFirstIndex' | 'retrainedThroughIndex' | 'cusumS' | 'cusumRunStart'> {
   streakReportIds: string[];
 }
 
@@ -210,5 +216,7 @@ function fromV1(p: V1Header): WindowHeader {
     lastAppliedRows: Number.MAX_SAFE_INTEGER,
     streakFirstIndex: p.consecutiveDrifted > 0 ? p.windowIndex - p.consecutiveDrifted : -1,
     retrainedThroughIndex: -1,
+    cusumS: 0,
+    cusumRunStart: -1,
   });
 }

@@ -7,7 +7,8 @@ import type { FeatureDrift as _mlmesh_events_v1_FeatureDrift, FeatureDrift__Outp
  */
 export interface DetectorResult {
   /**
-   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy".
+   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
+   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm).
    */
   'detector'?: (string);
   /**
@@ -41,7 +42,8 @@ export interface DetectorResult {
  */
 export interface DetectorResult__Output {
   /**
-   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy".
+   * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
+   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm).
    */
   'detector': (string);
   /**
