@@ -103,6 +103,8 @@ interface ParsedLog {
 export class MonitorEngine {
   readonly reports = new ReportIndex();
   private readonly windows = new Map<string, OpenWindow>();
+  /** Versions whose too-large windows were already warned about (once each). */
+  private readonly tooLargeWarned = new Set<string>();
   private models: Record<string, ModelState> = {};
   private readonly monitoring = new Map<string, ModelMonitoring>();
   private readonly references = new Map<string, Reference | null>();
@@ -348,6 +350,20 @@ export class MonitorEngine {
     if (err) {
       this.metrics.skipped.inc({ reason: 'shape' });
       this.log.warn({ seq: msg.seq, model: log.model, version: log.version, err }, 'skipping a prediction log that does not fit the window');
+      h.lastAppliedSeq = msg.seq;
+      h.lastAppliedRows = p.rows;
+      return;
+    }
+    // A window that could not fit its bound when full is refused from its first row (float32 rows).
+    const rowBytes = ((p.inputs?.cols ?? 0) + (p.outputs?.cols ?? 0)) * 4;
+    const maxBytes = mon.maxWindowBytes ?? this.config.windowMaxBytes;
+    if (mon.windowRows * rowBytes > maxBytes) {
+      this.metrics.skipped.inc({ reason: 'too_large' });
+      const k = key(log.model, log.version);
+      if (!this.tooLargeWarned.has(k)) {
+        this.tooLargeWarned.add(k);
+        this.log.warn({ model: log.model, version: log.version, windowRows: mon.windowRows, rowBytes, maxBytes }, `skipping prediction logs: a full window would take ${mon.windowRows * rowBytes} bytes, over the bound of ${maxBytes} (windowMaxBytes / monitoring.max_window_bytes); lower window_rows or raise the bound`);
+      }
       h.lastAppliedSeq = msg.seq;
       h.lastAppliedRows = p.rows;
       return;

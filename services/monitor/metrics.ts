@@ -22,7 +22,7 @@ export class MonitorMetrics {
     this.windows = new Counter({ name: 'mlmesh_monitor_windows_total', help: 'Windows closed and tested, by verdict.', labelNames: ['model', 'version', 'drifted'], registers });
     this.retrains = new Counter({ name: 'mlmesh_monitor_retrain_requests_total', help: 'RetrainRequests published.', labelNames: ['model'], registers });
     this.retrainSuppressed = new Counter({ name: 'mlmesh_monitor_retrain_suppressed_total', help: 'Retrain triggers held back by the cooldown.', labelNames: ['model'], registers });
-    this.skipped = new Counter({ name: 'mlmesh_monitor_skipped_messages_total', help: 'Messages not applied: redelivered, undecodable, malformed tensor, shape mismatch.', labelNames: ['reason'], registers });
+    this.skipped = new Counter({ name: 'mlmesh_monitor_skipped_messages_total', help: 'Messages not applied: redelivered, undecodable, malformed tensor, shape mismatch, too_large (the full window would exceed windowMaxBytes).', labelNames: ['reason'], registers });
     this.feedback = new Counter({
       name: 'mlmesh_monitor_feedback_total',
       help: 'Feedback by outcome: labelled rows (correct, wrong, numeric, duplicate) and messages not joined (unjoined, not_a_label, wrong_model, rows_mismatch, undecodable).',

@@ -16,6 +16,7 @@
  *     "consecutive_windows": 3, "cooldown_seconds": 3600,
  *     "cusum_ert_windows": 200, "cusum_k": 0.5, // sequential detection (stats/sequential.ts); 0: off
  *     "retrain_trigger": "consecutive",    // or "cusum" (needs cusum_ert_windows > 0)
+ *     "max_window_bytes": 268435456,       // bound of the open window (float32 rows), at most the monitor's windowMaxBytes
  *     "label_queue_rows": 20, "label_queue_strategy": "stratified_uncertainty", "label_queue_uncertain_share": 0.5,
  *     "accuracy_threshold": 0.9, "mae_threshold": 0, "quality_min_labels": 30,
  *     "segment_parameter": "region",       // or "segment_feature": "<feature name>": per-segment metrics
@@ -64,6 +65,8 @@ export interface ModelMonitoring {
    */
   cusumErtWindows?: number;
   cusumK?: number;
+  /** Most bytes the open window may take (float32 rows; the monitor's windowMaxBytes, or lower). */
+  maxWindowBytes?: number;
   /** What publishes a RetrainRequest: K drifted windows in a row (default) or a CUSUM alarm. */
   retrainTrigger?: 'consecutive' | 'cusum';
   /**
@@ -113,7 +116,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 const KEYS = [
   'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
-  'cusum_ert_windows', 'cusum_k', 'retrain_trigger',
+  'cusum_ert_windows', 'cusum_k', 'retrain_trigger', 'max_window_bytes',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
   'segment_parameter', 'segment_feature', 'projection',
 ] as const;
@@ -201,6 +204,7 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     cusumErtWindows,
     cusumK: num('cusum_k', 0, 10, 0.5),
     retrainTrigger,
+    maxWindowBytes: Math.min(int(where, o, 'max_window_bytes', 1024, defaults.windowMaxBytes), defaults.windowMaxBytes),
     labelQueueRows: int(where, o, 'label_queue_rows', 0, defaults.labelQueueRows),
     labelQueueStrategy: oneOf(where, o, 'label_queue_strategy', LABEL_QUEUE_STRATEGIES, defaults.labelQueueStrategy),
     labelQueueUncertainShare: num('label_queue_uncertain_share', 0, 1, defaults.labelQueueUncertainShare),

@@ -1,25 +1,26 @@
 /**
  * The monitor's durable state on disk (`stateDir`):
  *
- *   windows/<model>@<version>.win   one OpenWindow per version (rows + sequences + streak), names percent-encoded
+ *   windows/<model>@<version>.win   one OpenWindow header per version (sequences, streak, CUSUM, row count), names percent-encoded
+ *   windows/<model>@<version>.<i>.f32  the open window i's rows: append-only float32 segment (window.ts)
  *   applied.json                    last MLMESH_PREDICTIONS sequence whose batch is stored (resume point)
  *   models.json                     per model: time and id of the last RetrainRequest (cooldown)
  *   reports/<model>.ndjson          every closed window's DriftReport (JSON of the protobuf message)
  *   feedback.sqlite                 the feedback join and each window's labels (join-store.ts)
  *
- * Why disk and not a NATS KV bucket: a window holds up to windowRows × features doubles
- * (500 × 64 × 8 = 256 KB for digits), rewritten after every batch; KV values are capped by the
+ * Why disk and not a NATS KV bucket: a window holds up to windowRows × features floats
+ * (500 × 64 × 4 = 128 KB for digits), growing with every batch; KV values are capped by the
  * server's max payload (1 MB by default) and each write would be a replicated stream message.
  * A local file written with write-temp + fsync + rename is atomic and cheap, and JetStream keeps
  * the consumer position. The price: one monitor per state folder (it is not shared by replicas).
  */
 import { mkdirSync } from 'node:fs';
-import { appendFile, open, readFile, readdir } from 'node:fs/promises';
+import { appendFile, open, readFile, readdir, rm } from 'node:fs/promises';
 import { writeAtomic } from './files.js';
 import { join } from 'node:path';
 import { JoinStore } from './join-store.js';
 import type { Credit, PredictionRow } from './join-store.js';
-import { OpenWindow } from './window.js';
+import { OpenWindow, WINDOW_FORMAT, rowBytesOf } from './window.js';
 
 /** A name as a file-name token: injective (percent-encoding), no path separators. */
 export function fileToken(name: string): string {
@@ -65,24 +66,92 @@ export class StateStore {
     this.join.close();
   }
 
-  /** One file per version; names are percent-encoded so distinct models never share a file. */
+  /** One header file per version; names are percent-encoded so distinct models never share a file. */
   private windowPath(model: string, version: string): string {
     return join(this.windowsDir, `${fileToken(model)}@${fileToken(version)}.win`);
   }
 
-  /** Every stored window. @throws Error when a file is corrupt (the monitor refuses to start on it). */
+  /** The segment of window `index` of a version. */
+  private segmentPath(model: string, version: string, index: number): string {
+    return join(this.windowsDir, `${fileToken(model)}@${fileToken(version)}.${index}.f32`);
+  }
+
+  /**
+   * Every stored window: each header with its segment's committed rows. Segment bytes past the
+   * header's row count (a crash after an append, before the header) are cut off; segments of
+   * windows already closed (a crash before their removal) are removed.
+   * @throws Error when a file is corrupt or a segment holds fewer rows than its header says (the
+   *   monitor refuses to start on it).
+   */
   async loadWindows(): Promise<OpenWindow[]> {
     const out: OpenWindow[] = [];
-    for (const f of await readdir(this.windowsDir)) {
+    const files = await readdir(this.windowsDir);
+    const keep = new Set<string>();
+    for (const f of files) {
       if (!f.endsWith('.win')) continue;
-      out.push(OpenWindow.deserialize(await readFile(join(this.windowsDir, f)), f));
+      const head = await readFile(join(this.windowsDir, f));
+      const { header: h, format, inlineRows } = OpenWindow.readHeader(head, f);
+      let w: OpenWindow;
+      if (format === WINDOW_FORMAT && !inlineRows) {
+        const seg = this.segmentPath(h.model, h.version, h.windowIndex);
+        const committed = h.rows * rowBytesOf(h);
+        let bytes = Buffer.alloc(0);
+        if (h.rows > 0) {
+          try {
+            bytes = await readFile(seg);
+          } catch (e: unknown) {
+            throw new Error(`${f}: its segment ${seg} cannot be read (${e instanceof Error ? e.message : String(e)}) though the header says ${h.rows} rows`);
+          }
+        }
+        w = OpenWindow.deserialize(head, f, bytes);
+        if (bytes.length > committed) {
+          const fh = await open(seg, 'r+');
+          try {
+            await fh.truncate(committed);
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+        w.persistedIndex = h.windowIndex;
+        w.persistedRows = h.rows;
+        keep.add(`${f.slice(0, -4)}.${h.windowIndex}.f32`);
+      } else {
+        // v2 / v1 (or a v3 snapshot with its rows inline): the next save writes a segment.
+        w = OpenWindow.deserialize(head, f);
+      }
+      out.push(w);
     }
+    for (const f of files) if (f.endsWith('.f32') && !keep.has(f)) await rm(join(this.windowsDir, f), { force: true });
     return out;
   }
 
-  /** Saves one window atomically. */
+  /**
+   * Saves one window: appends its rows not yet in its segment (fsynced), then rewrites its
+   * header atomically (the commit point), then removes the segment of a window that closed since
+   * the last save. Bytes written per batch are the batch's rows, not the whole window.
+   */
   async saveWindow(w: OpenWindow): Promise<void> {
-    await writeAtomic(this.windowPath(w.header.model, w.header.version), w.serialize());
+    const h = w.header;
+    const seg = this.segmentPath(h.model, h.version, h.windowIndex);
+    const sameWindow = w.persistedIndex === h.windowIndex;
+    const stored = sameWindow ? Math.min(w.persistedRows, h.rows) : 0;
+    if (h.rows > stored || (!sameWindow && h.rows > 0)) {
+      const fh = await open(seg, stored > 0 ? 'r+' : 'w');
+      try {
+        // Cut whatever a failed earlier append left past the stored rows, then append.
+        const at = stored * rowBytesOf(h);
+        if (stored > 0) await fh.truncate(at);
+        await fh.write(w.segmentBytes(stored), 0, undefined, at);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+    await writeAtomic(this.windowPath(h.model, h.version), w.headerLine());
+    if (w.persistedIndex >= 0 && !sameWindow) await rm(this.segmentPath(h.model, h.version, w.persistedIndex), { force: true });
+    w.persistedIndex = h.windowIndex;
+    w.persistedRows = h.rows;
   }
 
   /** The last prediction sequence whose batch is stored (0 at first start). */

@@ -1,7 +1,14 @@
 /**
- * The open window of one model version and the durable counters that go with it, serialised as
- * one file (a JSON header line, then the rows as little-endian float64), so a single atomic
- * write covers the rows, the last stream sequence applied and the drift streak together.
+ * The open window of one model version and the durable counters that go with it. Rows are kept
+ * compact: float32 in memory (prediction-log tensors are FP32, so that is lossless for them;
+ * FP64 and integer inputs are rounded to float32) and on disk as an append-only segment of
+ * float32 rows (inputs then outputs per row), beside a small JSON header rewritten atomically
+ * after every batch (state-store.ts). The header's `rows` is the commit point: segment bytes past
+ * it (a crash between the append and the header) are ignored and cut off at load.
+ *
+ * {@link OpenWindow.serialize} gives the same state as one buffer (the header line, then the
+ * segment's rows); files of the older formats (v2: one file with float64 inputs then outputs;
+ * v1) are still read.
  */
 import type { Matrix } from './matrix.js';
 
@@ -44,23 +51,32 @@ export interface WindowHeader {
   cusumRunStart: number;
 }
 
-const FORMAT = 'mlmesh.monitor.window/v2';
-/** The previous format (feedback counters and report ids in the header): read and converted. */
+/** The header-plus-segment format (float32 rows). */
+export const WINDOW_FORMAT = 'mlmesh.monitor.window/v3';
+const FORMAT = WINDOW_FORMAT;
+/** One file, float64 inputs then outputs after the header line: read and converted. */
+const FORMAT_V2 = 'mlmesh.monitor.window/v2';
+/** The first format (feedback counters and report ids in the header): read and converted. */
 const FORMAT_V1 = 'mlmesh.monitor.window/v1';
 
-/** A growable row-major matrix. */
+/** A growable row-major float32 matrix. */
 class Rows {
-  data: Float64Array;
-  constructor(readonly cols: number, capacity: number, initial?: Float64Array) {
-    this.data = new Float64Array(Math.max(capacity, 1) * Math.max(cols, 1));
+  data: Float32Array;
+  constructor(readonly cols: number, capacity: number, initial?: ArrayLike<number>) {
+    this.data = new Float32Array(Math.max(capacity, 1) * Math.max(cols, 1));
     if (initial) this.data.set(initial);
   }
   ensure(rows: number): void {
     if (rows * this.cols <= this.data.length) return;
-    const next = new Float64Array(Math.max(rows * this.cols, this.data.length * 2));
+    const next = new Float32Array(Math.max(rows * this.cols, this.data.length * 2));
     next.set(this.data);
     this.data = next;
   }
+}
+
+/** Bytes of one row in a segment: float32 inputs then outputs. */
+export function rowBytesOf(h: Pick<WindowHeader, 'inputCols' | 'outputCols'>): number {
+  return (h.inputCols + h.outputCols) * 4;
 }
 
 /** One version's open window. */
@@ -69,7 +85,14 @@ export class OpenWindow {
   private inputs: Rows | undefined;
   private outputs: Rows | undefined;
 
-  constructor(header: WindowHeader, inputs?: Float64Array, outputs?: Float64Array) {
+  /**
+   * How much of this window the store's segment holds (rows of window `persistedIndex`); set by
+   * the store, not serialised. -1: nothing stored for this window yet.
+   */
+  persistedIndex = -1;
+  persistedRows = 0;
+
+  constructor(header: WindowHeader, inputs?: ArrayLike<number>, outputs?: ArrayLike<number>) {
     this.header = header;
     if (header.inputCols > 0) this.inputs = new Rows(header.inputCols, header.rows, inputs);
     if (header.outputCols > 0) this.outputs = new Rows(header.outputCols, header.rows, outputs);
@@ -129,13 +152,18 @@ export class OpenWindow {
     h.lastRow = from + count - 1;
   }
 
-  /** The window's rows as matrices (copies). */
+  /** The window's rows as float64 matrices (copies, for the detectors). */
   matrices(): { inputs: Matrix | undefined; outputs: Matrix | undefined } {
     const h = this.header;
     return {
-      inputs: this.inputs ? { rows: h.rows, cols: h.inputCols, data: this.inputs.data.slice(0, h.rows * h.inputCols) } : undefined,
-      outputs: this.outputs ? { rows: h.rows, cols: h.outputCols, data: this.outputs.data.slice(0, h.rows * h.outputCols) } : undefined,
+      inputs: this.inputs ? { rows: h.rows, cols: h.inputCols, data: Float64Array.from(this.inputs.data.subarray(0, h.rows * h.inputCols)) } : undefined,
+      outputs: this.outputs ? { rows: h.rows, cols: h.outputCols, data: Float64Array.from(this.outputs.data.subarray(0, h.rows * h.outputCols)) } : undefined,
     };
+  }
+
+  /** Bytes the rows take in memory (and in the segment). */
+  get rowBytes(): number {
+    return this.header.rows * rowBytesOf(this.header);
   }
 
   /** Starts the next window (the durable counters carry over). */
@@ -156,22 +184,67 @@ export class OpenWindow {
     h.outputCols = 0;
   }
 
-  /** The file bytes: a JSON header line, then inputs and outputs as float64. */
-  serialize(): Buffer {
-    const h = this.header;
-    const head = Buffer.from(JSON.stringify({ format: FORMAT, ...h }) + '\n');
-    const inBytes = this.inputs ? Buffer.from(this.inputs.data.buffer, 0, h.rows * h.inputCols * 8) : Buffer.alloc(0);
-    const outBytes = this.outputs ? Buffer.from(this.outputs.data.buffer, 0, h.rows * h.outputCols * 8) : Buffer.alloc(0);
-    return Buffer.concat([head, inBytes, outBytes]);
+  /** The header line (v3): the state besides the rows. */
+  headerLine(): Buffer {
+    return Buffer.from(JSON.stringify({ format: FORMAT, ...this.header }) + '\n');
   }
 
-  /** Parses {@link serialize}'s bytes. @throws Error when the file is not a window state. */
-  static deserialize(buf: Buffer, name: string): OpenWindow {
+  /** Rows `from` … rows − 1 as segment bytes: per row, float32 inputs then outputs (little-endian). */
+  segmentBytes(from = 0): Buffer {
+    const h = this.header;
+    const n = Math.max(0, h.rows - from);
+    const out = new Float32Array(n * (h.inputCols + h.outputCols));
+    let k = 0;
+    for (let r = from; r < h.rows; r++) {
+      if (this.inputs) for (let c = 0; c < h.inputCols; c++) out[k++] = this.inputs.data[r * h.inputCols + c] as number;
+      if (this.outputs) for (let c = 0; c < h.outputCols; c++) out[k++] = this.outputs.data[r * h.outputCols + c] as number;
+    }
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /** The whole state as one buffer: the header line, then every row as in a segment. */
+  serialize(): Buffer {
+    return Buffer.concat([this.headerLine(), this.segmentBytes(0)]);
+  }
+
+  /**
+   * Parses a header (v3, v2 or v1) and the rows that go with it: for v3 the bytes after the
+   * header line, or `segment` (the store's segment file) when given; for v2/v1 the float64 rows
+   * after the header line. v3 rows past the header's `rows` are ignored (uncommitted).
+   * @throws Error when the file is not a window state or holds fewer rows than its header says.
+   */
+  /**
+   * The header of a window file, its format, and whether rows follow the header line.
+   * @throws Error when the file is not a window state.
+   */
+  static readHeader(buf: Buffer, name: string): { header: WindowHeader; format: string; inlineRows: boolean } {
     const nl = buf.indexOf(0x0a);
     if (nl < 0) throw new Error(`${name}: no header line`);
     const parsed = JSON.parse(buf.subarray(0, nl).toString('utf8')) as WindowHeader & { format: string };
-    if (parsed.format !== FORMAT && parsed.format !== FORMAT_V1) throw new Error(`${name}: format ${parsed.format}, expected ${FORMAT}`);
-    const h = parsed.format === FORMAT ? headerOf(parsed) : fromV1(parsed as unknown as V1Header);
+    if (parsed.format !== FORMAT && parsed.format !== FORMAT_V2 && parsed.format !== FORMAT_V1) throw new Error(`${name}: format ${parsed.format}, expected ${FORMAT}`);
+    const header = parsed.format === FORMAT_V1 ? fromV1(parsed as unknown as V1Header) : headerOf(parsed);
+    return { header, format: parsed.format, inlineRows: buf.length > nl + 1 };
+  }
+
+  static deserialize(buf: Buffer, name: string, segment?: Buffer): OpenWindow {
+    const nl = buf.indexOf(0x0a);
+    const { header: h, format } = OpenWindow.readHeader(buf, name);
+    if (format === FORMAT) {
+      const data = segment ?? buf.subarray(nl + 1);
+      const rowBytes = rowBytesOf(h);
+      if (data.length < h.rows * rowBytes) throw new Error(`${name}: ${data.length} data bytes, header says ${h.rows} rows of ${rowBytes} bytes`);
+      const copy = new Uint8Array(h.rows * rowBytes);
+      copy.set(data.subarray(0, copy.length));
+      const all = new Float32Array(copy.buffer);
+      const width = h.inputCols + h.outputCols;
+      const inputs = new Float32Array(h.rows * h.inputCols);
+      const outputs = new Float32Array(h.rows * h.outputCols);
+      for (let r = 0; r < h.rows; r++) {
+        inputs.set(all.subarray(r * width, r * width + h.inputCols), r * h.inputCols);
+        outputs.set(all.subarray(r * width + h.inputCols, (r + 1) * width), r * h.outputCols);
+      }
+      return new OpenWindow(h, h.inputCols ? inputs : undefined, h.outputCols ? outputs : undefined);
+    }
     const inLen = h.rows * h.inputCols * 8;
     const outLen = h.rows * h.outputCols * 8;
     if (buf.length - nl - 1 !== inLen + outLen) throw new Error(`${name}: ${buf.length - nl - 1} data bytes, header says ${inLen + outLen}`);
