@@ -44,6 +44,9 @@ export function c2stDetector(ref: Reference, winAll: Matrix, s: DetectorSettings
       permutations: r.permutations,
       exceedances: r.exceedances,
       window_rows_not_finite: winAll.rows - win.rows,
+      // The out-of-fold score histogram, for the drift page's classifier-scores view.
+      ...Object.fromEntries(r.scoreBins.reference.map((c, i) => [`oof_bin_ref_${i}`, c])),
+      ...Object.fromEntries(r.scoreBins.window.map((c, i) => [`oof_bin_win_${i}`, c])),
     },
     skipped_reason: '',
   };

@@ -21,7 +21,7 @@
  * No array the size of the data is ever spread into a call (Math.min(...rows) overflows the stack
  * on large references).
  */
-import type { DriftReport } from '../../shared/events/index.js';
+import type { DetectorResult, DriftReport } from '../../shared/events/index.js';
 import type { HttpAnswer } from '../../shared/http/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { MonitorEngine } from './engine.js';
@@ -30,6 +30,7 @@ import { argmaxRows, column } from './matrix.js';
 import type { Matrix } from './matrix.js';
 import { comparisonTable, featureRanking, latestDetectorsTable, qualityTable, segmentsTable } from './page-sections.js';
 import { pcaProjection } from './projection.js';
+import { SCORE_BINS } from './stats/c2st.js';
 import type { Projected, UmapProjector } from './projection.js';
 import { accuracyChart, calibrationPlot, shareBars, timeline } from './svg-quality.js';
 import type { TimelineWindow } from './svg-quality.js';
@@ -98,6 +99,24 @@ function markersOf(engine: MonitorEngine, model: string, reports: readonly Drift
   // about one window). Time: when the event was published.
   for (const e of events) out.push({ timeMs: e.timeMs, kind: ROLLBACK_KINDS.has(e.kind) ? 'rollback' : 'rollout', text: `${new Date(e.timeMs).toISOString()} ${e.text}`, version: '', windowIndex: -1 });
   return out;
+}
+
+/**
+ * The C2ST's view: its out-of-fold scores P(window) for reference rows and window rows (shares
+ * per bin, from the report's details). Overlapping bars: the classifier cannot tell them apart.
+ */
+function classifierScores(d: DetectorResult, report: DriftReport): string {
+  const det = d.details ?? {};
+  const bins = Array.from({ length: SCORE_BINS }, (_, i) => i);
+  const ref = bins.map((i) => Number(det[`oof_bin_ref_${i}`] ?? 0));
+  const win = bins.map((i) => Number(det[`oof_bin_win_${i}`] ?? 0));
+  const share = (xs: number[]): number[] => {
+    const n = xs.reduce((a, b) => a + b, 0);
+    return xs.map((x) => (n > 0 ? x / n : 0));
+  };
+  const labels = bins.map((i) => (i / SCORE_BINS).toFixed(1));
+  const auc = Number(det['auc'] ?? NaN);
+  return `<figure>${shareBars('c2st: out-of-fold P(window)', labels, share(ref), share(win), 440, 240)}<figcaption>${esc(`Scores of a logistic classifier told to tell reference rows from window ${String(report.window_index)}'s rows, each row scored by the folds that did not see it (${String(det['rows_per_sample'] ?? '?')} rows per sample; AUC ${auc.toFixed(3)}, 0.5 = indistinguishable). Bins of 0.1 from the left edge shown.`)}</figcaption></figure>`;
 }
 
 function scatterOf(title: string, p: Projected, curLabel: string): string {
@@ -195,11 +214,15 @@ export async function modelPage(engine: MonitorEngine, model: string, projector?
   }
   // Embeddings: one plot per view of the data, PCA and (when configured) UMAP.
   const views: Array<{ name: string; ref: Matrix; win: Matrix }> = [];
-  if (ref.inputs && cur.inputs && cur.inputs.cols === ref.inputs.cols) views.push({ name: 'inputs', ref: ref.inputs, win: cur.inputs });
+  // With input_from "outputs" the input detectors watch an output tensor (an embedding).
+  const inputView = mon.inputFrom === 'outputs' ? `embedding (output ${mon.input ?? ''})` : 'inputs';
+  if (ref.inputs && cur.inputs && cur.inputs.cols === ref.inputs.cols) views.push({ name: inputView, ref: ref.inputs, win: cur.inputs });
   if (ref.outputs && cur.outputs && cur.outputs.cols === ref.outputs.cols && ref.outputs.cols > 1) views.push({ name: 'outputs (probabilities)', ref: ref.outputs, win: cur.outputs });
   if (views.length > 0) {
     const method = mon.projection ?? 'pca';
-    parts.push(`<h2>Embeddings: reference vs ${esc(cur.label)}</h2><p class="note">One plot per view the detectors test: inputs (ks, mmd) and outputs (bbsd, confidence). Projection: PCA${method === 'umap' ? ' and UMAP' : ''} (monitoring.projection).</p><div class="grid">`);
+    const c2st = (last?.detectors ?? []).find((d) => d.detector === 'c2st' && !d.skipped_reason && d.details?.['oof_bin_ref_0'] !== undefined);
+    parts.push(`<h2>Embeddings: reference vs ${esc(cur.label)}</h2><p class="note">One plot per view the detectors test: ${esc(inputView)} (ks, mmd${c2st ? ', c2st' : ''}) and outputs (bbsd, confidence)${c2st ? ", and the C2ST classifier's scores" : ''}. Projection: PCA${method === 'umap' ? ' and UMAP' : ''} (monitoring.projection).</p><div class="grid">`);
+    if (c2st) parts.push(classifierScores(c2st, last as DriftReport));
     for (const v of views) {
       parts.push(scatterOf(`${v.name}: PCA`, pcaProjection(v.ref, v.win), cur.label));
       if (method === 'umap' && projector) {

@@ -34,7 +34,7 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   const repo = await copyRepository([MODEL]);
   const cfgPath = join(repo, MODEL, 'config.json');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>;
-  cfg['monitoring'] = { ...((cfg['monitoring']) ?? {}), segment_parameter: 'region', projection: 'umap', accuracy_threshold: 0.8, quality_min_labels: 20, label_queue_rows: 10 };
+  cfg['monitoring'] = { ...((cfg['monitoring']) ?? {}), segment_parameter: 'region', projection: 'umap', accuracy_threshold: 0.8, quality_min_labels: 20, label_queue_rows: 10, detectors: ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st'] };
   await writeFile(cfgPath, JSON.stringify(cfg));
   const monitor = await startMonitor({ natsUrl: nats.url, repo, overrides: { windowRows: 100, windowSeconds: 0, consecutiveWindows: 2, permutations: 200 } });
   const nc = await connect({ servers: nats.url });
@@ -141,6 +141,13 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   t.regex(html, /<td>south<\/td>(?:(?!<\/tr>).)*differs/s, 'the noisy region is marked');
   t.regex(html, /axes: PC1 \d+\.\d% \/ PC2 \d+\.\d% of variance/);
   t.regex(html, /aria-label="inputs: UMAP"/);
+  // The C2ST's view: its out-of-fold scores, reference rows vs the (blurred) window's rows.
+  t.regex(html, /aria-label="c2st: out-of-fold P\(window\)"/);
+  const c2st = last?.detectors.find((d) => d.detector === 'c2st');
+  t.true((c2st?.details['auc'] ?? 0) > 0.8, `the classifier tells blurred digits apart (AUC ${c2st?.details['auc']})`);
+  const bins = (k: string) => Array.from({ length: 10 }, (_, i) => c2st?.details[`oof_bin_${k}_${i}`] ?? 0);
+  t.is(bins('ref').reduce((a, b) => a + b, 0), c2st?.details['rows_per_sample'] ?? -1, 'every reference row scored once');
+  t.is(bins('win').reduce((a, b) => a + b, 0), c2st?.details['rows_per_sample'] ?? -1, 'every window row scored once');
   t.regex(html, /aria-label="outputs \(probabilities\): UMAP"/);
   t.notRegex(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'no scripts, nothing fetched');
 

@@ -45,7 +45,7 @@ export const BENCHMARKS = {
   monitor: {
     file: 'monitor',
     description: "the drift monitor's MMD per kernel in its worker, the event loop meanwhile, a whole window with every detector; bench/results/<date>-monitor.json",
-    options: [runs('5'), { flag: 'permutations', default: '1000', description: 'MMD permutations' }, { flag: 'rows', default: '500', description: 'rows of the reference and of the window' }, { flag: 'features', default: '64', description: 'columns' }],
+    options: [runs('5'), { flag: 'permutations', default: '1000', description: 'MMD permutations' }, { flag: 'rows', default: '500', description: 'rows of the reference and of the window' }, { flag: 'features', default: '64', description: 'columns' }, { flag: 'max-rows', default: '1000', description: "MMD's subsample cap per sample (the monitor's mmdMaxRows; its default)" }],
   },
   'monitor-false-alarms': {
     file: 'monitor-false-alarms',

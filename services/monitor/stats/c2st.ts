@@ -75,7 +75,16 @@ export interface C2stResult {
   /** Permutations run (0 for binomial). */
   permutations: number;
   exceedances: number;
+  /**
+   * Out-of-fold classifier scores as P(window) = σ(decision), in {@link SCORE_BINS} equal bins
+   * of [0, 1]: counts of reference rows and of window rows. Overlapping histograms: the
+   * classifier cannot tell the samples apart; reference rows low and window rows high: it can.
+   */
+  scoreBins: { reference: number[]; window: number[] };
 }
+
+/** Bins of the out-of-fold score histogram. */
+export const SCORE_BINS = 10;
 
 /** Upper tail P(X ≥ k) of Bin(n, p). */
 export function binomialSf(k: number, n: number, p: number): number {
@@ -197,6 +206,13 @@ export function c2stTest(input: C2stInput): C2stResult {
   }
   const accuracy = correct / N;
   const auc = aucOf(scores, y);
+  const scoreBins = { reference: new Array<number>(SCORE_BINS).fill(0), window: new Array<number>(SCORE_BINS).fill(0) };
+  for (let i = 0; i < N; i++) {
+    const prob = 1 / (1 + Math.exp(-(scores[i] as number)));
+    const b = Math.min(SCORE_BINS - 1, Math.floor(prob * SCORE_BINS));
+    const bins = y[i] === 1 ? scoreBins.window : scoreBins.reference;
+    bins[b] = (bins[b] as number) + 1;
+  }
   let pValue: number;
   let statistic: number;
   let exceed = 0;
@@ -225,5 +241,5 @@ export function c2stTest(input: C2stInput): C2stResult {
     .sort((a, b) => Math.abs(all.weights[b] as number) - Math.abs(all.weights[a] as number))
     .slice(0, input.topFeatures)
     .map((index) => ({ index, coefficient: all.weights[index] as number }));
-  return { statistic, pValue, accuracy, auc, rowsPerSample: m, correct, top, permutations: perms, exceedances: exceed };
+  return { statistic, pValue, accuracy, auc, rowsPerSample: m, correct, top, permutations: perms, exceedances: exceed, scoreBins };
 }
