@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
@@ -33,4 +34,21 @@ test('readme - the gateway options table is the one the code describes (npm run 
   for (const row of describeOptions(GATEWAY_OPTIONS).split('\n').slice(2)) {
     t.true(readme.includes(row), `README.md lacks or misstates: ${row}`);
   }
+});
+
+test('repository - no tracked text file holds a merge conflict marker', (t) => {
+  // A merge once left <<<<<<< / >>>>>>> blocks in README.md unseen: every tracked file is checked.
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot(), encoding: 'utf8' }).split('\0').filter((f) => f !== '' && !/\.(onnx|npy|f32|png|sqlite|bin)$/.test(f));
+  const marked: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(join(projectRoot(), f), 'utf8');
+    } catch {
+      // Removed in the work tree but still tracked: nothing to read.
+      continue;
+    }
+    if (/^(<{7}|>{7}) /m.test(text) || /^<{7}$|^>{7}$/m.test(text)) marked.push(f);
+  }
+  t.deepEqual(marked, []);
 });
