@@ -100,7 +100,7 @@ export class RouteTable {
     if (!mv) return undefined;
     // Counters bound once per model, version and kind: no label hashing or string building per request.
     let byVersion = this.routedBound.get(model);
-    if (!byVersion) this.routedBound.set(model, (byVersion = new Map()));
+    if (!byVersion) this.routedBound.set(model, (byVersion = new Map<string, Record<RouteKind, { inc(): void }>>()));
     let bound = byVersion.get(choice.version);
     if (!bound) {
       const labels = { model, version: choice.version };
