@@ -12,8 +12,10 @@
  * - `on_9010`: a route 2=90, 1=10 (a canary split: version 1's instance takes a tenth of
  *   the rows, so two session workers share the two cores with h2load and the gRPC thread).
  * Each route is written to KV and waited for (a probe's response carries its revision) before
- * its round. Prints the medians of req/s, p50 and p99 per mode and the medians of the per-run
- * ratios on/off, and writes bench/results/<date>-routing.json.
+ * its round. Then, in-process (free of the machine's noise), the cost of the choice itself and
+ * of encoding a response with the two route parameters vs without. Prints the medians of req/s,
+ * p50 and p99 per mode, the medians of the per-run ratios on/off and the in-process costs, and
+ * writes bench/results/<date>-routing.json.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,7 +26,8 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { projectRoot } from '../shared/config/index.js';
 import type { Route } from '../shared/events/index.js';
-import { RouteStore } from '../shared/routes/index.js';
+import { RouteStore, chooseVersion, compileRoute } from '../shared/routes/index.js';
+import { loadPackage } from '../shared/protos/index.js';
 import { InferenceClient } from '../services/inference/index.js';
 import { loadTest } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
@@ -148,9 +151,47 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 
+// In-process, free of the machine's noise: the routing choice, and the response encoding with
+// and without the two route parameters (what grpc-js runs per answer), per request.
+const inproc: Row = {};
+{
+  const c = compileRoute({ model: MODEL, versions: ROUTES.on_9010 });
+  const N = 1_000_000;
+  let sink = 0;
+  let t0 = performance.now();
+  for (let i = 0; i < N; i++) sink += chooseVersion(c, undefined).version.length;
+  inproc['choose µs per request (in-process)'] = ((performance.now() - t0) * 1000) / N;
+  const sticky = compileRoute({ model: MODEL, versions: ROUTES.on_9010, sticky: 'request_id' });
+  t0 = performance.now();
+  for (let i = 0; i < N; i++) sink += chooseVersion(sticky, `req-${i}`).version.length;
+  inproc['choose sticky µs per request (in-process)'] = ((performance.now() - t0) * 1000) / N;
+  const def = loadPackage(['inference/grpc_service.proto'])['inference.GRPCInferenceService'] as Record<string, { responseSerialize: (v: unknown) => Buffer }>;
+  const serialize = def['ModelInfer']!.responseSerialize;
+  const base = { model_name: MODEL, model_version: '2', id: 'req-1', outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 10] }], raw_output_contents: [Buffer.alloc(40)] };
+  const withParams = { ...base, parameters: { mlmesh_route_revision: { int64_param: 3 }, mlmesh_route: { string_param: 'weights' } } };
+  const time = (v: unknown): number => {
+    const M = 200_000;
+    const s0 = performance.now();
+    for (let i = 0; i < M; i++) sink += serialize(v).byteLength;
+    return ((performance.now() - s0) * 1000) / M;
+  };
+  time(base);
+  time(withParams);
+  const plain: number[] = [];
+  const routed: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    plain.push(time(base));
+    routed.push(time(withParams));
+  }
+  inproc['response encode µs, no route parameters (in-process)'] = median(plain);
+  inproc['response encode µs, with route parameters (in-process)'] = median(routed);
+  if (sink === 42) process.stderr.write('\n');
+}
+
 const medians: Row = {};
 for (const k of Object.keys(runs[0] ?? {})) medians[k] = median(runs.map((r) => r[k] as number));
 medians['errors (all runs)'] = errors;
+Object.assign(medians, inproc);
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(3) : v.toFixed(3));
 let table = `| metric (median of ${RUNS} runs, ${D} s each, ${C} in flight, 1 row) | value |\n| --- | ---: |\n`;
 for (const [k, v] of Object.entries(medians)) table += `| ${k} | ${fmt(v)} |\n`;
