@@ -8,11 +8,13 @@ export interface ClientOptions {
   maxReceiveMessageBytes?: number;
   /** Largest message sent. @default 64 MiB */
   maxSendMessageBytes?: number;
+  /** Channel credentials (TLS: `channelCredentials` of shared/tls). @default plaintext */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /**
- * A grpc-js client for a service of a loaded package definition, over plaintext (the mesh runs
- * on a private network or loopback). Cast it to the generated `…Client` type for typed calls.
+ * A grpc-js client for a service of a loaded package definition, over plaintext unless
+ * `credentials` are given (plaintext is the mesh's default on loopback). Cast it to the generated `…Client` type for typed calls.
  */
 export function createClient<T extends grpc.Client = grpc.Client>(
   pkg: PackageDefinition,
@@ -21,7 +23,7 @@ export function createClient<T extends grpc.Client = grpc.Client>(
   opts: ClientOptions = {},
 ): T {
   const Ctor = clientConstructor(pkg, service);
-  return new Ctor(address, grpc.credentials.createInsecure(), {
+  return new Ctor(address, opts.credentials ?? grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
     'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * 1024 * 1024,
   }) as unknown as T;
