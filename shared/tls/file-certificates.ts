@@ -67,6 +67,8 @@ export class FileCertificates implements CertificateProvider {
   private readonly caListeners = new Set<CaListener>();
   private readonly identityListeners = new Set<IdentityListener>();
   private timer: NodeJS.Timeout | undefined;
+  /** The files' stamp when they last failed to load: not tried again until they change. */
+  private refusedStamp: string | undefined;
   private readonly onReload: ((event: CertificateReloadEvent) => void) | undefined;
 
   /**
@@ -120,15 +122,19 @@ export class FileCertificates implements CertificateProvider {
 
   /** Re-reads the files when they changed since the last good load (the poller calls it; tests may too). */
   check(): void {
-    if (stampOf(this.files) === this.current.stamp) return;
+    const stamp = stampOf(this.files);
+    if (stamp === this.current.stamp || stamp === this.refusedStamp) return;
     let next: Loaded;
     try {
       next = this.load();
     } catch (e: unknown) {
-      // Keep serving with the certificates in force; the next tick tries again (a writer may not be done).
+      // Keep serving with the certificates in force; tried again (and reported once more) when
+      // the files change again (a writer may not be done).
+      this.refusedStamp = stamp;
       this.onReload?.({ type: 'refused', files: this.files, error: e instanceof Error ? e : new Error(String(e)) });
       return;
     }
+    this.refusedStamp = undefined;
     this.current = next;
     if (next.ca) for (const l of this.caListeners) l({ caCertificate: next.ca });
     if (next.cert && next.key) for (const l of this.identityListeners) l({ certificate: next.cert, privateKey: next.key });
@@ -141,9 +147,14 @@ export class FileCertificates implements CertificateProvider {
     this.timer = undefined;
   }
 
+  // The current files go to a new listener on the next tick, not at once: grpc-js's server
+  // credentials add their own watcher only after adding the listener, and would miss a
+  // synchronous first update (the server would then drop every connection).
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener(this.current.ca ? { caCertificate: this.current.ca } : null);
+    process.nextTick(() => {
+      if (this.caListeners.has(listener)) listener(this.current.ca ? { caCertificate: this.current.ca } : null);
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -152,7 +163,9 @@ export class FileCertificates implements CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    listener(this.current.cert && this.current.key ? { certificate: this.current.cert, privateKey: this.current.key } : null);
+    process.nextTick(() => {
+      if (this.identityListeners.has(listener)) listener(this.current.cert && this.current.key ? { certificate: this.current.cert, privateKey: this.current.key } : null);
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {
