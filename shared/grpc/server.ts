@@ -144,6 +144,11 @@ export class GrpcServer {
     this.certificates = certificates;
   }
 
+  /** The authorizer the calls go through (the HTTP routes of the same service share it). */
+  get authorizerInUse(): Authorizer {
+    return this.authorizer;
+  }
+
   /** True when the server speaks TLS. */
   get secure(): boolean {
     return this.certificates !== undefined;

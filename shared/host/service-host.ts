@@ -219,6 +219,8 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
     });
     if (c.httpPort >= 0) {
       this.http = await HttpServer.create({
+        ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, ...(c.tlsCaFile !== '' ? { caFile: c.tlsCaFile } : {}), reloadIntervalMs: c.tlsReloadMs } } : {}),
+        ...(c.authRequired ? { authorizer: this.grpc.authorizerInUse } : {}),
         host: c.host,
         port: c.httpPort,
         registry: this.registry,
