@@ -56,6 +56,7 @@ export const MESH_ENV = {
   tlsCertFile: 'MLMESH_TLS_CERT_FILE',
   tlsKeyFile: 'MLMESH_TLS_KEY_FILE',
   tlsCaFile: 'MLMESH_TLS_CA_FILE',
+  tlsClientCerts: 'MLMESH_TLS_CLIENT_CERTS',
   tlsReloadMs: 'MLMESH_TLS_RELOAD_MS',
   authRequired: 'MLMESH_AUTH_REQUIRED',
   authTokens: 'MLMESH_AUTH_TOKENS',

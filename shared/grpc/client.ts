@@ -10,6 +10,20 @@ export interface ClientOptions {
   maxSendMessageBytes?: number;
   /** Channel credentials (TLS: `channelCredentials` of shared/tls). @default plaintext */
   credentials?: grpc.ChannelCredentials;
+  /** A bearer token sent as `authorization: Bearer <token>` on every call (unless the call's metadata has one). @default none */
+  token?: string;
+}
+
+/** A client interceptor adding `authorization: Bearer <token>` to calls that carry none. */
+function bearerInterceptor(token: string): grpc.Interceptor {
+  const value = `Bearer ${token}`;
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        if (metadata.get('authorization').length === 0) metadata.set('authorization', value);
+        next(metadata, listener);
+      },
+    });
 }
 
 /**
@@ -26,6 +40,7 @@ export function createClient<T extends grpc.Client = grpc.Client>(
   return new Ctor(address, opts.credentials ?? grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
     'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * 1024 * 1024,
+    ...(opts.token !== undefined ? { interceptors: [bearerInterceptor(opts.token)] } : {}),
   }) as unknown as T;
 }
 

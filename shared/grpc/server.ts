@@ -208,7 +208,7 @@ export class GrpcServer {
       tls?.certificates.close();
       throw e;
     }
-    opts.logger.info({ port, services: self.serviceNames, tls: tls ? (opts.tls?.caFile ? 'mutual' : 'server') : 'off', auth: self.authorizer.summary }, 'gRPC server listening');
+    opts.logger.info({ port, services: self.serviceNames, tls: tls ? (opts.tls?.caFile ? (opts.tls.requireClientCert === false ? 'client certificates optional' : 'mutual') : 'server') : 'off', auth: self.authorizer.summary }, 'gRPC server listening');
     return self;
   }
 

@@ -36,6 +36,7 @@ export interface HostOptionSpecs {
   tlsCertFile: OptionSpec<string>;
   tlsKeyFile: OptionSpec<string>;
   tlsCaFile: OptionSpec<string>;
+  tlsClientCerts: OptionSpec<'require' | 'optional'>;
   tlsReloadMs: OptionSpec<number>;
   authRequired: OptionSpec<boolean>;
   authTokens: OptionSpec<readonly string[]>;
@@ -55,6 +56,7 @@ export interface HostConfig {
   tlsCertFile: string;
   tlsKeyFile: string;
   tlsCaFile: string;
+  tlsClientCerts: 'require' | 'optional';
   tlsReloadMs: number;
   authRequired: boolean;
   authTokens: readonly string[];
@@ -95,6 +97,13 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       fallbackEnv: MESH_ENV.tlsCaFile,
       default: '',
       doc: 'PEM CA bundle: set with tlsCertFile it turns on mutual TLS (clients must present a certificate it signed), and the calls this service makes to others verify them against it and present tlsCertFile.',
+    }),
+    tlsClientCerts: enumOption({
+      ...env('tlsClientCerts'),
+      fallbackEnv: MESH_ENV.tlsClientCerts,
+      default: 'require',
+      values: ['require', 'optional'] as const,
+      doc: 'With tlsCaFile: `require` refuses a client without a certificate the CA signed at the handshake (mutual TLS); `optional` lets it in, to identify with a bearer token (authRequired).',
     }),
     tlsReloadMs: intOption({ ...env('tlsReloadMs'), fallbackEnv: MESH_ENV.tlsReloadMs, default: 1000, min: 0, doc: 'How often the TLS files are checked for a change, in ms (new connections use the new files, open ones keep theirs); 0 never.' }),
     authRequired: boolOption({

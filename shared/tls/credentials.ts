@@ -6,12 +6,19 @@ import type { FileCertificatesOptions } from './file-certificates.js';
 export interface ServerTlsOptions extends FileCertificatesOptions {
   certFile: string;
   keyFile: string;
+  /**
+   * With `caFile`: refuse the handshake of a client without a certificate the CA signed (true),
+   * or ask for one and let the call through without it (false: the caller must then identify
+   * with a bearer token when authorization is on). @default true
+   */
+  requireClientCert?: boolean;
 }
 
 /**
  * grpc-js server credentials from files that are re-read when they change (see
  * {@link FileCertificates}). With a `caFile` every client must present a certificate that
- * chains to it (mutual TLS: the handshake fails otherwise); without one, server-side TLS only.
+ * chains to it (mutual TLS: the handshake fails otherwise; `requireClientCert: false` asks for
+ * one but lets clients without it in); without one, server-side TLS only.
  * Returns the credentials and the certificates, whose `close()` stops the polling.
  */
 export function serverCredentials(opts: ServerTlsOptions): { credentials: grpc.ServerCredentials; certificates: FileCertificates } {
@@ -20,7 +27,7 @@ export function serverCredentials(opts: ServerTlsOptions): { credentials: grpc.S
   // grpc-js 1.14's createCertificateProviderServerCredentials hands its first argument to the
   // identity slot and its second to the CA slot (the parameter names in its typings are the other
   // way round): identity first, CA (or null: no client certificates asked for) second.
-  const credentials = grpc.experimental.createCertificateProviderServerCredentials(certificates, opts.caFile ? certificates : null, Boolean(opts.caFile));
+  const credentials = grpc.experimental.createCertificateProviderServerCredentials(certificates, opts.caFile ? certificates : null, Boolean(opts.caFile) && opts.requireClientCert !== false);
   return { credentials, certificates };
 }
 
