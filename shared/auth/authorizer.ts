@@ -101,7 +101,7 @@ export class Authorizer {
         who: e.identity.name,
         via: e.identity.via,
         role: e.identity.role ?? null,
-        service: e.service,
+        api: e.service,
         rpc: e.method,
         outcome: e.outcome,
         requestId: e.requestId,

@@ -108,7 +108,7 @@ test.serial('authz - an admin token unloads and loads, and each admin call write
   t.is(missing?.code, 'NOT_FOUND', 'an admin may learn that a model does not exist');
   const lines = auditLines(f).slice(before);
   t.is(lines.length, 3);
-  t.like(lines[0], { who: 'ops', via: 'token', role: 'admin', service: 'inference.GRPCInferenceService', rpc: 'RepositoryModelUnload', outcome: 'OK', target: 'credit_risk' });
+  t.like(lines[0], { who: 'ops', via: 'token', role: 'admin', api: 'inference.GRPCInferenceService', rpc: 'RepositoryModelUnload', outcome: 'OK', target: 'credit_risk' });
   t.like(lines[1], { who: 'ops', rpc: 'RepositoryModelLoad', outcome: 'OK' });
   t.like(lines[2], { who: 'ops', rpc: 'RepositoryModelUnload', outcome: 'NOT_FOUND', target: 'no_such_model' });
   t.truthy(lines[0]?.['requestId']);
