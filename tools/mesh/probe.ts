@@ -13,13 +13,18 @@ let healthPkg: ReturnType<typeof loadProtos> | undefined;
 
 /** The TLS files a probe (or `mlmesh status`) uses against a mesh run with `--tls`: the CA, and the certificate and key it presents. */
 export interface ProbeTls {
+  /** '' trusts the system's CAs. */
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** Accept a certificate that does not name the host dialled (a container probing itself on 127.0.0.1). @default false */
+  readonly anyHostname?: boolean;
 }
 
+const anyName = (): undefined => undefined;
+
 function grpcCredentials(tls: ProbeTls): grpc.ChannelCredentials {
-  return grpc.credentials.createSsl(readFileSync(tls.caFile), readFileSync(tls.keyFile), readFileSync(tls.certFile));
+  return grpc.credentials.createSsl(tls.caFile ? readFileSync(tls.caFile) : null, readFileSync(tls.keyFile), readFileSync(tls.certFile), tls.anyHostname ? { checkServerIdentity: anyName } : {});
 }
 
 /** The health status gRPC reports (`SERVING`, `NOT_SERVING`…), or `UNREACHABLE: <why>`. */
@@ -46,7 +51,7 @@ export async function grpcHealth(address: string, timeoutMs: number, tls?: Probe
 function httpsStatus(url: string, timeoutMs: number, tls: ProbeTls): Promise<number | string> {
   return new Promise((resolve) => {
     try {
-      const req = request(url, { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), timeout: timeoutMs }, (res) => {
+      const req = request(url, { ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), timeout: timeoutMs, ...(tls.anyHostname ? { checkServerIdentity: anyName } : {}) }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
