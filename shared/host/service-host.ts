@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { endianness } from 'node:os';
 import type { Registry } from 'prom-client';
 import * as grpc from '@grpc/grpc-js';
@@ -56,6 +57,15 @@ async function withinBudget(p: Promise<void> | void | undefined, deadline: numbe
  * @throws ConfigError naming the option.
  */
 function checkSecurityOptions(c: HostConfig): void {
+  for (const option of ['tlsCertFile', 'tlsKeyFile', 'tlsCaFile'] as const) {
+    const file = c[option];
+    if (file === '') continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e: unknown) {
+      throw new ConfigError(option, `cannot read ${file}: ${errorMessage(e)}`);
+    }
+  }
   if (c.tlsCertFile !== '' && c.tlsKeyFile === '') throw new ConfigError('tlsKeyFile', 'must be set with tlsCertFile');
   if (c.tlsKeyFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsKeyFile');
   if (c.tlsCaFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsCaFile (mutual TLS needs the server\'s own certificate)');

@@ -109,3 +109,20 @@ test.serial('tls - replaced certificate files are used by new connections while 
   await new Promise((r) => setTimeout(r, 300));
   t.is(await liveCode(client(t, { tls: { caFile: rogue.caFile, ...trusted.parties['alice']! } })), 'OK', 'a mismatched key and certificate are not taken');
 });
+
+test('tls - bad TLS and authorization settings stop the service at start, naming the option', async (t) => {
+  const { trusted } = t.context.pki;
+  const cert = trusted.parties['inference']!;
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ tlsCertFile: '/no/such/cert.pem', tlsKeyFile: cert.keyFile }, /tlsCertFile.*cannot read \/no\/such\/cert\.pem/],
+    [{ tlsCertFile: cert.certFile }, /tlsKeyFile.*must be set with tlsCertFile/],
+    [{ tlsCaFile: trusted.caFile }, /tlsCertFile.*must be set with tlsCaFile/],
+    [{ authCertRoles: ['alice:data'] }, /authCertRoles.*needs tlsCaFile/],
+    [{ authRequired: true }, /authRequired.*neither authTokens nor authCertRoles/],
+    [{ tlsCertFile: cert.certFile, tlsKeyFile: trusted.parties['alice']!.keyFile }, /do not make a usable set/],
+  ];
+  for (const [overrides, message] of bad) {
+    const e = await t.throwsAsync(startInference({ models: ['digits_mlp'], overrides }));
+    t.regex(e?.message ?? '', message, JSON.stringify(overrides));
+  }
+});
