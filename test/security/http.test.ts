@@ -2,7 +2,10 @@ import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
-import { hashToken } from '../../shared/auth/index.js';
+import { Registry } from 'prom-client';
+import { Authorizer, hashToken } from '../../shared/auth/index.js';
+import { HttpServer } from '../../shared/http/index.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { startInference } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { makeTestPki } from '../helpers/security.js';
@@ -82,4 +85,33 @@ test('http - the service routes check identities and roles as gRPC does', async 
   t.is((await https(t, 'POST', '/v2/models/digits_mlp/infer', { body: INFER, token: DATA_TOKEN })).status, 200);
   t.is((await https(t, 'POST', '/v2/models/digits_mlp/infer', { body: INFER, cert: 'alice' })).status, 200, 'a client certificate identifies too');
   t.is((await https(t, 'POST', '/v2/models/digits_mlp/infer', { body: INFER, cert: 'bob' })).status, 403, 'a certificate with no role is refused');
+});
+
+test('http - a route whose config asks for the admin role refuses data callers and audits every call', async (t) => {
+  const { logger, lines } = capturingLogger();
+  const server = await HttpServer.create({
+    port: 0,
+    registry: new Registry(),
+    logger,
+    ready: () => true,
+    authorizer: new Authorizer({ required: true, tokens: [`backend:data:${hashToken(DATA_TOKEN)}`, `ops:admin:${hashToken('http-admin-token')}`] }),
+    routes: (app) => {
+      app.post('/models/:name/reload', { config: { role: 'admin' } }, async (req) => ({ reloaded: (req.params as { name: string }).name }));
+    },
+  });
+  t.teardown(() => server.close());
+  const post = (token?: string) => fetch(`http://127.0.0.1:${server.port}/models/m1/reload`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  t.is((await post()).status, 401);
+  t.is((await post(DATA_TOKEN)).status, 403);
+  const ok = await post('http-admin-token');
+  t.is(ok.status, 200);
+  t.deepEqual(await ok.json(), { reloaded: 'm1' });
+  // The line of an answered call is written once the answer is out: wait for it.
+  const until = Date.now() + 5000;
+  while (lines.filter((l) => l['audit'] === true).length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  const audit = lines.filter((l) => l['audit'] === true);
+  t.is(audit.length, 3);
+  t.like(audit[0], { who: 'anonymous', outcome: 'UNAUTHENTICATED', api: 'http', rpc: 'POST /models/:name/reload', target: 'm1' });
+  t.like(audit[1], { who: 'backend', role: 'data', outcome: 'PERMISSION_DENIED' });
+  t.like(audit[2], { who: 'ops', role: 'admin', outcome: '200' });
 });
