@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken } from '../../shared/auth/index.js';
+import type { Role } from '../../shared/auth/index.js';
 import { MESH_ENV, serviceEnvName } from '../../shared/config/index.js';
 import { makeDevCertificates } from './dev-certs.js';
 import type { ProbeTls } from './probe.js';
@@ -18,6 +19,13 @@ import type { ProbeTls } from './probe.js';
 export const SUPERVISOR_CERT = 'mlmesh-supervisor';
 /** The CLI's admin certificate. */
 export const ADMIN_CERT = 'mlmesh-admin';
+
+/**
+ * The role each service's certificate holds under `--secure` when it calls another service
+ * (the gateway's hops need `data`). A service not listed gets `data`; one that drives admin
+ * RPCs of another (loading a model version it trained, say) is listed here with `admin`.
+ */
+export const MESH_SERVICE_ROLES: Readonly<Record<string, Role>> = {};
 
 /** What {@link prepareMeshSecurity} made. */
 export interface MeshSecurity {
@@ -60,7 +68,7 @@ export function prepareMeshSecurity(varDir: string, services: readonly string[],
     // may connect, to present the token.
     env[MESH_ENV.tlsClientCerts] = 'optional';
     env[MESH_ENV.authTokens] = `admin:admin:${hashToken(token)}`;
-    env[MESH_ENV.authCertRoles] = [...services.map((s) => `${s}:data`), `${SUPERVISOR_CERT}:read`, `${ADMIN_CERT}:admin`].join(',');
+    env[MESH_ENV.authCertRoles] = [...services.map((s) => `${s}:${MESH_SERVICE_ROLES[s] ?? 'data'}`), `${SUPERVISOR_CERT}:read`, `${ADMIN_CERT}:admin`].join(',');
   }
   const cliEnvFile = join(dir, 'cli.env');
   const lines = [`export MLMESH_CLIENT_TLS_CA=${certs.caFile}`, `export MLMESH_CLIENT_TLS_CERT=${admin.certFile}`, `export MLMESH_CLIENT_TLS_KEY=${admin.keyFile}`];
