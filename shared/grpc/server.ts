@@ -4,8 +4,9 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { Authorizer, auditTarget, missingRoles, roleOf } from '../auth/index.js';
-import type { CallerCredentials, Identity, Role } from '../auth/index.js';
+import { Authorizer, missingRoles, roleOf } from '../auth/index.js';
+import type { Identity, Role } from '../auth/index.js';
+import { auditCall, callerCredentials } from './call-auth.js';
 import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import { serverCredentials } from '../tls/index.js';
 import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
@@ -418,36 +419,6 @@ export class GrpcServer {
     else getLog().info({ code: statusName(st.code) }, st.details);
   }
 
-  /** What the call shows of its caller: the `authorization` header and the verified client certificate's CN. */
-  private credentialsOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): CallerCredentials {
-    const header = call.metadata.get('authorization')[0];
-    const cn: unknown = call.getAuthContext().sslPeerCertificate?.subject?.CN;
-    return { authorization: typeof header === 'string' ? header : undefined, certificateCn: typeof cn === 'string' ? cn : Array.isArray(cn) && typeof cn[0] === 'string' ? cn[0] : undefined };
-  }
-
-  /** Who the audit line names for a call refused before an identity was established. */
-  private identityForAudit(creds: CallerCredentials): Identity {
-    try {
-      return this.authorizer.identify(creds);
-    } catch {
-      // The token was refused: the audit line says a token was tried, not whose.
-      return { name: 'unknown token', via: 'token', role: undefined };
-    }
-  }
-
-  /** Writes the audit line of an admin call once it has ended. */
-  private auditCall(svc: ServiceBinding, method: string, needed: Role, creds: CallerCredentials, identity: Identity | undefined, code: number, ctx: CallContext, request: unknown): void {
-    if (needed !== 'admin') return;
-    this.authorizer.audit(ctx.log, {
-      identity: identity ?? this.identityForAudit(creds),
-      service: svc.name,
-      method,
-      outcome: statusName(code),
-      requestId: ctx.requestId,
-      target: request instanceof MalformedRequest ? undefined : auditTarget(request),
-    });
-  }
-
   private wrapUnary(
     svc: ServiceBinding,
     method: string,
@@ -458,7 +429,7 @@ export class GrpcServer {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      const creds = this.credentialsOf(call);
+      const creds = callerCredentials(call);
       let identity: Identity | undefined;
       // An async wrapper: a handler that throws synchronously fails the call like one that rejects.
       const promise = (async () => {
@@ -472,7 +443,7 @@ export class GrpcServer {
         (response) => {
           finish();
           end(grpc.status.OK, t0);
-          this.auditCall(svc, method, needed, creds, identity, grpc.status.OK, ctx, call.request);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
           if (ctx.debug) getLog().debug('call ok');
           answering();
           callback(null, response, trailer);
@@ -482,7 +453,7 @@ export class GrpcServer {
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
-          this.auditCall(svc, method, needed, creds, identity, st.code, ctx, call.request);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           callback({ code: st.code, details: st.details, metadata: trailer });
         },
@@ -517,7 +488,7 @@ export class GrpcServer {
           ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
       };
-      const creds = this.credentialsOf(call);
+      const creds = callerCredentials(call);
       let identity: Identity | undefined;
       const promise = (async () => {
         if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
@@ -528,7 +499,7 @@ export class GrpcServer {
         () => {
           finish();
           end(grpc.status.OK, t0);
-          this.auditCall(svc, method, needed, creds, identity, grpc.status.OK, ctx, call.request);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
           if (ctx.debug) getLog().debug('stream ok');
           answering();
           call.end(trailer);
@@ -538,7 +509,7 @@ export class GrpcServer {
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
-          this.auditCall(svc, method, needed, creds, identity, st.code, ctx, call.request);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });
         },
