@@ -3,6 +3,7 @@ import type { TestFn } from 'ava';
 import { InferInput, InferenceClient, isRpcError } from '../../shared/client/index.js';
 import type { ClientOptions } from '../../shared/client/index.js';
 import { hashToken } from '../../shared/auth/index.js';
+import { loadTest } from '../../tools/loadtest/index.js';
 import { startInference } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { makeTestPki } from '../helpers/security.js';
@@ -147,4 +148,14 @@ test.serial('authz - client certificates carry their CN\'s role under mutual TLS
   t.like(lines[0], { who: 'admin', via: 'certificate', role: 'admin', rpc: 'RepositoryModelUnload' });
   // A token wins over the certificate: a data token on the admin's connection is data.
   t.is((await failure(admin.repositoryModelUnload({ model_name: 'credit_risk' }, { metadata: { authorization: `Bearer ${DATA_TOKEN}` } })))?.code, 'UNAUTHENTICATED', 'that server knows no tokens');
+});
+
+test.serial('authz - the load test runs against a mutual-TLS service with its client certificate, and is refused without one', async (t) => {
+  const { pki, certs } = t.context;
+  const base = { target: certs.service.address, model: 'digits_mlp', rows: 1, concurrency: 2, durationS: 30, requests: 20, processes: 1 };
+  const r = await loadTest({ ...base, connection: { tls: { caFile: pki.trusted.caFile, ...pki.trusted.parties['alice']! } } });
+  t.is(r.ok, 20);
+  t.deepEqual(r.errors, {});
+  await t.throwsAsync(loadTest(base));
+  await t.throwsAsync(loadTest({ ...base, engine: 'h2load', connection: { tls: { caFile: pki.trusted.caFile } } }), { message: /h2load does not take the TLS options/ });
 });
