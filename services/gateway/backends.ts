@@ -20,6 +20,8 @@ export interface BackendOptions {
   retryAttempts: number;
   /** Keepalive ping interval, ms (0: off). */
   keepaliveMs: number;
+  /** Channel credentials (the host's: mutual TLS under tlsCaFile). @default plaintext */
+  credentials?: ClientOptions['credentials'];
 }
 
 /** The clients of the three services. */
@@ -32,6 +34,7 @@ export class Backends {
     const channel: ClientOptions = {
       loadBalancing: 'round_robin',
       keepaliveMs: options.keepaliveMs,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       retry: options.retryAttempts > 1 ? { maxAttempts: options.retryAttempts, initialBackoffMs: 20, maxBackoffMs: 500 } : false,
       // grpc-js waits up to 120 s between reconnects by default: a mesh service that restarts
       // should be used again within seconds.

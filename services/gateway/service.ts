@@ -80,7 +80,7 @@ export class GatewayService extends HostedService<GatewayConfig> {
         }
         if (notDir) throw new Error(`deploymentsDir (MLMESH_GATEWAY_DEPLOYMENTS_DIR): ${dir} is not a folder`);
         const metrics = new GatewayMetrics(host.registry);
-        const backends = new Backends({ featuresAddress: config.featuresAddress, preprocessAddress: config.preprocessAddress, inferenceAddress: config.inferenceAddress, retryAttempts: config.retryAttempts, keepaliveMs: config.keepaliveMs });
+        const backends = new Backends({ featuresAddress: config.featuresAddress, preprocessAddress: config.preprocessAddress, inferenceAddress: config.inferenceAddress, retryAttempts: config.retryAttempts, keepaliveMs: config.keepaliveMs, credentials: host.clientCredentials() });
         host.use({ name: 'backend channels', close: () => backends.close() });
         const registry = new DeploymentRegistry(dir, backends, config.bindTimeoutMs, host.logger, metrics);
         const cache = new ResponseCache(config.cacheMaxBytes, metrics);

@@ -18,6 +18,8 @@ export interface CallPlan {
   timeoutMs: number;
   /** Request id to send when the caller gave none. */
   requestId?: string | undefined;
+  /** `authorization` header to send when the caller's metadata has none (the client's token). */
+  authorization?: string | undefined;
 }
 
 /** The metadata to send: the caller's plus `x-request-id` (the same on every retry attempt). */
@@ -33,6 +35,7 @@ function metadataFor(opts: CallOptions, plan: CallPlan): grpc.Metadata {
     throw new TypeError(`mlmesh client: requestId must be 1–128 characters of letters, digits and ._:@/+=-, got ${JSON.stringify(opts.requestId)}`);
   }
   if (md.get(REQUEST_ID_KEY).length === 0) md.set(REQUEST_ID_KEY, id !== undefined && REQUEST_ID_PATTERN.test(id) ? id : randomUUID());
+  if (plan.authorization !== undefined && md.get('authorization').length === 0) md.set('authorization', plan.authorization);
   return md;
 }
 

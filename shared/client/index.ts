@@ -13,7 +13,7 @@ export { GatewayClient, toGatewayRows, toGatewayValue } from './gateway-client.j
 export type { PlainRow, PredictRowsOptions } from './gateway-client.js';
 export { ServiceClient } from './service-client.js';
 export { DEFAULT_CLIENT_OPTIONS, DEFAULT_RETRY_OPTIONS, resolveClientOptions } from './options.js';
-export type { CallOptions, ClientOptions, RetryOptions, ResolvedClientOptions, ResolvedRetryOptions } from './options.js';
+export type { CallOptions, ClientOptions, ClientTlsFiles, RetryOptions, ResolvedClientOptions, ResolvedRetryOptions } from './options.js';
 export { SERVICES, serviceConfig } from './methods.js';
 export type { MethodPolicy, ServiceSpec } from './methods.js';
 export { REQUEST_ID_KEY } from './call.js';

@@ -31,8 +31,24 @@ export interface ClientOptions {
   maxReceiveMessageBytes?: number;
   /** Largest message sent, in bytes. @default 67108864 (64 MiB) */
   maxSendMessageBytes?: number;
-  /** Channel credentials. @default grpc.credentials.createInsecure() (the mesh runs on a private network) */
+  /**
+   * Channel credentials; win over `tls`. @default from `tls`, else grpc.credentials.createInsecure()
+   * (plaintext: the mesh's default on loopback)
+   */
   credentials?: grpc.ChannelCredentials;
+  /**
+   * TLS from PEM files, re-read when they change (new connections use the new files): the CA
+   * the server's certificate must chain to, and for mutual TLS this client's certificate and
+   * key. The server's certificate must name the host dialled (`127.0.0.1`, `localhost`…).
+   * @default plaintext
+   */
+  tls?: ClientTlsFiles;
+  /**
+   * A bearer token sent as `authorization: Bearer <token>` on every call (services with
+   * authRequired check its SHA-256 against their authTokens). Send it over TLS only, except on
+   * loopback. @default none
+   */
+  token?: string;
   /**
    * How calls spread over the addresses the target resolves to (`dns:///inference:8001` can
    * resolve to every replica): `round_robin` sends each call to the next ready address,
@@ -49,6 +65,18 @@ export interface ClientOptions {
   keepaliveTimeoutMs?: number;
   /** More grpc-js channel options (keepalive, load balancing…); they win over the ones above. @default {} */
   channelOptions?: grpc.ChannelOptions;
+}
+
+/** The PEM files of a client's TLS (see {@link ClientOptions.tls}). */
+export interface ClientTlsFiles {
+  /** CA bundle the server's certificate must chain to. */
+  caFile: string;
+  /** This client's certificate chain, for mutual TLS. @default none */
+  certFile?: string;
+  /** Its private key. @default none */
+  keyFile?: string;
+  /** How often the files are checked for a change, in ms; 0 never. @default 1000 */
+  reloadIntervalMs?: number;
 }
 
 /** Options of one call. */
@@ -77,6 +105,8 @@ export interface ResolvedClientOptions {
   maxReceiveMessageBytes: number;
   maxSendMessageBytes: number;
   credentials: grpc.ChannelCredentials | undefined;
+  tls: ClientTlsFiles | undefined;
+  token: string | undefined;
   loadBalancing: 'pick_first' | 'round_robin';
   keepaliveMs: number;
   keepaliveTimeoutMs: number;
@@ -130,6 +160,19 @@ function checkLoadBalancing(value: string): 'pick_first' | 'round_robin' {
   return value;
 }
 
+function checkTls(tls: ClientTlsFiles | undefined): ClientTlsFiles | undefined {
+  if (tls === undefined) return undefined;
+  if (typeof tls.caFile !== 'string' || tls.caFile === '') throw new TypeError('mlmesh client: tls.caFile must name the CA file that signed the server certificate');
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) throw new TypeError('mlmesh client: tls.certFile and tls.keyFile go together');
+  return tls;
+}
+
+function checkToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (typeof token !== 'string' || !/^\S+$/.test(token)) throw new TypeError('mlmesh client: token must be a non-empty string without spaces');
+  return token;
+}
+
 /**
  * Fills in the defaults and validates.
  * @throws TypeError naming the option that is out of range.
@@ -156,6 +199,8 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     maxReceiveMessageBytes: positiveInt('maxReceiveMessageBytes', opts.maxReceiveMessageBytes ?? DEFAULT_CLIENT_OPTIONS.maxReceiveMessageBytes),
     maxSendMessageBytes: positiveInt('maxSendMessageBytes', opts.maxSendMessageBytes ?? DEFAULT_CLIENT_OPTIONS.maxSendMessageBytes),
     credentials: opts.credentials,
+    tls: checkTls(opts.tls),
+    token: checkToken(opts.token),
     loadBalancing: checkLoadBalancing(opts.loadBalancing ?? DEFAULT_CLIENT_OPTIONS.loadBalancing),
     keepaliveMs: nonNegativeInt('keepaliveMs', opts.keepaliveMs ?? DEFAULT_CLIENT_OPTIONS.keepaliveMs),
     keepaliveTimeoutMs: positiveInt('keepaliveTimeoutMs', opts.keepaliveTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.keepaliveTimeoutMs),

@@ -6,6 +6,8 @@ import type { ServiceSpec } from './methods.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import type { CallOptions, ClientOptions, ResolvedClientOptions } from './options.js';
 import { clientConstructor } from './protos.js';
+import { channelCredentials } from '../tls/index.js';
+import type { FileCertificates } from '../tls/index.js';
 
 /**
  * The common part of the typed clients: one grpc-js channel to one address, the per-call
@@ -23,6 +25,8 @@ export abstract class ServiceClient {
    */
   readonly channel: grpc.Client;
   private readonly spec: ServiceSpec;
+  private readonly certificates: FileCertificates | undefined;
+  private readonly authorization: string | undefined;
 
   protected constructor(spec: ServiceSpec, address: string, options: ClientOptions = {}) {
     if (typeof address !== 'string' || address === '') throw new TypeError('mlmesh client: address must be a non-empty string such as 127.0.0.1:8001');
@@ -32,7 +36,15 @@ export abstract class ServiceClient {
     const Ctor = clientConstructor(spec);
     const config = serviceConfig(spec, this.options.retry, this.options.loadBalancing);
     const keepalive = this.options.keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': this.options.keepaliveMs, 'grpc.keepalive_timeout_ms': this.options.keepaliveTimeoutMs, 'grpc.keepalive_permit_without_calls': 1 } : {};
-    this.channel = new Ctor(address, this.options.credentials ?? grpc.credentials.createInsecure(), {
+    let credentials = this.options.credentials;
+    if (!credentials && this.options.tls) {
+      const { caFile, certFile, keyFile, reloadIntervalMs } = this.options.tls;
+      const made = channelCredentials({ caFile, ...(certFile && keyFile ? { certFile, keyFile } : {}), ...(reloadIntervalMs !== undefined ? { reloadIntervalMs } : {}) });
+      credentials = made.credentials;
+      this.certificates = made.certificates;
+    }
+    this.authorization = this.options.token !== undefined ? `Bearer ${this.options.token}` : undefined;
+    this.channel = new Ctor(address, credentials ?? grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': this.options.maxReceiveMessageBytes,
       'grpc.max_send_message_length': this.options.maxSendMessageBytes,
       ...keepalive,
@@ -49,6 +61,7 @@ export abstract class ServiceClient {
       path: `/${this.spec.name}/${method}`,
       timeoutMs: policy.long ? this.options.longTimeoutMs : this.options.timeoutMs,
       requestId,
+      authorization: this.authorization,
     });
   }
 
@@ -56,7 +69,7 @@ export abstract class ServiceClient {
   protected stream<Res>(method: string, request: object, opts: CallOptions = {}): AsyncIterable<Res> {
     const policy = this.spec.methods[method];
     if (!policy?.stream) throw new TypeError(`mlmesh client: ${this.spec.name} has no streaming method ${method}`);
-    return serverStream<Res>(this.channel, method, request, opts, { path: `/${this.spec.name}/${method}`, timeoutMs: Infinity });
+    return serverStream<Res>(this.channel, method, request, opts, { path: `/${this.spec.name}/${method}`, timeoutMs: Infinity, authorization: this.authorization });
   }
 
   /**
@@ -92,6 +105,7 @@ export abstract class ServiceClient {
   /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. Idempotent. */
   close(): void {
     this.channel.close();
+    this.certificates?.close();
   }
 
   [Symbol.dispose](): void {

@@ -45,12 +45,22 @@ interface Common<T> {
 
 /**
  * The variables every service reads under one name: the NATS servers, the default log level
- * (a service's own `MLMESH_<SERVICE>_LOG_LEVEL` wins over it) and the config file.
+ * (a service's own `MLMESH_<SERVICE>_LOG_LEVEL` wins over it), the config file, and the
+ * mesh-wide defaults of the TLS and authorization options (a service's own
+ * `MLMESH_<SERVICE>_TLS_CERT_FILE`… wins over them).
  */
 export const MESH_ENV = {
   natsUrl: 'NATS_URL',
   logLevel: 'MLMESH_LOG_LEVEL',
   config: 'MLMESH_CONFIG',
+  tlsCertFile: 'MLMESH_TLS_CERT_FILE',
+  tlsKeyFile: 'MLMESH_TLS_KEY_FILE',
+  tlsCaFile: 'MLMESH_TLS_CA_FILE',
+  tlsClientCerts: 'MLMESH_TLS_CLIENT_CERTS',
+  tlsReloadMs: 'MLMESH_TLS_RELOAD_MS',
+  authRequired: 'MLMESH_AUTH_REQUIRED',
+  authTokens: 'MLMESH_AUTH_TOKENS',
+  authCertRoles: 'MLMESH_AUTH_CERT_ROLES',
 } as const;
 
 /**

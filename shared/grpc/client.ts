@@ -8,11 +8,27 @@ export interface ClientOptions {
   maxReceiveMessageBytes?: number;
   /** Largest message sent. @default 64 MiB */
   maxSendMessageBytes?: number;
+  /** Channel credentials (TLS: `channelCredentials` of shared/tls). @default plaintext */
+  credentials?: grpc.ChannelCredentials;
+  /** A bearer token sent as `authorization: Bearer <token>` on every call (unless the call's metadata has one). @default none */
+  token?: string;
+}
+
+/** A client interceptor adding `authorization: Bearer <token>` to calls that carry none. */
+function bearerInterceptor(token: string): grpc.Interceptor {
+  const value = `Bearer ${token}`;
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        if (metadata.get('authorization').length === 0) metadata.set('authorization', value);
+        next(metadata, listener);
+      },
+    });
 }
 
 /**
- * A grpc-js client for a service of a loaded package definition, over plaintext (the mesh runs
- * on a private network or loopback). Cast it to the generated `…Client` type for typed calls.
+ * A grpc-js client for a service of a loaded package definition, over plaintext unless
+ * `credentials` are given (plaintext is the mesh's default on loopback). Cast it to the generated `…Client` type for typed calls.
  */
 export function createClient<T extends grpc.Client = grpc.Client>(
   pkg: PackageDefinition,
@@ -21,9 +37,10 @@ export function createClient<T extends grpc.Client = grpc.Client>(
   opts: ClientOptions = {},
 ): T {
   const Ctor = clientConstructor(pkg, service);
-  return new Ctor(address, grpc.credentials.createInsecure(), {
+  return new Ctor(address, opts.credentials ?? grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
     'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * 1024 * 1024,
+    ...(opts.token !== undefined ? { interceptors: [bearerInterceptor(opts.token)] } : {}),
   }) as unknown as T;
 }
 

@@ -4,7 +4,12 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { Authorizer, missingRoles, roleOf } from '../auth/index.js';
+import type { Identity, Role } from '../auth/index.js';
+import { auditCall, callerCredentials } from './call-auth.js';
 import { CancelledError, clip, errorMessage } from '../errors/index.js';
+import { serverCredentials } from '../tls/index.js';
+import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
 import type { Logger } from '../logging/index.js';
 import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
 import type { CallContext } from './context.js';
@@ -44,6 +49,11 @@ export interface ServiceBinding {
   streamHandlers?: Readonly<Record<string, ServerStreamHandler>>;
   /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
   requestIdOf?: (method: string, request: unknown) => string | undefined;
+  /**
+   * The role each method needs. @default the service's block of `RPC_ROLES` (shared/auth/roles.ts).
+   * A method with no role makes {@link GrpcServer.create} throw.
+   */
+  roles?: Readonly<Record<string, Role>>;
 }
 
 /** Options for {@link GrpcServer.create}. */
@@ -69,6 +79,13 @@ export interface GrpcServerOptions {
   drainDelayMs?: number;
   /** On drain, how long in-flight calls may take before they are cancelled. @default 10000 */
   shutdownGraceMs?: number;
+  /**
+   * TLS: the server's certificate and key, and with `caFile` mutual TLS (clients must present a
+   * certificate the CA signed). Files are re-read when they change. @default plaintext
+   */
+  tls?: ServerTlsOptions;
+  /** Who may call what (identities, roles, audit of admin calls). @default authorization off (admin calls still audited) */
+  authorizer?: Authorizer;
 }
 
 /** Lifecycle of a {@link GrpcServer}. */
@@ -115,13 +132,27 @@ export class GrpcServer {
   private healthStatus: 'SERVING' | 'NOT_SERVING' = 'NOT_SERVING';
   /** Calls whose `afterAnswer` work is waiting to run. */
   private afterPending = 0;
+  private readonly authorizer: Authorizer;
+  private readonly certificates: FileCertificates | undefined;
 
-  private constructor(server: grpc.Server, health: HealthImplementation, port: number, opts: GrpcServer['opts']) {
+  private constructor(server: grpc.Server, health: HealthImplementation, port: number, opts: GrpcServer['opts'], certificates: FileCertificates | undefined) {
     this.server = server;
     this.health = health;
     this.port = port;
     this.opts = opts;
     this.serviceNames = opts.services.map((s) => s.name);
+    this.authorizer = opts.authorizer ?? new Authorizer();
+    this.certificates = certificates;
+  }
+
+  /** The authorizer the calls go through (the HTTP routes of the same service share it). */
+  get authorizerInUse(): Authorizer {
+    return this.authorizer;
+  }
+
+  /** True when the server speaks TLS. */
+  get secure(): boolean {
+    return this.certificates !== undefined;
   }
 
   /** Current state. */
@@ -136,10 +167,23 @@ export class GrpcServer {
 
   /**
    * Creates the server, registers services, health and reflection, and binds.
-   * @throws Error when a unary method has no handler, or binding fails.
+   * @throws Error when a method has no handler or no role (see {@link ServiceBinding.roles}),
+   *   the TLS files cannot be read, or binding fails.
    */
   static async create(options: GrpcServerOptions): Promise<GrpcServer> {
     const opts = { drainDelayMs: 0, shutdownGraceMs: 10_000, ...options };
+    for (const svc of opts.services) {
+      const missing = svc.roles ? Object.keys(svc.definition).filter((m) => svc.roles?.[m] === undefined) : missingRoles(svc.name, Object.keys(svc.definition));
+      if (missing.length > 0) throw new Error(`service ${svc.name}: no role for ${missing.join(', ')}: every RPC must state its role in RPC_ROLES (shared/auth/roles.ts)`);
+    }
+    const tls = opts.tls ? serverCredentials({
+      ...opts.tls,
+      onReload: (e) => {
+        opts.tls?.onReload?.(e);
+        if (e.type === 'reloaded') opts.logger.info({ files: e.files }, 'TLS certificates reloaded');
+        else opts.logger.warn({ files: e.files, err: e.error.message }, 'TLS certificates not reloaded: keeping the ones in force');
+      },
+    }) : undefined;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * MiB,
       'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * MiB,
@@ -150,18 +194,22 @@ export class GrpcServer {
     new ReflectionService(opts.packageDefinition).addToServer(server);
 
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${opts.host ?? '127.0.0.1'}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      server.bindAsync(`${opts.host ?? '127.0.0.1'}:${opts.port}`, tls?.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
         err ? reject(err) : resolve(p),
       );
+    }).catch((e: unknown) => {
+      tls?.certificates.close();
+      throw e;
     });
-    const self = new GrpcServer(server, health, port, opts);
+    const self = new GrpcServer(server, health, port, opts, tls?.certificates);
     try {
       self.register();
     } catch (e: unknown) {
       server.forceShutdown();
+      tls?.certificates.close();
       throw e;
     }
-    opts.logger.info({ port, services: self.serviceNames }, 'gRPC server listening');
+    opts.logger.info({ port, services: self.serviceNames, tls: tls ? (opts.tls?.caFile ? (opts.tls.requireClientCert === false ? 'client certificates optional' : 'mutual') : 'server') : 'off', auth: self.authorizer.summary }, 'gRPC server listening');
     return self;
   }
 
@@ -210,6 +258,7 @@ export class GrpcServer {
     });
     // Work deferred past the answers (prediction logs) of the last calls runs before drain ends.
     while (this.afterPending > 0) await new Promise<void>((r) => setImmediate(r));
+    this.certificates?.close();
     this.stateValue = 'closed';
     this.opts.logger.info('gRPC server stopped');
   }
@@ -220,6 +269,7 @@ export class GrpcServer {
     this.drainingController.abort(new CancelledError('server closing'));
     for (const c of this.inflight) c.abort(new CancelledError('server shutting down'));
     this.server.forceShutdown();
+    this.certificates?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -253,6 +303,8 @@ export class GrpcServer {
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [method, def] of Object.entries(svc.definition)) {
         if (def.requestStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
+        // create() checked that every method has one.
+        const needed = (svc.roles?.[method] ?? roleOf(svc.name, method)) as Role;
         const end = (code: number, t0: bigint): void => {
           handled.inc({ grpc_service: svc.name, grpc_method: method, grpc_code: statusName(code) });
           seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
@@ -260,12 +312,12 @@ export class GrpcServer {
         if (def.responseStream) {
           const handler = (svc.streamHandlers?.[method] ?? svc.handlers[method]) as ServerStreamHandler | undefined;
           if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
-          impl[method] = this.wrapServerStream(svc, method, handler, end);
+          impl[method] = this.wrapServerStream(svc, method, needed, handler, end);
           continue;
         }
         const handler = svc.handlers[method] as UnaryHandler | undefined;
         if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
-        impl[method] = this.wrapUnary(svc, method, handler, end);
+        impl[method] = this.wrapUnary(svc, method, needed, handler, end);
       }
       this.server.addService(tolerantDefinition(svc.definition), impl);
     }
@@ -370,14 +422,20 @@ export class GrpcServer {
   private wrapUnary(
     svc: ServiceBinding,
     method: string,
+    needed: Role,
     handler: UnaryHandler,
     end: (code: number, t0: bigint) => void,
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
+      const creds = callerCredentials(call);
+      let identity: Identity | undefined;
       // An async wrapper: a handler that throws synchronously fails the call like one that rejects.
       const promise = (async () => {
+        // Before anything reads the request: a refusal says nothing of what it names. With
+        // authorization off only admin calls need the caller (for their audit line).
+        if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
         if (call.request instanceof MalformedRequest) throw malformed(call.request);
         return (await handler(call.request, ctx)) as unknown;
       })();
@@ -385,6 +443,7 @@ export class GrpcServer {
         (response) => {
           finish();
           end(grpc.status.OK, t0);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
           if (ctx.debug) getLog().debug('call ok');
           answering();
           callback(null, response, trailer);
@@ -394,6 +453,7 @@ export class GrpcServer {
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           callback({ code: st.code, details: st.details, metadata: trailer });
         },
@@ -404,6 +464,7 @@ export class GrpcServer {
   private wrapServerStream(
     svc: ServiceBinding,
     method: string,
+    needed: Role,
     handler: ServerStreamHandler,
     end: (code: number, t0: bigint) => void,
   ): grpc.handleServerStreamingCall<unknown, unknown> {
@@ -427,7 +488,10 @@ export class GrpcServer {
           ctx.signal.addEventListener('abort', onAbort, { once: true });
         });
       };
+      const creds = callerCredentials(call);
+      let identity: Identity | undefined;
       const promise = (async () => {
+        if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
         if (call.request instanceof MalformedRequest) throw malformed(call.request);
         return handler(call.request, ctx, send);
       })();
@@ -435,6 +499,7 @@ export class GrpcServer {
         () => {
           finish();
           end(grpc.status.OK, t0);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
           if (ctx.debug) getLog().debug('stream ok');
           answering();
           call.end(trailer);
@@ -444,6 +509,7 @@ export class GrpcServer {
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
           this.logFailure(getLog, e, st);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });
         },

@@ -1,4 +1,5 @@
-import { enumOption, intOption, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
+import { CERT_ROLE_PATTERN, TOKEN_ENTRY_PATTERN } from '../auth/index.js';
+import { boolOption, enumOption, intOption, listOption, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 
 /** pino's levels, for `logLevel`. */
@@ -32,6 +33,14 @@ export interface HostOptionSpecs {
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
   logLevel: OptionSpec<LogLevel>;
+  tlsCertFile: OptionSpec<string>;
+  tlsKeyFile: OptionSpec<string>;
+  tlsCaFile: OptionSpec<string>;
+  tlsClientCerts: OptionSpec<'require' | 'optional'>;
+  tlsReloadMs: OptionSpec<number>;
+  authRequired: OptionSpec<boolean>;
+  authTokens: OptionSpec<readonly string[]>;
+  authCertRoles: OptionSpec<readonly string[]>;
 }
 
 /** The resolved host options of a service. */
@@ -44,6 +53,14 @@ export interface HostConfig {
   drainDelayMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsCaFile: string;
+  tlsClientCerts: 'require' | 'optional';
+  tlsReloadMs: number;
+  authRequired: boolean;
+  authTokens: readonly string[];
+  authCertRoles: readonly string[];
 }
 
 /**
@@ -73,5 +90,41 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),
     logLevel: enumOption({ ...env('logLevel'), fallbackEnv: MESH_ENV.logLevel, default: 'info', values: LOG_LEVELS, doc: 'pino log level.' }),
+    tlsCertFile: stringOption({ ...env('tlsCertFile'), fallbackEnv: MESH_ENV.tlsCertFile, default: '', doc: 'PEM certificate chain of the gRPC server (and of its own calls to other services under mutual TLS); empty: plaintext. Re-read when it changes.' }),
+    tlsKeyFile: stringOption({ ...env('tlsKeyFile'), fallbackEnv: MESH_ENV.tlsKeyFile, default: '', doc: 'PEM private key of tlsCertFile.' }),
+    tlsCaFile: stringOption({
+      ...env('tlsCaFile'),
+      fallbackEnv: MESH_ENV.tlsCaFile,
+      default: '',
+      doc: 'PEM CA bundle: set with tlsCertFile it turns on mutual TLS (clients must present a certificate it signed), and the calls this service makes to others verify them against it and present tlsCertFile.',
+    }),
+    tlsClientCerts: enumOption({
+      ...env('tlsClientCerts'),
+      fallbackEnv: MESH_ENV.tlsClientCerts,
+      default: 'require',
+      values: ['require', 'optional'] as const,
+      doc: 'With tlsCaFile: `require` refuses a client without a certificate the CA signed at the handshake (mutual TLS); `optional` lets it in, to identify with a bearer token (authRequired).',
+    }),
+    tlsReloadMs: intOption({ ...env('tlsReloadMs'), fallbackEnv: MESH_ENV.tlsReloadMs, default: 1000, min: 0, doc: 'How often the TLS files are checked for a change, in ms (new connections use the new files, open ones keep theirs); 0 never.' }),
+    authRequired: boolOption({
+      ...env('authRequired'),
+      fallbackEnv: MESH_ENV.authRequired,
+      default: false,
+      doc: 'Refuse calls without an identity (UNAUTHENTICATED) or whose role is short of the RPC\'s (PERMISSION_DENIED); see docs/security.md. Admin calls are audited either way.',
+    }),
+    authTokens: listOption({
+      ...env('authTokens'),
+      fallbackEnv: MESH_ENV.authTokens,
+      default: [],
+      pattern: TOKEN_ENTRY_PATTERN,
+      doc: 'Bearer tokens, as `<name>:<role>:<sha256 hex of the token>` (role read, data or admin; `mlmesh auth hash-token` prints the hash); never the tokens themselves.',
+    }),
+    authCertRoles: listOption({
+      ...env('authCertRoles'),
+      fallbackEnv: MESH_ENV.authCertRoles,
+      default: [],
+      pattern: CERT_ROLE_PATTERN,
+      doc: 'Roles of client certificates (mutual TLS), as `<certificate CN>:<role>`; `*:<role>` for any certificate the CA signed.',
+    }),
   };
 }

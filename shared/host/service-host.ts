@@ -1,6 +1,9 @@
+import { accessSync, constants } from 'node:fs';
 import { endianness } from 'node:os';
 import type { Registry } from 'prom-client';
-import { loadConfig } from '../config/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { Authorizer } from '../auth/index.js';
+import { ConfigError, loadConfig } from '../config/index.js';
 import type { ConfigOf, DeprecatedVariable, OptionSpecs } from '../config/index.js';
 import { errorMessage } from '../errors/index.js';
 import { GrpcServer, loadProtos, serviceDefinition } from '../grpc/index.js';
@@ -12,6 +15,8 @@ import { createRegistry } from '../metrics/index.js';
 import { connectInBackground } from '../nats/index.js';
 import type { BackgroundConnection } from '../nats/index.js';
 import type { NatsConnection } from 'nats';
+import { channelCredentials } from '../tls/index.js';
+import type { FileCertificates } from '../tls/index.js';
 import type { HostedGrpcService } from './handlers.js';
 import type { HostConfig, HostOptionSpecs } from './options.js';
 
@@ -45,6 +50,27 @@ async function withinBudget(p: Promise<void> | void | undefined, deadline: numbe
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Checks the TLS and authorization options together.
+ * @throws ConfigError naming the option.
+ */
+function checkSecurityOptions(c: HostConfig): void {
+  for (const option of ['tlsCertFile', 'tlsKeyFile', 'tlsCaFile'] as const) {
+    const file = c[option];
+    if (file === '') continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e: unknown) {
+      throw new ConfigError(option, `cannot read ${file}: ${errorMessage(e)}`);
+    }
+  }
+  if (c.tlsCertFile !== '' && c.tlsKeyFile === '') throw new ConfigError('tlsKeyFile', 'must be set with tlsCertFile');
+  if (c.tlsKeyFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsKeyFile');
+  if (c.tlsCaFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsCaFile (mutual TLS needs the server\'s own certificate)');
+  if (c.authCertRoles.length > 0 && c.tlsCaFile === '') throw new ConfigError('authCertRoles', 'needs tlsCaFile: client certificates are only asked for under mutual TLS');
+  if (c.authRequired && c.authTokens.length === 0 && c.authCertRoles.length === 0) throw new ConfigError('authRequired', 'is on but neither authTokens nor authCertRoles names anyone: every call would be refused');
 }
 
 /**
@@ -138,6 +164,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
   private http: HttpServer | undefined;
   private setupValue: Omit<ServiceSetup<unknown>, 'service'> | undefined;
   private stopped: Promise<void> | undefined;
+  private clientCerts: { credentials: grpc.ChannelCredentials; certificates: FileCertificates } | undefined;
 
   private constructor(
     /** The service's name. */
@@ -160,6 +187,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
     // S includes HostOptionSpecs, so its resolved config has the host's fields (TypeScript cannot
     // see through the conditional type of a generic S).
     const config = loadConfig(opts.options, { env: opts.env ?? process.env, overrides: opts.overrides ?? {}, section: opts.name, onDeprecated: (d) => deprecated.push(d) }) as HostedConfig<S>;
+    checkSecurityOptions(config);
     opts.validate?.(config);
     const logger = opts.logger ?? createLogger({ service: opts.name, level: config.logLevel });
     for (const d of deprecated) {
@@ -196,9 +224,13 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       drainDelayMs: c.drainDelayMs,
       shutdownGraceMs: c.shutdownGraceMs,
       services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
+      ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile, requireClientCert: c.tlsClientCerts === 'require', reloadIntervalMs: c.tlsReloadMs } } : {}),
+      authorizer: new Authorizer({ required: c.authRequired, tokens: c.authTokens, certRoles: c.authCertRoles }),
     });
     if (c.httpPort >= 0) {
       this.http = await HttpServer.create({
+        ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, ...(c.tlsCaFile !== '' ? { caFile: c.tlsCaFile } : {}), reloadIntervalMs: c.tlsReloadMs } } : {}),
+        ...(c.authRequired ? { authorizer: this.grpc.authorizerInUse } : {}),
         host: c.host,
         port: c.httpPort,
         registry: this.registry,
@@ -248,6 +280,30 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
     if (this.stateValue !== 'serving') return;
     const serving = this.setupValue?.serving ?? this.setupValue?.ready ?? (() => true);
     this.grpc?.setServing(serving());
+  }
+
+  /**
+   * Channel credentials for this service's calls to other mesh services: with `tlsCaFile` set,
+   * TLS verified against it, presenting `tlsCertFile` (mutual TLS; re-read when the files
+   * change); otherwise plaintext. Made once, on first use; closed with the service.
+   * @throws Error when the files cannot be read.
+   */
+  clientCredentials(): grpc.ChannelCredentials {
+    const c = this.config;
+    if (c.tlsCaFile === '') return grpc.credentials.createInsecure();
+    if (!this.clientCerts) {
+      this.clientCerts = channelCredentials({
+        caFile: c.tlsCaFile,
+        ...(c.tlsCertFile !== '' ? { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile } : {}),
+        reloadIntervalMs: c.tlsReloadMs,
+        onReload: (e) => {
+          if (e.type === 'refused') this.logger.warn({ files: e.files, err: e.error.message }, 'client TLS certificates not reloaded: keeping the ones in force');
+        },
+      });
+      const certs = this.clientCerts.certificates;
+      this.use({ name: 'client TLS certificates', close: () => certs.close() });
+    }
+    return this.clientCerts.credentials;
   }
 
   /** Registers a resource to drain and close with the service (reverse order of registration). */

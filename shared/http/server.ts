@@ -1,10 +1,17 @@
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { auditTarget } from '../auth/index.js';
+import type { Authorizer, Identity, Role } from '../auth/index.js';
+import { FileCertificates } from '../tls/index.js';
+import type { FileCertificatesOptions } from '../tls/index.js';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { CancelledError, clip, errorMessage, isMlmeshError } from '../errors/index.js';
+import { CancelledError, Code, clip, errorMessage, isMlmeshError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { attachSignals } from './context.js';
 import { httpStatusOf } from './status.js';
@@ -43,6 +50,33 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   /** The service's own routes. */
   routes?: HttpRoutes;
+  /**
+   * HTTPS: the server's certificate and key, re-read when they change. With `caFile`, client
+   * certificates are asked for and, when the CA signed them, identify the caller; one is not
+   * required (health probes and token callers have none). @default plain HTTP
+   */
+  tls?: FileCertificatesOptions & { certFile: string; keyFile: string };
+  /**
+   * Authorization of the service's routes (not /metrics nor health), as on gRPC: a route's role
+   * is its `config.role` (fastify route config), else `read` for GET and HEAD, `data` for the
+   * other methods; routes needing `admin` are audited. @default none
+   */
+  authorizer?: Authorizer;
+}
+
+const CODE_NAMES = new Map<number, string>(Object.entries(Code).map(([k, v]) => [v, k]));
+
+/** The role an HTTP route needs when its config names none. */
+function defaultRouteRole(method: string): Role {
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'data';
+}
+
+/** The CN of a verified client certificate on the request's TLS connection. */
+function certificateCn(req: FastifyRequest): string | undefined {
+  const socket = req.raw.socket as Partial<TLSSocket>;
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cn: unknown = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' ? cn : Array.isArray(cn) && typeof cn[0] === 'string' ? cn[0] : undefined;
 }
 
 /** A rendered answer (a page, a JSON document) for {@link sendAnswer}. */
@@ -167,7 +201,11 @@ export class HttpServer {
   /** Registers the routes, binds and starts serving. @throws the listen error (e.g. EADDRINUSE), or what `routes` throws. */
   static async create(opts: HttpServerOptions): Promise<HttpServer> {
     const live = opts.live ?? (() => true);
+    const certificates = opts.tls ? new FileCertificates(opts.tls) : undefined;
     const app = Fastify({
+      ...(certificates && opts.tls
+        ? { https: { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile), ...(opts.tls.caFile ? { ca: readFileSync(opts.tls.caFile), requestCert: true, rejectUnauthorized: false } : {}) } }
+        : {}),
       logger: false,
       bodyLimit: opts.bodyLimitBytes ?? DEFAULT_HTTP_BODY_LIMIT_BYTES,
       // Idle keep-alive connections close with the server; busy ones once their answer is out.
@@ -176,6 +214,35 @@ export class HttpServer {
       rewriteUrl: (req) => routableUrl(req.url ?? '/'),
     });
     const log = opts.logger.child({ component: 'http' });
+    if (certificates) {
+      // New connections get the files in force; the ones open keep theirs.
+      const latest: { cert?: Buffer; key?: Buffer; ca?: Buffer } = {};
+      const server = app.server as unknown as HttpsServer;
+      const apply = (): void => {
+        try {
+          server.setSecureContext({ ...latest });
+        } catch (e: unknown) {
+          log.warn({ err: errorMessage(e) }, 'HTTPS certificates not reloaded: keeping the ones in force');
+        }
+      };
+      certificates.addIdentityCertificateListener((u) => {
+        if (!u) return;
+        latest.cert = u.certificate;
+        latest.key = u.privateKey;
+        apply();
+      });
+      if (opts.tls?.caFile) {
+        certificates.addCaCertificateListener((u) => {
+          if (!u) return;
+          latest.ca = u.caCertificate;
+          apply();
+        });
+      }
+      app.addHook('onClose', (_app, done) => {
+        certificates.close();
+        done();
+      });
+    }
     const state = new RouteState();
     attachSignals(app.server, { draining: state.draining.signal, closing: state.closing.signal, logger: opts.logger, hold: () => state.hold() });
 
@@ -236,6 +303,40 @@ export class HttpServer {
           reply.raw.once('close', release);
           done();
         });
+        const authorizer = opts.authorizer;
+        if (authorizer) {
+          // Before the body is read: a refusal says nothing of what the request names.
+          scope.addHook('onRequest', (req, reply, done) => {
+            const config = req.routeOptions.config as { role?: Role } | undefined;
+            const needed = config?.role ?? defaultRouteRole(req.method);
+            const what = `${req.method} ${req.routeOptions.url ?? req.url}`;
+            const header = req.headers.authorization;
+            const creds = { authorization: typeof header === 'string' ? header : undefined, certificateCn: certificateCn(req) };
+            let identity: Identity | undefined;
+            const audit = (outcome: string): void => {
+              if (needed !== 'admin') return;
+              let who = identity;
+              if (!who) {
+                try {
+                  who = authorizer.identify(creds);
+                } catch {
+                  // The token was refused: the audit line says a token was tried, not whose.
+                  who = { name: 'unknown token', via: 'token', role: undefined };
+                }
+              }
+              authorizer.audit(opts.logger, { identity: who, service: 'http', method: what, outcome, requestId: String(req.id), target: auditTarget(req.params) });
+            };
+            try {
+              identity = authorizer.authorize(creds, what, needed);
+            } catch (e: unknown) {
+              audit(CODE_NAMES.get(isMlmeshError(e) ? e.code : Code.INTERNAL) ?? 'UNKNOWN');
+              sendError(reply, httpStatusOf(e), errorAnswer(e, httpStatusOf(e)));
+              return;
+            }
+            if (needed === 'admin') reply.raw.once('finish', () => audit(String(reply.statusCode)));
+            done();
+          });
+        }
         await routes(scope);
       });
     }

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { FeaturesClient, GatewayClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, PreprocessClient as SharedPreprocessClient } from '../../shared/client/index.js';
+import type { ClientOptions } from '../../shared/client/index.js';
+import type { HostConfig } from '../../shared/host/index.js';
 import { GatewayService } from '../../services/gateway/index.js';
 import type { GatewayConfig } from '../../services/gateway/index.js';
 import { freshLocation, startFeatures } from './features.js';
@@ -100,21 +102,28 @@ export interface GatewayMesh {
 /** Applicants: a1 fresh, a2 with a value older than balance's max age (1 day), a3 null, none for a4. */
 export const APPLICANTS = { fresh: 'a1', old: 'a2', nullValue: 'a3', unknown: 'a4', fresh2: 'a5' } as const;
 
-/** Starts the test mesh. `gateway` overrides gateway options. */
-export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>; inference?: Partial<InferenceConfig>; deployments?: Record<string, string> } = {}): Promise<GatewayMesh> {
+/**
+ * Starts the test mesh. `gateway` overrides gateway options. `host` sets host options (TLS,
+ * authorization) of all four services, and `client` the options of the clients the helper sets
+ * the mesh up with and of `client` (TLS files, a token).
+ */
+export async function startGatewayMesh(
+  opts: { gateway?: Partial<GatewayConfig>; inference?: Partial<InferenceConfig>; deployments?: Record<string, string>; host?: Partial<HostConfig>; client?: ClientOptions } = {},
+): Promise<GatewayMesh> {
+  const host = opts.host ?? {};
   const location = await freshLocation('sqlite');
-  const features = await startFeatures(location);
-  const preprocess = await startPreprocess();
+  const features = await startFeatures(location, { overrides: host });
+  const preprocess = await startPreprocess({ overrides: host });
   const repo = await mkdtemp(join(tmpdir(), 'mlmesh-gw-repo-'));
   const dir0 = await mkdtemp(join(tmpdir(), 'mlmesh-gw-var-'));
   await mkdir(join(repo, 'gw_risk'), { recursive: true });
   await cp(join(projectRoot(), 'test/fixtures/gateway/models/gw_risk/config.json'), join(repo, 'gw_risk/config.json'));
   await cp(join(projectRoot(), 'test/fixtures/gateway/models/gw_risk/1'), join(repo, 'gw_risk/1'), { recursive: true });
-  const inference = await startInference({ repo, ...(opts.inference ? { overrides: { ...opts.inference, spoolDir: join(dir0, 'spool') } } : {}) });
+  const inference = await startInference({ repo, ...(opts.inference || opts.host ? { overrides: { ...host, ...opts.inference, spoolDir: join(dir0, 'spool') } } : {}) });
   const dir = await mkdtemp(join(tmpdir(), 'mlmesh-deployments-'));
   const stops: (() => Promise<void>)[] = [];
 
-  const fc = new FeaturesClient(features.service.address);
+  const fc = new FeaturesClient(features.service.address, opts.client);
   await fc.registerFeature({ definition: { name: 'balance', version: 1, entity: 'applicant', value_type: 'FLOAT', max_age_ms: DAY, source: { push: {} } } });
   await fc.registerFeature({ definition: { name: 'tenure', version: 1, entity: 'applicant', value_type: 'INT64', max_age_ms: 0, source: { push: {} } } });
   await fc.registerFeatureService({ service: { name: 'gw_applicant', features: ['balance@1'] } });
@@ -129,8 +138,9 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
     ],
   });
   fc.close();
-  const fit = await preprocess.client.fit({ name: 'gw_risk_features', version: '1', spec: PIPELINE_SPEC, csv: Buffer.from(trainingCsv()) });
-  const artifact = JSON.parse((await preprocess.client.getPipeline({ sha256: fit.pipeline?.sha256 ?? '' })).artifact_json) as { steps: { type: string; offset?: Record<string, number>; scale?: Record<string, number> }[] };
+  using pc = new SharedPreprocessClient(preprocess.service.address, opts.client);
+  const fit = await pc.fit({ name: 'gw_risk_features', version: '1', spec: PIPELINE_SPEC, csv: Buffer.from(trainingCsv()) });
+  const artifact = JSON.parse((await pc.getPipeline({ pipeline: { sha256: fit.pipeline?.sha256 ?? '' } })).artifact_json) as { steps: { type: string; offset?: Record<string, number>; scale?: Record<string, number> }[] };
   const sc = artifact.steps.find((s) => s.type === 'standard_scale') as { offset: Record<string, number>; scale: Record<string, number> };
   const scale = { balance: [sc.offset['balance'] as number, sc.scale['balance'] as number] as [number, number], amount: [sc.offset['amount'] as number, sc.scale['amount'] as number] as [number, number] };
 
@@ -148,11 +158,12 @@ export async function startGatewayMesh(opts: { gateway?: Partial<GatewayConfig>;
         preprocessAddress: preprocess.service.address,
         inferenceAddress: inference.service.address,
         reloadMs: 0,
+        ...host,
         ...overrides,
       },
       logger: createLogger({ service: 'gateway-test', level: process.env['LOG_LEVEL'] ?? 'warn' }),
     });
-    const client = new GatewayClient(gateway.address, { retry: false });
+    const client = new GatewayClient(gateway.address, { retry: false, ...opts.client });
     stops.push(async () => {
       client.close();
       await gateway.drain();

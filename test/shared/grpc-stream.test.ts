@@ -30,7 +30,7 @@ const count: ServerStreamHandler<CountRequest> = async (req, ctx, send) => {
 async function start(): Promise<{ server: GrpcServer; client: grpc.Client }> {
   const server = await GrpcServer.create({
     port: 0,
-    services: [{ name: NAME, definition: serviceDefinition(pkg, NAME), handlers: {}, streamHandlers: { Count: count } }],
+    services: [{ name: NAME, definition: serviceDefinition(pkg, NAME), handlers: {}, streamHandlers: { Count: count }, roles: { Count: 'read' } }],
     packageDefinition: pkg,
     logger: createLogger({ service: 'test', level: 'silent' }),
     registry: createRegistry({ service: 'test', processMetrics: false }),

@@ -78,7 +78,7 @@ test.before(async () => {
       { name: STREAM, definition: serviceDefinition(streamPkg, STREAM), handlers: {}, streamHandlers: { Count: async (_req, _ctx, send) => {
         await send({ i: 0 });
         throw toThrow();
-      } } },
+      } }, roles: { Count: 'read' } },
     ],
     packageDefinition: inferencePkg,
     logger: createLogger({ service: 'test', level: 'silent' }),

@@ -1,4 +1,5 @@
 /** The `drift` commands at work, with the client package's MonitorClient. */
+import { connection } from './connection.js';
 import { readFile } from 'node:fs/promises';
 import { MonitorClient, fromNpy, isRpcError, toMatrix } from '../../shared/client/index.js';
 import type { DriftCommon, DriftTestOptions } from './drift.js';
@@ -6,7 +7,7 @@ import { CommandError } from './errors.js';
 import { printer } from './output.js';
 
 async function withClient<T>(o: DriftCommon, fn: (c: MonitorClient) => Promise<T>): Promise<T> {
-  const client = new MonitorClient(o.address, { timeoutMs: o.timeoutMs, longTimeoutMs: o.timeoutMs });
+  const client = new MonitorClient(o.address, { timeoutMs: o.timeoutMs, longTimeoutMs: o.timeoutMs, ...connection() });
   try {
     return await fn(client);
   } catch (e: unknown) {

@@ -1,4 +1,5 @@
 /** The `features` commands at work (definitions in features.ts). */
+import { grpcConnection } from './connection.js';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { EntityRow } from '../../shared/generated/mlmesh/features/v1/EntityRow.js';
@@ -18,7 +19,7 @@ function failure(e: unknown): Error {
 }
 
 async function withClient<T>(address: string, fn: (c: FeaturesClient) => Promise<T>): Promise<T> {
-  const client = new FeaturesClient(address);
+  const client = new FeaturesClient(address, grpcConnection());
   try {
     return await fn(client);
   } catch (e: unknown) {

@@ -2,6 +2,7 @@
  * `feedback export` and `feedback import` at work: the monitor's labelling queue over gRPC (the
  * client package's MonitorClient), and a labelled CSV published as Feedback on NATS JetStream.
  */
+import { connection } from './connection.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'nats';
 import { MonitorClient, isRpcError } from '../../shared/client/index.js';
@@ -22,7 +23,7 @@ const PUBLISH_WINDOW = 64;
 
 /** `feedback export`: the labelling queue as CSV (or JSON lines). */
 export async function feedbackExport(o: FeedbackExportOptions): Promise<void> {
-  const client = new MonitorClient(o.address, { timeoutMs: o.timeoutMs });
+  const client = new MonitorClient(o.address, { timeoutMs: o.timeoutMs, ...connection() });
   const out = printer(o.json);
   try {
     const res = await client.getLabelQueue({ model: o.model, version: o.version ?? '', windows: o.window ?? [], unlabelled_only: o.unlabelled ?? false, limit: o.limit ?? 0 });

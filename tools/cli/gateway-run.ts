@@ -1,4 +1,5 @@
 /** The gateway commands at work, with the client package's GatewayClient. */
+import { connection } from './connection.js';
 import { readFile } from 'node:fs/promises';
 import { GatewayClient, isRpcError } from '../../shared/client/index.js';
 import { decodePredictBody, predictJson } from '../../services/gateway/index.js';
@@ -7,7 +8,7 @@ import { CommandError, UsageError } from './errors.js';
 import { printer } from './output.js';
 
 async function withClient<T>(o: GatewayCommon, fn: (c: GatewayClient) => Promise<T>): Promise<T> {
-  const client = new GatewayClient(o.address, { timeoutMs: o.timeoutMs });
+  const client = new GatewayClient(o.address, { timeoutMs: o.timeoutMs, ...connection() });
   try {
     return await fn(client);
   } catch (e: unknown) {

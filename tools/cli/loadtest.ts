@@ -3,6 +3,7 @@
  * (several grpc-js client processes, errors by gRPC status) or h2load (a prepared gRPC frame,
  * the cheapest client; HTTP statuses only, so the request is checked with one real call first).
  */
+import { connection } from './connection.js';
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { onRun, sourceOf } from './action.js';
@@ -68,6 +69,7 @@ export function registerLoadtest(program: Command, ctx: CliContext): void {
         engine: o.engine,
         processes: o.processes,
         connections: o.connections,
+        connection: connection(),
         onProgress: (ok, errors, ms) => {
           okSoFar = ok;
           bar?.update(byCount ? ok + errors : ms / 1000);

@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ActionFailure } from './action.js';
 import { UsageError, EXIT } from './errors.js';
+import { registerAuth } from './auth.js';
 import { registerBench } from './bench.js';
+import { addConnectionOptions, setConnection } from './connection.js';
+import type { ConnectionFlags } from './connection.js';
 import { registerDrift } from './drift.js';
 import { registerFeatures } from './features.js';
 import { registerFeedback, registerLogs } from './logs.js';
@@ -54,6 +57,7 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'feedback', register: registerFeedback },
   { name: 'loadtest', register: registerLoadtest },
   { name: 'bench', register: registerBench },
+  { name: 'auth', register: registerAuth },
 ];
 
 /** The package's version (package.json beside dist/). */
@@ -85,6 +89,9 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride()
     .showSuggestionAfterError(true)
     .addHelpText('after', '\nExit codes: 0 done, 1 the operation failed, 2 bad usage.\nEvery command has --help; docs/cli.md lists them all.');
+  addConnectionOptions(program);
+  // Every command's calls use the connection options given before it (or their variables).
+  program.hook('preAction', () => setConnection(program.opts<ConnectionFlags>()));
   for (const c of COMMANDS) c.register(program, ctx);
   return program;
 }

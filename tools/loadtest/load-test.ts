@@ -15,6 +15,8 @@ import { InferenceClient } from '../../services/inference/index.js';
 import { buildRequest, grpcFrame } from './request.js';
 import { runH2load } from './h2load-engine.js';
 import { runNodeEngine } from './node-engine.js';
+import { connectionOptions } from './connection.js';
+import type { LoadConnection } from './connection.js';
 import type { LoadResult } from './stats.js';
 
 /** Options of {@link loadTest}. */
@@ -32,6 +34,8 @@ export interface LoadTestOptions {
   processes?: number;
   connections?: number;
   onProgress?: (ok: number, errors: number, elapsedMs: number) => void;
+  /** TLS files and a bearer token for the calls (node engine only). @default plaintext, no token */
+  connection?: LoadConnection;
 }
 
 /**
@@ -44,7 +48,8 @@ export async function loadTest(o: LoadTestOptions): Promise<LoadResult> {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
   }
   if (o.requests !== undefined && (!Number.isInteger(o.requests) || o.requests < 0)) throw new Error(`--requests must be a whole number, got ${o.requests}`);
-  const client = new InferenceClient(o.target);
+  if (o.connection?.tls && (o.engine ?? 'node') === 'h2load') throw new Error('--engine h2load does not take the TLS options here: use --engine node');
+  const client = new InferenceClient(o.target, connectionOptions(o.connection));
   let request;
   try {
     const meta = await client.modelMetadata(o.model, o.version ?? '', { deadlineMs: 5000 });
@@ -70,6 +75,7 @@ export async function loadTest(o: LoadTestOptions): Promise<LoadResult> {
   }
   return runNodeEngine({
     target: o.target,
+    ...(o.connection ? { connection: o.connection } : {}),
     model: o.model,
     request,
     rows: o.rows,

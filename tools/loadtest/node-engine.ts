@@ -1,4 +1,5 @@
 /** The node engine: several processes of grpc-js clients, so the client is not the bottleneck. */
+import type { LoadConnection } from './connection.js';
 import { fork } from 'node:child_process';
 import type { ModelInferRequest } from '../../shared/generated/inference/ModelInferRequest.js';
 import { summarize } from './stats.js';
@@ -22,6 +23,8 @@ export interface NodeRunOptions {
   deadlineMs?: number;
   /** Called about once a second with totals so far. */
   onProgress?: (ok: number, errors: number, elapsedMs: number) => void;
+  /** TLS files and a token for the calls. @default plaintext */
+  connection?: LoadConnection;
 }
 
 /** Runs the load and returns its result. */
@@ -35,6 +38,7 @@ export async function runNodeEngine(o: NodeRunOptions): Promise<LoadResult> {
       const child = fork(new URL('./node-worker.js', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const task: WorkerTask = {
         target: o.target,
+        ...(o.connection ? { connection: o.connection } : {}),
         request: o.request,
         loops,
         durationMs: o.durationMs,

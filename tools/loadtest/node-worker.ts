@@ -3,6 +3,8 @@
  * loops on its own gRPC channel, each keeping one request in flight (paced when a rate is set).
  * Reports progress every second and, at the end, every latency in µs.
  */
+import { connectionOptions } from './connection.js';
+import type { LoadConnection } from './connection.js';
 import { statusName } from '../../shared/grpc/index.js';
 import { InferenceClient } from '../../services/inference/index.js';
 import type { ModelInferRequest } from '../../shared/generated/inference/ModelInferRequest.js';
@@ -10,6 +12,8 @@ import type { ModelInferRequest } from '../../shared/generated/inference/ModelIn
 /** Sent by the parent to start. */
 export interface WorkerTask {
   target: string;
+  /** TLS files and a token. @default plaintext */
+  connection?: LoadConnection;
   request: ModelInferRequest;
   loops: number;
   durationMs: number;
@@ -28,7 +32,7 @@ export type WorkerReport =
 async function run(task: WorkerTask): Promise<void> {
   // Raw buffers must be Buffers after IPC (advanced serialization gives Uint8Arrays).
   task.request.raw_input_contents = (task.request.raw_input_contents ?? []).map((b) => Buffer.from(b as Uint8Array));
-  const client = new InferenceClient(task.target);
+  const client = new InferenceClient(task.target, connectionOptions(task.connection));
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let ok = 0;

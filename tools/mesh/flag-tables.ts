@@ -10,6 +10,8 @@ export const UP_FLAGS = {
   only: { type: 'string', value: '<a,b>', doc: 'Start only these services (features, preprocess, inference, monitor; nats); the local NATS comes along when one of them uses it.' },
   'var-dir': { type: 'string', value: '<dir>', doc: "State folder (default: the config's mesh.varDir, var/ beside the config file)." },
   'log-format': { type: 'string', value: '<auto|pretty|json>', doc: 'Log stream format (default: mesh.logFormat, auto = pretty on a terminal, JSON otherwise).' },
+  tls: { type: 'boolean', doc: 'Make a development CA and certificates under <var-dir>/tls/ (openssl) and run every service with mutual TLS; the CLI settings go to <var-dir>/tls/cli.env.' },
+  secure: { type: 'boolean', doc: 'As --tls, and authorization on: services hold the data-plane role, the CLI admin certificate and a generated admin token (printed once, kept in <var-dir>/tls/admin.token) the admin role (docs/security.md).' },
   help: { type: 'boolean', short: 'h', doc: 'Show this help.' },
 } as const satisfies FlagTable;
 

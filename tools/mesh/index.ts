@@ -16,6 +16,8 @@ export { MESH_OPTIONS, CONFIG_FILE_NAME, NATS_HOWTO, findConfigFile, meshSetting
 export type { MeshConfig, MeshPlan, NatsPlan, PlanOptions, PlannedService } from './config.js';
 export { CATALOGUE, NATS, loadServiceOptions, serviceOfCommand } from './catalogue.js';
 export type { ServiceEntry, NatsNeed } from './catalogue.js';
+export { makeDevCertificates } from './dev-certs.js';
+export type { DevCertificates, DevCertificateOptions, CertFiles } from './dev-certs.js';
 export { LogStream } from './log-stream.js';
 export type { LogStreamOptions } from './log-stream.js';
 export { SupervisedChild, backoffDelay } from './child.js';

@@ -45,6 +45,8 @@ export interface MeshState {
   readonly natsUrl: string | null;
   /** `local`, `external`, `none` or `unneeded`. */
   readonly natsMode: string;
+  /** The supervisor's TLS files when the services run with TLS (`mlmesh up --tls`; `mlmesh status` probes with them), else null. */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string } | null;
   readonly services: readonly ServiceRecord[];
 }
 

@@ -52,9 +52,9 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function details(r: ServiceRecord, timeoutMs: number): Promise<{ version: string | null; detail: string | null }> {
+async function details(r: ServiceRecord, timeoutMs: number, tls: MeshState['tls']): Promise<{ version: string | null; detail: string | null }> {
   const address = r.grpc as string;
-  const opts = { timeoutMs, retry: { maxAttempts: 1 } };
+  const opts = { timeoutMs, retry: { maxAttempts: 1 }, ...(tls ? { tls: { ...tls, reloadIntervalMs: 0 } } : {}) };
   switch (r.name) {
     case 'inference': {
       using c = new InferenceClient(address, opts);
@@ -98,11 +98,11 @@ async function probeMember(r: ServiceRecord, state: MeshState, timeoutMs: number
     }
   }
   if (!r.grpc) return { ...r, health: 'off', version: null, detail: null };
-  const h = await probeService(r.grpc, r.http ?? undefined, timeoutMs);
+  const h = await probeService(r.grpc, r.http ?? undefined, timeoutMs, state.tls ?? undefined);
   const health = h.ready ? 'SERVING' : h.grpc === 'SERVING' ? `NOT_READY (/readyz ${h.http})` : h.grpc;
   if (h.grpc.startsWith('UNREACHABLE')) return { ...r, health, version: null, detail: null };
   try {
-    const d = await details(r, timeoutMs);
+    const d = await details(r, timeoutMs, state.tls);
     return { ...r, health, version: d.version ?? `mlmesh ${state.version}`, detail: d.detail };
   } catch (e: unknown) {
     return { ...r, health, version: `mlmesh ${state.version}`, detail: `(${message(e)})` };

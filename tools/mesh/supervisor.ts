@@ -19,6 +19,7 @@ import type { LogStream } from './log-stream.js';
 import { firstNatsInfo, natsFiles, natsInfo, writeNatsConfig } from './nats.js';
 import { connectHost, isPortFree, pickFreePort } from './ports.js';
 import { probeService } from './probe.js';
+import type { ProbeTls } from './probe.js';
 import { STATE_FORMAT, stateFilePath, writeState } from './state-file.js';
 import type { MeshState, ServiceRecord } from './state-file.js';
 
@@ -89,14 +90,18 @@ export class Mesh {
   private writing: Promise<void> = Promise.resolve();
   private drained: Promise<DrainResult> | undefined;
 
-  private constructor(plan: MeshPlan, log: LogStream) {
+  /** The TLS files the probes use when the services run with TLS (`mlmesh up --tls`). */
+  readonly tls: ProbeTls | undefined;
+
+  private constructor(plan: MeshPlan, log: LogStream, tls?: ProbeTls) {
     this.plan = plan;
     this.log = log;
+    this.tls = tls;
   }
 
-  /** A mesh not started yet: {@link up} starts it, {@link drain} (at any time) stops it. */
-  static create(plan: MeshPlan, log: LogStream): Mesh {
-    return new Mesh(plan, log);
+  /** A mesh not started yet: {@link up} starts it, {@link drain} (at any time) stops it. `tls`: the services run with TLS, probed with these files. */
+  static create(plan: MeshPlan, log: LogStream, opts: { tls?: ProbeTls } = {}): Mesh {
+    return new Mesh(plan, log, opts.tls);
   }
 
   /** {@link create} then {@link up}. */
@@ -184,7 +189,7 @@ export class Mesh {
     const existing = this.members.find((m) => m.name === s.entry.name);
     const m: Member = existing ?? { name: s.entry.name, role: s.entry.role, grpc: null, http: null, child: undefined };
     m.grpc = `${host}:${p.grpc}`;
-    m.http = p.http >= 0 ? `http://${host}:${p.http}` : null;
+    m.http = p.http >= 0 ? `${this.tls ? 'https' : 'http'}://${host}:${p.http}` : null;
     if (!existing) this.members.push(m);
     return m;
   }
@@ -325,7 +330,7 @@ export class Mesh {
       args: ['--enable-source-maps', '--import', watch, join(projectRoot(), s.entry.script)],
       env,
       cwd: this.plan.projectDir,
-      probe: () => probeService(`${host}:${p.grpc}`, p.http >= 0 ? `http://${host}:${p.http}` : undefined, PROBE_TIMEOUT_MS).then((h) => h.ready),
+      probe: () => probeService(`${host}:${p.grpc}`, p.http >= 0 ? `${this.tls ? 'https' : 'http'}://${host}:${p.http}` : undefined, PROBE_TIMEOUT_MS, this.tls).then((h) => h.ready),
       readyTimeoutMs: this.plan.mesh.readyTimeoutMs,
       graceMs: s.graceMs + this.plan.mesh.stopTimeoutMs,
       restart: this.restartPolicy(),
@@ -363,6 +368,7 @@ export class Mesh {
       varDir: this.plan.varDir,
       natsUrl: this.natsUrl ?? null,
       natsMode: this.plan.nats.mode,
+      tls: this.tls ?? null,
       services: this.records(),
     };
   }

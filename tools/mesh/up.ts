@@ -4,11 +4,14 @@
  * every service, exit 130). Exit codes: 0 drained cleanly, 1 a service failed to start or had to
  * be killed on the way down, 2 bad command line or config.
  */
+import { join } from 'node:path';
 import { displayPath, planMesh } from './config.js';
 import { MeshUsageError, ServiceStartError, exitCodeOf } from './errors.js';
 import { flagsHelp, listFlag, parseFlags } from './flags.js';
 import { UP_FLAGS } from './flag-tables.js';
 import { LogStream } from './log-stream.js';
+import { prepareMeshSecurity } from './security.js';
+import type { MeshSecurity } from './security.js';
 import { Mesh } from './supervisor.js';
 import { stateFilePath } from './state-file.js';
 import { renderTable } from './table.js';
@@ -56,6 +59,13 @@ export function statusTable(mesh: Mesh): string {
 }
 
 /** Picks the log format: the flag, else the config; `auto` is pretty on a terminal. */
+/** What a person needs to call a mesh run with --tls/--secure from the CLI. */
+function securityNote(s: MeshSecurity, io: MeshIo): string {
+  const lines = [`CLI credentials (admin certificate): . ${displayPath(s.cliEnvFile, io.cwd)}`];
+  if (s.token) lines.push(`admin token (shown once; also in ${displayPath(s.tokenFile ?? '', io.cwd)}, mode 0600): ${s.token}`);
+  return lines.join('\n');
+}
+
 function logFormat(flag: string | undefined, configured: string, io: MeshIo): 'pretty' | 'json' {
   const f = flag ?? configured;
   if (!['auto', 'pretty', 'json'].includes(f)) throw new MeshUsageError(`--log-format: expected auto, pretty or json, got ${JSON.stringify(f)}`);
@@ -110,12 +120,17 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
     const plan = await planMesh({ configFile: flags.config, only: listFlag(flags.only), varDir: flags['var-dir'], env: io.env, cwd: io.cwd });
     const format = logFormat(flags['log-format'], plan.mesh.logFormat, io);
     const log = new LogStream({ out: io.stdout, format, color: format === 'pretty' && io.stdout.isTTY === true && !io.env['NO_COLOR'] });
-    mesh = Mesh.create(plan, log);
+    let security: MeshSecurity | undefined;
+    if (flags.tls || flags.secure) {
+      security = prepareMeshSecurity(plan.varDir, plan.services.map((s) => s.entry.name), flags.secure === true);
+      log.mesh('info', `mutual TLS on: development CA and certificates in ${displayPath(join(plan.varDir, 'tls'), io.cwd)}${flags.secure ? '; authorization on' : ''}`, { cliEnv: security.cliEnvFile, authRequired: flags.secure === true });
+    }
+    mesh = Mesh.create(plan, log, security ? { tls: security.probe } : {});
     // SIGHUP too: a closed terminal drains the mesh rather than leaving the services to notice.
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     log.mesh('info', `mesh config ${plan.configFile ?? '(none: defaults)'}`, { varDir: plan.varDir, services: plan.services.map((s) => s.entry.name), nats: plan.nats.mode });
     try {
-      await mesh.up(io.env);
+      await mesh.up(security ? { ...io.env, ...security.env } : io.env);
     } catch (e: unknown) {
       // Stopped by a signal while starting: that is a drain, not a failure.
       if (stopSignal === undefined) return reportError(io, e);
@@ -128,9 +143,12 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
         if (monitor?.http) log.text(`drift pages: ${monitor.http}/  (per model: ${monitor.http}/models/<model>)`);
         if (plan.nats.mode === 'none') mesh.announceNoNats(plan.nats.reason);
         if (mesh.natsPortNote) log.text(`note: ${mesh.natsPortNote}`);
+        if (security) log.text(securityNote(security, io));
         log.text('Ctrl-C drains the mesh.\n');
       } else {
-        log.mesh('info', 'mesh up', { services: records, stateFile: stateFilePath(plan.varDir) });
+        log.mesh('info', 'mesh up', { services: records, stateFile: stateFilePath(plan.varDir), ...(security ? { cliEnv: security.cliEnvFile, ...(security.tokenFile ? { tokenFile: security.tokenFile } : {}) } : {}) });
+        // The token, once, on the terminal or the log (it is also in the 0600 token file).
+        if (security?.token) io.stdout.write(`${securityNote(security, io)}\n`);
       }
       await stopped;
     }
