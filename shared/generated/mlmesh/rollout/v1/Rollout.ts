@@ -56,9 +56,32 @@ export interface Rollout {
    */
   'paused_from'?: (string);
   /**
-   * Who acts on it now ("controller@host-pid").
+   * Who acted on it last ("controller@host-pid").
    */
   'controller'?: (string);
+  /**
+   * The route of the current state is still to be written (set with the transition, cleared
+   * once the route is in the KV bucket: a controller that restarts in between writes it).
+   */
+  'route_pending'?: (boolean);
+  /**
+   * An action asked for by an RPC ("pause", "resume", "promote", "abort") that the acting
+   * controller has not applied yet, and its reason.
+   */
+  'requested'?: (string);
+  'requested_reason'?: (string);
+  /**
+   * How a roll-back ends: "rolled_back" or "aborted".
+   */
+  'ending'?: (string);
+  /**
+   * Events published so far (event ids are "<id>-<n>", so a republished one is stored once).
+   */
+  'event_seq'?: (number | string | Long);
+  /**
+   * The prediction kind in use ("class" or "value"), once known.
+   */
+  'kind'?: (string);
 }
 
 /**
@@ -112,7 +135,30 @@ export interface Rollout__Output {
    */
   'paused_from': (string);
   /**
-   * Who acts on it now ("controller@host-pid").
+   * Who acted on it last ("controller@host-pid").
    */
   'controller': (string);
+  /**
+   * The route of the current state is still to be written (set with the transition, cleared
+   * once the route is in the KV bucket: a controller that restarts in between writes it).
+   */
+  'route_pending': (boolean);
+  /**
+   * An action asked for by an RPC ("pause", "resume", "promote", "abort") that the acting
+   * controller has not applied yet, and its reason.
+   */
+  'requested': (string);
+  'requested_reason': (string);
+  /**
+   * How a roll-back ends: "rolled_back" or "aborted".
+   */
+  'ending': (string);
+  /**
+   * Events published so far (event ids are "<id>-<n>", so a republished one is stored once).
+   */
+  'event_seq': (string);
+  /**
+   * The prediction kind in use ("class" or "value"), once known.
+   */
+  'kind': (string);
 }
