@@ -45,6 +45,8 @@ export interface ServiceEntry {
    * supervisor sets them to where that service runs (its port may be one it picked).
    */
   readonly addressOptions?: Readonly<Record<string, string>>;
+  /** Options holding the Prometheus URL (`http://host:port/metrics`) of another service, set likewise. */
+  readonly metricsOptions?: Readonly<Record<string, string>>;
 }
 
 /** Every service the mesh can run, in start order (a service starts after those it depends on). */
@@ -102,7 +104,6 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     dependsOn: ['features', 'preprocess', 'inference'],
     addressOptions: { featuresAddress: 'features', preprocessAddress: 'preprocess', inferenceAddress: 'inference' },
   },
-  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'rollout',
     role: 'canary rollouts',
@@ -113,7 +114,10 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     natsOption: 'natsUrl',
     statePaths: {},
     dependsOn: ['inference'],
+    addressOptions: { inferenceAddresses: 'inference' },
+    metricsOptions: { inferenceMetricsUrls: 'inference' },
   },
+  // A later issue builds it; until its entry point exists it is skipped.
   {
     name: 'retrainer',
     role: 'retraining',
