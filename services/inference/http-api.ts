@@ -20,6 +20,7 @@ import type { InferParameter__Output } from '../../shared/generated/inference/In
 import type { InferTensorContents__Output } from '../../shared/generated/inference/InferTensorContents.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse } from '../../shared/generated/inference/ModelInferResponse.js';
+import type { InferParameter } from '../../shared/generated/inference/InferParameter.js';
 import { Code, InvalidArgumentError, clip } from '../../shared/errors/index.js';
 import type { PromiseHandlers } from '../../shared/host/index.js';
 import { JSON_TYPE, httpCallContext, httpStatusOfCode, sendError } from '../../shared/http/index.js';
@@ -326,6 +327,13 @@ function dataJson(dt: string, b: Buffer): string {
   return `[${parts.join(',')}]`;
 }
 
+/** One response parameter as JSON: a bool, a whole number (int64) or a string. */
+function parameterJson(p: InferParameter): string {
+  if (p.bool_param !== undefined && p.bool_param !== null) return String(Boolean(p.bool_param));
+  if (p.int64_param !== undefined && p.int64_param !== null) return String(p.int64_param);
+  return JSON.stringify(p.string_param ?? '');
+}
+
 /** The handler's answer as the HTTP one: the JSON, then the binary outputs' bytes in output order. */
 export function encodeHttpInfer(res: ModelInferResponse, binaryOutput: (name: string) => boolean): { json: string; binary: Buffer[] } {
   const raws = res.raw_output_contents ?? [];
@@ -340,7 +348,10 @@ export function encodeHttpInfer(res: ModelInferResponse, binaryOutput: (name: st
     }
     return `{${head},"data":${dataJson(o.datatype ?? '', bytes)}}`;
   });
-  const json = `{"model_name":${JSON.stringify(res.model_name)},"model_version":${JSON.stringify(res.model_version)},"id":${JSON.stringify(res.id)},"outputs":[${outputs.join(',')}]}`;
+  const params = Object.entries(res.parameters ?? {});
+  // The response's parameters (e.g. mlmesh_route_revision and mlmesh_route of a routed request), as the spec's JSON object.
+  const paramJson = params.length === 0 ? '' : `,"parameters":{${params.map(([k, p]) => `${JSON.stringify(k)}:${parameterJson(p)}`).join(',')}}`;
+  const json = `{"model_name":${JSON.stringify(res.model_name)},"model_version":${JSON.stringify(res.model_version)},"id":${JSON.stringify(res.id)}${paramJson},"outputs":[${outputs.join(',')}]}`;
   return { json, binary };
 }
 

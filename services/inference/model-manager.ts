@@ -42,6 +42,7 @@ interface ModelEntry {
  */
 export class ModelManager {
   private readonly models = new Map<string, ModelEntry>();
+  private readonly servedListeners: ((model: string) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -161,6 +162,16 @@ export class ModelManager {
     e.served = new Map([...versions.entries()].sort((a, b) => Number(a[0]) - Number(b[0])));
     e.latest = [...e.served.values()].at(-1);
     this.metrics.loadedVersions.set({ model: name }, e.served.size);
+    for (const fn of this.servedListeners) fn(name);
+  }
+
+  /**
+   * Calls `fn(model)` right after a model's served versions change (a load, reload, unload or
+   * the drain), synchronously: by the time the next request is resolved, `fn` has run. The
+   * route table re-checks the model's routes here.
+   */
+  onServedChange(fn: (model: string) => void): void {
+    this.servedListeners.push(fn);
   }
 
   /**
@@ -210,6 +221,11 @@ export class ModelManager {
     const mv = e.served.get(version);
     if (!mv) throw new NotFoundError(`model '${clip(name)}' has no version '${clip(version)}' being served (served: ${[...e.served.keys()].join(', ')})`, { resource: { type: 'model version', name: `${name}@${version}` } });
     return mv;
+  }
+
+  /** The served version `version` of a model, or undefined (no throw: for the routing hot path). */
+  find(name: string, version: string): ModelVersion | undefined {
+    return this.models.get(name)?.served.get(version);
   }
 
   /** Served versions of a model, oldest first (empty when not loaded). */

@@ -25,6 +25,12 @@ export interface Prediction {
   inputs: readonly DecodedInput[];
   outputs: readonly JobOutput[];
   parameters: Record<string, InferParameter__Output>;
+  /** How the version was chosen: `weights`, `sticky`, `shadow`; absent when the caller named it or there was no route. */
+  route?: string;
+  /** Route.revision of the route that chose it (0 or absent: none). */
+  routeRevision?: number;
+  /** A shadow copy: its outputs never reached the caller. */
+  shadow?: boolean;
 }
 
 function paramString(p: InferParameter__Output): string {
@@ -83,7 +89,9 @@ export class PredictionLogger {
       inputs: logInputs ? p.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, raw: t.bytes })) : [],
       outputs: p.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, raw: t.bytes })),
       parameters: Object.fromEntries(Object.entries(p.parameters).map(([k, v]) => [k, paramString(v)])),
-      route: '',
+      route: p.route ?? '',
+      route_revision: p.routeRevision ?? 0,
+      shadow: p.shadow ?? false,
       inputs_omitted: !logInputs,
     };
     let data = encodePredictionLog(log);

@@ -18,6 +18,13 @@ import type { ModelManager } from './model-manager.js';
 import type { ModelRepository } from './repository.js';
 import { decodeInferRequest, encodeInferResponse } from './request.js';
 import type { Prediction, PredictionLogger } from './prediction-log.js';
+import type { RouteTable, Routed } from './route-table.js';
+import type { ShadowRunner } from './shadow.js';
+
+/** Response parameter: Route.revision of the route that chose the version (int64; only when routed). */
+export const ROUTE_REVISION_PARAMETER = 'mlmesh_route_revision';
+/** Response parameter: how the route chose the version, `weights` or `sticky` (only when routed). */
+export const ROUTE_KIND_PARAMETER = 'mlmesh_route';
 
 /** Extensions of the Open Inference Protocol this server implements (ServerMetadata). */
 export const EXTENSIONS = ['model_repository', 'binary_tensor_data'] as const;
@@ -35,6 +42,10 @@ export interface HandlerDeps {
   onRepositoryChange: () => void;
   /** Prediction log (NATS), when configured. */
   predictionLog?: PredictionLogger;
+  /** The routes in force (NATS KV mlmesh_routes), when routing is on. */
+  routes?: RouteTable;
+  /** Runs the shadow copies of routed requests, when routing is on. */
+  shadows?: ShadowRunner;
 }
 
 function failureReason(e: unknown): FailureReason {
@@ -91,7 +102,9 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
       const t0 = process.hrtime.bigint();
       // Resolved outside the try: failures are counted per served model only, so unknown names
       // sent by clients cannot grow the metric's label set without bound.
-      const mv = d.manager.resolve(req.model_name, req.model_version);
+      // No version named: the model's route chooses it, if it has one in force.
+      const routed: Routed | undefined = req.model_version === '' && d.routes ? d.routes.choose(req.model_name, req.parameters, ctx.requestId) : undefined;
+      const mv = routed ? routed.mv : d.manager.resolve(req.model_name, req.model_version);
       ctx.bind({ model: mv.model, version: mv.version });
       const m = d.metrics.forVersion(mv.model, mv.version);
       try {
@@ -103,6 +116,7 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
         if (Date.now() >= ctx.deadlineMs) throw new DeadlineExceededError('deadline exceeded while the model ran');
         const id = req.id || ctx.requestId;
         const response = encodeInferResponse(decoded, mv.model, mv.version, id, result.outputs);
+        if (routed) response.parameters = { [ROUTE_REVISION_PARAMETER]: { int64_param: routed.revision }, [ROUTE_KIND_PARAMETER]: { string_param: routed.kind } };
         const elapsedNs = Number(process.hrtime.bigint() - t0);
         m.success.inc();
         m.duration.observe(elapsedNs / 1e9);
@@ -119,9 +133,17 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
             inputs: decoded.inputs,
             outputs: result.outputs.filter((o) => decoded.outputs.includes(o.name)),
             parameters: req.parameters,
+            ...(routed ? { route: routed.kind, routeRevision: routed.revision } : {}),
           };
           // Encoded and published once the answer is out: the log never delays it.
           ctx.afterAnswer(() => log.record(prediction));
+        }
+        const shadows = d.shadows;
+        if (routed && shadows && routed.shadows.length > 0) {
+          // Started once the answer is out, bounded by the runner: never delays or fails this call.
+          ctx.afterAnswer(() => {
+            for (const version of routed.shadows) shadows.submit({ model: mv.model, version, request: req, requestId: ctx.requestId, routeRevision: routed.revision });
+          });
         }
         if (ctx.debug) ctx.log.debug({ rows: decoded.rows, batchRows: result.batchRows, queueUs: Math.round(result.queueNs / 1e3), computeUs: Math.round(result.computeNs / 1e3) }, 'inferred');
         return response;

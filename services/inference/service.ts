@@ -5,6 +5,7 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
+import type { NatsConnection } from 'nats';
 import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
 import type { InferenceConfig } from './config.js';
@@ -13,6 +14,9 @@ import { ModelManager } from './model-manager.js';
 import { ModelRepository } from './repository.js';
 import { RepositoryPoller } from './repository-poller.js';
 import { PredictionLogger } from './prediction-log.js';
+import { RouteTable } from './route-table.js';
+import { RouteWatcher } from './route-watcher.js';
+import { ShadowRunner } from './shadow.js';
 import { inferenceHandlers } from './server.js';
 import { inferenceHttpRoutes } from './http-api.js';
 
@@ -49,7 +53,7 @@ function checkStreamLimits(config: InferenceConfig): void {
  * the publisher its JetStream client. Registered so that the publisher drains before the
  * connection closes.
  */
-function predictionLogging(host: ServiceHost<InferenceConfig>): { publisher: DurablePublisher; predictionLog: PredictionLogger } {
+function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc: NatsConnection) => void): { publisher: DurablePublisher; predictionLog: PredictionLogger } {
   const { config, logger, registry } = host;
   const publisher = DurablePublisher.create({
     name: 'predictions',
@@ -68,6 +72,7 @@ function predictionLogging(host: ServiceHost<InferenceConfig>): { publisher: Dur
     onConnect: async (nc) => {
       await ensureStreams(await nc.jetstreamManager(), streams, limits);
       publisher.setJetStream(nc.jetstream());
+      onConnected(nc);
     },
     onStatus: (type, nc) => {
       if (type === 'disconnect') publisher.setConnected(false);
@@ -101,6 +106,10 @@ export class InferenceService extends HostedService<InferenceConfig> {
     readonly publisher: DurablePublisher | undefined,
     /** Turns answered predictions into PredictionLog events for {@link publisher} (when NATS is configured). */
     readonly predictionLog: PredictionLogger | undefined,
+    /** The routes in force (when routing is on: NATS configured and option `routing`). */
+    readonly routes: RouteTable | undefined,
+    /** Shadow copies of routed requests (when routing is on). */
+    readonly shadows: ShadowRunner | undefined,
   ) {
     super(host);
   }
@@ -121,11 +130,27 @@ export class InferenceService extends HostedService<InferenceConfig> {
     // A repository that does not exist is a configuration error, not an empty server.
     await repo.checkRoot();
     const metrics = new InferenceMetrics(registry);
-    const log = config.natsUrl ? predictionLogging(host) : undefined;
-    // Drained before the publisher: every queued and running request is answered (and logged) first.
     const manager = new ModelManager(repo, metrics, logger, config.defaultMaxBatchSize);
+    // Routing needs the routes in NATS KV: with NATS configured, on unless turned off.
+    const routing = config.natsUrl && config.routing ? new RouteTable({ manager, logger: logger.child({ component: 'routes' }), registry, onRefused: (r) => watcher?.publishRefusal(r) }) : undefined;
+    const watcher = routing ? new RouteWatcher(routing, logger.child({ component: 'routes' }), packageVersion()) : undefined;
+    if (routing) manager.onServedChange((model) => routing.recheck(model));
+    const log = config.natsUrl ? predictionLogging(host, (nc) => watcher?.attach(nc)) : undefined;
+    // Drained before the publisher: every queued and running request is answered (and logged) first.
     host.use({ name: 'models', drain: () => manager.drainAll() });
-    const svc = new InferenceService(host, repo, manager, metrics, log?.publisher, log?.predictionLog);
+    const shadows = routing ? new ShadowRunner({ manager, predictionLog: log?.predictionLog, logger: logger.child({ component: 'shadow' }), registry, maxInFlight: config.shadowMaxInFlight, timeoutMs: config.shadowTimeoutMs }) : undefined;
+    // Drained before the models (reverse order): running copies finish and are logged, new ones are dropped.
+    if (shadows) host.use({ name: 'shadow copies', drain: () => shadows.drain() });
+    if (watcher && routing) {
+      host.use({
+        name: 'route watcher',
+        drain: async () => {
+          routing.freeze();
+          await watcher.drain();
+        },
+      });
+    }
+    const svc = new InferenceService(host, repo, manager, metrics, log?.publisher, log?.predictionLog, routing, shadows);
     const handlers = inferenceHandlers({
       serverName: 'mlmesh',
       serverVersion: packageVersion(),
@@ -135,6 +160,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
       ready: () => svc.ready,
       onRepositoryChange: () => svc.refreshHealth(),
       ...(log ? { predictionLog: log.predictionLog } : {}),
+      ...(routing && shadows ? { routes: routing, shadows } : {}),
     });
     return {
       service: svc,
