@@ -102,8 +102,9 @@ export class StepCollector {
       [STREAMS.events.name, SUBJECTS.drift(o.model), (d) => c.onDrift(d)],
     ];
     try {
+      // One subject as a string: nats-server before 2.10 takes no filter_subjects list (a list hangs consume()).
       for (const [stream, subject, handle] of feeds) {
-        const consumer = await js.consumers.get(stream, { filterSubjects: [subject], deliver_policy: DeliverPolicy.StartTime, opt_start_time: from });
+        const consumer = await js.consumers.get(stream, { filterSubjects: subject, deliver_policy: DeliverPolicy.StartTime, opt_start_time: from });
         const it = await consumer.consume();
         c.iterators.push(it);
         void (async () => {

@@ -255,7 +255,15 @@ export class Controller extends EventEmitter<{ change: [string] }> {
     cur?.collector.stop();
     this.collectors.delete(r.model);
     if (!this.js) throw new NatsDownError();
-    const collector = await StepCollector.start(this.js, { model: r.model, candidate: r.candidate, baseline: r.baseline, fromMs: Number(r.step_started_unix_ms), maxTracked: this.o.maxTrackedRequests, logger: this.o.logger });
+    const starting = StepCollector.start(this.js, { model: r.model, candidate: r.candidate, baseline: r.baseline, fromMs: Number(r.step_started_unix_ms), maxTracked: this.o.maxTrackedRequests, logger: this.o.logger });
+    // A tick must never hang (it would stop every rollout): a consumer that does not start in time is retried next tick.
+    let timer: NodeJS.Timeout | undefined;
+    const collector = await Promise.race([
+      starting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the step's consumers did not start within ${this.o.callTimeoutMs} ms`)), this.o.callTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     this.collectors.set(r.model, { key, collector });
     return collector;
   }
@@ -292,9 +300,17 @@ export class Controller extends EventEmitter<{ change: [string] }> {
     }
     const stored = await this.put(s, next);
     if (!stored) return;
-    await this.publish(stored.rollout, t.events, Number(s.rollout.event_seq));
+    // The route first, so the events carry the revision that serves the new state. A route that
+    // cannot be written now stays pending (retried next tick) and the events go out regardless.
+    let after: StoredRollout = stored;
+    if (next.route_pending) {
+      after = await this.writeRoute(stored).catch((e: unknown) => {
+        this.o.logger.warn({ err: errorMessage(e), model: next.model, rollout: next.id }, 'rollout: writing the route failed (retried next tick)');
+        return stored;
+      });
+    }
+    await this.publish(after.rollout, t.events, Number(s.rollout.event_seq));
     for (const e of t.events) this.o.metrics.transitions.inc({ kind: e.kind });
-    if (next.route_pending) await this.writeRoute(stored);
   }
 
   private async publish(r: Rollout__Output, events: readonly EventDraft[], firstSeq: number): Promise<void> {
@@ -329,7 +345,7 @@ export class Controller extends EventEmitter<{ change: [string] }> {
    * an ended rollout leaves, then clears route_pending. A route someone else wrote since the
    * rollout's last one pauses the rollout instead (a person is never fought).
    */
-  private async writeRoute(s: StoredRollout): Promise<void> {
+  private async writeRoute(s: StoredRollout): Promise<StoredRollout> {
     const r = s.rollout;
     const routes = this.routeStore();
     const cur: RouteEntry | undefined = await routes.get(r.model);
@@ -337,7 +353,7 @@ export class Controller extends EventEmitter<{ change: [string] }> {
     const foreign = cur !== undefined && rev > 0 && Number(cur.route.revision) !== rev && cur.route.rollout_id !== r.id;
     if (foreign && isActive(r) && r.state !== 'rolling_back') {
       await this.commit(s, pause({ ...r, route_pending: false }, this.now(), `route changed outside the rollout: revision ${cur.route.revision} written by '${cur.route.written_by || 'unknown'}' (the rollout wrote ${rev})`));
-      return;
+      return s;
     }
     const entry = await routes.put(desiredRoute(r), { expectedKvRevision: cur?.kvRevision ?? 0 });
     this.o.metrics.routeWrites.inc();
@@ -345,7 +361,7 @@ export class Controller extends EventEmitter<{ change: [string] }> {
       const version = r.state === 'completed' ? r.baseline : r.candidate;
       await this.o.unloader.unload(r.model, version, r.state === 'completed' ? r.candidate : r.baseline).catch((e: unknown) => this.o.logger.warn({ err: errorMessage(e), model: r.model, version }, 'rollout: unloading the version failed (it stays loaded with weight 0)'));
     }
-    await this.put(s, { ...r, route_pending: false, route_revision: entry.route.revision, updated_unix_ms: String(this.now()) });
+    return (await this.put(s, { ...r, route_pending: false, route_revision: entry.route.revision, updated_unix_ms: String(this.now()) })) ?? s;
   }
 
   /** The current route of a model (for StartRollout's baseline), undefined when none. */
