@@ -32,7 +32,7 @@ async function withMesh(t: ExecutionContext, candidate: CandidateKind, run: (m: 
 
 /** Converts the JSON-ish test plan into the request's RolloutPlan (criteria become CriterionPlans). */
 function plan(patch: Record<string, unknown> = {}): RolloutPlan {
-  return testPlan(patch) as RolloutPlan;
+  return testPlan(patch);
 }
 
 test.serial('rollout - a good candidate goes 1 → 10 → 100 with no failed request; each step’s observed share is within 4σ of its weight', (t) =>

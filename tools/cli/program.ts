@@ -19,6 +19,7 @@ import { registerStatus, registerUp } from './mesh.js';
 import { registerModel } from './model.js';
 import { registerPipeline } from './pipeline.js';
 import { registerReference } from './reference.js';
+import { registerRollout } from './rollout.js';
 
 /** What every command's action gets besides its options. */
 export interface CliContext {
@@ -48,6 +49,7 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'predict', register: registerPredict },
   { name: 'deployments', register: registerDeployments },
   { name: 'drift', register: registerDrift },
+  { name: 'rollout', register: registerRollout },
   { name: 'logs', register: registerLogs },
   { name: 'feedback', register: registerFeedback },
   { name: 'loadtest', register: registerLoadtest },
