@@ -125,7 +125,7 @@ export function pause(r: Rollout__Output, now: number, reason: string): Transiti
   return { next, events: [draft(next, 'paused', reason)] };
 }
 
-/** Resumes a paused rollout at its step: the step's window, hold and counters start again now. */
+/** Resumes a paused rollout at its step: the step's window, hold and counters start again now, and its route is written again. */
 export function resume(r: Rollout__Output, now: number, reason: string): Transition {
   const next = clone(r, now);
   next.state = 'running';
@@ -138,6 +138,9 @@ export function resume(r: Rollout__Output, now: number, reason: string): Transit
   next.baseline_requests = '0';
   const s = next.steps.at(-1);
   if (s) s.started_unix_ms = String(now);
+  // The step's route is written again, over one written meanwhile: resuming is the person's say.
+  next.route_pending = true;
+  next.route_revision = '0';
   return { next, events: [draft(next, 'resumed', reason)] };
 }
 
