@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MODEL, Load, startRolloutMesh, testPlan } from '../helpers/rollout.js';
 import { waitFor } from '../helpers/inference.js';
 import { RouteStore } from '../../shared/routes/index.js';
-import type { RolloutPlan } from '../../shared/generated/mlmesh/rollout/v1/RolloutPlan.js';
 
 const ended = (s: string) => s === 'completed' || s === 'rolled_back' || s === 'aborted';
 
