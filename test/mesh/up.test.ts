@@ -51,7 +51,7 @@ test.serial('mesh up - the OS sees exactly the processes the state file names', 
   t.deepEqual((await meshProcesses(mesh.project.varDir)).sort(), mesh.state().services.map((s) => s.pid as number).sort());
 });
 
-test.serial('mesh up - NATS first, then features, preprocess, inference, monitor, gateway, each healthy before the next starts', (t) => {
+test.serial('mesh up - NATS first, then features, preprocess, inference, monitor, gateway, rollout, each healthy before the next starts', (t) => {
   const m = msgs();
   const order = ['nats', ...SERVICES];
   for (let i = 0; i < order.length; i++) {
