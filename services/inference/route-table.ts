@@ -66,7 +66,7 @@ export class RouteTable {
   /** The revision last refused, per model: a refusal is reported once. */
   private readonly refused = new Map<string, number>();
   private readonly routedCounter: Counter<'model' | 'version' | 'route'>;
-  private readonly routedBound = new Map<string, { inc(): void }>();
+  private readonly routedBound = new Map<string, Map<string, Record<RouteKind, { inc(): void }>>>();
   private readonly refusals: Counter<'model' | 'cause'>;
   private readonly revisionGauge: Gauge<'model'>;
   private frozen = false;
@@ -98,10 +98,15 @@ export class RouteTable {
     const choice = chooseVersion(c, stickyKey(c, parameters, requestId));
     const mv = this.d.manager.find(model, choice.version);
     if (!mv) return undefined;
-    const key = `${model}\u0000${choice.version}\u0000${choice.kind}`;
-    let m = this.routedBound.get(key);
-    if (!m) this.routedBound.set(key, (m = this.routedCounter.labels({ model, version: choice.version, route: choice.kind })));
-    m.inc();
+    // Counters bound once per model, version and kind: no label hashing or string building per request.
+    let byVersion = this.routedBound.get(model);
+    if (!byVersion) this.routedBound.set(model, (byVersion = new Map<string, Record<RouteKind, { inc(): void }>>()));
+    let bound = byVersion.get(choice.version);
+    if (!bound) {
+      const labels = { model, version: choice.version };
+      byVersion.set(choice.version, (bound = { weights: this.routedCounter.labels({ ...labels, route: 'weights' }), sticky: this.routedCounter.labels({ ...labels, route: 'sticky' }) }));
+    }
+    bound[choice.kind].inc();
     return { mv, kind: choice.kind, revision: c.revision, shadows: choice.shadows };
   }
 

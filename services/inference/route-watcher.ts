@@ -12,6 +12,9 @@ import type { Refusal, RouteTable } from './route-table.js';
 /** Pause before watching again after the watch ended or could not start, in ms. */
 export const REWATCH_PAUSE_MS = 500;
 
+/** Longest wait for the watch loop to end at {@link RouteWatcher.drain}, in ms. */
+export const DRAIN_WAIT_MS = 1000;
+
 /** Lifecycle of the watcher. */
 export type RouteWatcherState = 'idle' | 'watching' | 'stopped';
 
@@ -28,6 +31,7 @@ export class RouteWatcher {
   private watch: RouteWatch | undefined;
   private loop: Promise<void> | undefined;
   private readonly stop = new AbortController();
+  private restarting = false;
   private readonly source = `inference@${hostname()}-${process.pid}`;
 
   constructor(
@@ -61,7 +65,9 @@ export class RouteWatcher {
         if (this.stop.signal.aborted) w.stop();
         void w.initialized.then(() => this.logger.info('routes: watching mlmesh_routes'));
         for await (const change of w) this.table.update(change);
-        if (!this.stop.signal.aborted) this.logger.warn('routes: the watch ended, watching again (the routes in force keep serving)');
+        if (this.restarting) this.logger.info('routes: NATS reconnected, watching again');
+        else if (!this.stop.signal.aborted) this.logger.warn('routes: the watch ended, watching again (the routes in force keep serving)');
+        this.restarting = false;
       } catch (e: unknown) {
         if (!this.stop.signal.aborted) this.logger.warn({ err: errorMessage(e) }, 'routes: cannot watch mlmesh_routes, retrying (the routes in force keep serving)');
       } finally {
@@ -70,6 +76,16 @@ export class RouteWatcher {
       // An aborted sleep resolves early via the catch: the loop condition ends it.
       await sleep(REWATCH_PAUSE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
+  }
+
+  /**
+   * Starts the watch again at once (after a reconnect: the server may have restarted, and an
+   * ordered consumer would take its heartbeat timeout to notice). The new watch begins with
+   * every current value, so nothing written meanwhile is missed.
+   */
+  rewatch(): void {
+    this.restarting = true;
+    this.watch?.stop();
   }
 
   /**
@@ -95,7 +111,11 @@ export class RouteWatcher {
   async drain(): Promise<void> {
     this.stop.abort();
     this.watch?.stop();
-    await this.loop;
+    // A loop stuck in a JetStream request while NATS is away would hold the drain for the
+    // request's timeout: wait a little, then leave it to the connection's close (which ends it).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS)))]);
+    clearTimeout(timer);
     this.stateValue = 'stopped';
   }
 }

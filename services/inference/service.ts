@@ -53,7 +53,7 @@ function checkStreamLimits(config: InferenceConfig): void {
  * the publisher its JetStream client. Registered so that the publisher drains before the
  * connection closes.
  */
-function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc: NatsConnection) => void): { publisher: DurablePublisher; predictionLog: PredictionLogger } {
+function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc: NatsConnection) => void, onReconnected: () => void): { publisher: DurablePublisher; predictionLog: PredictionLogger } {
   const { config, logger, registry } = host;
   const publisher = DurablePublisher.create({
     name: 'predictions',
@@ -82,6 +82,7 @@ function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc:
           .then((jsm) => ensureStreams(jsm, streams, limits))
           .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'NATS: provisioning streams after a reconnect failed'))
           .finally(() => publisher.setConnected(true));
+        onReconnected();
       }
     },
   });
@@ -135,7 +136,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
     const routing = config.natsUrl && config.routing ? new RouteTable({ manager, logger: logger.child({ component: 'routes' }), registry, onRefused: (r) => watcher?.publishRefusal(r) }) : undefined;
     const watcher = routing ? new RouteWatcher(routing, logger.child({ component: 'routes' }), packageVersion()) : undefined;
     if (routing) manager.onServedChange((model) => routing.recheck(model));
-    const log = config.natsUrl ? predictionLogging(host, (nc) => watcher?.attach(nc)) : undefined;
+    const log = config.natsUrl ? predictionLogging(host, (nc) => watcher?.attach(nc), () => watcher?.rewatch()) : undefined;
     // Drained before the publisher: every queued and running request is answered (and logged) first.
     host.use({ name: 'models', drain: () => manager.drainAll() });
     const shadows = routing ? new ShadowRunner({ manager, predictionLog: log?.predictionLog, logger: logger.child({ component: 'shadow' }), registry, maxInFlight: config.shadowMaxInFlight, timeoutMs: config.shadowTimeoutMs }) : undefined;

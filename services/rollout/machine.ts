@@ -247,23 +247,24 @@ export function timerDue(r: Rollout__Output, now: number): Transition | undefine
 /** Basis points of a percent (route weights are integers: 1% is 100). */
 const bp = (pct: number): number => Math.round(pct * 100);
 
-/** The route a rollout's state wants (written when `route_pending`). */
+/** The route a rollout's state wants (written when `route_pending`), the candidate listed first. */
 export function desiredRoute(r: Rollout__Output): Route {
   const p = planFromProto(r.plan);
   const base = { model: r.model, sticky: p.sticky, sticky_parameter: p.stickyParameter, rollout_id: r.id, written_by: `rollout ${r.id} ${r.state} step ${r.step_index} (${r.candidate_percent}%)` };
   switch (r.state) {
     case 'rolling_back':
-      return { ...base, versions: [{ version: r.baseline, weight: 10000 }, { version: r.candidate, weight: 0 }], shadows: [] };
+      return { ...base, versions: [{ version: r.candidate, weight: 0 }, { version: r.baseline, weight: 10000 }], shadows: [] };
     case 'retiring':
       return { ...base, versions: [{ version: r.candidate, weight: 10000 }, { version: r.baseline, weight: 0 }], shadows: [] };
     case 'rolled_back':
     case 'aborted':
-      return { ...base, versions: p.unload ? [{ version: r.baseline, weight: 10000 }] : [{ version: r.baseline, weight: 10000 }, { version: r.candidate, weight: 0 }], shadows: [] };
+      return { ...base, versions: p.unload ? [{ version: r.baseline, weight: 10000 }] : [{ version: r.candidate, weight: 0 }, { version: r.baseline, weight: 10000 }], shadows: [] };
     case 'completed':
       return { ...base, versions: p.unload ? [{ version: r.candidate, weight: 10000 }] : [{ version: r.candidate, weight: 10000 }, { version: r.baseline, weight: 0 }], shadows: [] };
     default: {
       const c = r.candidate_percent;
-      return { ...base, versions: [{ version: r.baseline, weight: bp(100 - c) }, { version: r.candidate, weight: bp(c) }], shadows: p.shadowPercent > 0 ? [{ version: r.candidate, percent: p.shadowPercent }] : [] };
+      // Candidate first (shared/routes: a sticky caller then only ever moves to the candidate as its weight grows).
+      return { ...base, versions: [{ version: r.candidate, weight: bp(c) }, { version: r.baseline, weight: bp(100 - c) }], shadows: p.shadowPercent > 0 ? [{ version: r.candidate, percent: p.shadowPercent }] : [] };
     }
   }
 }

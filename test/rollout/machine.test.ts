@@ -20,7 +20,7 @@ test('machine - begin enters step 0 with its route pending and owes rollout_star
   t.is(b.next.candidate_percent, 1);
   t.true(b.next.route_pending);
   t.deepEqual(b.events.map((e) => e.kind), ['rollout_started', 'step_started']);
-  t.deepEqual(desiredRoute(b.next).versions, [{ version: '1', weight: 9900 }, { version: '2', weight: 100 }]);
+  t.deepEqual(desiredRoute(b.next).versions, [{ version: '2', weight: 100 }, { version: '1', weight: 9900 }]);
 });
 
 test('machine - before the hold nothing moves; all passed goes to the next step; the last below 100 promotes', (t) => {
@@ -52,7 +52,7 @@ test('machine - a failed criterion rolls back with the evidence; after the drain
   t.is(f.events[0]?.kind, 'rolled_back');
   t.regex(f.events[0]?.reason ?? '', /error_rate failed: 5% vs 0%/);
   t.is(f.events[0]?.evidence.length, 2);
-  t.deepEqual(desiredRoute(f.next).versions, [{ version: '1', weight: 10000 }, { version: '2', weight: 0 }]);
+  t.deepEqual(desiredRoute(f.next).versions, [{ version: '2', weight: 0 }, { version: '1', weight: 10000 }]);
   const end = timerDue(f.next, 2600);
   t.is(end?.next.state, 'rolled_back');
   t.is(end?.unload, '2');

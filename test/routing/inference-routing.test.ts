@@ -3,6 +3,8 @@
  * digits_mlp loaded and a private nats-server holding the routes (KV mlmesh_routes).
  */
 import test from 'ava';
+import { connect } from 'nats';
+import { RouteStore } from '../../shared/routes/index.js';
 import { grpc } from '../helpers/grpc.js';
 import { f32, metricValue, waitFor } from '../helpers/inference.js';
 import { modelEvents, predictionLogs, startRouting, withinBinomial } from '../helpers/routing.js';
@@ -172,6 +174,28 @@ test('routing - with NATS stopped, routed traffic keeps flowing by the last rout
     const rs = await many(r, 200, () => req());
     t.true(count(rs, '1') > 0 && count(rs, '2') > 0);
     t.true(rs.every((x) => routeParams(x).revision === String(e.route.revision)));
+  } finally {
+    await r.stop();
+  }
+});
+
+test('routing - after NATS restarts, the replica watches again and applies routes written since', async (t) => {
+  const r = await startRouting();
+  try {
+    await r.setRoute({ versions: [{ version: '1', weight: 1 }] });
+    await r.nc.close();
+    await r.nats.stop();
+    t.is((await r.f.client.infer(req())).model_version, '1', 'the last route serves while NATS is down');
+    await r.nats.restart();
+    const nc = await connect({ servers: r.nats.url });
+    try {
+      const store = await RouteStore.create(nc);
+      const e = await store.put({ model: 'digits_mlp', versions: [{ version: '2', weight: 1 }], written_by: 'test' });
+      await waitFor(() => r.f.service.routes?.routeOf('digits_mlp')?.revision === Number(e.route.revision), 20_000, 'the route written after the restart');
+      t.is((await r.f.client.infer(req())).model_version, '2');
+    } finally {
+      await nc.close();
+    }
   } finally {
     await r.stop();
   }

@@ -188,3 +188,29 @@ test('choose - candidateSplit lists the candidate first, in hundredths of a perc
   ]);
   t.deepEqual(compileRoute({ model: 'm', versions: candidateSplit('2', '1', 100) }).needs, ['2', '1']);
 });
+
+test('choose - calibration: batch counts scatter as a binomial does (random draws and sticky hashes alike)', (t) => {
+  // 400 batches of 500 requests at 30%: about 4.55% of batches fall outside ±2 sigma if the
+  // draws are independent with the right share; over-dispersed (correlated) or under-dispersed
+  // (too regular) choices would move that rate. Accept the binomial(400, 0.0455) 4-sigma range.
+  const c = compileRoute({ model: 'cal', versions: [{ version: 'a', weight: 3 }, { version: 'b', weight: 7 }] });
+  const n = 500;
+  const p = 0.3;
+  const sd = Math.sqrt(n * p * (1 - p));
+  const rand = seeded(11);
+  const keyRand = seeded(12);
+  for (const how of ['random', 'sticky'] as const) {
+    let outside = 0;
+    for (let b = 0; b < 400; b++) {
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const key = how === 'sticky' ? `user-${Math.floor(keyRand() * 2 ** 40)}` : undefined;
+        if (chooseVersion(how === 'sticky' ? { ...c, sticky: 'request_id' } : c, key, rand).version === 'a') k++;
+      }
+      if (Math.abs(k - n * p) > 2 * sd) outside++;
+    }
+    const expected = 400 * 0.0455;
+    const tol = 4 * Math.sqrt(400 * 0.0455 * (1 - 0.0455));
+    t.true(Math.abs(outside - expected) <= tol, `${how}: ${outside} of 400 batches outside ±2σ, expected ${expected.toFixed(1)} ± ${tol.toFixed(1)}`);
+  }
+});

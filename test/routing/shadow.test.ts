@@ -16,14 +16,15 @@ const slow = (rows: number, version = '') => ({
 });
 
 test('shadow - copies run after the answer, bounded (the excess dropped), never reach the caller, and are logged with shadow=true', async (t) => {
-  const r = await startRouting({ model: 'slow_chain', configPatch: { instance_group: [{ count: 1, kind: 'KIND_CPU' }] }, overrides: { shadowMaxInFlight: 2 } });
+  const r = await startRouting({ model: 'slow_chain', configPatch: { instance_group: [{ count: 1, kind: 'KIND_CPU' }] }, overrides: { shadowMaxInFlight: 2, shadowTimeoutMs: 120_000 } });
   const shadow = (outcome: string) => metricValue(r.f.http, 'mlmesh_inference_shadow_requests_total', { model: 'slow_chain', version: '2', outcome });
   try {
     const e = await r.setRoute({ versions: [{ version: '1', weight: 1 }], shadows: [{ version: '2', percent: 100 }] });
     // Keep version 2 busy: two long named requests in flight at all times (one runs, one waits).
+    // The copies' deadline is long: under load they may wait behind these for many seconds.
     let busy = true;
     const blockers = Array.from({ length: 2 }, async () => {
-      while (busy) await r.f.client.infer(slow(256, '2'), { deadlineMs: 120_000 });
+      while (busy) await r.f.client.infer(slow(128, '2'), { deadlineMs: 120_000 });
     });
     const v2 = r.f.service.manager.find('slow_chain', '2')!;
     await waitFor(() => v2.busyInstances === 1 && v2.queued >= 1, 20_000, 'version 2 busy with a queue');
@@ -45,7 +46,7 @@ test('shadow - copies run after the answer, bounded (the excess dropped), never 
     t.is(await shadow('dropped'), 18);
     busy = false;
     await Promise.all(blockers);
-    await waitFor(async () => (await shadow('run')) === 2, 30_000, 'the two copies ran');
+    await waitFor(async () => (await shadow('run')) === 2, 90_000, 'the two copies ran');
     t.is(await shadow('failed'), 0);
     await waitFor(async () => (await predictionLogs(r.nc)).filter((l) => l.shadow).length === 2, 20_000, 'shadow logs');
     const logs = await predictionLogs(r.nc);

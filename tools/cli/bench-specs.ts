@@ -93,6 +93,11 @@ export const BENCHMARKS = {
     description: 'gateway Predict (1 and 64 rows) against a client making the three calls itself, p50/p99 and rows/s, and cache hits; bench/results/<date>-gateway.json',
     options: [runs('3'), duration('3')],
   },
+  routing: {
+    file: 'routing',
+    description: 'ModelInfer (1 row, h2load) with routing off (no route) vs on (a route 2=100,1=0 and a 90/10 split) on one inference process, interleaved rounds: req/s, p50/p99 and the ratios on/off; bench/results/<date>-routing.json',
+    options: [runs('5'), duration('5'), { flag: 'concurrency', default: '64', description: 'requests in flight' }],
+  },
   'prediction-log': {
     file: 'prediction-log',
     description: "event-loop cost of logging one prediction while NATS is down, per fsync policy",

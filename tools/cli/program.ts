@@ -20,6 +20,7 @@ import { registerModel } from './model.js';
 import { registerPipeline } from './pipeline.js';
 import { registerReference } from './reference.js';
 import { registerRollout } from './rollout.js';
+import { registerRoutes } from './routes.js';
 
 /** What every command's action gets besides its options. */
 export interface CliContext {
@@ -50,6 +51,7 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'deployments', register: registerDeployments },
   { name: 'drift', register: registerDrift },
   { name: 'rollout', register: registerRollout },
+  { name: 'routes', register: registerRoutes },
   { name: 'logs', register: registerLogs },
   { name: 'feedback', register: registerFeedback },
   { name: 'loadtest', register: registerLoadtest },

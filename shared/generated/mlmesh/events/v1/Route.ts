@@ -15,6 +15,10 @@ export interface Route {
   /**
    * At least one, with a weight sum above 0; each version must be loaded on a replica for the
    * replica to apply the route (otherwise it keeps its last good route and reports the refusal).
+   * The order matters: the versions cover [0, 1) in this order with intervals as wide as their
+   * shares, and a request's point (random, or the sticky key's hash) picks one. A writer moving
+   * traffic to a candidate lists it first and keeps the order, so a sticky caller only ever
+   * moves to the candidate as its weight grows (docs/routing.md).
    */
   'versions'?: (_mlmesh_events_v1_RouteVersion)[];
   'shadows'?: (_mlmesh_events_v1_ShadowVersion)[];
@@ -52,6 +56,10 @@ export interface Route__Output {
   /**
    * At least one, with a weight sum above 0; each version must be loaded on a replica for the
    * replica to apply the route (otherwise it keeps its last good route and reports the refusal).
+   * The order matters: the versions cover [0, 1) in this order with intervals as wide as their
+   * shares, and a request's point (random, or the sticky key's hash) picks one. A writer moving
+   * traffic to a candidate lists it first and keeps the order, so a sticky caller only ever
+   * moves to the candidate as its weight grows (docs/routing.md).
    */
   'versions': (_mlmesh_events_v1_RouteVersion__Output)[];
   'shadows': (_mlmesh_events_v1_ShadowVersion__Output)[];

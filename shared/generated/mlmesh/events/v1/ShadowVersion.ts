@@ -7,7 +7,9 @@
 export interface ShadowVersion {
   'version'?: (string);
   /**
-   * Share of routed requests copied to it, in percent (0 < percent <= 100).
+   * Share of routed requests copied to it, in percent (0 < percent <= 100), each request drawn
+   * independently. A shadow must not also be a version of the route with a weight above 0 (a
+   * version of weight 0 may be shadowed). Its outputs go only to the prediction log.
    */
   'percent'?: (number | string);
 }
@@ -18,7 +20,9 @@ export interface ShadowVersion {
 export interface ShadowVersion__Output {
   'version': (string);
   /**
-   * Share of routed requests copied to it, in percent (0 < percent <= 100).
+   * Share of routed requests copied to it, in percent (0 < percent <= 100), each request drawn
+   * independently. A shadow must not also be a version of the route with a weight above 0 (a
+   * version of weight 0 may be shadowed). Its outputs go only to the prediction log.
    */
   'percent': (number);
 }
