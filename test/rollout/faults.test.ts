@@ -11,6 +11,12 @@ import { RouteStore } from '../../shared/routes/index.js';
 
 const ended = (s: string) => s === 'completed' || s === 'rolled_back' || s === 'aborted';
 
+// These tests are about restarts and outages, not the analysis: the latency criterion is off,
+// as a process starting beside the load (the restarted controller, nats-server) stalls the
+// machine in bursts that hit a version's batches together, which its exceedance test does not
+// model (docs/rollout.md, limits). canary.test.ts tests it.
+const criteria = { error_rate: { min_samples: 50 }, latency_p99_ratio: { enabled: 'off' }, prediction_distribution: { min_samples: 50 }, accuracy: { min_samples: 40 } };
+
 test.serial('rollout faults - a controller SIGKILLed mid-rollout resumes where it was: no step skipped or repeated', async (t) => {
   t.timeout(240_000);
   const m = await startRolloutMesh({ candidate: 'good' });
@@ -18,7 +24,7 @@ test.serial('rollout faults - a controller SIGKILLed mid-rollout resumes where i
   try {
     await load.warm('2');
     load.start();
-    await m.client.startRollout({ model: MODEL, candidate: '2', plan: testPlan({ steps: [1, 10, 50, 100] }) });
+    await m.client.startRollout({ model: MODEL, candidate: '2', plan: testPlan({ steps: [1, 10, 50, 100], criteria }) });
     const mid = await m.waitRollout((r) => (r.state === 'running' && r.step_index === 1) || ended(r.state), 120_000, 'step 1');
     t.is(mid.state, 'running');
     const killedAt = mid.step_started_unix_ms;
@@ -48,7 +54,7 @@ test.serial('rollout faults - NATS stopped during a rollout: inference keeps ser
   try {
     await load.warm('2');
     load.start();
-    await m.client.startRollout({ model: MODEL, candidate: '2', plan: testPlan({ steps: [10, 50, 100], hold_requests: 200, hold_ms: 4000 }) });
+    await m.client.startRollout({ model: MODEL, candidate: '2', plan: testPlan({ steps: [10, 50, 100], hold_requests: 200, hold_ms: 4000, criteria }) });
     await m.waitRollout((r) => r.state === 'running' && r.route_revision !== '0' && !r.route_pending, 60_000, 'step 0 running');
     await m.nats.stop();
     const paused = await m.waitRollout((r) => r.state === 'paused', 30_000, 'paused while NATS is down');

@@ -2,8 +2,8 @@
  * The services the mesh knows, in start order (the order of their dependencies), with what the
  * supervisor must know about each: its entry point, the export holding its option specs, whether
  * it needs NATS, and which of its options hold state that belongs under the mesh's var folder.
- * A service is started only when its entry point exists (rollout and retrainer join the mesh when
- * they are built).
+ * A service is started only when its entry point exists (the retrainer joins the mesh when
+ * it is built).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
