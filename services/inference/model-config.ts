@@ -130,6 +130,8 @@ const KNOWN_KEYS = new Set([
   'prediction_log',
   // Read by the drift monitor (services/monitor/model-monitoring.ts), which validates it.
   'monitoring',
+  // Read by the rollout controller (services/rollout/plan.ts), which validates it.
+  'rollout',
 ]);
 
 function datatypeOf(r: Reader, v: unknown, path: string): Datatype {
@@ -177,6 +179,7 @@ export function parseModelConfig(raw: unknown, dirName: string): ParsedModelConf
   const o = r.obj(raw, '(top level)');
   for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) r.fail(k, 'unknown field');
   if (o.monitoring !== undefined) r.obj(o.monitoring, 'monitoring');
+  if (o['rollout'] !== undefined) r.obj(o['rollout'], 'rollout');
   if (o['name'] !== undefined && o['name'] !== dirName) r.fail('name', `'${clip(typeof o['name'] === 'string' ? o['name'] : JSON.stringify(o['name']))}' does not match the folder name '${dirName}'`);
   const platform = o['platform'] ?? o['backend'] ?? 'onnxruntime_onnx';
   if (platform !== 'onnxruntime_onnx' && platform !== 'onnxruntime') r.fail('platform', `unsupported platform ${show(platform)} (only onnxruntime_onnx)`);

@@ -78,6 +78,16 @@ export const RPC_ROLES: Readonly<Record<string, Readonly<Record<string, Role>>>>
     ListDeployments: 'read',
     GetDeployment: 'read',
   },
+  'mlmesh.rollout.v1.RolloutService': {
+    StartRollout: 'admin',
+    Pause: 'admin',
+    Resume: 'admin',
+    Promote: 'admin',
+    Abort: 'admin',
+    GetRollout: 'read',
+    ListRollouts: 'read',
+    WatchRollout: 'read',
+  },
 };
 
 /** The role `method` of `service` needs, or undefined when the table has no entry. */

@@ -38,7 +38,7 @@ const longRead: MethodPolicy = { idempotent: true, long: true, stream: false };
  *   request id on every attempt;
  * - RegisterFeature and RegisterFeatureService: idempotent by design (the same content again is
  *   a no-op; a retry whose first attempt did register answers `created: false`).
- * Not retried: WriteFeatures (a late retry could overwrite a newer value written meanwhile),
+ * Not retried: StartRollout, Pause, Resume, Promote, Abort (a retry could act twice), WriteFeatures (a late retry could overwrite a newer value written meanwhile),
  * Materialize, Fit (an empty version takes the next integer: a retry could store two versions),
  * RepositoryModelLoad/Unload (a retry could reorder two clients' loads), ReplaceReference.
  */
@@ -88,6 +88,11 @@ export const SERVICES = {
     name: 'mlmesh.monitor.v1.MonitorService',
     proto: PROTO_FILES.monitor,
     methods: { GetStatus: read, ListReports: read, GetReport: read, WatchReports: readStream, ReplaceReference: longWrite, TwoSampleTest: longRead, GetLabelQueue: read, GetQuality: read, GetSegments: read },
+  },
+  rollout: {
+    name: 'mlmesh.rollout.v1.RolloutService',
+    proto: PROTO_FILES.rollout,
+    methods: { StartRollout: write, GetRollout: read, ListRollouts: read, WatchRollout: readStream, Pause: write, Resume: write, Promote: write, Abort: write },
   },
 } as const satisfies Record<string, ServiceSpec>;
 

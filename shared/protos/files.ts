@@ -21,6 +21,7 @@ export const PROTO_FILES = {
   features: 'mlmesh/features/v1/features.proto',
   monitor: 'mlmesh/monitor/v1/monitor.proto',
   gateway: 'mlmesh/gateway/v1/gateway.proto',
+  rollout: 'mlmesh/rollout/v1/rollout.proto',
   events: 'mlmesh/events/v1/events.proto',
   rpcStatus: 'google/rpc/status.proto',
   rpcErrorDetails: 'google/rpc/error_details.proto',

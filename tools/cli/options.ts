@@ -13,6 +13,7 @@ export const SERVICE_ADDRESSES = {
   features: { port: 8021, env: 'MLMESH_FEATURES_ADDRESS' },
   monitor: { port: 8031, env: 'MLMESH_MONITOR_ADDRESS' },
   gateway: { port: 8041, env: 'MLMESH_GATEWAY_ADDRESS' },
+  rollout: { port: 8051, env: 'MLMESH_ROLLOUT_ADDRESS' },
 } as const;
 
 /** A service of {@link SERVICE_ADDRESSES}. */

@@ -22,6 +22,7 @@ import { registerStatus, registerUp } from './mesh.js';
 import { registerModel } from './model.js';
 import { registerPipeline } from './pipeline.js';
 import { registerReference } from './reference.js';
+import { registerRollout } from './rollout.js';
 import { registerRoutes } from './routes.js';
 
 /** What every command's action gets besides its options. */
@@ -52,6 +53,7 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'predict', register: registerPredict },
   { name: 'deployments', register: registerDeployments },
   { name: 'drift', register: registerDrift },
+  { name: 'rollout', register: registerRollout },
   { name: 'routes', register: registerRoutes },
   { name: 'logs', register: registerLogs },
   { name: 'feedback', register: registerFeedback },

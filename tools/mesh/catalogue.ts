@@ -2,8 +2,8 @@
  * The services the mesh knows, in start order (the order of their dependencies), with what the
  * supervisor must know about each: its entry point, the export holding its option specs, whether
  * it needs NATS, and which of its options hold state that belongs under the mesh's var folder.
- * A service is started only when its entry point exists (rollout and retrainer join the mesh when
- * they are built).
+ * A service is started only when its entry point exists (the retrainer joins the mesh when
+ * it is built).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ export interface ServiceEntry {
    * supervisor sets them to where that service runs (its port may be one it picked).
    */
   readonly addressOptions?: Readonly<Record<string, string>>;
+  /** Options holding the Prometheus URL (`http://host:port/metrics`) of another service, set likewise. */
+  readonly metricsOptions?: Readonly<Record<string, string>>;
 }
 
 /** Every service the mesh can run, in start order (a service starts after those it depends on). */
@@ -102,7 +104,6 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     dependsOn: ['features', 'preprocess', 'inference'],
     addressOptions: { featuresAddress: 'features', preprocessAddress: 'preprocess', inferenceAddress: 'inference' },
   },
-  // Later issues build these; until their entry point exists they are skipped.
   {
     name: 'rollout',
     role: 'canary rollouts',
@@ -113,7 +114,10 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     natsOption: 'natsUrl',
     statePaths: {},
     dependsOn: ['inference'],
+    addressOptions: { inferenceAddresses: 'inference' },
+    metricsOptions: { inferenceMetricsUrls: 'inference' },
   },
+  // A later issue builds it; until its entry point exists it is skipped.
   {
     name: 'retrainer',
     role: 'retraining',

@@ -25,7 +25,10 @@ export const ADMIN_CERT = 'mlmesh-admin';
  * (the gateway's hops need `data`). A service not listed gets `data`; one that drives admin
  * RPCs of another (loading a model version it trained, say) is listed here with `admin`.
  */
-export const MESH_SERVICE_ROLES: Readonly<Record<string, Role>> = {};
+export const MESH_SERVICE_ROLES: Readonly<Record<string, Role>> = {
+  // The rollout controller unloads versions (RepositoryModelLoad with a version policy): admin on inference.
+  rollout: 'admin',
+};
 
 /** What {@link prepareMeshSecurity} made. */
 export interface MeshSecurity {

@@ -6,7 +6,7 @@
  * or JSON with `--json`. Exit codes: 0 every member healthy, 1 one is not, 2 bad usage, 3 no mesh
  * is running.
  */
-import { FeaturesClient, GatewayClient, InferenceClient, MonitorClient, PreprocessClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, InferenceClient, MonitorClient, PreprocessClient, RolloutClient } from '../../shared/client/index.js';
 import { meshSettings } from './config.js';
 import { MeshUsageError, exitCodeOf } from './errors.js';
 import { flagsHelp, parseFlags } from './flags.js';
@@ -81,6 +81,12 @@ async function details(r: ServiceRecord, timeoutMs: number, tls: MeshState['tls'
       const [v, list] = await Promise.all([c.getVersion(), c.listDeployments()]);
       const names = list.deployments.map((d) => `${d.name}@${d.version}`);
       return { version: v.server_version, detail: `${names.length} deployments${names.length ? `: ${names.join(', ')}` : ''}${list.refused.length ? `; ${list.refused.length} refused` : ''}` };
+    }
+    case 'rollout': {
+      using c = new RolloutClient(address, opts);
+      const all = (await c.listRollouts()).rollouts;
+      const active = all.filter((x) => !['completed', 'rolled_back', 'aborted'].includes(x.state));
+      return { version: null, detail: `${active.length} active rollouts${active.length ? `: ${active.map((x) => `${x.model} ${x.candidate}@${x.candidate_percent}% ${x.state}`).join(', ')}` : ''}` };
     }
     default:
       return { version: null, detail: null };

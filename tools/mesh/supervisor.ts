@@ -315,7 +315,13 @@ export class Mesh {
     for (const [option, service] of Object.entries(s.entry.addressOptions ?? {})) {
       const spec = s.specs[option];
       const member = this.members.find((m) => m.name === service);
-      if (spec && member?.grpc && s.config[option] === spec.default) env[spec.env] = member.grpc;
+      if (spec && member?.grpc && JSON.stringify(s.config[option]) === JSON.stringify(spec.default)) env[spec.env] = member.grpc;
+    }
+    // Prometheus endpoints of the services it scrapes, likewise.
+    for (const [option, service] of Object.entries(s.entry.metricsOptions ?? {})) {
+      const spec = s.specs[option];
+      const member = this.members.find((m) => m.name === service);
+      if (spec && member?.http && JSON.stringify(s.config[option]) === JSON.stringify(spec.default)) env[spec.env] = `${member.http}/metrics`;
     }
     const natsEnv = s.entry.natsOption ? s.specs[s.entry.natsOption]?.env : undefined;
     if (natsEnv) {

@@ -1,0 +1,11 @@
+// Original file: protos/mlmesh/rollout/v1/rollout.proto
+
+import type { Rollout as _mlmesh_rollout_v1_Rollout, Rollout__Output as _mlmesh_rollout_v1_Rollout__Output } from '../../../mlmesh/rollout/v1/Rollout.js';
+
+export interface RolloutResponse {
+  'rollout'?: (_mlmesh_rollout_v1_Rollout | null);
+}
+
+export interface RolloutResponse__Output {
+  'rollout': (_mlmesh_rollout_v1_Rollout__Output | null);
+}
