@@ -29,7 +29,7 @@ export function isActive(r: Pick<Rollout__Output, 'state'>): boolean {
 
 /** An event a transition owes (the controller adds meta, model, ids, route revision, actor). */
 export interface EventDraft {
-  kind: 'rollout_started' | 'step_started' | 'step_passed' | 'promoted' | 'rolled_back' | 'aborted' | 'paused' | 'resumed' | 'completed' | 'retired';
+  kind: 'rollout_started' | 'step_started' | 'step_passed' | 'confirming' | 'promoted' | 'rolled_back' | 'aborted' | 'paused' | 'resumed' | 'completed' | 'retired';
   reason: string;
   evidence: CriterionResult[];
   stepIndex: number;
@@ -67,8 +67,24 @@ function endStep(r: Rollout__Output, outcome: string, now: number): void {
   }
 }
 
+/**
+ * Criteria whose failure alone is confirmed on a fresh period before a roll-back: latency, whose
+ * samples are not independent (requests of one batch share their latency; a stall of the
+ * machine slows a burst of them). Errors and predictions roll back at once.
+ */
+export const CONFIRMED_CRITERIA: ReadonlySet<string> = new Set(['latency_p99_ratio']);
+
+/** The step's window, hold and counters start again now (the step record keeps its start). */
+function restartWindow(r: Rollout__Output, now: number): void {
+  r.step_started_unix_ms = String(now);
+  r.counters_at_step_start = {};
+  r.candidate_requests = '0';
+  r.baseline_requests = '0';
+}
+
 /** Enters step `index` now: its route is pending, its window and counters start afresh. */
 function enterStep(r: Rollout__Output, index: number, now: number): void {
+  r.confirming = '';
   const steps = planFromProto(r.plan).steps;
   r.step_index = index;
   r.candidate_percent = steps[index] as number;
@@ -136,6 +152,7 @@ export function resume(r: Rollout__Output, now: number, reason: string): Transit
   next.criteria = [];
   next.candidate_requests = '0';
   next.baseline_requests = '0';
+  next.confirming = '';
   const s = next.steps.at(-1);
   if (s) s.started_unix_ms = String(now);
   // The step's route is written again, over one written meanwhile: resuming is the person's say.
@@ -205,8 +222,21 @@ export function observe(r: Rollout__Output, obs: StepObservation, now: number): 
   if (!holdMet(r, obs, now)) return { next, events: [] };
   const verdict = stepVerdict(obs.results);
   const p = planFromProto(r.plan);
-  if (verdict === 'failed') return rollBack(next, now, 'rolled_back', `step ${r.step_index} (${r.candidate_percent}%): ${failedReason(obs.results)}`, obs.results);
+  if (verdict === 'failed') {
+    const failed = obs.results.filter((c) => c.state === 'failed').map((c) => c.name ?? '');
+    if (r.confirming === '' && failed.every((n) => CONFIRMED_CRITERIA.has(n))) {
+      // Latency samples come in clusters (a batch, a stall of the machine): one period's excess
+      // is confirmed on a fresh period of the step before it rolls back.
+      next.confirming = failed.join(',');
+      // (c.name is always set: results come from the analysis)
+      restartWindow(next, now);
+      return { next, events: [draft(next, 'confirming', `step ${r.step_index} (${r.candidate_percent}%): ${failedReason(obs.results)}; confirming on a fresh period before rolling back`, obs.results)] };
+    }
+    const confirmed = r.confirming !== '' ? ` (a second period, after ${r.confirming} failed on the first)` : '';
+    return rollBack(next, now, 'rolled_back', `step ${r.step_index} (${r.candidate_percent}%): ${failedReason(obs.results)}${confirmed}`, obs.results);
+  }
   if (verdict === 'passed') {
+    next.confirming = '';
     const passed = draft(next, 'step_passed', `step ${r.step_index} (${r.candidate_percent}%) passed on ${obs.candidateRequests} candidate and ${obs.baselineRequests} baseline requests`, obs.results);
     endStep(next, 'passed', now);
     const k = r.step_index + 1;

@@ -120,3 +120,25 @@ test('inference metrics - per-version counters, invalid and cancelled left out; 
   t.deepEqual(deltaOf(new Map([['a', new Map([['2', { ok: 25, err: 5 }]])]]), start, '2'), { requests: 17, errors: 2 });
   t.deepEqual(deltaOf(new Map([['a', new Map([['2', { ok: 4, err: 0 }]])]]), start, '2'), { requests: 4, errors: 0 }, 'counter went down: the replica restarted');
 });
+
+test('machine - a latency failure alone is confirmed on a fresh period: a second failure rolls back, a pass goes on; errors never wait', (t) => {
+  const r = { ...begin(fresh(), 0).next, route_pending: false };
+  const slow = { name: 'latency_p99_ratio', state: 'failed', detail: 'ratio 1.6' };
+  const first = observe(r, obs([passed('error_rate'), slow]), 2000);
+  t.is(first.next.state, 'running', 'not rolled back on the first period');
+  t.is(first.next.confirming, 'latency_p99_ratio');
+  t.is(first.next.step_started_unix_ms, '2000', 'the window starts again');
+  t.is(first.next.candidate_requests, '0');
+  t.deepEqual(first.events.map((e) => e.kind), ['confirming']);
+  t.regex(first.events[0]?.reason ?? '', /latency_p99_ratio failed: ratio 1\.6; confirming on a fresh period/);
+  t.deepEqual(observe(first.next, obs([passed('error_rate'), slow]), 2500).events, [], 'the fresh period has its own hold');
+  const again = observe(first.next, obs([passed('error_rate'), slow]), 3100);
+  t.is(again.next.state, 'rolling_back');
+  t.regex(again.events[0]?.reason ?? '', /a second period, after latency_p99_ratio failed on the first/);
+  const ok = observe(first.next, obs([passed('error_rate'), passed('latency_p99_ratio')]), 3100);
+  t.deepEqual(ok.events.map((e) => e.kind), ['step_passed', 'step_started']);
+  t.is(ok.next.confirming, '');
+  // Errors (with or without latency) roll back on the first period.
+  const both = observe(r, obs([{ name: 'error_rate', state: 'failed', detail: '5%' }, slow]), 2000);
+  t.is(both.next.state, 'rolling_back');
+});

@@ -15,6 +15,7 @@ import { resolveFeaturesConfig } from '../../services/features/index.js';
 import { resolveInferenceConfig } from '../../services/inference/index.js';
 import { resolveMonitorConfig } from '../../services/monitor/index.js';
 import { resolveGatewayConfig } from '../../services/gateway/index.js';
+import { resolveRolloutConfig } from '../../services/rollout/index.js';
 import { resolvePreprocessConfig } from '../../services/preprocess/index.js';
 import { cliReference, leafCommands } from '../../tools/cli/docs.js';
 import { SERVICE_ADDRESSES } from '../../tools/cli/options.js';
@@ -127,7 +128,7 @@ test('mlmesh - docs/cli.md holds the reference generated from the definitions, w
 });
 
 test('mlmesh - one flag per concept: service addresses default to the services\' own ports, NATS to NATS_URL', (t) => {
-  const ports: Record<string, number> = { inference: resolveInferenceConfig({ env: {} }).grpcPort, preprocess: resolvePreprocessConfig({ env: {} }).grpcPort, features: resolveFeaturesConfig({ env: {} }).grpcPort, monitor: resolveMonitorConfig({ env: {} }).grpcPort, gateway: resolveGatewayConfig({ env: {} }).grpcPort };
+  const ports: Record<string, number> = { inference: resolveInferenceConfig({ env: {} }).grpcPort, preprocess: resolvePreprocessConfig({ env: {} }).grpcPort, features: resolveFeaturesConfig({ env: {} }).grpcPort, monitor: resolveMonitorConfig({ env: {} }).grpcPort, gateway: resolveGatewayConfig({ env: {} }).grpcPort, rollout: resolveRolloutConfig({ env: {} }).grpcPort };
   for (const [name, s] of Object.entries(SERVICE_ADDRESSES)) t.is(ports[name], s.port, name);
   const byFlag = new Map<string, Set<string>>();
   for (const c of leaves) for (const o of c.options) (byFlag.get(o.long ?? '') ?? byFlag.set(o.long ?? '', new Set()).get(o.long ?? ''))?.add(`${o.flags.replace(/^--[\w-]+ ?/, '')}`);
@@ -137,7 +138,7 @@ test('mlmesh - one flag per concept: service addresses default to the services\'
   t.true(nats.length > 0 && nats.every((o) => o.envVar === 'NATS_URL'));
   const addr = leaves.flatMap((c) => c.options.filter((o) => o.long === '--address'));
   t.true(addr.length >= 10);
-  t.true(addr.every((o) => /^MLMESH_(INFERENCE|PREPROCESS|FEATURES|MONITOR|GATEWAY)_ADDRESS$/.test(o.envVar ?? '')));
+  t.true(addr.every((o) => /^MLMESH_(INFERENCE|PREPROCESS|FEATURES|MONITOR|GATEWAY|ROLLOUT)_ADDRESS$/.test(o.envVar ?? '')));
 });
 
 test('mlmesh - a long job draws a progress bar with rate and ETA on a terminal, and nothing when stderr is a pipe', async (t) => {

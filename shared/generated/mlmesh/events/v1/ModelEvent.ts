@@ -12,7 +12,8 @@ export interface ModelEvent {
   'meta'?: (_mlmesh_events_v1_EventMeta | null);
   'model'?: (string);
   /**
-   * "rollout_started", "step_started", "step_passed", "promoted", "rolled_back", "aborted",
+   * "rollout_started", "step_started", "step_passed", "confirming" (a latency failure being
+   * confirmed on a fresh period of the step), "promoted", "rolled_back", "aborted",
    * "paused", "resumed", "completed", "retired", "route_set", "route_refused".
    */
   'kind'?: (string);
@@ -50,7 +51,8 @@ export interface ModelEvent__Output {
   'meta': (_mlmesh_events_v1_EventMeta__Output | null);
   'model': (string);
   /**
-   * "rollout_started", "step_started", "step_passed", "promoted", "rolled_back", "aborted",
+   * "rollout_started", "step_started", "step_passed", "confirming" (a latency failure being
+   * confirmed on a fresh period of the step), "promoted", "rolled_back", "aborted",
    * "paused", "resumed", "completed", "retired", "route_set", "route_refused".
    */
   'kind': (string);

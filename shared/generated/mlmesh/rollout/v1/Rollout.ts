@@ -82,6 +82,12 @@ export interface Rollout {
    * The prediction kind in use ("class" or "value"), once known.
    */
   'kind'?: (string);
+  /**
+   * Criteria whose failure is being confirmed on a fresh period of the step (comma-separated):
+   * a latency failure alone restarts the step's window once instead of rolling back, since one
+   * machine stall slows many requests together; failing again rolls back.
+   */
+  'confirming'?: (string);
 }
 
 /**
@@ -161,4 +167,10 @@ export interface Rollout__Output {
    * The prediction kind in use ("class" or "value"), once known.
    */
   'kind': (string);
+  /**
+   * Criteria whose failure is being confirmed on a fresh period of the step (comma-separated):
+   * a latency failure alone restarts the step's window once instead of rolling back, since one
+   * machine stall slows many requests together; failing again rolls back.
+   */
+  'confirming': (string);
 }
