@@ -83,7 +83,11 @@ test.serial('rollout - a good candidate goes 1 → 10 → 100 with no failed req
 
 test.serial('rollout - a candidate that fails some requests is rolled back at the first step on the error rate, then unloaded', (t) =>
   withMesh(t, 'flaky', async (m) => {
-    const load = new Load(m.f, { badPixelShare: 0.05 });
+    // The step at 1% holds about 60 candidate requests (testPlan's hold_requests): a candidate
+    // failing 5% of them fails none there 0.95^60 = 4.6% of the time and passes the step (seen
+    // once in CI); at 15% that is 0.85^60 = 6e-5. (The error criterion's power at a small step
+    // is hold_requests' business: docs/rollout.md, Limits.)
+    const load = new Load(m.f, { badPixelShare: 0.15 });
     await load.warm('2');
     load.start();
     try {
