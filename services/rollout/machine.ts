@@ -74,6 +74,14 @@ function endStep(r: Rollout__Output, outcome: string, now: number): void {
  */
 export const CONFIRMED_CRITERIA: ReadonlySet<string> = new Set(['latency_p99_ratio']);
 
+/**
+ * A latency failure with a p-value below this is not confirmed: it rolls back at once. Seen: a
+ * slow candidate at p = 4e-14, stall-induced false failures of good ones at p = 1e-4 and 1e-4.
+ * Under load a slow candidate's excess shrinks from one period to the next, so asking a strong
+ * failure to repeat cost power (a slow candidate once passed every step that way).
+ */
+export const CONFIRM_BELOW_P = 1e-6;
+
 /** The step's window, hold and counters start again now (the step record keeps its start). */
 function restartWindow(r: Rollout__Output, now: number): void {
   r.step_started_unix_ms = String(now);
@@ -223,8 +231,11 @@ export function observe(r: Rollout__Output, obs: StepObservation, now: number): 
   const verdict = stepVerdict(obs.results);
   const p = planFromProto(r.plan);
   if (verdict === 'failed') {
-    const failed = obs.results.filter((c) => c.state === 'failed').map((c) => c.name ?? '');
-    if (r.confirming === '' && failed.every((n) => CONFIRMED_CRITERIA.has(n))) {
+    const failing = obs.results.filter((c) => c.state === 'failed');
+    const failed = failing.map((c) => c.name ?? '');
+    // Overwhelming evidence (p below CONFIRM_BELOW_P) rolls back at once even for latency.
+    const marginal = failing.every((c) => CONFIRMED_CRITERIA.has(c.name ?? '') && !(Number(c.p_value) < CONFIRM_BELOW_P));
+    if (r.confirming === '' && marginal) {
       // Latency samples come in clusters (a batch, a stall of the machine): one period's excess
       // is confirmed on a fresh period of the step before it rolls back.
       next.confirming = failed.join(',');

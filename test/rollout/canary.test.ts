@@ -117,7 +117,8 @@ test.serial('rollout - a slow candidate is rolled back on the p99 latency ratio'
     try {
       await m.client.startRollout({ model: MODEL, candidate: '2', plan: plan() });
       const done = await m.waitRollout((r) => r.state === 'rolled_back' || r.state === 'completed' || r.state === 'paused', 180_000, 'the roll-back');
-      t.is(done.state, 'rolled_back', done.reason);
+      const trail = (await m.events()).map((e) => `${e.kind}@${e.step_index}: ${e.evidence.find((c) => c.name === 'latency_p99_ratio')?.detail ?? e.reason}`);
+      t.is(done.state, 'rolled_back', `${done.reason}\n${trail.join('\n')}`);
       t.regex(done.reason, /latency_p99_ratio failed/);
       t.is(load.failures.length, 0);
     } finally {

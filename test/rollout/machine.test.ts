@@ -123,7 +123,7 @@ test('inference metrics - per-version counters, invalid and cancelled left out; 
 
 test('machine - a latency failure alone is confirmed on a fresh period: a second failure rolls back, a pass goes on; errors never wait', (t) => {
   const r = { ...begin(fresh(), 0).next, route_pending: false };
-  const slow = { name: 'latency_p99_ratio', state: 'failed', detail: 'ratio 1.6' };
+  const slow = { name: 'latency_p99_ratio', state: 'failed', detail: 'ratio 1.6', p_value: 1e-4, has_p_value: true };
   const first = observe(r, obs([passed('error_rate'), slow]), 2000);
   t.is(first.next.state, 'running', 'not rolled back on the first period');
   t.is(first.next.confirming, 'latency_p99_ratio');
@@ -138,6 +138,9 @@ test('machine - a latency failure alone is confirmed on a fresh period: a second
   const ok = observe(first.next, obs([passed('error_rate'), passed('latency_p99_ratio')]), 3100);
   t.deepEqual(ok.events.map((e) => e.kind), ['step_passed', 'step_started']);
   t.is(ok.next.confirming, '');
+  // Overwhelming latency evidence rolls back at once.
+  const strong = observe(r, obs([passed('error_rate'), { ...slow, p_value: 1e-9 }]), 2000);
+  t.is(strong.next.state, 'rolling_back');
   // Errors (with or without latency) roll back on the first period.
   const both = observe(r, obs([{ name: 'error_rate', state: 'failed', detail: '5%' }, slow]), 2000);
   t.is(both.next.state, 'rolling_back');
