@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../shared/config/index.js';
@@ -25,29 +24,15 @@ import type { PlainRow } from '../shared/client/index.js';
 import { ResponseCache } from '../services/gateway/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
 import { PIPELINE_SPEC, deploymentYaml, trainingCsv } from '../test/helpers/gateway.js';
+import { freePort, median } from './common.js';
 
 const values = benchOptions('gateway');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)] ?? NaN;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const tmp = await mkdtemp(join(tmpdir(), 'mlmesh-bench-gateway-'));
 const children: ChildProcess[] = [];

@@ -13,12 +13,12 @@
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient } from '../services/inference/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
+import { freePort, median } from './common.js';
 
 const values = benchOptions('inference-http');
 const RUNS = Number(values.runs);
@@ -26,26 +26,11 @@ const D = Number(values.duration);
 const CONC = Number(values.concurrency);
 const root = projectRoot();
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const grpcPort = await freePort();
 const httpPort = await freePort();

@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -27,28 +26,14 @@ import { runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult } from '../tools/loadtest/index.js';
 import { benchData, BENCH_SPEC } from './preprocess-data.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
+import { freePort, median } from './common.js';
 
 const values = benchOptions('preprocess');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A length-prefixed gRPC frame holding a TransformRequest. */
 function transformFrame(request: object): Buffer {

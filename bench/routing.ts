@@ -20,7 +20,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
@@ -32,6 +31,7 @@ import { InferenceClient } from '../services/inference/index.js';
 import { loadTest } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
 import { NatsServer } from '../test/helpers/nats-server.js';
+import { freePort, median } from './common.js';
 
 const values = benchOptions('routing');
 const RUNS = Number(values.runs);
@@ -40,22 +40,7 @@ const C = Number(values.concurrency);
 const root = projectRoot();
 const MODEL = 'digits_mlp';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 type Mode = 'off' | 'on_same' | 'on_9010';
 const MODES: readonly Mode[] = ['off', 'on_same', 'on_9010'];

@@ -104,3 +104,10 @@ export function runNode(script: string, args: readonly string[] = [], env: Recor
     },
   };
 }
+
+/** The mlmesh command run to its end: exit code, stdout lines, stderr as one string. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
+  const child = runNode('tools/cli/main.js', args, env);
+  const code = await child.exited;
+  return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
+}

@@ -4,7 +4,7 @@ import { connect } from 'nats';
 import type { NatsConnection } from 'nats';
 import { RouteStore } from '../../shared/routes/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
-import { runNode } from '../helpers/process.js';
+import { runCli } from '../helpers/process.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -21,11 +21,7 @@ test.after.always(async () => {
   await server?.dispose();
 });
 
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli/main.js', args, env);
-  const code = await child.exited;
-  return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
-}
+const cli = runCli;
 
 const json = (line: string | undefined) => JSON.parse(line ?? 'null') as Record<string, unknown>;
 

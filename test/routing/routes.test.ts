@@ -4,6 +4,7 @@ import test from 'ava';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { Route } from '../../shared/events/index.js';
 import { candidateSplit, chooseVersion, compileRoute, routeViolations, stickyHash32, stickyPoint, versionAtPoint } from '../../shared/routes/index.js';
+import { seededRandom } from '../../services/monitor/stats/index.js';
 
 const route = (over: Partial<Route> = {}): Route => ({
   model: 'm',
@@ -14,17 +15,8 @@ const route = (over: Partial<Route> = {}): Route => ({
   ...over,
 });
 
-/** A seeded uniform draw in [0, 1) (mulberry32), so the statistics tests are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform draw in [0, 1) (mulberry32, the monitor's), so the statistics tests are reproducible. */
+const seeded = seededRandom;
 
 /** |observed - n p| within `sigmas` binomial standard deviations. */
 function withinBinomial(t: { true: (b: boolean, m?: string) => void }, observed: number, n: number, p: number, sigmas = 4, what = ''): void {

@@ -5,7 +5,7 @@ import { STREAMS, SUBJECTS, decodeFeedback, encodePredictionLog } from '../../sh
 import type { PredictionLog } from '../../shared/events/index.js';
 import { ensureStreams } from '../../shared/nats/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
-import { runNode } from '../helpers/process.js';
+import { runCli, runNode } from '../helpers/process.js';
 import type { Child } from '../helpers/process.js';
 
 const LIMITS = { maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 60_000 };
@@ -26,12 +26,7 @@ test.after.always(async () => {
   await server?.dispose();
 });
 
-/** Runs the CLI to its end; fails the test with its stderr when the exit code differs. */
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string[]; stderr: string }> {
-  const child = runNode('tools/cli/main.js', args, env);
-  const code = await child.exited;
-  return { code, stdout: child.stdout, stderr: child.stderr.join('\n') };
-}
+const cli = runCli;
 
 function json(line: string | undefined): Record<string, unknown> {
   return JSON.parse(line ?? 'null') as Record<string, unknown>;
