@@ -27,6 +27,10 @@ test.serial('rollout faults - a controller SIGKILLed mid-rollout resumes where i
     await m.client.startRollout({ model: MODEL, candidate: '2', plan: testPlan({ steps: [1, 10, 50, 100], criteria }) });
     const mid = await m.waitRollout((r) => (r.state === 'running' && r.step_index === 1) || ended(r.state), 120_000, 'step 1');
     t.is(mid.state, 'running');
+    // Killed mid-step, once the step's events are out: a kill between a transition's state write
+    // and its events' publish can lose or reorder those events (docs/rollout.md, limits; seen once
+    // in CI: step_started:1 stored after step_passed:1).
+    await waitFor(async () => (await m.events()).some((e) => e.kind === 'step_started' && e.step_index === 1), 30_000, "step 1's step_started event");
     const killedAt = mid.step_started_unix_ms;
     m.controller.proc.kill('SIGKILL');
     t.is(await m.controller.exited, 'SIGKILL');
