@@ -132,6 +132,8 @@ const KNOWN_KEYS = new Set([
   'monitoring',
   // Read by the rollout controller (services/rollout/plan.ts), which validates it.
   'rollout',
+  // Read by the retrainer (services/retrainer/settings.ts), which validates it.
+  'retraining',
 ]);
 
 function datatypeOf(r: Reader, v: unknown, path: string): Datatype {
@@ -180,6 +182,7 @@ export function parseModelConfig(raw: unknown, dirName: string): ParsedModelConf
   for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) r.fail(k, 'unknown field');
   if (o.monitoring !== undefined) r.obj(o.monitoring, 'monitoring');
   if (o['rollout'] !== undefined) r.obj(o['rollout'], 'rollout');
+  if (o['retraining'] !== undefined) r.obj(o['retraining'], 'retraining');
   if (o['name'] !== undefined && o['name'] !== dirName) r.fail('name', `'${clip(typeof o['name'] === 'string' ? o['name'] : JSON.stringify(o['name']))}' does not match the folder name '${dirName}'`);
   const platform = o['platform'] ?? o['backend'] ?? 'onnxruntime_onnx';
   if (platform !== 'onnxruntime_onnx' && platform !== 'onnxruntime') r.fail('platform', `unsupported platform ${show(platform)} (only onnxruntime_onnx)`);

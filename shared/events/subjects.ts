@@ -36,4 +36,6 @@ export type StreamKey = keyof typeof STREAMS;
 export const KV_BUCKETS = {
   /** Key = model name (as a KV key token, see subjectToken), value = a protobuf Route. */
   routes: 'mlmesh_routes',
+  /** The retrainer's runs: key run.<id> = a protobuf mlmesh.retrainer.v1.Run. */
+  retrainer: 'mlmesh_retrainer',
 } as const;

@@ -22,6 +22,7 @@ export const PROTO_FILES = {
   monitor: 'mlmesh/monitor/v1/monitor.proto',
   gateway: 'mlmesh/gateway/v1/gateway.proto',
   rollout: 'mlmesh/rollout/v1/rollout.proto',
+  retrainer: 'mlmesh/retrainer/v1/retrainer.proto',
   events: 'mlmesh/events/v1/events.proto',
   rpcStatus: 'google/rpc/status.proto',
   rpcErrorDetails: 'google/rpc/error_details.proto',

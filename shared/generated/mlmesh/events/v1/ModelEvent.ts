@@ -14,7 +14,10 @@ export interface ModelEvent {
   /**
    * "rollout_started", "step_started", "step_passed", "confirming" (a latency failure being
    * confirmed on a fresh period of the step), "promoted", "rolled_back", "aborted",
-   * "paused", "resumed", "completed", "retired", "route_set", "route_refused".
+   * "paused", "resumed", "completed", "retired", "route_set", "route_refused"; from the
+   * retrainer, one per stage of a run as it ends: "retrain_started", "retrain_dataset",
+   * "retrain_train", "retrain_evaluate", "retrain_register", "retrain_rollout", "retrain_outcome"
+   * (the run's end: promoted, rolled_back, refused, failed or cancelled; `stage_state`).
    */
   'kind'?: (string);
   'rollout_id'?: (string);
@@ -38,9 +41,18 @@ export interface ModelEvent {
    */
   'route_revision'?: (number | string | Long);
   /**
-   * Who acted: "controller@host-pid", "cli", "inference@host-pid" (for route_refused).
+   * Who acted: "controller@host-pid", "cli", "inference@host-pid" (for route_refused),
+   * "retrainer@host-pid".
    */
   'actor'?: (string);
+  /**
+   * Retrainer events: the run, its stage's end state ("done", "failed", "skipped", "cancelled";
+   * for retrain_outcome the run's final state), and the stage's numbers (dataset rows, gate
+   * metrics, training metrics).
+   */
+  'run_id'?: (string);
+  'stage_state'?: (string);
+  'metrics'?: ({[key: string]: number | string});
 }
 
 /**
@@ -53,7 +65,10 @@ export interface ModelEvent__Output {
   /**
    * "rollout_started", "step_started", "step_passed", "confirming" (a latency failure being
    * confirmed on a fresh period of the step), "promoted", "rolled_back", "aborted",
-   * "paused", "resumed", "completed", "retired", "route_set", "route_refused".
+   * "paused", "resumed", "completed", "retired", "route_set", "route_refused"; from the
+   * retrainer, one per stage of a run as it ends: "retrain_started", "retrain_dataset",
+   * "retrain_train", "retrain_evaluate", "retrain_register", "retrain_rollout", "retrain_outcome"
+   * (the run's end: promoted, rolled_back, refused, failed or cancelled; `stage_state`).
    */
   'kind': (string);
   'rollout_id': (string);
@@ -77,7 +92,16 @@ export interface ModelEvent__Output {
    */
   'route_revision': (string);
   /**
-   * Who acted: "controller@host-pid", "cli", "inference@host-pid" (for route_refused).
+   * Who acted: "controller@host-pid", "cli", "inference@host-pid" (for route_refused),
+   * "retrainer@host-pid".
    */
   'actor': (string);
+  /**
+   * Retrainer events: the run, its stage's end state ("done", "failed", "skipped", "cancelled";
+   * for retrain_outcome the run's final state), and the stage's numbers (dataset rows, gate
+   * metrics, training metrics).
+   */
+  'run_id': (string);
+  'stage_state': (string);
+  'metrics': ({[key: string]: number});
 }
