@@ -134,8 +134,6 @@ export interface RetrainingSettings {
   /** Most logged rows read into one snapshot (the newest are kept). */
   maxLoggedRows: number;
   gate: GateSettings;
-  /** The rollout plan (rollout.v1 RolloutPlan JSON) given to StartRollout; {}: the model's `rollout` section. */
-  rolloutPlan: Record<string, unknown>;
 }
 
 /** What a finished training job left in its output folder. */

@@ -88,6 +88,14 @@ export const RPC_ROLES: Readonly<Record<string, Readonly<Record<string, Role>>>>
     ListRollouts: 'read',
     WatchRollout: 'read',
   },
+  'mlmesh.retrainer.v1.RetrainerService': {
+    Retrain: 'admin',
+    CancelRun: 'admin',
+    ListRuns: 'read',
+    GetRun: 'read',
+    WatchRun: 'read',
+    GetLineage: 'read',
+  },
 };
 
 /** The role `method` of `service` needs, or undefined when the table has no entry. */

@@ -12,6 +12,7 @@ export { MonitorClient } from './monitor-client.js';
 export { GatewayClient, toGatewayRows, toGatewayValue } from './gateway-client.js';
 export type { PlainRow, PredictRowsOptions } from './gateway-client.js';
 export { RolloutClient } from './rollout-client.js';
+export { RetrainerClient } from './retrainer-client.js';
 export { ServiceClient } from './service-client.js';
 export { DEFAULT_CLIENT_OPTIONS, DEFAULT_RETRY_OPTIONS, resolveClientOptions } from './options.js';
 export type { CallOptions, ClientOptions, ClientTlsFiles, RetryOptions, ResolvedClientOptions, ResolvedRetryOptions } from './options.js';

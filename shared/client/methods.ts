@@ -94,6 +94,11 @@ export const SERVICES = {
     proto: PROTO_FILES.rollout,
     methods: { StartRollout: write, GetRollout: read, ListRollouts: read, WatchRollout: readStream, Pause: write, Resume: write, Promote: write, Abort: write },
   },
+  retrainer: {
+    name: 'mlmesh.retrainer.v1.RetrainerService',
+    proto: PROTO_FILES.retrainer,
+    methods: { Retrain: write, ListRuns: read, GetRun: read, WatchRun: readStream, CancelRun: write, GetLineage: read },
+  },
 } as const satisfies Record<string, ServiceSpec>;
 
 /** A gRPC duration string (`0.1s`), to the ms, at least 1 ms. */

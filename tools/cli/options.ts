@@ -14,6 +14,7 @@ export const SERVICE_ADDRESSES = {
   monitor: { port: 8031, env: 'MLMESH_MONITOR_ADDRESS' },
   gateway: { port: 8041, env: 'MLMESH_GATEWAY_ADDRESS' },
   rollout: { port: 8051, env: 'MLMESH_ROLLOUT_ADDRESS' },
+  retrainer: { port: 8061, env: 'MLMESH_RETRAINER_ADDRESS' },
 } as const;
 
 /** A service of {@link SERVICE_ADDRESSES}. */

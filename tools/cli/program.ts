@@ -24,6 +24,7 @@ import { registerPipeline } from './pipeline.js';
 import { registerReference } from './reference.js';
 import { registerRollout } from './rollout.js';
 import { registerRoutes } from './routes.js';
+import { registerRetrain } from './retrain.js';
 
 /** What every command's action gets besides its options. */
 export interface CliContext {
@@ -55,6 +56,7 @@ export const COMMANDS: readonly { name: string; register: Registrar }[] = [
   { name: 'drift', register: registerDrift },
   { name: 'rollout', register: registerRollout },
   { name: 'routes', register: registerRoutes },
+  { name: 'retrain', register: registerRetrain },
   { name: 'logs', register: registerLogs },
   { name: 'feedback', register: registerFeedback },
   { name: 'loadtest', register: registerLoadtest },

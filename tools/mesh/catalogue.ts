@@ -2,8 +2,7 @@
  * The services the mesh knows, in start order (the order of their dependencies), with what the
  * supervisor must know about each: its entry point, the export holding its option specs, whether
  * it needs NATS, and which of its options hold state that belongs under the mesh's var folder.
- * A service is started only when its entry point exists (the retrainer joins the mesh when
- * it is built).
+ * A service is started only when its entry point exists (a partial build skips the rest).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,17 +116,17 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     addressOptions: { inferenceAddresses: 'inference' },
     metricsOptions: { inferenceMetricsUrls: 'inference' },
   },
-  // A later issue builds it; until its entry point exists it is skipped.
   {
     name: 'retrainer',
-    role: 'retraining',
+    role: 'retraining (drift → new version)',
     script: 'dist/services/retrainer/main.js',
     module: 'dist/services/retrainer/index.js',
     optionsExport: 'RETRAINER_OPTIONS',
     nats: 'required',
     natsOption: 'natsUrl',
-    statePaths: {},
-    dependsOn: ['monitor'],
+    statePaths: { workDir: 'retrainer' },
+    dependsOn: ['inference', 'monitor', 'rollout'],
+    addressOptions: { inferenceAddresses: 'inference', rolloutAddress: 'rollout' },
   },
 ];
 

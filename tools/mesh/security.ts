@@ -28,6 +28,8 @@ export const ADMIN_CERT = 'mlmesh-admin';
 export const MESH_SERVICE_ROLES: Readonly<Record<string, Role>> = {
   // The rollout controller unloads versions (RepositoryModelLoad with a version policy): admin on inference.
   rollout: 'admin',
+  // The retrainer loads the candidates it registers on inference and starts their rollouts: admin.
+  retrainer: 'admin',
 };
 
 /** What {@link prepareMeshSecurity} made. */

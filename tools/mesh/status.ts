@@ -6,7 +6,7 @@
  * or JSON with `--json`. Exit codes: 0 every member healthy, 1 one is not, 2 bad usage, 3 no mesh
  * is running.
  */
-import { FeaturesClient, GatewayClient, InferenceClient, MonitorClient, PreprocessClient, RolloutClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, InferenceClient, MonitorClient, PreprocessClient, RetrainerClient, RolloutClient } from '../../shared/client/index.js';
 import { meshSettings } from './config.js';
 import { MeshUsageError, exitCodeOf } from './errors.js';
 import { flagsHelp, parseFlags } from './flags.js';
@@ -87,6 +87,12 @@ async function details(r: ServiceRecord, timeoutMs: number, tls: MeshState['tls'
       const all = (await c.listRollouts()).rollouts;
       const active = all.filter((x) => !['completed', 'rolled_back', 'aborted'].includes(x.state));
       return { version: null, detail: `${active.length} active rollouts${active.length ? `: ${active.map((x) => `${x.model} ${x.candidate}@${x.candidate_percent}% ${x.state}`).join(', ')}` : ''}` };
+    }
+    case 'retrainer': {
+      using c = new RetrainerClient(address, opts);
+      const runs = (await c.listRuns({ limit: 500 })).runs;
+      const active = runs.filter((x) => x.state === 'running');
+      return { version: null, detail: `${active.length} active runs${active.length ? `: ${active.map((x) => `${x.model} ${x.stage}`).join(', ')}` : ''}; ${runs.length} runs kept` };
     }
     default:
       return { version: null, detail: null };

@@ -1,0 +1,157 @@
+/**
+ * The work of each stage of a run (engine.ts sequences them, stores the run between them and
+ * publishes their events):
+ *
+ *   dataset  → snapshot of the champion's training data + labelled logged rows (dataset.ts)
+ *   train    → the model's training command as a child process (trainer.ts)
+ *   evaluate → candidate and champion on the same holdout; the gate's decision (gate.ts)
+ *   register → the next version, written atomically with provenance (register.ts); loaded
+ *              beside the champion with no traffic (deployer.ts)
+ *   rollout  → StartRollout, followed to its end
+ *
+ * Each stage can be run again after a restart: the snapshot is content-addressed, training
+ * writes a fresh output folder per attempt, the gate is a pure function of files, registration
+ * recognises its own folder, and a rollout already started is adopted.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { FailedPreconditionError } from '../../shared/errors/index.js';
+import type { DatasetSummary } from '../../shared/generated/mlmesh/retrainer/v1/DatasetSummary.js';
+import type { GateResult } from '../../shared/generated/mlmesh/retrainer/v1/GateResult.js';
+import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
+import type { Rollout__Output } from '../../shared/generated/mlmesh/rollout/v1/Rollout.js';
+import { sha256File, verifyManifest } from '../inference/manifest.js';
+import { buildSnapshot, readDataset, resolveTrainingData } from './dataset.js';
+import type { Deployer } from './deployer.js';
+import { ROLLOUT_TERMINAL } from './deployer.js';
+import { decide, evaluate } from './gate.js';
+import { readProvenance, registerVersion } from './register.js';
+import type { ModelRetraining } from './settings.js';
+import { fillCommand, runTraining } from './trainer.js';
+import type { TrainingResult } from './types.js';
+
+/** What the stages need from the service. */
+export interface StageContext {
+  repo: string;
+  workDir: string;
+  nc: NatsConnection;
+  deployer: Deployer;
+  model: ModelRetraining;
+  producedBy: string;
+  codeVersion: string;
+  actor: string;
+}
+
+/** The folder of a run's files, and of one training attempt's output. */
+export const runDir = (c: StageContext, run: Run__Output): string => join(c.workDir, run.id);
+export const outputDir = (c: StageContext, run: Run__Output, attempt: number): string => join(runDir(c, run), `output-${attempt}`);
+
+/** The first MLMESH_PREDICTIONS sequence of the run's triggers (the earliest drifted window), 1 for a manual run. */
+export function firstSequence(run: Run__Output): number {
+  const seqs = [run.trigger, ...run.coalesced].map((t) => Number(t?.first_sequence ?? 0)).filter((s) => s > 0);
+  return seqs.length > 0 ? Math.min(...seqs) : 1;
+}
+
+/** Stage dataset: builds (or finds again: content-addressed) the run's snapshot. */
+export async function datasetStage(c: StageContext, run: Run__Output, signal: AbortSignal): Promise<DatasetSummary> {
+  const versionDir = join(c.repo, run.model, run.parent_version);
+  const provenance = await readProvenance(versionDir);
+  if (!provenance) throw new FailedPreconditionError(`the champion, version ${run.parent_version} of model '${run.model}', has no manifest.json in ${versionDir}`);
+  const td = resolveTrainingData(versionDir, provenance);
+  // The base rows must be the data the champion was trained on: a mismatching hash fails the run.
+  const base = td ? await readDataset(td.path, td.sha256) : null;
+  const s = c.model.settings;
+  const { summary } = await buildSnapshot({
+    nc: c.nc,
+    model: run.model,
+    parentVersion: run.parent_version,
+    base,
+    range: { firstSequence: firstSequence(run) },
+    monitoring: { input: c.model.input, featureCount: c.model.featureCount },
+    task: s.task,
+    classes: s.classes,
+    seed: Number(run.seed),
+    holdoutFraction: s.holdoutFraction,
+    maxLoggedRows: s.maxLoggedRows,
+    rootDir: join(c.repo, run.model, 'datasets'),
+    createdAt: new Date().toISOString(),
+    producedBy: c.producedBy,
+    signal,
+  });
+  return summary;
+}
+
+/** Stage train: runs the command on the snapshot into output-<attempt>. */
+export async function trainStage(
+  c: StageContext,
+  run: Run__Output,
+  attempt: number,
+  hooks: { signal: AbortSignal; onLine: (line: string) => void; onSpawn: (pid: number, command: string[]) => void },
+): Promise<TrainingResult & { sha256: string; command: string[] }> {
+  const s = c.model.settings;
+  const out = outputDir(c, run, attempt);
+  const command = fillCommand(s.command, {
+    dataset: run.dataset?.path ?? '',
+    output: out,
+    seed: String(run.seed),
+    model: run.model,
+    parent_version: run.parent_version,
+    run_id: run.id,
+  });
+  const result = await runTraining({
+    command,
+    cwd: s.cwd,
+    outputDir: out,
+    logFile: join(runDir(c, run), 'train.log'),
+    timeoutMs: s.timeoutMs,
+    env: { MLMESH_RUN_ID: run.id, MLMESH_MODEL: run.model },
+    signal: hooks.signal,
+    onLine: hooks.onLine,
+    onSpawn: (pid) => hooks.onSpawn(pid, command),
+  });
+  return { ...result, sha256: await sha256File(result.modelPath), command };
+}
+
+/** Stage evaluate: candidate (this attempt's output) and champion on the snapshot's holdout. */
+export async function evaluateStage(c: StageContext, run: Run__Output, attempt: number): Promise<GateResult> {
+  const m = c.model;
+  const data = await readDataset(run.dataset?.path ?? '', run.dataset?.sha256);
+  const championDir = join(c.repo, run.model, run.parent_version);
+  await verifyManifest(championDir, `champion version ${run.parent_version} of model '${run.model}'`);
+  const candidate = join(outputDir(c, run, attempt), 'model.onnx');
+  const sha = await sha256File(candidate).catch(() => '');
+  if (sha !== run.candidate_sha256) throw new FailedPreconditionError(`the candidate ${candidate} changed after training (SHA-256 ${sha || 'unreadable'}, trained ${run.candidate_sha256})`);
+  const ev = await evaluate(
+    { input: m.input, output: m.output, outputKind: m.outputKind, task: m.settings.task, classes: data.manifest.classes, featureCount: m.featureCount },
+    join(championDir, 'model.onnx'),
+    candidate,
+    data.holdout,
+  );
+  const d = decide(ev, m.settings.gate, m.settings.task);
+  return { blessed: d.blessed, reason: d.reason, checks: d.checks, task: m.settings.task, ...ev };
+}
+
+/** Stage register: writes the version (unless this run already did) and loads it with no traffic. */
+export async function registerStage(c: StageContext, run: Run__Output, attempt: number): Promise<{ written: boolean; pinned: boolean }> {
+  const out = outputDir(c, run, attempt);
+  const { written } = await registerVersion({
+    modelDir: join(c.repo, run.model),
+    version: run.candidate_version,
+    modelPath: join(out, 'model.onnx'),
+    referenceDir: (await hasReference(join(out, 'reference'))) ? join(out, 'reference') : undefined,
+    run,
+    codeVersion: c.codeVersion,
+    producedBy: c.producedBy,
+  });
+  const pinned = await c.deployer.pinChampion(c.nc, run.model, run.parent_version, c.actor);
+  await c.deployer.loadBeside(run.model, run.candidate_version);
+  return { written, pinned };
+}
+
+async function hasReference(dir: string): Promise<boolean> {
+  return (await stat(join(dir, 'reference.json')).catch(() => undefined))?.isFile() === true;
+}
+
+/** Whether a rollout has ended. */
+export const rolloutEnded = (r: Rollout__Output): boolean => (ROLLOUT_TERMINAL as readonly string[]).includes(r.state);

@@ -1,0 +1,141 @@
+/**
+ * Retraining runs against real processes (private nats-server, inference in process, the rollout
+ * service and the retrainer as child processes), triggered by RetrainRequests published as the
+ * monitor would, or by the Retrain RPC:
+ * - two RetrainRequests in quick succession → one run (the second coalesced);
+ * - a trainer that fails, or runs past its timeout → the run fails cleanly, nothing registered,
+ *   the job's process group gone;
+ * - labels shuffled → the candidate is refused; the champion keeps serving; the event says why;
+ * - the retrainer SIGKILLed during training, then restarted → one run, its training restarted
+ *   (the orphaned job killed), at most one new version.
+ */
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
+import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
+
+const noTorch = torchMissing();
+if (noTorch) console.log(`retrainer tests that train skipped: ${noTorch}`);
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function versions(m: RetrainMesh): Promise<string[]> {
+  return (await readdir(join(m.repo, MODEL), { withFileTypes: true })).filter((e) => e.isDirectory() && /^\d+$/.test(e.name)).map((e) => e.name).sort();
+}
+
+async function withMesh(t: ExecutionContext, run: (m: RetrainMesh) => Promise<void>): Promise<void> {
+  t.timeout(300_000);
+  const m = await startRetrainMesh();
+  try {
+    await run(m);
+  } catch (e: unknown) {
+    t.log(m.retrainer.stdout.slice(-30).join('\n'));
+    throw e;
+  } finally {
+    await m.stop();
+  }
+}
+
+const setCommand = (m: RetrainMesh, command: string[], timeoutMs = 600_000) =>
+  m.patchConfig((c) => {
+    const r = c['retraining'] as Record<string, unknown>;
+    r['command'] = command;
+    r['timeout_ms'] = timeoutMs;
+  });
+
+test.serial('retrainer - two RetrainRequests in quick succession make one run; a trainer that exits non-zero fails it cleanly, nothing registered', (t) =>
+  withMesh(t, async (m) => {
+    await m.traffic.send(50);
+    await setCommand(m, ['/bin/sh', '-c', 'echo training on "$0"; sleep 2; echo boom >&2; exit 3', '{dataset}', '{output}']);
+    await m.requestRetrain('rr-a');
+    await m.requestRetrain('rr-b');
+    const run = await m.waitRun((r) => r.state !== 'running', 120_000, 'the run to fail');
+    const all = (await m.client.listRuns({ model: MODEL })).runs;
+    t.is(all.length, 1, all.map((r) => r.id).join(','));
+    t.is(run.trigger?.retrain_request_id, 'rr-a');
+    t.deepEqual(run.coalesced.map((c) => c.retrain_request_id), ['rr-b']);
+    t.is(run.state, 'failed');
+    t.regex(run.reason, /train: .*exit.*3/i);
+    t.regex(run.reason, /boom/, 'the last lines of the log are in the reason');
+    t.deepEqual(await versions(m), ['1']);
+    const ev = (await m.events()).filter((e) => e.run_id === run.id);
+    t.deepEqual(ev.map((e) => `${e.kind}:${e.stage_state}`), ['retrain_started:running', 'retrain_dataset:done', 'retrain_train:failed', 'retrain_outcome:failed']);
+    // A redelivered request (same id) after the run ended starts a new run: ids are not remembered forever,
+    // but the same id while the run is active is not coalesced twice (checked above: one coalesced entry).
+  }),
+);
+
+test.serial('retrainer - a trainer past its timeout is killed (its whole process group) and the run fails; nothing registered', (t) =>
+  withMesh(t, async (m) => {
+    await m.traffic.send(20);
+    await setCommand(m, ['/bin/sh', '-c', 'sleep 60 & wait', '{dataset}', '{output}'], 1500);
+    const started = await m.client.retrain({ model: MODEL, reason: 'test' });
+    const id = started.run!.id;
+    const training = await m.waitRun((r) => r.training_pid > 0 || r.state !== 'running', 60_000, 'the job to start');
+    const pid = training.training_pid;
+    t.true(pid > 0);
+    const run = await m.waitRun((r) => r.id === id && r.state !== 'running', 60_000, 'the run to fail');
+    t.is(run.state, 'failed');
+    t.regex(run.reason, /timeout|timed out/i);
+    t.false(alive(pid), `the job ${pid} is gone`);
+    t.deepEqual(await versions(m), ['1']);
+  }),
+);
+
+(noTorch ? test.skip : test.serial)('retrainer - shuffled labels: the candidate is refused at the gate, never registered; the champion keeps serving; the event says why', (t) =>
+  withMesh(t, async (m) => {
+    m.traffic.blurred = true;
+    m.traffic.shuffleLabels = true;
+    await m.traffic.send(600);
+    const { run: started } = await m.client.retrain({ model: MODEL, reason: 'shuffled labels' });
+    const run = await m.waitRun((r) => r.id === started!.id && r.state !== 'running', 240_000, 'the run to end');
+    const g = run.gate;
+    t.log(`gate: ${g?.reason}; drifted ${g?.candidate_drifted?.accuracy} vs ${g?.champion_drifted?.accuracy} on ${g?.candidate_drifted?.rows}`);
+    t.is(run.state, 'refused', run.reason);
+    t.false(g!.blessed);
+    t.deepEqual(await versions(m), ['1']);
+    const out = (await m.events()).find((e) => e.run_id === run.id && e.kind === 'retrain_outcome');
+    t.is(out?.stage_state, 'refused');
+    t.is(out?.reason, g?.reason);
+    t.regex(out!.reason, /drifted/);
+    m.traffic.blurred = false;
+    await m.traffic.send(20);
+    t.true(m.traffic.sent.slice(-20).every((s) => s.version === '1'));
+  }),
+);
+
+(noTorch ? test.skip : test.serial)('retrainer - SIGKILLed during training and restarted: one run, the orphaned job killed, training restarted, at most one new version', (t) =>
+  withMesh(t, async (m) => {
+    m.traffic.blurred = true;
+    await m.traffic.send(600);
+    // The real trainer, after a pause that leaves time to kill the retrainer mid-job.
+    await setCommand(m, ['/bin/sh', '-c', 'sleep 3; exec /usr/bin/python3 train.py --data "$0" --out "$1" --seed "$2"', '{dataset}', '{output}', '{seed}']);
+    m.traffic.start();
+    const { run: started } = await m.client.retrain({ model: MODEL, reason: 'kill test' });
+    const training = await m.waitRun((r) => r.training_pid > 0 || r.state !== 'running', 120_000, 'training to start');
+    t.is(training.stage, 'train');
+    const orphan = training.training_pid;
+    m.retrainer.proc.kill('SIGKILL');
+    await m.retrainer.exited;
+    t.true(alive(orphan), 'the job outlives the retrainer (its own process group)');
+    await m.restartRetrainer();
+    const run = await m.waitRun((r) => r.id === started!.id && r.state !== 'running', 240_000, 'the run to end');
+    t.false(alive(orphan), 'the restarted retrainer killed the orphaned job');
+    t.is((await m.client.listRuns({ model: MODEL })).runs.length, 1);
+    t.is(run.stages.find((s) => s.name === 'train')?.attempts, 2);
+    t.log(`run ${run.state}: ${run.reason}`);
+    const v = await versions(m);
+    t.true(v.length <= 2, v.join(','));
+    if (run.state === 'promoted') t.deepEqual(v, ['1', '2']);
+    t.true(['promoted', 'rolled_back', 'refused'].includes(run.state), run.reason);
+  }),
+);
