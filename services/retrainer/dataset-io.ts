@@ -88,7 +88,7 @@ function toPart(m: DatasetManifest, p: 'train' | 'holdout', arrays: Record<Datas
     for (let i = 0; i < rows; i++) y[i] = Number(v[i]);
   } else y.set(new Float32Array(yb.buffer, yb.byteOffset, rows));
   const part: DatasetPart = { rows, x, y, source: arrays[`${p}_source`] };
-  checkPart(m, p, part, (field, msg) => new DatasetError(join(dir, DATASET_FILE_NAMES[`${p}_${field}` as DatasetArray]), msg));
+  checkPart(m, p, part, (field, msg) => new DatasetError(join(dir, DATASET_FILE_NAMES[`${p}_${field}`]), msg));
   return part;
 }
 

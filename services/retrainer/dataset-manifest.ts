@@ -149,7 +149,7 @@ export function checkManifest(json: unknown, where: string): DatasetManifest {
     model,
     parent_version: parent,
     task,
-    classes: task === 'classification' ? (classes as string[]) : null,
+    classes: task === 'classification' ? (classes) : null,
     feature_count: featureCount,
     input,
     files,

@@ -116,7 +116,7 @@ export class FeedbackIndex {
           continue;
         }
         let m = targets.get(id);
-        if (!m) targets.set(id, (m = new Map()));
+        if (!m) targets.set(id, (m = new Map<number, number>()));
         for (const [row, t] of pairs) m.set(row, t);
       }
     }
