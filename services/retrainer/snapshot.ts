@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from 'nats';
-import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors/index.js';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '../../shared/errors/index.js';
 import { decodeFeedback, decodePredictionLog, STREAMS, SUBJECTS } from '../../shared/events/index.js';
 import type { PredictionLog__Output } from '../../shared/events/index.js';
 import type { DatasetSummary } from '../../shared/generated/mlmesh/retrainer/v1/DatasetSummary.js';
@@ -176,6 +176,10 @@ function assemble(fc: number, base: DatasetPart | undefined, map: number[] | nul
  */
 export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnapshot> {
   checkOptions(o);
+  const checkSignal = (): void => {
+    if (o.signal?.aborted) throw new CancelledError('building the dataset snapshot: cancelled', { cause: o.signal.reason });
+  };
+  checkSignal();
   const { classes: given, map } = baseClassMap(o);
   const fc = o.monitoring.featureCount;
   const skipped: SnapshotSkips = { other_model: 0, shadow: 0, inputs_omitted: 0, missing_tensor: 0, wrong_width: 0, malformed: 0, non_finite: 0, undecodable: 0, replaced: 0 };
@@ -266,6 +270,7 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     created_at: o.createdAt,
     produced_by: o.producedBy,
   };
+  checkSignal();
   const train = assemble(fc, base?.train, map, loggedTrain);
   const holdout = assemble(fc, base?.holdout, map, loggedHoldout);
   const written = await writeDataset(o.rootDir, manifest, { train, holdout });
