@@ -148,17 +148,22 @@ async function collect(outputDir: string, durationMs: number): Promise<TrainingR
  * @returns the model, its flattened metrics and its reference folder.
  * @throws TrainingError: 'spawn' (the program cannot start), 'exit' (non-zero exit or a signal;
  *   the message holds the last log lines), 'timeout', 'cancelled' (the process group was
- *   SIGTERMed, then SIGKILLed after the grace), 'contract' (no model.onnx / metrics.json).
+ *   SIGTERMed, then SIGKILLed after the grace), 'contract' (no model.onnx / metrics.json);
+ *   InvalidArgumentError for an empty command or a timeout that is not positive.
  */
 export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
   const program = job.command[0];
   if (program === undefined) throw new InvalidArgumentError('command: must name a program', { field: 'command' });
+  if (!(job.timeoutMs > 0)) throw new InvalidArgumentError(`timeoutMs: must be a positive number of ms, got ${job.timeoutMs}`, { field: 'timeoutMs' });
   if (job.signal?.aborted) throw new TrainingError('cancelled', 'the training job was cancelled before it started');
   const outputDir = resolve(job.outputDir);
   await mkdir(outputDir, { recursive: true });
   await mkdir(dirname(job.logFile), { recursive: true });
   const log = createWriteStream(job.logFile, { flags: 'a' });
   await new Promise<void>((ok, fail) => log.once('open', () => ok()).once('error', fail));
+  // A log file that stops taking writes (disk full) must not crash the retrainer: the lines still
+  // reach onLine, and the job's own outputs decide its result.
+  log.on('error', () => undefined);
   const started = performance.now();
   const tail: string[] = [];
   const child = spawn(program, job.command.slice(1), {
