@@ -56,6 +56,16 @@ test('io - writeDataset then readDataset gives back the rows; writing the same d
   t.is(a.manifest.files.train_y.dtype, '<i8');
   t.is(a.manifest.files.train_source.dtype, '|u1');
   t.is(sha(await readFile(a.path)), a.sha256);
+  // Concurrent writers of the same dataset: one folder, no temporary left.
+  const [c, d] = await Promise.all([makeBase(root, 'idem'), makeBase(root, 'idem')]);
+  t.is(c.sha256, a.sha256);
+  t.is(d.sha256, a.sha256);
+  t.deepEqual(await readdir(root), [a.sha256]);
+  // A folder of that name that no longer verifies is replaced by the new copy.
+  await writeFile(join(root, a.sha256, 'train_y.npy'), 'garbage');
+  const e = await makeBase(root, 'idem');
+  t.is(e.sha256, a.sha256);
+  t.deepEqual(await readdir(root), [a.sha256]);
 });
 
 test('io - a regression dataset stores y as <f4', async (t) => {
