@@ -40,6 +40,10 @@ test('fixture - the committed digits_mlp base snapshot verifies and its train ro
   t.is(sha(bytes), manifest.provenance.training_data_sha256);
   // The Python writer and the TS one lay dataset.json out byte for byte alike.
   t.true(manifestBytes(d.manifest).equals(await readFile(td.path)));
+  // … and the .npy files too: writeDataset of the same rows makes the same snapshot.
+  const { files: _files, ...rest } = d.manifest;
+  const w = await writeDataset(join(tmp, 'digits', 'datasets'), rest, { train: d.train, holdout: d.holdout });
+  t.is(w.sha256, td.sha256);
 });
 
 test('io - writeDataset then readDataset gives back the rows; writing the same dataset again is idempotent', async (t) => {
