@@ -193,6 +193,7 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     try {
       fb = decodeFeedback(m.data);
     } catch {
+      // Not a Feedback: counted (messages, unmatched), the rest is still joined.
       feedback.addUndecodable();
       return;
     }
@@ -206,6 +207,7 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     try {
       log = decodePredictionLog(m.data);
     } catch {
+      // Not a PredictionLog: counted in skipped, the rest is still read.
       skipped.undecodable++;
       return;
     }
