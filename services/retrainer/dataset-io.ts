@@ -206,20 +206,29 @@ export async function writeDataset(
     await syncDir(tmp);
     const dir = join(root, sha);
     const path = join(dir, 'dataset.json');
+    const written: WrittenDataset = { sha256: sha, path, manifest: checkManifest(JSON.parse(bytes.toString('utf8')), path) };
+    const verified = (): Promise<boolean> => readDataset(path, sha).then(() => true, () => false);
     if (await stat(dir).then(() => true, () => false)) {
-      const ok = await readDataset(path, sha).then(() => true, () => false);
-      if (ok) {
+      if (await verified()) {
         await rm(tmp, { recursive: true, force: true });
-        return { sha256: sha, path, manifest: checkManifest(JSON.parse(bytes.toString('utf8')), path) };
+        return written;
       }
       // Same name, content that does not verify (a tampered or half-deleted copy): replaced.
       const broken = join(root, `.broken-${randomUUID()}`);
       await rename(dir, broken);
       await rm(broken, { recursive: true, force: true });
     }
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (e: unknown) {
+      // A concurrent writer of the same dataset renamed its copy first: keep that one.
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !(await verified())) throw e;
+      await rm(tmp, { recursive: true, force: true });
+      return written;
+    }
     await syncDir(root);
-    return { sha256: sha, path, manifest: checkManifest(JSON.parse(bytes.toString('utf8')), path) };
+    return written;
   } catch (e: unknown) {
     await rm(tmp, { recursive: true, force: true });
     throw e;

@@ -10,5 +10,7 @@ export { buildSnapshot, datasetSummary, holdoutDraw } from './snapshot.js';
 export type { BuildSnapshotOptions, BuiltSnapshot, SnapshotSkips } from './snapshot.js';
 export { feedbackTargets, targetOf } from './label-join.js';
 export type { LabelMapping } from './label-join.js';
+export { logRows } from './logged-rows.js';
+export type { LogRows, LogSkip } from './logged-rows.js';
 export { readStreamRange } from './stream-range.js';
 export type { RangeMessage } from './stream-range.js';

@@ -103,6 +103,8 @@ function checkOptions(o: BuildSnapshotOptions): void {
   if (!Number.isSafeInteger(fc) || fc < 1) throw new InvalidArgumentError(`monitoring.featureCount: must be a positive integer, got ${fc}`);
   if (o.monitoring.input === '') throw new InvalidArgumentError('monitoring.input: required (the watched input tensor)');
   if (!Number.isSafeInteger(o.range.firstSequence) || o.range.firstSequence < 1) throw new InvalidArgumentError(`range.firstSequence: must be a positive integer, got ${o.range.firstSequence}`);
+  const last = o.range.lastSequence;
+  if (last !== undefined && (!Number.isSafeInteger(last) || last < o.range.firstSequence)) throw new InvalidArgumentError(`range.lastSequence: must be an integer at least range.firstSequence (${o.range.firstSequence}), got ${last}`);
   if (!(o.holdoutFraction >= 0 && o.holdoutFraction <= 1)) throw new InvalidArgumentError(`holdoutFraction: must be in [0, 1], got ${o.holdoutFraction}`);
   if (!Number.isSafeInteger(o.maxLoggedRows) || o.maxLoggedRows < 0) throw new InvalidArgumentError(`maxLoggedRows: must be a non-negative integer, got ${o.maxLoggedRows}`);
   if (!Number.isSafeInteger(o.seed)) throw new InvalidArgumentError(`seed: must be an integer, got ${o.seed}`);
@@ -191,6 +193,7 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     try {
       fb = decodeFeedback(m.data);
     } catch {
+      // Not a Feedback: counted (messages, unmatched), the rest is still joined.
       feedback.addUndecodable();
       return;
     }
@@ -204,6 +207,7 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     try {
       log = decodePredictionLog(m.data);
     } catch {
+      // Not a PredictionLog: counted in skipped, the rest is still read.
       skipped.undecodable++;
       return;
     }

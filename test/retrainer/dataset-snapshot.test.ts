@@ -3,8 +3,9 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
-import { STREAMS, SUBJECTS } from '../../shared/events/index.js';
-import { buildSnapshot, readDataset } from '../../services/retrainer/dataset.js';
+import { decodePredictionLog, encodePredictionLog, STREAMS, SUBJECTS } from '../../shared/events/index.js';
+import type { PredictionLog__Output } from '../../shared/events/index.js';
+import { buildSnapshot, logRows, readDataset } from '../../services/retrainer/dataset.js';
 import { SOURCE_BASE, SOURCE_LOGGED } from '../../services/retrainer/types.js';
 import type { DatasetPart } from '../../services/retrainer/types.js';
 import { CLASSES, makeBase, publishFeedback, publishLog, rowsOf, snapshotOptions, startCtx } from '../helpers/retrainer-dataset.js';
@@ -195,4 +196,21 @@ test('snapshot - refused: lastSequence past the stream end, a base of another wi
   const ac = new AbortController();
   ac.abort();
   await t.throwsAsync(buildSnapshot(snapshotOptions(t.context, model, { signal: ac.signal })), { message: /cancelled/ });
+});
+
+test('logRows - any numeric datatype becomes float32 rows; malformed and non-finite tensors are named', (t) => {
+  const log = (datatype: string, shape: number[], raw: Buffer): PredictionLog__Output =>
+    decodePredictionLog(encodePredictionLog({ request_id: 'r', model: 'm', version: '1', inputs: [{ name: 'input', datatype, shape, raw }] }));
+  const f64 = log('FP64', [2, 3], Buffer.from(Float64Array.from([1, 2, 3, 4, 5, 6.5]).buffer));
+  const r = logRows(f64, 'm', 'input', 3);
+  if (typeof r === 'string') return t.fail(r);
+  t.is(r.rows, 2);
+  t.deepEqual([...r.x], [1, 2, 3, 4, 5, 6.5]);
+  const i64 = logRows(log('INT64', [1, 3], Buffer.from(BigInt64Array.from([7n, -1n, 0n]).buffer)), 'm', 'input', 3);
+  t.deepEqual(typeof i64 === 'string' ? i64 : [...i64.x], [7, -1, 0]);
+  t.is(logRows(log('FP32', [1, 3], Buffer.alloc(8)), 'm', 'input', 3), 'malformed');
+  t.is(logRows(log('BYTES', [1, 3], Buffer.alloc(12)), 'm', 'input', 3), 'malformed');
+  t.is(logRows(log('FP32', [1, 3], Buffer.from(Float32Array.from([1, NaN, 0]).buffer)), 'm', 'input', 3), 'non_finite');
+  t.is(logRows(log('FP32', [1, 2, 2], Buffer.alloc(16)), 'm', 'input', 3), 'wrong_width');
+  t.is(logRows(f64, 'other', 'input', 3), 'other_model');
 });

@@ -40,6 +40,10 @@ test('fixture - the committed digits_mlp base snapshot verifies and its train ro
   t.is(sha(bytes), manifest.provenance.training_data_sha256);
   // The Python writer and the TS one lay dataset.json out byte for byte alike.
   t.true(manifestBytes(d.manifest).equals(await readFile(td.path)));
+  // … and the .npy files too: writeDataset of the same rows makes the same snapshot.
+  const { files: _files, ...rest } = d.manifest;
+  const w = await writeDataset(join(tmp, 'digits', 'datasets'), rest, { train: d.train, holdout: d.holdout });
+  t.is(w.sha256, td.sha256);
 });
 
 test('io - writeDataset then readDataset gives back the rows; writing the same dataset again is idempotent', async (t) => {
@@ -56,6 +60,16 @@ test('io - writeDataset then readDataset gives back the rows; writing the same d
   t.is(a.manifest.files.train_y.dtype, '<i8');
   t.is(a.manifest.files.train_source.dtype, '|u1');
   t.is(sha(await readFile(a.path)), a.sha256);
+  // Concurrent writers of the same dataset: one folder, no temporary left.
+  const [c, d] = await Promise.all([makeBase(root, 'idem'), makeBase(root, 'idem')]);
+  t.is(c.sha256, a.sha256);
+  t.is(d.sha256, a.sha256);
+  t.deepEqual(await readdir(root), [a.sha256]);
+  // A folder of that name that no longer verifies is replaced by the new copy.
+  await writeFile(join(root, a.sha256, 'train_y.npy'), 'garbage');
+  const e = await makeBase(root, 'idem');
+  t.is(e.sha256, a.sha256);
+  t.deepEqual(await readdir(root), [a.sha256]);
 });
 
 test('io - a regression dataset stores y as <f4', async (t) => {

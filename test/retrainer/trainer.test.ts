@@ -174,7 +174,9 @@ test('runTraining - exit 0 without model.onnx, or with a bad metrics.json: kind 
 });
 
 test('killProcessGroup - kills a live detached group; a gone one is false', async (t) => {
-  const child = spawn('sh', ['-c', 'sleep 60 & sleep 60'], { detached: true, stdio: 'ignore' });
+  // One process in the group, reaped by us: an orphaned member could linger as a zombie here
+  // (PID 1 does not always reap at once), and a zombie still counts as a group member.
+  const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
   const pid = child.pid as number;
   const exited = new Promise((r) => child.once('exit', r));
   t.true(killProcessGroup(pid));
