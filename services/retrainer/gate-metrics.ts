@@ -116,3 +116,34 @@ export function combineSlices(a: SliceMetrics, b: SliceMetrics): SliceMetrics {
     mae: w(a.mae, b.mae),
   };
 }
+
+/**
+ * The paired outcome of two models on the rows of `mask`: rows where only `a` is right and rows
+ * where only `b` is (classifier: argmax equals the label), or, for a regressor, rows where `a`'s
+ * absolute error is the smaller and rows where `b`'s is (ties count for neither). The input of
+ * the gate's paired test on the drifted rows.
+ */
+export function pairedWins(spec: ScoreSpec, a: { data: Float32Array; width: number }, b: { data: Float32Array; width: number }, y: Float64Array, mask: (i: number) => boolean): { aBetter: number; bBetter: number } {
+  let aBetter = 0;
+  let bBetter = 0;
+  const argmax = (o: { data: Float32Array; width: number }, i: number): number => {
+    let best = 0;
+    for (let c = 1; c < o.width; c++) if ((o.data[i * o.width + c] as number) > (o.data[i * o.width + best] as number)) best = c;
+    return best;
+  };
+  for (let i = 0; i < y.length; i++) {
+    if (!mask(i)) continue;
+    if (spec.task === 'regression') {
+      const ea = Math.abs((a.data[i * a.width] as number) - (y[i] as number));
+      const eb = Math.abs((b.data[i * b.width] as number) - (y[i] as number));
+      if (ea < eb) aBetter++;
+      else if (eb < ea) bBetter++;
+    } else {
+      const ra = argmax(a, i) === y[i];
+      const rb = argmax(b, i) === y[i];
+      if (ra && !rb) aBetter++;
+      else if (rb && !ra) bBetter++;
+    }
+  }
+  return { aBetter, bBetter };
+}

@@ -6,7 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { GateCheck__Output as GateCheck } from '../../shared/generated/mlmesh/retrainer/v1/GateCheck.js';
-import { combineSlices, scoreSlice } from './gate-metrics.js';
+import { combineSlices, pairedWins, scoreSlice } from './gate-metrics.js';
+import { binomialSf } from '../monitor/stats/index.js';
 import type { GateWorkerInput, GateWorkerResult } from './gate-worker.js';
 import { SOURCE_BASE, SOURCE_LOGGED } from './types.js';
 import type { DatasetPart, GateEvaluation, GateSettings, SliceMetrics } from './types.js';
@@ -82,7 +83,9 @@ export async function evaluate(spec: GateModelSpec, championOnnx: string, candid
     x: holdout.x,
   })) as [{ data: Float32Array; width: number }, { data: Float32Array; width: number }];
   const score = (o: { data: Float32Array; width: number }, source: number): SliceMetrics => scoreSlice(spec, o.data, o.width, holdout.y, (i) => holdout.source[i] === source);
+  const pairs = pairedWins(spec, candidate, champion, holdout.y, (i) => holdout.source[i] === SOURCE_LOGGED);
   return {
+    drifted_pairs: { candidate_better: pairs.aBetter, champion_better: pairs.bBetter },
     candidate_reference: score(candidate, SOURCE_BASE),
     champion_reference: score(champion, SOURCE_BASE),
     candidate_drifted: score(candidate, SOURCE_LOGGED),
@@ -154,6 +157,12 @@ export function decide(ev: GateEvaluation, settings: GateSettings, task: 'classi
     const value = pd.rmse > 0 ? (pd.rmse - cd.rmse) / pd.rmse : cd.rmse === 0 ? 0 : -1;
     checks.push(check('drifted_gain', cd.rows > 0 && value > gain, value, gain, `candidate RMSE ${f(cd.rmse)} vs champion ${f(pd.rmse)} on ${cd.rows} drifted rows: ${f(value * 100, 2)}% lower (more than ${f(gain * 100, 2)}% needed)`));
   }
+
+  // The gain must not be luck: a one-sided exact paired test on the drifted rows where exactly one
+  // model is right (McNemar's exact test; for a regressor a sign test on the smaller error).
+  const { candidate_better: nb, champion_better: nc } = ev.drifted_pairs;
+  const p = nb + nc > 0 ? binomialSf(nb, nb + nc, 0.5) : 1;
+  checks.push(check('drifted_significance', p < settings.driftedAlpha, p, settings.driftedAlpha, `on the drifted rows only the candidate is ${cls ? 'right' : 'closer'} on ${nb}, only the champion on ${nc}: one-sided exact ${cls ? 'McNemar' : 'sign'} test p = ${p.toPrecision(3)} (below ${f(settings.driftedAlpha)} needed)`));
 
   const failed = checks.filter((c) => !c.passed);
   const blessed = failed.length === 0;

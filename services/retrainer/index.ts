@@ -8,7 +8,10 @@ export type { RetrainerServiceOptions, RetrainerServiceState } from './service.j
 export { RETRAINER_OPTIONS, resolveRetrainerConfig } from './config.js';
 export type { RetrainerConfig } from './config.js';
 export { RetrainEngine, STAGES, RUN_TERMINAL } from './engine.js';
-export { loadModelRetraining, parseRetraining, COMMAND_PLACEHOLDERS } from './settings.js';
+export { loadModelRetraining, parseRetraining } from './settings.js';
+export { COMMAND_PLACEHOLDERS, runTraining, fillCommand, killProcessGroup, TrainingError } from './trainer.js';
+export { evaluate, decide } from './gate.js';
+export { readDataset, writeDataset, buildSnapshot, resolveTrainingData } from './dataset.js';
 export { registerVersion, runProvenance, nextVersion, readProvenance } from './register.js';
 export { lineageOf } from './lineage.js';
 export { RunStore } from './run-store.js';

@@ -18,7 +18,7 @@ const MAX_DEPTH = 1000;
  * @throws InvalidArgumentError for a malformed model or version; NotFoundError when the version
  *   asked for has no manifest.
  */
-export async function lineageOf(repo: string, model: string, version: string, runOf: (id: string) => Run__Output | undefined): Promise<Lineage> {
+export async function lineageOf(repo: string, model: string, version: string, runOf: (id: string) => Run__Output | undefined): Promise<Lineage & { versions: LineageVersion[] }> {
   if (!/^[A-Za-z0-9_.-]+$/.test(model) || model.startsWith('.')) throw new InvalidArgumentError(`model: ${clip(JSON.stringify(model), 100)} is not a model folder name`, { field: 'model' });
   if (!/^[1-9][0-9]*$/.test(version)) throw new InvalidArgumentError(`version: ${clip(JSON.stringify(version), 40)} is not a version number`, { field: 'version' });
   const versions: LineageVersion[] = [];

@@ -7,7 +7,8 @@
  *     "task": "classification", "classes": ["0", "1", ...],
  *     "max_logged_rows": 50000,
  *     "gate": { "min_accuracy": 0.85, "max_log_loss": 1.0, "max_rmse": 2.5, "max_mae": 2.0,
- *               "reference_margin": 0.02, "min_drifted_gain": 0, "min_drifted_rows": 20 }
+ *               "reference_margin": 0.02, "min_drifted_gain": 0, "min_drifted_rows": 20,
+ *               "drifted_alpha": 0.05 }
  *   }
  *
  * The command runs in the model's folder (so `train.py` beside config.json is found). The
@@ -16,13 +17,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
+import { COMMAND_PLACEHOLDERS } from './trainer.js';
 import type { GateSettings, RetrainingSettings } from './types.js';
 
-/** The placeholders a training command may use. */
-export const COMMAND_PLACEHOLDERS = ['dataset', 'output', 'seed', 'model', 'parent_version', 'run_id'] as const;
 
 const KNOWN = ['command', 'timeout_ms', 'seed', 'holdout_fraction', 'task', 'classes', 'max_logged_rows', 'gate'];
-const GATE_KNOWN = ['min_accuracy', 'max_log_loss', 'max_rmse', 'max_mae', 'reference_margin', 'min_drifted_gain', 'min_drifted_rows'];
+const GATE_KNOWN = ['min_accuracy', 'max_log_loss', 'max_rmse', 'max_mae', 'reference_margin', 'min_drifted_gain', 'min_drifted_rows', 'drifted_alpha'];
 
 /** The model's config, as the retrainer needs it. */
 export interface ModelRetraining {
@@ -58,6 +58,7 @@ function gateOf(model: string, raw: unknown): GateSettings {
     referenceMargin: num(model, o, 'gate.reference_margin', 0.02, 0, 1) as number,
     minDriftedGain: num(model, o, 'gate.min_drifted_gain', 0, -1, 1) as number,
     minDriftedRows: num(model, o, 'gate.min_drifted_rows', 20, 0, 1e9, true) as number,
+    driftedAlpha: num(model, o, 'gate.drifted_alpha', 0.05, 1e-12, 1) as number,
   };
   const opt = (field: string, key: 'minAccuracy' | 'maxLogLoss' | 'maxRmse' | 'maxMae', max: number): void => {
     const v = num(model, o, `gate.${field}`, undefined, 0, max);

@@ -129,7 +129,18 @@ export async function evaluateStage(c: StageContext, run: Run__Output, attempt: 
     data.holdout,
   );
   const d = decide(ev, m.settings.gate, m.settings.task);
-  return { blessed: d.blessed, reason: d.reason, checks: d.checks, task: m.settings.task, ...ev };
+  return {
+    blessed: d.blessed,
+    reason: d.reason,
+    checks: d.checks,
+    task: m.settings.task,
+    candidate_reference: ev.candidate_reference,
+    champion_reference: ev.champion_reference,
+    candidate_drifted: ev.candidate_drifted,
+    champion_drifted: ev.champion_drifted,
+    drifted_candidate_better: ev.drifted_pairs.candidate_better,
+    drifted_champion_better: ev.drifted_pairs.champion_better,
+  };
 }
 
 /** Stage register: writes the version (unless this run already did) and loads it with no traffic. */

@@ -117,6 +117,13 @@ export interface GateSettings {
   minDriftedGain: number;
   /** Fewer drifted holdout rows than this: refused (nothing to show it is better). Default 20. */
   minDriftedRows: number;
+  /**
+   * The candidate's advantage on the drifted rows must be significant: a one-sided exact paired
+   * test on the rows where exactly one of the two models is right (classifier: McNemar's exact
+   * test; regressor: a sign test on which absolute error is smaller) must give p below this.
+   * Default 0.05. Without it a candidate trained on noise "wins" on a noisy holdout half the time.
+   */
+  driftedAlpha: number;
 }
 
 /** The model's config.json `retraining` section, validated and resolved. */
@@ -163,4 +170,6 @@ export interface GateEvaluation {
   champion_reference: SliceMetrics;
   candidate_drifted: SliceMetrics;
   champion_drifted: SliceMetrics;
+  /** Drifted rows where only the candidate is right (regressor: has the smaller absolute error), and where only the champion is. */
+  drifted_pairs: { candidate_better: number; champion_better: number };
 }

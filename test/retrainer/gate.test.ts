@@ -4,6 +4,7 @@
  * blurred copy of them (drifted rows); the metrics checked against onnxruntime run directly in the
  * test; decide() checked on hand-made evaluations, each check failing alone.
  */
+import { seededRandom } from '../../services/monitor/stats/rng.js';
 import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ const CHAMPION = join(MODEL_DIR, '1/model.onnx');
 const CLASSES = Array.from({ length: 10 }, (_, i) => String(i));
 const SPEC: GateModelSpec = { input: 'input', output: 'probabilities', outputKind: 'probabilities', task: 'classification', classes: CLASSES, featureCount: 64 };
 /** config.json's retraining.gate. */
-const GATE: GateSettings = { minAccuracy: 0.85, referenceMargin: 0.03, minDriftedGain: 0, minDriftedRows: 20 };
+const GATE: GateSettings = { minAccuracy: 0.85, referenceMargin: 0.03, minDriftedGain: 0, minDriftedRows: 20, driftedAlpha: 0.05 };
 
 const held = heldOutDigits();
 const blurred = { ...held, x: blurDigits(held.x, held.rows) };
@@ -113,13 +114,15 @@ const good: GateEvaluation = {
   champion_reference: slice({ accuracy: 0.96 }),
   candidate_drifted: slice({ accuracy: 0.9 }),
   champion_drifted: slice({ accuracy: 0.7 }),
+  // 0.9 vs 0.7 on 100 rows: e.g. 25 rows only the candidate gets right, 5 only the champion.
+  drifted_pairs: { candidate_better: 25, champion_better: 5 },
 };
 const failedOf = (ev: GateEvaluation, s: GateSettings = GATE, task: 'classification' | 'regression' = 'classification'): string[] => decide(ev, s, task).checks.filter((c) => !c.passed).map((c) => c.name);
 
 test('decide - blessed when every check passes; each classifier check fails alone', (t) => {
   const ok = decide(good, { ...GATE, maxLogLoss: 0.5 }, 'classification');
   t.true(ok.blessed, ok.reason);
-  t.deepEqual(ok.checks.map((c) => c.name), ['min_accuracy', 'max_log_loss', 'min_drifted_rows', 'reference_margin', 'drifted_gain']);
+  t.deepEqual(ok.checks.map((c) => c.name), ['min_accuracy', 'max_log_loss', 'min_drifted_rows', 'reference_margin', 'drifted_gain', 'drifted_significance']);
   t.regex(ok.reason, /^blessed/);
   // Whole holdout = (0.95·100 + 0.9·100) / 200 = 0.925.
   t.is(ok.checks[0]?.value, 0.925);
@@ -133,6 +136,11 @@ test('decide - blessed when every check passes; each classifier check fails alon
   // Strictly better on drifted rows: equal is not enough, nor is less than the gain asked.
   t.deepEqual(failedOf({ ...good, candidate_drifted: slice({ accuracy: 0.7 }) }, { ...GATE, minAccuracy: 0.5 }), ['drifted_gain']);
   t.deepEqual(failedOf(good, { ...GATE, minDriftedGain: 0.25 }), ['drifted_gain']);
+  // A gain that could be luck: 12 rows for the candidate, 8 for the champion (p = P(X ≥ 12 | 20, ½) = 0.252).
+  const lucky = decide({ ...good, drifted_pairs: { candidate_better: 12, champion_better: 8 } }, GATE, 'classification');
+  t.deepEqual(lucky.checks.filter((c) => !c.passed).map((c) => c.name), ['drifted_significance']);
+  t.true(Math.abs((lucky.checks.at(-1)?.value ?? 0) - 0.2517) < 1e-3, String(lucky.checks.at(-1)?.value));
+  t.regex(lucky.reason, /drifted_significance failed: on the drifted rows only the candidate is right on 12, only the champion on 8: one-sided exact McNemar test p = 0\.252/);
 
   const refused = decide({ ...good, candidate_drifted: slice({ accuracy: 0.62 }), champion_drifted: slice({ accuracy: 0.71 }) }, GATE, 'classification');
   t.false(refused.blessed);
@@ -142,8 +150,8 @@ test('decide - blessed when every check passes; each classifier check fails alon
 
 test('decide - regressor checks fail alone: max_rmse, max_mae, reference_margin, drifted_gain', (t) => {
   const r = (rmse: number, mae = rmse * 0.8): SliceMetrics => slice({ accuracy: 0, log_loss: 0, rmse, mae });
-  const ev: GateEvaluation = { candidate_reference: r(1.0), champion_reference: r(1.0), candidate_drifted: r(2.0), champion_drifted: r(3.0) };
-  const s: GateSettings = { maxRmse: 2, maxMae: 1.5, referenceMargin: 0.05, minDriftedGain: 0.1, minDriftedRows: 20 };
+  const ev: GateEvaluation = { candidate_reference: r(1.0), champion_reference: r(1.0), candidate_drifted: r(2.0), champion_drifted: r(3.0), drifted_pairs: { candidate_better: 70, champion_better: 30 } };
+  const s: GateSettings = { maxRmse: 2, maxMae: 1.5, referenceMargin: 0.05, minDriftedGain: 0.1, minDriftedRows: 20, driftedAlpha: 0.05 };
   const ok = decide(ev, s, 'regression');
   t.true(ok.blessed, ok.reason);
   // Whole holdout RMSE = sqrt((1² + 2²) / 2).
@@ -158,12 +166,40 @@ test('decide - regressor checks fail alone: max_rmse, max_mae, reference_margin,
 
 test('decide - no drifted rows at all: refused; no reference rows: reference_margin passes saying so', (t) => {
   const none = slice({ rows: 0, accuracy: 0, log_loss: 0 });
-  const d = decide({ ...good, candidate_drifted: none, champion_drifted: none }, { ...GATE, minAccuracy: undefined }, 'classification');
+  const d = decide({ ...good, candidate_drifted: none, champion_drifted: none, drifted_pairs: { candidate_better: 0, champion_better: 0 } }, { ...GATE, minAccuracy: undefined }, 'classification');
   t.false(d.blessed);
-  t.deepEqual(d.checks.filter((c) => !c.passed).map((c) => c.name), ['min_drifted_rows', 'drifted_gain']);
+  t.deepEqual(d.checks.filter((c) => !c.passed).map((c) => c.name), ['min_drifted_rows', 'drifted_gain', 'drifted_significance']);
   const noRef = decide({ ...good, candidate_reference: none, champion_reference: none }, GATE, 'classification');
   t.true(noRef.blessed, noRef.reason);
   t.regex(noRef.checks.find((c) => c.name === 'reference_margin')?.detail ?? '', /no reference rows/);
+});
+
+test('decide - calibration: two equally good models on noisy drifted rows are blessed at most alpha of the time (the paired test), while "strictly better" alone passes far more often', (t) => {
+  // 4000 holdouts of 150 drifted rows; both models right on a row with probability 0.3,
+  // independently (labels that carry no signal). Seeded: reproducible.
+  const rnd = seededRandom(12345);
+  const trials = 4000;
+  let blessed = 0;
+  let gainOnly = 0;
+  for (let k = 0; k < trials; k++) {
+    let a = 0, b = 0, ra = 0, rb = 0;
+    for (let i = 0; i < 150; i++) {
+      const ca = rnd() < 0.3;
+      const cb = rnd() < 0.3;
+      ra += ca ? 1 : 0;
+      rb += cb ? 1 : 0;
+      if (ca && !cb) a++;
+      else if (cb && !ca) b++;
+    }
+    const ev: GateEvaluation = { ...good, candidate_drifted: slice({ rows: 150, accuracy: ra / 150 }), champion_drifted: slice({ rows: 150, accuracy: rb / 150 }), drifted_pairs: { candidate_better: a, champion_better: b } };
+    const d = decide(ev, { ...GATE, minAccuracy: undefined }, 'classification');
+    if (d.blessed) blessed++;
+    if (d.checks.find((c) => c.name === 'drifted_gain')?.passed) gainOnly++;
+  }
+  t.log(`false blessings ${blessed}/${trials} (alpha 0.05); drifted_gain alone passed ${gainOnly}/${trials}`);
+  // Exact test: at most alpha in expectation; 4σ of binomial noise above it.
+  t.true(blessed / trials <= 0.05 + 4 * Math.sqrt((0.05 * 0.95) / trials), `${blessed}/${trials}`);
+  t.true(gainOnly / trials > 0.3, 'the gain check alone is fooled far more often');
 });
 
 test('gate - a candidate trained by train.py on blurred rows beats the champion on them; one trained on shuffled labels is refused', async (t) => {
@@ -205,7 +241,7 @@ test('gate - a candidate trained by train.py on blurred rows beats the champion 
   const refused = decide(bad, GATE, 'classification');
   t.log(`shuffled labels: candidate ${bad.candidate_reference.accuracy} / ${bad.candidate_drifted.accuracy}; ${refused.reason}`);
   t.false(refused.blessed);
-  t.deepEqual(refused.checks.filter((c) => !c.passed).map((c) => c.name), ['min_accuracy', 'reference_margin', 'drifted_gain']);
+  t.deepEqual(refused.checks.filter((c) => !c.passed).map((c) => c.name), ['min_accuracy', 'reference_margin', 'drifted_gain', 'drifted_significance']);
 });
 
 test('scoreSlice - hand-checked: probabilities clipped, logits softmaxed, regression RMSE/MAE', (t) => {

@@ -85,7 +85,7 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     t.true(pid > 0);
     const run = await m.waitRun((r) => r.id === id && r.state !== 'running', 60_000, 'the run to fail');
     t.is(run.state, 'failed');
-    t.regex(run.reason, /timeout|timed out/i);
+    t.regex(run.reason, /ran longer than 1500 ms and was killed/);
     t.false(alive(pid), `the job ${pid} is gone`);
     t.deepEqual(await versions(m), ['1']);
   }),
@@ -106,7 +106,8 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     const out = (await m.events()).find((e) => e.run_id === run.id && e.kind === 'retrain_outcome');
     t.is(out?.stage_state, 'refused');
     t.is(out?.reason, g?.reason);
-    t.regex(out!.reason, /drifted/);
+    // Noise labels: whatever the accuracies, the candidate's edge on the drifted rows is not significant.
+    t.false(g!.checks.find((c) => c.name === 'drifted_significance')?.passed);
     m.traffic.blurred = false;
     await m.traffic.send(20);
     t.true(m.traffic.sent.slice(-20).every((s) => s.version === '1'));

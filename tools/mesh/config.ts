@@ -18,7 +18,7 @@ import { resolveNatsBinary } from './nats.js';
 
 /** The supervisor's options: section `mesh:` of the config file, or the variables. */
 export const MESH_OPTIONS = {
-  XX
+  services: listOption({ env: 'MLMESH_MESH_SERVICES', default: ['*'], pattern: /^(\*|[a-z]+)$/, doc: 'Services `mlmesh up` starts: `*` for every service that is built (features, preprocess, inference, monitor, gateway, rollout, retrainer), or a list; `--only` overrides it.' }),
   natsUrl: stringOption({ env: 'NATS_URL', default: '', doc: 'NATS server(s) of the whole mesh, e.g. nats://10.0.0.5:4222 (comma-separated for a cluster); empty: the supervisor starts a local nats-server, or runs without NATS when there is no binary.' }),
   natsPort: intOption({ env: 'MLMESH_MESH_NATS_PORT', default: 4222, min: 0, max: 65535, doc: 'Client port of the local nats-server (on 127.0.0.1); when it is taken another free port is chosen and said; 0: any free port.' }),
   natsServerBin: stringOption({ env: 'NATS_SERVER_BIN', default: '', doc: 'The nats-server binary of the local NATS (a path, or a name looked up on PATH); empty: `nats-server` on PATH, else /usr/sbin/nats-server.' }),

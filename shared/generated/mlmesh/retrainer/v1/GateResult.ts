@@ -2,6 +2,7 @@
 
 import type { GateCheck as _mlmesh_retrainer_v1_GateCheck, GateCheck__Output as _mlmesh_retrainer_v1_GateCheck__Output } from '../../../mlmesh/retrainer/v1/GateCheck.js';
 import type { EvalMetrics as _mlmesh_retrainer_v1_EvalMetrics, EvalMetrics__Output as _mlmesh_retrainer_v1_EvalMetrics__Output } from '../../../mlmesh/retrainer/v1/EvalMetrics.js';
+import type { Long } from '@grpc/proto-loader';
 
 /**
  * The gate's decision: candidate and champion on the same holdout, split into reference-like
@@ -19,6 +20,12 @@ export interface GateResult {
    * "classification" or "regression".
    */
   'task'?: (string);
+  /**
+   * Drifted rows where only the candidate is right (regressor: has the smaller absolute error),
+   * and where only the champion is: the paired test behind the drifted_significance check.
+   */
+  'drifted_candidate_better'?: (number | string | Long);
+  'drifted_champion_better'?: (number | string | Long);
 }
 
 /**
@@ -37,4 +44,10 @@ export interface GateResult__Output {
    * "classification" or "regression".
    */
   'task': (string);
+  /**
+   * Drifted rows where only the candidate is right (regressor: has the smaller absolute error),
+   * and where only the champion is: the paired test behind the drifted_significance check.
+   */
+  'drifted_candidate_better': (string);
+  'drifted_champion_better': (string);
 }
