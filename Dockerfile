@@ -22,6 +22,10 @@ RUN npx tsc -p . && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# WITH_TRAINING=1: the retrainer's image, with the example trainer's Python stack (Debian's
+# PyTorch, onnx, numpy) for training commands that run in the container (docs/retrainer.md).
+ARG WITH_TRAINING=
+RUN if [ -n "$WITH_TRAINING" ]; then apt-get update && apt-get install -y --no-install-recommends python3 python3-torch python3-onnx python3-numpy && rm -rf /var/lib/apt/lists/*; fi
 # In a container every service binds all interfaces.
 ENV NODE_ENV=production \
     MLMESH_INFERENCE_HOST=0.0.0.0 \
@@ -36,7 +40,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/protos ./protos
 COPY --from=build /app/examples/models /models
 # Writable state of the services (named volumes take this ownership).
-RUN mkdir -p /var/spool/mlmesh/inference /var/lib/mlmesh/monitor /var/lib/mlmesh/features /var/lib/mlmesh/preprocess/pipelines \
+RUN mkdir -p /var/spool/mlmesh/inference /var/lib/mlmesh/monitor /var/lib/mlmesh/features /var/lib/mlmesh/preprocess/pipelines /var/lib/mlmesh/retrainer \
     && chown -R node:node /var/spool/mlmesh /var/lib/mlmesh
 USER node
 EXPOSE 8001 8002 8011 8012 8021 8022 8031 8032

@@ -426,7 +426,7 @@ export class RetrainEngine extends EventEmitter {
           drifted_rows: Number(gate.candidate_drifted?.rows ?? 0),
           reference_rows: Number(gate.candidate_reference?.rows ?? 0),
         };
-        await this.endStage(id, 'evaluate', 'done', gate.blessed ? `blessed: ${gate.reason}` : `refused: ${gate.reason}`, (r) => {
+        await this.endStage(id, 'evaluate', 'done', gate.reason ?? '', (r) => {
           r.gate = gate;
           if (gate.blessed) r.stage = 'register';
         }, m);

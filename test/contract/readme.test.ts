@@ -7,6 +7,8 @@ import { INFERENCE_OPTIONS } from '../../services/inference/index.js';
 import { PREPROCESS_OPTIONS } from '../../services/preprocess/index.js';
 import { FEATURES_OPTIONS } from '../../services/features/index.js';
 import { GATEWAY_OPTIONS } from '../../services/gateway/index.js';
+import { ROLLOUT_OPTIONS } from '../../services/rollout/index.js';
+import { RETRAINER_OPTIONS } from '../../services/retrainer/index.js';
 
 test('readme - the options table is the one the code describes (npm run docs:config)', (t) => {
   const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
@@ -32,6 +34,13 @@ test('readme - the features options table is the one the code describes (npm run
 test('readme - the gateway options table is the one the code describes (npm run docs:config)', (t) => {
   const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
   for (const row of describeOptions(GATEWAY_OPTIONS).split('\n').slice(2)) {
+    t.true(readme.includes(row), `README.md lacks or misstates: ${row}`);
+  }
+});
+
+test('readme - the rollout and retrainer options tables are the ones the code describes (npm run docs:config)', (t) => {
+  const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+  for (const row of [...describeOptions(ROLLOUT_OPTIONS).split('\n').slice(2), ...describeOptions(RETRAINER_OPTIONS).split('\n').slice(2)]) {
     t.true(readme.includes(row), `README.md lacks or misstates: ${row}`);
   }
 });

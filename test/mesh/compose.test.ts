@@ -124,7 +124,7 @@ test('compose - each service reads mlmesh.yaml; its variables are its own option
   }
 });
 
-test('compose - state lives in the host folders npm start uses (./var/...), the model repository is mounted read-only, NATS keeps its store in var/nats/store', async (t) => {
+test('compose - state lives in the host folders npm start uses (./var/...), the model repository is mounted read-only (but by the retrainer, its writer), NATS keeps its store in var/nats/store', async (t) => {
   for (const entry of mlmesh) {
     const svc = services[entry.name] as Service;
     const config = await effective(entry.name);
@@ -133,13 +133,15 @@ test('compose - state lives in the host folders npm start uses (./var/...), the 
       t.is(hostPathOf(svc, inContainer), join('var', sub), `${entry.name}.${option} (${inContainer}) is the host's var/${sub}`);
       t.is(mounts(svc).find((m) => inContainer.startsWith(m.container))?.mode, 'rw');
     }
+    // The retrainer is the repository's one writer (new versions, dataset snapshots); every other
+    // service mounts it read-only.
+    const writer = entry.name === 'retrainer';
     if ('modelRepository' in config) {
       const repo = mounts(svc).find((m) => m.container === config['modelRepository']);
       t.is(repo?.host, 'examples/models', `${entry.name} reads the example repository`);
-      t.is(repo?.mode, 'ro', `${entry.name} mounts the model repository read-only`);
+      t.is(repo?.mode, writer ? 'rw' : 'ro', `${entry.name} mounts the model repository ${writer ? 'read-write' : 'read-only'}`);
     }
-    // Nothing of the repository is mounted writable anywhere.
-    t.false(mounts(svc).some((m) => m.host.startsWith('examples/models') && m.mode !== 'ro'), entry.name);
+    if (!writer) t.false(mounts(svc).some((m) => m.host.startsWith('examples/models') && m.mode !== 'ro'), entry.name);
   }
   const nats = services[NATS] as Service;
   const store = (nats.command ?? [])[(nats.command ?? []).indexOf('-sd') + 1] as string;

@@ -13,6 +13,8 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/inference.js';
+import { runCli } from '../helpers/process.js';
 import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
 
@@ -138,5 +140,55 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     t.true(v.length <= 2, v.join(','));
     if (run.state === 'promoted') t.deepEqual(v, ['1', '2']);
     t.true(['promoted', 'rolled_back', 'refused'].includes(run.state), run.reason);
+  }),
+);
+
+test.serial('retrainer - WatchRun streams the stages and the job output; CancelRun kills the job and ends the run cancelled; bad calls are refused by name', (t) =>
+  withMesh(t, async (m) => {
+    await m.traffic.send(20);
+    await setCommand(m, ['/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do echo "epoch $i"; sleep 1; done', '{dataset}', '{output}']);
+    const { run: started, coalesced } = await m.client.retrain({ model: MODEL, reason: 'watch and cancel' });
+    t.false(coalesced);
+    const again = await m.client.retrain({ model: MODEL, reason: 'second manual trigger' });
+    t.true(again.coalesced, 'a trigger while the run is active joins it');
+    t.is(again.run?.id, started!.id);
+    const lines: string[] = [];
+    const states: string[] = [];
+    const watching = (async () => {
+      for await (const u of m.client.watchRun({ run_id: started!.id }, { timeoutMs: 120_000 })) {
+        lines.push(...u.log_lines);
+        states.push(`${u.run?.stage}:${u.run?.state}`);
+      }
+    })();
+    await waitFor(async () => lines.some((l) => l.includes('epoch 2')), 60_000, 'the job output in WatchRun');
+    const pid = (await m.client.getRun({ run_id: started!.id })).run!.training_pid;
+    const cancelled = await m.client.cancelRun({ run_id: started!.id, reason: 'test cancels' });
+    t.true(cancelled.run?.cancel_requested);
+    await watching;
+    const run = (await m.client.getRun({ run_id: started!.id })).run!;
+    t.is(run.state, 'cancelled');
+    t.is(run.reason, 'test cancels');
+    t.is(run.stages.find((s) => s.name === 'train')?.state, 'cancelled');
+    t.false(alive(pid), 'the job is killed');
+    t.true(states.includes('train:running') && states.at(-1) === 'outcome:cancelled', states.join(' '));
+    t.deepEqual(lines.slice(0, 2), ['epoch 1', 'epoch 2']);
+    await t.throwsAsync(m.client.cancelRun({ run_id: started!.id }), { message: /has ended \(cancelled\)/ });
+    await t.throwsAsync(m.client.getRun({ run_id: 'nope' }), { message: /no run 'nope'/ });
+    await t.throwsAsync(m.client.retrain({ model: '' }), { message: /model is required/ });
+    await t.throwsAsync(m.client.retrain({ model: 'no_such_model' }), { message: /no_such_model/ });
+    await t.throwsAsync(m.client.getLineage({ model: MODEL, version: '7' }), { message: /has no version 7/ });
+    // The CLI over the same service.
+    const list = await runCli(['runs', 'list', MODEL, '--address', m.client.address]);
+    t.is(list.code, 0, list.stderr);
+    t.regex(list.stdout.join('\n'), new RegExp(`${started!.id} {2}digits_mlp {2}cancelled`));
+    const get = await runCli(['runs', 'get', started!.id, '--address', m.client.address, '--json']);
+    t.is((JSON.parse(get.stdout.join('')) as { state: string }).state, 'cancelled');
+    const bad = await runCli(['retrain', 'no_such_model', '--address', m.client.address]);
+    t.not(bad.code, 0);
+    t.regex(bad.stderr, /no_such_model/);
+    // The runs page lists the run.
+    const page = await (await fetch(`${m.retrainerHttp}/`)).text();
+    t.true(page.includes(started!.id) && page.includes('cancelled'));
+    t.is((await fetch(`${m.retrainerHttp}/runs/nope`)).status, 404);
   }),
 );
