@@ -387,7 +387,7 @@ export class RetrainEngine extends EventEmitter {
         await this.beginStage(id, 'dataset');
         const d = await datasetStage(c, this.get(id), signal);
         const rows = d.rows_by_source ?? {};
-        const detail = `${rows['base'] ?? 0} base rows + ${rows['logged'] ?? 0} labelled logged rows (${d.labelled_rows} of ${d.logged_rows} logged rows labelled); train ${d.train_rows}, holdout ${d.holdout_rows}`;
+        const detail = `${Number(rows['base'] ?? 0)} base rows + ${Number(rows['logged'] ?? 0)} labelled logged rows (${Number(d.labelled_rows)} of ${Number(d.logged_rows)} logged rows labelled); train ${Number(d.train_rows)}, holdout ${Number(d.holdout_rows)}`;
         await this.endStage(id, 'dataset', 'done', detail, (r) => ((r.dataset = d), (r.stage = 'train')), {
           base_rows: Number(rows['base'] ?? 0),
           logged_rows: Number(d.logged_rows),

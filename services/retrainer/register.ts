@@ -110,7 +110,7 @@ export async function registerVersion(i: RegisterInput): Promise<{ written: bool
   const existing = await readProvenance(final);
   if (existing) {
     if (existing['run_id'] === i.run.id) return { written: false, manifest: undefined };
-    throw new FailedPreconditionError(`version ${i.version} of model '${i.run.model}' already exists (made by ${String(existing['run_id'] ?? existing.produced_by)}): not overwritten`);
+    throw new FailedPreconditionError(`version ${i.version} of model '${i.run.model}' already exists (made by ${typeof existing['run_id'] === 'string' ? existing['run_id'] : existing.produced_by}): not overwritten`);
   }
   const tmp = join(i.modelDir, `.register-${i.run.id}-${i.version}`);
   await rm(tmp, { recursive: true, force: true });

@@ -83,7 +83,7 @@ export function parseRetraining(model: string, raw: unknown, modelDir: string): 
   if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string' && a.length > 0)) fail(model, 'command', 'must be a non-empty array of non-empty strings (argv; no shell)');
   for (const a of command as string[]) {
     for (const m of a.matchAll(/\{([^}]*)\}/g)) {
-      if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(m[1] as string)) fail(model, 'command', `unknown placeholder {${clip(m[1] as string, 40)}} (known: ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
+      if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(m[1] as string)) fail(model, 'command', `unknown placeholder {${clip(m[1], 40)}} (known: ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
     }
   }
   if (!(command as string[]).some((a) => a.includes('{dataset}')) || !(command as string[]).some((a) => a.includes('{output}'))) fail(model, 'command', 'must pass {dataset} and {output} to the job');
@@ -142,12 +142,12 @@ export async function loadModelRetraining(repo: string, model: string): Promise<
   const mon = (cfg['monitoring'] ?? {}) as Json;
   const inputs = cfg['input'];
   const declared = Array.isArray(inputs) ? (inputs as { name?: unknown; dims?: unknown }[]) : [];
-  const inputName = typeof mon['input'] === 'string' ? (mon['input'] as string) : first(inputs)?.name;
+  const inputName = typeof mon['input'] === 'string' ? (mon['input']) : first(inputs)?.name;
   const inCfg = declared.find((t) => t.name === inputName);
   const dims = Array.isArray(inCfg?.dims) ? (inCfg?.dims as number[]) : [];
   const featureCount = dims.length > 0 && dims.every((d) => Number.isInteger(d) && d > 0) ? dims.reduce((a, b) => a * b, 1) : 0;
   if (!inputName || featureCount === 0) throw new FailedPreconditionError(`model '${model}': config.json must declare the watched input tensor (monitoring.input, else the first input) with fixed dims: the retrainer's datasets are its rows`);
-  const outputName = typeof mon['output'] === 'string' ? (mon['output'] as string) : first(cfg['output'])?.name;
+  const outputName = typeof mon['output'] === 'string' ? (mon['output']) : first(cfg['output'])?.name;
   if (!outputName) throw new FailedPreconditionError(`model '${model}': config.json must declare an output (monitoring.output, else the first output) for the gate to read`);
   const kind = mon['output_kind'];
   const outputKind = kind === 'logits' ? 'logits' : settings.task === 'regression' || kind === 'value' ? 'value' : 'probabilities';

@@ -220,7 +220,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
     await retrainer.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
     client?.close();
     client = new RetrainerClient(String(ready['address']));
-    retrainerHttp = `http://127.0.0.1:${String(ready['httpPort'] ?? '')}`;
+    retrainerHttp = `http://127.0.0.1:${Number(ready['httpPort'])}`;
   };
   await startRetrainer();
   const data = await baseRows(repo);

@@ -57,7 +57,7 @@ function fakeRun(id: string, parent: string): Run__Output {
     trigger: { kind: 'drift', retrain_request_id: 'rr-1', drifted_report_ids: ['digits_mlp/1/4'], first_sequence: '10', last_sequence: '20', reason: 'drift', actor: 'monitor', time_unix_ms: '0', version: parent },
     dataset: null, gate: null, candidate_version: '', candidate_sha256: '', rollout_id: '', rollout_outcome: '', reason: '',
     created_unix_ms: '0', updated_unix_ms: '0', seed: '7', workdir: '', command: ['python3', 'train.py'], training_metrics: { accuracy: 0.9 }, cancel_requested: false, training_pid: 0,
-  } as unknown as Run__Output;
+  };
 }
 
 test('register - writes the next version atomically with provenance, is idempotent for its run, refuses a folder it did not write; lineage walks back', async (t) => {

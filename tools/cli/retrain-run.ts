@@ -20,6 +20,8 @@ async function withClient<T>(o: RetrainCommon, fn: (c: RetrainerClient) => Promi
   }
 }
 
+/** A provenance value as text (strings and numbers as they are, anything else as JSON). */
+const str = (v: unknown, dflt = '?'): string => (v === undefined || v === null ? dflt : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
 const time = (ms: unknown): string => (Number(ms) > 0 ? new Date(Number(ms)).toISOString() : '-');
 const f = (x: number | undefined, d = 4): string => (x === undefined ? '-' : x.toFixed(d));
 
@@ -127,9 +129,9 @@ export function lineageText(l: Lineage__Output): string {
     }
     const p = JSON.parse(v.provenance_json) as Record<string, unknown>;
     const td = p['training_data'] as { dataset?: string; sha256?: string } | null | undefined;
-    out.push(`version ${v.version}  parent ${v.parent_version || 'none'}  produced by ${String(p['produced_by'] ?? '?')}  at ${String(p['created_at'] ?? '?')}`);
-    out.push(`  training data ${td?.sha256 ?? String(p['training_data_sha256'] ?? 'unknown')}${td?.dataset ? `  (${td.dataset})` : ''}`);
-    if (p['code_version']) out.push(`  code ${String(p['code_version'])}`);
+    out.push(`version ${v.version}  parent ${v.parent_version || 'none'}  produced by ${str(p['produced_by'])}  at ${str(p['created_at'])}`);
+    out.push(`  training data ${td?.sha256 ?? str(p['training_data_sha256'], 'unknown')}${td?.dataset ? `  (${td.dataset})` : ''}`);
+    if (p['code_version']) out.push(`  code ${str(p['code_version'])}`);
     const r = v.run;
     if (r) {
       out.push(`  run ${r.id}  ${r.state}  trigger ${r.trigger?.kind ?? '-'}${r.trigger?.retrain_request_id ? ` ${r.trigger.retrain_request_id}` : ''}`);
@@ -142,7 +144,7 @@ export function lineageText(l: Lineage__Output): string {
       const g = r.gate;
       if (g) out.push(`    gate ${g.blessed ? 'blessed' : 'refused'}: reference ${f(g.candidate_reference?.accuracy)} vs ${f(g.champion_reference?.accuracy)}, drifted ${f(g.candidate_drifted?.accuracy)} vs ${f(g.champion_drifted?.accuracy)}`);
       if (r.rollout_outcome) out.push(`    rollout ${r.rollout_id}: ${r.rollout_outcome}`);
-    } else if (p['run_id']) out.push(`  run ${String(p['run_id'])} (no longer known to the retrainer)`);
+    } else if (p['run_id']) out.push(`  run ${str(p['run_id'])} (no longer known to the retrainer)`);
   }
   return out.join('\n');
 }
