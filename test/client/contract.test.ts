@@ -23,12 +23,13 @@ import {
   fromServiceError,
   serviceConfig,
   RolloutClient,
+  RetrainerClient,
   toMatrix,
   toNpy,
 } from '../../shared/client/index.js';
 import { encodeStatusDetails } from '../../shared/status-details/index.js';
 
-const CLIENTS = { inference: InferenceClient, preprocess: PreprocessClient, features: FeaturesClient, monitor: MonitorClient, gateway: GatewayClient, rollout: RolloutClient } as const;
+const CLIENTS = { inference: InferenceClient, preprocess: PreprocessClient, features: FeaturesClient, monitor: MonitorClient, gateway: GatewayClient, rollout: RolloutClient, retrainer: RetrainerClient } as const;
 const lowerCamel = (s: string): string => s[0]?.toLowerCase() + s.slice(1);
 
 test('client contract - every RPC in protos/ has a policy and a client method, and nothing else does', (t) => {

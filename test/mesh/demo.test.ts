@@ -88,7 +88,7 @@ test.serial('demo - keeps its mesh running until stopped; killed with SIGKILL, t
   });
   await until(() => first.stdout.some((l) => l.startsWith('The mesh keeps running')), 240_000, 'the demo to finish printing');
   const left = await meshProcesses(varDir);
-  t.is(left.length, 7, 'nats and six services run (features, preprocess, inference, monitor, gateway, rollout)');
+  t.is(left.length, 8, 'nats and seven services run (features, preprocess, inference, monitor, gateway, rollout, retrainer)');
   process.kill(first.proc.pid as number, 'SIGKILL');
   const second = runNode('examples/demo.js', ['--exit', '--var-dir', varDir]);
   t.is(await second.exited, 0, second.stdout.join('\n'));

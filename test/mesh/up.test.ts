@@ -1,6 +1,6 @@
 /**
  * The whole mesh on one machine, as `npm start` runs it: the real supervisor process, a real
- * nats-server it starts itself, and the five services as child processes on free ports. One mesh
+ * nats-server it starts itself, and the seven services as child processes on free ports. One mesh
  * serves the tests of this file in order; the last one drains it.
  */
 import test from 'ava';
@@ -14,7 +14,7 @@ import { runNode } from '../helpers/process.js';
 import { join } from 'node:path';
 import { projectRoot } from '../../shared/config/index.js';
 
-const SERVICES = ['features', 'preprocess', 'inference', 'monitor', 'gateway', 'rollout'] as const;
+const SERVICES = ['features', 'preprocess', 'inference', 'monitor', 'gateway', 'rollout', 'retrainer'] as const;
 let mesh: MeshRun;
 
 test.before(async () => {
@@ -51,7 +51,7 @@ test.serial('mesh up - the OS sees exactly the processes the state file names', 
   t.deepEqual((await meshProcesses(mesh.project.varDir)).sort(), mesh.state().services.map((s) => s.pid as number).sort());
 });
 
-test.serial('mesh up - NATS first, then features, preprocess, inference, monitor, gateway, rollout, each healthy before the next starts', (t) => {
+test.serial('mesh up - NATS first, then features, preprocess, inference, monitor, gateway, rollout, retrainer, each healthy before the next starts', (t) => {
   const m = msgs();
   const order = ['nats', ...SERVICES];
   for (let i = 0; i < order.length; i++) {
@@ -102,7 +102,7 @@ test.serial('mesh up - one log stream: every stdout line is JSON tagged with the
     t.is(typeof rec['msg'], 'string', line);
     seen.add(rec['service'] as string);
   }
-  t.deepEqual([...seen].sort(), ['features', 'gateway', 'inference', 'mesh', 'monitor', 'nats', 'preprocess', 'rollout']);
+  t.deepEqual([...seen].sort(), ['features', 'gateway', 'inference', 'mesh', 'monitor', 'nats', 'preprocess', 'retrainer', 'rollout']);
   // nats-server's text log became records with a level.
   t.true(mesh.records().some((r) => r['service'] === 'nats' && r['msg'] === 'Server is ready' && r['level'] === 'info'));
 });
@@ -123,6 +123,7 @@ test.serial('mesh status - health, versions and addresses of the running mesh (t
   t.regex(by['gateway']?.version ?? '', /^mlmesh-gateway 0\.1\.0$/);
   t.regex(by['gateway']?.detail ?? '', /^0 deployments$/);
   t.is(by['rollout']?.detail, '0 active rollouts');
+  t.is(by['retrainer']?.detail, '0 active runs; 0 runs kept');
   const table = runNode('tools/mesh/main.js', ['status', '--config', mesh.project.configFile]);
   t.is(await table.exited, 0);
   const text = table.stdout.join('\n');
@@ -148,13 +149,13 @@ test.serial('mesh up - a service killed with SIGKILL is restarted after a backof
   for (const name of ['nats', 'features', 'preprocess', 'monitor']) t.is(mesh.record(name).restarts, 0, name);
 });
 
-test.serial('mesh up - SIGTERM drains in reverse dependency order (rollout first, NATS last), every child exits 0, the supervisor exits 0', async (t) => {
+test.serial('mesh up - SIGTERM drains in reverse dependency order (retrainer first, NATS last), every child exits 0, the supervisor exits 0', async (t) => {
   const pids = mesh.state().services.map((s) => s.pid);
   t.is(await mesh.stop(), 0, mesh.child.stderr.join('\n'));
   const m = msgs().filter((x) => x.startsWith('stopping '));
-  t.deepEqual(m.map((x) => x.split(' ')[1]), ['rollout', 'gateway', 'monitor', 'inference', 'preprocess', 'features', 'nats']);
+  t.deepEqual(m.map((x) => x.split(' ')[1]), ['retrainer', 'rollout', 'gateway', 'monitor', 'inference', 'preprocess', 'features', 'nats']);
   const stopped = mesh.records().filter((r) => r['service'] === 'mesh' && / stopped$/.test(String(r['msg'])));
-  t.deepEqual(stopped.map((r) => [String(r['msg']).split(' ')[0], r['outcome'], r['exitCode']]), ['rollout', 'gateway', 'monitor', 'inference', 'preprocess', 'features', 'nats'].map((n) => [n, 'exited', 0]));
+  t.deepEqual(stopped.map((r) => [String(r['msg']).split(' ')[0], r['outcome'], r['exitCode']]), ['retrainer', 'rollout', 'gateway', 'monitor', 'inference', 'preprocess', 'features', 'nats'].map((n) => [n, 'exited', 0]));
   for (const pid of pids) t.false(alive(pid), `pid ${pid} is gone`);
   t.deepEqual(await meshProcesses(mesh.project.varDir), [], 'no process of the mesh is left');
   t.is(mesh.state().state, 'stopped');
