@@ -154,7 +154,7 @@ async function optionsOf(svc: Svc): Promise<OptionSpecs | undefined> {
 
 /** The variables a service reads: its options' (own, former, mesh-wide fallback) and the mesh-wide ones. */
 async function variablesOf(svc: Svc): Promise<Set<string>> {
-  const specs = (await optionsOf(svc)) ?? hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' });
+  const specs: OptionSpecs = (await optionsOf(svc)) ?? { ...hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' }) };
   const names = new Set<string>([MESH_ENV.config, MESH_ENV.logLevel]);
   for (const s of Object.values(specs)) {
     names.add(s.env);
@@ -182,12 +182,12 @@ async function resolvedConfig(objs: readonly K8sObject[], svc: Svc): Promise<Rec
     writeFileSync(path, file);
     const env = envOf(container(workload(objs, svc)));
     const own = await optionsOf(svc);
-    if (own) return loadConfig(own, { file: path, section: svc, env }) as Record<string, unknown>;
+    if (own) return loadConfig(own, { file: path, section: svc, env });
     const host = hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' });
     const section = ((parseYaml(file) as Record<string, Record<string, unknown> | undefined>)[svc]) ?? {};
     const unknown = Object.keys(section).filter((k) => !(k in host));
     if (unknown.length > 0) throw new Error(`mlmesh.yaml ${svc}: ${unknown.join(', ')} are not host options, and ${svc} is not built to check more`);
-    return loadConfig(host as unknown as OptionSpecs, { file: path, section: svc, env }) as Record<string, unknown>;
+    return loadConfig(host, { file: path, section: svc, env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
