@@ -183,7 +183,7 @@ async function resolvedConfig(objs: readonly K8sObject[], svc: Svc): Promise<Rec
     const env = envOf(container(workload(objs, svc)));
     const own = await optionsOf(svc);
     if (own) return loadConfig(own, { file: path, section: svc, env });
-    const host = hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' });
+    const host: OptionSpecs = { ...hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' }) };
     const section = ((parseYaml(file) as Record<string, Record<string, unknown> | undefined>)[svc]) ?? {};
     const unknown = Object.keys(section).filter((k) => !(k in host));
     if (unknown.length > 0) throw new Error(`mlmesh.yaml ${svc}: ${unknown.join(', ')} are not host options, and ${svc} is not built to check more`);
