@@ -40,10 +40,13 @@ export const MODEL_MODULES: Readonly<Record<string, string>> = {
   'cert-manager.io/v1': '@kubernetes-models/cert-manager/cert-manager.io/v1',
 };
 
-/** The kubectl to render with: `KUBECTL`, else `kubectl` on PATH, else /usr/bin/kubectl; undefined when none runs. */
+/**
+ * The kubectl to render with: `KUBECTL` when set (only it: `KUBECTL=none` stands for a machine
+ * without kubectl), else `kubectl` on PATH, else /usr/bin/kubectl; undefined when none runs.
+ */
 export function findKubectl(): string | undefined {
-  for (const c of [process.env['KUBECTL'], 'kubectl', '/usr/bin/kubectl']) {
-    if (!c) continue;
+  const set = process.env['KUBECTL'];
+  for (const c of set ? [set] : ['kubectl', '/usr/bin/kubectl']) {
     const r = spawnSync(c, ['version', '--client'], { encoding: 'utf8', timeout: 30_000 });
     if (r.status === 0) return c;
   }
