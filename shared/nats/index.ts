@@ -5,7 +5,7 @@
 export { connectInBackground } from './connection.js';
 export type { BackgroundConnection } from './connection.js';
 export { ensureStreams } from './streams.js';
-export type { StreamLimits } from './streams.js';
+export type { EnsureStreamsOptions, StreamLimits } from './streams.js';
 export { DurablePublisher } from './publisher.js';
 export type { DurablePublisherOptions, PublisherState } from './publisher.js';
 export { Spool } from './spool.js';
