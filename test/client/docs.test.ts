@@ -10,7 +10,7 @@ const doc = readFileSync(join(projectRoot(), 'docs/client.md'), 'utf8');
 test('client docs - the RPC table has one true row per RPC', (t) => {
   const rows = new Map<string, string[]>();
   for (const line of doc.split('\n')) {
-    const m = /^\| (inference|preprocess|features|monitor|gateway|rollout) \| (\w+) \| (.+) \| (yes|no) \| (10 s|5 min|none) \|$/.exec(line);
+    const m = /^\| (inference|preprocess|features|monitor|gateway|rollout|retrainer) \| (\w+) \| (.+) \| (yes|no) \| (10 s|5 min|none) \|$/.exec(line);
     if (m) rows.set(`${m[1]}.${m[2]}`, [m[3] as string, m[4] as string, m[5] as string]);
   }
   let n = 0;
