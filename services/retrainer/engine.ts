@@ -10,16 +10,17 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { SUBJECTS, encodeModelEvent } from '../../shared/events/index.js';
 import type { ModelEvent } from '../../shared/events/index.js';
-import { FailedPreconditionError, NotFoundError, clip, errorMessage } from '../../shared/errors/index.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, clip, errorMessage } from '../../shared/errors/index.js';
 import type { Run, Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import type { Trigger } from '../../shared/generated/mlmesh/retrainer/v1/Trigger.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { RouteStore } from '../../shared/routes/index.js';
 import type { Deployer } from './deployer.js';
-import { nextVersion } from './register.js';
+import { nextVersion, readProvenance } from './register.js';
 import { RunConflictError, RunStore } from './run-store.js';
 import type { StoredRun } from './run-store.js';
 import { loadModelRetraining } from './settings.js';
@@ -36,6 +37,8 @@ export type RunEnd = (typeof RUN_TERMINAL)[number];
 
 /** Lines of a training job's output kept per run for WatchRun (the whole log is in the run's folder). */
 const LOG_LINES_KEPT = 500;
+/** Ended runs whose kept lines stay in memory (the newest). */
+const LOG_RUNS_KEPT = 50;
 
 /** What the engine needs. */
 export interface EngineOptions {
@@ -63,6 +66,13 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     }
     signal.addEventListener('abort', done);
   });
+
+/** A run ended between a check and the write that relied on it. */
+class RunEndedError extends Error {
+  constructor(id: string) {
+    super(`run ${id} has ended`);
+  }
+}
 
 /** Whether the process `pid` still runs the training job of `runId` (its environment says so; Linux /proc). */
 async function isJobOf(pid: number, runId: string): Promise<boolean> {
@@ -161,12 +171,26 @@ export class RetrainEngine extends EventEmitter {
     if (this.closing) throw new FailedPreconditionError('the retrainer is draining');
     const settings = (await loadModelRetraining(this.o.repo, model)).settings;
     const t: Trigger = { ...trigger, time_unix_ms: trigger.time_unix_ms || Date.now() };
+    // A RetrainRequest delivered again (a batch nak'ed after it was taken) is the run it made.
+    if (t.retrain_request_id) {
+      const seen = [...this.runs.values()].map((s) => s.run).find((r) => r.model === model && [r.trigger, ...r.coalesced].some((x) => x?.retrain_request_id === t.retrain_request_id));
+      if (seen) return { run: seen, coalesced: true };
+    }
     const active = this.activeRun(model);
     if (active) {
-      if (t.retrain_request_id && [active.trigger, ...active.coalesced].some((x) => x?.retrain_request_id === t.retrain_request_id)) return { run: active, coalesced: true };
-      const s = await this.save(active.id, (r) => void r.coalesced?.push(t));
-      this.o.logger.info({ run: active.id, model, trigger: t.kind, request: t.retrain_request_id }, 'retrainer: trigger coalesced into the active run');
-      return { run: s.run, coalesced: true };
+      // The state is checked again under the run's lock: the run may have ended meanwhile.
+      const s = await this.save(active.id, (r) => {
+        if (r.state !== 'running') throw new RunEndedError(active.id);
+        r.coalesced?.push(t);
+      }).catch((e: unknown) => {
+        if (e instanceof RunEndedError) return undefined;
+        throw e;
+      });
+      if (s) {
+        this.revive(active.id);
+        this.o.logger.info({ run: active.id, model, trigger: t.kind, request: t.retrain_request_id }, 'retrainer: trigger coalesced into the active run');
+        return { run: s.run, coalesced: true };
+      }
     }
     const champion = await this.champion(model, t.version ?? '');
     const now = Date.now();
@@ -199,11 +223,13 @@ export class RetrainEngine extends EventEmitter {
     const { nc } = this.need();
     const route = await (await RouteStore.create(nc)).get(model);
     const heaviest = route?.route.versions.slice().sort((a, b) => b.weight - a.weight)[0];
-    if (heaviest && heaviest.weight > 0) return heaviest.version;
     const served = (await this.o.deployer.served(model)).map(Number).filter(Number.isSafeInteger).sort((a, b) => b - a);
-    if (served[0] !== undefined) return String(served[0]);
-    if (hint) return hint;
-    throw new FailedPreconditionError(`model '${model}' is not served by inference and the trigger names no version: no champion to retrain from`);
+    const pick = heaviest && heaviest.weight > 0 ? heaviest.version : served[0] !== undefined ? String(served[0]) : hint;
+    if (!pick) throw new FailedPreconditionError(`model '${model}' is not served by inference and the trigger names no version: no champion to retrain from`);
+    // The champion's folder is read (its training data, its model): a version number, present with a manifest.
+    if (!/^[1-9][0-9]*$/.test(pick)) throw new InvalidArgumentError(`version: ${clip(JSON.stringify(pick), 40)} is not a version number`, { field: 'version' });
+    if (!(await readProvenance(join(this.o.repo, model, pick)))) throw new FailedPreconditionError(`the champion, version ${pick} of model '${model}', has no manifest.json in the repository`);
+    return pick;
   }
 
   /** Cancels a run. @throws NotFoundError, FailedPreconditionError once ended. */
@@ -211,10 +237,13 @@ export class RetrainEngine extends EventEmitter {
     const run = this.get(id);
     if (run.state !== 'running') throw new FailedPreconditionError(`run ${id} has ended (${run.state})`);
     const s = await this.save(id, (r) => {
+      if (r.state !== 'running') throw new FailedPreconditionError(`run ${id} has ended (${r.state})`);
       r.cancel_requested = true;
       r.reason = reason || 'cancelled';
     });
-    this.working.get(id)?.abort.abort('cancel' satisfies StopReason);
+    const w = this.working.get(id);
+    if (w) w.abort.abort('cancel' satisfies StopReason);
+    else this.revive(id);
     return s.run;
   }
 
@@ -226,8 +255,16 @@ export class RetrainEngine extends EventEmitter {
     await this.intake;
   }
 
+  /** Starts the work on a stored running run nobody works on (its worker stopped on an error it could not store). */
+  private revive(id: string): void {
+    if (this.working.has(id) || this.closing || this.runs.get(id)?.run.state !== 'running') return;
+    this.o.logger.warn({ run: id }, 'retrainer: resuming a run whose work had stopped');
+    this.start(id);
+  }
+
   private start(id: string): void {
     const abort = new AbortController();
+    if (this.closing) abort.abort('drain' satisfies StopReason);
     const done = this.execute(id, abort.signal)
       .catch((e: unknown) => this.o.logger.error({ run: id, err: errorMessage(e) }, 'retrainer: run stopped on an error it could not store'))
       .finally(() => this.working.delete(id));
@@ -326,6 +363,10 @@ export class RetrainEngine extends EventEmitter {
       r.training_pid = 0;
     });
     await this.publish(s.run, 'retrain_outcome', end, reason, metrics);
+    this.locks.delete(id);
+    // The training output of the newest ended runs stays for the page; older ones are in train.log.
+    const ended = [...this.logs.keys()].filter((k) => this.runs.get(k)?.run.state !== 'running');
+    for (const k of ended.slice(0, Math.max(0, ended.length - LOG_RUNS_KEPT))) this.logs.delete(k);
     this.o.logger.info({ run: id, model: s.run.model, outcome: end, reason, candidate: s.run.candidate_version }, `retrainer: run ${end}`);
   }
 
@@ -373,9 +414,25 @@ export class RetrainEngine extends EventEmitter {
         }
         const cancelled = this.get(id).cancel_requested || (e instanceof TrainingError && e.kind === 'cancelled');
         const msg = errorMessage(e);
-        await this.endStage(id, stage, cancelled ? 'cancelled' : 'failed', msg, (r) => void (r.training_pid = 0));
-        await this.finish(id, cancelled ? 'cancelled' : 'failed', cancelled ? this.get(id).reason || 'cancelled' : `${stage}: ${msg}`);
+        // The end must be stored, or the run would stay "running" with nobody working on it: retried
+        // (NATS down, a lost race) until it is, or until the drain (then the next start resumes it).
+        await this.storeRetrying(() => this.endStage(id, stage, cancelled ? 'cancelled' : 'failed', msg, (r) => void (r.training_pid = 0)), signal);
+        await this.storeRetrying(() => this.finish(id, cancelled ? 'cancelled' : 'failed', cancelled ? this.get(id).reason || 'cancelled' : `${stage}: ${msg}`), signal);
         return;
+      }
+    }
+  }
+
+  /** Runs `f` until it succeeds, backing off; gives up (throws) only when the engine drains. */
+  private async storeRetrying(f: () => Promise<unknown>, signal: AbortSignal): Promise<void> {
+    for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        await f();
+        return;
+      } catch (e: unknown) {
+        if (this.closing || (signal.aborted && signal.reason === 'drain')) throw e;
+        this.o.logger.warn({ err: errorMessage(e), retryMs: delay }, 'retrainer: storing the run failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   }
@@ -440,15 +497,15 @@ export class RetrainEngine extends EventEmitter {
           await this.save(id, (r) => void (r.candidate_version = v));
         }
         const r0 = this.get(id);
-        const { written, pinned } = await registerStage(c, r0, RetrainEngine.trainAttempt(r0));
+        const { written, pinned } = await registerStage(c, r0, RetrainEngine.trainAttempt(r0), signal);
         await this.endStage(id, 'register', 'done', `version ${r0.candidate_version} ${written ? 'registered' : 'was already registered by this run'}; loaded beside version ${r0.parent_version} with no traffic${pinned ? ' (a route now pins the champion)' : ''}`, (r) => void (r.stage = 'rollout'), { version: Number(r0.candidate_version) });
         return;
       }
       case 'rollout':
         return this.followRollout(c, id, signal);
-      case 'outcome':
-        // A run stored at its outcome is ended already; nothing to do.
-        return;
+      default:
+        // "outcome" with state running, or a stage this code does not know (a newer writer?).
+        throw new Error(`the run is stored at stage '${String(stage)}', which has no work: it cannot go on`);
     }
   }
 
@@ -462,12 +519,14 @@ export class RetrainEngine extends EventEmitter {
     }
     const since = Number(run.stages.find((s) => s.name === 'rollout')?.started_unix_ms ?? Date.now());
     for (;;) {
+      if (signal.aborted && signal.reason !== 'cancel') throw new Error('draining');
       if (signal.aborted) {
-        if (signal.reason === 'cancel') {
+        // A rollout that has ended is the outcome, cancel or not: only an active one is aborted.
+        const now = await c.deployer.getRollout(run.model).catch(() => undefined);
+        if (!now || now.id !== run.rollout_id || !rolloutEnded(now)) {
           await c.deployer.abortRollout(run.model, `retraining run ${id} cancelled`).catch((e: unknown) => this.o.logger.warn({ run: id, err: errorMessage(e) }, 'retrainer: aborting the rollout failed'));
           throw new Error('cancelled');
         }
-        throw new Error('draining');
       }
       const r = await c.deployer.getRollout(run.model).catch((e: unknown) => {
         this.o.logger.warn({ run: id, err: errorMessage(e) }, 'retrainer: the rollout service did not answer; asking again');

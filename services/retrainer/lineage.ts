@@ -35,7 +35,8 @@ export async function lineageOf(repo: string, model: string, version: string, ru
     const runId = typeof p['run_id'] === 'string' ? p['run_id'] : '';
     const run = runId ? runOf(runId) : undefined;
     versions.push({ version: v, parent_version: p.parent_version ?? '', provenance_json: JSON.stringify(p), present: true, ...(run ? { run } : {}) });
-    v = p.parent_version;
+    // A parent that is not a version number (a hand-edited manifest) ends the walk: it is never used as a path.
+    v = p.parent_version !== null && /^[1-9][0-9]*$/.test(p.parent_version) ? p.parent_version : null;
   }
   return { model, versions };
 }

@@ -5,7 +5,7 @@
  * sees half a version. The version's provenance names its run, so a restarted retrainer that
  * finds the folder already there knows it registered it (and never registers a candidate twice).
  */
-import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildManifest, verifyManifest } from '../inference/manifest.js';
 import type { Manifest, Provenance } from '../inference/manifest.js';
@@ -60,6 +60,8 @@ export interface RegisterInput {
   codeVersion: string;
   producedBy: string;
   now?: Date;
+  /** Checked just before the rename: a cancelled run registers nothing. */
+  signal?: AbortSignal;
 }
 
 /** The provenance recorded for a version a run produced. */
@@ -112,6 +114,7 @@ export async function registerVersion(i: RegisterInput): Promise<{ written: bool
     if (existing['run_id'] === i.run.id) return { written: false, manifest: undefined };
     throw new FailedPreconditionError(`version ${i.version} of model '${i.run.model}' already exists (made by ${typeof existing['run_id'] === 'string' ? existing['run_id'] : existing.produced_by}): not overwritten`);
   }
+  if (await stat(final).catch(() => undefined)) throw new FailedPreconditionError(`${final} already exists without a manifest: not overwritten`);
   const tmp = join(i.modelDir, `.register-${i.run.id}-${i.version}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -121,6 +124,7 @@ export async function registerVersion(i: RegisterInput): Promise<{ written: bool
     const manifest = await buildManifest(tmp, await listFiles(tmp), runProvenance(i));
     await writeFile(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await verifyManifest(tmp, `candidate of run ${i.run.id}`);
+    if (i.signal?.aborted) throw new Error(`run ${i.run.id} stopped (${String(i.signal.reason)}) before its version was registered`);
     await rename(tmp, final);
     return { written: true, manifest };
   } catch (e: unknown) {

@@ -26,16 +26,23 @@ export function retrainerHandlers(engine: RetrainEngine, repo: string): PromiseH
       const id = required(req.run_id, 'run_id');
       let last: Run__Output = engine.get(id);
       let lines: string[] = [...engine.logLines(id)];
+      // `dirty` keeps a change that comes while a send is held up by backpressure (no waiter
+      // then): the loop looks again before it waits.
       let wake: (() => void) | undefined;
+      let dirty = false;
+      const poke = (): void => {
+        dirty = true;
+        wake?.();
+      };
       const onChange = (runId: string): void => {
-        if (runId === id) wake?.();
+        if (runId === id) poke();
       };
       const onLog = (runId: string, line: string): void => {
         if (runId !== id) return;
         lines.push(line);
-        wake?.();
+        poke();
       };
-      const done = (): void => wake?.();
+      const done = (): void => poke();
       engine.on('change', onChange);
       engine.on('log', onLog);
       ctx.signal.addEventListener('abort', done);
@@ -44,8 +51,9 @@ export function retrainerHandlers(engine: RetrainEngine, repo: string): PromiseH
         await send({ run: last, log_lines: lines.splice(0) });
         for (;;) {
           if (last.state !== 'running' || ctx.signal.aborted || ctx.draining.aborted) return;
-          await new Promise<void>((r) => (wake = r));
+          if (!dirty) await new Promise<void>((r) => (wake = r));
           wake = undefined;
+          dirty = false;
           const now = engine.get(id);
           if (lines.length > 0 || JSON.stringify(now) !== JSON.stringify(last)) {
             last = now;

@@ -75,7 +75,8 @@ export async function datasetStage(c: StageContext, run: Run__Output, signal: Ab
     holdoutFraction: s.holdoutFraction,
     maxLoggedRows: s.maxLoggedRows,
     rootDir: join(c.repo, run.model, 'datasets'),
-    createdAt: new Date().toISOString(),
+    // The run's time, not now: the dataset stage run again after a restart on the same data gives the same snapshot.
+    createdAt: new Date(Number(run.created_unix_ms)).toISOString(),
     producedBy: c.producedBy,
     signal,
   });
@@ -144,9 +145,12 @@ export async function evaluateStage(c: StageContext, run: Run__Output, attempt: 
 }
 
 /** Stage register: writes the version (unless this run already did) and loads it with no traffic. */
-export async function registerStage(c: StageContext, run: Run__Output, attempt: number): Promise<{ written: boolean; pinned: boolean }> {
+export async function registerStage(c: StageContext, run: Run__Output, attempt: number, signal: AbortSignal): Promise<{ written: boolean; pinned: boolean }> {
   const out = outputDir(c, run, attempt);
+  // Pinned first: a replica polling the repository must not serve the new folder to unrouted traffic.
+  const pinned = await c.deployer.pinChampion(c.nc, run.model, run.parent_version, c.actor);
   const { written } = await registerVersion({
+    signal,
     modelDir: join(c.repo, run.model),
     version: run.candidate_version,
     modelPath: join(out, 'model.onnx'),
@@ -155,7 +159,6 @@ export async function registerStage(c: StageContext, run: Run__Output, attempt: 
     codeVersion: c.codeVersion,
     producedBy: c.producedBy,
   });
-  const pinned = await c.deployer.pinChampion(c.nc, run.model, run.parent_version, c.actor);
   await c.deployer.loadBeside(run.model, run.candidate_version);
   return { written, pinned };
 }

@@ -216,6 +216,9 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
   const timer = setTimeout(() => stop('timeout'), job.timeoutMs);
   const onAbort = (): void => stop('cancelled');
   job.signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort between the first check and here (the folders and the log file were awaited) fired
+  // no listener: act on it now.
+  if (job.signal?.aborted) stop('cancelled');
 
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok, fail) => {

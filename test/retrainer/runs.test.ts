@@ -11,6 +11,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { readFileSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/inference.js';
@@ -29,6 +30,24 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** Live (not zombie) processes of process group `pgid`, from /proc (Linux). */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(d));
+  }
+  return out;
+}
 
 async function versions(m: RetrainMesh): Promise<string[]> {
   return (await readdir(join(m.repo, MODEL), { withFileTypes: true })).filter((e) => e.isDirectory() && /^\d+$/.test(e.name)).map((e) => e.name).sort();
@@ -89,6 +108,9 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     t.is(run.state, 'failed');
     t.regex(run.reason, /ran longer than 1500 ms and was killed/);
     t.false(alive(pid), `the job ${pid} is gone`);
+    // The whole group: the backgrounded `sleep 60` too, not only the shell that started it.
+    await waitFor(() => groupMembers(pid).length === 0, 10_000, 'the process group gone').catch(() => undefined);
+    t.deepEqual(groupMembers(pid), [], 'no live process left in the job\'s group');
     t.deepEqual(await versions(m), ['1']);
   }),
 );
