@@ -14,7 +14,8 @@ import type { OptionSpec } from '../config/index.js';
 import { errorMessage } from '../errors/index.js';
 
 /** The NATS credential and TLS options of a service (see {@link natsClientOptions}). */
-export interface NatsClientOptionSpecs {
+// A type, not an interface: loadConfig takes it as a Record of option specs.
+export type NatsClientOptionSpecs = {
   natsUser: OptionSpec<string>;
   natsPassword: OptionSpec<string>;
   natsPasswordFile: OptionSpec<string>;
@@ -25,7 +26,7 @@ export interface NatsClientOptionSpecs {
   natsTlsCaFile: OptionSpec<string>;
   natsTlsCertFile: OptionSpec<string>;
   natsTlsKeyFile: OptionSpec<string>;
-}
+};
 
 /** The resolved NATS credential and TLS options: `""` is unset. */
 export type NatsClientConfig = { readonly [K in keyof NatsClientOptionSpecs]: string };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, ErrorCode, NatsError } from 'nats';
+import { connect, ErrorCode, Events, NatsError } from 'nats';
 import type { ConnectionOptions, NatsConnection, Status } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
@@ -26,17 +26,24 @@ export interface BackgroundConnection {
 /** Longest wait for the connection's drain at {@link BackgroundConnection.close}, in ms. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 2000;
 
+/** nats.js codes of a refused connect (its `code` is a string; ErrorCode a string enum). */
+const AUTH_CODES: ReadonlySet<string> = new Set<string>([ErrorCode.AuthorizationViolation, ErrorCode.AuthenticationExpired]);
+
 /** Whether `e` is the server refusing the credentials (wrong password, unknown user, expired JWT…). */
 export function isNatsAuthError(e: unknown): boolean {
-  return e instanceof NatsError && (e.isAuthError() || e.code === ErrorCode.AuthorizationViolation || e.code === ErrorCode.AuthenticationExpired);
+  return e instanceof NatsError && (e.isAuthError() || AUTH_CODES.has(e.code));
 }
+
+/** The type of an error status (nats.js Events.Error). */
+const ERROR_STATUS: string = Events.Error;
 
 /** The log line of a status event: permission violations name the operation and subject. */
 function logStatus(logger: Logger, s: Status): void {
   const ctx = (s as Status & { permissionContext?: { operation: string; subject: string } }).permissionContext;
-  if (s.type === 'error' && ctx) {
+  const type: string = s.type;
+  if (type === ERROR_STATUS && ctx) {
     logger.error({ type: s.type, code: s.data, operation: ctx.operation, subject: ctx.subject }, `NATS refused: permissions violation for ${ctx.operation} ${ctx.subject}`);
-  } else if (s.type === 'error') {
+  } else if (type === ERROR_STATUS) {
     logger.error({ type: s.type, code: typeof s.data === 'string' ? s.data : undefined }, 'NATS error');
   } else {
     logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');

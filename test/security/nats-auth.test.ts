@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
-import { connect, ErrorCode, NatsError, StringCodec } from 'nats';
+import { connect, ErrorCode, Events, NatsError, StringCodec } from 'nats';
 import type { NatsConnection, Status } from 'nats';
 import { ConfigError, projectRoot } from '../../shared/config/index.js';
 import { encodeFeedback, encodeModelEvent, STREAMS, SUBJECTS } from '../../shared/events/index.js';
@@ -25,6 +25,7 @@ import { StepCollector } from '../../services/rollout/collector.js';
 import { readStreamRange } from '../../services/retrainer/stream-range.js';
 import { readModelEvents } from '../../services/monitor/model-events.js';
 import { capturingLogger } from '../helpers/logs.js';
+import { runCli } from '../helpers/process.js';
 import { copyRepository, f32, startInference, waitFor } from '../helpers/inference.js';
 import { NatsServer } from '../helpers/nats-server.js';
 
@@ -226,9 +227,9 @@ test.serial('nats auth - inference may not publish a retrain request: the publis
   })();
   try {
     const err = await t.throwsAsync(nc.jetstream().publish('mlmesh.events.retrain.digits_mlp', sc.encode('x'), { timeout: 3000 }));
-    t.true(err instanceof NatsError && err.code === ErrorCode.PermissionsViolation, String(err));
+    t.true(err instanceof NatsError && err.code === String(ErrorCode.PermissionsViolation), String(err));
     t.regex(err?.message ?? '', /Permissions Violation for Publish to "mlmesh\.events\.retrain\.digits_mlp"/);
-    await waitFor(() => statuses.some((s) => s.type === 'error'), 5000, 'the error status');
+    await waitFor(() => statuses.some((s) => String(s.type) === String(Events.Error)), 5000, 'the error status');
     // Allowed subjects still work on the same connection.
     const ack = await nc.jetstream().publish('mlmesh.predictions.digits_mlp.1', sc.encode('x'), { timeout: 3000 });
     t.is(ack.stream, STREAMS.predictions.name);
@@ -293,7 +294,7 @@ test.serial('nats auth - each user may use what its job needs and no more', asyn
       for (const s of c.allowed) await t.notThrowsAsync(nc.jetstream().publish(s, sc.encode('x'), { timeout: 3000 }), `${c.user} may publish ${s}`);
       for (const s of c.refused) {
         const err = await t.throwsAsync(nc.jetstream().publish(s, sc.encode('x'), { timeout: 3000 }), undefined, `${c.user} may not publish ${s}`);
-        t.is((err as NatsError | undefined)?.code, ErrorCode.PermissionsViolation, `${c.user} → ${s}: ${String(err)}`);
+        t.is((err as NatsError | undefined)?.code, String(ErrorCode.PermissionsViolation), `${c.user} → ${s}: ${String(err)}`);
       }
     } finally {
       await nc.close();
@@ -308,6 +309,25 @@ test.serial('nats auth - each user may use what its job needs and no more', asyn
   } finally {
     await nc.close();
   }
+});
+
+test.serial('nats auth - the CLI connects with MLMESH_NATS_* credentials: admin reads routes, the feedback user sends labels and may not read routes', async (t) => {
+  const { nats, files } = t.context;
+  const as = (user: User): Record<string, string> => ({ NATS_URL: nats.url, MLMESH_NATS_USER: user, MLMESH_NATS_PASSWORD_FILE: files[user] });
+  const get = await runCli(['routes', 'get', 'digits_mlp', '--json'], as('admin'));
+  t.is(get.code, 0, get.stderr);
+  t.like(JSON.parse(get.stdout[0] ?? 'null') as Record<string, unknown>, { model: 'digits_mlp' });
+  const sent = await runCli(['feedback', '--model', 'digits_mlp', '--request-id', 'auth-1', '--label', '7'], as('feedback'));
+  t.is(sent.code, 0, sent.stderr);
+  const refused = await runCli(['routes', 'get', 'digits_mlp'], as('feedback'));
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /Permissions Violation/i);
+  const anonymous = await runCli(['routes', 'get', 'digits_mlp'], { NATS_URL: nats.url });
+  t.is(anonymous.code, 1);
+  t.regex(anonymous.stderr, /NATS at nats:\/\/127\.0\.0\.1:\d+ refused the credentials \(.*Authorization Violation.*\): set MLMESH_NATS_USER/i);
+  const contradictory = await runCli(['routes', 'get', 'digits_mlp'], { ...as('admin'), MLMESH_NATS_TOKEN: 'x' });
+  t.is(contradictory.code, 2);
+  t.regex(contradictory.stderr, /natsUser, natsToken: contradict each other/);
 });
 
 test('nats auth - contradictory or incomplete credentials stop the service at start, naming the options', async (t) => {
