@@ -61,7 +61,7 @@ const FILE_OPTIONS = ['natsPasswordFile', 'natsTokenFile', 'natsNkeySeedFile', '
 export function natsClientOptions(service: string): NatsClientOptionSpecs {
   const opt = (option: keyof NatsClientOptionSpecs, doc: string): OptionSpec<string> => stringOption({ env: serviceEnvName(service, option), fallbackEnv: MESH_ENV[option], default: '', doc });
   return {
-    natsUser: opt('natsUser', 'NATS user name (with natsPassword or natsPasswordFile); deploy/nats/mlmesh-nats.conf has one user per service. Empty: no user.'),
+    natsUser: opt('natsUser', 'NATS user name (with natsPassword or natsPasswordFile); deploy/nats/mlmesh-accounts.conf has one user per service. Empty: no user.'),
     natsPassword: opt('natsPassword', 'Password of natsUser, inline (prefer natsPasswordFile: the environment of a process is readable by others of its user). Never logged.'),
     natsPasswordFile: opt('natsPasswordFile', 'File holding the password of natsUser (trailing newline ignored); read again at every reconnect.'),
     natsToken: opt('natsToken', 'NATS authorization token, inline (prefer natsTokenFile). Never logged.'),
