@@ -1,5 +1,6 @@
 import { boolOption, enumOption, intOption, listOption, loadConfig, MESH_ENV, stringOption } from '../../shared/config/index.js';
 import { hostOptions } from '../../shared/host/index.js';
+import { natsClientOptions } from '../../shared/nats/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 import { MODEL_NAME } from './repository.js';
 
@@ -34,6 +35,7 @@ export const INFERENCE_OPTIONS = {
     doc: 'Ready (ServerReady, health SERVING, /v2/health/ready) only while every startup model and every loaded model can serve; false: ready once the startup loads have been attempted.',
   }),
   natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: '', doc: 'NATS server(s) for prediction logs and routes, e.g. nats://127.0.0.1:4222; empty: prediction logging and routing off.' }),
+  ...natsClientOptions('inference'),
   routing: boolOption({
     env: 'MLMESH_INFERENCE_ROUTING',
     default: true,

@@ -1,5 +1,6 @@
 import { enumOption, intOption, listOption, loadConfig, MESH_ENV, numberOption, stringOption } from '../../shared/config/index.js';
 import { hostOptions } from '../../shared/host/index.js';
+import { natsClientOptions } from '../../shared/nats/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /** Detectors the monitor can run on a window. */
@@ -17,6 +18,7 @@ export const DEFAULT_DETECTORS: readonly DetectorName[] = ['ks', 'chi2', 'mmd', 
 export const MONITOR_OPTIONS = {
   ...hostOptions('monitor', { grpcPort: 8031, httpPort: 8032, grpcServes: 'mlmesh.monitor.v1.MonitorService', httpServes: 'the drift pages (/, /models/<model>)', inflightNote: 'calls (report streams end at once)' }),
   natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s) carrying prediction logs and feedback; drift reports and retrain requests are published there.' }),
+  ...natsClientOptions('monitor'),
   modelRepository: stringOption({ env: 'MLMESH_MONITOR_MODEL_REPOSITORY', deprecatedEnv: ['MLMESH_MODEL_REPOSITORY'], default: 'examples/models', allowEmpty: false, doc: 'Model repository holding each version\'s drift reference (`<model>/<version>/reference/`) and `monitoring` config.' }),
   stateDir: stringOption({ env: 'MLMESH_MONITOR_STATE_DIR', default: 'var/monitor', allowEmpty: false, doc: 'Folder of the monitor\'s durable state: open windows, applied stream sequence, reports, the feedback join (one monitor per folder).' }),
   durableName: stringOption({ env: 'MLMESH_MONITOR_DURABLE_NAME', deprecatedEnv: ['MLMESH_MONITOR_DURABLE'], default: 'mlmesh-monitor', allowEmpty: false, doc: 'Name of the durable JetStream consumers (predictions and feedback); replicas sharing it would split the stream, so run one monitor per name.' }),

@@ -1,5 +1,6 @@
 import { intOption, listOption, loadConfig, MESH_ENV, stringOption } from '../../shared/config/index.js';
 import { hostOptions } from '../../shared/host/index.js';
+import { natsClientOptions } from '../../shared/nats/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /**
@@ -10,6 +11,7 @@ import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 export const RETRAINER_OPTIONS = {
   ...hostOptions('retrainer', { grpcPort: 8061, httpPort: 8062, grpcServes: 'mlmesh.retrainer.v1.RetrainerService', httpServes: 'the runs page (/, /runs/<id>)' }),
   natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s): RetrainRequests are consumed there (durable consumer), runs kept in KV mlmesh_retrainer, prediction logs and feedback read for datasets, ModelEvents published.' }),
+  ...natsClientOptions('retrainer'),
   modelRepository: stringOption({ env: 'MLMESH_RETRAINER_MODEL_REPOSITORY', default: 'examples/models', allowEmpty: false, doc: "The model repository (read-write): each model's config.json `retraining` section, the champion's files, dataset snapshots under <model>/datasets/, and the new versions it registers." }),
   workDir: stringOption({ env: 'MLMESH_RETRAINER_WORK_DIR', default: 'var/retrainer', allowEmpty: false, doc: 'Where each run keeps its training job output and log (<workDir>/<run id>/).' }),
   inferenceAddresses: listOption({ env: 'MLMESH_RETRAINER_INFERENCE_ADDRESSES', default: ['127.0.0.1:8001'], doc: 'gRPC targets of the inference replicas: a registered candidate is loaded beside the champion on each (RepositoryModelLoad with a version_policy of both), with no traffic.' }),

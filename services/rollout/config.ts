@@ -1,5 +1,6 @@
 import { intOption, listOption, loadConfig, MESH_ENV, stringOption } from '../../shared/config/index.js';
 import { hostOptions } from '../../shared/host/index.js';
+import { natsClientOptions } from '../../shared/nats/index.js';
 import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 
 /**
@@ -10,6 +11,7 @@ import type { ConfigOf, ConfigSources } from '../../shared/config/index.js';
 export const ROLLOUT_OPTIONS = {
   ...hostOptions('rollout', { grpcPort: 8051, httpPort: 8052, grpcServes: 'mlmesh.rollout.v1.RolloutService', httpServes: 'metrics and health only' }),
   natsUrl: stringOption({ env: MESH_ENV.natsUrl, default: 'nats://127.0.0.1:4222', allowEmpty: false, doc: 'NATS server(s): the rollout state (KV mlmesh_rollouts), the routes (KV mlmesh_routes), prediction logs, feedback and drift reports are read there and ModelEvents published.' }),
+  ...natsClientOptions('rollout'),
   modelRepository: stringOption({ env: 'MLMESH_ROLLOUT_MODEL_REPOSITORY', default: 'examples/models', allowEmpty: false, doc: "The inference service's model repository, read for each model's config.json `rollout` section (plan defaults) and for the config sent when a version is unloaded." }),
   inferenceAddresses: listOption({ env: 'MLMESH_ROLLOUT_INFERENCE_ADDRESSES', default: ['127.0.0.1:8001'], doc: 'gRPC targets of the inference replicas: the candidate is checked there at start, and rolled-back or retired versions are unloaded on each (RepositoryModelLoad with a version_policy without them).' }),
   inferenceMetricsUrls: listOption({ env: 'MLMESH_ROLLOUT_INFERENCE_METRICS_URLS', default: ['http://127.0.0.1:8002/metrics'], doc: "Prometheus endpoints of the inference replicas: the error rate of each version in a step is the delta of their per-version request counters since the step's start." }),

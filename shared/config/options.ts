@@ -47,7 +47,8 @@ interface Common<T> {
  * The variables every service reads under one name: the NATS servers, the default log level
  * (a service's own `MLMESH_<SERVICE>_LOG_LEVEL` wins over it), the config file, and the
  * mesh-wide defaults of the TLS and authorization options (a service's own
- * `MLMESH_<SERVICE>_TLS_CERT_FILE`… wins over them).
+ * `MLMESH_<SERVICE>_TLS_CERT_FILE`… wins over them) and of the NATS credentials
+ * (`MLMESH_<SERVICE>_NATS_USER`… wins over `MLMESH_NATS_USER`…).
  */
 export const MESH_ENV = {
   natsUrl: 'NATS_URL',
@@ -61,6 +62,16 @@ export const MESH_ENV = {
   authRequired: 'MLMESH_AUTH_REQUIRED',
   authTokens: 'MLMESH_AUTH_TOKENS',
   authCertRoles: 'MLMESH_AUTH_CERT_ROLES',
+  natsUser: 'MLMESH_NATS_USER',
+  natsPassword: 'MLMESH_NATS_PASSWORD',
+  natsPasswordFile: 'MLMESH_NATS_PASSWORD_FILE',
+  natsToken: 'MLMESH_NATS_TOKEN',
+  natsTokenFile: 'MLMESH_NATS_TOKEN_FILE',
+  natsNkeySeedFile: 'MLMESH_NATS_NKEY_SEED_FILE',
+  natsCredsFile: 'MLMESH_NATS_CREDS_FILE',
+  natsTlsCaFile: 'MLMESH_NATS_TLS_CA_FILE',
+  natsTlsCertFile: 'MLMESH_NATS_TLS_CERT_FILE',
+  natsTlsKeyFile: 'MLMESH_NATS_TLS_KEY_FILE',
 } as const;
 
 /**

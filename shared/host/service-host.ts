@@ -12,7 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { HttpServer } from '../http/index.js';
 import type { HttpRoutes } from '../http/index.js';
 import { createRegistry } from '../metrics/index.js';
-import { connectInBackground } from '../nats/index.js';
+import { checkNatsClientOptions, connectInBackground, describeNatsAuth, hasNatsClientOptions, natsConnectOptions } from '../nats/index.js';
 import type { BackgroundConnection } from '../nats/index.js';
 import type { NatsConnection } from 'nats';
 import { channelCredentials } from '../tls/index.js';
@@ -188,6 +188,8 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
     // see through the conditional type of a generic S).
     const config = loadConfig(opts.options, { env: opts.env ?? process.env, overrides: opts.overrides ?? {}, section: opts.name, onDeprecated: (d) => deprecated.push(d) }) as HostedConfig<S>;
     checkSecurityOptions(config);
+    // A service whose options spread natsClientOptions: contradictory credentials stop it here.
+    if (hasNatsClientOptions(config)) checkNatsClientOptions(config);
     opts.validate?.(config);
     const logger = opts.logger ?? createLogger({ service: opts.name, level: config.logLevel });
     for (const d of deprecated) {
@@ -327,10 +329,15 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
   /**
    * Connects to NATS in the background (NATS may be down at start: it retries, then keeps
    * reconnecting) and registers the connection as a resource, closed (whether NATS is up or
-   * not) after the resources registered later.
+   * not) after the resources registered later. A service whose options spread
+   * `natsClientOptions` connects with those credentials and TLS settings, and with its own
+   * inbox prefix (`_INBOX_<service>`).
    */
   connectNats(servers: string, handlers: { onConnect: (nc: NatsConnection) => Promise<void>; onStatus?: (type: string, nc: NatsConnection) => void }): BackgroundConnection {
-    const conn = connectInBackground({ servers, name: `mlmesh-${this.name}-${process.pid}`, logger: this.logger, ...handlers });
+    const c = this.config;
+    const connectOptions = hasNatsClientOptions(c) ? natsConnectOptions(c, this.name) : undefined;
+    if (hasNatsClientOptions(c)) this.logger.info({ servers, ...describeNatsAuth(c) }, 'NATS: connecting');
+    const conn = connectInBackground({ servers, name: `mlmesh-${this.name}-${process.pid}`, logger: this.logger, ...(connectOptions ? { connectOptions } : {}), ...handlers });
     this.use({ name: 'NATS connection', close: () => conn.close() });
     return conn;
   }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'nats';
-import type { NatsConnection } from 'nats';
+import { connect, ErrorCode, Events, NatsError } from 'nats';
+import type { ConnectionOptions, NatsConnection, Status } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 // Side effect: abandoned connect attempts close their sockets (else they hold the process open).
@@ -10,6 +10,11 @@ import './transport.js';
 export interface BackgroundConnection {
   /** The connection once made. */
   readonly current: NatsConnection | undefined;
+  /**
+   * Why the last attempt to connect failed (`undefined` once connected): an authentication or
+   * authorization refusal shows here, e.g. `Authorization Violation`.
+   */
+  readonly lastError: string | undefined;
   /**
    * Stops trying to connect, then drains the connection (flushing what it has buffered) for at
    * most `drainTimeoutMs` and closes it, whatever state NATS is in: once this resolves the
@@ -21,15 +26,44 @@ export interface BackgroundConnection {
 /** Longest wait for the connection's drain at {@link BackgroundConnection.close}, in ms. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 2000;
 
+/** nats.js codes of a refused connect (its `code` is a string; ErrorCode a string enum). */
+const AUTH_CODES: ReadonlySet<string> = new Set<string>([ErrorCode.AuthorizationViolation, ErrorCode.AuthenticationExpired]);
+
+/** Whether `e` is the server refusing the credentials (wrong password, unknown user, expired JWT…). */
+export function isNatsAuthError(e: unknown): boolean {
+  return e instanceof NatsError && (e.isAuthError() || AUTH_CODES.has(e.code));
+}
+
+/** The type of an error status (nats.js Events.Error). */
+const ERROR_STATUS: string = Events.Error;
+
+/** The log line of a status event: permission violations name the operation and subject. */
+function logStatus(logger: Logger, s: Status): void {
+  const ctx = (s as Status & { permissionContext?: { operation: string; subject: string } }).permissionContext;
+  const type: string = s.type;
+  if (type === ERROR_STATUS && ctx) {
+    logger.error({ type: s.type, code: s.data, operation: ctx.operation, subject: ctx.subject }, `NATS refused: permissions violation for ${ctx.operation} ${ctx.subject}`);
+  } else if (type === ERROR_STATUS) {
+    logger.error({ type: s.type, code: typeof s.data === 'string' ? s.data : undefined }, 'NATS error');
+  } else {
+    logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');
+  }
+}
+
 /**
  * Connects to NATS without blocking the caller: retries until it succeeds, then keeps
  * reconnecting forever. `onConnect` runs once connected (e.g. provision streams, hand the
  * JetStream client to a publisher); an error in it is logged and retried after a pause.
+ * A refusal of the credentials is logged as an error (once per distinct message: the attempts go
+ * on, a fixed password file may follow) and kept in {@link BackgroundConnection.lastError};
+ * so is a permissions violation on an open connection (with the subject refused).
  */
 export function connectInBackground(opts: {
   servers: string;
   name: string;
   logger: Logger;
+  /** Credentials, TLS, inbox prefix (`natsConnectOptions`). @default none: anonymous, plaintext */
+  connectOptions?: Partial<ConnectionOptions>;
   onConnect: (nc: NatsConnection) => Promise<void>;
   /** Status changes after the first connect: `disconnect`, `reconnect`, … (nats.js Events). */
   onStatus?: (type: string, nc: NatsConnection) => void;
@@ -38,6 +72,8 @@ export function connectInBackground(opts: {
   drainTimeoutMs?: number;
 }): BackgroundConnection {
   let nc: NatsConnection | undefined;
+  let lastError: string | undefined;
+  let loggedError: string | undefined;
   const stop = new AbortController();
   const retry = opts.retryMs ?? 500;
   const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -46,7 +82,9 @@ export function connectInBackground(opts: {
   const run = async (): Promise<void> => {
     while (!stop.signal.aborted && !nc) {
       try {
-        const c = await connect({ servers: opts.servers, name: opts.name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: retry, timeout: 2000 });
+        // ignoreAuthErrorAbort: a refusal while reconnecting (a password being rotated) is retried
+        // like any other failure, not a reason for nats.js to give the connection up for good.
+        const c = await connect({ ...opts.connectOptions, servers: opts.servers, name: opts.name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: retry, timeout: 2000, ignoreAuthErrorAbort: true });
         if (stop.signal.aborted) {
           await c.close();
           return;
@@ -65,16 +103,22 @@ export function connectInBackground(opts: {
           }
         }
         nc = c;
+        lastError = undefined;
         opts.logger.info({ servers: opts.servers }, 'NATS connected');
         void (async () => {
           // Ends when the connection closes (nats.js stops its status iterators then).
           for await (const s of c.status()) {
-            opts.logger.info({ type: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'NATS status');
+            logStatus(opts.logger, s);
             opts.onStatus?.(s.type, c);
           }
         })();
       } catch (e: unknown) {
-        opts.logger.debug({ err: errorMessage(e) }, 'NATS not reachable yet, retrying');
+        lastError = errorMessage(e);
+        if (isNatsAuthError(e)) {
+          if (loggedError !== lastError) opts.logger.error({ servers: opts.servers, err: lastError }, 'NATS refused the credentials: check natsUser and its password (or the token, nkey or creds file); retrying');
+          else opts.logger.debug({ err: lastError }, 'NATS still refuses the credentials, retrying');
+          loggedError = lastError;
+        } else opts.logger.debug({ err: lastError }, 'NATS not reachable yet, retrying');
         await pause();
       }
     }
@@ -83,6 +127,9 @@ export function connectInBackground(opts: {
   return {
     get current() {
       return nc;
+    },
+    get lastError() {
+      return lastError;
     },
     async close() {
       stop.abort();

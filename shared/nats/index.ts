@@ -1,8 +1,10 @@
 /**
- * NATS platform: background connection, stream provisioning, and the durable publisher (queue,
+ * NATS platform: credentials and TLS of a connection, background connection, stream provisioning, and the durable publisher (queue,
  * JetStream acks, on-disk spool with replay) every service uses to emit events.
  */
-export { connectInBackground } from './connection.js';
+export { connectInBackground, isNatsAuthError } from './connection.js';
+export { checkNatsClientOptions, describeNatsAuth, hasNatsClientOptions, NATS_CLIENT_OPTION_NAMES, natsClientOptions, natsConnectOptions, natsInboxPrefix } from './auth.js';
+export type { NatsAuthMethod, NatsClientConfig, NatsClientOptionSpecs } from './auth.js';
 export type { BackgroundConnection } from './connection.js';
 export { ensureStreams } from './streams.js';
 export type { EnsureStreamsOptions, StreamLimits } from './streams.js';

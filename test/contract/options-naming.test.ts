@@ -1,7 +1,7 @@
 /**
  * One naming scheme for every service's variables: `MLMESH_<SERVICE>_<OPTION>`, plus the short
- * mesh-wide list (NATS_URL, MLMESH_LOG_LEVEL, MLMESH_CONFIG, and the fallbacks of the TLS and
- * authorization options). Former names stay readable.
+ * mesh-wide list (NATS_URL, MLMESH_LOG_LEVEL, MLMESH_CONFIG, and the fallbacks of the TLS,
+ * authorization and NATS credential options). Former names stay readable.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,14 +18,14 @@ import { capturingLogger } from '../helpers/logs.js';
 
 const SERVICES: Record<string, OptionSpecs> = { inference: INFERENCE_OPTIONS, preprocess: PREPROCESS_OPTIONS, features: FEATURES_OPTIONS, monitor: MONITOR_OPTIONS };
 
-test('options - every option is MLMESH_<SERVICE>_<OPTION>, except natsUrl (NATS_URL); logLevel falls back to MLMESH_LOG_LEVEL, the tls* and auth* options to MLMESH_TLS_*/MLMESH_AUTH_*', (t) => {
+test('options - every option is MLMESH_<SERVICE>_<OPTION>, except natsUrl (NATS_URL); logLevel falls back to MLMESH_LOG_LEVEL, the tls*, auth* and nats* options to MLMESH_TLS_*/MLMESH_AUTH_*/MLMESH_NATS_*', (t) => {
   for (const [service, specs] of Object.entries(SERVICES)) {
     for (const [name, spec] of Object.entries(specs)) {
       const expected = name === 'natsUrl' ? MESH_ENV.natsUrl : serviceEnvName(service, name);
       t.is(spec.env, expected, `${service}.${name}`);
-      // logLevel and the TLS and authorization options (docs/security.md) fall back to one mesh-wide variable each.
+      // logLevel and the TLS, authorization and NATS credential options (docs/security.md) fall back to one mesh-wide variable each.
       const meshWide = (MESH_ENV as Record<string, string>)[name];
-      if (name === 'logLevel' || /^(tls|auth)[A-Z]/.test(name)) t.is(spec.fallbackEnv, meshWide, `${service}.${name} falls back to its mesh-wide variable`);
+      if (name === 'logLevel' || /^(tls|auth|nats)[A-Z]/.test(name) && name !== 'natsUrl') t.is(spec.fallbackEnv, meshWide, `${service}.${name} falls back to its mesh-wide variable`);
       else t.is(spec.fallbackEnv, undefined, `${service}.${name} has no mesh-wide fallback`);
     }
     for (const common of ['host', 'grpcPort', 'httpPort', 'maxMessageBytes', 'drainDelayMs', 'shutdownGraceMs', 'logLevel']) t.truthy(specs[common], `${service} has ${common}`);

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants, rmSync } from 'node:fs';
-import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -45,6 +45,14 @@ export interface NatsServerOptions {
   debug?: boolean;
   /** How long to wait for the server to become ready, in milliseconds. Default `10000`. */
   startTimeoutMs?: number;
+  /**
+   * A config file to include (e.g. deploy/nats/mlmesh-accounts.conf: accounts, users,
+   * permissions): copied beside the generated config at every start (nats-server resolves
+   * includes relative to the including file) and included after its settings. Default: none.
+   */
+  include?: string;
+  /** Variables added to the server's environment (the `$VAR` references of an included file). Default: none. */
+  env?: Record<string, string>;
 }
 
 /** Default wait for the server to become ready, in milliseconds. */
@@ -124,6 +132,7 @@ interface ServerConfig {
   portsDir: string;
   monitoringPort: number | undefined; // -1 = random
   debug: boolean;
+  include: string | undefined; // file name beside the config
 }
 
 function renderConfig(c: ServerConfig): string {
@@ -136,6 +145,7 @@ function renderConfig(c: ServerConfig): string {
   if (c.monitoringPort !== undefined) lines.push(`http: ${JSON.stringify(`${HOST}:${c.monitoringPort}`)}`);
   if (c.debug) lines.push('debug: true');
   if (c.jetstream) lines.push('jetstream {', `  store_dir: ${JSON.stringify(c.storeDir)}`, '}');
+  if (c.include !== undefined) lines.push(`include ${JSON.stringify(c.include)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -196,6 +206,8 @@ export class NatsServer implements AsyncDisposable {
   #monitoringPort: number | undefined;
   #debug: boolean;
   #startTimeoutMs: number;
+  #include: string | undefined;
+  #env: Record<string, string>;
   #removeStoreDir: boolean;
   #running: Running | undefined;
   #stopping: Promise<void> | undefined;
@@ -213,6 +225,8 @@ export class NatsServer implements AsyncDisposable {
     monitoring: boolean;
     debug: boolean;
     startTimeoutMs: number;
+    include: string | undefined;
+    env: Record<string, string>;
   }) {
     this.#bin = init.bin;
     this.tempDir = init.tempDir;
@@ -224,6 +238,8 @@ export class NatsServer implements AsyncDisposable {
     this.#monitoringPort = init.monitoring ? -1 : undefined;
     this.#debug = init.debug;
     this.#startTimeoutMs = init.startTimeoutMs;
+    this.#include = init.include;
+    this.#env = init.env;
   }
 
   /**
@@ -264,6 +280,8 @@ export class NatsServer implements AsyncDisposable {
       monitoring: opts.monitoring ?? false,
       debug: opts.debug ?? false,
       startTimeoutMs,
+      include: opts.include,
+      env: opts.env ?? {},
     });
     try {
       await server.#launch();
@@ -379,6 +397,8 @@ export class NatsServer implements AsyncDisposable {
 
   async #launch(): Promise<void> {
     if (this.#running) throw new Error('NatsServer: already running');
+    const included = this.#include === undefined ? undefined : 'included.conf';
+    if (this.#include !== undefined) await copyFile(this.#include, join(this.tempDir, 'included.conf'));
     await writeFile(
       this.configFile,
       renderConfig({
@@ -388,12 +408,13 @@ export class NatsServer implements AsyncDisposable {
         portsDir: this.tempDir,
         monitoringPort: this.#monitoringPort,
         debug: this.#debug,
+        include: included,
       }),
     );
     this.#log = [];
     this.#partialLine = '';
 
-    const child = spawn(this.#bin, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.#bin, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.#env } });
     const running: Running = { child, exited: Promise.resolve(), exitInfo: undefined };
     let spawnError: Error | undefined;
     running.exited = new Promise<void>((resolve) => {

@@ -4,12 +4,12 @@
  */
 import { connection } from './connection.js';
 import { readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'nats';
 import { MonitorClient, isRpcError } from '../../shared/client/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import { STREAMS, SUBJECTS, encodeFeedback } from '../../shared/events/index.js';
 import { ensureStreams } from '../../shared/nats/index.js';
 import { CommandError } from './errors.js';
+import { connectCliNats } from './nats.js';
 import { labelsFromCsv } from './feedback-csv.js';
 import type { FeedbackExportOptions, FeedbackImportOptions } from './logs.js';
 import { printer } from './output.js';
@@ -56,12 +56,7 @@ export async function feedbackImport(file: string, o: FeedbackImportOptions): Pr
     out.record({ ...summary, dry_run: true }, () => `${summary.labels} labels would be sent (${summary.unlabelled} rows without a label, ${summary.repeated} repeated); nothing sent (--dry-run)`);
     return;
   }
-  let nc;
-  try {
-    nc = await connect({ servers: o.nats, name: 'mlmesh-cli', timeout: NATS_TIMEOUT_MS });
-  } catch (e: unknown) {
-    throw new CommandError(`cannot reach NATS at ${o.nats}: ${errorMessage(e)}`, { cause: e });
-  }
+  const nc = await connectCliNats(o.nats);
   try {
     const jsm = await nc.jetstreamManager();
     const exists = await jsm.streams.info(STREAMS.feedback.name).then(

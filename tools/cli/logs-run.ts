@@ -3,14 +3,15 @@
  * Feedback publish with `Nats-Msg-Id: feedback-<request id>` (stored once per request id).
  */
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, NatsError, connect } from 'nats';
-import type { ConsumerMessages, JetStreamManager, NatsConnection } from 'nats';
+import { DeliverPolicy, NatsError } from 'nats';
+import type { ConsumerMessages, JetStreamManager } from 'nats';
 import { errorMessage } from '../../shared/errors/index.js';
 import { STREAMS, SUBJECTS, decodePredictionLog, encodeFeedback } from '../../shared/events/index.js';
 import type { EventTensor, Feedback, PredictionLog__Output } from '../../shared/events/index.js';
 import { ensureStreams } from '../../shared/nats/index.js';
 import { DATATYPES, isDatatype, typedView } from '../../shared/tensors/index.js';
 import { CommandError } from './errors.js';
+import { connectCliNats } from './nats.js';
 import type { FeedbackOptions, TailOptions } from './logs.js';
 import { printer } from './output.js';
 
@@ -21,13 +22,6 @@ const MAX_VALUES = 8;
 /** Limits for MLMESH_FEEDBACK when the CLI has to create it (an existing stream is left as is). */
 const FEEDBACK_STREAM_LIMITS = { maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 3_600_000 } as const;
 
-async function connectNats(url: string): Promise<NatsConnection> {
-  try {
-    return await connect({ servers: url, name: 'mlmesh-cli', timeout: NATS_TIMEOUT_MS });
-  } catch (e: unknown) {
-    throw new CommandError(`cannot reach NATS at ${url}: ${errorMessage(e)}`, { cause: e });
-  }
-}
 
 /** IEEE 754 half-precision bits → number. */
 function halfToNumber(h: number): number {
@@ -122,7 +116,7 @@ async function streamExists(jsm: JetStreamManager, name: string): Promise<boolea
  * connection (the only one that throws).
  */
 export async function logsTail(o: TailOptions, signal: AbortSignal): Promise<void> {
-  const nc = await connectNats(o.nats);
+  const nc = await connectCliNats(o.nats);
   let messages: ConsumerMessages | undefined;
   // Until the consumer runs, a signal closes the connection, which fails the setup under way.
   const stop = (): void => {
@@ -193,7 +187,7 @@ export async function logsTail(o: TailOptions, signal: AbortSignal): Promise<voi
 
 /** `feedback`: publishes one Feedback and prints where JetStream stored it. */
 export async function feedback(o: FeedbackOptions): Promise<void> {
-  const nc = await connectNats(o.nats);
+  const nc = await connectCliNats(o.nats);
   try {
     const jsm = await nc.jetstreamManager();
     // Only when missing: ensureStreams would otherwise overwrite limits an operator has set.

@@ -4,26 +4,16 @@
  * someone else in between (the rollout controller, another person) is reported, not overwritten.
  */
 import { hostname, userInfo } from 'node:os';
-import { connect } from 'nats';
-import type { NatsConnection } from 'nats';
-import { errorMessage } from '../../shared/errors/index.js';
 import type { Route, Route__Output } from '../../shared/events/index.js';
 import { RouteConflictError, RouteStore, routeShares, stickyMode } from '../../shared/routes/index.js';
 import type { RouteEntry } from '../../shared/routes/index.js';
 import { CommandError } from './errors.js';
+import { connectCliNats } from './nats.js';
 import { printer } from './output.js';
 import type { RoutesReadOptions, RoutesSetOptions } from './routes.js';
 
-/** How long to wait for NATS to answer when connecting. */
-const NATS_TIMEOUT_MS = 5000;
-
 async function withStore<T>(url: string, fn: (store: RouteStore) => Promise<T>): Promise<T> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: url, name: 'mlmesh-cli', timeout: NATS_TIMEOUT_MS });
-  } catch (e: unknown) {
-    throw new CommandError(`cannot reach NATS at ${url}: ${errorMessage(e)}`, { cause: e });
-  }
+  const nc = await connectCliNats(url);
   try {
     return await fn(await RouteStore.create(nc));
   } finally {

@@ -12,6 +12,7 @@ export const UP_FLAGS = {
   'log-format': { type: 'string', value: '<auto|pretty|json>', doc: 'Log stream format (default: mesh.logFormat, auto = pretty on a terminal, JSON otherwise).' },
   tls: { type: 'boolean', doc: 'Make a development CA and certificates under <var-dir>/tls/ (openssl) and run every service with mutual TLS; the CLI settings go to <var-dir>/tls/cli.env.' },
   secure: { type: 'boolean', doc: 'As --tls, and authorization on: services hold the data-plane role, the CLI admin certificate and a generated admin token (printed once, kept in <var-dir>/tls/admin.token) the admin role (docs/security.md).' },
+  'nats-auth': { type: 'boolean', doc: 'Run the local nats-server with deploy/nats/mlmesh-accounts.conf (one user per service, least-privilege permissions) and fresh passwords under <var-dir>/nats/secrets/; each service connects as its user, the CLI as admin (. <var-dir>/nats/cli.env).' },
   help: { type: 'boolean', short: 'h', doc: 'Show this help.' },
 } as const satisfies FlagTable;
 

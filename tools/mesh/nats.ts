@@ -6,7 +6,7 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { basename, delimiter, isAbsolute, join } from 'node:path';
 
 /** Folders searched for nats-server after PATH (Debian installs it in /usr/sbin, often not on a user's PATH). */
 export const NATS_FALLBACK_DIRS: readonly string[] = ['/usr/sbin', '/usr/local/sbin'];
@@ -55,8 +55,12 @@ export function natsFiles(varDir: string): NatsFiles {
   return { dir, configFile: join(dir, 'nats-server.conf'), storeDir: join(dir, 'store') };
 }
 
-/** Writes the local nats-server's config: 127.0.0.1:`port`, JetStream with its store under varDir. */
-export async function writeNatsConfig(files: NatsFiles, port: number): Promise<void> {
+/**
+ * Writes the local nats-server's config: 127.0.0.1:`port`, JetStream with its store under
+ * varDir; `include` (a file in the same folder, e.g. the account file of `--nats-auth`) is
+ * included after.
+ */
+export async function writeNatsConfig(files: NatsFiles, port: number, include?: string): Promise<void> {
   await mkdir(files.storeDir, { recursive: true });
   const lines = [
     '# Written by mlmesh up at every start (edit mlmesh.yaml, not this file).',
@@ -67,6 +71,8 @@ export async function writeNatsConfig(files: NatsFiles, port: number): Promise<v
     `  store_dir: ${JSON.stringify(files.storeDir)}`,
     '}',
   ];
+  // nats-server resolves an include relative to the including file.
+  if (include !== undefined) lines.push(`include ${JSON.stringify(basename(include))}`);
   await writeFile(files.configFile, lines.join('\n') + '\n');
 }
 

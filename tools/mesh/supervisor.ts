@@ -93,15 +93,24 @@ export class Mesh {
   /** The TLS files the probes use when the services run with TLS (`mlmesh up --tls`). */
   readonly tls: ProbeTls | undefined;
 
-  private constructor(plan: MeshPlan, log: LogStream, tls?: ProbeTls) {
+  /** The local nats-server's account file and the passwords in its environment (`mlmesh up --nats-auth`). */
+  readonly natsAuth: { accountsFile: string; serverEnv: Readonly<Record<string, string>> } | undefined;
+
+  private constructor(plan: MeshPlan, log: LogStream, tls?: ProbeTls, natsAuth?: Mesh['natsAuth']) {
     this.plan = plan;
     this.log = log;
     this.tls = tls;
+    this.natsAuth = natsAuth;
   }
 
-  /** A mesh not started yet: {@link up} starts it, {@link drain} (at any time) stops it. `tls`: the services run with TLS, probed with these files. */
-  static create(plan: MeshPlan, log: LogStream, opts: { tls?: ProbeTls } = {}): Mesh {
-    return new Mesh(plan, log, opts.tls);
+  /**
+   * A mesh not started yet: {@link up} starts it, {@link drain} (at any time) stops it. `tls`:
+   * the services run with TLS, probed with these files. `natsAuth`: the local nats-server
+   * includes this account file and gets these variables (the services' credentials are in the
+   * environment given to {@link up}).
+   */
+  static create(plan: MeshPlan, log: LogStream, opts: { tls?: ProbeTls; natsAuth?: Mesh['natsAuth'] } = {}): Mesh {
+    return new Mesh(plan, log, opts.tls, opts.natsAuth);
   }
 
   /** {@link create} then {@link up}. */
@@ -247,7 +256,7 @@ export class Mesh {
     }
     taken.add(port);
     const files = natsFiles(plan.varDir);
-    await writeNatsConfig(files, port);
+    await writeNatsConfig(files, port, this.natsAuth?.accountsFile);
     const url = `nats://127.0.0.1:${port}`;
     const member: Member = { name: NATS, role: 'NATS JetStream', grpc: url, http: null, child: undefined };
     this.members.push(member);
@@ -255,7 +264,7 @@ export class Mesh {
       name: NATS,
       command: nats.bin,
       args: ['-c', files.configFile],
-      env: process.env,
+      env: this.natsAuth ? { ...process.env, ...this.natsAuth.serverEnv } : process.env,
       cwd: plan.projectDir,
       probe: () => natsInfo('127.0.0.1', port, PROBE_TIMEOUT_MS).then((i) => i.jetstream, () => false),
       readyTimeoutMs: plan.mesh.readyTimeoutMs,
@@ -266,7 +275,7 @@ export class Mesh {
       log: this.log,
       onChange: () => void this.saveState(),
     });
-    this.log.mesh('info', `starting nats-server ${nats.bin}`, { url, config: files.configFile, store: files.storeDir });
+    this.log.mesh('info', `starting nats-server ${nats.bin}${this.natsAuth ? ' with one user per service (--nats-auth)' : ''}`, { url, config: files.configFile, store: files.storeDir });
     this.checkNotStopped();
     await member.child.start();
     this.natsUrl = url;

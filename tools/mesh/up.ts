@@ -10,6 +10,8 @@ import { MeshUsageError, ServiceStartError, exitCodeOf } from './errors.js';
 import { flagsHelp, listFlag, parseFlags } from './flags.js';
 import { UP_FLAGS } from './flag-tables.js';
 import { LogStream } from './log-stream.js';
+import { NATS_ACCOUNTS_FILE, prepareNatsAuth } from './nats-auth.js';
+import type { MeshNatsAuth } from './nats-auth.js';
 import { prepareMeshSecurity } from './security.js';
 import type { MeshSecurity } from './security.js';
 import { Mesh } from './supervisor.js';
@@ -125,12 +127,18 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
       security = prepareMeshSecurity(plan.varDir, plan.services.map((s) => s.entry.name), flags.secure === true);
       log.mesh('info', `mutual TLS on: development CA and certificates in ${displayPath(join(plan.varDir, 'tls'), io.cwd)}${flags.secure ? '; authorization on' : ''}`, { cliEnv: security.cliEnvFile, authRequired: flags.secure === true });
     }
-    mesh = Mesh.create(plan, log, security ? { tls: security.probe } : {});
+    let natsAuth: MeshNatsAuth | undefined;
+    if (flags['nats-auth']) {
+      if (plan.nats.mode !== 'local') throw new MeshUsageError(`--nats-auth runs the mesh's own nats-server with ${NATS_ACCOUNTS_FILE}; NATS here is ${plan.nats.mode === 'external' ? `NATS_URL ${plan.nats.url}: give the services their credentials with MLMESH_<SERVICE>_NATS_USER and MLMESH_<SERVICE>_NATS_PASSWORD_FILE instead` : 'not started'}`);
+      natsAuth = prepareNatsAuth(plan.varDir, plan.services.filter((s) => s.entry.nats !== 'none').map((s) => s.entry.name));
+      log.mesh('info', `NATS credentials on: one user per service, passwords in ${displayPath(join(plan.varDir, 'nats', 'secrets'), io.cwd)}`, { cliEnv: natsAuth.cliEnvFile });
+    }
+    mesh = Mesh.create(plan, log, { ...(security ? { tls: security.probe } : {}), ...(natsAuth ? { natsAuth } : {}) });
     // SIGHUP too: a closed terminal drains the mesh rather than leaving the services to notice.
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     log.mesh('info', `mesh config ${plan.configFile ?? '(none: defaults)'}`, { varDir: plan.varDir, services: plan.services.map((s) => s.entry.name), nats: plan.nats.mode });
     try {
-      await mesh.up(security ? { ...io.env, ...security.env } : io.env);
+      await mesh.up({ ...io.env, ...security?.env, ...natsAuth?.serviceEnv });
     } catch (e: unknown) {
       // Stopped by a signal while starting: that is a drain, not a failure.
       if (stopSignal === undefined) return reportError(io, e);
@@ -144,6 +152,7 @@ export async function runUp(argv: readonly string[], io: MeshIo = processIo()): 
         if (plan.nats.mode === 'none') mesh.announceNoNats(plan.nats.reason);
         if (mesh.natsPortNote) log.text(`note: ${mesh.natsPortNote}`);
         if (security) log.text(securityNote(security, io));
+        if (natsAuth) log.text(`NATS credentials of the CLI (user admin): . ${displayPath(natsAuth.cliEnvFile, io.cwd)}`);
         log.text('Ctrl-C drains the mesh.\n');
       } else {
         log.mesh('info', 'mesh up', { services: records, stateFile: stateFilePath(plan.varDir), ...(security ? { cliEnv: security.cliEnvFile, ...(security.tokenFile ? { tokenFile: security.tokenFile } : {}) } : {}) });
