@@ -4,6 +4,7 @@
  * unknown commands and options exit 2 with one line, failures exit 1 without a stack unless
  * --debug, docs/cli.md holds the generated reference, progress bars only on a terminal.
  */
+import { resolveRetrainerConfig } from '../../services/retrainer/index.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,7 +129,7 @@ test('mlmesh - docs/cli.md holds the reference generated from the definitions, w
 });
 
 test('mlmesh - one flag per concept: service addresses default to the services\' own ports, NATS to NATS_URL', (t) => {
-  const ports: Record<string, number> = { inference: resolveInferenceConfig({ env: {} }).grpcPort, preprocess: resolvePreprocessConfig({ env: {} }).grpcPort, features: resolveFeaturesConfig({ env: {} }).grpcPort, monitor: resolveMonitorConfig({ env: {} }).grpcPort, gateway: resolveGatewayConfig({ env: {} }).grpcPort, rollout: resolveRolloutConfig({ env: {} }).grpcPort };
+  const ports: Record<string, number> = { inference: resolveInferenceConfig({ env: {} }).grpcPort, preprocess: resolvePreprocessConfig({ env: {} }).grpcPort, features: resolveFeaturesConfig({ env: {} }).grpcPort, monitor: resolveMonitorConfig({ env: {} }).grpcPort, gateway: resolveGatewayConfig({ env: {} }).grpcPort, rollout: resolveRolloutConfig({ env: {} }).grpcPort, retrainer: resolveRetrainerConfig({ env: {} }).grpcPort };
   for (const [name, s] of Object.entries(SERVICE_ADDRESSES)) t.is(ports[name], s.port, name);
   const byFlag = new Map<string, Set<string>>();
   for (const c of leaves) for (const o of c.options) (byFlag.get(o.long ?? '') ?? byFlag.set(o.long ?? '', new Set()).get(o.long ?? ''))?.add(`${o.flags.replace(/^--[\w-]+ ?/, '')}`);
@@ -138,7 +139,7 @@ test('mlmesh - one flag per concept: service addresses default to the services\'
   t.true(nats.length > 0 && nats.every((o) => o.envVar === 'NATS_URL'));
   const addr = leaves.flatMap((c) => c.options.filter((o) => o.long === '--address'));
   t.true(addr.length >= 10);
-  t.true(addr.every((o) => /^MLMESH_(INFERENCE|PREPROCESS|FEATURES|MONITOR|GATEWAY|ROLLOUT)_ADDRESS$/.test(o.envVar ?? '')));
+  t.true(addr.every((o) => /^MLMESH_(INFERENCE|PREPROCESS|FEATURES|MONITOR|GATEWAY|ROLLOUT|RETRAINER)_ADDRESS$/.test(o.envVar ?? '')));
 });
 
 test('mlmesh - a long job draws a progress bar with rate and ETA on a terminal, and nothing when stderr is a pipe', async (t) => {
