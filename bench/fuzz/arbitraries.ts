@@ -22,8 +22,13 @@ import protobuf from 'protobufjs';
 export interface ArbitraryOptions {
   /** Nested messages below this depth are left out. @default 3 */
   maxDepth?: number;
-  /** Strings a field may take besides random ones (model names, feature refs, datatypes…). */
+  /** Strings any string field may take besides random ones (model names, feature refs, datatypes…). */
   dictionary?: readonly string[];
+  /**
+   * Strings a field of this name takes half the time (`model_name` → the served models…), so
+   * that calls get past "not found" to the code that reads the rest of the message.
+   */
+  fieldDictionary?: Readonly<Record<string, readonly string[]>>;
   /** Longest generated string, in UTF-16 units. @default 65536 */
   maxStringChars?: number;
   /** Most elements of a "huge" repeated scalar field. @default 50000 */
@@ -70,7 +75,7 @@ export function requestArbitrary(type: protobuf.Type, options: ArbitraryOptions 
 }
 
 function resolve(o: ArbitraryOptions): Resolved {
-  return { maxDepth: o.maxDepth ?? 3, dictionary: o.dictionary ?? [], maxStringChars: o.maxStringChars ?? 65_536, hugeRepeated: o.hugeRepeated ?? 50_000, maxBytes: o.maxBytes ?? 4 * 1024 * 1024 };
+  return { maxDepth: o.maxDepth ?? 3, dictionary: o.dictionary ?? [], fieldDictionary: o.fieldDictionary ?? {}, maxStringChars: o.maxStringChars ?? 65_536, hugeRepeated: o.hugeRepeated ?? 50_000, maxBytes: o.maxBytes ?? 4 * 1024 * 1024 };
 }
 
 function messageArb(type: protobuf.Type, depth: number, o: Resolved, memo: Map<string, fc.Arbitrary<Record<string, unknown>>>): fc.Arbitrary<Record<string, unknown>> {
@@ -103,7 +108,7 @@ function fieldArb(f: protobuf.Field, depth: number, o: Resolved, memo: Map<strin
   if (f instanceof protobuf.MapField) {
     const value = t instanceof protobuf.Type ? (depth + 1 < o.maxDepth ? messageArb(t, depth + 1, o, memo) : undefined) : scalarArb(t instanceof protobuf.Enum ? t : f.type, f.name, o);
     if (!value) return undefined;
-    return fc.dictionary(mapKeyArb(f.keyType, o), value, { maxKeys: depth === 0 ? 6 : 3 });
+    return fc.dictionary(mapKeyArb(f.keyType, o, f.name), value, { maxKeys: depth === 0 ? 6 : 3 });
   }
   let elem: fc.Arbitrary<unknown>;
   if (t instanceof protobuf.Type) {
@@ -113,7 +118,7 @@ function fieldArb(f: protobuf.Field, depth: number, o: Resolved, memo: Map<strin
     elem = scalarArb(t instanceof protobuf.Enum ? t : f.type, f.name, o);
   }
   if (!f.repeated) return elem;
-  if (f.name === 'shape') return fc.array(fc.oneof(fc.constantFrom(...DIMS), elem), { maxLength: 8 });
+  if (f.name === 'shape') return fc.oneof(fc.constantFrom(['1', '64'], ['2', '64'], ['1', '2'], ['1', '25'], ['1']), fc.array(fc.oneof(fc.constantFrom(...DIMS), elem), { maxLength: 8 }));
   const few = fc.array(elem, { maxLength: depth === 0 ? 8 : 3 });
   if (t instanceof protobuf.Type || f.type === 'string' || f.type === 'bytes') return few;
   // A huge count of one value: packed, it costs 1–10 bytes per element.
@@ -121,14 +126,15 @@ function fieldArb(f: protobuf.Field, depth: number, o: Resolved, memo: Map<strin
   return fc.oneof({ weight: 6, arbitrary: few }, { weight: 1, arbitrary: huge });
 }
 
-function mapKeyArb(keyType: string, o: Resolved): fc.Arbitrary<string> {
-  if (keyType === 'string') return stringArb(o);
+function mapKeyArb(keyType: string, o: Resolved, field: string): fc.Arbitrary<string> {
+  // Keys of a map field `fields` are looked up as `fields.key` in the field dictionary.
+  if (keyType === 'string') return stringArb(o, `${field}.key`);
   if (keyType === 'bool') return fc.constantFrom('true', 'false');
   if (keyType.includes('64')) return fc.constantFrom(...(keyType.startsWith('u') || keyType.startsWith('fixed') ? UINT64 : INT64));
   return fc.integer().map(String);
 }
 
-function stringArb(o: Resolved): fc.Arbitrary<string> {
+function stringArb(o: Resolved, field?: string): fc.Arbitrary<string> {
   const arbs: fc.WeightedArbitrary<string>[] = [
     { weight: 2, arbitrary: fc.string({ maxLength: 16 }) },
     { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
@@ -137,6 +143,8 @@ function stringArb(o: Resolved): fc.Arbitrary<string> {
     { weight: 1, arbitrary: fc.integer({ min: 1024, max: o.maxStringChars }).map((n) => 'x'.repeat(n)) },
   ];
   if (o.dictionary.length > 0) arbs.push({ weight: 4, arbitrary: fc.constantFrom(...o.dictionary) });
+  const known = field !== undefined ? o.fieldDictionary[field] : undefined;
+  if (known && known.length > 0) arbs.push({ weight: 14, arbitrary: fc.constantFrom(...known) });
   return fc.oneof(...arbs);
 }
 
@@ -147,10 +155,10 @@ function scalarArb(type: string | protobuf.Enum, name: string, o: Resolved): fc.
   }
   switch (type) {
     case 'string':
-      return stringArb(o);
+      return stringArb(o, name);
     case 'bytes':
       return fc
-        .oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 64 }) }, { weight: 1, arbitrary: fc.integer({ min: 1024, max: o.maxStringChars * 4 }).map((n) => new Uint8Array(n).fill(0xff)) })
+        .oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 64 }) }, { weight: 2, arbitrary: fc.constantFrom(4, 8, 200, 256, 512).map((n) => new Uint8Array(n)) }, { weight: 1, arbitrary: fc.integer({ min: 1024, max: o.maxStringChars * 4 }).map((n) => new Uint8Array(n).fill(0xff)) })
         .map((b) => Buffer.from(b));
     case 'bool':
       return fc.boolean();

@@ -38,6 +38,8 @@ export interface FuzzMesh {
   targets: FuzzTarget[];
   /** Names the mesh knows (models, versions, features, pipelines…), for the string generators. */
   dictionary: string[];
+  /** The names a field of a given name takes (see ArbitraryOptions.fieldDictionary). */
+  fieldDictionary: Record<string, string[]>;
   stop(): Promise<void>;
 }
 
@@ -145,7 +147,24 @@ export async function startFuzzMesh(only?: readonly string[]): Promise<FuzzMesh>
       targets.push({ key: k, service: SERVICES[k].name, address });
     }
     await waitServing(targets);
-    return { targets, dictionary: [...dictionary], stop };
+    const models = readdirSync(repo);
+    const fieldDictionary: Record<string, string[]> = {
+      model_name: [...models, 'gw_risk'],
+      model: models,
+      model_version: ['', '1', '2'],
+      version: ['', '1', '2'],
+      datatype: ['FP32', 'INT64', 'BYTES', 'FP16', 'BOOL'],
+      name: ['input', 'features', 'probabilities', 'gw_risk_features', 'balance', 'gw_applicant', 'digits_mlp'],
+      deployment: ['risk'],
+      feature: ['balance@1', 'tenure@1'],
+      features: ['balance@1', 'tenure@1'],
+      refs: ['balance@1'],
+      entity: ['applicant'],
+      entity_id: Object.values(APPLICANTS),
+      'fields.key': ['applicant_id', 'amount', 'channel', 'balance'],
+      'parameters.key': ['binary_data_output', 'sequence_id', 'priority'],
+    };
+    return { targets, dictionary: [...dictionary], fieldDictionary, stop };
   } catch (e: unknown) {
     await stop();
     throw e;

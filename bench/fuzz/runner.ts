@@ -12,7 +12,8 @@
  *   normal time);
  * - `bad-response`: an OK answer that does not decode as the response type;
  * - `down`: a server whose health check does not answer between two RPCs' batches (the run
- *   stops there);
+ *   stops there; a health answer that changed, e.g. NOT_SERVING once a fuzzed admin call
+ *   unloaded a startup model, is listed in `healthChanges` instead);
  * - `memory`: the process grew past the bound (see {@link MemoryBound}).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -66,7 +67,13 @@ export interface FuzzOptions {
   arbitraries?: Readonly<Record<string, ArbitraryOptions>>;
   /** Samples the servers' memory. @default process.memoryUsage() (in-process servers) */
   memory?: () => MemorySample;
-  /** Growth allowed. @default 1 GiB RSS, 256 MiB heap */
+  /**
+   * Growth allowed. @default 768 MiB RSS, 96 MiB heap: a request is at most 4 MiB and a few are
+   * in flight, each held in a handful of copies (frame, Buffer, decoded message, UTF-16
+   * strings), and onnxruntime keeps the arenas valid big tensors made it grow (300 MiB of peak
+   * growth in a 100-run pass); what must not grow is the heap left after a GC, which per-call
+   * state kept by mistake would fill (10 MiB over that pass's 10,000 calls).
+   */
   memoryBound?: MemoryBound;
   /** Called after each RPC's batch (progress lines). */
   onBatch?: (service: string, method: string, calls: number, ms: number) => void;
@@ -108,12 +115,15 @@ export interface FuzzReport {
   truncated: boolean;
   services: Record<string, { service: string; calls: number; byStatus: Record<string, number>; methods: Record<string, MethodCounts> }>;
   findings: Finding[];
+  /** Health answers that changed between batches (the server answered, with another status). */
+  healthChanges: { service: string; after: string; from: string; to: string }[];
   slowest: { service: string; method: string; ms: number; sample: string; code: string } | undefined;
   memory: { before: MemorySample; after: MemorySample; peak: MemorySample; bound: MemoryBound };
 }
 
 const STATUS_NAMES: Record<number, string> = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
 const MiB = 1024 * 1024;
+const HEALTH: Record<number, string> = { 0: 'UNKNOWN', 1: 'SERVING', 2: 'NOT_SERVING', 3: 'SERVICE_UNKNOWN' };
 
 /** The status name of a code (`OK`, `INTERNAL`…). */
 export function statusName(code: number): string {
@@ -228,10 +238,10 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
   const streamMs = options.streamMs ?? 150;
   const concurrency = options.concurrency ?? 4;
   const sampleMemory = options.memory ?? ((): MemorySample => ({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed }));
-  const bound = options.memoryBound ?? { rssBytes: 1024 * MiB, heapBytes: 256 * MiB };
+  const bound = options.memoryBound ?? { rssBytes: 768 * MiB, heapBytes: 96 * MiB };
   const started = Date.now();
   const deadline = options.timeBudgetMs !== undefined ? started + options.timeBudgetMs : Infinity;
-  const report: FuzzReport = { seed, runs, startedAt: new Date(started).toISOString(), durationMs: 0, truncated: false, services: {}, findings: [], slowest: undefined, memory: { before: memoryNow(sampleMemory, true), after: { rss: 0, heapUsed: 0 }, peak: { rss: 0, heapUsed: 0 }, bound } };
+  const report: FuzzReport = { seed, runs, startedAt: new Date(started).toISOString(), durationMs: 0, truncated: false, services: {}, findings: [], healthChanges: [], slowest: undefined, memory: { before: memoryNow(sampleMemory, true), after: { rss: 0, heapUsed: 0 }, peak: { rss: 0, heapUsed: 0 }, bound } };
   const peak = { ...report.memory.before };
   const sampler = setInterval(() => {
     const m = sampleMemory();
@@ -300,9 +310,14 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
           // The servers must all still answer health checks, as they did before.
           for (const t of targets) {
             const h = await healthStatus(t.address);
-            if (h === undefined || (baseline.get(t.key) === 1 && h !== 1)) {
-              report.findings.push({ kind: 'down', service: t.service, method: `(health after ${target.service}/${m.name})`, details: h === undefined ? 'the health check got no answer' : `health went from SERVING to ${h}` });
-              if (h === undefined) break outer;
+            if (h === undefined) {
+              report.findings.push({ kind: 'down', service: t.service, method: `(health after ${target.service}/${m.name})`, details: 'the health check got no answer' });
+              break outer;
+            }
+            if (h !== baseline.get(t.key)) {
+              // An answer that changed is the server's own verdict (an admin call unloaded a
+              // startup model: NOT_SERVING under strictReadiness), not a server gone.
+              report.healthChanges.push({ service: t.service, after: `${target.service}/${m.name}`, from: HEALTH[baseline.get(t.key) ?? 0] ?? 'UNKNOWN', to: HEALTH[h] ?? String(h) });
               baseline.set(t.key, h);
             }
           }
@@ -336,6 +351,7 @@ export function formatReport(r: FuzzReport): string {
   }
   if (r.slowest) lines.push(`slowest call: ${r.slowest.service}/${r.slowest.method} ${r.slowest.ms} ms (${r.slowest.sample}, ${r.slowest.code})`);
   lines.push(`memory: RSS ${mib(r.memory.before.rss)} before, ${mib(r.memory.peak.rss)} peak, ${mib(r.memory.after.rss)} after; heap ${mib(r.memory.before.heapUsed)} → ${mib(r.memory.after.heapUsed)} (bound +${mib(r.memory.bound.rssBytes)} RSS, +${mib(r.memory.bound.heapBytes)} heap)`);
+  for (const h of r.healthChanges) lines.push(`health: ${h.service} ${h.from} -> ${h.to} after ${h.after}`);
   lines.push(r.findings.length === 0 ? 'findings: none' : `findings: ${r.findings.length}`);
   for (const f of r.findings.slice(0, 50)) {
     lines.push(`  [${f.kind}] ${f.service}/${f.method} ${f.code ?? ''} (${f.sample ?? '-'}): ${f.details}`);

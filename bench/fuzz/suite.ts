@@ -29,7 +29,7 @@ export async function fuzzMesh(options: FuzzMeshOptions): Promise<{ report: Fuzz
   const root = loadServiceRoot();
   const mesh = await startFuzzMesh(options.services);
   try {
-    const report = await runFuzz(mesh.targets, { ...options, root, arbitraries: { '*': { dictionary: mesh.dictionary }, ...options.arbitraries } });
+    const report = await runFuzz(mesh.targets, { ...options, root, arbitraries: { '*': { dictionary: mesh.dictionary, fieldDictionary: mesh.fieldDictionary }, ...options.arbitraries } });
     return { report, text: formatReport(report) };
   } finally {
     await mesh.stop();
