@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { malformedArbitrary, requestArbitrary, rpcsOf, runFuzz } from '../../bench/fuzz/suite.js';
+import { malformedArbitrary, requestArbitrary, rpcsOf, runFuzz, startFuzzMesh } from '../../bench/fuzz/suite.js';
 
 const ROOT = protobuf.parse(
   `syntax = "proto3";
@@ -100,10 +100,14 @@ test('fuzz checker - a service missing from the protos is refused', async (t) =>
   await t.throwsAsync(runFuzz([{ key: 'x', service: 'fuzztest.Missing', address: '127.0.0.1:1' }], { root: ROOT, runs: 1 }), { message: /fuzztest\.Missing is not in the loaded protos/ });
 });
 
-test('fuzz arbitraries - valid samples decode; malformed ones do not decode as themselves or are empty', (t) => {
+test('fuzz arbitraries - valid samples decode, and every kind of malformed sample is made', (t) => {
   const type = ROOT.lookupType('fuzztest.Req');
   const valid = requestArbitrary(type, { maxStringChars: 4096 });
   for (const s of fc.sample(valid, { numRuns: 200, seed: 7 })) t.notThrows(() => type.decode(s.bytes));
   const kinds = new Set(fc.sample(malformedArbitrary(type, valid), { numRuns: 400, seed: 7 }).map((s) => s.kind));
   t.deepEqual([...kinds].sort(), ['bad-tag', 'deep-groups', 'deep-messages', 'empty', 'huge-length', 'random', 'truncated', 'wrong-wire-type']);
+});
+
+test('fuzz mesh - a service name that is not in SERVICES is refused before anything starts', async (t) => {
+  await t.throwsAsync(startFuzzMesh(['inference', 'nope']), { message: /'nope', not a service \(known: inference, preprocess/ });
 });
