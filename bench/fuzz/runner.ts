@@ -57,7 +57,11 @@ export interface FuzzOptions {
   runs?: number;
   /** fast-check seed. @default Date.now() */
   seed?: number;
-  /** Stop sending (and say so) after this long. @default unlimited */
+  /**
+   * Time for sending, shared among the RPCs (each gets what is left over those left), so every
+   * RPC is fuzzed even when the samples do not all fit; the report says `truncated` then.
+   * @default unlimited
+   */
   timeBudgetMs?: number;
   /** Deadline of each unary call, in ms. @default 15000 */
   unaryDeadlineMs?: number;
@@ -113,7 +117,7 @@ export interface FuzzReport {
   runs: number;
   startedAt: string;
   durationMs: number;
-  /** True when the time budget ran out before every RPC had all its samples. */
+  /** True when some RPC's share of the time budget ran out before all its samples were sent. */
   truncated: boolean;
   services: Record<string, { service: string; calls: number; byStatus: Record<string, number>; methods: Record<string, MethodCounts> }>;
   findings: Finding[];
@@ -267,6 +271,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
     peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
   }, 200);
   sampler.unref();
+  let rpcsLeft = targets.reduce((n, t) => n + rpcsOf(options.root, t.service).length, 0);
   const baseline = new Map<string, number | undefined>();
   for (const t of targets) baseline.set(t.key, await healthStatus(t.address));
 
@@ -289,10 +294,13 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
           const samples: Sample[] = [...fc.sample(valid, { numRuns: runs, seed }), ...fc.sample(malformedArbitrary(reqType, valid), { numRuns: runs, seed: seed + 1 })];
           const counts: MethodCounts = (svc.methods[m.name] = { calls: 0, byStatus: {}, byKind: {}, slowestMs: 0 });
           const t0 = Date.now();
+          // What is left of the budget is shared by the RPCs left, so each gets some calls.
+          const rpcDeadline = t0 + (deadline - t0) / rpcsLeft--;
           let next = 0;
           const worker = async (): Promise<void> => {
             while (next < samples.length) {
-              if (Date.now() > deadline) {
+              // At least one call per RPC, however little time is left.
+              if (next > 0 && Date.now() > rpcDeadline) {
                 report.truncated = true;
                 return;
               }
@@ -339,7 +347,6 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
               baseline.set(t.key, h);
             }
           }
-          if (report.truncated) break outer;
         }
       } finally {
         client.close();

@@ -63,7 +63,7 @@ async function brokenServer(): Promise<{ address: string; stop: () => void }> {
 test('fuzz checker - flags UNKNOWN, INTERNAL, a hang and a bad response, not a correct handler', async (t) => {
   const s = await brokenServer();
   try {
-    const report = await runFuzz([{ key: 'broken', service: 'fuzztest.Broken', address: s.address }], { root: ROOT, runs: 5, seed: 42, unaryDeadlineMs: 300, streamMs: 50, concurrency: 5 });
+    const report = await runFuzz([{ key: 'broken', service: 'fuzztest.Broken', address: s.address }], { root: ROOT, runs: 5, seed: 42, unaryDeadlineMs: 1500, streamMs: 50, concurrency: 5 });
     const kinds = (method: string): string[] => [...new Set(report.findings.filter((f) => f.method === method).map((f) => `${f.kind}:${f.code}`))];
     t.deepEqual(kinds('Throws'), ['internal:UNKNOWN']);
     t.deepEqual(kinds('Internal'), ['internal:INTERNAL']);
@@ -110,4 +110,15 @@ test('fuzz arbitraries - valid samples decode, and every kind of malformed sampl
 
 test('fuzz mesh - a service name that is not in SERVICES is refused before anything starts', async (t) => {
   await t.throwsAsync(startFuzzMesh(['inference', 'nope']), { message: /'nope', not a service \(known: inference, preprocess/ });
+});
+
+test('fuzz checker - a time budget too short for the samples still reaches every RPC', async (t) => {
+  const s = await brokenServer();
+  try {
+    const report = await runFuzz([{ key: 'broken', service: 'fuzztest.Broken', address: s.address }], { root: ROOT, runs: 100, timeBudgetMs: 300, unaryDeadlineMs: 100, streamMs: 20, concurrency: 1, arbitraries: { '*': { maxStringChars: 2048, hugeRepeated: 2000 } } });
+    t.true(report.truncated);
+    for (const m of rpcsOf(ROOT, 'fuzztest.Broken')) t.true((report.services['broken']?.methods[m.name]?.calls ?? 0) > 0, m.name);
+  } finally {
+    s.stop();
+  }
 });

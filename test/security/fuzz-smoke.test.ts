@@ -19,7 +19,12 @@ test('fuzz smoke - every RPC of every service, no finding', async (t) => {
   for (const [key, spec] of Object.entries(SERVICES)) {
     const got = report.services[key];
     t.truthy(got, `${key} was fuzzed`);
-    // With the budget not reached, every RPC of the descriptors got all its 40 calls.
-    if (!report.truncated) for (const m of rpcsOf(root, spec.name)) t.is(got?.methods[m.name]?.calls, 40, `${key}/${m.name}`);
+    // Every RPC of the descriptors got its 40 calls, or, on a slow box where its share of the
+    // budget ran out, some.
+    for (const m of rpcsOf(root, spec.name)) {
+      const calls = got?.methods[m.name]?.calls ?? 0;
+      if (report.truncated) t.true(calls > 0, `${key}/${m.name}`);
+      else t.is(calls, 40, `${key}/${m.name}`);
+    }
   }
 });
