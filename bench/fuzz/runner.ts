@@ -14,7 +14,10 @@
  * - `down`: a server whose health check does not answer between two RPCs' batches (the run
  *   stops there; a health answer that changed, e.g. NOT_SERVING once a fuzzed admin call
  *   unloaded a startup model, is listed in `healthChanges` instead);
- * - `memory`: the process grew past the bound (see {@link MemoryBound}).
+ * - `memory`: the process grew past the bound (see {@link MemoryBound});
+ * - `process-warning`: a Node process warning while the calls ran (a parser's warning written to
+ *   stderr per request, a listener leak), in-process servers only; experimental-feature notices
+ *   aside.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -87,7 +90,7 @@ export interface FuzzOptions {
 
 /** A call whose status was not what bad input should get. */
 export interface Finding {
-  kind: 'internal' | 'hang' | 'bad-response' | 'down' | 'memory';
+  kind: 'internal' | 'hang' | 'bad-response' | 'down' | 'memory' | 'process-warning';
   service: string;
   method: string;
   /** The generator of the request (`valid`, `truncated`, `deep-groups`…). */
@@ -129,6 +132,8 @@ export interface FuzzReport {
 
 const STATUS_NAMES: Record<number, string> = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
 const MiB = 1024 * 1024;
+/** Valid-shaped (and as many malformed) samples made at a time. */
+const CHUNK = 20;
 const HEALTH: Record<number, string> = { 0: 'UNKNOWN', 1: 'SERVING', 2: 'NOT_SERVING', 3: 'SERVICE_UNKNOWN' };
 
 /** The status name of a code (`OK`, `INTERNAL`…). */
@@ -271,6 +276,13 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
     peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
   }, 200);
   sampler.unref();
+  const warned = new Set<string>();
+  const onWarning = (w: Error): void => {
+    if (w.name === 'ExperimentalWarning' || warned.has(`${w.name}: ${w.message}`.slice(0, 200))) return;
+    warned.add(`${w.name}: ${w.message}`.slice(0, 200));
+    report.findings.push({ kind: 'process-warning', service: '*', method: '*', details: `${w.name}: ${w.message.slice(0, 500)}` });
+  };
+  process.on('warning', onWarning);
   let rpcsLeft = targets.reduce((n, t) => n + rpcsOf(options.root, t.service).length, 0);
   const baseline = new Map<string, number | undefined>();
   for (const t of targets) baseline.set(t.key, await healthStatus(t.address));
@@ -291,20 +303,34 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
           const reqType = m.resolvedRequestType as protobuf.Type;
           const resType = m.resolvedResponseType as protobuf.Type;
           const valid = requestArbitrary(reqType, arbOptions);
-          const samples: Sample[] = [...fc.sample(valid, { numRuns: runs, seed }), ...fc.sample(malformedArbitrary(reqType, valid), { numRuns: runs, seed: seed + 1 })];
+          const malformed = malformedArbitrary(reqType, valid);
+          // Samples are made CHUNK at a time, as they are sent: made all at once, hundreds of
+          // requests of up to 4 MiB would sit in the client's memory, which the bound measures.
+          let pending: Sample[] = [];
+          let chunk = 0;
+          const take = (): Sample | undefined => {
+            if (pending.length === 0 && chunk * CHUNK < runs) {
+              const n = Math.min(CHUNK, runs - chunk * CHUNK);
+              pending = [...fc.sample(valid, { numRuns: n, seed: seed + 2 * chunk }), ...fc.sample(malformed, { numRuns: n, seed: seed + 2 * chunk + 1 })];
+              chunk++;
+            }
+            return pending.shift();
+          };
           const counts: MethodCounts = (svc.methods[m.name] = { calls: 0, byStatus: {}, byKind: {}, slowestMs: 0 });
           const t0 = Date.now();
           // What is left of the budget is shared by the RPCs left, so each gets some calls.
           const rpcDeadline = t0 + (deadline - t0) / rpcsLeft--;
-          let next = 0;
+          let sent = 0;
           const worker = async (): Promise<void> => {
-            while (next < samples.length) {
+            for (;;) {
               // At least one call per RPC, however little time is left.
-              if (next > 0 && Date.now() > rpcDeadline) {
+              if (sent > 0 && Date.now() > rpcDeadline) {
                 report.truncated = true;
                 return;
               }
-              const s = samples[next++] as Sample;
+              const s = take();
+              if (!s) return;
+              sent++;
               const out = m.responseStream ? await serverStream(client, m.name, s.bytes, streamMs, unaryDeadlineMs) : await unary(client, m.name, s.bytes, unaryDeadlineMs);
               const name = statusName(out.code);
               counts.calls++;
@@ -354,6 +380,9 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
     }
   } finally {
     clearInterval(sampler);
+    // Warnings are emitted a tick after the call that caused them.
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
   }
   report.memory.after = memoryNow(sampleMemory, true);
   report.memory.peak = { rss: Math.max(peak.rss, report.memory.after.rss), heapUsed: Math.max(peak.heapUsed, report.memory.after.heapUsed) };
