@@ -241,9 +241,16 @@ function nestingPath(type: protobuf.Type, n: number): number[] {
 }
 
 function nestedMessages(ids: readonly number[]): Buffer {
-  let inner = Buffer.alloc(0);
-  for (let i = ids.length - 1; i >= 0; i--) inner = Buffer.concat([tag(ids[i] as number, 2), varint(inner.length), inner]);
-  return inner;
+  // The innermost message is empty, so the bytes are the headers, outermost first; each length
+  // is that of the headers inside it (built inside out, one copy at the end: no quadratic concat).
+  const headers: Buffer[] = new Array<Buffer>(ids.length);
+  let len = 0;
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const h = Buffer.concat([tag(ids[i] as number, 2), varint(len)]);
+    headers[i] = h;
+    len += h.length;
+  }
+  return Buffer.concat(headers);
 }
 
 function nestedGroups(n: number, balanced: boolean): Buffer {
