@@ -61,8 +61,9 @@ export interface FuzzOptions {
   /** fast-check seed. @default Date.now() */
   seed?: number;
   /**
-   * Time for sending, shared among the RPCs (each gets what is left over those left), so every
-   * RPC is fuzzed even when the samples do not all fit; the report says `truncated` then.
+   * Time for sending. An RPC may use what is left but a reserve of a quarter of a fair share
+   * for each RPC after it, so every RPC is fuzzed even when the samples do not all fit; the
+   * report says `truncated` then.
    * @default unlimited
    */
   timeBudgetMs?: number;
@@ -284,6 +285,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
   };
   process.on('warning', onWarning);
   let rpcsLeft = targets.reduce((n, t) => n + rpcsOf(options.root, t.service).length, 0);
+  const reserveMs = options.timeBudgetMs !== undefined ? options.timeBudgetMs / Math.max(1, rpcsLeft) / 4 : undefined;
   const baseline = new Map<string, number | undefined>();
   for (const t of targets) baseline.set(t.key, await healthStatus(t.address));
 
@@ -318,8 +320,9 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
           };
           const counts: MethodCounts = (svc.methods[m.name] = { calls: 0, byStatus: {}, byKind: {}, slowestMs: 0 });
           const t0 = Date.now();
-          // What is left of the budget is shared by the RPCs left, so each gets some calls.
-          const rpcDeadline = t0 + (deadline - t0) / rpcsLeft--;
+          // An RPC may use what is left of the budget but a quarter of a fair share for each RPC
+          // after it, so a slow one early on does not starve the rest.
+          const rpcDeadline = deadline - --rpcsLeft * (reserveMs ?? 0);
           let sent = 0;
           const worker = async (): Promise<void> => {
             for (;;) {
