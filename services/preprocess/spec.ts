@@ -69,7 +69,10 @@ export function parseSpec(input: string | SpecObject): PipelineSpec {
   let raw: unknown = input;
   if (typeof input === 'string') {
     try {
-      raw = parseYaml(input); // YAML is a superset of JSON: one parser for both.
+      // YAML is a superset of JSON: one parser for both. Warnings (an unknown `%…` directive in
+      // a Fit request's spec) would go to process.emitWarning, a stderr line per request outside
+      // the logger: the text either parses or is refused below.
+      raw = parseYaml(input, { logLevel: 'error' });
     } catch (e: unknown) {
       throw new SpecError('(text)', `cannot parse as YAML or JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

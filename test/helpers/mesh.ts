@@ -42,6 +42,9 @@ export async function meshProject(sections: Record<string, Record<string, unknow
     inference: { grpcPort: 0, httpPort: 0, modelRepository: repo, startupModels: ['digits_mlp'] },
     monitor: { grpcPort: 0, httpPort: 0, modelRepository: repo, windowRows: 100, permutations: 200 },
     gateway: { grpcPort: 0, httpPort: 0 },
+    // Free ports for these too: two meshes of concurrent test files must not both want 8051/8061.
+    rollout: { grpcPort: 0, httpPort: 0, modelRepository: repo },
+    retrainer: { grpcPort: 0, httpPort: 0, modelRepository: repo },
   };
   const doc: Sections = {};
   for (const name of new Set([...Object.keys(base), ...Object.keys(sections)])) {
