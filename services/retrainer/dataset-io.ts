@@ -3,6 +3,7 @@
  * then renamed to `<root>/<sha256 of dataset.json>` (content-addressed, so writing the same
  * dataset twice leaves one folder); read back with every hash checked.
  */
+import { writeSynced } from '../monitor/files.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -129,15 +130,6 @@ export interface WrittenDataset {
   manifest: DatasetManifest;
 }
 
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 async function syncDir(path: string): Promise<void> {
   const fh = await open(path, 'r');

@@ -1,3 +1,4 @@
+import { isLostCas } from '../../shared/nats/index.js';
 import type { KV, KvEntry, NatsConnection } from 'nats';
 import { KV_BUCKETS } from '../../shared/events/index.js';
 import type { Run, Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
@@ -17,13 +18,6 @@ export class RunConflictError extends Error {
   }
 }
 
-// JetStream's "wrong last sequence": a compare-and-set that lost.
-const WRONG_LAST_SEQUENCE = 10071;
-
-function lostCas(e: unknown): boolean {
-  const err = e as { api_error?: { err_code?: number }; message?: string } | undefined;
-  return err?.api_error?.err_code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test(err?.message ?? '');
-}
 
 /** The KV key of a run. */
 export const runKey = (id: string): string => `run.${id}`;
@@ -69,7 +63,7 @@ export class RunStore {
       const rev = expectedKvRevision === 0 ? await this.kv.create(key, bytes) : await this.kv.update(key, bytes, expectedKvRevision);
       return { run: decodeRun(bytes), kvRevision: rev };
     } catch (e: unknown) {
-      if (lostCas(e)) throw new RunConflictError(r.id ?? '', expectedKvRevision, { cause: e });
+      if (isLostCas(e)) throw new RunConflictError(r.id ?? '', expectedKvRevision, { cause: e });
       throw e;
     }
   }

@@ -1,3 +1,4 @@
+import { isLostCas } from '../../shared/nats/index.js';
 import type { KV, KvEntry, NatsConnection } from 'nats';
 import { subjectToken } from '../../shared/events/index.js';
 import type { Rollout, Rollout__Output } from '../../shared/generated/mlmesh/rollout/v1/Rollout.js';
@@ -15,13 +16,6 @@ export interface StoredRollout {
   readonly kvRevision: number;
 }
 
-// JetStream's "wrong last sequence": a compare-and-set that lost.
-const WRONG_LAST_SEQUENCE = 10071;
-
-function lostCas(e: unknown): boolean {
-  const err = e as { api_error?: { err_code?: number }; message?: string } | undefined;
-  return err?.api_error?.err_code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test(err?.message ?? '');
-}
 
 /**
  * The durable rollout state: KV bucket mlmesh_rollouts, key = the model (as a subject token),
@@ -68,7 +62,7 @@ export class StateStore {
     try {
       return expectedKvRevision === 0 ? await this.kv.create(key, bytes) : await this.kv.update(key, bytes, expectedKvRevision);
     } catch (e: unknown) {
-      if (lostCas(e)) throw new StateConflictError(model, expectedKvRevision, { cause: e });
+      if (isLostCas(e)) throw new StateConflictError(model, expectedKvRevision, { cause: e });
       throw e;
     }
   }
@@ -91,7 +85,7 @@ export class StateStore {
       await this.kv.update(LEASE_KEY, value, e.revision);
       return true;
     } catch (err: unknown) {
-      if (lostCas(err)) return false;
+      if (isLostCas(err)) return false;
       throw err;
     }
   }

@@ -4,4 +4,4 @@ export { intOption, numberOption, stringOption, boolOption, enumOption, listOpti
 export type { OptionSpec, OptionSpecs, ConfigOf } from './options.js';
 export { loadConfig, describeOptions } from './load.js';
 export type { ConfigSources, DeprecatedVariable } from './load.js';
-export { projectRoot } from './paths.js';
+export { projectRoot, requireReadableFiles } from './paths.js';

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
 
 let cached: string | undefined;
 
@@ -16,4 +17,21 @@ export function projectRoot(): string {
   const dir = fileURLToPath(new URL('../../../', import.meta.url));
   if (!existsSync(join(dir, 'package.json'))) throw new Error(`mlmesh: no package.json in ${dir}, three levels above ${fileURLToPath(import.meta.url)}`);
   return (cached = dir.replace(/[\\/]$/, ''));
+}
+
+/**
+ * Checks that each named file option that is set can be read, at start, so a typo in a
+ * certificate or secret path fails with the option's name instead of at first use.
+ * @throws ConfigError naming the option and the file.
+ */
+export function requireReadableFiles<C extends object>(config: C, options: readonly (keyof C & string)[]): void {
+  for (const option of options) {
+    const file: unknown = config[option];
+    if (typeof file !== 'string' || file === '') continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e: unknown) {
+      throw new ConfigError(option, `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
 }

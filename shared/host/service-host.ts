@@ -1,9 +1,8 @@
-import { accessSync, constants } from 'node:fs';
 import { endianness } from 'node:os';
 import type { Registry } from 'prom-client';
 import * as grpc from '@grpc/grpc-js';
 import { Authorizer } from '../auth/index.js';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, requireReadableFiles } from '../config/index.js';
 import type { ConfigOf, DeprecatedVariable, OptionSpecs } from '../config/index.js';
 import { errorMessage } from '../errors/index.js';
 import { GrpcServer, loadProtos, serviceDefinition } from '../grpc/index.js';
@@ -57,15 +56,7 @@ async function withinBudget(p: Promise<void> | void | undefined, deadline: numbe
  * @throws ConfigError naming the option.
  */
 function checkSecurityOptions(c: HostConfig): void {
-  for (const option of ['tlsCertFile', 'tlsKeyFile', 'tlsCaFile'] as const) {
-    const file = c[option];
-    if (file === '') continue;
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (e: unknown) {
-      throw new ConfigError(option, `cannot read ${file}: ${errorMessage(e)}`);
-    }
-  }
+  requireReadableFiles(c, ['tlsCertFile', 'tlsKeyFile', 'tlsCaFile']);
   if (c.tlsCertFile !== '' && c.tlsKeyFile === '') throw new ConfigError('tlsKeyFile', 'must be set with tlsCertFile');
   if (c.tlsKeyFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsKeyFile');
   if (c.tlsCaFile !== '' && c.tlsCertFile === '') throw new ConfigError('tlsCertFile', 'must be set with tlsCaFile (mutual TLS needs the server\'s own certificate)');

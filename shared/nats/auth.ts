@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { credsAuthenticator, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator } from 'nats';
 import type { Authenticator, ConnectionOptions } from 'nats';
-import { ConfigError, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
+import { ConfigError, MESH_ENV, requireReadableFiles, serviceEnvName, stringOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { errorMessage } from '../errors/index.js';
 
@@ -103,15 +103,7 @@ export function checkNatsClientOptions(c: NatsClientConfig): NatsAuthMethod {
   if (methods.length > 1) throw new ConfigError(methods.map(([, o]) => o).join(', '), 'contradict each other: a NATS connection authenticates one way (user and password, token, nkey or creds file)');
   if (c.natsTlsCertFile !== '' && c.natsTlsKeyFile === '') throw new ConfigError('natsTlsKeyFile', 'must be set with natsTlsCertFile');
   if (c.natsTlsKeyFile !== '' && c.natsTlsCertFile === '') throw new ConfigError('natsTlsCertFile', 'must be set with natsTlsKeyFile');
-  for (const option of FILE_OPTIONS) {
-    const file = c[option];
-    if (file === '') continue;
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (e: unknown) {
-      throw new ConfigError(option, `cannot read ${file}: ${errorMessage(e)}`);
-    }
-  }
+  requireReadableFiles(c, FILE_OPTIONS);
   return methods[0]?.[0] ?? 'none';
 }
 

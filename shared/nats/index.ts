@@ -7,6 +7,7 @@ export { checkNatsClientOptions, describeNatsAuth, hasNatsClientOptions, NATS_CL
 export type { NatsAuthMethod, NatsClientConfig, NatsClientOptionSpecs } from './auth.js';
 export type { BackgroundConnection } from './connection.js';
 export { ensureStreams } from './streams.js';
+export { isLostCas, WRONG_LAST_SEQUENCE } from './kv.js';
 export type { EnsureStreamsOptions, StreamLimits } from './streams.js';
 export { DurablePublisher } from './publisher.js';
 export type { DurablePublisherOptions, PublisherState } from './publisher.js';

@@ -3,3 +3,5 @@
  * in an installed package) and how they are loaded, for servers and clients alike.
  */
 export { PROTOS_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS, protoPath, loadPackage } from './files.js';
+export { messageCodec } from './codec.js';
+export type { MessageCodec } from './codec.js';

@@ -2,6 +2,7 @@ import type { KV, KvEntry, NatsConnection } from 'nats';
 import { FailedPreconditionError } from '../errors/index.js';
 import { KV_BUCKETS, decodeRoute, encodeRoute, subjectToken } from '../events/index.js';
 import type { Route, Route__Output } from '../events/index.js';
+import { WRONG_LAST_SEQUENCE } from '../nats/kv.js';
 import { RouteConflictError } from './errors.js';
 import { routeViolations, validateRoute } from './validate.js';
 
@@ -42,13 +43,6 @@ export function routeKey(model: string): string {
   return subjectToken(model);
 }
 
-// JetStream's "wrong last sequence" (a compare-and-set that lost).
-const WRONG_LAST_SEQUENCE = 10071;
-
-function isWrongLastSequence(e: unknown): boolean {
-  const err = e as { api_error?: { err_code?: number } } | undefined;
-  return err?.api_error?.err_code === WRONG_LAST_SEQUENCE;
-}
 
 /**
  * The routes of the mesh in NATS KV (bucket mlmesh_routes, key = model, value = a protobuf
@@ -108,7 +102,7 @@ export class RouteStore {
       // create() also succeeds on a key whose last entry is a delete marker.
       kvRevision = expected === 0 ? await this.kv.create(key, bytes) : await this.kv.update(key, bytes, expected);
     } catch (e: unknown) {
-      if (isWrongLastSequence(e)) {
+      if ((e as { api_error?: { err_code?: number } } | undefined)?.api_error?.err_code === WRONG_LAST_SEQUENCE) {
         const now = await this.kv.get(key);
         throw new RouteConflictError(model, expected, now && now.operation === 'PUT' ? now.revision : 0, { cause: e });
       }
@@ -133,7 +127,7 @@ export class RouteStore {
     try {
       await this.kv.delete(key, { previousSeq: currentRev });
     } catch (e: unknown) {
-      if (isWrongLastSequence(e)) {
+      if ((e as { api_error?: { err_code?: number } } | undefined)?.api_error?.err_code === WRONG_LAST_SEQUENCE) {
         const now = await this.kv.get(key);
         throw new RouteConflictError(model, currentRev, now && now.operation === 'PUT' ? now.revision : 0, { cause: e });
       }
