@@ -10,10 +10,9 @@
  *    `rollout`), then GetRollout until it ends.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { InferenceClient, RolloutClient } from '../../shared/client/index.js';
+import { loadVersions, modelConfigJson } from '../rollout/unloader.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { RouteStore } from '../../shared/routes/index.js';
@@ -69,12 +68,7 @@ export class Deployer {
    * @throws Error naming the replicas that refused.
    */
   async loadBeside(model: string, candidate: string): Promise<void> {
-    let config: Record<string, unknown> = {};
-    try {
-      config = JSON.parse(await readFile(join(this.o.repo, model, 'config.json'), 'utf8')) as Record<string, unknown>;
-    } catch {
-      // No config file: the model runs on defaults, and so does the reload.
-    }
+    const config = await modelConfigJson(this.o.repo, model);
     const errors: string[] = [];
     let loaded = 0;
     for (const [i, c] of this.inference.entries()) {
@@ -89,9 +83,9 @@ export class Deployer {
         loaded++;
         continue;
       }
-      const keep = [...new Set([...versions, candidate])].map(Number).sort((a, b) => a - b);
+      const keep = [...versions, candidate];
       try {
-        await c.repositoryModelLoad({ model_name: model, parameters: { config: { string_param: JSON.stringify({ ...config, version_policy: { specific: { versions: keep } } }) } } }, { timeoutMs: Math.max(this.o.callTimeoutMs, 60_000) });
+        await loadVersions(c, model, config, keep, Math.max(this.o.callTimeoutMs, 60_000));
         loaded++;
         this.o.logger.info({ model, candidate, versions: keep, replica: this.o.inferenceAddresses[i] }, 'retrainer: candidate loaded beside the champion');
       } catch (e: unknown) {

@@ -12,6 +12,24 @@ import { InferenceClient } from '../../shared/client/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 
+/** The model's config.json as an object ({} when it has none: the model runs on defaults, and so does a reload). */
+export async function modelConfigJson(repo: string, model: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(join(repo, model, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Reloads `model` on one replica with `config` and a `version_policy` of exactly `versions`
+ * (Triton's way to load or unload single versions; versions kept are not reloaded).
+ */
+export async function loadVersions(client: InferenceClient, model: string, config: Record<string, unknown>, versions: readonly string[], timeoutMs: number): Promise<void> {
+  const specific = [...new Set(versions)].map(Number).filter((v) => Number.isSafeInteger(v)).sort((a, b) => a - b);
+  await client.repositoryModelLoad({ model_name: model, parameters: { config: { string_param: JSON.stringify({ ...config, version_policy: { specific: { versions: specific } } }) } } }, { timeoutMs });
+}
+
 /** Unloads versions. */
 export interface Unloader {
   /** Stops serving `version` of `model` (keeping `keep` at least); resolves once every replica answered. @throws the first replica's error. */
@@ -56,12 +74,7 @@ export class InferenceUnloader implements Unloader {
   }
 
   async unload(model: string, version: string, keep: string): Promise<void> {
-    let config: Record<string, unknown> = {};
-    try {
-      config = JSON.parse(await readFile(join(this.repo, model, 'config.json'), 'utf8')) as Record<string, unknown>;
-    } catch {
-      // No config file: the model runs on defaults, and so does the reload.
-    }
+    const config = await modelConfigJson(this.repo, model);
     const errors: string[] = [];
     for (const c of this.clients) {
       let versions: string[];
@@ -71,10 +84,10 @@ export class InferenceUnloader implements Unloader {
         // This replica does not serve the model: nothing to unload there.
         continue;
       }
-      const kept = [...new Set([...versions.filter((v) => v !== version), keep])].map(Number).filter((v) => Number.isSafeInteger(v)).sort((a, b) => a - b);
+      const kept = [...versions.filter((v) => v !== version), keep];
       if (!versions.includes(version)) continue;
       try {
-        await c.repositoryModelLoad({ model_name: model, parameters: { config: { string_param: JSON.stringify({ ...config, version_policy: { specific: { versions: kept } } }) } } }, { timeoutMs: Math.max(this.timeoutMs, 30_000) });
+        await loadVersions(c, model, config, kept, Math.max(this.timeoutMs, 30_000));
         this.logger.info({ model, version, kept }, 'rollout: version unloaded');
       } catch (e: unknown) {
         errors.push(errorMessage(e));

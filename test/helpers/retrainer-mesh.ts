@@ -26,6 +26,7 @@ import { NatsServer } from './nats-server.js';
 import { runNode } from './process.js';
 import type { Child } from './process.js';
 import { blurDigits } from './retrainer.js';
+import { startRolloutProcess } from './rollout.js';
 import { modelEvents } from './routing.js';
 
 export const MODEL = 'digits_mlp';
@@ -188,19 +189,8 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
   const f = await startInference({ repo, overrides: { natsUrl: nats.url, spoolDir: spool } });
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
   const monitor = opts.monitor ? await startMonitor({ natsUrl: nats.url, repo }) : undefined;
-  const rollout = runNode('services/rollout/main.js', [], {
-    NATS_URL: nats.url,
-    MLMESH_ROLLOUT_GRPC_PORT: '0',
-    MLMESH_ROLLOUT_HTTP_PORT: '0',
-    MLMESH_ROLLOUT_MODEL_REPOSITORY: repo,
-    MLMESH_ROLLOUT_INFERENCE_ADDRESSES: f.service.address,
-    MLMESH_ROLLOUT_INFERENCE_METRICS_URLS: `${f.http}/metrics`,
-    MLMESH_ROLLOUT_TICK_MS: '250',
-    MLMESH_ROLLOUT_LEASE_MS: '2000',
-  });
-  const rolloutReady = await rollout.waitForLog((r) => r['msg'] === 'rollout service ready' || r['msg'] === 'rollout service started but not ready', 30_000);
-  await rollout.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
-  const rollouts = new RolloutClient(String(rolloutReady['address']));
+  const { child: rollout, address: rolloutAddress } = await startRolloutProcess({ natsUrl: nats.url, repo, f });
+  const rollouts = new RolloutClient(rolloutAddress);
   let retrainer: Child;
   let client: RetrainerClient | undefined;
   let retrainerHttp = '';
@@ -212,7 +202,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
       MLMESH_RETRAINER_MODEL_REPOSITORY: repo,
       MLMESH_RETRAINER_WORK_DIR: workDir,
       MLMESH_RETRAINER_INFERENCE_ADDRESSES: f.service.address,
-      MLMESH_RETRAINER_ROLLOUT_ADDRESS: String(rolloutReady['address']),
+      MLMESH_RETRAINER_ROLLOUT_ADDRESS: rolloutAddress,
       MLMESH_RETRAINER_POLL_MS: '250',
       MLMESH_RETRAINER_MONITOR_URL: monitor?.http ?? 'http://127.0.0.1:8032',
     });

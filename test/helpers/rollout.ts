@@ -125,6 +125,27 @@ export class Load {
   }
 }
 
+/**
+ * Starts the rollout service as a child process against `f`'s inference (250 ms ticks) and
+ * resolves once it is connected to NATS, with its gRPC address.
+ */
+export async function startRolloutProcess(o: { natsUrl: string; repo: string; f: InferenceFixture; leaseMs?: number }): Promise<{ child: Child; address: string }> {
+  const child = runNode('services/rollout/main.js', [], {
+    NATS_URL: o.natsUrl,
+    MLMESH_ROLLOUT_GRPC_PORT: '0',
+    MLMESH_ROLLOUT_HTTP_PORT: '0',
+    MLMESH_ROLLOUT_MODEL_REPOSITORY: o.repo,
+    MLMESH_ROLLOUT_INFERENCE_ADDRESSES: o.f.service.address,
+    MLMESH_ROLLOUT_INFERENCE_METRICS_URLS: `${o.f.http}/metrics`,
+    MLMESH_ROLLOUT_TICK_MS: '250',
+    MLMESH_ROLLOUT_LEASE_MS: String(o.leaseMs ?? 2000),
+    MLMESH_ROLLOUT_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+  });
+  const ready = await child.waitForLog((r) => r['msg'] === 'rollout service ready' || r['msg'] === 'rollout service started but not ready', 30_000);
+  await child.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
+  return { child, address: String(ready['address']) };
+}
+
 /** A running rollout setup. */
 export interface RolloutMesh {
   nats: NatsServer;
@@ -165,21 +186,10 @@ export async function startRolloutMesh(opts: { candidate: CandidateKind; leaseMs
   let controller: Child;
   let client: RolloutClient | undefined;
   const startController = async (): Promise<void> => {
-    controller = runNode('services/rollout/main.js', [], {
-      NATS_URL: nats.url,
-      MLMESH_ROLLOUT_GRPC_PORT: '0',
-      MLMESH_ROLLOUT_HTTP_PORT: '0',
-      MLMESH_ROLLOUT_MODEL_REPOSITORY: repo,
-      MLMESH_ROLLOUT_INFERENCE_ADDRESSES: f.service.address,
-      MLMESH_ROLLOUT_INFERENCE_METRICS_URLS: `${f.http}/metrics`,
-      MLMESH_ROLLOUT_TICK_MS: '250',
-      MLMESH_ROLLOUT_LEASE_MS: String(opts.leaseMs ?? 2000),
-      MLMESH_ROLLOUT_LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
-    });
-    const ready = await controller.waitForLog((r) => r['msg'] === 'rollout service ready' || r['msg'] === 'rollout service started but not ready', 30_000);
-    await controller.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
+    const started = await startRolloutProcess({ natsUrl: nats.url, repo, f, ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}) });
+    controller = started.child;
     client?.close();
-    client = new RolloutClient(String(ready['address']));
+    client = new RolloutClient(started.address);
   };
   await startController();
   const mesh: RolloutMesh = {
