@@ -130,8 +130,13 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     const out = (await m.events()).find((e) => e.run_id === run.id && e.kind === 'retrain_outcome');
     t.is(out?.stage_state, 'refused');
     t.is(out?.reason, g?.reason);
-    // Noise labels: whatever the accuracies, the candidate's edge on the drifted rows is not significant.
-    t.false(g!.checks.find((c) => c.name === 'drifted_significance')?.passed);
+    // Noise labels: the candidate fails an absolute or comparative check, and the reason names it.
+    // Whether drifted_significance passes is a coin with P = drifted_alpha on noise (the p-value
+    // is uniform), so asserting it failed made this test fail ~5% of runs (a clean-clone CI run
+    // did); its calibration is measured over 4,000 holdouts in gate.test.ts instead.
+    const failed = g!.checks.filter((c) => !c.passed).map((c) => c.name);
+    t.true(failed.length > 0, 'at least one gate check failed');
+    for (const name of failed) t.true(g!.reason.includes(name), `the reason names the failed check ${name}: ${g!.reason}`);
     m.traffic.blurred = false;
     await m.traffic.send(20);
     t.true(m.traffic.sent.slice(-20).every((s) => s.version === '1'));
