@@ -3,6 +3,7 @@
  *
  *   "retraining": {
  *     "command": ["/usr/bin/python3", "train.py", "--data", "{dataset}", "--out", "{output}", "--seed", "{seed}"],
+ *     "runner": "local",
  *     "timeout_ms": 600000, "seed": 7, "holdout_fraction": 0.25,
  *     "task": "classification", "classes": ["0", "1", ...],
  *     "max_logged_rows": 50000,
@@ -11,17 +12,20 @@
  *               "drifted_alpha": 0.05 }
  *   }
  *
- * The command runs in the model's folder (so `train.py` beside config.json is found). The
+ * The command runs in the model's folder (so `train.py` beside config.json is found), as a child
+ * process of the retrainer (`runner` "local", the default) or as a Kubernetes Job (`runner`
+ * { "kind": "kubernetes", … }: kubernetes-job.ts lists its fields). The
  * watched input tensor (the rows of a dataset) comes from the model's `monitoring` section.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
+import { parseRunner } from './kubernetes-job.js';
 import { COMMAND_PLACEHOLDERS } from './trainer.js';
 import type { GateSettings, RetrainingSettings } from './types.js';
 
 
-const KNOWN = ['command', 'timeout_ms', 'seed', 'holdout_fraction', 'task', 'classes', 'max_logged_rows', 'gate'];
+const KNOWN = ['command', 'runner', 'timeout_ms', 'seed', 'holdout_fraction', 'task', 'classes', 'max_logged_rows', 'gate'];
 const GATE_KNOWN = ['min_accuracy', 'max_log_loss', 'max_rmse', 'max_mae', 'reference_margin', 'min_drifted_gain', 'min_drifted_rows', 'drifted_alpha'];
 
 /** The model's config, as the retrainer needs it. */
@@ -100,6 +104,7 @@ export function parseRetraining(model: string, raw: unknown, modelDir: string): 
   return {
     command: command as string[],
     cwd: modelDir,
+    runner: parseRunner(model, o['runner']),
     timeoutMs: num(model, o, 'timeout_ms', 3_600_000, 1000, 7 * 86_400_000, true) as number,
     seed: num(model, o, 'seed', 0, 0, 2 ** 31 - 1, true) as number,
     holdoutFraction: num(model, o, 'holdout_fraction', 0.2, 0.01, 0.9) as number,

@@ -3,7 +3,8 @@
  * publishes their events):
  *
  *   dataset  → snapshot of the champion's training data + labelled logged rows (dataset.ts)
- *   train    → the model's training command as a child process (trainer.ts)
+ *   train    → the model's training command as a child process (trainer.ts) or a Kubernetes
+ *              Job (kubernetes-runner.ts), the same contract
  *   evaluate → candidate and champion on the same holdout; the gate's decision (gate.ts)
  *   register → the next version, written atomically with provenance (register.ts); loaded
  *              beside the champion with no traffic (deployer.ts)
@@ -28,6 +29,8 @@ import { ROLLOUT_TERMINAL } from './deployer.js';
 import { decide, evaluate } from './gate.js';
 import { readProvenance, registerVersion } from './register.js';
 import type { ModelRetraining } from './settings.js';
+import { jobPath } from './kubernetes-job.js';
+import { runKubernetesTraining } from './kubernetes-runner.js';
 import { fillCommand, runTraining } from './trainer.js';
 import type { TrainingResult } from './types.js';
 
@@ -83,7 +86,7 @@ export async function datasetStage(c: StageContext, run: Run__Output, signal: Ab
   return summary;
 }
 
-/** Stage train: runs the command on the snapshot into output-<attempt>. */
+/** Stage train: runs the command on the snapshot into output-<attempt> (a child process, or a Job). */
 export async function trainStage(
   c: StageContext,
   run: Run__Output,
@@ -92,15 +95,19 @@ export async function trainStage(
 ): Promise<TrainingResult & { sha256: string; command: string[] }> {
   const s = c.model.settings;
   const out = outputDir(c, run, attempt);
+  const runner = s.runner;
+  const dataset = run.dataset?.path ?? '';
+  // A Job sees the shared volume at its own mount path: the paths it gets are mapped.
+  const view = (p: string, what: string): string => (runner.kind === 'kubernetes' ? jobPath(runner, p, what) : p);
   const command = fillCommand(s.command, {
-    dataset: run.dataset?.path ?? '',
-    output: out,
+    dataset: dataset && view(dataset, 'the dataset snapshot'),
+    output: view(out, 'the output folder'),
     seed: String(run.seed),
     model: run.model,
     parent_version: run.parent_version,
     run_id: run.id,
   });
-  const result = await runTraining({
+  const common = {
     command,
     cwd: s.cwd,
     outputDir: out,
@@ -109,8 +116,11 @@ export async function trainStage(
     env: { MLMESH_RUN_ID: run.id, MLMESH_MODEL: run.model },
     signal: hooks.signal,
     onLine: hooks.onLine,
-    onSpawn: (pid) => hooks.onSpawn(pid, command),
-  });
+  };
+  const result =
+    runner.kind === 'kubernetes'
+      ? await runKubernetesTraining({ ...common, settings: runner, runId: run.id, model: run.model, attempt })
+      : await runTraining({ ...common, onSpawn: (pid) => hooks.onSpawn(pid, command) });
   return { ...result, sha256: await sha256File(result.modelPath), command };
 }
 

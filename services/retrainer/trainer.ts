@@ -19,14 +19,14 @@ export const COMMAND_PLACEHOLDERS = ['dataset', 'output', 'seed', 'model', 'pare
 export const KILL_GRACE_MS = 5_000;
 
 /** Log lines kept for the message of a failed job. */
-const TAIL_LINES = 20;
+export const TAIL_LINES = 20;
 
-/** Why a training job failed. */
-export type TrainingErrorKind = 'spawn' | 'exit' | 'timeout' | 'cancelled' | 'contract';
+/** Why a training job failed ('api': the Kubernetes API refused or failed a call of the Job runner). */
+export type TrainingErrorKind = 'spawn' | 'exit' | 'timeout' | 'cancelled' | 'contract' | 'api';
 
 /** A training job that did not produce a model. */
 export class TrainingError extends Error {
-  /** What went wrong: the command could not start, exited non-zero, ran too long, was cancelled, or broke the output contract. */
+  /** What went wrong: the command could not start, exited non-zero, ran too long, was cancelled, broke the output contract, or the Kubernetes API failed. */
   readonly kind: TrainingErrorKind;
   /** The exit code (kind 'exit'), else null. */
   readonly exitCode: number | null;
@@ -116,8 +116,11 @@ export function flattenMetrics(obj: Record<string, unknown>, prefix = '', out: R
 
 const exists = (p: string): Promise<boolean> => stat(p).then((s) => s.isFile(), () => false);
 
-/** Checks what the job left behind. */
-async function collect(outputDir: string, durationMs: number): Promise<TrainingResult> {
+/**
+ * Checks what a job left behind in its output folder (the same for every runner).
+ * @throws TrainingError kind 'contract' naming the missing or bad file.
+ */
+export async function collectOutput(outputDir: string, durationMs: number): Promise<TrainingResult> {
   const modelPath = join(outputDir, 'model.onnx');
   if (!(await exists(modelPath))) throw new TrainingError('contract', `the training command exited 0 but wrote no ${modelPath}`);
   const metricsPath = join(outputDir, 'metrics.json');
@@ -239,7 +242,7 @@ export async function runTraining(job: TrainingJob): Promise<TrainingResult> {
       const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       throw new TrainingError('exit', `the training command ${how}${lastLines}`, { exitCode: exit.code, signal: exit.signal });
     }
-    return await collect(outputDir, durationMs);
+    return await collectOutput(outputDir, durationMs);
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);

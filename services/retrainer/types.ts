@@ -4,6 +4,7 @@
  * - the model's `retraining` settings from config.json (settings.ts parses them);
  * - the training job (trainer.ts) and the gate (gate.ts).
  */
+import type { RunnerSettings } from './kubernetes-job.js';
 
 /** Format id of a dataset manifest (`dataset.json`). */
 export const DATASET_FORMAT = 'mlmesh.dataset/v1';
@@ -132,6 +133,8 @@ export interface RetrainingSettings {
   command: string[];
   /** Working directory of the command: the model's folder in the repository. */
   cwd: string;
+  /** Where the command runs: a child process of the retrainer, or a Kubernetes Job. */
+  runner: RunnerSettings;
   timeoutMs: number;
   seed: number;
   holdoutFraction: number;
