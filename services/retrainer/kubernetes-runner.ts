@@ -293,6 +293,7 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
     let failures = 0;
     let podName: string | undefined;
     let waiting = '';
+    let doing = 'read';
     for (;;) {
       end = terminal(current);
       if (end) break;
@@ -305,6 +306,7 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
       }
       if (Date.now() >= deadline) throw new TrainingError('timeout', `the training job ran longer than ${job.timeoutMs} ms and was killed${await deleteJob()}${log.lastLines()}`);
       try {
+        doing = 'list the pods of';
         const pod = await findPod(core, namespace, name);
         if (pod) {
           podName = pod.metadata?.name;
@@ -315,6 +317,7 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
           if (podName && !log.streaming && pod.status?.phase !== 'Pending') await log.follow(podName, true);
         }
         await sleep(Math.min(s.pollMs, Math.max(0, deadline - Date.now())), job.signal);
+        doing = 'read';
         const next = await readJob();
         if (!next) throw new TrainingError('api', `${where} was deleted by someone else before it finished${log.lastLines()}`);
         current = next;
@@ -322,8 +325,8 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
       } catch (e: unknown) {
         if (e instanceof TrainingError) throw e;
         const code = httpCode(e);
-        if (code === 401 || code === 403 || ++failures >= MAX_TRANSIENT_FAILURES) throw apiError('read', e);
-        log.note(`reading ${where} failed (${apiErrorMessage(e)}); retrying`);
+        if (code === 401 || code === 403 || ++failures >= MAX_TRANSIENT_FAILURES) throw apiError(doing, e);
+        log.note(`the Kubernetes API failed to ${doing} ${where} (${apiErrorMessage(e)}); retrying`);
       }
     }
     // The pod ended between two polls, or its stream is still delivering the last lines.
