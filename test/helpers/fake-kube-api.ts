@@ -78,6 +78,8 @@ export class FakeKubeApi {
   readonly created: Wire<V1Job>[] = [];
   /** Every delete: the Job, and its propagationPolicy (query or body). */
   readonly deleted: { namespace: string; name: string; propagationPolicy: string | undefined }[] = [];
+  /** Every (API group, resource, RBAC verb) asked for, e.g. "batch jobs create", " pods/log get". */
+  readonly calls = new Set<string>();
   /** Verbs ("create", "get", "list", "delete", "log") answered 403 Forbidden. */
   readonly forbid = new Set<string>();
   /** When set, a follow log stream is closed after this many lines (an API server does so on its own timeouts). */
@@ -160,6 +162,7 @@ export class FakeKubeApi {
     const ns = decodeURIComponent((jobs ?? pods)?.[1] ?? '');
     const verb = req.method === 'POST' ? 'create' : req.method === 'DELETE' ? 'delete' : pods?.[2] ? 'log' : jobs?.[2] ? 'get' : 'list';
     if (!jobs && !pods) return FakeKubeApi.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+    this.calls.add(`${pods ? '' : 'batch'} ${pods ? (pods[2] ? 'pods/log' : 'pods') : 'jobs'} ${verb === 'log' ? 'get' : verb}`);
     if (this.forbid.has(verb)) return this.forbidden(res, verb === 'log' ? 'get' : verb, pods ? (pods[2] ? 'pods/log' : 'pods') : 'jobs', pods ? '' : 'batch', ns);
     if (!this.namespaces.has(ns)) return FakeKubeApi.status(res, 404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
     if (jobs) {

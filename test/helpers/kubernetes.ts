@@ -35,6 +35,7 @@ export const MODEL_MODULES: Readonly<Record<string, string>> = {
   'policy/v1': 'kubernetes-models/policy/v1',
   'autoscaling/v2': 'kubernetes-models/autoscaling/v2',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
+  'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1',
   'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1',
   'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1',
   'cert-manager.io/v1': '@kubernetes-models/cert-manager/cert-manager.io/v1',

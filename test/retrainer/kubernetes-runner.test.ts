@@ -23,7 +23,7 @@ import { trainStage } from '../../services/retrainer/stages.js';
 import type { StageContext } from '../../services/retrainer/stages.js';
 import { TrainingError } from '../../services/retrainer/trainer.js';
 import { FakeKubeApi } from '../helpers/fake-kube-api.js';
-import { validateSchema } from '../helpers/kubernetes.js';
+import { KUBERNETES_DIR, parseObjects, validateSchema } from '../helpers/kubernetes.js';
 import type { K8sObject } from '../helpers/kubernetes.js';
 
 let dir: string;
@@ -264,6 +264,30 @@ test('buildJob - paths are mapped from the retrainer\'s view of the volume to th
   t.not(jobName(runId), jobName(`${runId}y`));
   t.true((job.metadata?.labels?.['mlmesh.io/run'] ?? '').length <= 63);
   await validateSchema(job as unknown as K8sObject);
+});
+
+test('kubernetes runner - every call it makes is one the retrainer\'s Role in deploy/kubernetes grants', async (t) => {
+  const own = await FakeKubeApi.start();
+  t.teardown(() => own.close());
+  await runKubernetesTraining(await job('ok', { kubeConfig: own.kubeConfig() }));
+  const abort = new AbortController();
+  const j = await job('hang', { kubeConfig: own.kubeConfig(), signal: abort.signal });
+  const p = runKubernetesTraining(j);
+  await until(() => own.pid(`mlmesh/${jobName(j.runId)}`) !== undefined);
+  abort.abort('cancel');
+  await t.throwsAsync(p, { instanceOf: TrainingError });
+  const docs = parseObjects(await readFile(join(KUBERNETES_DIR, 'base', 'retrainer-rbac.yaml'), 'utf8'), 'retrainer-rbac.yaml');
+  const role = docs.find((o) => o.kind === 'Role');
+  const binding = docs.find((o) => o.kind === 'RoleBinding');
+  t.is((binding?.['roleRef'] as { name?: string } | undefined)?.name, role?.metadata.name);
+  t.deepEqual((binding?.['subjects'] as { name?: string }[] | undefined)?.map((x) => x.name), ['retrainer']);
+  const rules = (role?.['rules'] ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  const granted = (call: string): boolean => {
+    const [group, resource, verb] = call.split(' ') as [string, string, string];
+    return rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+  };
+  t.true(own.calls.size >= 5, [...own.calls].join(', '));
+  for (const call of own.calls) t.true(granted(call), `the Role grants "${call}"`);
 });
 
 test('parseRunner - "local" or absent is the child process; bad fields are errors naming them', (t) => {
