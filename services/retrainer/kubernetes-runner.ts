@@ -311,7 +311,9 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
         if (pod) {
           podName = pod.metadata?.name;
           const w = pod.status?.containerStatuses?.find((c) => c.name === TRAIN_CONTAINER)?.state?.waiting;
-          const why = w?.reason ? `${w.reason}${w.message ? `: ${w.message}` : ''}` : '';
+          const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+          const reason = w?.reason ? w : unscheduled?.reason ? unscheduled : undefined;
+          const why = reason?.reason ? `${reason.reason}${reason.message ? `: ${reason.message}` : ''}` : '';
           if (why && why !== waiting) log.note(`pod ${podName} is waiting: ${why}`);
           waiting = why;
           if (podName && !log.streaming && pod.status?.phase !== 'Pending') await log.follow(podName, true);

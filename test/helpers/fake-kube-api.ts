@@ -82,6 +82,8 @@ export class FakeKubeApi {
   readonly calls = new Set<string>();
   /** Verbs ("create", "get", "list", "delete", "log") answered 403 Forbidden. */
   readonly forbid = new Set<string>();
+  /** When set, a new Job's pod stays Pending this long, its container waiting with this reason (an image pull). */
+  pending: { ms: number; reason: string; message: string } | undefined;
   /** When set, a follow log stream is closed after this many lines (an API server does so on its own timeouts). */
   closeLogAfter: number | undefined;
   private readonly jobs = new Map<string, FakeJob>();
@@ -233,7 +235,14 @@ export class FakeKubeApi {
     const fj: FakeJob = { job, pod, child: undefined, lines: [], followers: new Set(), deadline: undefined, exited: false };
     this.jobs.set(`${ns}/${name}`, fj);
     FakeKubeApi.send(res, 201, job);
-    this.run(fj, c);
+    const pending = this.pending;
+    if (!pending) return this.run(fj, c);
+    pod.status = { phase: 'Pending', containerStatuses: [{ name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: pending.reason, message: pending.message } } }] };
+    setTimeout(() => {
+      if (!this.jobs.has(`${ns}/${name}`)) return;
+      pod.status = { phase: 'Running', containerStatuses: [{ name: c.name, image: c.image ?? '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date() } } }] };
+      this.run(fj, c);
+    }, pending.ms);
   }
 
   private run(j: FakeJob, c: V1Container): void {

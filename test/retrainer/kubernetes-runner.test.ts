@@ -193,6 +193,17 @@ test('kubernetes runner - a follow stream the API server closes early is resumed
   t.deepEqual(lines.filter((l) => l.startsWith('line ')), Array.from({ length: 12 }, (_, i) => `line ${i}`));
 });
 
+test('kubernetes runner - a pod waiting for its image: the reason is reported once in the log, the log followed once it runs', async (t) => {
+  const slow = await FakeKubeApi.start();
+  t.teardown(() => slow.close());
+  slow.pending = { ms: 800, reason: 'ErrImagePull', message: 'pull access denied for registry.example/trainer' };
+  const lines: string[] = [];
+  const j = await job('ok', { kubeConfig: slow.kubeConfig(), onLine: (l) => lines.push(l) });
+  await runKubernetesTraining(j);
+  t.is(lines.filter((l) => l.includes('is waiting: ErrImagePull: pull access denied for registry.example/trainer')).length, 1, lines.join('\n'));
+  t.deepEqual(lines.filter((l) => !l.startsWith('[retrainer]')), [0, 1, 2].map((i) => `epoch ${i} run ${j.runId}`));
+});
+
 test('kubernetes runner - 403 Forbidden: a failed run naming the refusal and the Role it needs', async (t) => {
   // Its own server: the others' Jobs must still be allowed meanwhile.
   const strict = await FakeKubeApi.start();
