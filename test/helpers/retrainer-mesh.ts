@@ -169,8 +169,8 @@ export const TEST_ROLLOUT = {
   },
 };
 
-/** Starts the setup. `monitor`: also the drift monitor (windows of `windowRows`, a RetrainRequest after 2 drifted windows). */
-export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: number; configPatch?: (c: Record<string, unknown>) => void } = {}): Promise<RetrainMesh> {
+/** Starts the setup. `monitor`: also the drift monitor (windows of `windowRows`, a RetrainRequest after 2 drifted windows); `retrainerEnv`: more variables for the retrainer process. */
+export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: number; configPatch?: (c: Record<string, unknown>) => void; retrainerEnv?: Record<string, string> } = {}): Promise<RetrainMesh> {
   const nats = await NatsServer.start();
   const repo = await copyRepository([MODEL]);
   const workDir = await mkdtemp(join(tmpdir(), 'mlmesh-retrainer-'));
@@ -205,6 +205,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
       MLMESH_RETRAINER_ROLLOUT_ADDRESS: rolloutAddress,
       MLMESH_RETRAINER_POLL_MS: '250',
       MLMESH_RETRAINER_MONITOR_URL: monitor?.http ?? 'http://127.0.0.1:8032',
+      ...opts.retrainerEnv,
     });
     const ready = await retrainer.waitForLog((r) => r['msg'] === 'retrainer service ready' || r['msg'] === 'retrainer service started but not ready', 30_000);
     await retrainer.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
