@@ -9,8 +9,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, readdir, rm, rmdir, symlink } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { BatchV1Api, CoreV1Api, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../shared/errors/index.js';
@@ -348,7 +348,7 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
       const how = term ? (term.signal ? `was killed by signal ${term.signal}` : `exited with code ${term.exitCode}`) : 'did not finish';
       throw new TrainingError('exit', `the training command ${how} (${detail.join('; ')})${log.lastLines()}`, { exitCode: term?.exitCode ?? null });
     }
-    if (adoptedFrom !== undefined && resolve(adoptedFrom) !== outputDir) await moveOutput(resolve(adoptedFrom), outputDir, log);
+    if (adoptedFrom !== undefined && resolve(adoptedFrom) !== outputDir) await linkOutput(resolve(adoptedFrom), outputDir, log);
     return await collectOutput(outputDir, durationMs);
   } finally {
     await log.finish(0);
@@ -366,17 +366,19 @@ function ownedOutput(j: V1Job, runId: string, where: string): string {
 }
 
 /**
- * An adopted Job wrote into its own attempt's folder; the engine reads this attempt's: the
- * finished folder is moved there (the same volume, so a rename).
+ * An adopted Job wrote into its own attempt's folder; the engine reads this attempt's: that folder
+ * becomes a symlink to the Job's (relative, on the same volume). Not a move: a retrainer that
+ * restarts again finds the Job's folder where its annotation says.
  */
-async function moveOutput(from: string, to: string, log: PodLog): Promise<void> {
+async function linkOutput(from: string, to: string, log: PodLog): Promise<void> {
   const left = await readdir(to).catch(() => undefined);
   if (left !== undefined) {
-    if (left.length > 0) throw new TrainingError('contract', `cannot move the adopted Job's output ${from} to ${to}: ${to} is not empty`);
+    if (left.length > 0) throw new TrainingError('contract', `cannot point ${to} at the adopted Job's output ${from}: ${to} is not empty`);
     await rmdir(to);
   }
-  await rename(from, to);
-  log.note(`moved the adopted Job's output ${from} to ${to}`);
+  await rm(to, { force: true });
+  await symlink(relative(dirname(to), from), to, 'dir');
+  log.note(`${to} is the adopted Job's output ${from}`);
 }
 
 /** The Job's pod (backoffLimit 0: at most one; the newest if a node loss made another). */

@@ -62,7 +62,7 @@ if (noTorch) console.log(`the Kubernetes loop test is skipped: ${noTorch}`);
     const log = await readFile(join(m.workDir, id, 'train.log'), 'utf8');
     t.regex(log, new RegExp(`\\[retrainer\\] Job mlmesh/${name} created`));
     t.regex(log, new RegExp(`\\[retrainer\\] Job mlmesh/${name} \\(attempt 1\\) exists: the retrainer restarted`));
-    t.regex(log, /moved the adopted Job's output .*output-1 to .*output-2/);
+    t.regex(log, /output-2 is the adopted Job's output .*output-1/);
     t.is(api.created[0]?.spec?.template.spec?.containers[0]?.workingDir, join(m.repo, MODEL));
   } catch (e: unknown) {
     t.log(m.retrainer.stdout.slice(-30).join('\n'));

@@ -155,7 +155,7 @@ test('kubernetes runner - a cancel deletes the Job', async (t) => {
   t.false(api.has(`mlmesh/${jobName(j.runId)}`));
 });
 
-test('kubernetes runner - a restarted retrainer waits on the run\'s Job instead of creating a second; its output moves to the new attempt\'s folder', async (t) => {
+test('kubernetes runner - a restarted retrainer waits on the run\'s Job instead of creating a second; the new attempt\'s folder links to its output', async (t) => {
   const drain = new AbortController();
   const first = await job('ok', { signal: drain.signal });
   // Slow enough to be caught running: a line, then 2 s before the trainer. process.argv of
@@ -179,6 +179,11 @@ test('kubernetes runner - a restarted retrainer waits on the run\'s Job instead 
   t.is(await readFile(r.modelPath, 'utf8'), `model of ${first.runId}`);
   t.true(lines.some((l) => /exists: the retrainer restarted; waiting on it/.test(l)), lines.join('\n'));
   t.true(lines.includes('warming up'), lines.join('\n'));
+  // Restarted once more before the run stored its training: the finished Job is adopted again.
+  const third = { ...second, attempt: 3, outputDir: join(dir, 'work', first.runId, 'output-3') };
+  const r3 = await runKubernetesTraining(third);
+  t.is(createdFor(first.runId), 1, 'still one Job');
+  t.is(await readFile(r3.modelPath, 'utf8'), `model of ${first.runId}`);
 });
 
 test('kubernetes runner - a follow stream the API server closes early is resumed without losing or repeating lines', async (t) => {
@@ -274,6 +279,11 @@ test('buildJob - paths are mapped from the retrainer\'s view of the volume to th
   t.regex(job.metadata?.name ?? '', /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
   t.not(jobName(runId), jobName(`${runId}y`));
   t.true((job.metadata?.labels?.['mlmesh.io/run'] ?? '').length <= 63);
+  // Pod Security "restricted" (enforced on deploy/kubernetes' namespace): non-root, RuntimeDefault seccomp, no escalation, no capabilities.
+  const pod = job.spec?.template.spec;
+  t.like(pod?.securityContext, { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  t.like(pod?.containers[0]?.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  t.false(pod?.automountServiceAccountToken);
   await validateSchema(job as unknown as K8sObject);
 });
 
