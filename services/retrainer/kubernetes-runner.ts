@@ -329,6 +329,7 @@ export async function runKubernetesTraining(job: KubernetesTrainingJob): Promise
         const code = httpCode(e);
         if (code === 401 || code === 403 || ++failures >= MAX_TRANSIENT_FAILURES) throw apiError(doing, e);
         log.note(`the Kubernetes API failed to ${doing} ${where} (${apiErrorMessage(e)}); retrying`);
+        await sleep(Math.min(s.pollMs, Math.max(0, deadline - Date.now())), job.signal);
       }
     }
     // The pod ended between two polls, or its stream is still delivering the last lines.

@@ -82,6 +82,8 @@ export class FakeKubeApi {
   readonly calls = new Set<string>();
   /** Verbs ("create", "get", "list", "delete", "log") answered 403 Forbidden. */
   readonly forbid = new Set<string>();
+  /** The next this many reads of an existing Job are answered 503 (an API server restarting). */
+  failReads = 0;
   /** When set, a new Job's pod stays Pending this long, its container waiting with this reason (an image pull). */
   pending: { ms: number; reason: string; message: string } | undefined;
   /** When set, a follow log stream is closed after this many lines (an API server does so on its own timeouts). */
@@ -172,6 +174,10 @@ export class FakeKubeApi {
       if (req.method === 'POST' && !name) return this.create(ns, JSON.parse(await body(req)) as Wire<V1Job>, res);
       const j = name ? this.jobs.get(`${ns}/${name}`) : undefined;
       if (!j) return FakeKubeApi.status(res, 404, 'NotFound', `jobs.batch "${name}" not found`, { name, group: 'batch', kind: 'jobs' });
+      if (req.method === 'GET' && this.failReads > 0) {
+        this.failReads--;
+        return FakeKubeApi.status(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+      }
       if (req.method === 'GET') return FakeKubeApi.send(res, 200, j.job);
       if (req.method === 'DELETE') {
         const b = await body(req);

@@ -209,6 +209,24 @@ test('kubernetes runner - a pod waiting for its image: the reason is reported on
   t.deepEqual(lines.filter((l) => !l.startsWith('[retrainer]')), [0, 1, 2].map((i) => `epoch ${i} run ${j.runId}`));
 });
 
+test('kubernetes runner - 503s while waiting are retried; ten in a row fail the run naming the call', async (t) => {
+  const flaky = await FakeKubeApi.start();
+  t.teardown(() => flaky.close());
+  const lines: string[] = [];
+  const ok = await job('ok', { kubeConfig: flaky.kubeConfig(), onLine: (l) => lines.push(l) });
+  flaky.failReads = 3;
+  const r = await runKubernetesTraining(ok);
+  t.is(await readFile(r.modelPath, 'utf8'), `model of ${ok.runId}`);
+  t.is(lines.filter((l) => /failed to read Job .*HTTP 503 ServiceUnavailable.*retrying/.test(l)).length, 3, lines.join('\n'));
+  const down = await job('hang', { kubeConfig: flaky.kubeConfig() });
+  flaky.failReads = 1000;
+  const e = await t.throwsAsync(runKubernetesTraining(down), { instanceOf: TrainingError });
+  flaky.failReads = 0;
+  t.is(e?.kind, 'api');
+  t.regex(e?.message ?? '', /failed to read Job mlmesh\/train-\S+: HTTP 503 ServiceUnavailable: the server is currently unable/);
+  // The runner gave up on its Job; the teardown's close kills the fake's process.
+});
+
 test('kubernetes runner - 403 Forbidden: a failed run naming the refusal and the Role it needs', async (t) => {
   // Its own server: the others' Jobs must still be allowed meanwhile.
   const strict = await FakeKubeApi.start();
