@@ -16,7 +16,8 @@ import { appendFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import test from 'ava';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { FeaturesClient, GatewayClient, PreprocessClient } from '../../shared/client/index.js';
+import { FeaturesClient, GatewayClient, PreprocessClient, RetrainerClient } from '../../shared/client/index.js';
+import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import { projectRoot } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { decodePredictionLog, encodePredictionLog, STREAMS, SUBJECTS } from '../../shared/events/index.js';
@@ -24,6 +25,7 @@ import type { PredictionLog__Output } from '../../shared/events/index.js';
 import type { FeatureValue__Output } from '../../shared/generated/mlmesh/features/v1/FeatureValue.js';
 import { readCsvObjects } from '../../services/features/index.js';
 import { GatewayService } from '../../services/gateway/index.js';
+import { RetrainerService } from '../../services/retrainer/index.js';
 import { buildSnapshot, readDataset, readStreamRange } from '../../services/retrainer/dataset.js';
 import type { BuildSnapshotOptions, BuiltSnapshot } from '../../services/retrainer/dataset.js';
 import type { PointInTimeSource } from '../../services/retrainer/point-in-time.js';
@@ -33,7 +35,7 @@ import { gatewayFields, readApplications } from '../credit/credit-mesh.js';
 import type { Application } from '../credit/credit-mesh.js';
 import { freshLocation, startFeatures } from '../helpers/features.js';
 import type { FeaturesFixture, StoreLocation } from '../helpers/features.js';
-import { startInference } from '../helpers/inference.js';
+import { startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
 import { startPreprocess } from '../helpers/preprocess.js';
 import type { PreprocessFixture } from '../helpers/preprocess.js';
@@ -342,6 +344,63 @@ test.serial('point in time - without a point-in-time source, gateway rows are lo
   t.is(Number(plain.summary.rows_by_source?.['logged']), 18);
 });
 
+
+/** Runs a RetrainerService in this process on the inference fixture's repository (credit_risk with a retraining section) until `done`. */
+async function runRetrainer(featuresAddress: string, workDir: string): Promise<Run__Output> {
+  const service = await RetrainerService.create({
+    env: {},
+    overrides: {
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      natsUrl: ctx.nats.url,
+      modelRepository: inference.repo,
+      workDir,
+      inferenceAddresses: [inference.service.address],
+      rolloutAddress: '127.0.0.1:1',
+      featuresAddress,
+      preprocessAddress: preprocess.service.address,
+      deploymentsDir,
+      callTimeoutMs: 5000,
+    },
+    logger: createLogger({ service: 'retrainer-test', level: process.env['LOG_LEVEL'] ?? 'error' }),
+  });
+  const rc = new RetrainerClient(service.address);
+  try {
+    await waitFor(() => service.engine.natsUp, 30_000, 'the retrainer connected to NATS');
+    const { run } = await rc.retrain({ model: MODEL, reason: 'point-in-time test', actor: 'test' });
+    let last: Run__Output | undefined;
+    await waitFor(async () => (last = (await rc.getRun({ run_id: run?.id ?? '' })).run ?? undefined)?.state !== 'running', 60_000, 'the run ended');
+    return last as Run__Output;
+  } finally {
+    rc.close();
+    await service.drain();
+  }
+}
+
+test.serial('point in time - through the retrainer: a dead feature service fails the run at the dataset stage, naming it; a live one puts the counts in GetRun', async (t) => {
+  const cfgPath = join(inference.repo, MODEL, 'config.json');
+  const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>;
+  // A trainer that fails: this test is about the dataset stage.
+  cfg['retraining'] = { command: ['/bin/false', '{dataset}', '{output}'], classes: CLASSES, holdout_fraction: 0.3, seed: 3 };
+  await writeFile(cfgPath, JSON.stringify(cfg, null, 2));
+  const dead = await runRetrainer('127.0.0.1:1', join(ctx.tmp, 'work-dead'));
+  t.is(dead.state, 'failed');
+  t.is(dead.stages.find((st) => st.name === 'dataset')?.state, 'failed');
+  t.regex(dead.reason, /feature service at 127\.0\.0\.1:1/);
+  t.falsy(dead.dataset?.sha256);
+  const live = await runRetrainer(features.service.address, join(ctx.tmp, 'work-live'));
+  t.is(live.state, 'failed');
+  t.is(live.stages.find((st) => st.name === 'dataset')?.state, 'done');
+  t.regex(live.stages.find((st) => st.name === 'dataset')?.detail ?? '', /point-in-time rows \d+ found \+ \d+ with missing features of 20 asked, skew 15 match \/ 0 differ, 2 inputs rebuilt/);
+  const p = live.dataset?.point_in_time;
+  t.is(Number(p?.rows_asked), 20);
+  t.is(Number(p?.skew_match), 15);
+  t.is(Number(p?.rebuilt_rows), 2);
+  t.is(p?.sha256, built.summary.point_in_time?.sha256);
+  t.deepEqual(p?.feature_versions, built.summary.point_in_time?.feature_versions);
+  t.is(p?.features_address, features.service.address);
+});
 
 // Last (serial, in file order): it changes the store's history.
 test.serial('point in time - late data that rewrote the history before a prediction is counted as skew, for that row only', async (t) => {
