@@ -216,7 +216,7 @@ test.after.always(async () => {
 /** The CSV's rows as objects. */
 async function csvRows(): Promise<Record<string, string>[]> {
   const p = built.summary.point_in_time;
-  return parseCsv(await readFile(p?.path ?? '', 'utf8'), { columns: true }) as Record<string, string>[];
+  return parseCsv<Record<string, string>>(await readFile(p?.path ?? '', 'utf8'), { columns: true });
 }
 
 /** A historical value as the CSV writes it. */
@@ -418,7 +418,7 @@ test.serial('point in time - late data that rewrote the history before a predict
   t.is(Number(s?.skew_match), 14);
   t.is(Number(s?.skew_differ), 1);
   t.true(Number(s?.max_abs_diff) > 1e-5);
-  const rows = parseCsv(await readFile(s?.path ?? '', 'utf8'), { columns: true }) as Record<string, string>[];
+  const rows = parseCsv<Record<string, string>>(await readFile(s?.path ?? '', 'utf8'), { columns: true });
   const differ = rows.filter((r) => r['skew'] === 'differ');
   t.deepEqual(differ.map((r) => [r['request_id'], r['last_balance@1']]), [[p.requestId, '55555.5']]);
   t.not(late.loaded.sha256, built.loaded.sha256);
