@@ -261,6 +261,7 @@ test.serial('point in time - the rows are GetHistoricalFeatures at the time the 
     t.truthy(p, `row of request ${r['request_id']}`);
     t.is(r['time_ms'], p?.log?.parameters['mlmesh_as_of_ms']);
   }
+  for (const p of predicted.slice(0, 8)) t.is(p.log?.parameters['mlmesh_as_of_ms'], String((p.apps[0] as Application).timeMs), 'the request\'s as_of');
   const now = rows.filter((r) => predicted.slice(9, 12).some((p) => p.requestId === r['request_id']));
   t.is(now.length, 3);
   for (const r of now) t.true(Math.abs(Number(r['time_ms']) - Number(byId.get(r['request_id'] ?? '')?.log?.meta?.time_unix_ms)) < 5000);
