@@ -92,19 +92,33 @@ const bump = (m: Record<string, number>, k: Reason): void => {
 };
 const sorted = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
 
-/** The value at tensor row `row` of a logged JSON list parameter; undefined when absent or malformed. */
-function listParam(p: Readonly<Record<string, string>>, name: string, row: number): { value: string | null } | undefined {
+/** Parsed JSON list parameters, per log's parameters object (the rows of one log share it). */
+const parsedLists = new WeakMap<object, Map<string, unknown>>();
+
+/** A logged parameter parsed as JSON once per log; null when it is not JSON, undefined when absent. */
+function parsedParam(p: Readonly<Record<string, string>>, name: string): unknown {
   const text = p[name];
   if (text === undefined) return undefined;
-  try {
-    const list: unknown = JSON.parse(text);
-    if (!Array.isArray(list) || row >= list.length) return undefined;
-    const v: unknown = list[row];
-    return v === null ? { value: null } : typeof v === 'string' ? { value: v } : undefined;
-  } catch {
-    // A parameter that is not a JSON list (not written by the gateway): treated as absent.
-    return undefined;
+  let cache = parsedLists.get(p);
+  if (!cache) parsedLists.set(p, (cache = new Map<string, unknown>()));
+  if (!cache.has(name)) {
+    let v: unknown = null;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      // A parameter that is not JSON (not written by the gateway): treated as malformed.
+    }
+    cache.set(name, v);
   }
+  return cache.get(name);
+}
+
+/** The value at tensor row `row` of a logged JSON list parameter; undefined when absent or malformed. */
+function listParam(p: Readonly<Record<string, string>>, name: string, row: number): { value: string | null } | undefined {
+  const list = parsedParam(p, name);
+  if (!Array.isArray(list) || row >= list.length) return undefined;
+  const v: unknown = list[row];
+  return v === null ? { value: null } : typeof v === 'string' ? { value: v } : undefined;
 }
 
 /** A logged request field (the gateway logs `String(value)`) as the type the spec declares. */
@@ -363,14 +377,9 @@ export async function pointInTimeRows(src: PointInTimeSource, rows: readonly Gat
   };
 }
 
-/** The request row of a tensor row (`mlmesh_rows`), '' when the log does not say. */
+/** The request row of a tensor row (`mlmesh_rows`, a list of numbers), '' when the log does not say. */
 function requestRow(r: GatewayRow): string {
-  try {
-    const list: unknown = JSON.parse(r.parameters['mlmesh_rows'] ?? 'null');
-    const v: unknown = Array.isArray(list) ? list[r.row] : undefined;
-    return typeof v === 'number' ? String(v) : '';
-  } catch {
-    // Not written by the gateway: the request row is unknown.
-    return '';
-  }
+  const list = parsedParam(r.parameters, 'mlmesh_rows');
+  const v: unknown = Array.isArray(list) ? list[r.row] : undefined;
+  return typeof v === 'number' ? String(v) : '';
 }
