@@ -97,7 +97,8 @@ async function readLogs(): Promise<PredictionLog__Output[]> {
   return logs;
 }
 
-test.before(async () => {
+test.before(async (t) => {
+  t.timeout(300_000); // the credit features loaded and materialized up to now (8–40 s each) and the whole mesh, on a loaded machine
   ctx = await startCtx();
   const root = projectRoot();
   dataDir = join(ctx.tmp, 'data');
