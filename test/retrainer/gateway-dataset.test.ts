@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import test from 'ava';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { FeaturesClient, GatewayClient, PreprocessClient, RetrainerClient } from '../../shared/client/index.js';
@@ -329,6 +329,14 @@ test.serial('point in time - the same inputs give the same snapshot (content-add
   const again = await buildSnapshot(snapshotOptions());
   t.is(again.loaded.sha256, built.loaded.sha256);
   t.is(again.summary.point_in_time?.sha256, built.summary.point_in_time?.sha256);
+});
+
+test.serial('point in time - a changed point_in_time.csv is refused when the snapshot is read', async (t) => {
+  const copy = join(ctx.tmp, 'tampered');
+  await cp(dirname(built.loaded.path), copy, { recursive: true });
+  await appendFile(join(copy, 'point_in_time.csv'), 'forged,0\n');
+  const e = await t.throwsAsync(readDataset(join(copy, 'dataset.json'), built.loaded.sha256));
+  t.regex(e?.message ?? '', /point_in_time\.csv: SHA-256 mismatch/);
 });
 
 test.serial('point in time - a feature service that does not answer fails the build, naming it', async (t) => {
