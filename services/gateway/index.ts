@@ -16,6 +16,7 @@ export type { Refusal, ReloadReport } from './registry.js';
 export { ResponseCache, ServingVersions } from './cache.js';
 export { API_VERSION } from './predict.js';
 export { postprocess } from './postprocess.js';
+export { featureValue } from './rows.js';
 export { gatewayHttpRoutes, decodePredictBody, predictJson } from './http-api.js';
 export { runPredict, versionInfo, deploymentInfo } from './server.js';
 export type { HandlerDeps } from './server.js';

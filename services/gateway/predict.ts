@@ -138,13 +138,18 @@ async function cacheVersion(b: Binding, budget: RequestBudget, d: PredictDeps): 
   return d.serving.versions(model).includes(b.model.version) ? b.model.version : undefined;
 }
 
-/** ModelInfer for some rows of the tensor (each `width` floats); parameters carry the log fields. */
-async function infer(b: Binding, rows: readonly Uint8Array[], inputRows: readonly number[], req: PredictInput, budget: RequestBudget, d: PredictDeps): Promise<{ version: string; rows: Float64Array[]; shape: number[] }> {
+/**
+ * ModelInfer for some rows of the tensor (each `width` floats); parameters carry the log fields
+ * and, when features were read, the time they were read as of (`featuresAsOfMs`).
+ */
+async function infer(b: Binding, rows: readonly Uint8Array[], inputRows: readonly number[], req: PredictInput, featuresAsOfMs: number | undefined, budget: RequestBudget, d: PredictDeps): Promise<{ version: string; rows: Float64Array[]; shape: number[] }> {
   const width = b.pipeline.featureNames.length;
   const parameters: Record<string, InferParameter> = {
     mlmesh_deployment: { string_param: `${b.spec.name}@${b.spec.version}` },
     mlmesh_rows: { string_param: JSON.stringify(inputRows) },
   };
+  // The retrainer asks the feature store for the rows as of this time (point in time).
+  if (featuresAsOfMs !== undefined) parameters['mlmesh_as_of_ms'] = { string_param: String(featuresAsOfMs) };
   for (const name of b.spec.logParameters) {
     const values = inputRows.map((i) => {
       const v = req.rows[i]?.fields[name];
@@ -179,6 +184,8 @@ async function infer(b: Binding, rows: readonly Uint8Array[], inputRows: readonl
 export async function predict(b: Binding, req: PredictInput, budget: RequestBudget, d: PredictDeps): Promise<PredictResponse> {
   if (req.rows.length === 0) throw new InvalidArgumentError('rows: at least one row is required', { field: 'rows' });
   const states = req.rows.map((r, i) => readRow(b, r, i));
+  // The time the features are read as of: the request's as_of, else now (taken before the read).
+  const featuresAsOfMs = b.groups.length > 0 ? (req.asOfMs > 0 ? req.asOfMs : Date.now()) : undefined;
   if (b.groups.length > 0) await readFeatures(b, states, req, budget, d);
 
   // Preprocess the rows still valid.
@@ -223,13 +230,13 @@ export async function predict(b: Binding, req: PredictInput, budget: RequestBudg
       else misses.push(k);
     }
     if (misses.length > 0) {
-      let out = await infer(b, misses.map((k) => tensorRows[k] as Uint8Array), misses.map((k) => tensorInput[k] as number), req, budget, d);
+      let out = await infer(b, misses.map((k) => tensorRows[k] as Uint8Array), misses.map((k) => tensorInput[k] as number), req, featuresAsOfMs, budget, d);
       // The answer came from another version than the one the hits were keyed by: the serving
       // version changed under us, so the hits are of a version that no longer serves. Ask again for all.
       if (answers.size > 0 && out.version !== keyVersion) {
         answers.clear();
         misses = tensorRows.map((_, k) => k);
-        out = await infer(b, tensorRows, tensorInput, req, budget, d);
+        out = await infer(b, tensorRows, tensorInput, req, featuresAsOfMs, budget, d);
       }
       shape = out.shape;
       servedVersion = out.version;

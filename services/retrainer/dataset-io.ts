@@ -54,6 +54,15 @@ export async function readDataset(manifestPath: string, expectedSha256?: string)
   const manifest = checkManifest(json, path);
   const arrays = {} as Record<DatasetArray, Uint8Array>;
   for (const k of DATASET_ARRAYS) arrays[k] = await readArray(join(dirname(path), manifest.files[k].path), manifest.files[k]);
+  const pit = manifest.point_in_time?.file;
+  if (pit) {
+    const file = join(dirname(path), pit.path);
+    const bytes = await readFile(file).catch((e: unknown) => {
+      throw new DatasetError(file, `cannot read it: ${errorMessage(e)}`, { cause: e });
+    });
+    const actual = sha256(bytes);
+    if (actual !== pit.sha256) throw new DatasetError(file, `SHA-256 mismatch (dataset.json ${pit.sha256.slice(0, 12)}…, file ${actual.slice(0, 12)}…): refusing to use it`);
+  }
   const part = (p: 'train' | 'holdout'): DatasetPart => toPart(manifest, p, arrays, dirname(path));
   return { manifest, sha256: sha, path, train: part('train'), holdout: part('holdout') };
 }
@@ -158,7 +167,8 @@ function encodePart(m: Omit<DatasetManifest, 'files'>, part: DatasetPart): Recor
 /**
  * Writes a snapshot under `rootDir` (`<repo>/<model>/datasets`): the six .npy files and
  * dataset.json (canonical, so identical inputs give the identical hash) into a temporary folder,
- * fsynced, then renamed to `<rootDir>/<sha256 of dataset.json>`. Idempotent: when that folder
+ * fsynced, then renamed to `<rootDir>/<sha256 of dataset.json>`. With `pointInTimeCsv`, the
+ * CSV the manifest's `point_in_time.file` names (and hashes) is written beside them. Idempotent: when that folder
  * already holds a valid snapshot (same hash), it is kept and the temporary one removed; a folder
  * of that name that does not verify is replaced.
  * @throws InvalidArgumentError when the parts do not agree with the manifest (rows, sources,
@@ -168,7 +178,11 @@ export async function writeDataset(
   rootDir: string,
   manifest: Omit<DatasetManifest, 'files'>,
   parts: { train: DatasetPart; holdout: DatasetPart },
+  pointInTimeCsv?: Buffer,
 ): Promise<WrittenDataset> {
+  const pit = manifest.point_in_time?.file;
+  if ((pit === undefined) !== (pointInTimeCsv === undefined)) throw new InvalidArgumentError('pointInTimeCsv: given exactly when the manifest has point_in_time');
+  if (pit && pointInTimeCsv && sha256(pointInTimeCsv) !== pit.sha256) throw new InvalidArgumentError(`pointInTimeCsv: its SHA-256 is not point_in_time.file.sha256 (${pit.sha256.slice(0, 12)}…)`);
   if (manifest.task === 'classification' && (manifest.classes === null || manifest.classes.length === 0)) throw new InvalidArgumentError('classes: required (non-empty) for a classification dataset');
   for (const p of ['train', 'holdout'] as const) {
     checkPart(manifest, p, parts[p], (field, msg) => new InvalidArgumentError(`parts.${p}.${field}: ${msg}`));
@@ -190,6 +204,7 @@ export async function writeDataset(
         files[k] = { path: DATASET_FILE_NAMES[k], sha256: sha256(enc[field]), dtype: layout[k].dtype, shape: layout[k].shape };
       }
     }
+    if (pit && pointInTimeCsv) await writeSynced(join(tmp, pit.path), pointInTimeCsv);
     const full: DatasetManifest = { ...manifest, files };
     const bytes = manifestBytes(full);
     const sha = sha256(bytes);

@@ -4,7 +4,7 @@
  */
 import { FailedPreconditionError } from '../../shared/errors/index.js';
 import { DATASET_ARRAYS, DATASET_FORMAT } from './types.js';
-import type { DatasetArray, DatasetFile, DatasetManifest, DatasetRange } from './types.js';
+import type { DatasetArray, DatasetFile, DatasetManifest, DatasetRange, PointInTimeManifest } from './types.js';
 
 /** A dataset snapshot that cannot be used: malformed, tampered with, or inconsistent. */
 export class DatasetError extends FailedPreconditionError {
@@ -51,8 +51,25 @@ export function canonicalManifest(m: DatasetManifest): DatasetManifest {
       feedback_unmatched: m.label_join.feedback_unmatched,
     },
     split: { seed: m.split.seed, holdout_fraction: m.split.holdout_fraction },
+    ...(m.point_in_time ? { point_in_time: canonicalPointInTime(m.point_in_time) } : {}),
     created_at: m.created_at,
     produced_by: m.produced_by,
+  };
+}
+
+const counts = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+function canonicalPointInTime(p: PointInTimeManifest): PointInTimeManifest {
+  return {
+    file: { path: p.file.path, sha256: p.file.sha256, rows: p.file.rows },
+    features_address: p.features_address,
+    deployments: p.deployments.map((d) => ({ deployment: d.deployment, sha256: d.sha256, pipeline: d.pipeline, feature_services: [...d.feature_services], features: [...d.features], entity_fields: [...d.entity_fields] })),
+    rows_asked: p.rows_asked,
+    rows_found: p.rows_found,
+    rows_missing_features: p.rows_missing_features,
+    rows_skipped: counts(p.rows_skipped),
+    skew: { tolerance: p.skew.tolerance, checked: p.skew.checked, match: p.skew.match, differ: p.skew.differ, max_abs_diff: p.skew.max_abs_diff, unchecked: counts(p.skew.unchecked) },
+    rebuilt: { rows: p.rebuilt.rows, skipped: counts(p.rebuilt.skipped) },
   };
 }
 
@@ -165,6 +182,7 @@ export function checkManifest(json: unknown, where: string): DatasetManifest {
       feedback_unmatched: count(join, 'feedback_unmatched', 'label_join', where),
     },
     split: { seed, holdout_fraction: fraction(split, 'holdout_fraction', 'split', where) },
+    ...(m.point_in_time === undefined ? {} : { point_in_time: checkPointInTime(m.point_in_time, where) }),
     created_at: str(m, 'created_at', 'manifest', where),
     produced_by: str(m, 'produced_by', 'manifest', where),
   };
@@ -185,6 +203,57 @@ export function expectedLayout(m: Omit<DatasetManifest, 'files'>): Record<Datase
     holdout_y: { dtype: y, shape: [holdout] },
     holdout_source: { dtype: '|u1', shape: [holdout] },
   };
+}
+
+function countMap(o: Obj, key: string, field: string, where: string): Record<string, number> {
+  const m = obj(o[key], `${field}.${key}`, where);
+  for (const k of Object.keys(m)) count(m, k, `${field}.${key}`, where);
+  return m as Record<string, number>;
+}
+
+function strList(o: Obj, key: string, field: string, where: string): string[] {
+  const v = o[key];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) throw new DatasetError(where, `${field}.${key} must be a list of non-empty strings`);
+  return v as string[];
+}
+
+/** Checks dataset.json's `point_in_time` section. */
+function checkPointInTime(v: unknown, where: string): PointInTimeManifest {
+  const f = 'point_in_time';
+  const p = obj(v, f, where);
+  const file = obj(p.file, `${f}.file`, where);
+  const path = str(file, 'path', `${f}.file`, where);
+  if (path.includes('/') || path.includes('\\') || path.startsWith('.')) throw new DatasetError(where, `${f}.file.path must be a file name in the snapshot's folder, got ${JSON.stringify(path)}`);
+  const sha = str(file, 'sha256', `${f}.file`, where);
+  if (!SHA256.test(sha)) throw new DatasetError(where, `${f}.file.sha256 is not a hex SHA-256`);
+  if (!Array.isArray(p.deployments)) throw new DatasetError(where, `${f}.deployments must be a list`);
+  const deployments = p.deployments.map((d: unknown, i: number) => {
+    const w = `${f}.deployments[${i}]`;
+    const o = obj(d, w, where);
+    return { deployment: str(o, 'deployment', w, where), sha256: str(o, 'sha256', w, where), pipeline: str(o, 'pipeline', w, where), feature_services: strList(o, 'feature_services', w, where), features: strList(o, 'features', w, where), entity_fields: strList(o, 'entity_fields', w, where) };
+  });
+  const skew = obj(p.skew, `${f}.skew`, where);
+  const rebuilt = obj(p.rebuilt, `${f}.rebuilt`, where);
+  const num = (o: Obj, k: string, w: string): number => {
+    const x = o[k];
+    if (typeof x !== 'number' || !(x >= 0)) throw new DatasetError(where, `${w}.${k} must be a non-negative number, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  const out: PointInTimeManifest = {
+    file: { path, sha256: sha, rows: count(file, 'rows', `${f}.file`, where) },
+    features_address: str(p, 'features_address', f, where),
+    deployments,
+    rows_asked: count(p, 'rows_asked', f, where),
+    rows_found: count(p, 'rows_found', f, where),
+    rows_missing_features: count(p, 'rows_missing_features', f, where),
+    rows_skipped: countMap(p, 'rows_skipped', f, where),
+    skew: { tolerance: num(skew, 'tolerance', `${f}.skew`), checked: count(skew, 'checked', `${f}.skew`, where), match: count(skew, 'match', `${f}.skew`, where), differ: count(skew, 'differ', `${f}.skew`, where), max_abs_diff: num(skew, 'max_abs_diff', `${f}.skew`), unchecked: countMap(skew, 'unchecked', `${f}.skew`, where) },
+    rebuilt: { rows: count(rebuilt, 'rows', `${f}.rebuilt`, where), skipped: countMap(rebuilt, 'skipped', `${f}.rebuilt`, where) },
+  };
+  if (out.rows_found + out.rows_missing_features !== out.rows_asked) throw new DatasetError(where, `${f}: rows_found (${out.rows_found}) + rows_missing_features (${out.rows_missing_features}) must be rows_asked (${out.rows_asked})`);
+  if (out.file.rows !== out.rows_asked) throw new DatasetError(where, `${f}.file.rows (${out.file.rows}) must be rows_asked (${out.rows_asked}): one line per row asked for`);
+  if (out.skew.match + out.skew.differ !== out.skew.checked) throw new DatasetError(where, `${f}.skew: match + differ must be checked`);
+  return out;
 }
 
 function checkShapes(m: DatasetManifest, where: string): void {

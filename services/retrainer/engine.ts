@@ -26,6 +26,7 @@ import type { StoredRun } from './run-store.js';
 import { loadModelRetraining } from './settings.js';
 import { datasetStage, evaluateStage, registerStage, rolloutEnded, trainStage } from './stages.js';
 import type { StageContext } from './stages.js';
+import type { PointInTimeSource } from './point-in-time.js';
 import { TrainingError, killProcessGroup } from './trainer.js';
 
 /** A run's stages in order. */
@@ -51,6 +52,8 @@ export interface EngineOptions {
   stateHistory: number;
   producerVersion: string;
   codeVersion: string;
+  /** Where point-in-time feature rows of gateway rows come from (the feature and preprocess services). */
+  pointInTime: PointInTimeSource;
 }
 
 /** Why a run's work was stopped: a cancel ends it, a drain leaves it to resume at the next start. */
@@ -377,6 +380,7 @@ export class RetrainEngine extends EventEmitter {
       workDir: this.o.workDir,
       nc,
       deployer: this.o.deployer,
+      pointInTime: this.o.pointInTime,
       model: await loadModelRetraining(this.o.repo, model),
       producedBy: this.o.producerVersion,
       codeVersion: this.o.codeVersion,
@@ -444,7 +448,9 @@ export class RetrainEngine extends EventEmitter {
         await this.beginStage(id, 'dataset');
         const d = await datasetStage(c, this.get(id), signal);
         const rows = d.rows_by_source ?? {};
-        const detail = `${Number(rows['base'] ?? 0)} base rows + ${Number(rows['logged'] ?? 0)} labelled logged rows (${Number(d.labelled_rows)} of ${Number(d.logged_rows)} logged rows labelled); train ${Number(d.train_rows)}, holdout ${Number(d.holdout_rows)}`;
+        const p = d.point_in_time;
+        const pit = p ? `; point-in-time rows ${Number(p.rows_found)} found + ${Number(p.rows_missing_features)} with missing features of ${Number(p.rows_asked)} asked, skew ${Number(p.skew_match)} match / ${Number(p.skew_differ)} differ, ${Number(p.rebuilt_rows)} inputs rebuilt` : '';
+        const detail = `${Number(rows['base'] ?? 0)} base rows + ${Number(rows['logged'] ?? 0)} labelled logged rows (${Number(d.labelled_rows)} of ${Number(d.logged_rows)} logged rows labelled); train ${Number(d.train_rows)}, holdout ${Number(d.holdout_rows)}${pit}`;
         await this.endStage(id, 'dataset', 'done', detail, (r) => ((r.dataset = d), (r.stage = 'train')), {
           base_rows: Number(rows['base'] ?? 0),
           logged_rows: Number(d.logged_rows),
@@ -452,6 +458,16 @@ export class RetrainEngine extends EventEmitter {
           label_coverage: Number(d.label_coverage),
           train_rows: Number(d.train_rows),
           holdout_rows: Number(d.holdout_rows),
+          ...(p
+            ? {
+                point_in_time_rows_asked: Number(p.rows_asked),
+                point_in_time_rows_found: Number(p.rows_found),
+                point_in_time_rows_missing_features: Number(p.rows_missing_features),
+                point_in_time_skew_match: Number(p.skew_match),
+                point_in_time_skew_differ: Number(p.skew_differ),
+                point_in_time_rebuilt_rows: Number(p.rebuilt_rows),
+              }
+            : {}),
         });
         return;
       }

@@ -9,6 +9,7 @@
  */
 import type { HttpAnswer } from '../../shared/http/index.js';
 import type { EvalMetrics__Output } from '../../shared/generated/mlmesh/retrainer/v1/EvalMetrics.js';
+import type { PointInTimeSummary__Output } from '../../shared/generated/mlmesh/retrainer/v1/PointInTimeSummary.js';
 import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import { esc } from '../monitor/svg.js';
 
@@ -61,12 +62,23 @@ function metricsRow(name: string, m: EvalMetrics__Output | null | undefined, tas
     : `<tr><td>${esc(name)}</td><td>${esc(String(m.rows))}</td><td>${num(m.accuracy)}</td><td>${num(m.log_loss)}</td><td>${recall}</td></tr>`;
 }
 
+const reasons = (m: Record<string, number | string>): string => Object.entries(m).map(([k, v]) => `${esc(k)} ${esc(String(v))}`).join(', ') || 'none';
+
+/** The point-in-time rows of a dataset, as rows of its table. */
+function pointInTimeRows(p: PointInTimeSummary__Output): string {
+  return (
+    `<tr><th>point-in-time rows</th><td><code>${esc(p.sha256)}</code> ${esc(String(p.rows))} rows (<code>${esc(p.path)}</code>) from ${esc(p.features_address)}: ${esc(p.feature_versions.join(', '))}; deployments ${esc(p.deployments.join(', '))}</td></tr>` +
+    `<tr><th>point-in-time counts</th><td>asked ${esc(String(p.rows_asked))}: found ${esc(String(p.rows_found))}, missing features ${esc(String(p.rows_missing_features))}; not asked: ${reasons(p.rows_skipped)}</td></tr>` +
+    `<tr><th>training/serving skew</th><td>${esc(String(p.skew_match))} match, ${esc(String(p.skew_differ))} differ of ${esc(String(p.skew_checked))} (max |diff| ${num(p.max_abs_diff)}); not checked: ${reasons(p.skew_unchecked)}; inputs rebuilt ${esc(String(p.rebuilt_rows))}, not rebuilt: ${reasons(p.rebuild_skipped)}</td></tr>`
+  );
+}
+
 /** One run's page. */
 export function runPage(r: Run__Output, logLines: readonly string[], monitorUrl: string): HttpAnswer {
   const stages = r.stages.map((s) => `<tr><td>${esc(s.name)}</td><td>${stageCell(s.state)}</td><td>${time(s.started_unix_ms)}</td><td>${time(s.ended_unix_ms)}</td><td>${s.attempts}</td><td>${esc(s.detail)}</td></tr>`).join('');
   const d = r.dataset;
   const dataset = d
-    ? `<table><tr><th>SHA-256</th><td><code>${esc(d.sha256)}</code></td></tr><tr><th>path</th><td><code>${esc(d.path)}</code></td></tr><tr><th>base dataset</th><td><code>${esc(d.base_sha256 || 'none')}</code></td></tr><tr><th>rows by source</th><td>${Object.entries(d.rows_by_source).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(', ')}</td></tr><tr><th>train / holdout</th><td>${esc(String(d.train_rows))} / ${esc(String(d.holdout_rows))}</td></tr><tr><th>label join</th><td>${esc(String(d.labelled_rows))} of ${esc(String(d.logged_rows))} logged rows labelled (coverage ${num(d.label_coverage, 3)}); ${esc(String(d.feedback_messages))} feedback messages, ${esc(String(d.feedback_unmatched))} unmatched</td></tr><tr><th>stream ranges</th><td>${d.ranges.map((x) => `${esc(x.stream)} ${esc(x.subject)} ${esc(String(x.first_sequence))}..${esc(String(x.last_sequence))} (${esc(String(x.messages))} messages)`).join('<br>')}</td></tr></table>`
+    ? `<table><tr><th>SHA-256</th><td><code>${esc(d.sha256)}</code></td></tr><tr><th>path</th><td><code>${esc(d.path)}</code></td></tr><tr><th>base dataset</th><td><code>${esc(d.base_sha256 || 'none')}</code></td></tr><tr><th>rows by source</th><td>${Object.entries(d.rows_by_source).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(', ')}</td></tr><tr><th>train / holdout</th><td>${esc(String(d.train_rows))} / ${esc(String(d.holdout_rows))}</td></tr><tr><th>label join</th><td>${esc(String(d.labelled_rows))} of ${esc(String(d.logged_rows))} logged rows labelled (coverage ${num(d.label_coverage, 3)}); ${esc(String(d.feedback_messages))} feedback messages, ${esc(String(d.feedback_unmatched))} unmatched</td></tr><tr><th>stream ranges</th><td>${d.ranges.map((x) => `${esc(x.stream)} ${esc(x.subject)} ${esc(String(x.first_sequence))}..${esc(String(x.last_sequence))} (${esc(String(x.messages))} messages)`).join('<br>')}</td></tr>${d.point_in_time ? pointInTimeRows(d.point_in_time) : ''}</table>`
     : '<p class="note">not built yet</p>';
   const g = r.gate;
   const head = g?.task === 'regression' ? '<tr><th>model / slice</th><th>rows</th><th>RMSE</th><th>MAE</th></tr>' : '<tr><th>model / slice</th><th>rows</th><th>accuracy</th><th>log loss</th><th>recall per class</th></tr>';

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { NatsConnection } from 'nats';
+import { FeaturesClient, PreprocessClient } from '../../shared/client/index.js';
 import { projectRoot } from '../../shared/config/index.js';
 import { STREAMS, decodeRetrainRequest } from '../../shared/events/index.js';
 import { errorMessage, isMlmeshError } from '../../shared/errors/index.js';
@@ -90,6 +91,11 @@ export class RetrainerService extends HostedService<RetrainerConfig> {
         const repo = abs(config.modelRepository);
         const deployer = new Deployer({ inferenceAddresses: config.inferenceAddresses, rolloutAddress: config.rolloutAddress, repo, callTimeoutMs: config.callTimeoutMs, logger: host.logger, credentials: host.clientCredentials() });
         host.use({ name: 'inference and rollout channels', close: () => deployer.close() });
+        // Channels connect lazily: a retrainer whose models never come through a gateway never calls them.
+        const channel = { credentials: host.clientCredentials(), retry: { maxAttempts: 3, initialBackoffMs: 100, maxBackoffMs: 1000 } };
+        const features = new FeaturesClient(config.featuresAddress, channel);
+        const preprocess = new PreprocessClient(config.preprocessAddress, channel);
+        host.use({ name: 'feature and preprocess channels', close: () => (features.close(), preprocess.close()) });
         const engine = new RetrainEngine({
           logger: host.logger,
           repo,
@@ -100,6 +106,7 @@ export class RetrainerService extends HostedService<RetrainerConfig> {
           stateHistory: config.stateHistory,
           producerVersion: retrainerVersion(),
           codeVersion: codeVersion(),
+          pointInTime: { features, featuresAddress: config.featuresAddress, preprocess, preprocessAddress: config.preprocessAddress, deploymentsDir: abs(config.deploymentsDir), callTimeoutMs: config.callTimeoutMs },
         });
         const service = new RetrainerService(host, engine);
         const consuming = new AbortController();
@@ -172,7 +179,7 @@ export class RetrainerService extends HostedService<RetrainerConfig> {
               },
             });
           },
-          describe: () => ({ natsUrl: config.natsUrl, repository: repo, rollout: config.rolloutAddress, inference: config.inferenceAddresses.join(',') }),
+          describe: () => ({ natsUrl: config.natsUrl, repository: repo, rollout: config.rolloutAddress, inference: config.inferenceAddresses.join(','), features: config.featuresAddress, preprocess: config.preprocessAddress, deployments: abs(config.deploymentsDir) }),
         };
       },
     });

@@ -13,6 +13,12 @@
  * - Feedback: MLMESH_FEEDBACK on the model's subject from its start, joined by request id
  *   (label-join.ts; last wins). Feedback for a request not in the range read is unmatched.
  * - Only labelled rows enter; the newest `maxLoggedRows` are kept (by sequence, then row).
+ * - With `pointInTime`, the kept rows logged through a gateway deployment (`mlmesh_deployment`)
+ *   get their point-in-time feature rows (point-in-time.ts), written as a CSV beside the arrays
+ *   and counted in the manifest's `point_in_time`; a gateway log without inputs then counts as
+ *   logged rows (`mlmesh_rows` says how many), and its labelled rows enter with the rebuilt
+ *   model input, or not at all when it cannot be rebuilt. Without `pointInTime`, or for logs of
+ *   no deployment, nothing changes.
  *   A row goes to the holdout when sha256(`${seed}:${request_id}:${row}`)'s first 4 bytes / 2^32
  *   is below holdoutFraction: stable, so a re-run on more data keeps earlier rows on their side.
  */
@@ -21,15 +27,19 @@ import type { NatsConnection } from 'nats';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '../../shared/errors/index.js';
 import { decodeFeedback, decodePredictionLog, STREAMS, SUBJECTS } from '../../shared/events/index.js';
 import type { PredictionLog__Output } from '../../shared/events/index.js';
+import { dirname, join } from 'node:path';
 import type { DatasetSummary } from '../../shared/generated/mlmesh/retrainer/v1/DatasetSummary.js';
+import type { PointInTimeSummary } from '../../shared/generated/mlmesh/retrainer/v1/PointInTimeSummary.js';
 import { writeDataset } from './dataset-io.js';
 import { FeedbackIndex } from './label-join.js';
 import type { LabelMapping } from './label-join.js';
 import { logRows } from './logged-rows.js';
+import { POINT_IN_TIME_FILE, pointInTimeRows } from './point-in-time.js';
+import type { GatewayRow, PointInTimeSource } from './point-in-time.js';
 import type { LogSkip } from './logged-rows.js';
 import { readStreamRange } from './stream-range.js';
 import { DATASET_FORMAT, SOURCE_BASE, SOURCE_LOGGED } from './types.js';
-import type { DatasetManifest, DatasetPart, LoadedDataset } from './types.js';
+import type { DatasetManifest, DatasetPart, LoadedDataset, PointInTimeManifest } from './types.js';
 
 /** What buildSnapshot needs. */
 export interface BuildSnapshotOptions {
@@ -59,6 +69,8 @@ export interface BuildSnapshotOptions {
   /** Recorded as is (the only time in dataset.json, so the same inputs give the same hash). */
   createdAt: string;
   producedBy: string;
+  /** Where point-in-time feature rows of gateway rows come from; undefined: none are read. */
+  pointInTime?: PointInTimeSource;
   signal?: AbortSignal;
 }
 
@@ -81,6 +93,7 @@ export function holdoutDraw(seed: number, requestId: string, row: number): numbe
 export function datasetSummary(d: LoadedDataset): DatasetSummary {
   const s = d.manifest.sources;
   const j = d.manifest.label_join;
+  const p = d.manifest.point_in_time;
   return {
     sha256: d.sha256,
     path: d.path,
@@ -94,6 +107,29 @@ export function datasetSummary(d: LoadedDataset): DatasetSummary {
     feedback_messages: j.feedback_messages,
     feedback_unmatched: j.feedback_unmatched,
     base_sha256: s.base.dataset_sha256 ?? '',
+    ...(p ? { point_in_time: pointInTimeSummary(p, join(dirname(d.path), p.file.path)) } : {}),
+  };
+}
+
+function pointInTimeSummary(p: PointInTimeManifest, path: string): PointInTimeSummary {
+  return {
+    path,
+    sha256: p.file.sha256,
+    rows: p.file.rows,
+    features_address: p.features_address,
+    deployments: p.deployments.map((d) => d.deployment),
+    feature_versions: [...new Set(p.deployments.flatMap((d) => d.features))],
+    rows_asked: p.rows_asked,
+    rows_found: p.rows_found,
+    rows_missing_features: p.rows_missing_features,
+    rows_skipped: { ...p.rows_skipped },
+    skew_checked: p.skew.checked,
+    skew_match: p.skew.match,
+    skew_differ: p.skew.differ,
+    skew_unchecked: { ...p.skew.unchecked },
+    rebuilt_rows: p.rebuilt.rows,
+    rebuild_skipped: { ...p.rebuilt.skipped },
+    max_abs_diff: p.skew.max_abs_diff,
   };
 }
 
@@ -141,16 +177,32 @@ function baseClassMap(o: BuildSnapshotOptions): { classes: string[] | null; map:
 interface Logged {
   seq: number;
   rows: number;
-  /** Kept only for request ids some Feedback names (the others cannot enter the snapshot). */
+  /** Kept only for request ids some Feedback names (the others cannot enter the snapshot); undefined for a gateway log without inputs. */
   x: Float32Array | undefined;
+  /** A gateway log's deployment, parameters and time (kept like x). */
+  gateway: { deployment: string; parameters: Record<string, string>; timeMs: number } | undefined;
 }
 
 interface PickedRow {
   seq: number;
   requestId: string;
   row: number;
-  x: Float32Array;
+  /** undefined until rebuilt (a gateway log without inputs). */
+  x: Float32Array | undefined;
   y: number;
+  gateway: Logged['gateway'];
+}
+
+/** The row count of a gateway log without inputs (its `mlmesh_rows` list), undefined when it does not say. */
+function gatewayRows(log: PredictionLog__Output): number | undefined {
+  if (!log.parameters['mlmesh_deployment']) return undefined;
+  try {
+    const list: unknown = JSON.parse(log.parameters['mlmesh_rows'] ?? 'null');
+    return Array.isArray(list) && list.length > 0 ? list.length : undefined;
+  } catch {
+    // Not the gateway's list: the log cannot be rebuilt, it stays an inputs_omitted skip.
+    return undefined;
+  }
 }
 
 function assemble(fc: number, base: DatasetPart | undefined, map: number[] | null, logged: PickedRow[]): DatasetPart {
@@ -163,7 +215,7 @@ function assemble(fc: number, base: DatasetPart | undefined, map: number[] | nul
     part.source.fill(SOURCE_BASE, 0, nb);
   }
   logged.forEach((r, k) => {
-    part.x.set(r.x, (nb + k) * fc);
+    part.x.set(r.x as Float32Array, (nb + k) * fc);
     part.y[nb + k] = r.y;
     part.source[nb + k] = SOURCE_LOGGED;
   });
@@ -211,7 +263,11 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
       skipped.undecodable++;
       return;
     }
-    const r = logRows(log, o.model, o.monitoring.input, fc);
+    let r: { rows: number; x: Float32Array | undefined } | LogSkip = logRows(log, o.model, o.monitoring.input, fc);
+    if (r === 'inputs_omitted' && o.pointInTime) {
+      const n = gatewayRows(log);
+      if (n !== undefined) r = { rows: n, x: undefined };
+    }
     if (typeof r === 'string') {
       skipped[r]++;
       return;
@@ -225,22 +281,22 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
       loggedRows -= prev.rows;
       byRequest.delete(log.request_id);
     }
-    byRequest.set(log.request_id, { seq: m.seq, rows: r.rows, x: feedback.has(log.request_id) ? r.x : undefined });
+    const wanted = feedback.has(log.request_id);
+    const deployment = log.parameters['mlmesh_deployment'];
+    const gateway = wanted && deployment ? { deployment, parameters: { ...log.parameters }, timeMs: Number(log.meta?.time_unix_ms ?? 0) } : undefined;
+    byRequest.set(log.request_id, { seq: m.seq, rows: r.rows, x: wanted ? r.x : undefined, gateway });
   }, o.signal, o.range.lastSequence);
 
   const mapping: LabelMapping = { task: o.task, classes: given };
   const { targets, unmatched } = feedback.join((id) => byRequest.get(id)?.rows, mapping);
   const picked: PickedRow[] = [];
   for (const [id, rows] of targets) {
-    const p = byRequest.get(id) as Logged & { x: Float32Array };
-    for (const [row, y] of rows) picked.push({ seq: p.seq, requestId: id, row, x: p.x.subarray(row * fc, (row + 1) * fc), y });
+    const p = byRequest.get(id) as Logged;
+    for (const [row, y] of rows) picked.push({ seq: p.seq, requestId: id, row, x: p.x?.subarray(row * fc, (row + 1) * fc), y, gateway: p.gateway });
   }
   const labelledRows = picked.length;
   picked.sort((a, b) => a.seq - b.seq || a.row - b.row);
-  const kept = picked.slice(Math.max(0, picked.length - o.maxLoggedRows));
-  const toHoldout = (r: PickedRow): boolean => holdoutDraw(o.seed, r.requestId, r.row) < o.holdoutFraction;
-  const loggedTrain = kept.filter((r) => !toHoldout(r));
-  const loggedHoldout = kept.filter(toHoldout);
+  let kept = picked.slice(Math.max(0, picked.length - o.maxLoggedRows));
 
   let classes = given;
   if (o.task === 'classification' && classes === null) {
@@ -250,6 +306,27 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
     if (k === 0) throw new FailedPreconditionError('classes: null, and neither a base dataset nor a labelled logged row says which classes there are');
     classes = Array.from({ length: k }, (_, i) => String(i));
   }
+
+  let pointInTime: PointInTimeManifest | undefined;
+  let pointInTimeCsv: Buffer | undefined;
+  const viaGateway = kept.filter((r) => r.gateway !== undefined);
+  if (o.pointInTime && viaGateway.length > 0) {
+    const cls = classes;
+    const rows: GatewayRow[] = viaGateway.map((r) => {
+      const g = r.gateway as NonNullable<PickedRow['gateway']>;
+      return { requestId: r.requestId, row: r.row, deployment: g.deployment, parameters: g.parameters, logTimeMs: g.timeMs, x: r.x, label: cls ? (cls[r.y] ?? String(r.y)) : String(r.y) };
+    });
+    const pit = await pointInTimeRows(o.pointInTime, rows, o.signal);
+    for (const [i, x] of pit.rebuilt) (viaGateway[i] as PickedRow).x = x;
+    const { rows: fileRows, ...counts } = pit.manifest;
+    pointInTimeCsv = pit.csv;
+    pointInTime = { file: { path: POINT_IN_TIME_FILE, sha256: createHash('sha256').update(pit.csv).digest('hex'), rows: fileRows }, ...counts };
+  }
+  // A gateway row logged without inputs and not rebuilt has no model input: it cannot train.
+  kept = kept.filter((r) => r.x !== undefined && r.x.length === fc);
+  const toHoldout = (r: PickedRow): boolean => holdoutDraw(o.seed, r.requestId, r.row) < o.holdoutFraction;
+  const loggedTrain = kept.filter((r) => !toHoldout(r));
+  const loggedHoldout = kept.filter(toHoldout);
   const base = o.base;
   const manifest: Omit<DatasetManifest, 'files'> = {
     format: DATASET_FORMAT,
@@ -271,13 +348,14 @@ export async function buildSnapshot(o: BuildSnapshotOptions): Promise<BuiltSnaps
       feedback_unmatched: unmatched,
     },
     split: { seed: o.seed, holdout_fraction: o.holdoutFraction },
+    ...(pointInTime ? { point_in_time: pointInTime } : {}),
     created_at: o.createdAt,
     produced_by: o.producedBy,
   };
   checkSignal();
   const train = assemble(fc, base?.train, map, loggedTrain);
   const holdout = assemble(fc, base?.holdout, map, loggedHoldout);
-  const written = await writeDataset(o.rootDir, manifest, { train, holdout });
+  const written = await writeDataset(o.rootDir, manifest, { train, holdout }, pointInTimeCsv);
   const loaded: LoadedDataset = { manifest: written.manifest, sha256: written.sha256, path: written.path, train, holdout };
   return { loaded, summary: datasetSummary(loaded), skipped };
 }

@@ -2,7 +2,8 @@
  * The work of each stage of a run (engine.ts sequences them, stores the run between them and
  * publishes their events):
  *
- *   dataset  → snapshot of the champion's training data + labelled logged rows (dataset.ts)
+ *   dataset  → snapshot of the champion's training data + labelled logged rows (dataset.ts),
+ *              with point-in-time feature rows for rows logged through a gateway deployment
  *   train    → the model's training command as a child process (trainer.ts) or a Kubernetes
  *              Job (kubernetes-runner.ts), the same contract
  *   evaluate → candidate and champion on the same holdout; the gate's decision (gate.ts)
@@ -25,6 +26,7 @@ import type { Rollout__Output } from '../../shared/generated/mlmesh/rollout/v1/R
 import { sha256File, verifyManifest } from '../inference/manifest.js';
 import { buildSnapshot, readDataset, resolveTrainingData } from './dataset.js';
 import type { Deployer } from './deployer.js';
+import type { PointInTimeSource } from './point-in-time.js';
 import { ROLLOUT_TERMINAL } from './deployer.js';
 import { decide, evaluate } from './gate.js';
 import { readProvenance, registerVersion } from './register.js';
@@ -40,6 +42,8 @@ export interface StageContext {
   workDir: string;
   nc: NatsConnection;
   deployer: Deployer;
+  /** The feature and preprocess services, for the point-in-time rows of gateway rows. */
+  pointInTime: PointInTimeSource;
   model: ModelRetraining;
   producedBy: string;
   codeVersion: string;
@@ -81,6 +85,7 @@ export async function datasetStage(c: StageContext, run: Run__Output, signal: Ab
     // The run's time, not now: the dataset stage run again after a restart on the same data gives the same snapshot.
     createdAt: new Date(Number(run.created_unix_ms)).toISOString(),
     producedBy: c.producedBy,
+    pointInTime: c.pointInTime,
     signal,
   });
   return summary;

@@ -73,8 +73,34 @@ export interface DatasetManifest {
     feedback_unmatched: number;
   };
   split: { seed: number; holdout_fraction: number };
+  /**
+   * The point-in-time feature rows of the labelled logged rows that came through a gateway
+   * deployment (point-in-time.ts); absent when none did, so a snapshot without them keeps the
+   * bytes (and hash) it had before this section existed.
+   */
+  point_in_time?: PointInTimeManifest;
   created_at: string;
   produced_by: string;
+}
+
+/** dataset.json `point_in_time`: the CSV and the counts of how it was made. */
+export interface PointInTimeManifest {
+  /** The CSV in the snapshot's folder: name, SHA-256, data rows (the header not counted). */
+  file: { path: string; sha256: string; rows: number };
+  /** The feature service asked (gRPC target). */
+  features_address: string;
+  /** Each deployment read: `name@version`, the spec file's content hash, its pipeline, feature services, refs and entity fields. */
+  deployments: { deployment: string; sha256: string; pipeline: string; feature_services: string[]; features: string[]; entity_fields: string[] }[];
+  /** Rows asked for = found (every feature PRESENT) + missing features (one or more not). */
+  rows_asked: number;
+  rows_found: number;
+  rows_missing_features: number;
+  /** Labelled gateway rows not asked for, by reason. */
+  rows_skipped: Record<string, number>;
+  /** Logged tensors against the rebuilt ones: matched within `tolerance`, differed, and rows not compared by reason. */
+  skew: { tolerance: number; checked: number; match: number; differ: number; max_abs_diff: number; unchecked: Record<string, number> };
+  /** Rows logged without inputs whose model input was rebuilt (they are in the snapshot), and those not rebuilt by reason (they are not). */
+  rebuilt: { rows: number; skipped: Record<string, number> };
 }
 
 /** A snapshot read back, every file's hash verified. */

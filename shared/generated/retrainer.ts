@@ -22,6 +22,7 @@ export interface ProtoGrpcType {
         LineageVersion: MessageTypeDefinition
         ListRunsRequest: MessageTypeDefinition
         ListRunsResponse: MessageTypeDefinition
+        PointInTimeSummary: MessageTypeDefinition
         RetrainRunRequest: MessageTypeDefinition
         RetrainerService: SubtypeConstructor<typeof grpc.Client, _mlmesh_retrainer_v1_RetrainerServiceClient> & { service: _mlmesh_retrainer_v1_RetrainerServiceDefinition }
         Run: MessageTypeDefinition

@@ -475,7 +475,7 @@ overlayTest('the NetworkPolicies allow the calls the configuration makes, and re
   const expected = [
     ['gateway', 'features:8021'], ['gateway', 'preprocess:8011'], ['gateway', 'inference:8001'],
     ['rollout', 'inference:8001'], ['rollout', 'inference:8002'], ['rollout', 'nats:4222'],
-    ['retrainer', 'rollout:8051'], ['retrainer', 'inference:8001'], ['retrainer', 'nats:4222'],
+    ['retrainer', 'rollout:8051'], ['retrainer', 'inference:8001'], ['retrainer', 'nats:4222'], ['retrainer', 'features:8021'], ['retrainer', 'preprocess:8011'],
     ['inference', 'nats:4222'], ['monitor', 'nats:4222'],
   ];
   for (const [from, to] of expected) t.true(calls.some(([f, x]) => f === from && x === to), `${from} calls ${to}`);

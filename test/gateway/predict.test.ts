@@ -166,4 +166,7 @@ test('predict - the request id goes to inference, and the prediction log carries
   t.deepEqual(JSON.parse(log?.parameters['applicant_id'] ?? 'null'), [APPLICANTS.fresh, APPLICANTS.fresh2]);
   t.deepEqual(JSON.parse(log?.parameters['mlmesh_rows'] ?? 'null'), [0, 2]);
   t.is(log?.parameters['mlmesh_deployment'], 'risk@1');
+  // No as_of: the features were read as of the gateway's clock just before the read.
+  const asOf = Number(log?.parameters['mlmesh_as_of_ms']);
+  t.true(Number.isSafeInteger(asOf) && Math.abs(asOf - Number(log?.meta?.time_unix_ms)) < 60_000, `mlmesh_as_of_ms ${asOf}`);
 });

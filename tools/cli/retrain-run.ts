@@ -2,6 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import { RetrainerClient, isRpcError } from '../../shared/client/index.js';
 import type { Lineage__Output } from '../../shared/generated/mlmesh/retrainer/v1/Lineage.js';
+import type { PointInTimeSummary__Output } from '../../shared/generated/mlmesh/retrainer/v1/PointInTimeSummary.js';
 import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import { connection } from './connection.js';
 import { CommandError } from './errors.js';
@@ -31,6 +32,19 @@ export function runLine(r: Run__Output): string {
   return `${r.id}  ${r.model}  ${r.state}  stage ${r.stage}  ${r.parent_version} -> ${r.candidate_version || '-'}  gate ${gate}  trigger ${r.trigger?.kind ?? '-'}${r.coalesced.length ? ` (+${r.coalesced.length})` : ''}  ${time(r.created_unix_ms)}`;
 }
 
+const byReason = (m: Record<string, number | string>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+/** The point-in-time rows of a dataset summary, for `runs get` and `lineage`. */
+function pointInTimeLines(p: PointInTimeSummary__Output, indent: string): string[] {
+  return [
+    `${indent}point-in-time rows ${p.sha256}  ${p.rows} rows  (${p.path})`,
+    `${indent}  feature service ${p.features_address}: ${p.feature_versions.join(', ')}; deployments ${p.deployments.join(', ')}`,
+    `${indent}  asked ${p.rows_asked}: found ${p.rows_found}, missing features ${p.rows_missing_features}; not asked: ${byReason(p.rows_skipped)}`,
+    `${indent}  skew (logged vs rebuilt tensor, within 1e-5): ${p.skew_match} match, ${p.skew_differ} differ of ${p.skew_checked} (max |diff| ${f(p.max_abs_diff)}); not checked: ${byReason(p.skew_unchecked)}`,
+    `${indent}  inputs rebuilt for logs without inputs: ${p.rebuilt_rows}; not rebuilt: ${byReason(p.rebuild_skipped)}`,
+  ];
+}
+
 /** A run in full, for people. */
 export function runText(r: Run__Output): string {
   const lines = [`run ${r.id}  model ${r.model}  state ${r.state}${r.reason ? ` (${r.reason})` : ''}`, `  champion ${r.parent_version}  candidate ${r.candidate_version || '-'}  seed ${r.seed}`];
@@ -45,6 +59,7 @@ export function runText(r: Run__Output): string {
     lines.push(`  dataset ${d.sha256}`, `    ${d.path}`, `    base ${d.base_sha256 || 'none'}  rows ${Object.entries(d.rows_by_source).map(([k, v]) => `${k} ${v}`).join(', ')}  train ${d.train_rows}  holdout ${d.holdout_rows}`);
     lines.push(`    labels: ${d.labelled_rows} of ${d.logged_rows} logged rows (coverage ${f(d.label_coverage, 3)}), ${d.feedback_messages} feedback, ${d.feedback_unmatched} unmatched`);
     for (const x of d.ranges) lines.push(`    ${x.stream} ${x.subject} ${x.first_sequence}..${x.last_sequence} (${x.messages} messages)`);
+    if (d.point_in_time) lines.push(...pointInTimeLines(d.point_in_time, '    '));
   }
   const g = r.gate;
   if (g) {
@@ -140,6 +155,7 @@ export function lineageText(l: Lineage__Output): string {
       if (d) {
         out.push(`    dataset ${d.sha256}: ${Object.entries(d.rows_by_source).map(([k, n]) => `${k} ${n}`).join(', ')} rows; base ${d.base_sha256 || 'none'}`);
         for (const x of d.ranges) out.push(`      ${x.stream} ${x.subject} ${x.first_sequence}..${x.last_sequence}`);
+        if (d.point_in_time) out.push(...pointInTimeLines(d.point_in_time, '      '));
       }
       const g = r.gate;
       if (g) out.push(`    gate ${g.blessed ? 'blessed' : 'refused'}: reference ${f(g.candidate_reference?.accuracy)} vs ${f(g.champion_reference?.accuracy)}, drifted ${f(g.candidate_drifted?.accuracy)} vs ${f(g.champion_drifted?.accuracy)}`);

@@ -126,7 +126,7 @@ export const CATALOGUE: readonly ServiceEntry[] = [
     natsOption: 'natsUrl',
     statePaths: { workDir: 'retrainer' },
     dependsOn: ['inference', 'monitor', 'rollout'],
-    addressOptions: { inferenceAddresses: 'inference', rolloutAddress: 'rollout' },
+    addressOptions: { inferenceAddresses: 'inference', rolloutAddress: 'rollout', featuresAddress: 'features', preprocessAddress: 'preprocess' },
   },
 ];
 

@@ -1,6 +1,7 @@
 // Original file: protos/mlmesh/retrainer/v1/retrainer.proto
 
 import type { SequenceRange as _mlmesh_retrainer_v1_SequenceRange, SequenceRange__Output as _mlmesh_retrainer_v1_SequenceRange__Output } from '../../../mlmesh/retrainer/v1/SequenceRange.js';
+import type { PointInTimeSummary as _mlmesh_retrainer_v1_PointInTimeSummary, PointInTimeSummary__Output as _mlmesh_retrainer_v1_PointInTimeSummary__Output } from '../../../mlmesh/retrainer/v1/PointInTimeSummary.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -34,6 +35,11 @@ export interface DatasetSummary {
    * The base dataset (parent's training data) this one extends, by manifest SHA-256.
    */
   'base_sha256'?: (string);
+  /**
+   * The point-in-time feature rows of the labelled logged rows that came through a gateway
+   * deployment (absent when none did).
+   */
+  'point_in_time'?: (_mlmesh_retrainer_v1_PointInTimeSummary | null);
 }
 
 /**
@@ -67,4 +73,9 @@ export interface DatasetSummary__Output {
    * The base dataset (parent's training data) this one extends, by manifest SHA-256.
    */
   'base_sha256': (string);
+  /**
+   * The point-in-time feature rows of the labelled logged rows that came through a gateway
+   * deployment (absent when none did).
+   */
+  'point_in_time': (_mlmesh_retrainer_v1_PointInTimeSummary__Output | null);
 }
