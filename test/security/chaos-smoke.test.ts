@@ -11,7 +11,7 @@ import { runChaos } from '../../bench/chaos/run.js';
 
 test('chaos smoke - SIGKILL of inference under load: accounted and recovered', async (t) => {
   t.timeout(240_000);
-  const result = await runChaos({ quick: true, faults: 'kill-inference', rate: 10, settleMs: 4000, log: (l) => t.log(l) });
+  const result = await runChaos({ quick: true, faults: 'kill-inference', rate: 10, settleMs: 6000, log: (l) => t.log(l) });
   const { periods, totals } = result.account;
   t.log(JSON.stringify(periods.map((p) => ({ fault: p.fault, sent: p.sent, ok: p.ok, hidden: p.hiddenByRetry, failed: p.failed, errors: p.errors, missing: p.logsMissing, twice: p.logsTwice, lost: p.windowRowsLost, double: p.windowRowsDouble, recovered: p.recoveredMs, restored: p.restoredMs }))));
   t.deepEqual(periods.map((p) => p.fault), ['steady', 'kill-inference']);
