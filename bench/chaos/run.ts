@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { account } from './accounting.js';
 import type { Account, Period } from './accounting.js';
 import { pickFaults } from './faults.js';
-import type { FaultSettings } from './faults.js';
+import type { FaultSettings, Injection } from './faults.js';
 import { Load, applicationRows } from './load.js';
 import { startChaosMesh } from './mesh.js';
 import { readStream } from './stream.js';
@@ -40,6 +40,8 @@ export interface ChaosResult {
   account: Account;
   /** Services the supervisor reports as not ready when the load stopped (should be none). */
   notReady: string[];
+  /** Faults that could not be injected or whose mesh did not come back in time, with why. */
+  faultErrors: string[];
   /** Outcomes of the run's last 10 requests (all `ok` once the mesh has recovered). */
   lastOutcomes: string[];
 }
@@ -66,6 +68,7 @@ export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
   if (!(rate > 0 && rate <= 500)) throw new Error(`chaos: --rate must be in (0, 500] requests per second, got ${rate}`);
   const mesh = await startChaosMesh({ spoolMaxBytes, windowRows, restartDelayMs: 200, inferenceEnv: o.inferenceEnv ?? {}, log });
   const periods: Period[] = [];
+  const faultErrors: string[] = [];
   let load: Load | undefined;
   try {
     load = new Load(mesh.gateway, rate, await applicationRows(), `chaos-${Date.now().toString(36)}`);
@@ -77,7 +80,17 @@ export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
     for (const f of faults) {
       start = Date.now();
       log(`chaos: ${f.name}: ${f.what}`);
-      const injection = await f.inject(mesh, settings);
+      let injection: Injection;
+      try {
+        injection = await f.inject(mesh, settings);
+      } catch (e: unknown) {
+        // One fault that could not be injected (or whose mesh did not come back in time) must not
+        // lose the figures of the others: it is reported, and the run goes on.
+        const message = e instanceof Error ? e.message : String(e);
+        faultErrors.push(`${f.name}: ${message}`);
+        log(`chaos: ${f.name} FAILED: ${message}`);
+        injection = { injectedMs: start, clearedMs: Date.now(), restoredMs: undefined, restoredBy: '', dropped: 0, notes: [`the fault failed: ${message}`] };
+      }
       log(`chaos: ${f.name}: cleared after ${injection.clearedMs - injection.injectedMs} ms${injection.restoredMs ? `, ${injection.restoredBy} after ${injection.restoredMs - injection.injectedMs} ms` : ''}; settling ${settleMs} ms`);
       await sleep(settleMs);
       periods.push({ name: f.name, what: f.what, startMs: start, endMs: Date.now(), injection });
@@ -96,6 +109,7 @@ export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
       settings: { faults: faults.map((f) => f.name), rate, settleMs, quick, spoolMaxBytes, windowRows, inferenceEnv: o.inferenceEnv ?? {}, ...settings, log: undefined },
       account: account(periods, load.sent, stream),
       notReady,
+      faultErrors,
       lastOutcomes: load.sent.slice(-10).map((s) => s.outcome),
     };
   } finally {
