@@ -45,6 +45,8 @@ export interface PeriodFigures {
   logsMissing: number;
   /** Request ids with more than one log in the stream. */
   logsTwice: number;
+  /** Of those, the ones with one event id stored twice (a replay JetStream did not deduplicate), as against two predictions made for one request (a retried hop). */
+  logsTwiceSameEvent: number;
   /** Failed calls whose prediction was logged anyway (the model answered; the client did not get it). */
   loggedButFailed: number;
   /** Logged rows in no closed window (before the last window's end), plus rows a window skipped in its range. */
@@ -70,7 +72,7 @@ export interface PeriodFigures {
 /** The whole account. */
 export interface Account {
   periods: PeriodFigures[];
-  totals: { sent: number; ok: number; hiddenByRetry: number; failed: number; pending: number; logs: number; windows: number; repeatedReports: number; unknownLogs: number; unknownIds: string[]; monitorCaughtUp: boolean };
+  totals: { sent: number; ok: number; hiddenByRetry: number; failed: number; pending: number; logs: number; windows: number; repeatedReports: number; unknownLogs: number; unknownIds: string[]; windowIndexGaps: number[]; monitorCaughtUp: boolean };
 }
 
 function quantile(xs: number[], q: number): number | undefined {
@@ -92,6 +94,15 @@ function lowerBound(logs: readonly StreamLog[], seq: number): number {
 }
 
 const settled = (s: Sent): number => s.doneMs ?? s.sentMs;
+
+/** Window indexes missing between the first and the last report (a window never reported). */
+function indexGaps(indexes: readonly number[]): number[] {
+  const have = new Set(indexes);
+  const gaps: number[] = [];
+  if (indexes.length === 0) return gaps;
+  for (let i = Math.min(...indexes); i <= Math.max(...indexes); i++) if (!have.has(i)) gaps.push(i);
+  return gaps;
+}
 
 /** Accounts for every period. */
 export function account(periods: readonly Period[], sent: readonly Sent[], stream: StreamContents): Account {
@@ -184,6 +195,10 @@ export function account(periods: readonly Period[], sent: readonly Sent[], strea
       errorSamples,
       logsMissing: answered.filter((s) => !logsById.has(s.id)).length,
       logsTwice: mine.filter((s) => (logsById.get(s.id)?.length ?? 0) > 1).length,
+      logsTwiceSameEvent: mine.filter((s) => {
+        const ls = logsById.get(s.id) ?? [];
+        return new Set(ls.map((l) => l.eventId)).size < ls.length;
+      }).length,
       loggedButFailed: mine.filter((s) => s.outcome === 'failed' && logsById.has(s.id)).length,
       windowRowsLost: lost[i] ?? 0,
       windowRowsDouble: double[i] ?? 0,
@@ -211,6 +226,7 @@ export function account(periods: readonly Period[], sent: readonly Sent[], strea
       repeatedReports: stream.repeatedReports,
       unknownLogs,
       unknownIds,
+      windowIndexGaps: indexGaps(stream.windows.map((w) => w.windowIndex)),
       monitorCaughtUp: stream.monitorCaughtUp,
     },
   };
@@ -245,8 +261,8 @@ export function markdownTable(a: Account): string {
   const head = `| ${COLUMNS.map(([h]) => h).join(' | ')} |\n|${COLUMNS.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
   const body = a.periods.map((f) => `| ${COLUMNS.map(([, v]) => v(f)).join(' | ')} |`).join('\n');
   const notes = a.periods
-    .filter((f) => Object.keys(f.errors).length > 0 || f.notes.length > 0 || f.windowRowsOpen > 0)
-    .map((f) => `- ${f.fault}: ${[...f.notes, ...(Object.keys(f.errors).length ? [`failures ${Object.entries(f.errors).map(([k, v]) => `${k} ×${v}`).join(', ')}`] : []), ...(f.windowRowsOpen ? [`${f.windowRowsOpen} rows still in the open window`] : []), ...(f.restoredBy ? [`restored = ${f.restoredBy}`] : [])].join('; ')}`)
+    .filter((f) => Object.keys(f.errors).length > 0 || f.notes.length > 0 || f.windowRowsOpen > 0 || f.logsTwice > 0)
+    .map((f) => `- ${f.fault}: ${[...f.notes, ...(f.logsTwice ? [`logged twice: ${f.logsTwice - f.logsTwiceSameEvent} as two predictions (a retried hop ran the model again), ${f.logsTwiceSameEvent} as one event id stored twice`] : []), ...(Object.keys(f.errors).length ? [`failures ${Object.entries(f.errors).map(([k, v]) => `${k} ×${v}`).join(', ')}`] : []), ...(f.windowRowsOpen ? [`${f.windowRowsOpen} rows still in the open window`] : []), ...(f.restoredBy ? [`restored = ${f.restoredBy}`] : [])].join('; ')}`)
     .join('\n');
   return `${head}\n${body}\n\n${notes}\n`;
 }

@@ -50,7 +50,7 @@ export class Load {
   private readonly client: GatewayClient;
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
-  private inflight = new Set<Promise<void>>();
+  private readonly inflight = new Set<Promise<void>>();
 
   /**
    * @param gateway the gateway's gRPC address

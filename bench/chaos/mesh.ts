@@ -102,7 +102,8 @@ export async function startChaosMesh(o: ChaosMeshOptions): Promise<ChaosMesh> {
     };
     const configFile = join(dir, 'mlmesh.yaml');
     await writeFile(configFile, stringify(sections));
-    const project: MeshProject = { dir, configFile, varDir: join(dir, 'var'), repo, remove: async () => {} };
+    // The folder and the repository are removed by the cleanups above, after the supervisor has stopped.
+    const project: MeshProject = { dir, configFile, varDir: join(dir, 'var'), repo, remove: () => Promise.resolve() };
     o.log(`chaos: mlmesh up --config ${configFile} (NATS ${nats.url}, gateway → inference through ${proxy.address})`);
     const run = runMesh(project, [], { MLMESH_LOG_LEVEL: 'warn', ...o.inferenceEnv });
     cleanups.push(async () => {

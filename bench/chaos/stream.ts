@@ -13,6 +13,8 @@ import { SUBJECTS, STREAMS, decodeDriftReport, decodePredictionLog } from '../..
 export interface StreamLog {
   seq: number;
   requestId: string;
+  /** The log's own id (meta.event_id, its Nats-Msg-Id): the same on a replay of one prediction, new for each prediction. */
+  eventId: string;
   rows: number;
 }
 
@@ -82,7 +84,7 @@ export async function readStream(natsUrl: string, model: string, durable = 'mlme
       const log = decodePredictionLog(m.data);
       if (log.model !== model) return;
       const rows = Number(log.outputs[0]?.shape[0] ?? 1);
-      logs.push({ seq: m.seq, requestId: log.request_id, rows });
+      logs.push({ seq: m.seq, requestId: log.request_id, eventId: log.meta?.event_id ?? '', rows });
     });
     const byId = new Map<string, StreamWindow>();
     let repeatedReports = 0;

@@ -23,7 +23,7 @@ function requests(): Sent[] {
 
 /** One single-row log per request, sequences 1..20, and windows of 5 logs. */
 function clean(): StreamContents {
-  const logs = Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, requestId: `r${i}`, rows: 1 }));
+  const logs = Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, requestId: `r${i}`, eventId: `e${i}`, rows: 1 }));
   const windows: StreamWindow[] = [0, 1, 2, 3].map((w) => ({ reportId: `m/1/${w}`, windowIndex: w, rows: 5, firstSeq: w * 5 + 1, lastSeq: w * 5 + 5, firstRow: 0, lastRow: 0 }));
   return { logs, windows, repeatedReports: 0, monitorCaughtUp: true };
 }
@@ -38,6 +38,7 @@ test('chaos accounting - a clean run shows nothing lost or twice', (t) => {
   }
   t.is(a.periods[1]?.recoveredMs, 0, 'no request disturbed');
   t.is(a.periods[1]?.restoredMs, 500);
+  t.deepEqual(a.totals.windowIndexGaps, []);
   t.regex(textTable(a), /kill-x/);
   t.regex(markdownTable(a), /\| kill-x \| 10 \|/);
 });
@@ -52,7 +53,9 @@ test('chaos accounting - planted failures, retries, missing and double logs land
   const stream = clean();
   // r13 answered but never logged; r14 logged twice (the second log in the open window); r11 failed but logged.
   stream.logs = stream.logs.filter((l) => l.requestId !== 'r13');
-  stream.logs.push({ seq: 21, requestId: 'r14', rows: 1 });
+  stream.logs.push({ seq: 21, requestId: 'r14', eventId: 'e14-again', rows: 1 });
+  // r15's one prediction stored twice (same event id): a replay JetStream did not deduplicate.
+  stream.logs.push({ seq: 22, requestId: 'r15', eventId: 'e15', rows: 1 });
   const a = account(periods, sent, stream);
   const k = a.periods[1];
   t.is(a.periods[0]?.sent, 9);
@@ -62,9 +65,10 @@ test('chaos accounting - planted failures, retries, missing and double logs land
   t.is(k?.hiddenByRetry, 1);
   t.is(k?.ok, 8);
   t.is(k?.logsMissing, 1, 'r13');
-  t.is(k?.logsTwice, 1, 'r14');
+  t.is(k?.logsTwice, 2, 'r14 and r15');
+  t.is(k?.logsTwiceSameEvent, 1, 'r15');
   t.is(k?.loggedButFailed, 2, 'r9 and r11');
-  t.is(k?.windowRowsOpen, 1, 'the second r14');
+  t.is(k?.windowRowsOpen, 2, 'the second r14 and r15');
   // The window holding seq 11..15 claims 5 rows but the stream has 4 there (r13 gone): one counted beyond the stream.
   t.is(k?.windowRowsDouble, 1);
   // Last disturbed: r12 sent at 1200; the first clean answer after it: r13 (sent 1300, done 1310).
@@ -86,14 +90,15 @@ test('chaos accounting - rows in no window, in two windows, and skipped inside a
   t.is(a.periods[1]?.windowRowsDouble, 1, 'seq 15 in two windows');
   t.is(a.periods[1]?.windowRowsLost, 2, 'window 3 skipped two of its six');
   t.is(a.periods[1]?.windows, 2);
+  t.deepEqual(a.totals.windowIndexGaps, [1], 'window 1 never reported');
 });
 
 test('chaos accounting - a multi-row log split between two windows is counted once per row', (t) => {
   const sent = requests().slice(0, 2);
   const stream: StreamContents = {
     logs: [
-      { seq: 1, requestId: 'r0', rows: 3 },
-      { seq: 2, requestId: 'r1', rows: 3 },
+      { seq: 1, requestId: 'r0', eventId: 'e0', rows: 3 },
+      { seq: 2, requestId: 'r1', eventId: 'e1', rows: 3 },
     ],
     windows: [
       { reportId: 'm/1/0', windowIndex: 0, rows: 4, firstSeq: 1, lastSeq: 2, firstRow: 0, lastRow: 0 },

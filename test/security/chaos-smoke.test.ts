@@ -19,7 +19,7 @@ test('chaos smoke - SIGKILL of inference under load: accounted and recovered', a
     t.true(p.sent > 0, `${p.fault}: requests were sent`);
     t.is(p.ok + p.hiddenByRetry + p.failed, p.sent, `${p.fault}: ok + hidden + failed = sent`);
     t.is(Object.values(p.errors).reduce((a, b) => a + b, 0), p.failed, `${p.fault}: failures by status add up`);
-    for (const k of ['ok', 'hiddenByRetry', 'failed', 'logsMissing', 'logsTwice', 'loggedButFailed', 'windowRowsLost', 'windowRowsDouble', 'windowRowsOpen', 'windows', 'dropped'] as const) {
+    for (const k of ['ok', 'hiddenByRetry', 'failed', 'logsMissing', 'logsTwice', 'logsTwiceSameEvent', 'loggedButFailed', 'windowRowsLost', 'windowRowsDouble', 'windowRowsOpen', 'windows', 'dropped'] as const) {
       t.true(p[k] >= 0, `${p.fault}: ${k} = ${p[k]}`);
     }
   }
@@ -28,6 +28,7 @@ test('chaos smoke - SIGKILL of inference under load: accounted and recovered', a
   t.is(totals.unknownLogs, 0, 'every credit log in the stream is one of the run’s requests');
   t.true(totals.monitorCaughtUp, 'the monitor applied the whole stream');
   t.true(totals.windows > 0, 'the monitor closed windows');
+  t.deepEqual(totals.windowIndexGaps, [], 'no window index skipped');
   const steady = periods[0];
   t.is(steady?.failed, 0, 'no failure without a fault');
   t.is(steady?.logsMissing, 0, 'no log missing without a fault');
