@@ -13,7 +13,7 @@
  * median: ±25% of ERT·ln 2, about 3.5 sd. The digits run (200 runs over 5 references) gets ±30%.
  */
 import test from 'ava';
-import { OnlineMmd, configureOnlineMmd, mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
+import { OnlineMmd, configureOnlineMmd, heldOutRows, mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
 import type { OnlineMmdConfig } from '../../services/monitor/stats/index.js';
 import type { Matrix } from '../../services/monitor/matrix.js';
 import { allDigits, blur, drawRows, rowsOf } from '../helpers/digits.js';
@@ -46,15 +46,21 @@ test('online mmd - the incremental statistic equals the batch MMD²_u of the win
   const normal = gaussian(seededRandom(11));
   const ref = Float64Array.from({ length: 120 * d }, normal);
   const cfg = configureOnlineMmd(ref, d, { ert: 50, windowSize: 10, seed: 3, bootstraps: 2000 });
-  t.is(cfg.refRows.length / d, 100);
   const det = new OnlineMmd(cfg);
+  t.is(det.referenceSubset().length / d, 100);
   let restored: OnlineMmd | undefined;
   for (let i = 0; i < 35; i++) {
     const row = Array.from({ length: d }, () => normal() + 0.3);
+    if (i === 20) {
+      // A reset draws a new split of the reference: the statistic stays the batch one of the new R.
+      det.reset();
+      restored?.reset();
+    }
     const s = det.update(row);
-    const batch = mmdTest({ reference: cfg.refRows, window: Float64Array.from(det.snapshot().window), dim: d, kernel: 'gaussian', permutations: 1, seed: 1, lengthScale: cfg.lengthScale });
+    const batch = mmdTest({ reference: det.referenceSubset(), window: Float64Array.from(det.snapshot().window), dim: d, kernel: 'gaussian', permutations: 1, seed: 1, lengthScale: cfg.lengthScale });
     t.true(Math.abs(s.statistic - batch.statistic) < 1e-12, `row ${i}: ${s.statistic} vs ${batch.statistic}`);
-    t.is(s.threshold, cfg.thresholds[Math.min(i + 1, 10) - 1] as number);
+    t.is(s.threshold, cfg.thresholds[Math.min(s.t, 10) - 1] as number);
+    t.is(s.t, i < 20 ? i + 1 : i - 19);
     if (restored) {
       const r = restored.update(row);
       t.is(r.statistic.toFixed(12), s.statistic.toFixed(12));
@@ -64,7 +70,9 @@ test('online mmd - the incremental statistic equals the batch MMD²_u of the win
   }
   det.reset();
   t.is(det.t, 0);
-  t.deepEqual(det.snapshot().window, Array.from(cfg.initialWindow));
+  t.is(det.resets, 2);
+  const held = heldOutRows(cfg, 2);
+  t.deepEqual(det.snapshot().window, Array.from(held.subarray(0, 10)).flatMap((r) => Array.from(ref.subarray(r * d, r * d + d))));
 });
 
 test('online mmd - configuration is deterministic per seed and refuses bad settings', (t) => {
@@ -74,7 +82,8 @@ test('online mmd - configuration is deterministic per seed and refuses bad setti
   const a = configureOnlineMmd(ref, d, { ert: 100, windowSize: 8, seed: 9, bootstraps: 3000 });
   const b = configureOnlineMmd(ref, d, { ert: 100, windowSize: 8, seed: 9, bootstraps: 3000 });
   t.deepEqual(Array.from(a.thresholds), Array.from(b.thresholds));
-  t.deepEqual(Array.from(a.initialWindow), Array.from(b.initialWindow));
+  t.deepEqual(Array.from(heldOutRows(a, 0)), Array.from(heldOutRows(b, 0)));
+  t.notDeepEqual(Array.from(heldOutRows(a, 0)), Array.from(heldOutRows(a, 1)));
   t.true(a.thresholds.every((v) => Number.isFinite(v)));
   const c = configureOnlineMmd(ref, d, { ert: 100, windowSize: 8, seed: 10, bootstraps: 3000 });
   t.notDeepEqual(Array.from(c.thresholds), Array.from(a.thresholds));

@@ -15,7 +15,11 @@
  *
  * The detector starts with a window of W held-out reference rows, so it tests from the first
  * row: after s rows the window holds W − s of them and s new rows, and from s = W on only new
- * rows. Thresholds (alibi-detect's configuration): B bootstrap streams, each a random split of the
+ * rows. At every start and reset (after an alarm) it draws a new split of the reference into R
+ * (n − 2W rows) and 2W held-out rows, the first W of which form the initial window — the split
+ * the thresholds were simulated over, so the guarantee holds run by run whatever one split's
+ * luck (a fixed initial window that happens to sit far from R would make every run after a reset
+ * start near the threshold). Thresholds (alibi-detect's configuration): B bootstrap streams, each a random split of the
  * reference into R (n − 2W rows) and a stream of 2W rows whose first W form the initial window;
  * at each step s = 1..W the threshold b_s is the (1 − 1/ERT) quantile of the statistic among the
  * streams that have not alarmed before s, so the hazard of a false alarm is 1/ERT at every step;
@@ -47,14 +51,15 @@ export interface OnlineMmdConfig {
   ert: number;
   bootstraps: number;
   lengthScale: number;
-  /** R, row-major (m rows). */
-  refRows: Float64Array;
-  /** The W held-out rows the window starts with. */
-  initialWindow: Float64Array;
-  /** Σ_{i≠j∈R} k/(m(m−1)). */
-  kxxMean: number;
+  /** The reference, row-major (n rows). */
+  reference: Float64Array;
+  /** Σ_{j≠i} k(x_i, x_j) per reference row, and their total. */
+  rowSum: Float64Array;
+  total: number;
   /** b_1 … b_W: the threshold after s rows is thresholds[min(s, W) − 1]. */
   thresholds: Float64Array;
+  /** Seeds the splits of the detector's runs. */
+  seed: number;
 }
 
 /** Default number of bootstrap streams for an ERT. */
@@ -173,15 +178,7 @@ export function configureOnlineMmd(reference: Float64Array, dim: number, o: Onli
     nAlive = k;
     if (nAlive < 2) throw new RangeError(`online mmd: only ${nAlive} of ${bootstraps} bootstrap streams left at step ${s + 1}: raise bootstraps`);
   }
-  // The split the detector itself uses: one more draw.
-  draw();
-  const initialWindow = new Float64Array(w * dim);
-  for (let a = 0; a < w; a++) initialWindow.set(reference.subarray((idx[a] as number) * dim, (idx[a] as number) * dim + dim), a * dim);
-  const refRows = new Float64Array(m * dim);
-  for (let a = 2 * w; a < n; a++) refRows.set(reference.subarray((idx[a] as number) * dim, (idx[a] as number) * dim + dim), (a - 2 * w) * dim);
-  let kxxSum = 0;
-  for (let a = 2 * w; a < n; a++) for (let c = 2 * w; c < n; c++) if (a !== c) kxxSum += kyy(a, c);
-  return { dim, windowSize: w, ert: o.ert, bootstraps, lengthScale: l, refRows, initialWindow, kxxMean: kxxSum / (m * (m - 1)), thresholds };
+  return { dim, windowSize: w, ert: o.ert, bootstraps, lengthScale: l, reference, rowSum, total, thresholds, seed: o.seed };
 }
 
 /** What one row gave. */
@@ -193,15 +190,33 @@ export interface OnlineStep {
   t: number;
 }
 
-/** The detector's durable state: rows since the reset and the window's rows, oldest first. */
+/** The detector's durable state: resets so far (which split), rows since the last one, and the window's rows, oldest first. */
 export interface OnlineMmdSnapshot {
+  resets: number;
   t: number;
   window: number[];
+}
+
+/** The 2W held-out rows of run `resets` (the first W start the window), drawn from the seed. */
+export function heldOutRows(config: OnlineMmdConfig, resets: number): Int32Array {
+  const n = config.reference.length / config.dim;
+  const k = 2 * config.windowSize;
+  const rand = seededRandom((config.seed ^ Math.imul(resets + 1, 0x9e3779b1)) >>> 0);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let a = 0; a < k; a++) {
+    const b = a + Math.floor(rand() * (n - a));
+    const t = idx[a] as number;
+    idx[a] = idx[b] as number;
+    idx[b] = t;
+  }
+  return idx.slice(0, k);
 }
 
 /** The running detector of one stream. */
 export class OnlineMmd {
   private readonly w: number;
+  private readonly n: number;
   private readonly m: number;
   /** Window rows in a ring; slot `head` is the oldest. */
   private readonly rows: Float64Array;
@@ -211,17 +226,27 @@ export class OnlineMmd {
   private readonly kyy: Float64Array;
   private head = 0;
   private tRows = 0;
+  private runs = 0;
+  /** The current run's held-out rows (not in R) and Σ_{i≠j∈R} k/(m(m−1)). */
+  private held: Int32Array = new Int32Array(0);
+  private kxxMean = 0;
   private readonly inv: number;
 
   constructor(readonly config: OnlineMmdConfig, snapshot?: OnlineMmdSnapshot) {
     this.w = config.windowSize;
-    this.m = config.refRows.length / config.dim;
+    this.n = config.reference.length / config.dim;
+    this.m = this.n - 2 * this.w;
     this.rows = new Float64Array(this.w * config.dim);
     this.colR = new Float64Array(this.w);
     this.kyy = new Float64Array(this.w * this.w);
     this.inv = 1 / (2 * config.lengthScale * config.lengthScale);
-    if (snapshot && snapshot.window.length === this.w * config.dim && Number.isInteger(snapshot.t) && snapshot.t >= 0) this.fill(Float64Array.from(snapshot.window), snapshot.t);
-    else this.reset();
+    const ok = snapshot && snapshot.window.length === this.w * config.dim && Number.isInteger(snapshot.t) && snapshot.t >= 0 && Number.isInteger(snapshot.resets) && snapshot.resets >= 0;
+    if (ok) {
+      this.split(snapshot.resets);
+      this.fill(Float64Array.from(snapshot.window), snapshot.t);
+    } else {
+      this.start(0);
+    }
   }
 
   /** Rows since the start or the last reset. */
@@ -229,9 +254,36 @@ export class OnlineMmd {
     return this.tRows;
   }
 
-  /** Back to the initial window of held-out reference rows (after an alarm). */
+  /** Resets so far. */
+  get resets(): number {
+    return this.runs;
+  }
+
+  /** A new run (after an alarm): a fresh split, the window back to held-out reference rows. */
   reset(): void {
-    this.fill(this.config.initialWindow, 0);
+    this.start(this.runs + 1);
+  }
+
+  private start(run: number): void {
+    this.split(run);
+    const { reference, dim } = this.config;
+    const init = new Float64Array(this.w * dim);
+    for (let a = 0; a < this.w; a++) init.set(reference.subarray((this.held[a] as number) * dim, (this.held[a] as number) * dim + dim), a * dim);
+    this.fill(init, 0);
+  }
+
+  /** Run `run`'s split: its held-out rows and R's kernel mean, from the row sums (O(W²·d)). */
+  private split(run: number): void {
+    const { reference, dim, rowSum, total } = this.config;
+    this.runs = run;
+    this.held = heldOutRows(this.config, run);
+    let ySum = 0;
+    let yy = 0;
+    for (let a = 0; a < this.held.length; a++) {
+      ySum += rowSum[this.held[a] as number] as number;
+      for (let b = a + 1; b < this.held.length; b++) yy += 2 * Math.exp(-sqDist(reference, this.held[a] as number, reference, this.held[b] as number, dim) * this.inv);
+    }
+    this.kxxMean = (total - 2 * ySum + yy) / (this.m * (this.m - 1));
   }
 
   private fill(window: Float64Array, t: number): void {
@@ -249,10 +301,12 @@ export class OnlineMmd {
     }
   }
 
+  /** Σ over R of k(r, x_i): over the whole reference, less the held-out rows. */
   private refKernelSum(x: Float64Array, i: number): number {
-    const { refRows, dim } = this.config;
+    const { reference, dim } = this.config;
     let s = 0;
-    for (let r = 0; r < this.m; r++) s += Math.exp(-sqDist(refRows, r, x, i, dim) * this.inv);
+    for (let r = 0; r < this.n; r++) s += Math.exp(-sqDist(reference, r, x, i, dim) * this.inv);
+    for (let a = 0; a < this.held.length; a++) s -= Math.exp(-sqDist(reference, this.held[a] as number, x, i, dim) * this.inv);
     return s;
   }
 
@@ -277,12 +331,22 @@ export class OnlineMmd {
       xy += this.colR[a] as number;
       for (let b = a + 1; b < w; b++) yy += 2 * (this.kyy[a * w + b] as number);
     }
-    const statistic = this.config.kxxMean + yy / (w * (w - 1)) - (2 * xy) / (this.m * w);
+    const statistic = this.kxxMean + yy / (w * (w - 1)) - (2 * xy) / (this.m * w);
     const threshold = this.config.thresholds[Math.min(this.tRows, w) - 1] as number;
     return { statistic, threshold, alarm: statistic > threshold, t: this.tRows };
   }
 
-  /** The state to store (the kernel sums are recomputed from it on restore). */
+  /** R of the current run, row-major (for checks). */
+  referenceSubset(): Float64Array {
+    const { reference, dim } = this.config;
+    const held = new Set(this.held);
+    const out = new Float64Array(this.m * dim);
+    let k = 0;
+    for (let r = 0; r < this.n; r++) if (!held.has(r)) out.set(reference.subarray(r * dim, r * dim + dim), dim * k++);
+    return out;
+  }
+
+  /** The state to store (the split and kernel sums are recomputed from it on restore). */
   snapshot(): OnlineMmdSnapshot {
     const { dim } = this.config;
     const window: number[] = [];
@@ -290,6 +354,6 @@ export class OnlineMmd {
       const s = (this.head + a) % this.w;
       for (let k = 0; k < dim; k++) window.push(this.rows[s * dim + k] as number);
     }
-    return { t: this.tRows, window };
+    return { resets: this.runs, t: this.tRows, window };
   }
 }
