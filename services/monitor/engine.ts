@@ -45,7 +45,8 @@ import type { Reference } from './reference.js';
 import { ReportIndex, buildDriftReport } from './reports.js';
 import { reportIdOf, retrainDue, retrainRequest, updateStreak } from './retrain.js';
 import { cusumAfterReport, cusumWindow } from './sequential-detector.js';
-import { OnlineDetectors, onlineAfterClose } from './online-detector.js';
+import { OnlineDetectors, configureInProcess, onlineAfterClose } from './online-detector.js';
+import type { OnlineConfigurer } from './online-detector.js';
 import type { ModelState, StateStore } from './state-store.js';
 import { OpenWindow } from './window.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -107,7 +108,7 @@ export class MonitorEngine {
   /** Versions whose too-large windows were already warned about (once each). */
   private readonly tooLargeWarned = new Set<string>();
   /** The per-row online detectors (online-detector.ts), and the versions whose detector could not run (warned once each). */
-  private readonly online = new OnlineDetectors();
+  private readonly online: OnlineDetectors;
   private readonly onlineWarned = new Set<string>();
   private models: Record<string, ModelState> = {};
   private readonly monitoring = new Map<string, ModelMonitoring>();
@@ -133,7 +134,10 @@ export class MonitorEngine {
     private readonly log: Logger,
     private readonly metrics: MonitorMetrics,
     private readonly now: () => number = Date.now,
-  ) {}
+    configureOnline: OnlineConfigurer = configureInProcess,
+  ) {
+    this.online = new OnlineDetectors(configureOnline);
+  }
 
   /** Loads windows, model state and reports from the state folder. */
   async load(): Promise<void> {
@@ -543,7 +547,7 @@ export class MonitorEngine {
       h.cusumRunStart = step.after.runStart;
     }
     // Likewise the online detector's alarms among the window's rows.
-    if (mon.online) verdict.results.push(this.online.entry(h, mon.online, ref));
+    if (mon.online) verdict.results.push(await this.online.entry(h, mon.online, ref));
     const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
     // The labelling queue before the report: a close finished from a stored report has no rows to sample.
     if ((mon.labelQueueRows ?? 0) > 0 && this.config.feedbackRetentionRows > 0) this.queueWindow(h, rows, mon, reportId);
@@ -560,7 +564,7 @@ export class MonitorEngine {
   private async feedOnline(w: OpenWindow, mon: ModelMonitoring, inputs: Matrix | undefined, from: number, count: number, seq: number): Promise<void> {
     const h = w.header;
     const ref = await this.referenceOf(h.model, h.version);
-    const r = this.online.feed(h, mon.online as NonNullable<ModelMonitoring['online']>, ref, inputs, from, count, seq);
+    const r = await this.online.feed(h, mon.online as NonNullable<ModelMonitoring['online']>, ref, inputs, from, count, seq);
     const k = key(h.model, h.version);
     if (r.error && !this.onlineWarned.has(k)) {
       this.onlineWarned.add(k);

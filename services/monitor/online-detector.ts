@@ -20,7 +20,13 @@ import { InvalidArgumentError } from '../../shared/errors/index.js';
 import type { Matrix } from './matrix.js';
 import type { Reference } from './reference.js';
 import { OnlineMmd, configureOnlineMmd, seedOf, seededRandom } from './stats/index.js';
-import type { OnlineMmdConfig } from './stats/index.js';
+import type { OnlineMmdConfig, OnlineMmdOptions } from './stats/index.js';
+
+/** Computes a detector's configuration (in the service: in a worker thread, online-config-worker.ts). */
+export type OnlineConfigurer = (reference: Float64Array, dim: number, options: OnlineMmdOptions) => Promise<OnlineMmdConfig>;
+
+/** In-process configuration (tests, the NATS-free engine). */
+export const configureInProcess: OnlineConfigurer = (reference, dim, options) => Promise.resolve(configureOnlineMmd(reference, dim, options));
 import type { WindowHeader } from './window.js';
 
 /** `monitoring.online`: the per-row detector's settings. */
@@ -108,6 +114,14 @@ interface Configured {
   cols: number[];
 }
 
+/** A configurer that failed for another reason than the settings (not recorded: retried). */
+class ConfigurerFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'ConfigurerFailed';
+  }
+}
+
 /** Columns of the watched features. @throws Error naming an unknown feature. */
 function columnsOf(settings: OnlineSettings, featureNames: readonly string[], cols: number): number[] {
   if (!settings.features) return Array.from({ length: cols }, (_, j) => j);
@@ -126,13 +140,19 @@ export class OnlineDetectors {
   private readonly configured = new Map<string, Configured | { key: string; error: string }>();
   private readonly running = new Map<string, OnlineMmd>();
 
+  constructor(private readonly configurer: OnlineConfigurer = configureInProcess) {}
+
   /** Forgets the running detectors (after the state was reloaded from disk: they are rebuilt from the headers). */
   clear(): void {
     this.running.clear();
   }
 
-  /** The configuration for a version's reference, computed once (an unusable one records why). */
-  private configure(h: WindowHeader, settings: OnlineSettings, ref: Reference | null): Configured | { key: string; error: string } {
+  /**
+   * The configuration for a version's reference, computed once (an unusable one records why).
+   * @throws Error when the configurer failed other than by refusing the settings (a worker that
+   *   died): nothing is recorded, the batch fails and is redelivered.
+   */
+  private async configure(h: WindowHeader, settings: OnlineSettings, ref: Reference | null): Promise<Configured | { key: string; error: string }> {
     const key = `${ref?.sha256 ?? 'none'}/${settings.ert}/${settings.windowSize}/${settings.referenceRows}/${settings.bootstraps ?? ''}/${(settings.features ?? []).join(',')}`;
     const vk = `${h.model}\u0000${h.version}`;
     const known = this.configured.get(vk);
@@ -143,9 +163,16 @@ export class OnlineDetectors {
       const cols = columnsOf(settings, ref.featureNames, ref.inputs.cols);
       if (settings.windowSize * cols.length > ONLINE_MAX_WINDOW_VALUES) throw new Error(`window_size ${settings.windowSize} × ${cols.length} features = ${settings.windowSize * cols.length} values, over the bound of ${ONLINE_MAX_WINDOW_VALUES}: lower window_size or list fewer features`);
       const x = sample(ref.inputs, cols, settings.referenceRows, seedOf(`${h.model}/${h.version}/online/sample`));
-      const config = configureOnlineMmd(x, cols.length, { ert: settings.ert, windowSize: settings.windowSize, bootstraps: settings.bootstraps, seed: seedOf(`${h.model}/${h.version}/online`) });
+      let config: OnlineMmdConfig;
+      try {
+        config = await this.configurer(x, cols.length, { ert: settings.ert, windowSize: settings.windowSize, bootstraps: settings.bootstraps, seed: seedOf(`${h.model}/${h.version}/online`) });
+      } catch (e: unknown) {
+        if (e instanceof RangeError) throw e;
+        throw new ConfigurerFailed(e);
+      }
       c = { key, config, cols };
     } catch (e: unknown) {
+      if (e instanceof ConfigurerFailed) throw e.cause as Error;
       c = { key, error: e instanceof Error ? e.message : String(e) };
     }
     this.configured.set(vk, c);
@@ -157,8 +184,8 @@ export class OnlineDetectors {
    * updates the header's state.
    * @returns the alarms these rows raised, and an error when the detector cannot run.
    */
-  feed(h: WindowHeader, settings: OnlineSettings, ref: Reference | null, inputs: Matrix | undefined, from: number, count: number, seq: number): { alarms: OnlineAlarm[]; error?: string } {
-    const c = this.configure(h, settings, ref);
+  async feed(h: WindowHeader, settings: OnlineSettings, ref: Reference | null, inputs: Matrix | undefined, from: number, count: number, seq: number): Promise<{ alarms: OnlineAlarm[]; error?: string }> {
+    const c = await this.configure(h, settings, ref);
     if ('error' in c) return { alarms: [], error: c.error };
     if (!inputs) return { alarms: [], error: 'the prediction logs carry no inputs' };
     const vk = `${h.model}\u0000${h.version}`;
@@ -194,8 +221,8 @@ export class OnlineDetectors {
   }
 
   /** The report entry of a closing window. */
-  entry(h: WindowHeader, settings: OnlineSettings, ref: Reference | null): DetectorResult {
-    const c = this.configure(h, settings, ref);
+  async entry(h: WindowHeader, settings: OnlineSettings, ref: Reference | null): Promise<DetectorResult> {
+    const c = await this.configure(h, settings, ref);
     const base = { detector: 'online_mmd', statistic_name: `MMD²_u of the last ${settings.windowSize} rows vs the reference after each row (alarm above the threshold simulated for ERT ${settings.ert} rows)`, correction: 'none', has_p_value: false, p_value: 1 };
     const o = h.online;
     if ('error' in c || !o || o.configKey !== c.key || o.rows === 0) {

@@ -12,7 +12,8 @@ import type { DriftReport__Output, RetrainRequest__Output } from '../../shared/e
 import type { StreamMessage } from '../../services/monitor/engine.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
-import { seededRandom } from '../../services/monitor/stats/index.js';
+import { configureOnlineMmd, seededRandom } from '../../services/monitor/stats/index.js';
+import { configureOnlineInWorker } from '../../services/monitor/online-config-worker.js';
 import { isDrift, isRetrain, msg, setup, useEngineDir } from '../helpers/monitor-engine.js';
 import type { EngineCtx, Published } from '../helpers/monitor-engine.js';
 
@@ -113,4 +114,15 @@ test('online engine - a reference too small for the window is reported as a skip
   const rs = reports(published);
   t.is(rs.length, 2);
   t.regex(onlineOf(rs[0] as DriftReport__Output)?.skipped_reason ?? '', /the reference has 100 rows, needs at least 2 \* window_size \+ 2 = 122/);
+});
+
+test('online engine - the service configures the detector in a worker thread: the same thresholds; bad settings come back as a RangeError', async (t) => {
+  const rand = seededRandom(9);
+  const ref = Float64Array.from({ length: 200 * 3 }, () => rand());
+  const options = { ert: 200, windowSize: 12, seed: 4, bootstraps: 5000 };
+  const inWorker = await configureOnlineInWorker(ref, 3, options);
+  const local = configureOnlineMmd(ref, 3, options);
+  t.deepEqual(Array.from(inWorker.thresholds), Array.from(local.thresholds));
+  t.is(inWorker.lengthScale, local.lengthScale);
+  await t.throwsAsync(configureOnlineInWorker(ref, 3, { ...options, windowSize: 150 }), { instanceOf: RangeError, message: /needs at least 2 \* window_size \+ 2/ });
 });

@@ -62,6 +62,18 @@ export const BENCHMARKS = {
       { flag: 'permutations', default: '500', description: 'MMD permutations' },
     ],
   },
+  'monitor-online': {
+    file: 'monitor-online',
+    description: "the monitor's per-row online MMD detector: configuration time, per-row update cost, run length to a false alarm vs the ERT and delay after a shift; bench/results/<date>-monitor-online.json",
+    options: [
+      runs('5'),
+      { flag: 'reference', default: '500', description: 'reference rows' },
+      { flag: 'windows', default: '10,20,50', description: 'window sizes (rows)', kind: 'text' },
+      { flag: 'features', default: '8,64', description: 'feature counts', kind: 'text' },
+      { flag: 'ert', default: '500', description: 'expected rows between false alarms' },
+      { flag: 'calibration-runs', default: '1000', description: 'runs to a false alarm on clean streams' },
+    ],
+  },
   'monitor-join': {
     file: 'monitor-join',
     description: "size and write cost of the monitor's feedback join; bench/results/<date>-monitor-join.json",
