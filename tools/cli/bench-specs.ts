@@ -60,6 +60,7 @@ export const BENCHMARKS = {
       { flag: 'sizes', default: '50,100,200', description: 'window sizes (rows)', kind: 'text' },
       { flag: 'reference', default: '500', description: 'reference rows' },
       { flag: 'permutations', default: '500', description: 'MMD permutations' },
+      { flag: 'detectors', default: 'c2st,ks,mmd,cvm,ad', description: 'detectors to run, each alone', kind: 'text' },
     ],
   },
   'monitor-online': {
