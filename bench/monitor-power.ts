@@ -4,6 +4,7 @@
  * test/monitor/stats-c2st.test.ts asserts calibration and power on fewer windows):
  *
  *   npm run bench:monitor-power -- [--windows 100] [--sizes 50,100,200] [--reference 500] [--permutations 500]
+ *                                  [--detectors c2st,ks,mmd,cvm,ad]
  *
  * For each window size and condition, `windows` times: a reference of `reference` rows and a
  * window of `size` rows are drawn, disjoint, from the 1,797 scikit-learn digits
@@ -54,7 +55,9 @@ const CONDITIONS: Record<string, (m: Matrix) => Matrix> = {
   'blur σ=0.5': (m) => blur(m, 0.5),
   'blur σ=0.5 on 25% of rows': (m) => partBlur(m, 0.5, 0.25),
 };
-const DETECTORS = ['c2st', 'ks', 'mmd', 'cvm', 'ad'] as const;
+const ALL = ['c2st', 'ks', 'mmd', 'cvm', 'ad'] as const;
+const DETECTORS = String(values.detectors).split(',') as Array<(typeof ALL)[number]>;
+for (const d of DETECTORS) if (!(ALL as readonly string[]).includes(d)) throw new Error(`--detectors: ${d}: one of ${ALL.join(', ')}`);
 
 const rand = seededRandom(2027);
 const table: Record<string, Record<number, Record<string, number>>> = {};

@@ -45,6 +45,8 @@ import type { Reference } from './reference.js';
 import { ReportIndex, buildDriftReport } from './reports.js';
 import { reportIdOf, retrainDue, retrainRequest, updateStreak } from './retrain.js';
 import { cusumAfterReport, cusumWindow } from './sequential-detector.js';
+import { OnlineDetectors, configureInProcess, onlineAfterClose } from './online-detector.js';
+import type { OnlineConfigurer } from './online-detector.js';
 import type { ModelState, StateStore } from './state-store.js';
 import { OpenWindow } from './window.js';
 import type { MonitorMetrics } from './metrics.js';
@@ -105,6 +107,9 @@ export class MonitorEngine {
   private readonly windows = new Map<string, OpenWindow>();
   /** Versions whose too-large windows were already warned about (once each). */
   private readonly tooLargeWarned = new Set<string>();
+  /** The per-row online detectors (online-detector.ts), and the versions whose detector could not run (warned once each). */
+  private readonly online: OnlineDetectors;
+  private readonly onlineWarned = new Set<string>();
   private models: Record<string, ModelState> = {};
   private readonly monitoring = new Map<string, ModelMonitoring>();
   private readonly references = new Map<string, Reference | null>();
@@ -129,11 +134,16 @@ export class MonitorEngine {
     private readonly log: Logger,
     private readonly metrics: MonitorMetrics,
     private readonly now: () => number = Date.now,
-  ) {}
+    configureOnline: OnlineConfigurer = configureInProcess,
+  ) {
+    this.online = new OnlineDetectors(configureOnline);
+  }
 
   /** Loads windows, model state and reports from the state folder. */
   async load(): Promise<void> {
     this.windows.clear();
+    // Rebuilt from the window headers just loaded.
+    this.online.clear();
     for (const w of await this.store.loadWindows()) this.windows.set(key(w.header.model, w.header.version), w);
     this.models = await this.store.loadModels();
     this.appliedSeq = await this.store.loadAppliedSeq();
@@ -379,6 +389,7 @@ export class MonitorEngine {
       if (h.rows >= mon.windowRows) await this.closeWindow(w, 'count');
       const count = Math.min(p.rows - from, mon.windowRows - h.rows);
       w.append(p.inputs, p.outputs, msg.seq, from, count, p.timeMs);
+      if (mon.online) await this.feedOnline(w, mon, p.inputs, from, count, msg.seq);
       if (labels) {
         for (let i = from; i < from + count; i++) {
           joinRows.push({
@@ -535,6 +546,8 @@ export class MonitorEngine {
       h.cusumS = step.after.s;
       h.cusumRunStart = step.after.runStart;
     }
+    // Likewise the online detector's alarms among the window's rows.
+    if (mon.online) verdict.results.push(await this.online.entry(h, mon.online, ref));
     const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
     // The labelling queue before the report: a close finished from a stored report has no rows to sample.
     if ((mon.labelQueueRows ?? 0) > 0 && this.config.feedbackRetentionRows > 0) this.queueWindow(h, rows, mon, reportId);
@@ -545,6 +558,22 @@ export class MonitorEngine {
     }
     this.lastClosed.set(key(h.model, h.version), { ...rows, windowIndex: h.windowIndex });
     await this.completeClose(w, report, mon);
+  }
+
+  /** Feeds appended rows to the version's online detector; an alarm is logged and counted at once (the report carries it at the close). */
+  private async feedOnline(w: OpenWindow, mon: ModelMonitoring, inputs: Matrix | undefined, from: number, count: number, seq: number): Promise<void> {
+    const h = w.header;
+    const ref = await this.referenceOf(h.model, h.version);
+    const r = await this.online.feed(h, mon.online as NonNullable<ModelMonitoring['online']>, ref, inputs, from, count, seq);
+    const k = key(h.model, h.version);
+    if (r.error && !this.onlineWarned.has(k)) {
+      this.onlineWarned.add(k);
+      this.log.warn({ model: h.model, version: h.version, err: r.error }, 'the online detector cannot run for this version: its report entries are skipped with the reason');
+    }
+    for (const a of r.alarms) {
+      this.metrics.onlineAlarms.inc({ model: h.model, version: h.version });
+      this.log.warn({ model: h.model, version: h.version, window: h.windowIndex, seq: a.seq, row: a.row, rowsSinceReset: a.t, statistic: a.statistic, threshold: a.threshold }, 'online detector alarm');
+    }
   }
 
   /** Samples the closing window's rows for the labelling queue (label-queue.ts) and stores the sample. */
@@ -629,6 +658,7 @@ export class MonitorEngine {
       h.lastAppliedSeq = lastSeq;
       h.lastAppliedRows = lastRows;
     }
+    onlineAfterClose(h);
     w.reset();
   }
 

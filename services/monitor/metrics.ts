@@ -15,6 +15,7 @@ export class MonitorMetrics {
   readonly qualityAlerts: Counter<'model' | 'version' | 'metric'>;
   readonly liveAccuracy: Gauge<'model' | 'version'>;
   readonly liveMae: Gauge<'model' | 'version'>;
+  readonly onlineAlarms: Counter<'model' | 'version'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -33,6 +34,7 @@ export class MonitorMetrics {
     this.qualityAlerts = new Counter({ name: 'mlmesh_monitor_quality_alerts_total', help: 'QualityAlerts raised: a window whose live accuracy fell below accuracyThreshold (Wilson upper bound) or whose MAE rose above maeThreshold.', labelNames: ['model', 'version', 'metric'], registers });
     this.liveAccuracy = new Gauge({ name: 'mlmesh_monitor_live_accuracy', help: 'Accuracy of a version over every label joined so far (all windows).', labelNames: ['model', 'version'], registers });
     this.liveMae = new Gauge({ name: 'mlmesh_monitor_live_mae', help: "Mean absolute error of a regressor version over every numeric target joined so far.", labelNames: ['model', 'version'], registers });
+    this.onlineAlarms = new Counter({ name: 'mlmesh_monitor_online_alarms_total', help: 'Alarms of the per-row online drift detector (monitoring.online), counted when the row is applied.', labelNames: ['model', 'version'], registers });
     this.testSeconds = new Histogram({ name: 'mlmesh_monitor_window_test_seconds', help: 'Time to run every detector on a window.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
   }
 }

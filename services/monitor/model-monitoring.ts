@@ -15,7 +15,8 @@
  *     "kernel": "gaussian", "permutations": 1000,
  *     "consecutive_windows": 3, "cooldown_seconds": 3600,
  *     "cusum_ert_windows": 200, "cusum_k": 0.5, // sequential detection (stats/sequential.ts); 0: off
- *     "retrain_trigger": "consecutive",    // or "cusum" (needs cusum_ert_windows > 0)
+ *     "online": {"detector": "mmd", "ert": 500, "window_size": 20}, // per-row detector (online-detector.ts); absent: off
+ *     "retrain_trigger": "consecutive",    // or "cusum" (needs cusum_ert_windows > 0), or "online" (needs online)
  *     "max_window_bytes": 268435456,       // bound of the open window (float32 rows), at most the monitor's windowMaxBytes
  *     "label_queue_rows": 20, "label_queue_strategy": "stratified_uncertainty", "label_queue_uncertain_share": 0.5,
  *     "accuracy_threshold": 0.9, "mae_threshold": 0, "quality_min_labels": 30,
@@ -31,6 +32,8 @@ import type { DetectorCorrection } from './detectors.js';
 import { KERNELS } from './stats/index.js';
 import { DETECTORS } from './config.js';
 import { LABEL_QUEUE_STRATEGIES } from './label-queue.js';
+import { parseOnline } from './online-detector.js';
+import type { OnlineSettings } from './online-detector.js';
 import type { LabelQueueStrategy } from './label-queue.js';
 import type { DetectorName, MonitorConfig } from './config.js';
 
@@ -67,8 +70,10 @@ export interface ModelMonitoring {
   cusumK?: number;
   /** Most bytes the open window may take (float32 rows; the monitor's windowMaxBytes, or lower). */
   maxWindowBytes?: number;
-  /** What publishes a RetrainRequest: K drifted windows in a row (default) or a CUSUM alarm. */
-  retrainTrigger?: 'consecutive' | 'cusum';
+  /** The per-row online detector (online-detector.ts); undefined: off. */
+  online?: OnlineSettings | undefined;
+  /** What publishes a RetrainRequest: K drifted windows in a row (default), a CUSUM alarm, or an online detector's alarm. */
+  retrainTrigger?: 'consecutive' | 'cusum' | 'online';
   /**
    * The labelling queue (label-queue.ts). Optional so that settings built in code (TwoSampleTest)
    * need not name them; parseMonitoring always sets them. Unset: no queue.
@@ -116,7 +121,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 const KEYS = [
   'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
   'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
-  'cusum_ert_windows', 'cusum_k', 'retrain_trigger', 'max_window_bytes',
+  'cusum_ert_windows', 'cusum_k', 'online', 'retrain_trigger', 'max_window_bytes',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
   'segment_parameter', 'segment_feature', 'projection',
 ] as const;
@@ -181,8 +186,12 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
   if (inputFrom === 'outputs' && o.input === undefined) fail(where, 'input_from', '"outputs" needs monitoring.input to name the output tensor to watch');
   const cusumErtWindows = int(where, o, 'cusum_ert_windows', 0, 0);
   if (cusumErtWindows === 1) fail(where, 'cusum_ert_windows', 'must be 0 (off) or at least 2 windows, got 1');
-  const retrainTrigger = oneOf(where, o, 'retrain_trigger', ['consecutive', 'cusum'] as const, 'consecutive');
+  const retrainTrigger = oneOf(where, o, 'retrain_trigger', ['consecutive', 'cusum', 'online'] as const, 'consecutive');
   if (retrainTrigger === 'cusum' && cusumErtWindows === 0) fail(where, 'retrain_trigger', '"cusum" needs monitoring.cusum_ert_windows (the expected windows between false alarms, >= 2)');
+  const online = parseOnline(o.online, where);
+  if (retrainTrigger === 'online' && !online) fail(where, 'retrain_trigger', '"online" needs monitoring.online (the per-row detector and its ert)');
+  if (online?.features && featureNames) for (const f of online.features) if (!featureNames.includes(f)) fail(where, 'online.features', `${JSON.stringify(f)} is not in feature_names`);
+  if (online?.features && !featureNames) for (const f of online.features) if (!/^f\d+$/.test(f)) fail(where, 'online.features', `${JSON.stringify(f)}: without feature_names, name a column as f<index>`);
   return {
     input: str('input'),
     inputFrom,
@@ -203,6 +212,7 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     cooldownSeconds: int(where, o, 'cooldown_seconds', 0, defaults.cooldownSeconds),
     cusumErtWindows,
     cusumK: num('cusum_k', 0, 10, 0.5),
+    online,
     retrainTrigger,
     maxWindowBytes: Math.min(int(where, o, 'max_window_bytes', 1024, defaults.windowMaxBytes), defaults.windowMaxBytes),
     labelQueueRows: int(where, o, 'label_queue_rows', 0, defaults.labelQueueRows),

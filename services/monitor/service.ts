@@ -20,6 +20,7 @@ import { CONSUMED, ensureConsumer, runConsumer } from './consumer.js';
 import { MonitorEngine } from './engine.js';
 import { MonitorMetrics } from './metrics.js';
 import { DetectorPool } from './detector-pool.js';
+import { configureOnlineInWorker } from './online-config-worker.js';
 import { readModelEvents } from './model-events.js';
 import { indexPage, modelPage } from './page.js';
 import { UmapProjector } from './projection.js';
@@ -84,7 +85,7 @@ export class MonitorService extends HostedService<MonitorConfig> {
       if (!js) throw new UnavailableError('NATS is not connected: cannot publish');
       await js.publish(subject, data, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
     };
-    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, new MonitorMetrics(registry));
+    const engine = new MonitorEngine(resolved, new StateStore(resolved.stateDir), publish, (r, w, s) => pool.run(r, w, s), logger, new MonitorMetrics(registry), Date.now, configureOnlineInWorker);
     host.use({ name: 'monitor engine', close: () => engine.close() });
     await engine.load();
     // TwoSampleTest runs on its own worker, apart from the windows' pool.

@@ -1,7 +1,7 @@
 /**
  * The monitor's durable state on disk (`stateDir`):
  *
- *   windows/<model>@<version>.win   one OpenWindow header per version (sequences, streak, CUSUM, row count), names percent-encoded
+ *   windows/<model>@<version>.win   one OpenWindow header per version (sequences, streak, CUSUM, online detector, row count), names percent-encoded
  *   windows/<model>@<version>.<i>.f32  the open window i's rows: append-only float32 segment (window.ts)
  *   applied.json                    last MLMESH_PREDICTIONS sequence whose batch is stored (resume point)
  *   models.json                     per model: time and id of the last RetrainRequest (cooldown)

@@ -11,6 +11,7 @@
  * v1) are still read.
  */
 import type { Matrix } from './matrix.js';
+import type { OnlineHeader } from './online-detector.js';
 
 /** Durable per-version state besides the rows. */
 export interface WindowHeader {
@@ -49,6 +50,8 @@ export interface WindowHeader {
   /** The sequential detector (sequential-detector.ts): CUSUM S and its run's first window (-1: S is 0). */
   cusumS: number;
   cusumRunStart: number;
+  /** The online detector (online-detector.ts), when the model runs one; absent otherwise. */
+  online?: OnlineHeader | undefined;
 }
 
 /** The header-plus-segment format (float32 rows). */
@@ -267,11 +270,13 @@ function headerOf(p: WindowHeader): WindowHeader {
     // Absent from files written before the sequential detector: a CUSUM at rest.
     cusumS: typeof p.cusumS === 'number' ? p.cusumS : 0,
     cusumRunStart: typeof p.cusumRunStart === 'number' ? p.cusumRunStart : -1,
+    // Absent from files written before the online detector, or for models without one.
+    ...(p.online && typeof p.online === 'object' ? { online: p.online } : {}),
   };
 }
 
 /** A v1 header: whole messages only, the streak's report ids listed, feedback counted in the file. */
-interface V1Header extends Omit<WindowHeader, 'firstRow' | 'lastRow' | 'lastAppliedRows' | 'streakFirstIndex' | 'retrainedThroughIndex' | 'cusumS' | 'cusumRunStart'> {
+interface V1Header extends Omit<WindowHeader, 'firstRow' | 'lastRow' | 'lastAppliedRows' | 'streakFirstIndex' | 'retrainedThroughIndex' | 'cusumS' | 'cusumRunStart' | 'online'> {
   streakReportIds: string[];
 }
 

@@ -60,6 +60,19 @@ export const BENCHMARKS = {
       { flag: 'sizes', default: '50,100,200', description: 'window sizes (rows)', kind: 'text' },
       { flag: 'reference', default: '500', description: 'reference rows' },
       { flag: 'permutations', default: '500', description: 'MMD permutations' },
+      { flag: 'detectors', default: 'c2st,ks,mmd,cvm,ad', description: 'detectors to run, each alone', kind: 'text' },
+    ],
+  },
+  'monitor-online': {
+    file: 'monitor-online',
+    description: "the monitor's per-row online MMD detector: configuration time, per-row update cost, run length to a false alarm vs the ERT and delay after a shift; bench/results/<date>-monitor-online.json",
+    options: [
+      runs('5'),
+      { flag: 'reference', default: '500', description: 'reference rows' },
+      { flag: 'windows', default: '10,20,50', description: 'window sizes (rows)', kind: 'text' },
+      { flag: 'features', default: '8,64', description: 'feature counts', kind: 'text' },
+      { flag: 'ert', default: '500', description: 'expected rows between false alarms' },
+      { flag: 'calibration-runs', default: '1000', description: 'runs to a false alarm on clean streams' },
     ],
   },
   'monitor-join': {

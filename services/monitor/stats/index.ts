@@ -27,3 +27,5 @@ export type { AdResult } from './anderson-darling.js';
 export { cosineTest } from './cosine.js';
 export type { CosineInput, CosineResult } from './cosine.js';
 export { cusumScore, cusumStep, cusumThreshold, normalQuantile, simulatedRunLength } from './sequential.js';
+export { OnlineMmd, configureOnlineMmd, defaultBootstraps, heldOutRows } from './online-mmd.js';
+export type { OnlineMmdConfig, OnlineMmdOptions, OnlineMmdSnapshot, OnlineStep } from './online-mmd.js';

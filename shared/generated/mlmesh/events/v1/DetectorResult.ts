@@ -8,7 +8,9 @@ import type { FeatureDrift as _mlmesh_events_v1_FeatureDrift, FeatureDrift__Outp
 export interface DetectorResult {
   /**
    * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
-   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm).
+   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm),
+   * and "online_mmd", the per-row online detector (no p-value; drifted = an alarm among the
+   * window's rows).
    */
   'detector'?: (string);
   /**
@@ -43,7 +45,9 @@ export interface DetectorResult {
 export interface DetectorResult__Output {
   /**
    * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
-   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm).
+   * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm),
+   * and "online_mmd", the per-row online detector (no p-value; drifted = an alarm among the
+   * window's rows).
    */
   'detector': (string);
   /**
