@@ -9,6 +9,8 @@ import type { Server, Socket } from 'node:net';
 /** A running proxy. */
 export class TcpProxy {
   private stalled = false;
+  /** Connections accepted so far. */
+  accepted = 0;
   private readonly pairs = new Set<{ held: { to: Socket; data: Buffer }[]; a: Socket; b: Socket }>();
 
   private constructor(
@@ -30,6 +32,7 @@ export class TcpProxy {
   }
 
   private accept(a: Socket, host: string, port: number): void {
+    this.accepted++;
     const b = createConnection({ host, port });
     const pair = { held: [] as { to: Socket; data: Buffer }[], a, b };
     this.pairs.add(pair);
