@@ -136,7 +136,7 @@ test.serial('inference replicas: one SIGKILLed under gateway load → no failed 
     await waitFor(async () => (await served(a)) >= 50 && (await served(b)) >= 50, 60_000, 'both replicas to serve');
     // A's NATS stalls: its publishes time out and go to its spool.
     proxy.stall();
-    await waitFor(async () => (await metricValue(a.http, 'mlmesh_publisher_spooled_total', { publisher: 'predictions' })) >= 100, 60_000, 'replica A to spool 100 logs');
+    await waitFor(async () => (await metricValue(a.http, 'mlmesh_publisher_spooled_total', { publisher: 'predictions' })) >= 150, 60_000, 'replica A to spool 150 logs');
     const spooledBeforeKill = await metricValue(a.http, 'mlmesh_publisher_spooled_total', { publisher: 'predictions' });
     const servedByB = await served(b);
     a.child.proc.kill('SIGKILL');
@@ -151,7 +151,8 @@ test.serial('inference replicas: one SIGKILLed under gateway load → no failed 
     const unavailable = await metricValue(`http://127.0.0.1:${gateway.httpPort}`, 'mlmesh_gateway_hop_failures_total', { hop: 'inference' });
     t.is(unavailable, 0, 'no inference hop failed (the retries hid the kill)');
 
-    // B's logs are in the stream; A's spooled ones are not (yet).
+    // B's logs are in the stream; A's spooled ones are not (yet). (Not all of them: a publish in
+    // flight when the stall began may have reached NATS with its ack held, and been spooled too.)
     await waitFor(async () => (await metricValue(b.http, 'mlmesh_publisher_queue_depth', { publisher: 'predictions' })) === 0 && (await metricValue(b.http, 'mlmesh_publisher_inflight', { publisher: 'predictions' })) === 0, 30_000, 'B to publish everything');
     const before = await streamRequestIds();
     const missingBefore = [...run.ok.keys()].filter((id) => !before.has(id));
