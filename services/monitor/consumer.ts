@@ -39,6 +39,11 @@ export interface ConsumerLoopOptions {
   resumeAfter?: () => number;
   /** Called once the consumer exists (readiness). */
   onReady?: () => void;
+  /**
+   * Fencing: checked right before a batch is acked; when false the batch is left unacked (it
+   * comes again to whoever consumes next) and the loop stops fetching until `signal` aborts.
+   */
+  mayAck?: () => boolean;
 }
 
 /** Creates the durable consumer when it does not exist (idempotent). */
@@ -83,8 +88,14 @@ function toStreamMessage(m: JsMsg): StreamMessage {
 export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
   const js = o.nc.jetstream();
   const batchSize = o.batch ?? 256;
+  const fenced = async (): Promise<void> => {
+    o.log.warn({ stream: o.stream }, 'lease lost: consumer stops');
+    await new Promise<void>((r) => (o.signal.aborted ? r() : o.signal.addEventListener('abort', () => r(), { once: true })));
+  };
   while (!o.signal.aborted) {
     try {
+      // A replica that lost its lease must not recreate the consumer under the active one.
+      if (o.mayAck && !o.mayAck()) return await fenced();
       if (o.resumeAfter) await recreateConsumer(o.nc, o.stream, o.durable, o.filterSubject, o.resumeAfter(), batchSize);
       else await ensureConsumer(o.nc, o.stream, o.durable, o.filterSubject);
       o.onReady?.();
@@ -111,6 +122,8 @@ export async function runConsumer(o: ConsumerLoopOptions): Promise<void> {
           for (const m of msgs) m.nak(1000);
           continue;
         }
+        // Left unacked: it comes again to the replica that holds the lease.
+        if (o.mayAck && !o.mayAck()) return await fenced();
         for (const m of msgs) {
           if (retry.has(m.seq)) m.nak(500);
           else m.ack();

@@ -24,6 +24,7 @@ import type { Logger } from '../../shared/logging/index.js';
 import { SUBJECTS, decodePredictionLog, encodeDriftReport, encodeQualityAlert, encodeRetrainRequest } from '../../shared/events/index.js';
 import type { DriftReport, PredictionLog__Output } from '../../shared/events/index.js';
 import { errorMessage } from '../../shared/errors/index.js';
+import { LeaseLostError } from '../../shared/nats/index.js';
 import type { MonitorConfig } from './config.js';
 import { c2stSettingsOf, skipped } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
@@ -123,6 +124,8 @@ export class MonitorEngine {
   private appliedThroughMs = 0;
   /** Join rows of the batch being applied (not stored yet): a window closing mid-batch queues them too. */
   private pendingJoin: readonly PredictionRow[] = [];
+  /** Fencing: when set, state is committed only while it returns true (the monitor's lease). */
+  private fence: (() => boolean) | undefined;
   /** Rows of each version's last closed window (memory only), for the page's plots. */
   private readonly lastClosed = new Map<string, { inputs: Matrix | undefined; outputs: Matrix | undefined; windowIndex: number }>();
 
@@ -150,6 +153,25 @@ export class MonitorEngine {
     for (const r of await this.store.loadReports()) this.reports.add(r, false);
     // Until the consumer says otherwise, the stream may hold a backlog.
     this.caughtUp = false;
+  }
+
+  /**
+   * Fences the state: from now on every commit (batch, window close, feedback, tick) first
+   * checks `active()` and is refused with LeaseLostError when it returns false, so a replica
+   * that lost its lease writes nothing more (its batch is not acked and comes again to the
+   * replica that holds the lease).
+   */
+  setFence(active: () => boolean): void {
+    this.fence = active;
+  }
+
+  /** Whether this engine may commit state now (no fence, or the fence says active). */
+  get active(): boolean {
+    return this.fence === undefined || this.fence();
+  }
+
+  private assertActive(action: string): void {
+    if (!this.active) throw new LeaseLostError(action);
   }
 
   /** Closes the state's files (the feedback join's database). */
@@ -315,8 +337,10 @@ export class MonitorEngine {
       const joinRows: PredictionRow[] = [];
       this.pendingJoin = joinRows;
       try {
+        this.assertActive('apply a prediction batch');
         await this.finishPendingCloses();
         for (const msg of batch) await this.applyOne(msg, dirty, joinRows);
+        this.assertActive('store a prediction batch');
         // The join before the windows: once a window file says a row is applied, its join row is stored.
         if (this.config.feedbackRetentionRows > 0) await this.store.rememberPredictions(joinRows, this.config.feedbackRetentionRows);
         for (const w of dirty) await this.store.saveWindow(w);
@@ -464,6 +488,7 @@ export class MonitorEngine {
           predictionsAppliedThroughMs: this.caughtUp ? Math.max(this.now(), this.appliedThroughMs) : this.appliedThroughMs,
           waitMs: FEEDBACK_JOIN_WAIT_MS,
         });
+        this.assertActive('store a feedback batch');
         await this.store.commitFeedback(match.credits, this.now());
         for (const [outcome, n] of match.outcomes) this.metrics.feedback.inc({ outcome }, n);
         for (const c of match.credits) if (c.late) this.metrics.lateLabels.inc({ model: c.model, version: c.version });
@@ -486,6 +511,8 @@ export class MonitorEngine {
    */
   tick(): Promise<void> {
     return this.serial(async () => {
+      // A standby (no lease) closes nothing: the active replica does.
+      if (!this.active) return;
       try {
         await this.finishPendingCloses();
       } catch (e: unknown) {
@@ -549,6 +576,8 @@ export class MonitorEngine {
     // Likewise the online detector's alarms among the window's rows.
     if (mon.online) verdict.results.push(await this.online.entry(h, mon.online, ref));
     const report = buildDriftReport(h, reason, mon.alpha, verdict, ref, SOURCE, this.now());
+    // The first write of the close: a replica that lost its lease during the test stops here.
+    this.assertActive(`close window ${h.windowIndex} of ${h.model}@${h.version}`);
     // The labelling queue before the report: a close finished from a stored report has no rows to sample.
     if ((mon.labelQueueRows ?? 0) > 0 && this.config.feedbackRetentionRows > 0) this.queueWindow(h, rows, mon, reportId);
     // Indexed once stored: a report that failed to reach the disk is not finished from memory.

@@ -5,6 +5,7 @@
  * streams end) the consumers finish their batch and ack, a window test in flight finishes, then
  * the NATS connection, the workers and the state close.
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { UnavailableError } from '../../shared/errors/index.js';
@@ -13,7 +14,7 @@ import { HostedService, ServiceHost, defineService } from '../../shared/host/ind
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
 import { sendAnswer, sendError } from '../../shared/http/index.js';
 import type { FastifyInstance } from '../../shared/http/index.js';
-import { ensureStreams } from '../../shared/nats/index.js';
+import { ensureStreams, Lease } from '../../shared/nats/index.js';
 import { MONITOR_OPTIONS } from './config.js';
 import type { MonitorConfig } from './config.js';
 import { CONSUMED, ensureConsumer, runConsumer } from './consumer.js';
@@ -55,6 +56,12 @@ export class MonitorService extends HostedService<MonitorConfig> {
   private consumersReady = false;
   private readonly stop = new AbortController();
   private loops: Array<Promise<void>> = [];
+  /** The active-replica lease (leaseBucket set), once NATS is connected. */
+  private lease: Lease | undefined;
+  /** Ends the consumers of the current term as active replica (lease lost). */
+  private term: AbortController | undefined;
+  /** Term changes in order: a new term starts after the old one's consumers have stopped. */
+  private terms: Promise<void> = Promise.resolve();
 
   private constructor(
     host: ServiceHost<MonitorConfig>,
@@ -101,7 +108,8 @@ export class MonitorService extends HostedService<MonitorConfig> {
       // The gRPC API answers from the durable state without NATS: health is SERVING at once,
       // readiness waits for the consumers.
       serving: () => true,
-      ready: () => svc.consumersReady,
+      // With a lease, only the active replica is ready (a standby's state is not current).
+      ready: () => svc.consumersReady && (svc.config.leaseBucket === '' || svc.lease?.held === true),
       routes: (app) => svc.routes(app),
       start: () => svc.start(),
     };
@@ -115,9 +123,12 @@ export class MonitorService extends HostedService<MonitorConfig> {
       name: 'consumers',
       drain: async () => {
         this.stop.abort();
+        await this.terms;
         await Promise.allSettled(this.loops);
         // Let a window test in flight finish before the workers go.
         await this.engine.serial(async () => undefined);
+        // Then give the lease up: a standby takes over at its next attempt, not after the TTL.
+        await this.lease?.stop();
       },
     });
     this.host.every(TICK_MS, () => this.engine.tick(), 'window tick');
@@ -129,9 +140,54 @@ export class MonitorService extends HostedService<MonitorConfig> {
     await ensureConsumer(nc, CONSUMED.feedback.stream, `${this.config.durableName}-feedback`, CONSUMED.feedback.filter);
     this.js = nc.jetstream();
     this.nc = nc;
-    if (this.loops.length === 0) {
-      const log = this.logger.child({ component: 'consumer' });
-      this.loops = [
+    if (this.config.leaseBucket !== '') {
+      if (this.lease) return;
+      // Until this replica holds the lease, nothing it does may commit state or ack.
+      const held = (): boolean => this.lease?.held === true;
+      this.engine.setFence(held);
+      this.lease = await Lease.open(nc, {
+        bucket: this.config.leaseBucket,
+        key: `monitor.${this.config.durableName}`,
+        owner: `${hostname()}-${process.pid}`,
+        ttlMs: this.config.leaseTtlMs,
+        logger: this.logger.child({ component: 'lease' }),
+        onAcquired: () => this.nextTerm(() => this.activate(nc, held)),
+        onLost: () => this.nextTerm(async () => this.endTerm()),
+      });
+      return;
+    }
+    if (this.loops.length === 0) this.startConsumers(nc, this.stop.signal);
+  }
+
+  private nextTerm(step: () => Promise<void>): void {
+    this.terms = this.terms.then(step).catch((e: unknown) => this.logger.error({ err: e }, 'monitor: changing the active term failed'));
+  }
+
+  /** This replica took the lease: reload the state the previous holder left, then consume. */
+  private async activate(nc: NatsConnection, held: () => boolean): Promise<void> {
+    await this.endTerm();
+    if (this.stop.signal.aborted || !held()) return;
+    await this.engine.serial(() => this.engine.load());
+    if (!held()) return;
+    this.term = new AbortController();
+    this.startConsumers(nc, AbortSignal.any([this.stop.signal, this.term.signal]), held);
+    this.logger.info({ resumeAfter: this.engine.lastStoredSequence }, 'monitor active: state reloaded, consuming');
+  }
+
+  /** Stops the consumers of the current term and waits for them (their batch in flight is fenced). */
+  private async endTerm(): Promise<void> {
+    this.term?.abort();
+    this.term = undefined;
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+    this.consumersReady = false;
+  }
+
+  /** Starts the predictions and feedback consumer loops; `mayAck` fences them (the lease). */
+  private startConsumers(nc: NatsConnection, signal: AbortSignal, mayAck?: () => boolean): void {
+    const log = this.logger.child({ component: 'consumer' });
+    const fence = mayAck ? { mayAck } : {};
+    this.loops = [
         runConsumer({
           nc,
           stream: CONSUMED.predictions.stream,
@@ -140,15 +196,15 @@ export class MonitorService extends HostedService<MonitorConfig> {
           apply: (b, info) => this.engine.applyPredictions(b, info),
           onIdle: () => this.engine.markCaughtUp(),
           log,
-          signal: this.stop.signal,
+          signal,
+          ...fence,
           resumeAfter: () => this.engine.lastStoredSequence,
           onReady: () => {
             this.consumersReady = true;
           },
         }),
-        runConsumer({ nc, stream: CONSUMED.feedback.stream, durable: `${this.config.durableName}-feedback`, filterSubject: CONSUMED.feedback.filter, apply: (b) => this.engine.applyFeedback(b), log, signal: this.stop.signal }),
-      ];
-    }
+        runConsumer({ nc, stream: CONSUMED.feedback.stream, durable: `${this.config.durableName}-feedback`, filterSubject: CONSUMED.feedback.filter, apply: (b) => this.engine.applyFeedback(b), log, signal, ...fence }),
+    ];
   }
 
   private routes(app: FastifyInstance): void {

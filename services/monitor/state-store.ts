@@ -12,7 +12,8 @@
  * (500 × 64 × 4 = 128 KB for digits), growing with every batch; KV values are capped by the
  * server's max payload (1 MB by default) and each write would be a replicated stream message.
  * A local file written with write-temp + fsync + rename is atomic and cheap, and JetStream keeps
- * the consumer position. The price: one monitor per state folder (it is not shared by replicas).
+ * the consumer position. The price: one active monitor per state folder (with the lease,
+ * leaseBucket, standbys share it and take over; see docs/monitor.md).
  */
 import { mkdirSync } from 'node:fs';
 import { appendFile, open, readFile, readdir, rm } from 'node:fs/promises';

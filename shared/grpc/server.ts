@@ -77,6 +77,8 @@ export interface GrpcServerOptions {
    * load balancers notice first. @default 0
    */
   drainDelayMs?: number;
+  /** Ends each connection after about this many ms (GOAWAY), calls in flight get shutdownGraceMs. @default 0 (never) */
+  maxConnectionAgeMs?: number;
   /** On drain, how long in-flight calls may take before they are cancelled. @default 10000 */
   shutdownGraceMs?: number;
   /**
@@ -187,6 +189,7 @@ export class GrpcServer {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * MiB,
       'grpc.max_send_message_length': opts.maxSendMessageBytes ?? 64 * MiB,
+      ...((opts.maxConnectionAgeMs ?? 0) > 0 ? { 'grpc.max_connection_age_ms': opts.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': opts.shutdownGraceMs } : {}),
     });
     const health = new HealthImplementation({ '': 'NOT_SERVING' });
     for (const s of opts.services) health.setStatus(s.name, 'NOT_SERVING');

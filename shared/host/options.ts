@@ -30,6 +30,7 @@ export interface HostOptionSpecs {
   httpPort: OptionSpec<number>;
   httpMaxBodyBytes: OptionSpec<number>;
   maxMessageBytes: OptionSpec<number>;
+  grpcMaxConnectionAgeMs: OptionSpec<number>;
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
   logLevel: OptionSpec<LogLevel>;
@@ -50,6 +51,7 @@ export interface HostConfig {
   httpPort: number;
   httpMaxBodyBytes: number;
   maxMessageBytes: number;
+  grpcMaxConnectionAgeMs: number;
   drainDelayMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
@@ -86,6 +88,12 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       default: 64 * 1024 * 1024,
       min: 1024,
       doc: `Largest gRPC message received or sent, in bytes${d.messageNote ? ` (${d.messageNote})` : ''}; larger requests get RESOURCE_EXHAUSTED.`,
+    }),
+    grpcMaxConnectionAgeMs: intOption({
+      ...env('grpcMaxConnectionAgeMs'),
+      default: 0,
+      min: 0,
+      doc: 'Ends each client connection after about this many ms (HTTP/2 GOAWAY; calls in flight get shutdownGraceMs to finish), so that clients resolve the address again and their round-robin channels take in replicas added since (grpc-js resolves DNS again only when a connection ends); 0: never.',
     }),
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),

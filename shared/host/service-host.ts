@@ -216,6 +216,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       maxSendMessageBytes: c.maxMessageBytes,
       drainDelayMs: c.drainDelayMs,
       shutdownGraceMs: c.shutdownGraceMs,
+      maxConnectionAgeMs: c.grpcMaxConnectionAgeMs,
       services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
       ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile, requireClientCert: c.tlsClientCerts === 'require', reloadIntervalMs: c.tlsReloadMs } } : {}),
       authorizer: new Authorizer({ required: c.authRequired, tokens: c.authTokens, certRoles: c.authCertRoles }),

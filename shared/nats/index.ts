@@ -1,5 +1,5 @@
 /**
- * NATS platform: credentials and TLS of a connection, background connection, stream provisioning, and the durable publisher (queue,
+ * NATS platform: credentials and TLS of a connection, background connection, stream provisioning, leader election on a KV lease, and the durable publisher (queue,
  * JetStream acks, on-disk spool with replay) every service uses to emit events.
  */
 export { connectInBackground, isNatsAuthError } from './connection.js';
@@ -10,6 +10,9 @@ export { ensureStreams } from './streams.js';
 export { isLostCas, WRONG_LAST_SEQUENCE } from './kv.js';
 export type { EnsureStreamsOptions, StreamLimits } from './streams.js';
 export { DurablePublisher } from './publisher.js';
+export { Lease } from './lease.js';
+export type { LeaseOptions } from './lease.js';
+export { LeaseLostError } from './errors.js';
 export type { DurablePublisherOptions, PublisherState } from './publisher.js';
 export { Spool } from './spool.js';
 export type { SpoolOptions, SpoolRecord, FsyncPolicy } from './spool.js';

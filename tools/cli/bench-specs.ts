@@ -80,6 +80,11 @@ export const BENCHMARKS = {
     description: "size and write cost of the monitor's feedback join; bench/results/<date>-monitor-join.json",
     options: [{ flag: 'retention', default: '100000', description: 'rows kept' }, { flag: 'rows-per-request', default: '1', description: 'rows per prediction' }, runs('3')],
   },
+  'monitor-ingest': {
+    file: 'monitor-ingest',
+    description: 'prediction logs one active monitor applies per second (state on disk, no NATS), without and with window tests; bench/results/<date>-monitor-ingest.json',
+    options: [{ flag: 'logs', default: '20000', description: 'single-row digits prediction logs per run' }, { flag: 'window-rows', default: '500', description: 'rows per window in the run with tests' }, runs('3')],
+  },
   'monitor-projection': {
     file: 'monitor-projection',
     description: "cost of the drift page's embeddings: PCA and UMAP (umap-js, in its worker) of reference vs window rows; bench/results/<date>-monitor-projection.json",
