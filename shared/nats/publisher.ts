@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { JetStreamClient } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { SpoolWriteError } from './errors.js';
 import { Spool } from './spool.js';
 import type { AppendResult, FsyncPolicy, SpoolRecord } from './spool.js';
 
@@ -24,6 +25,8 @@ export interface DurablePublisherOptions {
   publishTimeoutMs?: number;
   /** Records replayed from the spool per round (published together, then checkpointed). @default 256 */
   replayBatch?: number;
+  /** See {@link PublishDurability}. @default 'memory' */
+  durability?: PublishDurability;
   logger: Logger;
   registry: Registry;
   /** Label for the metrics (`publisher` label), e.g. `predictions`. */
@@ -32,6 +35,17 @@ export interface DurablePublisherOptions {
 
 /** Where records go now: straight to JetStream, or to the spool until it is replayed. */
 export type PublisherState = 'direct' | 'spooling' | 'closed';
+
+/**
+ * `memory`: records wait in memory for their publish and go to the spool only when NATS is slow
+ * or down (a hard kill loses what is in memory); `spool`: every record is appended to the spool
+ * first and published from it ({@link DurablePublisher.publishDurably} resolves once it is
+ * fsynced), so a hard kill loses nothing that was acknowledged to the caller.
+ */
+export type PublishDurability = 'memory' | 'spool';
+
+/** The durabilities, for validation. */
+export const PUBLISH_DURABILITIES: readonly PublishDurability[] = ['memory', 'spool'];
 
 interface Metrics {
   published: Counter;
@@ -42,6 +56,7 @@ interface Metrics {
   dropped: Counter;
   corrupt: Counter;
   deadLetters: Counter;
+  refused: Counter;
   queue: Gauge;
   inflight: Gauge;
   spoolBytes: Gauge;
@@ -76,6 +91,13 @@ function isPermanent(e: unknown): boolean {
  * Lost on a hard kill (SIGKILL, power loss): only records in memory (queue, in flight, and spool
  * writes not finished yet) and, with `fsync: 'interval'` on power loss, the last interval of
  * spool writes.
+ *
+ * With `durability: 'spool'` there is no memory queue: {@link publishDurably} appends to the spool
+ * and resolves after the fsync of its write (group commit), and the replay loop publishes the
+ * spool continuously (windows of `replayBatch`, each checkpointed once acknowledged; it sleeps
+ * while the spool is empty). A hard kill then loses no record whose promise resolved; one
+ * published but not checkpointed yet is published again at the next start, and JetStream drops
+ * it as a duplicate within its duplicate window.
  */
 export class DurablePublisher {
   private stateValue: PublisherState;
@@ -90,6 +112,10 @@ export class DurablePublisher {
   private drained: Promise<void> | undefined;
   private droppedWarnings = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Spool writes finished so far (lets the replay loop sleep without missing one). */
+  private writes = 0;
+  /** Wakes the replay loop sleeping on an empty spool (`spool` durability). */
+  private wake: (() => void) | undefined;
   private readonly o: Required<Omit<DurablePublisherOptions, 'logger' | 'registry' | 'name'>> & Pick<DurablePublisherOptions, 'logger' | 'name'>;
   private readonly m: Metrics;
   private readonly labels: { publisher: string };
@@ -102,7 +128,8 @@ export class DurablePublisher {
     this.o = opts;
     this.m = metrics;
     this.labels = { publisher: opts.name };
-    this.stateValue = spool.pending ? 'spooling' : 'direct';
+    // With `spool` durability every record goes through the spool: it never publishes directly.
+    this.stateValue = spool.pending || opts.durability === 'spool' ? 'spooling' : 'direct';
     this.m.spoolBytes.set(this.labels, spool.bytes);
   }
 
@@ -119,8 +146,10 @@ export class DurablePublisher {
       maxInflight: 256,
       publishTimeoutMs: 2000,
       replayBatch: 256,
+      durability: 'memory' as PublishDurability,
       ...opts,
     };
+    if (!PUBLISH_DURABILITIES.includes(o.durability)) throw new Error(`publisher option durability must be one of ${PUBLISH_DURABILITIES.join(', ')}, got ${String(o.durability)}`);
     for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch'] as const) {
       if (!Number.isInteger(o[k]) || o[k] <= 0) throw new Error(`publisher option ${k} must be a positive integer, got ${o[k]}`);
     }
@@ -137,6 +166,7 @@ export class DurablePublisher {
       dropped: counter('dropped', 'Records dropped because the spool was at its size cap (or the disk refused them).'),
       corrupt: counter('spool_corrupt', 'Corrupt spool records skipped (bad checksum, torn tail).'),
       deadLetters: counter('rejected', 'Records NATS refused for good (too large, bad header, 4xx from JetStream): logged and skipped, never retried.'),
+      refused: counter('durable_refused', 'Records of publishDurably() the spool refused (full, closed) or could not write and fsync: the caller was told, nothing was acknowledged.'),
       queue: gauge('queue_depth', 'Records waiting in memory for a publish slot.'),
       inflight: gauge('inflight', 'Publishes awaiting their ack.'),
       spoolBytes: gauge('spool_bytes', 'Size of the spool file.'),
@@ -152,18 +182,25 @@ export class DurablePublisher {
       onWritten: (n) => {
         metrics.spooled.inc(labels, n);
         metrics.spoolBytes.set(labels, spool.bytes);
+        publisher.written();
       },
       onWriteFailed: (n) => {
         metrics.dropped.inc(labels, n);
         metrics.spoolBytes.set(labels, spool.bytes);
       },
     });
-    return new DurablePublisher(spool, o, metrics);
+    const publisher = new DurablePublisher(spool, o, metrics);
+    return publisher;
   }
 
   /** Current state. */
   get state(): PublisherState {
     return this.stateValue;
+  }
+
+  /** The durability it was created with. */
+  get durability(): PublishDurability {
+    return this.o.durability;
   }
 
   /** Records in memory (queued or in flight). */
@@ -193,8 +230,33 @@ export class DurablePublisher {
    */
   setConnected(connected: boolean): void {
     this.connected = connected;
-    if (!connected) this.enterSpooling('NATS disconnected');
-    else if (this.stateValue === 'spooling') this.startReplay();
+    if (!connected) {
+      this.enterSpooling('NATS disconnected');
+      this.wakeReplay();
+    } else if (this.stateValue === 'spooling') this.startReplay();
+  }
+
+  /**
+   * `spool` durability only: appends the record to the spool and resolves once it is written and
+   * fsynced (group commit: records arriving during one fsync share the next); it is published
+   * from the spool (then checkpointed), so it survives a hard kill from the moment this
+   * resolves. The promise waits for the disk, never for NATS.
+   * @throws (rejects) SpoolFullError (RESOURCE_EXHAUSTED) when the spool is at its size cap or
+   *   64 MiB wait for the disk; SpoolWriteError (UNAVAILABLE) once closed or when the disk refuses
+   *   the write or its fsync. Throws Error at once with `memory` durability (a programming error).
+   */
+  publishDurably(record: SpoolRecord): Promise<void> {
+    if (this.o.durability !== 'spool') throw new Error("publishDurably needs durability 'spool'");
+    if (this.stateValue === 'closed') {
+      this.m.refused.inc(this.labels);
+      return Promise.reject(new SpoolWriteError('closed'));
+    }
+    const p = this.spool.appendSynced(record);
+    this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    return p.catch((e: unknown) => {
+      this.m.refused.inc(this.labels);
+      throw e;
+    });
   }
 
   /** Queues a record; never blocks and never throws for NATS trouble. */
@@ -202,6 +264,11 @@ export class DurablePublisher {
     if (this.stateValue === 'closed') {
       this.m.dropped.inc(this.labels);
       this.o.logger.warn({ subject: record.subject, msgId: record.msgId }, 'publisher closed: record dropped');
+      return;
+    }
+    if (this.o.durability === 'spool') {
+      // Taken like the others, without a caller waiting for its fsync (e.g. a shadow copy's log).
+      this.toSpool(record);
       return;
     }
     if (!this.js || !this.connected) this.enterSpooling('not connected');
@@ -238,6 +305,7 @@ export class DurablePublisher {
     for (const r of this.queue.splice(0)) this.toSpool(r);
     this.m.queue.set(this.labels, 0);
     this.stateValue = 'closed';
+    this.wakeReplay();
     if (this.inflight > 0 || this.replaying) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.spool.close();
   }
@@ -264,6 +332,18 @@ export class DurablePublisher {
       }
     }
     this.m.spoolBytes.set(this.labels, this.spool.bytes);
+  }
+
+  /** A spool write finished (called by the spool): wakes a replay loop waiting for records. */
+  private written(): void {
+    this.writes++;
+    this.wakeReplay();
+  }
+
+  private wakeReplay(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
   }
 
   private enterSpooling(why: string): void {
@@ -356,11 +436,20 @@ export class DurablePublisher {
     while (this.stateValue === 'spooling') {
       const js = this.js;
       if (!js || !this.connected) return; // setConnected(true) starts it again
+      const writes = this.writes;
       const { records, ends, end } = await this.spool.peek(this.o.replayBatch);
       if (records.length === 0) {
         // Records still on their way to the file: wait for them.
         if (this.spool.writing) {
           await this.spool.flush();
+          continue;
+        }
+        if (this.o.durability === 'spool') {
+          // The spool is the only way out: commit (resets an all-replayed file), then sleep until
+          // the next write finishes (unless one finished since the peek), a disconnect or drain.
+          await this.spool.commit(end);
+          this.m.spoolBytes.set(this.labels, this.spool.bytes);
+          if (this.writes === writes && this.stateValue === 'spooling' && this.connected) await new Promise<void>((r) => (this.wake = r));
           continue;
         }
         // Nothing left: commit (resets the file), wait for publishes from before the outage
@@ -383,7 +472,7 @@ export class DurablePublisher {
         return;
       }
       // The last window: hold new records in memory so the spool can run dry.
-      if (records.length < this.o.replayBatch) this.holding = true;
+      if (records.length < this.o.replayBatch && this.o.durability === 'memory') this.holding = true;
       this.m.published.inc(this.labels, records.length);
       const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
       let firstFail = -1;

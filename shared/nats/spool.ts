@@ -3,6 +3,7 @@ import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../logging/index.js';
+import { SpoolFullError, SpoolWriteError } from './errors.js';
 
 /** One record to publish: subject, message id (`Nats-Msg-Id`) and payload. */
 export interface SpoolRecord {
@@ -41,9 +42,12 @@ export interface SpoolOptions {
   logger: Logger;
   /** Called for each corrupt record skipped (at open or at replay). */
   onCorrupt?: (offset: number, why: string) => void;
-  /** Called after a background write with the number of records now in the file (fsynced with `always`). */
+  /** Called after a background write with the number of records now in the file (fsynced with `always`, or when the write held a {@link Spool.appendSynced} record). */
   onWritten?: (records: number) => void;
-  /** Called when the disk refused a background write: those records are lost (nothing is left half-written). */
+  /**
+   * Called when the disk refused a background write: those records are lost (nothing is left
+   * half-written). `records` leaves out those of {@link Spool.appendSynced}: their callers are told.
+   */
   onWriteFailed?: (records: number, err: unknown) => void;
 }
 
@@ -120,6 +124,8 @@ async function replaceFile(file: string, text: string): Promise<void> {
  * into memory and returns; writes, fsyncs, reads and checkpoints run one after the other on
  * libuv's thread pool, so the event loop (the gRPC thread) never waits for the disk. Records
  * appended while a write is under way go together in the next write (and its fsync).
+ * {@link appendSynced} is the same append with a promise that resolves once the record's write
+ * has been fsynced (a group commit shared by every record of the write).
  */
 export class Spool {
   private readonly offsetFile: string;
@@ -130,6 +136,8 @@ export class Spool {
   /** Encoded records accepted but not written yet, and their bytes (including a write under way). */
   private unwritten: Buffer[] = [];
   private unwrittenBytes = 0;
+  /** Callers of {@link appendSynced} whose records are in {@link unwritten}. */
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private writeScheduled = false;
   /** File operations, one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
@@ -205,8 +213,37 @@ export class Spool {
   append(r: SpoolRecord): AppendResult {
     if (this.closed) throw new Error('spool is closed');
     const buf = encodeRecord(r);
-    if (this.unreplayedBytes + buf.length > this.opts.maxBytes) return 'full';
-    if (this.unwrittenBytes + buf.length > MAX_UNWRITTEN_BYTES) return 'backlog';
+    const refused = this.refusal(buf.length);
+    if (refused) return refused;
+    this.enqueue(buf);
+    return 'queued';
+  }
+
+  /**
+   * Takes a record and resolves once it is written and fsynced, whatever the fsync policy: the
+   * group commit of `always` (records appended while a write and its fsync run share the next
+   * write and fsync). Never blocks the event loop; the promise waits for the disk.
+   * @throws (rejects) SpoolFullError when the size cap or the unwritten backlog refuses it;
+   *   SpoolWriteError after {@link close}, or when the disk refuses its write or fsync.
+   */
+  appendSynced(r: SpoolRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new SpoolWriteError('closed'));
+    const buf = encodeRecord(r);
+    const refused = this.refusal(buf.length);
+    if (refused) return Promise.reject(new SpoolFullError(refused));
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.enqueue(buf);
+    });
+  }
+
+  private refusal(bytes: number): 'full' | 'backlog' | undefined {
+    if (this.unreplayedBytes + bytes > this.opts.maxBytes) return 'full';
+    if (this.unwrittenBytes + bytes > MAX_UNWRITTEN_BYTES) return 'backlog';
+    return undefined;
+  }
+
+  private enqueue(buf: Buffer): void {
     this.unwritten.push(buf);
     this.unwrittenBytes += buf.length;
     if (!this.writeScheduled) {
@@ -214,7 +251,6 @@ export class Spool {
       // writeUnwritten reports its own failures; this catch is for a throwing callback.
       this.run(() => this.writeUnwritten()).catch((e: unknown) => this.opts.logger.error({ err: e }, 'spool write callback failed'));
     }
-    return 'queued';
   }
 
   /** Resolves once every record appended so far is in the file (and fsynced, with `always`). */
@@ -281,8 +317,10 @@ export class Spool {
   private async writeUnwritten(): Promise<void> {
     this.writeScheduled = false;
     const bufs = this.unwritten;
+    const waiters = this.waiters;
     if (bufs.length === 0) return;
     this.unwritten = [];
+    this.waiters = [];
     const data = bufs.length === 1 ? (bufs[0] as Buffer) : Buffer.concat(bufs);
     try {
       await writeFully(this.fd, data, this.fileEnd);
@@ -291,21 +329,30 @@ export class Spool {
       // A partial write (disk full…) must not leave a hole that later reads as a record.
       await truncateAsync(this.fd, this.fileEnd).catch(() => undefined);
       this.opts.logger.error({ err: e, records: bufs.length }, 'spool write failed: records lost');
-      this.opts.onWriteFailed?.(bufs.length, e);
+      for (const w of waiters) w.reject(new SpoolWriteError('write', { cause: e }));
+      this.opts.onWriteFailed?.(bufs.length - waiters.length, e);
       return;
     }
     this.fileEnd += data.length;
     this.unwrittenBytes -= data.length;
     this.dirty = true;
-    if (this.opts.fsync === 'always') {
+    let fsyncError: unknown;
+    if (this.opts.fsync === 'always' || waiters.length > 0) {
       try {
         await this.syncNow();
       } catch (e: unknown) {
         // The bytes are in the file (page cache): replayable unless the machine loses power.
         this.opts.logger.error({ err: e }, 'spool fsync failed');
+        fsyncError = e ?? new Error('fsync failed');
       }
     }
     this.opts.onWritten?.(bufs.length);
+    // After an fsync error the records stay in the file (they may well be replayed), but their
+    // callers were promised durability, which the disk did not confirm.
+    for (const w of waiters) {
+      if (fsyncError === undefined) w.resolve();
+      else w.reject(new SpoolWriteError('fsync', { cause: fsyncError }));
+    }
   }
 
   private async syncNow(): Promise<void> {
