@@ -64,6 +64,9 @@ interface Metrics {
 
 const RETRY_MS = [100, 250, 500, 1000, 2000] as const;
 
+/** `spool` durability: the longest time acknowledged records wait for their checkpoint, in ms. */
+export const CHECKPOINT_MS = 100;
+
 /** NATS errors that retrying cannot fix: the record is too large, malformed, or refused by JetStream (4xx). */
 const PERMANENT_CODES = new Set(['MAX_PAYLOAD_EXCEEDED', 'BAD_HEADER', 'BAD_SUBJECT', 'BAD_PAYLOAD', 'BAD_JSON']);
 
@@ -416,7 +419,7 @@ export class DurablePublisher {
   private startReplay(): void {
     if (this.replaying || !this.js) return;
     this.replaying = true;
-    this.replay()
+    (this.o.durability === 'spool' ? this.publishSpool() : this.replay())
       .catch((e: unknown) => {
         // A spool I/O error: log it and try again later rather than crash the service.
         this.o.logger.error({ err: e }, 'publisher: replay failed');
@@ -430,26 +433,106 @@ export class DurablePublisher {
       .catch(() => undefined);
   }
 
+  /**
+   * `spool` durability: publishes the spool continuously, in order, in windows of `replayBatch`,
+   * and sleeps while it is empty (a finished write wakes it). What is acknowledged is checkpointed
+   * at most every {@link CHECKPOINT_MS} (and when the loop stops: disconnect, drain), not after
+   * every window: each checkpoint is a file replaced and fsynced on the same queue of file
+   * operations the answers' writes wait in. A hard kill re-publishes at the next start what was
+   * acknowledged after the last checkpoint: JetStream drops those as duplicates (same id).
+   */
+  private async publishSpool(): Promise<void> {
+    let failures = 0;
+    /** End of the records acknowledged so far, when past the last checkpoint. */
+    let sent: number | undefined;
+    let lastCommit = Date.now();
+    const checkpoint = async (end: number): Promise<void> => {
+      await this.spool.commit(end);
+      sent = undefined;
+      lastCommit = Date.now();
+      this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    };
+    try {
+      while (this.stateValue === 'spooling') {
+        const js = this.js;
+        if (!js || !this.connected) return; // setConnected(true) starts it again
+        const writes = this.writes;
+        const { records, ends, end } = await this.spool.peek(this.o.replayBatch, sent);
+        if (records.length === 0) {
+          if (this.spool.writing) {
+            await this.spool.flush();
+            continue;
+          }
+          // Everything is published; what is not checkpointed yet (then the file is reset) is
+          // checkpointed once due.
+          const unchecked = this.spool.pending;
+          const due = lastCommit + CHECKPOINT_MS - Date.now();
+          if (unchecked && due <= 0) {
+            await checkpoint(end);
+            continue;
+          }
+          // Sleep until a write finishes (unless one did since the peek), the checkpoint is due,
+          // a disconnect or the drain.
+          if (this.writes === writes && this.stateValue === 'spooling' && this.connected) {
+            await new Promise<void>((r) => {
+              const timer = unchecked ? setTimeout(r, Math.max(due, 1)).unref() : undefined;
+              this.wake = () => {
+                if (timer) clearTimeout(timer);
+                r();
+              };
+            });
+            this.wake = undefined;
+          }
+          continue;
+        }
+        this.m.published.inc(this.labels, records.length);
+        const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
+        let firstFail = -1;
+        results.forEach((res, i) => {
+          if (res.status === 'fulfilled') {
+            this.m.acked.inc(this.labels);
+            this.m.replayed.inc(this.labels);
+            if (res.value.duplicate) this.m.duplicates.inc(this.labels);
+          } else if (isPermanent(res.reason)) {
+            this.reject(records[i] as SpoolRecord, res.reason);
+          } else if (firstFail === -1) {
+            firstFail = i;
+          }
+        });
+        if (firstFail === -1) {
+          sent = end;
+          failures = 0;
+          if (Date.now() - lastCommit >= CHECKPOINT_MS) await checkpoint(end);
+          continue;
+        }
+        // Acknowledged up to the first failure; later ones that were acked are deduplicated by
+        // JetStream when they are sent again.
+        if (firstFail > 0) await checkpoint(ends[firstFail - 1] as number);
+        else if (sent !== undefined) await checkpoint(sent);
+        if ((this.stateValue as PublisherState) === 'closed') return;
+        const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
+        failures++;
+        if (failures === 1) this.o.logger.warn({ err: errorMessage((results[firstFail] as PromiseRejectedResult).reason) }, 'publisher: publishing the spool failed, retrying');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      // Stopping (disconnect, drain, error): keep what was acknowledged.
+      if (sent !== undefined) await this.spool.commit(sent).catch((e: unknown) => this.o.logger.error({ err: e }, 'publisher: spool checkpoint failed'));
+      this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    }
+  }
+
   /** Publishes the spool back in order, in windows, checkpointing each acknowledged window. */
   private async replay(): Promise<void> {
     let failures = 0;
     while (this.stateValue === 'spooling') {
       const js = this.js;
       if (!js || !this.connected) return; // setConnected(true) starts it again
-      const writes = this.writes;
       const { records, ends, end } = await this.spool.peek(this.o.replayBatch);
       if (records.length === 0) {
         // Records still on their way to the file: wait for them.
         if (this.spool.writing) {
           await this.spool.flush();
-          continue;
-        }
-        if (this.o.durability === 'spool') {
-          // The spool is the only way out: commit (resets an all-replayed file), then sleep until
-          // the next write finishes (unless one finished since the peek), a disconnect or drain.
-          await this.spool.commit(end);
-          this.m.spoolBytes.set(this.labels, this.spool.bytes);
-          if (this.writes === writes && this.stateValue === 'spooling' && this.connected) await new Promise<void>((r) => (this.wake = r));
           continue;
         }
         // Nothing left: commit (resets the file), wait for publishes from before the outage

@@ -259,12 +259,13 @@ export class Spool {
   }
 
   /**
-   * Reads up to `max` records from the replay position without consuming them (only records
-   * already in the file). Returns them with the position after each (`ends`) and after the last
+   * Reads up to `max` records from the replay position (or from `from`, the end of a record
+   * already read, for a reader that checkpoints less often than it reads) without consuming them
+   * (only records already in the file). Returns them with the position after each (`ends`) and after the last
    * record looked at (`end`, past skipped ones). Records with a bad checksum are skipped.
    */
-  peek(max: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
-    return this.run(() => this.read(max));
+  peek(max: number, from?: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
+    return this.run(() => this.read(max, from));
   }
 
   /**
@@ -366,10 +367,11 @@ export class Spool {
     }
   }
 
-  private async read(max: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
+  private async read(max: number, from?: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
     const records: SpoolRecord[] = [];
     const ends: number[] = [];
-    let pos = this.readPos;
+    // A position from before a reset (the file was emptied since) starts over at the replay position.
+    let pos = from !== undefined && from >= this.readPos && from <= this.fileEnd ? from : this.readPos;
     let chunk = Buffer.alloc(0);
     let chunkAt = pos;
     /** Makes the `need` bytes at `pos` readable in `chunk` (reading a chunk ahead); false on a short read. */
