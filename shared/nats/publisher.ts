@@ -27,6 +27,12 @@ export interface DurablePublisherOptions {
   replayBatch?: number;
   /** See {@link PublishDurability}. @default 'memory' */
   durability?: PublishDurability;
+  /**
+   * `spool` durability: once the spool file holds this many bytes (published or not), the
+   * publisher holds new writes for at most {@link RESET_HOLD_MS}, publishes the file to its end
+   * and resets it, so that the file does not grow without bound under steady traffic. @default 16 MiB
+   */
+  spoolResetBytes?: number;
   logger: Logger;
   registry: Registry;
   /** Label for the metrics (`publisher` label), e.g. `predictions`. */
@@ -66,6 +72,9 @@ const RETRY_MS = [100, 250, 500, 1000, 2000] as const;
 
 /** `spool` durability: the longest time acknowledged records wait for their checkpoint, in ms. */
 export const CHECKPOINT_MS = 100;
+
+/** `spool` durability: the longest time writes are held for a reset of the spool file, in ms. */
+export const RESET_HOLD_MS = 200;
 
 /** NATS errors that retrying cannot fix: the record is too large, malformed, or refused by JetStream (4xx). */
 const PERMANENT_CODES = new Set(['MAX_PAYLOAD_EXCEEDED', 'BAD_HEADER', 'BAD_SUBJECT', 'BAD_PAYLOAD', 'BAD_JSON']);
@@ -150,10 +159,11 @@ export class DurablePublisher {
       publishTimeoutMs: 2000,
       replayBatch: 256,
       durability: 'memory' as PublishDurability,
+      spoolResetBytes: 16 * 1024 * 1024,
       ...opts,
     };
     if (!PUBLISH_DURABILITIES.includes(o.durability)) throw new Error(`publisher option durability must be one of ${PUBLISH_DURABILITIES.join(', ')}, got ${String(o.durability)}`);
-    for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch'] as const) {
+    for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch', 'spoolResetBytes'] as const) {
       if (!Number.isInteger(o[k]) || o[k] <= 0) throw new Error(`publisher option ${k} must be a positive integer, got ${o[k]}`);
     }
     const labelNames = ['publisher'] as const;
@@ -446,10 +456,32 @@ export class DurablePublisher {
     /** End of the records acknowledged so far, when past the last checkpoint. */
     let sent: number | undefined;
     let lastCommit = Date.now();
+    /** Ends the hold of writes for a reset of the file (set while held). */
+    let holdTimer: NodeJS.Timeout | undefined;
+    /** File size at which the next reset is tried. */
+    let resetAt = this.o.spoolResetBytes;
+    const release = (): void => {
+      if (!holdTimer) return;
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      this.spool.release();
+    };
+    const hold = (): void => {
+      this.spool.hold();
+      holdTimer = setTimeout(() => {
+        // Not caught up in time (slow acks): the writes go on; next try one reset size later.
+        resetAt = this.spool.fileBytes + this.o.spoolResetBytes;
+        release();
+      }, RESET_HOLD_MS);
+    };
     const checkpoint = async (end: number): Promise<void> => {
       await this.spool.commit(end);
       sent = undefined;
       lastCommit = Date.now();
+      if (this.spool.fileBytes === 0) {
+        resetAt = this.o.spoolResetBytes;
+        release();
+      }
       this.m.spoolBytes.set(this.labels, this.spool.bytes);
     };
     try {
@@ -459,6 +491,11 @@ export class DurablePublisher {
         const writes = this.writes;
         const { records, ends, end } = await this.spool.peek(this.o.replayBatch, sent);
         if (records.length === 0) {
+          // Held for a reset, and the file is published to its end: reset it now.
+          if (holdTimer) {
+            await checkpoint(end);
+            continue;
+          }
           if (this.spool.writing) {
             await this.spool.flush();
             continue;
@@ -502,9 +539,12 @@ export class DurablePublisher {
         if (firstFail === -1) {
           sent = end;
           failures = 0;
+          // The file is large: hold new writes so the publishing can reach its end and reset it.
+          if (!holdTimer && this.spool.fileBytes >= resetAt) hold();
           if (Date.now() - lastCommit >= CHECKPOINT_MS) await checkpoint(end);
           continue;
         }
+        release();
         // Acknowledged up to the first failure; later ones that were acked are deduplicated by
         // JetStream when they are sent again.
         if (firstFail > 0) await checkpoint(ends[firstFail - 1] as number);
@@ -516,6 +556,7 @@ export class DurablePublisher {
         await new Promise((r) => setTimeout(r, wait));
       }
     } finally {
+      release();
       // Stopping (disconnect, drain, error): keep what was acknowledged.
       if (sent !== undefined) await this.spool.commit(sent).catch((e: unknown) => this.o.logger.error({ err: e }, 'publisher: spool checkpoint failed'));
       this.m.spoolBytes.set(this.labels, this.spool.bytes);

@@ -139,6 +139,8 @@ export class Spool {
   /** Callers of {@link appendSynced} whose records are in {@link unwritten}. */
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private writeScheduled = false;
+  /** Writes wait (see {@link hold}). */
+  private held = false;
   /** File operations, one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
@@ -200,6 +202,30 @@ export class Spool {
     return this.readPos < this.bytes;
   }
 
+  /** Bytes in the file (replayed or not), up to the last finished write. */
+  get fileBytes(): number {
+    return this.fileEnd;
+  }
+
+  /**
+   * Holds writes: appended records wait in memory (their {@link appendSynced} promises too) until
+   * {@link release}, so a reader can replay the file to its end and a commit reset it to empty
+   * while records keep arriving. The holder must release it (soon: callers wait meanwhile).
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a {@link hold}: the records that waited go in one write. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.unwritten.length > 0 && !this.writeScheduled) {
+      this.writeScheduled = true;
+      this.run(() => this.writeUnwritten()).catch((e: unknown) => this.opts.logger.error({ err: e }, 'spool write callback failed'));
+    }
+  }
+
   /** True while accepted records wait in memory for their write. */
   get writing(): boolean {
     return this.unwrittenBytes > 0;
@@ -246,7 +272,7 @@ export class Spool {
   private enqueue(buf: Buffer): void {
     this.unwritten.push(buf);
     this.unwrittenBytes += buf.length;
-    if (!this.writeScheduled) {
+    if (!this.writeScheduled && !this.held) {
       this.writeScheduled = true;
       // writeUnwritten reports its own failures; this catch is for a throwing callback.
       this.run(() => this.writeUnwritten()).catch((e: unknown) => this.opts.logger.error({ err: e }, 'spool write callback failed'));
@@ -270,14 +296,17 @@ export class Spool {
 
   /**
    * Marks everything before `end` as published: the replay position is saved (temp file, fsync,
-   * rename), and the file is reset to empty once everything in it is replayed.
+   * rename), and the file is reset to empty once everything in it is replayed (records waiting in
+   * memory for their write are then written at its start).
    */
   commit(end: number): Promise<void> {
     return this.run(async () => {
-      if (end === this.readPos && this.readPos < this.bytes) return;
+      if (end === this.readPos && this.readPos < this.fileEnd) return;
       this.readPos = end;
       this.reported.clear();
-      if (this.readPos >= this.bytes) {
+      // Every record in the file is replayed: empty it (records still in memory are written at
+      // the new end, 0, by their write, which runs after this on the same queue).
+      if (this.readPos >= this.fileEnd) {
         if (this.fileEnd === 0 && end === 0) return;
         await truncateAsync(this.fd, 0);
         this.fileEnd = 0;
@@ -289,6 +318,8 @@ export class Spool {
 
   /** Writes what waits, fsyncs and closes the file. Idempotent; appends are refused from the call on. */
   close(): Promise<void> {
+    // Records held in memory are written first.
+    if (!this.closed) this.release();
     this.closed ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       await this.run(async () => {
@@ -319,7 +350,8 @@ export class Spool {
     this.writeScheduled = false;
     const bufs = this.unwritten;
     const waiters = this.waiters;
-    if (bufs.length === 0) return;
+    // Held: the records stay in memory; release() schedules their write.
+    if (bufs.length === 0 || this.held) return;
     this.unwritten = [];
     this.waiters = [];
     const data = bufs.length === 1 ? (bufs[0] as Buffer) : Buffer.concat(bufs);

@@ -15,7 +15,7 @@ import { InferenceClient } from '../../services/inference/index.js';
 import { STREAMS, decodePredictionLog } from '../../shared/events/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { copyRepository, f32, metricValue, waitFor } from '../helpers/inference.js';
+import { copyRepository, f32, metricValue, startInference, waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
 import type { Child } from '../helpers/process.js';
 
@@ -196,4 +196,35 @@ test('zero-loss - publishDurability=memory (default): the same SIGKILLs show wha
   t.timeout(240_000);
   showMemory(t, await crashRun(t, 'memory'), '');
   showMemory(t, await crashRun(t, 'memory', true), ', late acks');
+});
+
+test('zero-loss - publishDurability=spool with NATS down: answers wait only for the disk; a full spool fails the call with RESOURCE_EXHAUSTED (no answer without a durable log), counted', async (t) => {
+  const nats = await NatsServer.start();
+  await nats.stop();
+  const spool = await mkdtemp(join(tmpdir(), 'mlmesh-zero-loss-'));
+  t.context.dirs.push(spool);
+  // A log of digits_mlp with its inputs is about 500 bytes: a few fit in 2 KiB.
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: spool, spoolMaxBytes: 2048, publishDurability: 'spool' } });
+  try {
+    t.is(f.service.publisher?.durability, 'spool');
+    let ok = 0;
+    let refused: unknown;
+    for (let i = 0; i < 20 && refused === undefined; i++) {
+      try {
+        await f.client.infer(digits(`full-${i}`));
+        ok++;
+      } catch (e: unknown) {
+        refused = e;
+      }
+    }
+    t.true(ok > 0, `${ok} answered while the spool had room (NATS down does not block them)`);
+    t.like(refused, { code: 8 });
+    t.regex(String((refused as Error).message), /spool is full \(spoolMaxBytes\)/);
+    t.is(await metricValue(f.http, 'mlmesh_publisher_spooled_total'), ok, 'every answered call has its log in the spool');
+    t.is(await metricValue(f.http, 'mlmesh_publisher_durable_refused_total'), 1);
+    t.is(await metricValue(f.http, 'mlmesh_inference_request_failure_total', { reason: 'rejected' }), 1);
+  } finally {
+    await f.stop();
+    await nats.dispose();
+  }
 });

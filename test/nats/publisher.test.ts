@@ -314,3 +314,31 @@ test('spool - appendSynced: records appended during a write and its fsync share 
   await spool.close();
   await t.throwsAsync(spool.appendSynced(rec(60)), { name: 'SpoolWriteError' });
 });
+
+test('publisher - durability spool: under steady traffic the spool file is reset once it passes spoolResetBytes (writes held briefly), and every record is stored once', async (t) => {
+  const subject = 'mlmesh.events.model.reset';
+  const dir = await tempDir(t);
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, durability: 'spool', spoolResetBytes: 8192, logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  const N = 2000;
+  let next = 0;
+  let maxSize = 0;
+  let bytes = 0;
+  // 8 callers, each waiting for its record's fsync before sending the next: steady traffic, never idle for long.
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < N) {
+        const r = rec(next++, subject);
+        bytes += r.data.byteLength + r.subject.length + r.msgId.length + 12;
+        await pub.publishDurably(r);
+        maxSize = Math.max(maxSize, (await stat(join(dir, 'spool.log'))).size);
+      }
+    }),
+  );
+  await waitFor(async () => (await count(t.context.nc, subject)) === N, 20_000, `${N} stored`);
+  t.log(`${bytes} bytes spooled in all; the file never held more than ${maxSize}`);
+  t.true(maxSize < bytes / 2, 'the file was reset while the traffic went on');
+  t.is(await metric(registry, 'duplicates_total'), 0);
+  await pub.drain();
+});
