@@ -11,7 +11,7 @@ import anyTest from 'ava';
 import type { ExecutionContext, TestFn } from 'ava';
 import { AckPolicy, DeliverPolicy, connect } from 'nats';
 import type { NatsConnection } from 'nats';
-import { InferenceClient } from '../../services/inference/index.js';
+import { InferenceClient, resolveInferenceConfig } from '../../services/inference/index.js';
 import { STREAMS, decodePredictionLog } from '../../shared/events/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
@@ -227,4 +227,10 @@ test('zero-loss - publishDurability=spool with NATS down: answers wait only for 
     await f.stop();
     await nats.dispose();
   }
+});
+
+test('zero-loss - publishDurability: memory by default, spool from the environment, anything else refused naming the option', (t) => {
+  t.is(resolveInferenceConfig({ env: {} }).publishDurability, 'memory');
+  t.is(resolveInferenceConfig({ env: { MLMESH_INFERENCE_PUBLISH_DURABILITY: 'spool' } }).publishDurability, 'spool');
+  t.throws(() => resolveInferenceConfig({ env: { MLMESH_INFERENCE_PUBLISH_DURABILITY: 'disk' } }), { message: /publishDurability|MLMESH_INFERENCE_PUBLISH_DURABILITY/ });
 });
