@@ -58,6 +58,12 @@ export const INFERENCE_OPTIONS = {
   spoolFsync: enumOption({ env: 'MLMESH_INFERENCE_SPOOL_FSYNC', deprecatedEnv: ['MLMESH_SPOOL_FSYNC'], default: 'interval', values: ['always', 'interval', 'never'], doc: 'Spool writes run in the background (never on the gRPC thread). `always`: each write is fsynced before the next (records arriving meanwhile share the next write and fsync); `interval`: fsync every spoolFsyncIntervalMs (a process crash loses nothing written, a power loss at most that interval); `never`: leave it to the OS.' }),
   spoolFsyncIntervalMs: intOption({ env: 'MLMESH_INFERENCE_SPOOL_FSYNC_INTERVAL_MS', deprecatedEnv: ['MLMESH_SPOOL_FSYNC_INTERVAL_MS'], default: 100, min: 1, doc: 'fsync period of the spool with spoolFsync=interval, in ms.' }),
   publishQueueMax: intOption({ env: 'MLMESH_INFERENCE_PUBLISH_QUEUE_MAX', deprecatedEnv: ['MLMESH_PUBLISH_QUEUE_MAX'], default: 10_000, min: 1, doc: 'Prediction logs waiting in memory for a publish slot; past it they go to the spool.' }),
+  publishDurability: enumOption({
+    env: 'MLMESH_INFERENCE_PUBLISH_DURABILITY',
+    default: 'memory',
+    values: ['memory', 'spool'],
+    doc: '`memory`: a prediction log is published after the answer, from memory, and spooled only while NATS is slow or down (a SIGKILL loses the logs in memory). `spool`: zero-loss: each log is appended to the spool and fsynced (group commit) before the answer is sent, then published from the spool, so an answered request\'s log survives a SIGKILL; the answer waits for the disk, and a log the spool cannot take (spoolMaxBytes reached, disk error) fails the call (RESOURCE_EXHAUSTED, UNAVAILABLE). docs/prediction-logs.md.',
+  }),
   publishTimeoutMs: intOption({ env: 'MLMESH_INFERENCE_PUBLISH_TIMEOUT_MS', deprecatedEnv: ['MLMESH_PUBLISH_TIMEOUT_MS'], default: 2000, min: 1, doc: 'How long a prediction log publish waits for its JetStream ack before it is spooled, in ms.' }),
   streamMaxAgeS: intOption({ env: 'MLMESH_INFERENCE_STREAM_MAX_AGE_S', deprecatedEnv: ['MLMESH_STREAM_MAX_AGE_S'], default: 7 * 24 * 3600, min: 0, doc: 'Retention of the MLMESH_* streams in seconds (0: no limit).' }),
   streamMaxBytes: intOption({ env: 'MLMESH_INFERENCE_STREAM_MAX_BYTES', deprecatedEnv: ['MLMESH_STREAM_MAX_BYTES'], default: -1, min: -1, doc: 'Bytes kept per MLMESH_* stream, oldest dropped first (-1: no limit).' }),

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
 import type { PredictionLog } from '../../shared/events/index.js';
 import type { InferParameter__Output } from '../../shared/generated/inference/InferParameter.js';
-import type { DurablePublisher } from '../../shared/nats/index.js';
+import type { DurablePublisher, SpoolRecord } from '../../shared/nats/index.js';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { DecodedInput, JobOutput } from './batcher.js';
@@ -49,8 +49,10 @@ function paramString(p: InferParameter__Output): string {
  * publisher: subject `mlmesh.predictions.<model>.<version>`. Each log gets an event id of its own
  * (a random UUID made here), which is its `meta.event_id` and its `Nats-Msg-Id`, and travels
  * with it through the spool and the replay: JetStream stores a retried publish once, and
- * predictions that share a request id are all stored. Never fails a prediction: the publisher
- * queues or spools. Called after the answer has been sent (`CallContext.afterAnswer`).
+ * predictions that share a request id are all stored. By default ({@link record}) it never fails
+ * nor delays a prediction: called after the answer has been sent (`CallContext.afterAnswer`), the
+ * publisher queues or spools. With `publishDurability: spool` the handler awaits
+ * {@link recordDurably} (the log fsynced in the spool) before it answers.
  */
 export class PredictionLogger {
   private readonly source = `inference@${hostname()}-${process.pid}`;
@@ -75,10 +77,35 @@ export class PredictionLogger {
     });
   }
 
-  /** Logs a prediction, subject to the model's sample rate and input logging. */
+  /**
+   * With `publishDurability: spool` the handler awaits {@link recordDurably} before it answers;
+   * otherwise it calls {@link record} after the answer.
+   */
+  get durable(): boolean {
+    return this.publisher.durability === 'spool';
+  }
+
+  /** Logs a prediction, subject to the model's sample rate and input logging. Never blocks, never throws for NATS or the disk. */
   record(p: Prediction): void {
+    const r = this.encode(p);
+    if (r) this.publisher.publish(r);
+  }
+
+  /**
+   * Logs a prediction and resolves once its log is fsynced in the spool (`publishDurability:
+   * spool`); at once when the sample rate leaves it out or it is too large to send.
+   * @throws (rejects) SpoolFullError (RESOURCE_EXHAUSTED) or SpoolWriteError (UNAVAILABLE): the
+   *   log is not durable, and the caller must not be answered as if it were.
+   */
+  recordDurably(p: Prediction): Promise<void> {
+    const r = this.encode(p);
+    return r ? this.publisher.publishDurably(r) : Promise.resolve();
+  }
+
+  /** The log's record (subject, event id, protobuf), or undefined when sampled out or too large. */
+  private encode(p: Prediction): SpoolRecord | undefined {
     const { sampleRate, logInputs } = p.config.predictionLog;
-    if (sampleRate < 1 && this.random() >= sampleRate) return;
+    if (sampleRate < 1 && this.random() >= sampleRate) return undefined;
     const eventId = randomUUID();
     const log: PredictionLog = {
       meta: { event_id: eventId, time_unix_ms: p.timeMs, source: this.source, producer_version: this.producerVersion },
@@ -101,8 +128,8 @@ export class PredictionLogger {
     }
     if (data.byteLength > this.maxBytes) {
       this.oversize.inc({ action: 'dropped' });
-      return;
+      return undefined;
     }
-    this.publisher.publish({ subject: SUBJECTS.prediction(p.model, p.version), msgId: eventId, data });
+    return { subject: SUBJECTS.prediction(p.model, p.version), msgId: eventId, data };
   }
 }

@@ -118,8 +118,6 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
         const response = encodeInferResponse(decoded, mv.model, mv.version, id, result.outputs);
         if (routed) response.parameters = { [ROUTE_REVISION_PARAMETER]: { int64_param: routed.revision }, [ROUTE_KIND_PARAMETER]: { string_param: routed.kind } };
         const elapsedNs = Number(process.hrtime.bigint() - t0);
-        m.success.inc();
-        m.duration.observe(elapsedNs / 1e9);
         const log = d.predictionLog;
         if (log) {
           const prediction: Prediction = {
@@ -135,9 +133,14 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
             parameters: req.parameters,
             ...(routed ? { route: routed.kind, routeRevision: routed.revision } : {}),
           };
-          // Encoded and published once the answer is out: the log never delays it.
-          ctx.afterAnswer(() => log.record(prediction));
+          // publishDurability=spool: no answer before its log is fsynced in the spool (a log that
+          // cannot be made durable fails the call: RESOURCE_EXHAUSTED or UNAVAILABLE).
+          // Otherwise encoded and published once the answer is out: the log never delays it.
+          if (log.durable) await log.recordDurably(prediction);
+          else ctx.afterAnswer(() => log.record(prediction));
         }
+        m.success.inc();
+        m.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
         const shadows = d.shadows;
         if (routed && shadows && routed.shadows.length > 0) {
           // Started once the answer is out, bounded by the runner: never delays or fails this call.

@@ -63,6 +63,7 @@ function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc:
     fsyncIntervalMs: config.spoolFsyncIntervalMs,
     queueMax: config.publishQueueMax,
     publishTimeoutMs: config.publishTimeoutMs,
+    durability: config.publishDurability,
     logger: logger.child({ component: 'prediction-log' }),
     registry,
   });

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { JetStreamClient } from 'nats';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { SpoolWriteError } from './errors.js';
 import { Spool } from './spool.js';
 import type { AppendResult, FsyncPolicy, SpoolRecord } from './spool.js';
 
@@ -24,6 +25,14 @@ export interface DurablePublisherOptions {
   publishTimeoutMs?: number;
   /** Records replayed from the spool per round (published together, then checkpointed). @default 256 */
   replayBatch?: number;
+  /** See {@link PublishDurability}. @default 'memory' */
+  durability?: PublishDurability;
+  /**
+   * `spool` durability: once the spool file holds this many bytes (published or not), the
+   * publisher holds new writes for at most {@link RESET_HOLD_MS}, publishes the file to its end
+   * and resets it, so that the file does not grow without bound under steady traffic. @default 16 MiB
+   */
+  spoolResetBytes?: number;
   logger: Logger;
   registry: Registry;
   /** Label for the metrics (`publisher` label), e.g. `predictions`. */
@@ -32,6 +41,17 @@ export interface DurablePublisherOptions {
 
 /** Where records go now: straight to JetStream, or to the spool until it is replayed. */
 export type PublisherState = 'direct' | 'spooling' | 'closed';
+
+/**
+ * `memory`: records wait in memory for their publish and go to the spool only when NATS is slow
+ * or down (a hard kill loses what is in memory); `spool`: every record is appended to the spool
+ * first and published from it ({@link DurablePublisher.publishDurably} resolves once it is
+ * fsynced), so a hard kill loses nothing that was acknowledged to the caller.
+ */
+export type PublishDurability = 'memory' | 'spool';
+
+/** The durabilities, for validation. */
+export const PUBLISH_DURABILITIES: readonly PublishDurability[] = ['memory', 'spool'];
 
 interface Metrics {
   published: Counter;
@@ -42,12 +62,19 @@ interface Metrics {
   dropped: Counter;
   corrupt: Counter;
   deadLetters: Counter;
+  refused: Counter;
   queue: Gauge;
   inflight: Gauge;
   spoolBytes: Gauge;
 }
 
 const RETRY_MS = [100, 250, 500, 1000, 2000] as const;
+
+/** `spool` durability: the longest time acknowledged records wait for their checkpoint, in ms. */
+export const CHECKPOINT_MS = 100;
+
+/** `spool` durability: the longest time writes are held for a reset of the spool file, in ms. */
+export const RESET_HOLD_MS = 200;
 
 /** NATS errors that retrying cannot fix: the record is too large, malformed, or refused by JetStream (4xx). */
 const PERMANENT_CODES = new Set(['MAX_PAYLOAD_EXCEEDED', 'BAD_HEADER', 'BAD_SUBJECT', 'BAD_PAYLOAD', 'BAD_JSON']);
@@ -76,6 +103,13 @@ function isPermanent(e: unknown): boolean {
  * Lost on a hard kill (SIGKILL, power loss): only records in memory (queue, in flight, and spool
  * writes not finished yet) and, with `fsync: 'interval'` on power loss, the last interval of
  * spool writes.
+ *
+ * With `durability: 'spool'` there is no memory queue: {@link publishDurably} appends to the spool
+ * and resolves after the fsync of its write (group commit), and the replay loop publishes the
+ * spool continuously (windows of `replayBatch`, each checkpointed once acknowledged; it sleeps
+ * while the spool is empty). A hard kill then loses no record whose promise resolved; one
+ * published but not checkpointed yet is published again at the next start, and JetStream drops
+ * it as a duplicate within its duplicate window.
  */
 export class DurablePublisher {
   private stateValue: PublisherState;
@@ -90,6 +124,10 @@ export class DurablePublisher {
   private drained: Promise<void> | undefined;
   private droppedWarnings = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Spool writes finished so far (lets the replay loop sleep without missing one). */
+  private writes = 0;
+  /** Wakes the replay loop sleeping on an empty spool (`spool` durability). */
+  private wake: (() => void) | undefined;
   private readonly o: Required<Omit<DurablePublisherOptions, 'logger' | 'registry' | 'name'>> & Pick<DurablePublisherOptions, 'logger' | 'name'>;
   private readonly m: Metrics;
   private readonly labels: { publisher: string };
@@ -102,7 +140,8 @@ export class DurablePublisher {
     this.o = opts;
     this.m = metrics;
     this.labels = { publisher: opts.name };
-    this.stateValue = spool.pending ? 'spooling' : 'direct';
+    // With `spool` durability every record goes through the spool: it never publishes directly.
+    this.stateValue = spool.pending || opts.durability === 'spool' ? 'spooling' : 'direct';
     this.m.spoolBytes.set(this.labels, spool.bytes);
   }
 
@@ -119,9 +158,12 @@ export class DurablePublisher {
       maxInflight: 256,
       publishTimeoutMs: 2000,
       replayBatch: 256,
+      durability: 'memory' as PublishDurability,
+      spoolResetBytes: 16 * 1024 * 1024,
       ...opts,
     };
-    for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch'] as const) {
+    if (!PUBLISH_DURABILITIES.includes(o.durability)) throw new Error(`publisher option durability must be one of ${PUBLISH_DURABILITIES.join(', ')}, got ${String(o.durability)}`);
+    for (const k of ['spoolMaxBytes', 'fsyncIntervalMs', 'queueMax', 'maxInflight', 'publishTimeoutMs', 'replayBatch', 'spoolResetBytes'] as const) {
       if (!Number.isInteger(o[k]) || o[k] <= 0) throw new Error(`publisher option ${k} must be a positive integer, got ${o[k]}`);
     }
     const labelNames = ['publisher'] as const;
@@ -137,6 +179,7 @@ export class DurablePublisher {
       dropped: counter('dropped', 'Records dropped because the spool was at its size cap (or the disk refused them).'),
       corrupt: counter('spool_corrupt', 'Corrupt spool records skipped (bad checksum, torn tail).'),
       deadLetters: counter('rejected', 'Records NATS refused for good (too large, bad header, 4xx from JetStream): logged and skipped, never retried.'),
+      refused: counter('durable_refused', 'Records of publishDurably() the spool refused (full, closed) or could not write and fsync: the caller was told, nothing was acknowledged.'),
       queue: gauge('queue_depth', 'Records waiting in memory for a publish slot.'),
       inflight: gauge('inflight', 'Publishes awaiting their ack.'),
       spoolBytes: gauge('spool_bytes', 'Size of the spool file.'),
@@ -152,18 +195,25 @@ export class DurablePublisher {
       onWritten: (n) => {
         metrics.spooled.inc(labels, n);
         metrics.spoolBytes.set(labels, spool.bytes);
+        publisher.written();
       },
       onWriteFailed: (n) => {
         metrics.dropped.inc(labels, n);
         metrics.spoolBytes.set(labels, spool.bytes);
       },
     });
-    return new DurablePublisher(spool, o, metrics);
+    const publisher = new DurablePublisher(spool, o, metrics);
+    return publisher;
   }
 
   /** Current state. */
   get state(): PublisherState {
     return this.stateValue;
+  }
+
+  /** The durability it was created with. */
+  get durability(): PublishDurability {
+    return this.o.durability;
   }
 
   /** Records in memory (queued or in flight). */
@@ -193,8 +243,33 @@ export class DurablePublisher {
    */
   setConnected(connected: boolean): void {
     this.connected = connected;
-    if (!connected) this.enterSpooling('NATS disconnected');
-    else if (this.stateValue === 'spooling') this.startReplay();
+    if (!connected) {
+      this.enterSpooling('NATS disconnected');
+      this.wakeReplay();
+    } else if (this.stateValue === 'spooling') this.startReplay();
+  }
+
+  /**
+   * `spool` durability only: appends the record to the spool and resolves once it is written and
+   * fsynced (group commit: records arriving during one fsync share the next); it is published
+   * from the spool (then checkpointed), so it survives a hard kill from the moment this
+   * resolves. The promise waits for the disk, never for NATS.
+   * @throws (rejects) SpoolFullError (RESOURCE_EXHAUSTED) when the spool is at its size cap or
+   *   64 MiB wait for the disk; SpoolWriteError (UNAVAILABLE) once closed or when the disk refuses
+   *   the write or its fsync. Throws Error at once with `memory` durability (a programming error).
+   */
+  publishDurably(record: SpoolRecord): Promise<void> {
+    if (this.o.durability !== 'spool') throw new Error("publishDurably needs durability 'spool'");
+    if (this.stateValue === 'closed') {
+      this.m.refused.inc(this.labels);
+      return Promise.reject(new SpoolWriteError('closed'));
+    }
+    const p = this.spool.appendSynced(record);
+    this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    return p.catch((e: unknown) => {
+      this.m.refused.inc(this.labels);
+      throw e;
+    });
   }
 
   /** Queues a record; never blocks and never throws for NATS trouble. */
@@ -202,6 +277,11 @@ export class DurablePublisher {
     if (this.stateValue === 'closed') {
       this.m.dropped.inc(this.labels);
       this.o.logger.warn({ subject: record.subject, msgId: record.msgId }, 'publisher closed: record dropped');
+      return;
+    }
+    if (this.o.durability === 'spool') {
+      // Taken like the others, without a caller waiting for its fsync (e.g. a shadow copy's log).
+      this.toSpool(record);
       return;
     }
     if (!this.js || !this.connected) this.enterSpooling('not connected');
@@ -238,6 +318,7 @@ export class DurablePublisher {
     for (const r of this.queue.splice(0)) this.toSpool(r);
     this.m.queue.set(this.labels, 0);
     this.stateValue = 'closed';
+    this.wakeReplay();
     if (this.inflight > 0 || this.replaying) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.spool.close();
   }
@@ -264,6 +345,18 @@ export class DurablePublisher {
       }
     }
     this.m.spoolBytes.set(this.labels, this.spool.bytes);
+  }
+
+  /** A spool write finished (called by the spool): wakes a replay loop waiting for records. */
+  private written(): void {
+    this.writes++;
+    this.wakeReplay();
+  }
+
+  private wakeReplay(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
   }
 
   private enterSpooling(why: string): void {
@@ -336,7 +429,7 @@ export class DurablePublisher {
   private startReplay(): void {
     if (this.replaying || !this.js) return;
     this.replaying = true;
-    this.replay()
+    (this.o.durability === 'spool' ? this.publishSpool() : this.replay())
       .catch((e: unknown) => {
         // A spool I/O error: log it and try again later rather than crash the service.
         this.o.logger.error({ err: e }, 'publisher: replay failed');
@@ -348,6 +441,126 @@ export class DurablePublisher {
         if (this.stateValue === 'spooling' && this.connected) this.startReplay();
       })
       .catch(() => undefined);
+  }
+
+  /**
+   * `spool` durability: publishes the spool continuously, in order, in windows of `replayBatch`,
+   * and sleeps while it is empty (a finished write wakes it). What is acknowledged is checkpointed
+   * at most every {@link CHECKPOINT_MS} (and when the loop stops: disconnect, drain), not after
+   * every window: each checkpoint is a file replaced and fsynced on the same queue of file
+   * operations the answers' writes wait in. A hard kill re-publishes at the next start what was
+   * acknowledged after the last checkpoint: JetStream drops those as duplicates (same id).
+   */
+  private async publishSpool(): Promise<void> {
+    let failures = 0;
+    /** End of the records acknowledged so far, when past the last checkpoint. */
+    let sent: number | undefined;
+    let lastCommit = Date.now();
+    /** Ends the hold of writes for a reset of the file (set while held). */
+    let holdTimer: NodeJS.Timeout | undefined;
+    /** File size at which the next reset is tried. */
+    let resetAt = this.o.spoolResetBytes;
+    const release = (): void => {
+      if (!holdTimer) return;
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      this.spool.release();
+    };
+    const hold = (): void => {
+      this.spool.hold();
+      holdTimer = setTimeout(() => {
+        // Not caught up in time (slow acks): the writes go on; next try one reset size later.
+        resetAt = this.spool.fileBytes + this.o.spoolResetBytes;
+        release();
+      }, RESET_HOLD_MS);
+    };
+    const checkpoint = async (end: number): Promise<void> => {
+      await this.spool.commit(end);
+      sent = undefined;
+      lastCommit = Date.now();
+      if (this.spool.fileBytes === 0) {
+        resetAt = this.o.spoolResetBytes;
+        release();
+      }
+      this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    };
+    try {
+      while (this.stateValue === 'spooling') {
+        const js = this.js;
+        if (!js || !this.connected) return; // setConnected(true) starts it again
+        const writes = this.writes;
+        const { records, ends, end } = await this.spool.peek(this.o.replayBatch, sent);
+        if (records.length === 0) {
+          // Held for a reset, and the file is published to its end: reset it now.
+          if (holdTimer) {
+            await checkpoint(end);
+            continue;
+          }
+          if (this.spool.writing) {
+            await this.spool.flush();
+            continue;
+          }
+          // Everything is published; what is not checkpointed yet (then the file is reset) is
+          // checkpointed once due.
+          const unchecked = this.spool.pending;
+          const due = lastCommit + CHECKPOINT_MS - Date.now();
+          if (unchecked && due <= 0) {
+            await checkpoint(end);
+            continue;
+          }
+          // Sleep until a write finishes (unless one did since the peek), the checkpoint is due,
+          // a disconnect or the drain.
+          if (this.writes === writes && this.stateValue === 'spooling' && this.connected) {
+            await new Promise<void>((r) => {
+              const timer = unchecked ? setTimeout(r, Math.max(due, 1)).unref() : undefined;
+              this.wake = () => {
+                if (timer) clearTimeout(timer);
+                r();
+              };
+            });
+            this.wake = undefined;
+          }
+          continue;
+        }
+        this.m.published.inc(this.labels, records.length);
+        const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
+        let firstFail = -1;
+        results.forEach((res, i) => {
+          if (res.status === 'fulfilled') {
+            this.m.acked.inc(this.labels);
+            this.m.replayed.inc(this.labels);
+            if (res.value.duplicate) this.m.duplicates.inc(this.labels);
+          } else if (isPermanent(res.reason)) {
+            this.reject(records[i] as SpoolRecord, res.reason);
+          } else if (firstFail === -1) {
+            firstFail = i;
+          }
+        });
+        if (firstFail === -1) {
+          sent = end;
+          failures = 0;
+          // The file is large: hold new writes so the publishing can reach its end and reset it.
+          if (!holdTimer && this.spool.fileBytes >= resetAt) hold();
+          if (Date.now() - lastCommit >= CHECKPOINT_MS) await checkpoint(end);
+          continue;
+        }
+        release();
+        // Acknowledged up to the first failure; later ones that were acked are deduplicated by
+        // JetStream when they are sent again.
+        if (firstFail > 0) await checkpoint(ends[firstFail - 1] as number);
+        else if (sent !== undefined) await checkpoint(sent);
+        if ((this.stateValue as PublisherState) === 'closed') return;
+        const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
+        failures++;
+        if (failures === 1) this.o.logger.warn({ err: errorMessage((results[firstFail] as PromiseRejectedResult).reason) }, 'publisher: publishing the spool failed, retrying');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      release();
+      // Stopping (disconnect, drain, error): keep what was acknowledged.
+      if (sent !== undefined) await this.spool.commit(sent).catch((e: unknown) => this.o.logger.error({ err: e }, 'publisher: spool checkpoint failed'));
+      this.m.spoolBytes.set(this.labels, this.spool.bytes);
+    }
   }
 
   /** Publishes the spool back in order, in windows, checkpointing each acknowledged window. */
@@ -383,7 +596,7 @@ export class DurablePublisher {
         return;
       }
       // The last window: hold new records in memory so the spool can run dry.
-      if (records.length < this.o.replayBatch) this.holding = true;
+      if (records.length < this.o.replayBatch && this.o.durability === 'memory') this.holding = true;
       this.m.published.inc(this.labels, records.length);
       const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
       let firstFail = -1;

@@ -3,6 +3,7 @@ import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../logging/index.js';
+import { SpoolFullError, SpoolWriteError } from './errors.js';
 
 /** One record to publish: subject, message id (`Nats-Msg-Id`) and payload. */
 export interface SpoolRecord {
@@ -41,9 +42,12 @@ export interface SpoolOptions {
   logger: Logger;
   /** Called for each corrupt record skipped (at open or at replay). */
   onCorrupt?: (offset: number, why: string) => void;
-  /** Called after a background write with the number of records now in the file (fsynced with `always`). */
+  /** Called after a background write with the number of records now in the file (fsynced with `always`, or when the write held a {@link Spool.appendSynced} record). */
   onWritten?: (records: number) => void;
-  /** Called when the disk refused a background write: those records are lost (nothing is left half-written). */
+  /**
+   * Called when the disk refused a background write: those records are lost (nothing is left
+   * half-written). `records` leaves out those of {@link Spool.appendSynced}: their callers are told.
+   */
   onWriteFailed?: (records: number, err: unknown) => void;
 }
 
@@ -120,6 +124,8 @@ async function replaceFile(file: string, text: string): Promise<void> {
  * into memory and returns; writes, fsyncs, reads and checkpoints run one after the other on
  * libuv's thread pool, so the event loop (the gRPC thread) never waits for the disk. Records
  * appended while a write is under way go together in the next write (and its fsync).
+ * {@link appendSynced} is the same append with a promise that resolves once the record's write
+ * has been fsynced (a group commit shared by every record of the write).
  */
 export class Spool {
   private readonly offsetFile: string;
@@ -130,7 +136,11 @@ export class Spool {
   /** Encoded records accepted but not written yet, and their bytes (including a write under way). */
   private unwritten: Buffer[] = [];
   private unwrittenBytes = 0;
+  /** Callers of {@link appendSynced} whose records are in {@link unwritten}. */
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private writeScheduled = false;
+  /** Writes wait (see {@link hold}). */
+  private held = false;
   /** File operations, one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
@@ -192,6 +202,30 @@ export class Spool {
     return this.readPos < this.bytes;
   }
 
+  /** Bytes in the file (replayed or not), up to the last finished write. */
+  get fileBytes(): number {
+    return this.fileEnd;
+  }
+
+  /**
+   * Holds writes: appended records wait in memory (their {@link appendSynced} promises too) until
+   * {@link release}, so a reader can replay the file to its end and a commit reset it to empty
+   * while records keep arriving. The holder must release it (soon: callers wait meanwhile).
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a {@link hold}: the records that waited go in one write. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.unwritten.length > 0 && !this.writeScheduled) {
+      this.writeScheduled = true;
+      this.run(() => this.writeUnwritten()).catch((e: unknown) => this.opts.logger.error({ err: e }, 'spool write callback failed'));
+    }
+  }
+
   /** True while accepted records wait in memory for their write. */
   get writing(): boolean {
     return this.unwrittenBytes > 0;
@@ -205,16 +239,44 @@ export class Spool {
   append(r: SpoolRecord): AppendResult {
     if (this.closed) throw new Error('spool is closed');
     const buf = encodeRecord(r);
-    if (this.unreplayedBytes + buf.length > this.opts.maxBytes) return 'full';
-    if (this.unwrittenBytes + buf.length > MAX_UNWRITTEN_BYTES) return 'backlog';
+    const refused = this.refusal(buf.length);
+    if (refused) return refused;
+    this.enqueue(buf);
+    return 'queued';
+  }
+
+  /**
+   * Takes a record and resolves once it is written and fsynced, whatever the fsync policy: the
+   * group commit of `always` (records appended while a write and its fsync run share the next
+   * write and fsync). Never blocks the event loop; the promise waits for the disk.
+   * @throws (rejects) SpoolFullError when the size cap or the unwritten backlog refuses it;
+   *   SpoolWriteError after {@link close}, or when the disk refuses its write or fsync.
+   */
+  appendSynced(r: SpoolRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new SpoolWriteError('closed'));
+    const buf = encodeRecord(r);
+    const refused = this.refusal(buf.length);
+    if (refused) return Promise.reject(new SpoolFullError(refused));
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.enqueue(buf);
+    });
+  }
+
+  private refusal(bytes: number): 'full' | 'backlog' | undefined {
+    if (this.unreplayedBytes + bytes > this.opts.maxBytes) return 'full';
+    if (this.unwrittenBytes + bytes > MAX_UNWRITTEN_BYTES) return 'backlog';
+    return undefined;
+  }
+
+  private enqueue(buf: Buffer): void {
     this.unwritten.push(buf);
     this.unwrittenBytes += buf.length;
-    if (!this.writeScheduled) {
+    if (!this.writeScheduled && !this.held) {
       this.writeScheduled = true;
       // writeUnwritten reports its own failures; this catch is for a throwing callback.
       this.run(() => this.writeUnwritten()).catch((e: unknown) => this.opts.logger.error({ err: e }, 'spool write callback failed'));
     }
-    return 'queued';
   }
 
   /** Resolves once every record appended so far is in the file (and fsynced, with `always`). */
@@ -223,24 +285,28 @@ export class Spool {
   }
 
   /**
-   * Reads up to `max` records from the replay position without consuming them (only records
-   * already in the file). Returns them with the position after each (`ends`) and after the last
+   * Reads up to `max` records from the replay position (or from `from`, the end of a record
+   * already read, for a reader that checkpoints less often than it reads) without consuming them
+   * (only records already in the file). Returns them with the position after each (`ends`) and after the last
    * record looked at (`end`, past skipped ones). Records with a bad checksum are skipped.
    */
-  peek(max: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
-    return this.run(() => this.read(max));
+  peek(max: number, from?: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
+    return this.run(() => this.read(max, from));
   }
 
   /**
    * Marks everything before `end` as published: the replay position is saved (temp file, fsync,
-   * rename), and the file is reset to empty once everything in it is replayed.
+   * rename), and the file is reset to empty once everything in it is replayed (records waiting in
+   * memory for their write are then written at its start).
    */
   commit(end: number): Promise<void> {
     return this.run(async () => {
-      if (end === this.readPos && this.readPos < this.bytes) return;
+      if (end === this.readPos && this.readPos < this.fileEnd) return;
       this.readPos = end;
       this.reported.clear();
-      if (this.readPos >= this.bytes) {
+      // Every record in the file is replayed: empty it (records still in memory are written at
+      // the new end, 0, by their write, which runs after this on the same queue).
+      if (this.readPos >= this.fileEnd) {
         if (this.fileEnd === 0 && end === 0) return;
         await truncateAsync(this.fd, 0);
         this.fileEnd = 0;
@@ -252,6 +318,8 @@ export class Spool {
 
   /** Writes what waits, fsyncs and closes the file. Idempotent; appends are refused from the call on. */
   close(): Promise<void> {
+    // Records held in memory are written first.
+    if (!this.closed) this.release();
     this.closed ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       await this.run(async () => {
@@ -281,8 +349,11 @@ export class Spool {
   private async writeUnwritten(): Promise<void> {
     this.writeScheduled = false;
     const bufs = this.unwritten;
-    if (bufs.length === 0) return;
+    const waiters = this.waiters;
+    // Held: the records stay in memory; release() schedules their write.
+    if (bufs.length === 0 || this.held) return;
     this.unwritten = [];
+    this.waiters = [];
     const data = bufs.length === 1 ? (bufs[0] as Buffer) : Buffer.concat(bufs);
     try {
       await writeFully(this.fd, data, this.fileEnd);
@@ -291,21 +362,30 @@ export class Spool {
       // A partial write (disk full…) must not leave a hole that later reads as a record.
       await truncateAsync(this.fd, this.fileEnd).catch(() => undefined);
       this.opts.logger.error({ err: e, records: bufs.length }, 'spool write failed: records lost');
-      this.opts.onWriteFailed?.(bufs.length, e);
+      for (const w of waiters) w.reject(new SpoolWriteError('write', { cause: e }));
+      this.opts.onWriteFailed?.(bufs.length - waiters.length, e);
       return;
     }
     this.fileEnd += data.length;
     this.unwrittenBytes -= data.length;
     this.dirty = true;
-    if (this.opts.fsync === 'always') {
+    let fsyncError: unknown;
+    if (this.opts.fsync === 'always' || waiters.length > 0) {
       try {
         await this.syncNow();
       } catch (e: unknown) {
         // The bytes are in the file (page cache): replayable unless the machine loses power.
         this.opts.logger.error({ err: e }, 'spool fsync failed');
+        fsyncError = e ?? new Error('fsync failed');
       }
     }
     this.opts.onWritten?.(bufs.length);
+    // After an fsync error the records stay in the file (they may well be replayed), but their
+    // callers were promised durability, which the disk did not confirm.
+    for (const w of waiters) {
+      if (fsyncError === undefined) w.resolve();
+      else w.reject(new SpoolWriteError('fsync', { cause: fsyncError }));
+    }
   }
 
   private async syncNow(): Promise<void> {
@@ -319,10 +399,11 @@ export class Spool {
     }
   }
 
-  private async read(max: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
+  private async read(max: number, from?: number): Promise<{ records: SpoolRecord[]; ends: number[]; end: number }> {
     const records: SpoolRecord[] = [];
     const ends: number[] = [];
-    let pos = this.readPos;
+    // A position from before a reset (the file was emptied since) starts over at the replay position.
+    let pos = from !== undefined && from >= this.readPos && from <= this.fileEnd ? from : this.readPos;
     let chunk = Buffer.alloc(0);
     let chunkAt = pos;
     /** Makes the `need` bytes at `pos` readable in `chunk` (reading a chunk ahead); false on a short read. */

@@ -256,3 +256,89 @@ test('spool - records appended while a write and its fsync run go together in th
   t.is(spool.bytes, 0, 'fully replayed: the file is reset');
   await spool.close();
 });
+
+test('publisher - durability spool: publishDurably resolves once the record is in the spool file, with or without NATS; the spool is published and runs empty, never bypassed', async (t) => {
+  const subject = 'mlmesh.events.model.durable';
+  const dir = await tempDir(t);
+  const registry = new Registry();
+  // fsync 'never' as the policy: publishDurably fsyncs its writes whatever the policy says.
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, fsync: 'never', durability: 'spool', logger, registry });
+  t.is(pub.durability, 'spool');
+  t.is(pub.state, 'spooling');
+  // No NATS yet: durable all the same.
+  await Promise.all(Array.from({ length: 20 }, (_, i) => pub.publishDurably(rec(i, subject))));
+  t.is(await metric(registry, 'spooled_total'), 20, 'every resolved record is in the file');
+  t.true((await stat(join(dir, 'spool.log'))).size > 20 * 10, 'the records are in spool.log');
+  pub.setJetStream(t.context.nc.jetstream());
+  await waitFor(async () => (await count(t.context.nc, subject)) === 20, 10_000, '20 published from the spool');
+  // With NATS up: still through the spool, and published without delay.
+  for (let i = 20; i < 60; i++) await pub.publishDurably(rec(i, subject));
+  pub.publish(rec(60, subject)); // a record without a waiter (e.g. a shadow's log) takes the same way
+  await waitFor(async () => (await count(t.context.nc, subject)) === 61, 10_000, '61 stored');
+  t.is(pub.state, 'spooling', 'never publishes directly');
+  t.is(await metric(registry, 'spooled_total'), 61);
+  await waitFor(async () => (await stat(join(dir, 'spool.log'))).size === 0, 10_000, 'the published spool is reset');
+  t.is(await metric(registry, 'duplicates_total'), 0);
+  await pub.drain();
+  await t.throwsAsync(pub.publishDurably(rec(99, subject)), { name: 'SpoolWriteError', message: /closed/ });
+  t.is(await metric(registry, 'durable_refused_total'), 1);
+});
+
+test('publisher - durability spool: a full spool refuses publishDurably (RESOURCE_EXHAUSTED, counted); memory durability has no publishDurably', async (t) => {
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), spoolMaxBytes: 1024, durability: 'spool', logger, registry });
+  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => pub.publishDurably(rec(i))));
+  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  t.true(refused.length > 0 && refused.length < 100, `${refused.length} of 100 refused`);
+  for (const r of refused) t.like(r.reason, { name: 'SpoolFullError', reason: 'full', code: 8 });
+  t.is(await metric(registry, 'durable_refused_total'), refused.length);
+  t.is(await metric(registry, 'spooled_total'), 100 - refused.length, 'the others are in the spool');
+  await pub.drain();
+  const mem = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry: new Registry() });
+  t.throws(() => mem.publishDurably(rec(1)), { message: /durability 'spool'/ });
+  await mem.drain();
+  t.throws(() => DurablePublisher.create({ name: 'p', spoolDir: '/tmp/x', durability: 'disk' as 'spool', logger, registry: new Registry() }), { message: /durability must be one of memory, spool/ });
+});
+
+test('spool - appendSynced: records appended during a write and its fsync share the next one; each promise resolves after its own write', async (t) => {
+  const written: number[] = [];
+  const spool = Spool.open({ dir: await tempDir(t), maxBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, logger, onWritten: (n) => written.push(n) });
+  const order: string[] = [];
+  const first = spool.appendSynced(rec(0)).then(() => order.push(`0 after ${written.length} writes`));
+  await Promise.resolve();
+  const rest = Array.from({ length: 49 }, (_, i) => spool.appendSynced(rec(i + 1)).then(() => order.push(`${i + 1} after ${written.length} writes`)));
+  await Promise.all([first, ...rest]);
+  t.deepEqual(written, [1, 49], 'two writes (two fsyncs) for 50 records');
+  t.is(order[0], '0 after 1 writes');
+  t.true(order.slice(1).every((o) => o.endsWith('after 2 writes')));
+  await spool.close();
+  await t.throwsAsync(spool.appendSynced(rec(60)), { name: 'SpoolWriteError' });
+});
+
+test('publisher - durability spool: under steady traffic the spool file is reset once it passes spoolResetBytes (writes held briefly), and every record is stored once', async (t) => {
+  const subject = 'mlmesh.events.model.reset';
+  const dir = await tempDir(t);
+  const registry = new Registry();
+  const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, durability: 'spool', spoolResetBytes: 8192, logger, registry });
+  pub.setJetStream(t.context.nc.jetstream());
+  const N = 2000;
+  let next = 0;
+  let maxSize = 0;
+  let bytes = 0;
+  // 8 callers, each waiting for its record's fsync before sending the next: steady traffic, never idle for long.
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < N) {
+        const r = rec(next++, subject);
+        bytes += r.data.byteLength + r.subject.length + r.msgId.length + 12;
+        await pub.publishDurably(r);
+        maxSize = Math.max(maxSize, (await stat(join(dir, 'spool.log'))).size);
+      }
+    }),
+  );
+  await waitFor(async () => (await count(t.context.nc, subject)) === N, 20_000, `${N} stored`);
+  t.log(`${bytes} bytes spooled in all; the file never held more than ${maxSize}`);
+  t.true(maxSize < bytes / 2, 'the file was reset while the traffic went on');
+  t.is(await metric(registry, 'duplicates_total'), 0);
+  await pub.drain();
+});

@@ -118,8 +118,8 @@ export const BENCHMARKS = {
   },
   'prediction-log': {
     file: 'prediction-log',
-    description: "event-loop cost of logging one prediction while NATS is down, per fsync policy",
-    options: [{ flag: 'n', default: '3000', description: 'predictions per run' }, runs('3')],
+    description: 'event-loop cost of logging one prediction while NATS is down, per fsync policy; then ModelInfer req/s, p50/p99 with publishDurability memory vs spool, alternating rounds; bench/results/<date>-prediction-log.json',
+    options: [{ flag: 'n', default: '3000', description: 'predictions per run (event-loop part)' }, runs('3'), duration('5'), { flag: 'concurrency', default: '16', description: 'requests in flight (memory vs spool part)' }],
   },
 } as const satisfies Record<string, BenchSpec>;
 
