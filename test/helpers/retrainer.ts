@@ -61,16 +61,6 @@ export function heldOutDigits(): Digits {
   return { rows: y.length, x, y };
 }
 
-/** True when /usr/bin/python3 imports torch (else the tests that train skip, saying why). */
-export async function pythonHasTorch(): Promise<boolean> {
-  try {
-    await promisify(execFile)(PYTHON, ['-c', 'import torch, onnx, numpy']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The 1,797 scikit-learn digits minus the 200 held-out ones: the champion's training data. The
  * pixels are test/fixtures/drift/digits_all.npy; the labels come from scikit-learn, which must

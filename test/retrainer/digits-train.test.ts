@@ -17,22 +17,25 @@ import { evaluate } from '../../services/retrainer/gate.js';
 import { TrainingError, fillCommand, runTraining } from '../../services/retrainer/trainer.js';
 import type { TrainingResult } from '../../services/retrainer/types.js';
 import { SOURCE_BASE, SOURCE_LOGGED } from '../../services/retrainer/types.js';
-import { blurDigits, concatParts, heldOutDigits, part, pythonHasTorch, trainingDigits, writeTestDataset } from '../helpers/retrainer.js';
+import { torchMissing } from '../helpers/retrainer-mesh.js';
+import { blurDigits, concatParts, heldOutDigits, part, trainingDigits, writeTestDataset } from '../helpers/retrainer.js';
 
 const MODEL_DIR = join(projectRoot(), 'examples/models/digits_mlp');
 const CLASSES = Array.from({ length: 10 }, (_, i) => String(i));
 const EPOCHS = '30';
 
 let dir: string;
-let hasTorch = false;
+const noTorch = torchMissing();
+if (noTorch) console.log(`the train.py tests are skipped: ${noTorch}`);
+/** A serial test that needs /usr/bin/python3 with torch and onnx: skipped, with the reason printed, without them. */
+const torchTest = noTorch ? test.serial.skip : test.serial;
 let dataset: string;
 const held = heldOutDigits();
 const holdout = concatParts(part(held, SOURCE_BASE), part({ ...held, x: blurDigits(held.x, held.rows) }, SOURCE_LOGGED));
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlmesh-digits-train-'));
-  hasTorch = await pythonHasTorch();
-  if (!hasTorch) return;
+  if (noTorch) return;
   const train = await trainingDigits();
   // 600 base rows and 150 blurred logged rows: small, so that the three runs stay quick.
   const base = { rows: 600, x: train.x.slice(0, 600 * 64), y: train.y.slice(0, 600) };
@@ -51,12 +54,7 @@ async function train(name: string, data: string, seed: string): Promise<Training
   return runTraining({ command, cwd: MODEL_DIR, outputDir: out, logFile: join(dir, `${name}.log`), timeoutMs: 100_000 });
 }
 
-test.serial('train.py - writes the contract: a dynamic-batch ONNX, metrics.json and a reference the monitor loads', async (t) => {
-  if (!hasTorch) {
-    t.log('skipped: /usr/bin/python3 cannot import torch and onnx');
-    t.pass();
-    return;
-  }
+torchTest('train.py - writes the contract: a dynamic-batch ONNX, metrics.json and a reference the monitor loads', async (t) => {
   const r = await train('a', dataset, '7');
   t.log(`750 rows, ${EPOCHS} epochs: ${r.durationMs} ms`);
   const m = r.metrics;
@@ -105,12 +103,7 @@ test.serial('train.py - writes the contract: a dynamic-batch ONNX, metrics.json 
   t.is(ref?.provenance?.produced_by, 'examples/models/digits_mlp/train.py');
 });
 
-test.serial('train.py - the same data and seed give the same metrics and reference; another seed does not', async (t) => {
-  if (!hasTorch) {
-    t.log('skipped: /usr/bin/python3 cannot import torch and onnx');
-    t.pass();
-    return;
-  }
+torchTest('train.py - the same data and seed give the same metrics and reference; another seed does not', async (t) => {
   const [a, b, c] = [await train('same-1', dataset, '7'), await train('same-2', dataset, '7'), await train('other', dataset, '8')];
   t.deepEqual(a.metrics, b.metrics);
   t.is(await readFile(join(dir, 'same-1', 'metrics.json'), 'utf8'), await readFile(join(dir, 'same-2', 'metrics.json'), 'utf8'));
@@ -121,12 +114,7 @@ test.serial('train.py - the same data and seed give the same metrics and referen
   t.false((await readFile(join(dir, 'same-1', 'reference', 'inputs.npy'))).equals(await readFile(join(dir, 'other', 'reference', 'inputs.npy'))), 'another seed samples other reference rows');
 });
 
-test.serial('train.py - a file that does not match its SHA-256 is refused with exit 2, naming it', async (t) => {
-  if (!hasTorch) {
-    t.log('skipped: /usr/bin/python3 cannot import torch and onnx');
-    t.pass();
-    return;
-  }
+torchTest('train.py - a file that does not match its SHA-256 is refused with exit 2, naming it', async (t) => {
   const copy = join(dir, 'tampered');
   await cp(join(dir, 'dataset'), copy, { recursive: true });
   const y = await readFile(join(copy, 'train_y.npy'));

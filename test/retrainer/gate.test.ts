@@ -18,7 +18,8 @@ import type { GateModelSpec } from '../../services/retrainer/gate.js';
 import { fillCommand, runTraining } from '../../services/retrainer/trainer.js';
 import { SOURCE_BASE, SOURCE_LOGGED } from '../../services/retrainer/types.js';
 import type { DatasetPart, GateEvaluation, GateSettings, SliceMetrics } from '../../services/retrainer/types.js';
-import { blurDigits, concatParts, heldOutDigits, part, pythonHasTorch, trainingDigits, writeTestDataset } from '../helpers/retrainer.js';
+import { blurDigits, concatParts, heldOutDigits, part, trainingDigits, writeTestDataset } from '../helpers/retrainer.js';
+import { torchMissing } from '../helpers/retrainer-mesh.js';
 
 const MODEL_DIR = join(projectRoot(), 'examples/models/digits_mlp');
 const CHAMPION = join(MODEL_DIR, '1/model.onnx');
@@ -202,12 +203,10 @@ test('decide - calibration: two equally good models on noisy drifted rows are bl
   t.true(gainOnly / trials > 0.3, 'the gain check alone is fooled far more often');
 });
 
-test('gate - a candidate trained by train.py on blurred rows beats the champion on them; one trained on shuffled labels is refused', async (t) => {
-  if (!(await pythonHasTorch())) {
-    t.log('skipped: /usr/bin/python3 cannot import torch and onnx');
-    t.pass();
-    return;
-  }
+const noTorch = torchMissing();
+if (noTorch) console.log(`the gate test with train.py is skipped: ${noTorch}`);
+
+(noTorch ? test.skip : test)('gate - a candidate trained by train.py on blurred rows beats the champion on them; one trained on shuffled labels is refused', async (t) => {
   const train = await trainingDigits();
   // Logged rows: blurred copies of 800 training digits, labelled.
   const logged = { rows: 800, x: blurDigits(train.x.slice(0, 800 * 64), 800), y: train.y.slice(0, 800) };
