@@ -41,6 +41,7 @@ export class DeploymentRegistry {
   private readonly seen = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private missingWarned = false;
+  private readOnce = false;
 
   constructor(
     readonly dir: string,
@@ -65,9 +66,19 @@ export class DeploymentRegistry {
     return [...this.refusals.values()].sort((a, b) => (a.file < b.file ? -1 : 1));
   }
 
+  /**
+   * False until the first reload (the gateway's start-up read of the folder) has settled: a
+   * deployment not served yet may be one it is about to bind (see `lookup` in server.ts).
+   */
+  get loaded(): boolean {
+    return this.readOnce;
+  }
+
   /** Re-reads the folder (one reload at a time; a call during one runs after it). */
   reload(): Promise<ReloadReport> {
-    const run = this.queue.then(() => this.reloadNow());
+    const run = this.queue.then(() => this.reloadNow()).finally(() => {
+      this.readOnce = true;
+    });
     // The queue only orders reloads; each caller sees its own reload's failure.
     this.queue = run.catch(() => undefined);
     return run;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError, clip } from '../../shared/errors/index.js';
+import { InvalidArgumentError, NotFoundError, UnavailableError, clip } from '../../shared/errors/index.js';
 import type { CallContext } from '../../shared/grpc/index.js';
 import type { GatewayServiceHandlers } from '../../shared/generated/mlmesh/gateway/v1/GatewayService.js';
 import type { DeploymentInfo } from '../../shared/generated/mlmesh/gateway/v1/DeploymentInfo.js';
@@ -40,10 +40,16 @@ export function deploymentInfo(b: Binding): DeploymentInfo {
   };
 }
 
-/** The binding of `name`. @throws NotFoundError naming the deployments there are. */
+/**
+ * The binding of `name`.
+ * @throws UnavailableError (retryable) while the gateway's start-up read of the deployments
+ *   folder is under way: the deployment may be one it is binding. NotFoundError naming the
+ *   deployments there are once that read is done.
+ */
 export function lookup(reg: DeploymentRegistry, name: string): Binding {
   const b = reg.get(name);
   if (b) return b;
+  if (!reg.loaded) throw new UnavailableError(`deployment '${clip(name, 100)}' is not served yet: the gateway is starting (loading its deployments), retry shortly`);
   const known = reg.list().map((x) => x.spec.name);
   throw new NotFoundError(`deployment '${clip(name, 100)}' is not loaded (loaded: ${known.length > 0 ? clip(known.join(', '), 300) : 'none'})`, { resource: { type: 'deployment', name: clip(name, 100) } });
 }

@@ -43,6 +43,10 @@ interface ModelEntry {
 export class ModelManager {
   private readonly models = new Map<string, ModelEntry>();
   private readonly servedListeners: ((model: string) => void)[] = [];
+  /** Models a load is announced for (the startup models, see {@link expectLoads}) until that load settles. */
+  private readonly announced = new Set<string>();
+  /** Loads under way, by model: counted from the check that the model is in the repository until the load settles. */
+  private readonly loadsUnderWay = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -79,8 +83,37 @@ export class ModelManager {
    *   or no version on disk; ModelLoadError when a version fails (old versions keep serving).
    */
   async load(name: string, configOverride?: string): Promise<void> {
-    if (this.closed) throw new UnavailableError('server is shutting down');
-    await this.repo.modelDir(name);
+    try {
+      if (this.closed) throw new UnavailableError('server is shutting down');
+      await this.repo.modelDir(name);
+      this.loadsUnderWay.set(name, (this.loadsUnderWay.get(name) ?? 0) + 1);
+      try {
+        await this.loadNow(name, configOverride);
+      } finally {
+        const n = (this.loadsUnderWay.get(name) ?? 1) - 1;
+        if (n > 0) this.loadsUnderWay.set(name, n);
+        else this.loadsUnderWay.delete(name);
+      }
+    } finally {
+      this.announced.delete(name);
+    }
+  }
+
+  /**
+   * Announces the loads about to start (the startup models, before the server takes calls):
+   * until each one's {@link load} settles, a request for that model is answered UNAVAILABLE
+   * "is loading" (retryable) rather than NOT_FOUND "is not loaded".
+   */
+  expectLoads(names: readonly string[]): void {
+    for (const n of names) this.announced.add(n);
+  }
+
+  /** True while a load of `name` is announced or under way (see {@link resolve}). */
+  loading(name: string): boolean {
+    return this.announced.has(name) || this.loadsUnderWay.has(name);
+  }
+
+  private async loadNow(name: string, configOverride: string | undefined): Promise<void> {
     await this.exclusive(name, async (e) => {
       let config: ParsedModelConfig;
       try {
@@ -212,10 +245,13 @@ export class ModelManager {
 
   /**
    * The version that serves a request: the one asked for, or the newest served.
-   * @throws NotFoundError naming the model or version.
+   * @throws UnavailableError (retryable) when no version is served yet but a load of the model
+   *   is announced or under way (the startup load, a ModelLoad call, the repository poller);
+   *   NotFoundError naming the model or version otherwise.
    */
   resolve(name: string, version: string): ModelVersion {
     const e = this.models.get(name);
+    if (!e?.latest && this.loading(name)) throw new UnavailableError(`model '${clip(name)}' is loading: not served yet, retry shortly`);
     if (!e?.latest) throw new NotFoundError(`model '${clip(name)}' is not loaded`, { resource: { type: 'model', name } });
     if (version === '') return e.latest;
     const mv = e.served.get(version);

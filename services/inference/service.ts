@@ -5,6 +5,7 @@ import { errorMessage } from '../../shared/errors/index.js';
 import type { GRPCInferenceServiceHandlers } from '../../shared/generated/inference/GRPCInferenceService.js';
 import { HostedService, ServiceHost, defineService } from '../../shared/host/index.js';
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import type { NatsConnection } from 'nats';
 import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
@@ -117,9 +118,11 @@ export class InferenceService extends HostedService<InferenceConfig> {
   }
 
   /**
-   * Resolves options, binds the gRPC and HTTP servers, then loads the startup models. Health
-   * turns SERVING once they are loaded; a model that fails to load is logged and reported by
-   * RepositoryIndex, and the server still starts.
+   * Resolves options, reads which startup models the repository holds, binds the gRPC and HTTP
+   * servers, then loads the startup models. Health (gRPC and /readyz) says NOT_SERVING until
+   * they are loaded; meanwhile a request for one of them is answered UNAVAILABLE "is loading"
+   * (retryable), and one for any other model NOT_FOUND as usual. A model that fails to load is
+   * logged and reported by RepositoryIndex, and the server still starts.
    * @throws ConfigError for a bad option or a missing repository; the bind error when a port is taken.
    */
   static create(opts: InferenceServiceOptions = {}): Promise<InferenceService> {
@@ -133,6 +136,11 @@ export class InferenceService extends HostedService<InferenceConfig> {
     await repo.checkRoot();
     const metrics = new InferenceMetrics(registry);
     const manager = new ModelManager(repo, metrics, logger, config.defaultMaxBatchSize);
+    // The startup models are known before the port takes calls: a call for one of them that
+    // arrives while it loads is answered UNAVAILABLE "is loading" (retried by clients), not
+    // NOT_FOUND "is not loaded", while health says NOT_SERVING until the loads are done.
+    const startupModels = await InferenceService.readStartupList(repo, config.startupModels, logger);
+    manager.expectLoads(startupModels);
     // Routing needs the routes in NATS KV: with NATS configured, on unless turned off.
     const routing = config.natsUrl && config.routing ? new RouteTable({ manager, logger: logger.child({ component: 'routes' }), registry, onRefused: (r) => watcher?.publishRefusal(r) }) : undefined;
     const watcher = routing ? new RouteWatcher(routing, logger.child({ component: 'routes' }), packageVersion()) : undefined;
@@ -153,6 +161,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
       });
     }
     const svc = new InferenceService(host, repo, manager, metrics, log?.publisher, log?.predictionLog, routing, shadows);
+    svc.startupModels = startupModels;
     const handlers = inferenceHandlers({
       serverName: 'mlmesh',
       serverVersion: packageVersion(),
@@ -199,14 +208,17 @@ export class InferenceService extends HostedService<InferenceConfig> {
     });
   }
 
+  /** The models `startupModels` names (`*`: every model folder the repository holds), logging the folders skipped. */
+  private static async readStartupList(repo: ModelRepository, list: readonly string[], logger: Logger): Promise<string[]> {
+    const scan = await repo.scan();
+    for (const s of scan.skipped) logger.warn({ folder: s.name, reason: s.reason, repository: repo.root }, 'model repository: folder skipped');
+    return list.includes('*') ? scan.models : list.filter((m) => m !== 'none');
+  }
+
+  /** Loads the startup models (announced to the manager in setup); a failure is logged, the others still load. */
   private async loadStartupModels(): Promise<void> {
-    const list = this.config.startupModels;
-    const scan = await this.repo.scan();
-    for (const s of scan.skipped) this.logger.warn({ folder: s.name, reason: s.reason, repository: this.repo.root }, 'model repository: folder skipped');
-    const wanted = list.includes('*') ? scan.models : list.filter((m) => m !== 'none');
-    this.startupModels = wanted;
     await Promise.all(
-      wanted.map(async (name) => {
+      this.startupModels.map(async (name) => {
         try {
           await this.manager.load(name);
         } catch (e: unknown) {
