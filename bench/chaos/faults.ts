@@ -118,34 +118,53 @@ function fillerInput(): Float32Array {
   return a;
 }
 
+/** Logs the spool refused in `publishDurability: spool` mode (the call failed RESOURCE_EXHAUSTED instead of dropping its log). */
+async function refused(mesh: ChaosMesh): Promise<number> {
+  return (await metric(mesh.inferenceMetrics, 'mlmesh_publisher_durable_refused_total', PUBLISHER).catch(() => undefined)) ?? 0;
+}
+
 const spoolFull: Fault = {
   name: 'spool-full',
-  what: 'NATS down; a filler sends 256-row digits_mlp requests straight to inference until the spool reaches spoolMaxBytes and drops; the steady load goes on with the spool full for a while; NATS back',
+  what: 'NATS down; a filler sends 256-row digits_mlp requests straight to inference until the spool reaches spoolMaxBytes (drops its logs, or with publishDurability spool refuses the calls); the steady load goes on with the spool full for a while; NATS back',
   async inject(mesh, s) {
     const dropsBefore = await dropped(mesh);
+    const refusedBefore = await refused(mesh);
     const injectedMs = Date.now();
     await mesh.nats.stop();
-    const filler = new InferenceClient(mesh.inference, { timeoutMs: 10_000 });
-    const input = fillerInput();
     let calls = 0;
     let fullAt: number | undefined;
-    const deadline = Date.now() + 120_000;
+    let fullBy = '';
+    let spooled: number | undefined;
     try {
-      while (Date.now() < deadline) {
-        await filler.infer('digits_mlp', [InferInput.from('input', input, [256, 64])], { requestId: `filler-${calls}` });
-        calls++;
-        if ((await dropped(mesh)) > dropsBefore) {
-          fullAt = Date.now();
-          break;
+      const filler = new InferenceClient(mesh.inference, { timeoutMs: 10_000 });
+      const input = fillerInput();
+      const deadline = Date.now() + 120_000;
+      try {
+        while (Date.now() < deadline) {
+          try {
+            await filler.infer('digits_mlp', [InferInput.from('input', input, [256, 64])], { requestId: `filler-${calls}` });
+          } catch (e) {
+            // Zero-loss mode: the spool refuses the call rather than drop its log.
+            if ((e as { codeName?: string }).codeName !== 'RESOURCE_EXHAUSTED') throw e;
+          }
+          calls++;
+          if ((await dropped(mesh)) > dropsBefore) fullBy = 'logs dropped';
+          else if ((await refused(mesh)) > refusedBefore) fullBy = 'calls refused (RESOURCE_EXHAUSTED)';
+          if (fullBy !== '') {
+            fullAt = Date.now();
+            break;
+          }
         }
+      } finally {
+        filler.close();
       }
+      if (fullAt === undefined) throw new Error(`chaos: the spool did not reach its cap within 120 s (${calls} filler calls)`);
+      await sleep(s.spoolFullMs);
+      spooled = await metric(mesh.inferenceMetrics, 'mlmesh_publisher_spool_bytes', PUBLISHER).catch(() => undefined);
     } finally {
-      filler.close();
+      // NATS comes back whatever happened: the faults after this one, and the stream read, need it.
+      await mesh.nats.restart();
     }
-    if (fullAt === undefined) throw new Error(`chaos: the spool did not reach its cap within 120 s (${calls} filler calls)`);
-    await sleep(s.spoolFullMs);
-    const spooled = await metric(mesh.inferenceMetrics, 'mlmesh_publisher_spool_bytes', PUBLISHER).catch(() => undefined);
-    await mesh.nats.restart();
     const clearedMs = Date.now();
     const restoredMs = await spoolDrained(mesh, 120_000);
     return {
@@ -154,7 +173,7 @@ const spoolFull: Fault = {
       restoredMs,
       restoredBy: 'inference spool drained',
       dropped: (await dropped(mesh)) - dropsBefore,
-      notes: [`${calls} filler calls to the cap in ${fullAt - injectedMs} ms, then ${s.spoolFullMs} ms full (spool ${spooled ?? '?'} B)`],
+      notes: [`${calls} filler calls to the cap (${fullBy}) in ${fullAt - injectedMs} ms, then ${s.spoolFullMs} ms full (spool ${spooled ?? '?'} B); ${(await refused(mesh)) - refusedBefore} calls refused by the spool`],
     };
   },
 };
