@@ -451,6 +451,29 @@ export class DurablePublisher {
    * operations the answers' writes wait in. A hard kill re-publishes at the next start what was
    * acknowledged after the last checkpoint: JetStream drops those as duplicates (same id).
    */
+  /**
+   * Publishes one window of spooled records together and counts them. A permanent failure is
+   * rejected (dead-lettered) and passed over; returns the index of the first record that failed
+   * otherwise (retry from there) with its error, or -1 when every one was acknowledged or rejected.
+   */
+  private async publishWindow(js: JetStreamClient, records: readonly SpoolRecord[]): Promise<{ firstFail: number; reason: unknown }> {
+    this.m.published.inc(this.labels, records.length);
+    const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
+    let firstFail = -1;
+    results.forEach((res, i) => {
+      if (res.status === 'fulfilled') {
+        this.m.acked.inc(this.labels);
+        this.m.replayed.inc(this.labels);
+        if (res.value.duplicate) this.m.duplicates.inc(this.labels);
+      } else if (isPermanent(res.reason)) {
+        this.reject(records[i] as SpoolRecord, res.reason);
+      } else if (firstFail === -1) {
+        firstFail = i;
+      }
+    });
+    return { firstFail, reason: firstFail === -1 ? undefined : (results[firstFail] as PromiseRejectedResult).reason };
+  }
+
   private async publishSpool(): Promise<void> {
     let failures = 0;
     /** End of the records acknowledged so far, when past the last checkpoint. */
@@ -522,20 +545,7 @@ export class DurablePublisher {
           }
           continue;
         }
-        this.m.published.inc(this.labels, records.length);
-        const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
-        let firstFail = -1;
-        results.forEach((res, i) => {
-          if (res.status === 'fulfilled') {
-            this.m.acked.inc(this.labels);
-            this.m.replayed.inc(this.labels);
-            if (res.value.duplicate) this.m.duplicates.inc(this.labels);
-          } else if (isPermanent(res.reason)) {
-            this.reject(records[i] as SpoolRecord, res.reason);
-          } else if (firstFail === -1) {
-            firstFail = i;
-          }
-        });
+        const { firstFail, reason } = await this.publishWindow(js, records);
         if (firstFail === -1) {
           sent = end;
           failures = 0;
@@ -552,7 +562,7 @@ export class DurablePublisher {
         if ((this.stateValue as PublisherState) === 'closed') return;
         const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
         failures++;
-        if (failures === 1) this.o.logger.warn({ err: errorMessage((results[firstFail] as PromiseRejectedResult).reason) }, 'publisher: publishing the spool failed, retrying');
+        if (failures === 1) this.o.logger.warn({ err: errorMessage(reason) }, 'publisher: publishing the spool failed, retrying');
         await new Promise((r) => setTimeout(r, wait));
       }
     } finally {
@@ -597,20 +607,7 @@ export class DurablePublisher {
       }
       // The last window: hold new records in memory so the spool can run dry.
       if (records.length < this.o.replayBatch && this.o.durability === 'memory') this.holding = true;
-      this.m.published.inc(this.labels, records.length);
-      const results = await Promise.allSettled(records.map((r) => js.publish(r.subject, r.data, { msgID: r.msgId, timeout: this.o.publishTimeoutMs })));
-      let firstFail = -1;
-      results.forEach((res, i) => {
-        if (res.status === 'fulfilled') {
-          this.m.acked.inc(this.labels);
-          this.m.replayed.inc(this.labels);
-          if (res.value.duplicate) this.m.duplicates.inc(this.labels);
-        } else if (isPermanent(res.reason)) {
-          this.reject(records[i] as SpoolRecord, res.reason);
-        } else if (firstFail === -1) {
-          firstFail = i;
-        }
-      });
+      const { firstFail, reason } = await this.publishWindow(js, records);
       if (firstFail === -1) {
         await this.spool.commit(end);
         failures = 0;
@@ -622,7 +619,7 @@ export class DurablePublisher {
         if ((this.stateValue as PublisherState) === 'closed') return;
         const wait = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 2000;
         failures++;
-        if (failures === 1) this.o.logger.warn({ err: errorMessage((results[firstFail] as PromiseRejectedResult).reason) }, 'publisher: replay failed, retrying');
+        if (failures === 1) this.o.logger.warn({ err: errorMessage(reason) }, 'publisher: replay failed, retrying');
         await new Promise((r) => setTimeout(r, wait));
       }
       this.m.spoolBytes.set(this.labels, this.spool.bytes);

@@ -45,7 +45,8 @@ export interface MmdResult {
   exceedances: number;
 }
 
-function squaredDistance(a: Float64Array, i: number, b: Float64Array, j: number, dim: number): number {
+/** Squared Euclidean distance between row i of `a` and row j of `b` (row-major, `dim` columns). */
+export function squaredDistance(a: Float64Array, i: number, b: Float64Array, j: number, dim: number): number {
   let s = 0;
   const oi = i * dim;
   const oj = j * dim;

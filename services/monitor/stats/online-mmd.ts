@@ -28,7 +28,7 @@
  * about geometric with mean ERT. Everything is seeded: the same reference and seed give the same
  * split, thresholds and alarms.
  */
-import { medianLengthScale } from './mmd.js';
+import { medianLengthScale, squaredDistance } from './mmd.js';
 import { seededRandom } from './rng.js';
 
 /** Settings of {@link configureOnlineMmd}. */
@@ -67,17 +67,6 @@ export function defaultBootstraps(ert: number): number {
   return Math.min(200_000, Math.max(10_000, Math.ceil(100 * ert)));
 }
 
-function sqDist(a: Float64Array, i: number, b: Float64Array, j: number, dim: number): number {
-  let s = 0;
-  const oi = i * dim;
-  const oj = j * dim;
-  for (let k = 0; k < dim; k++) {
-    const d = (a[oi + k] as number) - (b[oj + k] as number);
-    s += d * d;
-  }
-  return s;
-}
-
 /** Linear-interpolation quantile of the first n entries of an ascending array (torch's and numpy's default). */
 function quantile(sorted: Float64Array, n: number, q: number): number {
   const pos = (n - 1) * q;
@@ -106,7 +95,7 @@ export function configureOnlineMmd(reference: Float64Array, dim: number, o: Onli
   for (let i = 0; i < n; i++) {
     K[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {
-      const v = Math.exp(-sqDist(reference, i, reference, j, dim) * inv);
+      const v = Math.exp(-squaredDistance(reference, i, reference, j, dim) * inv);
       K[i * n + j] = v;
       K[j * n + i] = v;
       rowSum[i] = (rowSum[i] as number) + v;
@@ -281,7 +270,7 @@ export class OnlineMmd {
     let yy = 0;
     for (let a = 0; a < this.held.length; a++) {
       ySum += rowSum[this.held[a] as number] as number;
-      for (let b = a + 1; b < this.held.length; b++) yy += 2 * Math.exp(-sqDist(reference, this.held[a] as number, reference, this.held[b] as number, dim) * this.inv);
+      for (let b = a + 1; b < this.held.length; b++) yy += 2 * Math.exp(-squaredDistance(reference, this.held[a] as number, reference, this.held[b] as number, dim) * this.inv);
     }
     this.kxxMean = (total - 2 * ySum + yy) / (this.m * (this.m - 1));
   }
@@ -294,7 +283,7 @@ export class OnlineMmd {
     for (let a = 0; a < this.w; a++) {
       this.kyy[a * this.w + a] = 1;
       for (let b = a + 1; b < this.w; b++) {
-        const v = Math.exp(-sqDist(this.rows, a, this.rows, b, this.config.dim) * this.inv);
+        const v = Math.exp(-squaredDistance(this.rows, a, this.rows, b, this.config.dim) * this.inv);
         this.kyy[a * this.w + b] = v;
         this.kyy[b * this.w + a] = v;
       }
@@ -305,8 +294,8 @@ export class OnlineMmd {
   private refKernelSum(x: Float64Array, i: number): number {
     const { reference, dim } = this.config;
     let s = 0;
-    for (let r = 0; r < this.n; r++) s += Math.exp(-sqDist(reference, r, x, i, dim) * this.inv);
-    for (let a = 0; a < this.held.length; a++) s -= Math.exp(-sqDist(reference, this.held[a] as number, x, i, dim) * this.inv);
+    for (let r = 0; r < this.n; r++) s += Math.exp(-squaredDistance(reference, r, x, i, dim) * this.inv);
+    for (let a = 0; a < this.held.length; a++) s -= Math.exp(-squaredDistance(reference, this.held[a] as number, x, i, dim) * this.inv);
     return s;
   }
 
@@ -319,7 +308,7 @@ export class OnlineMmd {
     this.colR[slot] = this.refKernelSum(this.rows, slot);
     for (let b = 0; b < w; b++) {
       if (b === slot) continue;
-      const v = Math.exp(-sqDist(this.rows, slot, this.rows, b, dim) * this.inv);
+      const v = Math.exp(-squaredDistance(this.rows, slot, this.rows, b, dim) * this.inv);
       this.kyy[slot * w + b] = v;
       this.kyy[b * w + slot] = v;
     }
