@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AckPolicy, DeliverPolicy, connect } from 'nats';
+import { STREAMS, decodePredictionLog } from '../../shared/events/index.js';
+import { NatsServer } from '../helpers/nats-server.js';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { projectRoot } from '../../shared/config/index.js';
@@ -150,5 +155,36 @@ test('split - a model that does not batch (max_batch_size 0) is unchanged', asyn
     t.is(await metricValue(f.http, 'mlmesh_inference_exec_count_total', { model: 'digits_mlp' }), 1, 'one session run, no split');
   } finally {
     await f.stop();
+  }
+});
+
+test('split - prediction log: one PredictionLog for the whole request, with all its rows in and out', async (t) => {
+  const nats = await NatsServer.start();
+  const spool = await mkdtemp(join(tmpdir(), 'mlmesh-spool-'));
+  const f = await startInference({ models: ['digits_mlp'], overrides: { natsUrl: nats.url, spoolDir: spool } });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await waitFor(() => f.service.publisher?.state === 'direct' && f.service.publisher.spoolPending === false, 10_000, 'publisher connected');
+    const rows = digits(450);
+    const res = await f.client.infer(digitsRequest(rows, { id: 'split-450' }));
+    const jsm = await nc.jetstreamManager();
+    await waitFor(async () => (await jsm.streams.info(STREAMS.predictions.name)).state.messages >= 1, 10_000, 'the log');
+    // Let a (wrong) per-chunk second log arrive before counting.
+    await new Promise((r) => setTimeout(r, 500));
+    t.is((await jsm.streams.info(STREAMS.predictions.name)).state.messages, 1, 'one log, not one per chunk');
+    const ci = await jsm.consumers.add(STREAMS.predictions.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    const consumer = await nc.jetstream().consumers.get(STREAMS.predictions.name, ci.name);
+    const m = await consumer.next({ expires: 5000 });
+    const log = decodePredictionLog(m?.data ?? new Uint8Array());
+    t.is(log.request_id, 'split-450');
+    t.deepEqual(log.inputs.map((x) => x.shape.map(Number)), [[450, 64]]);
+    t.true(Buffer.from(log.inputs[0]?.raw ?? []).equals(rows));
+    t.deepEqual(log.outputs.map((x) => x.shape.map(Number)), [[450, 10]]);
+    t.true(Buffer.from(log.outputs[0]?.raw ?? []).equals(res.raw_output_contents[0] as Buffer));
+  } finally {
+    await nc.close();
+    await f.stop();
+    await nats.dispose();
+    await rm(spool, { recursive: true, force: true });
   }
 });
