@@ -54,17 +54,24 @@ export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize
   if (maxBatchSize <= 0 || job.rows <= maxBatchSize) return submit(job);
   const failed = new AbortController();
   const signal = AbortSignal.any([job.signal, failed.signal]);
-  const chunks: Promise<JobResult>[] = [];
-  for (let from = 0; from < job.rows; from += maxBatchSize) {
+  const starts: number[] = [];
+  for (let from = 0; from < job.rows; from += maxBatchSize) starts.push(from);
+  // The short last chunk is queued first: the full chunk after it does not fit its batch, so the
+  // batcher sends it at once instead of holding it for max_queue_delay (it still joins requests
+  // already queued). Outputs are joined in row order whatever the submit order.
+  const indices = [...starts.keys()];
+  const last = indices.length - 1;
+  const order = job.rows % maxBatchSize === 0 ? indices : [last, ...indices.slice(0, last)];
+  const chunks: Promise<JobResult>[] = new Array<Promise<JobResult>>(starts.length);
+  for (const k of order) {
+    const from = starts[k] as number;
     const to = Math.min(job.rows, from + maxBatchSize);
     const chunk = submit({ ...job, inputs: job.inputs.map((x) => sliceInput(x, job.rows, from, to)), rows: to - from, signal });
-    chunks.push(
-      chunk.catch((e: unknown) => {
-        // The first failure aborts the chunks still queued; later ones reject with its reason.
-        if (!failed.signal.aborted) failed.abort(e);
-        throw e;
-      }),
-    );
+    chunks[k] = chunk.catch((e: unknown) => {
+      // The first failure aborts the chunks still queued; later ones reject with its reason.
+      if (!failed.signal.aborted) failed.abort(e);
+      throw e;
+    });
   }
   const settled = await Promise.allSettled(chunks);
   if (failed.signal.aborted) throw failed.signal.reason;
