@@ -18,7 +18,7 @@ const test = anyTest as TestFn<InferenceFixture>;
 const S = grpc.status;
 
 test.before(async (t) => {
-  t.context = await startInference({ models: ['digits_mlp', 'slow_chain'], overrides: { maxRequestBatches: 4 } });
+  t.context = await startInference({ models: ['digits_mlp', 'slow_chain', 'digits_two_input'], overrides: { maxRequestBatches: 4 } });
 });
 test.after.always(async (t) => {
   await t.context?.stop();
@@ -125,6 +125,28 @@ test.serial('split - a chunk that fails fails the whole call with its status, no
     t.deepEqual((await f.client.infer(slow(8))).outputs[0]?.shape.map(Number), [8, 512]);
   } finally {
     await f.client.load('slow_chain');
+  }
+});
+
+test.serial('split - a chunk the model fails on (an id out of range in rows 16-23 only) fails the whole call with the model\'s status', async (t) => {
+  const f = t.context;
+  await f.client.load('digits_two_input', { config: { string_param: exampleConfig('digits_two_input', { max_batch_size: 8 }) } });
+  try {
+    const two = (ids: bigint[]) => ({
+      model_name: 'digits_two_input',
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [ids.length, 64] },
+        { name: 'ids', datatype: 'INT64', shape: [ids.length, 1] },
+      ],
+      raw_input_contents: [f32(new Array(ids.length * 64).fill(0.5)), Buffer.from(new BigInt64Array(ids).buffer)],
+    });
+    const good = Array.from({ length: 30 }, (_, i) => BigInt(i % 16));
+    const ok = await f.client.infer(two(good));
+    t.is(Number(ok.outputs[0]?.shape[0]), 30);
+    const bad = good.map((v, i) => (i === 20 ? 99n : v));
+    await assertStatus(t, f.client.infer(two(bad)), S.INTERNAL, /indices element out of data bounds, idx=99/);
+  } finally {
+    await f.client.load('digits_two_input');
   }
 });
 
