@@ -45,8 +45,9 @@ function joinOutputs(parts: readonly JobResult[]): JobOutput[] {
 /**
  * Submits `job`, split into chunks of at most `maxBatchSize` rows when it has more (a model with
  * `maxBatchSize` 0 never splits). All chunks are queued at once; the first chunk to fail aborts
- * the ones still queued and the call rejects with that chunk's error (no partial answer). The
- * job's signal (deadline, cancel) reaches every chunk.
+ * the ones still queued and the call rejects at once with that chunk's error (no partial answer;
+ * a chunk already running finishes and is dropped). The job's signal (deadline, cancel) reaches
+ * every chunk.
  * @returns the joined outputs; `queueNs` and `computeNs` of the slowest chunk, `batchRows` of the
  *   largest batch a chunk ran in, `instance` of the first chunk.
  */
@@ -73,13 +74,9 @@ export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize
       throw e;
     });
   }
-  const settled = await Promise.allSettled(chunks);
-  if (failed.signal.aborted) throw failed.signal.reason;
-  const parts = settled.map((s) => {
-    // All fulfilled here: a rejection aborts `failed` above.
-    if (s.status === 'rejected') throw s.reason;
-    return s.value;
-  });
+  // Rejects with the first failure at once: a chunk already running cannot be stopped, its
+  // result is dropped when it comes (every chunk's rejection is handled here).
+  const parts = await Promise.all(chunks);
   const first = parts[0] as JobResult;
   return {
     outputs: joinOutputs(parts),
