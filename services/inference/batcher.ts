@@ -165,20 +165,22 @@ export class DynamicBatcher {
     }
     const now = Date.now();
     this.expire(now);
-    if (this.queue.length > 0 && this.runner.idleCount > 0) {
+    // Again while batches go and instances are free: a request that did not fit the batch just
+    // sent may make a full batch of its own (e.g. the chunks of a split request).
+    while (this.queue.length > 0 && this.runner.idleCount > 0) {
       const { ready, nextAtMs } = this.formBatches(now, this.runner.idleCount);
-      if (ready.length > 0) {
-        const sent = new Set(ready.flat());
-        this.queue = this.queue.filter((e) => !sent.has(e));
-        for (const batch of ready) {
-          for (const e of batch) {
-            e.job.signal.removeEventListener('abort', e.onAbort);
-            this.observer.pending(-1);
-          }
-          void this.execute(batch);
-        }
-      }
       this.arm(nextAtMs);
+      if (ready.length === 0) break;
+      const sent = new Set(ready.flat());
+      this.queue = this.queue.filter((e) => !sent.has(e));
+      for (const batch of ready) {
+        for (const e of batch) {
+          e.job.signal.removeEventListener('abort', e.onAbort);
+          this.observer.pending(-1);
+        }
+        // Takes its instance before it returns (idleCount drops at once).
+        void this.execute(batch);
+      }
     }
     // Every request waits the same queue timeout, so the head expires first.
     const head = this.queue[0];

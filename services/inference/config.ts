@@ -23,6 +23,12 @@ export const INFERENCE_OPTIONS = {
     min: 0,
     doc: "`max_batch_size` of a model whose config.json leaves it out (or has no config.json) and whose inputs and outputs all have a dynamic first dimension (Triton's default-max-batch-size); 0: such models do not batch.",
   }),
+  maxRequestBatches: intOption({
+    env: 'MLMESH_INFERENCE_MAX_REQUEST_BATCHES',
+    default: 16,
+    min: 1,
+    doc: "Largest ModelInfer request of a batching model, in multiples of its `max_batch_size`: a request over `max_batch_size` rows is split into chunks of at most `max_batch_size` rows, each queued to the dynamic batcher, and the outputs joined in order (docs/inference.md); past this many × `max_batch_size` rows it is refused (INVALID_ARGUMENT). 1: no splitting.",
+  }),
   repositoryPollMs: intOption({
     env: 'MLMESH_INFERENCE_REPOSITORY_POLL_MS', deprecatedEnv: ['MLMESH_REPOSITORY_POLL_MS'],
     default: 0,

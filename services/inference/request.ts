@@ -71,10 +71,12 @@ function checkRequestParameters(params: Record<string, InferParameter__Output>):
 /**
  * Validates a ModelInferRequest against a version's signature and decodes its tensors.
  * @throws InvalidArgumentError naming the input, output or field at fault: unknown, missing or
- *   repeated inputs; wrong datatype; a shape that does not match; a batch over `maxBatchSize`;
+ *   repeated inputs; wrong datatype; a shape that does not match; a batch over `maxRequestRows`;
  *   raw byte lengths that do not match shape × datatype; raw and typed contents both set.
+ * @param maxRequestRows largest batch dimension accepted (a request over `maxBatchSize` rows is
+ *   split into chunks by `submitSplit`, split.ts); `maxBatchSize` when not given.
  */
-export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSignature, maxBatchSize: number): DecodedRequest {
+export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSignature, maxBatchSize: number, maxRequestRows = maxBatchSize): DecodedRequest {
   checkRequestParameters(req.parameters);
   const given = new Map<string, number>();
   req.inputs.forEach((t, i) => {
@@ -109,7 +111,14 @@ export function decodeInferRequest(req: ModelInferRequest__Output, sig: ModelSig
     if (maxBatchSize > 0) {
       const r = shape[0] as number;
       if (r < 1) invalid(`input '${name}': batch dimension must be at least 1`, name);
-      if (r > maxBatchSize) invalid(`input '${name}': batch of ${r} exceeds the model's max_batch_size ${maxBatchSize}`, name);
+      if (r > maxRequestRows) {
+        invalid(
+          maxRequestRows === maxBatchSize
+            ? `input '${name}': batch of ${r} exceeds the model's max_batch_size ${maxBatchSize}`
+            : `input '${name}': batch of ${r} exceeds the largest request of ${maxRequestRows} rows (maxRequestBatches × the model's max_batch_size ${maxBatchSize})`,
+          name,
+        );
+      }
       if (rows !== -1 && r !== rows) invalid(`input '${name}': batch dimension ${r} differs from the other inputs' ${rows}`, name);
       rows = r;
     }

@@ -20,6 +20,7 @@ import { decodeInferRequest, encodeInferResponse } from './request.js';
 import type { Prediction, PredictionLogger } from './prediction-log.js';
 import type { RouteTable, Routed } from './route-table.js';
 import type { ShadowRunner } from './shadow.js';
+import { submitSplit } from './split.js';
 
 /** Response parameter: Route.revision of the route that chose the version (int64; only when routed). */
 export const ROUTE_REVISION_PARAMETER = 'mlmesh_route_revision';
@@ -40,6 +41,8 @@ export interface HandlerDeps {
   ready: () => boolean;
   /** Called after every load or unload (success or not), so health can follow. */
   onRepositoryChange: () => void;
+  /** Largest request, in multiples of a model's max_batch_size (option maxRequestBatches); a larger one than max_batch_size is split. */
+  maxRequestBatches: number;
   /** Prediction log (NATS), when configured. */
   predictionLog?: PredictionLogger;
   /** The routes in force (NATS KV mlmesh_routes), when routing is on. */
@@ -108,8 +111,10 @@ export function inferenceHandlers(d: HandlerDeps): PromiseHandlers<GRPCInference
       ctx.bind({ model: mv.model, version: mv.version });
       const m = d.metrics.forVersion(mv.model, mv.version);
       try {
-        const decoded = decodeInferRequest(req, mv.signature, mv.config.maxBatchSize);
-        const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal });
+        const max = mv.config.maxBatchSize;
+        const decoded = decodeInferRequest(req, mv.signature, max, max * d.maxRequestBatches);
+        // Over max_batch_size rows: chunks through the batcher, outputs joined (one answer, one log).
+        const result = await submitSplit((job) => mv.infer(job), { inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal }, max);
         // A run cannot be interrupted: when the deadline passed (or the client went) while it ran,
         // the caller gets DEADLINE_EXCEEDED (CANCELLED), so it is a failure and is not logged.
         if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -148,7 +148,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
     const log = config.natsUrl ? predictionLogging(host, (nc) => watcher?.attach(nc), () => watcher?.rewatch()) : undefined;
     // Drained before the publisher: every queued and running request is answered (and logged) first.
     host.use({ name: 'models', drain: () => manager.drainAll() });
-    const shadows = routing ? new ShadowRunner({ manager, predictionLog: log?.predictionLog, logger: logger.child({ component: 'shadow' }), registry, maxInFlight: config.shadowMaxInFlight, timeoutMs: config.shadowTimeoutMs }) : undefined;
+    const shadows = routing ? new ShadowRunner({ manager, predictionLog: log?.predictionLog, logger: logger.child({ component: 'shadow' }), registry, maxInFlight: config.shadowMaxInFlight, timeoutMs: config.shadowTimeoutMs, maxRequestBatches: config.maxRequestBatches }) : undefined;
     // Drained before the models (reverse order): running copies finish and are logged, new ones are dropped.
     if (shadows) host.use({ name: 'shadow copies', drain: () => shadows.drain() });
     if (watcher && routing) {
@@ -168,6 +168,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
       manager,
       repo,
       metrics,
+      maxRequestBatches: config.maxRequestBatches,
       ready: () => svc.ready,
       onRepositoryChange: () => svc.refreshHealth(),
       ...(log ? { predictionLog: log.predictionLog } : {}),

@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/logging/index.js';
 import type { ModelManager } from './model-manager.js';
 import type { PredictionLogger } from './prediction-log.js';
 import { decodeInferRequest } from './request.js';
+import { submitSplit } from './split.js';
 
 /** What happened to a shadow copy (label `outcome` of mlmesh_inference_shadow_requests_total). */
 export type ShadowOutcome = 'run' | 'dropped' | 'failed';
@@ -21,6 +22,8 @@ export interface ShadowRunnerOptions {
   maxInFlight: number;
   /** Deadline of one copy, in ms. */
   timeoutMs: number;
+  /** Largest request, in multiples of max_batch_size (option maxRequestBatches), as for the primary. */
+  maxRequestBatches: number;
 }
 
 /** One shadow copy to run: the caller's request, as received, for another version. */
@@ -83,8 +86,9 @@ export class ShadowRunner {
       const mv = this.o.manager.find(job.model, job.version);
       if (!mv) throw new Error(`version ${job.version} is not served`);
       // Decoded against the shadow version's own signature: it may differ from the primary's.
-      const decoded = decodeInferRequest(job.request, mv.signature, mv.config.maxBatchSize);
-      const result = await mv.infer({ inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: AbortSignal.timeout(this.o.timeoutMs) });
+      const max = mv.config.maxBatchSize;
+      const decoded = decodeInferRequest(job.request, mv.signature, max, max * this.o.maxRequestBatches);
+      const result = await submitSplit((j) => mv.infer(j), { inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: AbortSignal.timeout(this.o.timeoutMs) }, max);
       this.o.predictionLog?.record({
         requestId: job.requestId,
         model: mv.model,

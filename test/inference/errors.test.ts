@@ -178,8 +178,8 @@ test('bad input - typed contents: wrong count, wrong field, no data', async (t) 
   );
 });
 
-test('bad input - a batch over max_batch_size names the limit', async (t) => {
-  await assertStatus(t, t.context.svc.client.infer(good(257)), S.INVALID_ARGUMENT, /input 'input': batch of 257 exceeds the model's max_batch_size 256/);
+test('bad input - a batch over maxRequestBatches × max_batch_size names the limit', async (t) => {
+  await assertStatus(t, t.context.svc.client.infer(good(16 * 256 + 1)), S.INVALID_ARGUMENT, /input 'input': batch of 4097 exceeds the largest request of 4096 rows \(maxRequestBatches × the model's max_batch_size 256\)/);
   await assertStatus(t, t.context.svc.client.infer({ ...good(1), inputs: [{ name: 'input', datatype: 'FP32', shape: [0, 64] }], raw_input_contents: [Buffer.alloc(0)] }), S.INVALID_ARGUMENT, /batch dimension must be at least 1/);
 });
 

@@ -264,7 +264,7 @@ test('http - bad requests are 400 naming the field, with the messages gRPC gives
     ['wrong datatype', { inputs: [input({ datatype: 'FP64' })] }, /^input 'input': datatype FP64 does not match the model's FP32/],
     ['wrong shape', { inputs: [input({ shape: [1, 63], data: pixels(0).slice(1) })] }, /^input 'input': shape \[1, 63\] does not match the model's \[-1, 64\]/],
     ['negative dimension', { inputs: [input({ shape: [-1, 64] })] }, /^input 'input': shape \[-1, 64\] has a negative or invalid dimension/],
-    ['batch over max_batch_size', { inputs: [input({ shape: [257, 64], data: new Array(257 * 64).fill(0) })] }, /^input 'input': batch of 257 exceeds the model's max_batch_size 256/],
+    ['batch over the largest request', { inputs: [input({ shape: [4097, 64], data: new Array(4097 * 64).fill(0) })] }, /^input 'input': batch of 4097 exceeds the largest request of 4096 rows/],
     ['BYTES', { inputs: [input({ datatype: 'BYTES', data: new Array(64).fill('a') })] }, /^input 'input': datatype BYTES is not served/],
     ['BF16', { inputs: [input({ datatype: 'BF16' })] }, /^input 'input': datatype 'BF16' is not supported/],
     ['unsupported request parameter', { parameters: { priority: 1 }, inputs: [input()] }, /^parameter 'priority' is not supported by mlmesh/],

@@ -98,8 +98,12 @@ test('config - a model without config.json loads, with inputs/outputs from the O
     const rows = (n: number) => ({ model_name: 'digits_mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [n, 64] }], raw_input_contents: [Buffer.from(inputs.subarray(0, n * 256))] });
     const ok = await f.client.infer(rows(64));
     t.deepEqual(ok.outputs[0]?.shape.map(Number), [64, 10]);
-    // Batching is on: the batch dimension is bounded by the chosen max_batch_size.
-    await assertStatus(t, f.client.infer(rows(65)), S.INVALID_ARGUMENT, /batch of 65 exceeds the model's max_batch_size 64/);
+    // Batching is on with the chosen max_batch_size: 65 rows are served as two chunks (64 + 1),
+    // and the request is bounded by maxRequestBatches (16) × 64.
+    const split = await f.client.infer(rows(65));
+    t.deepEqual(split.outputs[0]?.shape.map(Number), [65, 10]);
+    const big = { model_name: 'digits_mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1025, 64] }], raw_input_contents: [Buffer.alloc(1025 * 256)] };
+    await assertStatus(t, f.client.infer(big), S.INVALID_ARGUMENT, /batch of 1025 exceeds the largest request of 1024 rows \(maxRequestBatches × the model's max_batch_size 64\)/);
     const loaded = parsedLogs(f.logs).find((r) => r['msg'] === 'model version loaded' && r['model'] === 'digits_mlp');
     t.is(loaded?.['maxBatchSize'], 64);
     t.regex(String(loaded?.['autoConfig']), /config has no max_batch_size: max_batch_size 64/);

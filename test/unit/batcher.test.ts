@@ -10,6 +10,7 @@
 import test from 'ava';
 import { DeadlineExceededError, ResourceExhaustedError, UnavailableError } from '../../shared/errors/index.js';
 import { DynamicBatcher } from '../../services/inference/batcher.js';
+import { submitSplit } from '../../services/inference/split.js';
 import type { BatcherObserver, BatchRunner, InferJob, JobResult } from '../../services/inference/batcher.js';
 import type { ModelConfig } from '../../services/inference/model-config.js';
 import type { RunResult } from '../../services/inference/worker-pool.js';
@@ -529,4 +530,68 @@ test('batcher - the queue timeout expires requests from the head, each exactly o
   const ps = Array.from({ length: 50 }, () => submit(b, job(1)));
   for (const p of ps) await t.throwsAsync(p, { instanceOf: DeadlineExceededError });
   t.is(b.queued, 0);
+});
+
+test('batcher - a request that did not fit the batch just sent goes at once on another idle instance', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 8, delayUs: 1_000_000 }), 2);
+  const small = submit(b, job(3));
+  t.is(runner.calls.length, 0, 'a lone 3-row request waits for company');
+  const full = submit(b, job(8));
+  // 3 + 8 does not fit: the 3 rows go, and the 8 rows (a full batch) go on the second instance.
+  t.deepEqual(runner.calls.map((c) => c.inputs[0]?.dims[0]), [3, 8]);
+  runner.call(0).finish();
+  runner.call(1).finish();
+  t.is((await small).outputs[0]?.shape[0], 3);
+  t.is((await full).outputs[0]?.shape[0], 8);
+});
+
+test('split - chunks of max_batch_size through the batcher, the short one queued first, outputs joined in row order', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 8, delayUs: 1_000_000 }), 2);
+  const j = job(20, { cols: 2 });
+  const p = submitSplit((x) => b.submit(x), j.job, 8);
+  // Rows 16-19 first (it goes at once, as the next chunk does not fit), then rows 0-7 on the
+  // second instance; rows 8-15 wait for an instance.
+  t.deepEqual(runner.calls.map((c) => c.inputs[0]?.dims[0]), [4, 8]);
+  t.is(new Float32Array(runner.call(0).inputs[0]?.buffer ?? new ArrayBuffer(0))[0], j.values[32]);
+  runner.call(1).finish();
+  await new Promise((r) => setImmediate(r));
+  runner.call(2).finish();
+  runner.call(0).finish();
+  const res = await p;
+  t.deepEqual(res.outputs[0]?.shape, [20, 2]);
+  t.deepEqual(Array.from(new Float32Array(res.outputs[0]?.bytes.slice().buffer ?? new ArrayBuffer(0))), j.values);
+});
+
+test('split - a failing chunk rejects the call with its error and withdraws the chunks still queued', async (t) => {
+  const { b, runner, rec } = setup(modelConfig({ maxBatchSize: 8 }), 1);
+  const p = submitSplit((x) => b.submit(x), job(24).job, 8);
+  p.catch(() => undefined);
+  t.is(runner.calls.length, 1);
+  t.is(b.queued, 2);
+  runner.call(0).fail(new Error('boom'));
+  await t.throwsAsync(p, { message: 'boom' });
+  t.is(b.queued, 0, 'the queued chunks left the queue');
+  t.is(rec.pendingNow, 0);
+  // The instance freed by the failure may take the next chunk before the abort reaches the
+  // queue (a run cannot be stopped); the last one never runs.
+  t.true(runner.calls.length <= 2, `${runner.calls.length} runs`);
+  for (const c of runner.calls.slice(1)) c.finish();
+});
+
+test('split - the caller\'s abort withdraws every chunk not yet run; max_batch_size 0 never splits', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 8 }), 1);
+  const ctl = new AbortController();
+  const p = submitSplit((x) => b.submit(x), job(24, { signal: ctl.signal }).job, 8);
+  p.catch(() => undefined);
+  ctl.abort(new DeadlineExceededError('deadline exceeded'));
+  await t.throwsAsync(p, { instanceOf: DeadlineExceededError });
+  t.is(b.queued, 0);
+  runner.call(0).finish();
+  const seen: number[] = [];
+  const whole = job(24).job;
+  await submitSplit(async (x) => {
+    seen.push(x.rows);
+    return { outputs: [], queueNs: 0, computeNs: 0, batchRows: x.rows, instance: 0 };
+  }, whole, 0);
+  t.deepEqual(seen, [24]);
 });

@@ -37,6 +37,11 @@ export const BENCHMARKS = {
     description: 'ModelInfer over the HTTP/REST binding (JSON, binary extension) vs gRPC, 1 and 64 rows: p50/p99 one at a time, req/s with requests in flight; bench/results/<date>-inference-http.json',
     options: [runs('3'), duration('5'), { flag: 'concurrency', default: '16', description: 'requests in flight in the throughput runs' }],
   },
+  'inference-split': {
+    file: 'inference-split',
+    description: 'a request over max_batch_size split by the server (450 rows, digits_mlp max_batch_size 256) vs the client sending 256 + 194 rows (one after the other, and both at once): p50/p99 ms per 450 rows, rows/s; bench/results/<date>-inference-split.json',
+    options: [runs('3'), duration('5'), { flag: 'rows', default: '450', description: 'rows of the request' }],
+  },
   'nats-outage': {
     file: 'nats-outage',
     description: 'prediction latency with NATS up vs down (the prediction log spooling to disk)',
