@@ -67,16 +67,20 @@ test.after.always(async (t) => {
   if (t.context.repo) await rm(t.context.repo, { recursive: true, force: true });
 });
 
-test('config.pbtxt - a Triton model folder is served with its config: outputs match PyTorch, max_batch_size 4 is enforced', async (t) => {
+test('config.pbtxt - a Triton model folder is served with its config: outputs match PyTorch, max_batch_size 4 splits a 5-row request and bounds a request at 64 rows', async (t) => {
   const { client } = t.context;
   const pixels = new Float32Array(new Uint8Array(readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy')).data).buffer);
   const want = new Float32Array(new Uint8Array(readNpy(join(root, 'test/fixtures/parity/digits_mlp/outputs.npy')).data).buffer);
   const res = await client.infer('digits', [InferInput.from('input', pixels.subarray(0, 4 * 64), [4, 64])]);
   const got = res.asArray<Float32Array>('probabilities');
   t.true(got.every((x, i) => Math.abs(x - (want[i] as number)) < 1e-5));
-  // Without the config, a batching model takes 64 rows (the default max_batch_size): here 4.
-  const err = await t.throwsAsync(client.infer('digits', [InferInput.from('input', pixels.subarray(0, 5 * 64), [5, 64])]), { instanceOf: InvalidArgumentError });
-  t.regex(err?.message ?? '', /max_batch_size 4|batch size 5|at most 4/);
+  // The config's max_batch_size 4 is what the server splits on: 5 rows are answered as 4 + 1
+  // (the same probabilities), and the largest request is maxRequestBatches (16) × 4 = 64 rows.
+  const five = (await client.infer('digits', [InferInput.from('input', pixels.subarray(0, 5 * 64), [5, 64])])).asArray<Float32Array>('probabilities');
+  t.is(five.length, 5 * 10);
+  t.true(five.every((x, i) => Math.abs(x - (want[i] as number)) < 1e-5));
+  const err = await t.throwsAsync(client.infer('digits', [InferInput.from('input', pixels.subarray(0, 65 * 64), [65, 64])]), { instanceOf: InvalidArgumentError });
+  t.regex(err?.message ?? '', /max_batch_size 4/);
   const meta = await client.modelMetadata({ name: 'digits' });
   t.deepEqual(meta.inputs.map((i) => [i.name, i.datatype, i.shape.map(Number)]), [['input', 'FP32', [-1, 64]]]);
 });
