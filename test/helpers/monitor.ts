@@ -6,6 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { AckPolicy, DeliverPolicy } from 'nats';
+import type { NatsConnection } from 'nats';
+import { STREAMS, SUBJECTS, decodeDriftReport } from '../../shared/events/index.js';
+import type { DriftReport__Output } from '../../shared/events/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { createClient, loadProtos } from '../../shared/grpc/index.js';
 import { MONITOR_SERVICE, MonitorService } from '../../services/monitor/index.js';
@@ -57,4 +61,20 @@ export function call<Res>(client: MonitorServiceClient, method: string, req: obj
     const fn = (client as unknown as Record<string, (r: object, o: object, cb: (e: Error | null, r: Res) => void) => void>)[method] as (r: object, o: object, cb: (e: Error | null, r: Res) => void) => void;
     fn.call(client, req, { deadline: Date.now() + deadlineMs }, (e, r) => (e ? reject(e) : resolve(r)));
   });
+}
+
+/**
+ * Every DriftReport of `model` in the events stream, by window index: read with an ephemeral
+ * consumer that is deleted afterwards (none while the stream is empty).
+ */
+export async function driftReports(nc: NatsConnection, model: string): Promise<DriftReport__Output[]> {
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(STREAMS.events.name);
+  if (info.state.messages === 0) return [];
+  const ci = await jsm.consumers.add(STREAMS.events.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, filter_subject: SUBJECTS.drift(model) });
+  const consumer = await nc.jetstream().consumers.get(STREAMS.events.name, ci.name);
+  const out: DriftReport__Output[] = [];
+  for await (const m of await consumer.fetch({ max_messages: 1000, expires: 1000 })) out.push(decodeDriftReport(m.data));
+  await jsm.consumers.delete(STREAMS.events.name, ci.name);
+  return out.sort((a, b) => Number(a.window_index) - Number(b.window_index));
 }

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { AckPolicy, DeliverPolicy, connect } from 'nats';
-import { STREAMS, SUBJECTS, decodeDriftReport, encodePredictionLog } from '../../shared/events/index.js';
+import { connect } from 'nats';
+import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
 import type { DriftReport__Output } from '../../shared/events/index.js';
 import type { GetStatusResponse__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusResponse.js';
 import { ensureStreams } from '../../shared/nats/index.js';
@@ -20,7 +20,7 @@ import { encodeNpy } from '../../shared/tensors/index.js';
 import { seededRandom } from '../../services/monitor/stats/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { waitFor } from '../helpers/inference.js';
-import { call, monitorClient } from '../helpers/monitor.js';
+import { call, driftReports, monitorClient } from '../helpers/monitor.js';
 import { runNode } from '../helpers/process.js';
 import type { Child } from '../helpers/process.js';
 
@@ -64,17 +64,7 @@ test('monitor lease - the standby idles, takes over after the active one is SIGK
   });
   await ensureStreams(await nc.jetstreamManager(), ['predictions', 'feedback', 'events'], { maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 60_000 });
   const js = nc.jetstream();
-  const reports = async (): Promise<DriftReport__Output[]> => {
-    const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(STREAMS.events.name);
-    if (info.state.messages === 0) return [];
-    const ci = await jsm.consumers.add(STREAMS.events.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, filter_subject: SUBJECTS.drift(MODEL) });
-    const consumer = await js.consumers.get(STREAMS.events.name, ci.name);
-    const out: DriftReport__Output[] = [];
-    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 1000 })) out.push(decodeDriftReport(m.data));
-    await jsm.consumers.delete(STREAMS.events.name, ci.name);
-    return out.sort((a, b) => Number(a.window_index) - Number(b.window_index));
-  };
+  const reports = (): Promise<DriftReport__Output[]> => driftReports(nc, MODEL);
   const env = {
     NATS_URL: nats.url,
     MLMESH_MONITOR_MODEL_REPOSITORY: repo,

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { AckPolicy, DeliverPolicy, connect } from 'nats';
+import { connect } from 'nats';
 import type { JetStreamClient, NatsConnection } from 'nats';
-import { STREAMS, SUBJECTS, decodeDriftReport, encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
+import { SUBJECTS, encodeFeedback, encodePredictionLog } from '../../shared/events/index.js';
 import type { DriftReport__Output } from '../../shared/events/index.js';
 import type { GetStatusResponse__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusResponse.js';
 import type { GetReportResponse__Output } from '../../shared/generated/mlmesh/monitor/v1/GetReportResponse.js';
@@ -24,7 +24,7 @@ import { encodeNpy } from '../../shared/tensors/index.js';
 import { seededRandom } from '../../services/monitor/stats/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { waitFor } from '../helpers/inference.js';
-import { call, monitorClient } from '../helpers/monitor.js';
+import { call, driftReports, monitorClient } from '../helpers/monitor.js';
 import { runNode } from '../helpers/process.js';
 import type { Child } from '../helpers/process.js';
 
@@ -68,17 +68,7 @@ async function harness(t: ExecutionContext, monitoring: object): Promise<Harness
   });
   await ensureStreams(await nc.jetstreamManager(), ['predictions', 'feedback', 'events'], { maxAgeMs: 0, maxBytes: -1, duplicateWindowMs: 60_000 });
   const js = nc.jetstream();
-  const reports = async (): Promise<DriftReport__Output[]> => {
-    const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(STREAMS.events.name);
-    if (info.state.messages === 0) return [];
-    const ci = await jsm.consumers.add(STREAMS.events.name, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, filter_subject: SUBJECTS.drift(MODEL) });
-    const consumer = await js.consumers.get(STREAMS.events.name, ci.name);
-    const out: DriftReport__Output[] = [];
-    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 1000 })) out.push(decodeDriftReport(m.data));
-    await jsm.consumers.delete(STREAMS.events.name, ci.name);
-    return out.sort((a, b) => Number(a.window_index) - Number(b.window_index));
-  };
+  const reports = (): Promise<DriftReport__Output[]> => driftReports(nc, MODEL);
   const env = { NATS_URL: nats.url, MLMESH_MONITOR_MODEL_REPOSITORY: repo, MLMESH_MONITOR_STATE_DIR: stateDir, MLMESH_MONITOR_GRPC_PORT: '0', MLMESH_MONITOR_HTTP_PORT: '-1', MLMESH_LOG_LEVEL: 'info' };
   return {
     nc,
