@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobName } from '../../services/retrainer/kubernetes-job.js';
 import { FakeKubeApi } from '../helpers/fake-kube-api.js';
+import { waitFor } from '../helpers/inference.js';
 import { validateSchema } from '../helpers/kubernetes.js';
 import type { K8sObject } from '../helpers/kubernetes.js';
 import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
@@ -47,6 +48,11 @@ if (noTorch) console.log(`the Kubernetes loop test is skipped: ${noTorch}`);
     const id = started?.id ?? '';
     const name = jobName(id);
     await m.waitRun(() => api.pid(`mlmesh/${name}`) !== undefined, 120_000, 'the Job to run');
+    // The fake's pod starts as the create call returns; the retrainer writes its "created" line
+    // after that answer reaches it. Kill it only once the line is on disk (CI once killed it
+    // in between, and the line the test reads below was never written).
+    const logFile = join(m.workDir, id, 'train.log');
+    await waitFor(async () => (await readFile(logFile, 'utf8').catch(() => '')).includes(`Job mlmesh/${name} created`), 60_000, 'the retrainer to log the Job it created');
     m.retrainer.proc.kill('SIGKILL');
     await m.retrainer.exited;
     t.truthy(api.pid(`mlmesh/${name}`), 'the Job outlives the retrainer');
@@ -59,7 +65,7 @@ if (noTorch) console.log(`the Kubernetes loop test is skipped: ${noTorch}`);
     t.is(run.stages.find((s) => s.name === 'train')?.attempts, 2);
     t.true(['promoted', 'rolled_back', 'refused'].includes(run.state), run.reason);
     t.is(run.training_pid, 0, 'no local process');
-    const log = await readFile(join(m.workDir, id, 'train.log'), 'utf8');
+    const log = await readFile(logFile, 'utf8');
     t.regex(log, new RegExp(`\\[retrainer\\] Job mlmesh/${name} created`));
     t.regex(log, new RegExp(`\\[retrainer\\] Job mlmesh/${name} \\(attempt 1\\) exists: the retrainer restarted`));
     t.regex(log, /output-2 is the adopted Job's output .*output-1/);
