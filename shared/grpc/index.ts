@@ -5,6 +5,8 @@
  */
 export { PROTO_LOADER_OPTIONS, loadProtos, protosDir, serviceDefinition, clientConstructor } from './protos.js';
 export { GrpcServer } from './server.js';
+export { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S, guardResets } from './reset-guard.js';
+export type { ResetGuardOptions } from './reset-guard.js';
 export type { GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, UnaryHandler } from './server.js';
 export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
 export type { CallContext } from './context.js';

@@ -14,6 +14,7 @@ import type { Logger } from '../logging/index.js';
 import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
 import type { CallContext } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
+import { guardResets } from './reset-guard.js';
 import { statusName, toGrpcStatus } from './status.js';
 
 /** A unary handler: takes the decoded request and a {@link CallContext}, resolves the response. */
@@ -81,6 +82,12 @@ export interface GrpcServerOptions {
   maxConnectionAgeMs?: number;
   /** On drain, how long in-flight calls may take before they are cancelled. @default 10000 */
   shutdownGraceMs?: number;
+  /**
+   * Client stream resets (cancelled calls, passed deadlines) a connection may send at once before
+   * the server closes it gracefully, ahead of nghttp2's rapid-reset limit that would fail its
+   * other calls (shared/grpc/reset-guard.ts); 0 turns the guard off. @default 500
+   */
+  resetBurst?: number;
   /**
    * TLS: the server's certificate and key, and with `caFile` mutual TLS (clients must present a
    * certificate the CA signed). Files are re-read when they change. @default plaintext
@@ -206,6 +213,7 @@ export class GrpcServer {
     });
     const self = new GrpcServer(server, health, port, opts, tls?.certificates);
     try {
+      guardResets(server, { burst: opts.resetBurst ?? 500, registry: opts.registry, logger: opts.logger });
       self.register();
     } catch (e: unknown) {
       server.forceShutdown();

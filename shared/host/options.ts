@@ -1,6 +1,7 @@
 import { CERT_ROLE_PATTERN, TOKEN_ENTRY_PATTERN } from '../auth/index.js';
 import { boolOption, enumOption, intOption, listOption, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
+import { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S } from '../grpc/reset-guard.js';
 
 /** pino's levels, for `logLevel`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,6 +32,7 @@ export interface HostOptionSpecs {
   httpMaxBodyBytes: OptionSpec<number>;
   maxMessageBytes: OptionSpec<number>;
   grpcMaxConnectionAgeMs: OptionSpec<number>;
+  grpcResetBurst: OptionSpec<number>;
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
   logLevel: OptionSpec<LogLevel>;
@@ -52,6 +54,7 @@ export interface HostConfig {
   httpMaxBodyBytes: number;
   maxMessageBytes: number;
   grpcMaxConnectionAgeMs: number;
+  grpcResetBurst: number;
   drainDelayMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
@@ -94,6 +97,13 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       default: 0,
       min: 0,
       doc: 'Ends each client connection after about this many ms (HTTP/2 GOAWAY; calls in flight get shutdownGraceMs to finish), so that clients resolve the address again and their round-robin channels take in replicas added since (grpc-js resolves DNS again only when a connection ends); 0: never.',
+    }),
+    grpcResetBurst: intOption({
+      ...env('grpcResetBurst'),
+      default: 500,
+      min: 0,
+      max: NGHTTP2_RESET_BURST,
+      doc: `Stream resets (cancelled calls, passed deadlines) one client connection may send at once, refilled at ${NGHTTP2_RESET_RATE_PER_S}/s, before the server closes that connection gracefully (GOAWAY NO_ERROR: its calls in flight finish, new ones reconnect). Below HTTP/2 rapid-reset protection's ${NGHTTP2_RESET_BURST}, which would fail every call on the connection instead (docs/security.md); 0: off.`,
     }),
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),

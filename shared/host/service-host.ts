@@ -217,6 +217,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       drainDelayMs: c.drainDelayMs,
       shutdownGraceMs: c.shutdownGraceMs,
       maxConnectionAgeMs: c.grpcMaxConnectionAgeMs,
+      resetBurst: c.grpcResetBurst,
       services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
       ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile, requireClientCert: c.tlsClientCerts === 'require', reloadIntervalMs: c.tlsReloadMs } } : {}),
       authorizer: new Authorizer({ required: c.authRequired, tokens: c.authTokens, certRoles: c.authCertRoles }),
