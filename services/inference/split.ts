@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DecodedInput, InferJob, JobOutput, JobResult } from './batcher.js';
 
 /**
@@ -57,6 +58,9 @@ export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize
   const signal = AbortSignal.any([job.signal, failed.signal]);
   const starts: number[] = [];
   for (let from = 0; from < job.rows; from += maxBatchSize) starts.push(from);
+  // Every queued chunk listens on the signal: more than Node's default of 10 is expected here,
+  // not a leak (each listener goes when its chunk is sent).
+  setMaxListeners(starts.length + 10, signal);
   // The short last chunk is queued first: the full chunk after it does not fit its batch, so the
   // batcher sends it at once instead of holding it for max_queue_delay (it still joins requests
   // already queued). Outputs are joined in row order whatever the submit order.
