@@ -42,6 +42,16 @@ export const BENCHMARKS = {
     description: 'a request over max_batch_size split by the server (450 rows, digits_mlp max_batch_size 256) vs the client sending 256 + 194 rows (one after the other, and both at once): p50/p99 ms per 450 rows, rows/s; bench/results/<date>-inference-split.json',
     options: [runs('3'), duration('5'), { flag: 'rows', default: '450', description: 'rows of the request' }],
   },
+  'inference-memory': {
+    file: 'inference-memory',
+    description: "the inference service's RSS idle, under single-row load at 64 in flight and after large requests (split by the server), and onnxruntime's arena alone with one large batch vs max_batch_size batches; bench/results/<date>-inference-memory.json",
+    options: [
+      duration('10'),
+      { flag: 'large', default: '6', description: 'large requests sent' },
+      { flag: 'large-mib', default: '63', description: 'size of each large request, MiB' },
+      { flag: 'large-concurrency', default: '1', description: "large requests in flight at a time (their chunks share digits_mlp's max_queue_size 1024)" },
+    ],
+  },
   'nats-outage': {
     file: 'nats-outage',
     description: 'prediction latency with NATS up vs down (the prediction log spooling to disk)',
