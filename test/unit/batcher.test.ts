@@ -595,3 +595,22 @@ test('split - the caller\'s abort withdraws every chunk not yet run; max_batch_s
   }, whole, 0);
   t.deepEqual(seen, [24]);
 });
+
+test('split - 20 chunks queued at once on one signal raise no MaxListenersExceededWarning', async (t) => {
+  const { b, runner } = setup(modelConfig({ maxBatchSize: 2, maxQueueSize: 100 }), 1);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const p = submitSplit((x) => b.submit(x), job(40, { signal: new AbortController().signal }).job, 2);
+    for (let i = 0; i < 20; i++) {
+      runner.call(i).finish();
+      await new Promise((r) => setImmediate(r));
+    }
+    t.deepEqual((await p).outputs[0]?.shape.slice(0, 1), [40]);
+    await new Promise((r) => setImmediate(r));
+    t.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
