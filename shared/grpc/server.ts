@@ -316,9 +316,15 @@ export class GrpcServer {
         if (def.requestStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
         // create() checked that every method has one.
         const needed = (svc.roles?.[method] ?? roleOf(svc.name, method)) as Role;
+        // The metric children are looked up once per method (and status code), not per call:
+        // prom-client hashes the label object on every inc/observe otherwise.
+        const timing = seconds.labels({ grpc_service: svc.name, grpc_method: method });
+        const byCode = new Map<number, { inc(): void }>();
         const end = (code: number, t0: bigint): void => {
-          handled.inc({ grpc_service: svc.name, grpc_method: method, grpc_code: statusName(code) });
-          seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
+          let counter = byCode.get(code);
+          if (!counter) byCode.set(code, (counter = handled.labels({ grpc_service: svc.name, grpc_method: method, grpc_code: statusName(code) })));
+          counter.inc();
+          timing.observe(Number(process.hrtime.bigint() - t0) / 1e9);
         };
         if (def.responseStream) {
           const handler = (svc.streamHandlers?.[method] ?? svc.handlers[method]) as ServerStreamHandler | undefined;
