@@ -104,7 +104,7 @@ async function run(task: OpenLoopTask): Promise<void> {
       // A trailers-only answer (an error) carries grpc-status in the headers.
       if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
     });
-    req.on('trailers', (t) => {
+    req.on('trailers', (t: http2.IncomingHttpHeaders) => {
       if (t['grpc-status'] !== undefined) grpcStatus = String(t['grpc-status']);
     });
     req.on('data', () => undefined);
