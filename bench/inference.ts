@@ -192,6 +192,7 @@ function openLoopRow(r: Row, prefix: string, o: OpenLoopResult): void {
   r[`${prefix}_p999_ms`] = o.latencyMs.p999;
   r[`${prefix}_send_lag_p99_ms`] = o.sendLagMs.p99;
   r[`${prefix}_errors`] = o.requests - o.ok;
+  r[`${prefix}_generator_cpu_pct`] = o.generatorCpuPercent;
 }
 
 /** The peers that can run here, each with its TorchScript file (exported once per model). */

@@ -38,6 +38,10 @@ export interface OpenLoopReport {
   /** Time its answer was complete, or NaN for a failed request. */
   doneMs: Float64Array;
   errors: Record<string, number>;
+  /** CPU time (user + system) this process used from the first send to the last answer, ms. */
+  cpuMs: number;
+  /** Wall time of the same span, ms. */
+  wallMs: number;
 }
 
 /** A small seeded PRNG (mulberry32), so Poisson schedules repeat. */
@@ -134,6 +138,7 @@ async function run(task: OpenLoopTask): Promise<void> {
     }
   }
 
+  let cpu0 = process.cpuUsage();
   const sweep = setInterval(() => {
     const now = performance.now() - start;
     for (const [i, req] of open) {
@@ -145,13 +150,16 @@ async function run(task: OpenLoopTask): Promise<void> {
   }, 100);
   timer = setTimeout(() => {
     timer = undefined;
+    cpu0 = process.cpuUsage();
     pump();
   }, 20);
   if (n === 0) finish();
   await finished;
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - start;
   clearInterval(sweep);
   for (const s of sessions) s.close();
-  const report: OpenLoopReport = { type: 'done', scheduledMs: plan, sentMs, doneMs, errors };
+  const report: OpenLoopReport = { type: 'done', scheduledMs: plan, sentMs, doneMs, errors, cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
   process.send?.(report, () => process.exit(0));
 }
 

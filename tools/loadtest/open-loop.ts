@@ -71,6 +71,8 @@ export interface OpenLoopResult {
   serviceMs: LatencySummary;
   /** Actual send minus scheduled time: the generator's own lateness. */
   sendLagMs: LatencySummary;
+  /** CPU the generator process used while it ran, in % of one core (its cost to a shared machine). */
+  generatorCpuPercent: number;
 }
 
 function summary(values: Float64Array): LatencySummary {
@@ -146,6 +148,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     latencyMs: summary(latency),
     serviceMs: summary(service),
     sendLagMs: summary(lag),
+    generatorCpuPercent: report.wallMs > 0 ? Math.round((1000 * report.cpuMs) / report.wallMs) / 10 : 0,
   };
 }
 
@@ -157,6 +160,6 @@ export function formatOpenLoop(r: OpenLoopResult): string {
     `open loop (${r.arrivals}) → ${r.target} target ${r.rate}/s over ${r.connections} connection(s): sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s, ${r.ok}/${r.requests} ok`,
     `  latency from scheduled send, ms: ${q(r.latencyMs)}`,
     `  from actual send, ms: ${q(r.serviceMs)}; send lag ms: ${q(r.sendLagMs)}`,
-    `  errors: ${errs}`,
+    `  errors: ${errs}; generator CPU ${r.generatorCpuPercent}% of a core`,
   ].join('\n');
 }
