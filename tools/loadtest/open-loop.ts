@@ -61,9 +61,9 @@ export interface OpenLoopResult {
   ok: number;
   /** Failures by gRPC status name, HTTP status (`HTTP_503`) or `TRANSPORT`. */
   errors: Record<string, number>;
-  /** Requests sent per second, from the first send to the last (what the server was offered). */
+  /** Requests sent per second, from the first scheduled send to the last actual one (what the server was offered). */
   sendRate: number;
-  /** Successful answers per second, from the first send to the last answer. */
+  /** Successful answers per second, from the first scheduled send to the last answer. */
   throughput: number;
   /** From the scheduled send time to the answer: what a client on that schedule waits. */
   latencyMs: LatencySummary;
@@ -130,9 +130,10 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     ok++;
     if (d > lastDone) lastDone = d;
   }
-  const first = n ? (sentMs[0] as number) : 0;
+  // From the first request's scheduled time (a late first send must not shorten the span) to
+  // the last actual send; n sends span n - 1 gaps, so an even schedule kept reads exactly `rate`.
+  const first = n ? (scheduledMs[0] as number) : 0;
   const last = n ? (sentMs[n - 1] as number) : 0;
-  // n sends span n - 1 gaps; the rate is per gap, so that an even schedule reads exactly `rate`.
   const sendRate = n > 1 ? ((n - 1) * 1000) / (last - first) : 0;
   return {
     target: o.target,
