@@ -13,7 +13,7 @@
  */
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
-import { statusName } from '../../shared/grpc/index.js';
+import { status } from '@grpc/grpc-js';
 
 /** Sent by the parent to start. */
 export interface OpenLoopTask {
@@ -119,7 +119,7 @@ async function run(task: OpenLoopTask): Promise<void> {
       if (expired.has(i)) fail('DEADLINE_EXCEEDED');
       else if (httpStatus !== 200) fail(httpStatus ? `HTTP_${httpStatus}` : 'TRANSPORT');
       else if (grpcStatus === undefined) fail('NO_GRPC_STATUS');
-      else if (grpcStatus !== '0') fail(statusName(Number(grpcStatus)));
+      else if (grpcStatus !== '0') fail(status[Number(grpcStatus)] ?? `GRPC_${grpcStatus}`);
       else doneMs[i] = performance.now() - start;
       pump();
       if (next === n && inFlight === 0) finish();
