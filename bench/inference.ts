@@ -54,8 +54,9 @@ for (const p of PEER_LIST) {
     process.exit(2);
   }
 }
-/** Open-loop runs: HTTP/2 connections of the generator. */
+/** Open-loop runs: HTTP/2 connections of the generator, and seconds of warm-up left out of the figures. */
 const OPEN_LOOP_CONNECTIONS = 2;
+const OPEN_LOOP_WARMUP_S = 1;
 /** Peers: processes (grpcio) or workers (gunicorn) per core, and grpcio's thread pool. */
 const CORES = cpus().length;
 const GRPCIO_THREADS = 8;
@@ -306,9 +307,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         // generator alone against the echo server at that rate: what it adds by itself.
         const olRate = Math.round(max / 2);
         r['openloop_rate_req_s'] = olRate;
-        const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
         openLoopRow(r, 'openloop', ol);
-        const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
         openLoopRow(r, 'openloop_echo', olEcho);
       } finally {
         await stopChild(svc);
@@ -377,7 +378,7 @@ await writeFile(
       host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       runs: RUNS,
       durationS: D,
-      openLoop: { arrivals: ARRIVALS, connections: OPEN_LOOP_CONNECTIONS, rate: 'half of max(svc_on_c16, svc_on_c64) rows/s', latency: 'from scheduled send' },
+      openLoop: { arrivals: ARRIVALS, connections: OPEN_LOOP_CONNECTIONS, warmupS: OPEN_LOOP_WARMUP_S, rate: 'half of max(svc_on_c16, svc_on_c64) rows/s', latency: 'from scheduled send' },
       peers: peerNotes,
       results,
     },

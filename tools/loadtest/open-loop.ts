@@ -26,8 +26,13 @@ export interface OpenLoopOptions {
   frame: Buffer;
   /** Requests per second, in total. */
   rate: number;
-  /** Seconds of schedule. */
+  /** Seconds of schedule measured. */
   durationS: number;
+  /**
+   * Seconds of the same schedule sent first and left out of the figures (the generator's and the
+   * server's warm-up: JIT, connection windows). Errors are counted over both. @default 0
+   */
+  warmupS?: number;
   /** HTTP/2 connections, used in turn. @default 1 */
   connections?: number;
   /** Evenly spaced (1/rate apart) or exponential gaps of mean 1/rate. @default 'constant' */
@@ -59,7 +64,7 @@ export interface OpenLoopResult {
   /** Requests sent (all that were scheduled). */
   requests: number;
   ok: number;
-  /** Failures by gRPC status name, HTTP status (`HTTP_503`) or `TRANSPORT`. */
+  /** Failures by gRPC status name, HTTP status (`HTTP_503`) or `TRANSPORT`, warm-up included. */
   errors: Record<string, number>;
   /** Requests sent per second, from the first scheduled send to the last actual one (what the server was offered). */
   sendRate: number;
@@ -99,12 +104,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   for (const [name, v] of [['rate', o.rate], ['durationS', o.durationS], ['connections', o.connections ?? 1], ['deadlineMs', o.deadlineMs ?? 10_000]] as const) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`open loop: ${name} must be a positive number, got ${v}`);
   }
+  const warmupS = o.warmupS ?? 0;
+  if (!Number.isFinite(warmupS) || warmupS < 0) throw new Error(`open loop: warmupS must be 0 or more, got ${warmupS}`);
   const task: OpenLoopTask = {
     target: o.target,
     path: o.path,
     frame: o.frame,
     rate: o.rate,
-    durationS: o.durationS,
+    durationS: o.durationS + warmupS,
     connections: Math.floor(o.connections ?? 1),
     arrivals: o.arrivals ?? 'constant',
     seed: o.seed ?? 1,
@@ -118,7 +125,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     child.once('exit', (code) => (got && code === 0 ? resolve(got) : reject(new Error(`the open-loop generator exited with code ${code} before reporting (is ${o.target} up?)`))));
     child.send(task);
   });
-  const { scheduledMs, sentMs, doneMs } = report;
+  // The measured requests: those scheduled after the warm-up.
+  let skip = 0;
+  while (skip < report.scheduledMs.length && (report.scheduledMs[skip] as number) < warmupS * 1000) skip++;
+  const scheduledMs = report.scheduledMs.subarray(skip);
+  const sentMs = report.sentMs.subarray(skip);
+  const doneMs = report.doneMs.subarray(skip);
   const n = scheduledMs.length;
   const latency = doneMs.map((d, i) => d - (scheduledMs[i] as number));
   const service = doneMs.map((d, i) => d - (sentMs[i] as number));
