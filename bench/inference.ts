@@ -6,12 +6,18 @@
  *   3. the inference service with single-row requests at concurrency 1, 16, 64, batching on
  *      (max_batch_size 256, no queue delay) and off (max_batch_size 1);
  *   4. the inference service with 256-row requests;
- *   5. p99 latency at half the maximum single-row throughput.
+ *   5. p99 latency at half the maximum single-row throughput: h2load `--rps` (bursts), and the
+ *      open-loop generator (tools/loadtest/open-loop.ts: evenly spaced or Poisson sends, latency
+ *      from each request's scheduled time), itself checked against the echo server at that rate;
+ *   6. the peers a user would pick instead (bench/peers/): Flask + gunicorn (JSON over HTTP/1.1)
+ *      and a grpcio ModelInfer server, over a TorchScript copy of the same weights, checked
+ *      against onnxruntime first; single-row requests, 64 in flight, and mlmesh's ratio to each.
  * Load comes from h2load (a prepared gRPC frame; C, not the bottleneck a Node client would be).
  * Each measurement is repeated `--runs` times; the table shows medians, and the ratios are taken
  * from medians of the same run. Writes bench/results/<date>-inference.json.
  *
  *   npm run bench -- [--runs 3] [--duration 5] [--models digits_mlp,digits_mlp_wide]
+ *     [--peers flask,grpcio|none] [--arrivals constant|poisson]
  *
  * The wide model (hidden 1024) is generated on demand by tools/make_fixtures.py --wide (needs
  * Debian's python3-torch, python3-sklearn, python3-onnx); without it only digits_mlp runs.
@@ -26,14 +32,39 @@ import ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
-import { buildRequest, grpcFrame, loadTest, runH2load } from '../tools/loadtest/index.js';
-import type { LoadResult } from '../tools/loadtest/index.js';
+import { buildRequest, grpcFrame, loadTest, openLoop, runH2load } from '../tools/loadtest/index.js';
+import type { LoadResult, OpenLoopResult } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
+import { PEERS, compileProtos, exportTorchScript, flaskBody, missing, parity, runH1Load, startFlask, startGrpcio } from './peers/peers.js';
+import type { Peer, PeerName } from './peers/peers.js';
 
 const values = benchOptions('inference');
 const RUNS = Number(values.runs);
 const D = Number(values.duration);
 const root = projectRoot();
+if (values.arrivals !== 'constant' && values.arrivals !== 'poisson') {
+  process.stderr.write(`bench/inference.js: --arrivals must be constant or poisson, got '${values.arrivals}'\n`);
+  process.exit(2);
+}
+const ARRIVALS: 'constant' | 'poisson' = values.arrivals;
+const PEER_LIST = values.peers === 'none' ? [] : values.peers.split(',').map((p) => p.trim());
+for (const p of PEER_LIST) {
+  if (!(PEERS as readonly string[]).includes(p)) {
+    process.stderr.write(`bench/inference.js: --peers takes ${PEERS.join(', ')} or none, got '${p}'\n`);
+    process.exit(2);
+  }
+}
+/** Open-loop runs: HTTP/2 connections of the generator, and seconds of warm-up left out of the figures. */
+const OPEN_LOOP_CONNECTIONS = 2;
+const OPEN_LOOP_WARMUP_S = 1;
+/** Peers: processes (grpcio) or workers (gunicorn) per core, and grpcio's thread pool. */
+const CORES = cpus().length;
+const GRPCIO_THREADS = 8;
+/** Connections h2load spreads the grpcio peer's 64 streams over, so SO_REUSEPORT spreads them over its processes. */
+const GRPCIO_CONNECTIONS = 16;
+/** Why a peer was skipped, and how each ran: for the results file. */
+const peerNotes: { skipped: Record<string, string>; setup: Record<string, unknown>; parity: Record<string, number>; export: Record<string, unknown> } = { skipped: {}, setup: {}, parity: {}, export: {} };
+let protoDir: string | undefined;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -153,12 +184,77 @@ async function h2(target: string, model: string, rows: number, concurrency: numb
 
 type Row = Record<string, number>;
 
+/** Open-loop figures under `prefix`. */
+function openLoopRow(r: Row, prefix: string, o: OpenLoopResult): void {
+  r[`${prefix}_sent_req_s`] = o.sendRate;
+  r[`${prefix}_answered_req_s`] = o.throughput;
+  r[`${prefix}_p50_ms`] = o.latencyMs.p50;
+  r[`${prefix}_p99_ms`] = o.latencyMs.p99;
+  r[`${prefix}_p999_ms`] = o.latencyMs.p999;
+  r[`${prefix}_send_lag_p99_ms`] = o.sendLagMs.p99;
+  r[`${prefix}_errors`] = o.requests - o.ok;
+  r[`${prefix}_generator_cpu_pct`] = o.generatorCpuPercent;
+}
+
+/** The peers that can run here, each with its TorchScript file (exported once per model). */
+async function preparePeers(name: string, onnx: string, dir: string): Promise<Map<PeerName, string>> {
+  const ready = new Map<PeerName, string>();
+  const pt = join(dir, `${name}.pt`);
+  let exported = false;
+  for (const p of PEER_LIST as PeerName[]) {
+    const why = await missing(p);
+    if (why) {
+      peerNotes.skipped[p] = why;
+      process.stderr.write(`peer ${p} skipped: ${why}\n`);
+      continue;
+    }
+    try {
+      if (!exported) {
+        peerNotes.export[name] = await exportTorchScript(onnx, pt);
+        exported = true;
+      }
+      if (p === 'grpcio') protoDir ??= await compileProtos();
+      ready.set(p, pt);
+    } catch (e: unknown) {
+      peerNotes.skipped[p] = (e as Error).message;
+      process.stderr.write(`peer ${p} skipped: ${(e as Error).message}\n`);
+    }
+  }
+  return ready;
+}
+
+/** One peer's run: start it, check it against onnxruntime (first run), 64 single-row requests in flight for D s. */
+async function runPeer(p: PeerName, pt: string, name: string, onnx: string, frame: Buffer, r: Row, first: boolean): Promise<void> {
+  const peer: Peer = p === 'flask' ? await startFlask(pt, name, CORES) : await startGrpcio(pt, name, protoDir as string, CORES, GRPCIO_THREADS);
+  try {
+    peerNotes.setup[p] = { ...peer.setup, ...(p === 'grpcio' ? { h2loadConnections: GRPCIO_CONNECTIONS } : { h2loadConnections: 64 }) };
+    if (first) {
+      const diff = await parity(p, peer.port, name, onnx);
+      peerNotes.parity[`${name}/${p}`] = diff;
+      process.stderr.write(`${name}: ${p} peer vs onnxruntime on 5 rows: max |Δ| = ${diff.toExponential(2)} (${diff <= 1e-5 ? 'within' : 'OVER'} 1e-5)\n`);
+      if (!(diff <= 1e-5)) throw new Error(`the ${p} peer's answers differ from onnxruntime's by ${diff}: not the same network`);
+    }
+    const res =
+      p === 'flask'
+        ? await runH1Load(peer.port, flaskBody(), 64, D)
+        : await runH2load({ target: `127.0.0.1:${peer.port}`, model: name, path: '/inference.GRPCInferenceService/ModelInfer', frame, rows: 1, concurrency: 64, durationS: D, rate: 0, connections: GRPCIO_CONNECTIONS });
+    r[`${p}_c64_rows_s`] = res.rowsPerS;
+    r[`${p}_c64_p99_ms`] = res.latencyMs.p99;
+    r[`${p}_errors`] = res.requests - res.ok;
+  } finally {
+    await peer.stop();
+  }
+}
+
 async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } | undefined> {
   const dir = modelDir(name);
   if (!dir) return undefined;
   const runs: Row[] = [];
   const repo = await benchRepo(name, dir);
+  const peerDir = await mkdtemp(join(tmpdir(), 'mlmesh-peers-'));
   try {
+    const peers = await preparePeers(name, join(dir, '1', 'model.onnx'), peerDir);
+    let frame: Buffer = Buffer.alloc(0);
     for (let run = 0; run < RUNS; run++) {
       const r: Row = {};
       process.stderr.write(`${name}: run ${run + 1}/${RUNS}\n`);
@@ -175,7 +271,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       try {
         // The echo call carries a payload as large as the single-row inference request.
         const client = new InferenceClient(target);
-        const frame = grpcFrame(buildRequest(await client.modelMetadata(name), 1));
+        frame = grpcFrame(buildRequest(await client.modelMetadata(name), 1));
         client.close();
         const echoRoot = protobuf.parse(readFileSync(join(root, 'bench/echo.proto'), 'utf8'), { keepCase: true }).root;
         const EchoMessage = echoRoot.lookupType('mlmesh.bench.v1.EchoMessage');
@@ -207,6 +303,14 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         r['half_rate_p99_ms'] = half.latencyMs.p99;
         // The service's own view (receipt to response), as the bucket edge that holds the p99.
         r['half_rate_server_p99_le_ms'] = bucketQuantileMs(before, after, 0.99);
+        // The same rate from the open-loop generator (latency from each scheduled send), then the
+        // generator alone against the echo server at that rate: what it adds by itself.
+        const olRate = Math.round(max / 2);
+        r['openloop_rate_req_s'] = olRate;
+        const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        openLoopRow(r, 'openloop', ol);
+        const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        openLoopRow(r, 'openloop_echo', olEcho);
       } finally {
         await stopChild(svc);
         await stopChild(echo);
@@ -214,10 +318,16 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s']);
       r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
       r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s']) / (r['inproc_b256_rows_s'] as number);
+      // The peers run after the service has stopped, one at a time, with the same load generator.
+      for (const [p, pt] of peers) {
+        await runPeer(p, pt, name, join(dir, '1', 'model.onnx'), frame, r, run === 0);
+        r[`ratio_mlmesh_vs_${p}_c64`] = (r['svc_on_c64_rows_s'] as number) / (r[`${p}_c64_rows_s`] as number);
+      }
       runs.push(r);
     }
   } finally {
     await rm(repo, { recursive: true, force: true });
+    await rm(peerDir, { recursive: true, force: true });
   }
   const medians: Row = {};
   for (const k of Object.keys(runs[0] ?? {})) medians[k] = median(runs.map((r) => r[k] as number));
@@ -240,11 +350,18 @@ const targets = [
   ['batching on vs off at c64 ≥ 2', 'ratio_batching_on_vs_off_c64', 2, '≥'],
   ['256-row rows/s vs in-process b256 ≥ 0.6', 'ratio_rows256_vs_inproc_b256', 0.6, '≥'],
   ['p99 at half max throughput ≤ 10 ms', 'half_rate_p99_ms', 10, '≤'],
+  ['open-loop p99 at half max throughput ≤ 10 ms', 'openloop_p99_ms', 10, '≤'],
+  ['rows/s vs Flask + gunicorn at c64 ≥ 8', 'ratio_mlmesh_vs_flask_c64', 8, '≥'],
+  ['rows/s vs grpcio at c64 ≥ 5', 'ratio_mlmesh_vs_grpcio_c64', 5, '≥'],
 ] as const;
 let verdicts = '';
 for (const m of models) {
   for (const [label, key, goal, op] of targets) {
     const v = results[m]?.medians[key];
+    if (v === undefined && key.startsWith('ratio_mlmesh_vs_')) {
+      verdicts += `- ${m}: ${label}: not measured (${peerNotes.skipped[key.split('_')[3] as string] ?? 'peer not selected'})\n`;
+      continue;
+    }
     const met = v !== undefined && (op === '≥' ? v >= goal : v <= goal);
     verdicts += `- ${m}: ${label}: ${fmt(v)} ${met ? 'met' : 'MISSED'}\n`;
   }
@@ -255,6 +372,19 @@ await mkdir(outDir, { recursive: true });
 const file = join(outDir, `${new Date().toISOString().slice(0, 10)}-inference.json`);
 await writeFile(
   file,
-  JSON.stringify({ date: new Date().toISOString(), host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, runs: RUNS, durationS: D, results }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      runs: RUNS,
+      durationS: D,
+      openLoop: { arrivals: ARRIVALS, connections: OPEN_LOOP_CONNECTIONS, warmupS: OPEN_LOOP_WARMUP_S, rate: 'half of max(svc_on_c16, svc_on_c64) rows/s', latency: 'from scheduled send' },
+      peers: peerNotes,
+      results,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 process.stdout.write(`\nwrote ${file}\n`);
+if (protoDir) await rm(protoDir, { recursive: true, force: true });
