@@ -7,6 +7,7 @@
  * batching, split, prediction log, metrics and statistics; authorization (the `data` role) is
  * checked once when the stream opens.
  */
+import { setMaxListeners } from 'node:events';
 import { toGrpcStatus, isValidRequestId } from '../../shared/grpc/index.js';
 import type { CallContext, StreamMessage } from '../../shared/grpc/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
@@ -58,6 +59,8 @@ export async function streamInfer(
   ctx: CallContext,
   send: (m: ModelStreamInferResponse) => Promise<void>,
 ): Promise<void> {
+  // Every request in flight listens to the stream's signal (the batcher drops it on abort).
+  setMaxListeners(STREAM_MAX_INFLIGHT + 16, ctx.signal);
   let inflight = 0;
   let slotFree: (() => void) | undefined;
   const pending = new Set<Promise<void>>();

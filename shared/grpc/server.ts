@@ -126,22 +126,28 @@ type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritabl
  * (backpressure), rejects with the signal's reason once the call has ended.
  */
 function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): (message: unknown) => Promise<void> {
+  // Every send made while the transport is full waits for the same 'drain' (one listener, not
+  // one per message: a bidirectional handler may have many sends waiting at once).
+  let full: Promise<void> | undefined;
   return (message) => {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
-    if (call.write(message)) return Promise.resolve();
+    if (call.write(message)) return full ?? Promise.resolve();
     // Wait for the transport to drain, or for the call to end.
-    return new Promise<void>((resolve, reject) => {
+    full ??= new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
+        full = undefined;
         signal.removeEventListener('abort', onAbort);
         resolve();
       };
       const onAbort = (): void => {
+        full = undefined;
         call.off('drain', onDrain);
         reject(signal.reason as Error);
       };
       call.once('drain', onDrain);
       signal.addEventListener('abort', onAbort, { once: true });
     });
+    return full;
   };
 }
 
