@@ -55,7 +55,7 @@ const PARITY = readNpy(join(root, 'test/fixtures/parity/digits_mlp/inputs.npy'))
 
 /** Row `r` of the digits inputs (the parity rows, shifted per pass so every row differs). */
 function digitsRows(from: number, rows: number): Buffer {
-  const base = fromF32(f32(PARITY as ArrayLike<number>));
+  const base = fromF32(PARITY);
   const inFile = base.length / 64;
   const out = new Float32Array(rows * 64);
   for (let i = 0; i < rows; i++) {
