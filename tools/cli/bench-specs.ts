@@ -42,6 +42,11 @@ export const BENCHMARKS = {
     description: 'a request over max_batch_size split by the server (450 rows, digits_mlp max_batch_size 256) vs the client sending 256 + 194 rows (one after the other, and both at once): p50/p99 ms per 450 rows, rows/s; bench/results/<date>-inference-split.json',
     options: [runs('3'), duration('5'), { flag: 'rows', default: '450', description: 'rows of the request' }],
   },
+  'inference-stream': {
+    file: 'inference-stream',
+    description: 'ModelInfer unary vs ModelStreamInfer (one bidirectional stream), digits_mlp, the same requests with a fixed number in flight: rows/s and p50/p99 ms per request; bench/results/<date>-inference-stream.json',
+    options: [runs('3'), duration('5'), { flag: 'concurrency', default: '64', description: 'requests in flight' }, { flag: 'rows', default: '1', description: 'rows per request' }],
+  },
   'nats-outage': {
     file: 'nats-outage',
     description: 'prediction latency with NATS up vs down (the prediction log spooling to disk)',
