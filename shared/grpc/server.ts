@@ -422,7 +422,9 @@ export class GrpcServer {
           seconds.observe({ grpc_service: svc.name, grpc_method: method }, Number(process.hrtime.bigint() - t0) / 1e9);
         };
         if (def.requestStream) {
-          const handler = svc.handlers[method] as BidiStreamHandler | undefined;
+          // A handler in `streamHandlers` (typed for server streams) is taken too: tests that only
+          // refuse every call put all their streaming handlers there.
+          const handler = (svc.handlers[method] ?? svc.streamHandlers?.[method]) as BidiStreamHandler | undefined;
           if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
           impl[method] = this.wrapBidiStream(svc, method, needed, handler, end);
           continue;

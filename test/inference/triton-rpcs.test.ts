@@ -13,6 +13,8 @@ import { InferenceClient as PublicClient } from '../../shared/client/index.js';
 import type { ModelStreamInferResponse } from '../../shared/client/index.js';
 import type { ModelStatistics__Output } from '../../shared/generated/inference/ModelStatistics.js';
 import type { ModelStreamInferResponse__Output } from '../../shared/generated/inference/ModelStreamInferResponse.js';
+import { messageCodec } from '../../shared/protos/index.js';
+import type { ModelInferRequest } from '../../shared/generated/inference/ModelInferRequest.js';
 import { readNpy } from '../../shared/tensors/index.js';
 import { f32, fromF32, startInference, waitFor } from '../helpers/inference.js';
 import type { InferenceFixture } from '../helpers/inference.js';
@@ -256,4 +258,30 @@ test('stream - cancelled mid-way: queued requests leave the batcher, the server 
   t.true((await fx.client.serverReady()).ready);
   const answers = await streamAll(t.context.client, [digitsRequest('digits_mlp', 0, 1, 'after')]);
   t.like(answers[0], { error_message: '', infer_response: { id: 'after' } });
+});
+
+test('stream - a message that is not a ModelInferRequest gets error_message naming the field; the next one is answered', async (t) => {
+  const codec = messageCodec<ModelInferRequest, unknown>('inference/grpc_service.proto', 'inference.ModelInferRequest');
+  const answers = messageCodec<object, ModelStreamInferResponse__Output>('inference/grpc_service.proto', 'inference.ModelStreamInferResponse');
+  const raw = new grpc.Client(t.context.fx.service.address, grpc.credentials.createInsecure());
+  try {
+    const id = (b: Buffer): Buffer => b;
+    const call = raw.makeBidiStreamRequest('/inference.GRPCInferenceService/ModelStreamInfer', id, id, new grpc.Metadata(), { deadline: Date.now() + 10_000 });
+    const got: ModelStreamInferResponse__Output[] = [];
+    const status = new Promise<grpc.StatusObject>((resolve) => {
+      call.on('data', (b: Buffer) => got.push(answers.decode(b)));
+      call.on('error', () => undefined);
+      call.on('status', resolve);
+    });
+    // model_name (field 1) says 12 bytes and carries 3.
+    call.write(Buffer.from([0x0a, 0x0c, 0x61, 0x62, 0x63]));
+    call.write(Buffer.from(codec.encode(digitsRequest('digits_mlp', 0, 1, 'next'))));
+    call.end();
+    t.is((await status).code, S.OK);
+    t.is(got.length, 2);
+    t.regex(got.find((a) => a.error_message !== '')?.error_message ?? '', /not a valid .*ModelInferRequest.*model_name/);
+    t.like(got.find((a) => a.error_message === ''), { infer_response: { id: 'next', model_name: 'digits_mlp' } });
+  } finally {
+    raw.close();
+  }
 });
