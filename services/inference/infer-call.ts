@@ -114,7 +114,7 @@ export async function inferCall(d: HandlerDeps, req: ModelInferRequest__Output, 
     m.success.inc();
     m.duration.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     const done = performance.now();
-    m.stats.success({ rows: decoded.rows, totalNs: (done - p0) * 1e6, queueNs: result.queueNs, inputNs: (p2 - p1) * 1e6, inferNs: result.computeNs, outputNs: (p4 - p3) * 1e6 }, Date.now());
+    m.stats.success(decoded.rows, (done - p0) * 1e6, result.queueNs, (p2 - p1) * 1e6, result.computeNs, (p4 - p3) * 1e6, Date.now());
     const shadows = d.shadows;
     if (routed && shadows && routed.shadows.length > 0) {
       // Started once the answer is out, bounded by the runner: never delays or fails this call.
@@ -129,5 +129,4 @@ export async function inferCall(d: HandlerDeps, req: ModelInferRequest__Output, 
     m.stats.failure((performance.now() - p0) * 1e6);
     throw e;
   }
-
 }

@@ -12,6 +12,7 @@ import { toGrpcStatus, isValidRequestId } from '../../shared/grpc/index.js';
 import type { CallContext, StreamMessage } from '../../shared/grpc/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelStreamInferResponse } from '../../shared/generated/inference/ModelStreamInferResponse.js';
+import { UnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { inferCall } from './infer-call.js';
 import type { HandlerDeps } from './infer-call.js';
@@ -101,26 +102,50 @@ export async function streamInfer(
     }
   };
 
-  for await (const msg of requests) {
-    const n = seq++;
-    inflight++;
-    const p = serve(msg, n)
-      .catch((e: unknown) => {
-        // Only `send` can reject here, once the call has ended (cancelled): nothing to answer.
-        if (!ctx.signal.aborted) ctx.log.warn({ err: e }, 'stream answer not sent');
-      })
-      .finally(() => {
-        inflight--;
-        pending.delete(p);
-        const w = slotFree;
-        slotFree = undefined;
-        w?.();
-      });
-    pending.add(p);
-    if (inflight >= STREAM_MAX_INFLIGHT) await new Promise<void>((r) => (slotFree = r));
+  // A graceful stop (drain) stops reading: what was read is answered, then the call ends
+  // UNAVAILABLE so the client reopens a stream elsewhere (requests it wrote after that point
+  // were not served: they got no answer).
+  let onDrain: (() => void) | undefined;
+  const drained = new Promise<'drain'>((resolve) => {
+    onDrain = () => resolve('drain');
+    if (ctx.draining.aborted) onDrain();
+    else ctx.draining.addEventListener('abort', onDrain, { once: true });
+  });
+  const it = requests[Symbol.asyncIterator]();
+  let draining = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([it.next(), drained]);
+      if (next === 'drain') {
+        draining = true;
+        // The read still waiting ends when the call does (the server stops the iterator then).
+        void it.return?.();
+        break;
+      }
+      if (next.done) break;
+      const n = seq++;
+      inflight++;
+      const p = serve(next.value, n)
+        .catch((e: unknown) => {
+          // Only `send` can reject here, once the call has ended (cancelled): nothing to answer.
+          if (!ctx.signal.aborted) ctx.log.warn({ err: e }, 'stream answer not sent');
+        })
+        .finally(() => {
+          inflight--;
+          pending.delete(p);
+          const w = slotFree;
+          slotFree = undefined;
+          w?.();
+        });
+      pending.add(p);
+      if (inflight >= STREAM_MAX_INFLIGHT) await Promise.race([new Promise<void>((r) => (slotFree = r)), drained]);
+    }
+  } finally {
+    // The server's draining signal outlives the stream: leave no listener on it.
+    if (onDrain) ctx.draining.removeEventListener('abort', onDrain);
   }
   await Promise.all([...pending]);
   // Cancelled or past its deadline: the call ends with that status (the client has gone anyway).
   if (ctx.signal.aborted) throw ctx.signal.reason;
+  if (draining) throw new UnavailableError('the server is draining: the requests answered are all that were served; reopen the stream');
 }
-

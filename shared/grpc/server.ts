@@ -154,9 +154,10 @@ function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.S
 /**
  * The messages of a bidirectional call as an async iterable that pulls from the transport only
  * when asked (the stream is paused while a few messages wait), ends when the client half-closes,
- * and ends at once when `signal` aborts (cancel, deadline, hard stop).
+ * and ends at once when `signal` aborts (cancel, deadline, hard stop) or `stop()` is called (the
+ * handler has settled: a read still waiting ends, and the listeners go).
  */
-function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): AsyncIterable<StreamMessage> {
+function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): { messages: AsyncIterable<StreamMessage>; stop: () => void } {
   const HIGH_WATER = 16;
   const buffered: StreamMessage[] = [];
   let ended = false;
@@ -180,7 +181,12 @@ function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal:
   // A read error (the transport failed): the call's status reports it; the iteration just ends.
   call.once('error', onEnd);
   signal.addEventListener('abort', onEnd, { once: true });
-  return {
+  const stop = (): void => {
+    onEnd();
+    call.off('data', onData);
+    signal.removeEventListener('abort', onEnd);
+  };
+  const messages: AsyncIterable<StreamMessage> = {
     async *[Symbol.asyncIterator]() {
       try {
         for (;;) {
@@ -202,6 +208,7 @@ function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal:
       }
     },
   };
+  return { messages, stop };
 }
 
 
@@ -634,12 +641,16 @@ export class GrpcServer {
       const send = streamSender(call, ctx.signal);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
+      let stopReading: (() => void) | undefined;
       const promise = (async () => {
         if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
-        return handler(streamMessages(call, ctx.signal), ctx, send);
+        const { messages, stop } = streamMessages(call, ctx.signal);
+        stopReading = stop;
+        return handler(messages, ctx, send);
       })();
       promise.then(
         () => {
+          stopReading?.();
           finish();
           end(grpc.status.OK, t0);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: undefined });
@@ -648,6 +659,7 @@ export class GrpcServer {
           call.end(trailer);
         },
         (e: unknown) => {
+          stopReading?.();
           finish();
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
