@@ -3,7 +3,8 @@
  * them (a new RPC is fuzzed without touching this file), sends `runs` valid-shaped but extreme
  * messages and `runs` malformed ones (bench/fuzz/arbitraries.ts) through a raw grpc-js client
  * (identity serializers, so the bytes go out exactly as generated), each with a deadline;
- * server-streaming calls are cancelled after `streamMs`. It counts statuses per RPC and records
+ * server-streaming calls are cancelled after `streamMs`; a bidirectional call sends the sample as
+ * its one message and half-closes, so it must end by itself like a unary call. It counts statuses per RPC and records
  * findings:
  *
  * - `internal`: an INTERNAL or UNKNOWN status (bad input is the caller's fault; these codes mean
@@ -155,8 +156,9 @@ const identity = (b: Buffer): Buffer => b;
 function rawClient(root: protobuf.Root, target: FuzzTarget): grpc.Client & Record<string, (...args: unknown[]) => unknown> {
   const def: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   for (const m of rpcsOf(root, target.service)) {
-    if (m.requestStream) continue;
-    def[m.name] = { path: `/${target.service}/${m.name}`, requestStream: false, responseStream: !!m.responseStream, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
+    // Client-only streams: none in the mesh (GrpcServer refuses them); runFuzz reports one.
+    if (m.requestStream && !m.responseStream) continue;
+    def[m.name] = { path: `/${target.service}/${m.name}`, requestStream: !!m.requestStream, responseStream: !!m.responseStream, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
   }
   const Ctor = grpc.makeGenericClientConstructor(def, target.service);
   return new Ctor(target.address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 }) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
@@ -197,6 +199,21 @@ function serverStream(client: grpc.Client & Record<string, (...args: unknown[]) 
       clearTimeout(timer);
       resolve({ code: s.code, details: s.details, ms: performance.now() - t0, cancelledByUs, ...(first ? { response: first } : {}) });
     });
+  });
+}
+
+/** A bidirectional call carrying one message (`bytes`), half-closed at once: its first answer and status. */
+function bidiStream(client: grpc.Client & Record<string, (...args: unknown[]) => unknown>, method: string, bytes: Buffer, deadlineMs: number): Promise<Outcome> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const call = (client[method] as (md: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientDuplexStream<Buffer, Buffer>)(new grpc.Metadata(), { deadline: Date.now() + deadlineMs });
+    let first: Buffer | undefined;
+    call.on('data', (d: Buffer) => void (first ??= d));
+    // Errors arrive as the status too: the listener only keeps the stream from throwing.
+    call.on('error', () => undefined);
+    call.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details, ms: performance.now() - t0, ...(first ? { response: first } : {}) }));
+    call.write(bytes);
+    call.end();
   });
 }
 
@@ -297,7 +314,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
       const arbOptions = { ...options.arbitraries?.['*'], ...options.arbitraries?.[target.key] };
       try {
         for (const m of methods) {
-          if (m.requestStream) {
+          if (m.requestStream && !m.responseStream) {
             // None of the mesh's services has one (GrpcServer refuses them); say so if one appears.
             report.findings.push({ kind: 'internal', service: target.service, method: m.name, details: 'client-streaming RPCs are not fuzzed: extend bench/fuzz/runner.ts' });
             continue;
@@ -334,7 +351,11 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
               const s = take();
               if (!s) return;
               sent++;
-              const out = m.responseStream ? await serverStream(client, m.name, s.bytes, streamMs, unaryDeadlineMs) : await unary(client, m.name, s.bytes, unaryDeadlineMs);
+              const out = m.requestStream
+                ? await bidiStream(client, m.name, s.bytes, unaryDeadlineMs)
+                : m.responseStream
+                  ? await serverStream(client, m.name, s.bytes, streamMs, unaryDeadlineMs)
+                  : await unary(client, m.name, s.bytes, unaryDeadlineMs);
               const name = statusName(out.code);
               counts.calls++;
               svc.calls++;
@@ -350,7 +371,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
                 report.findings.push({ kind, service: target.service, method: m.name, sample: s.kind, code: name, details, requestHex: hex(s.bytes), ...(s.object ? { requestJson: clipJson(s.object) } : {}), ms: Math.round(out.ms) });
               };
               if (out.code === grpc.status.INTERNAL || out.code === grpc.status.UNKNOWN) finding('internal', out.details);
-              else if (out.code === grpc.status.DEADLINE_EXCEEDED && !m.responseStream) finding('hang', `no answer within ${unaryDeadlineMs} ms: ${out.details}`);
+              else if (out.code === grpc.status.DEADLINE_EXCEEDED && (!m.responseStream || m.requestStream)) finding('hang', `no answer within ${unaryDeadlineMs} ms: ${out.details}`);
               else if (out.code === grpc.status.OK && out.response) {
                 try {
                   resType.decode(out.response);

@@ -4,7 +4,7 @@
 The stubs come from the package's .proto files, generated once with grpc_tools (see README.md):
 
     python3 -m grpc_tools.protoc -I protos --python_out=examples/python/gen \
-        --grpc_python_out=examples/python/gen inference/grpc_service.proto \
+        --grpc_python_out=examples/python/gen inference/grpc_service.proto inference/model_config.proto \
         mlmesh/features/v1/features.proto google/rpc/status.proto google/rpc/error_details.proto
 
 Run it with the generated folder on the path:

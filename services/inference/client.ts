@@ -2,7 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { createClient, loadProtos, unaryCall } from '../../shared/grpc/index.js';
 import type { ClientOptions } from '../../shared/grpc/index.js';
 import type { GRPCInferenceServiceClient } from '../../shared/generated/inference/GRPCInferenceService.js';
+import type { ModelConfigResponse__Output } from '../../shared/generated/inference/ModelConfigResponse.js';
 import type { ModelInferRequest } from '../../shared/generated/inference/ModelInferRequest.js';
+import type { ModelStatisticsResponse__Output } from '../../shared/generated/inference/ModelStatisticsResponse.js';
+import type { ModelStreamInferResponse__Output } from '../../shared/generated/inference/ModelStreamInferResponse.js';
 import type { ModelInferResponse__Output } from '../../shared/generated/inference/ModelInferResponse.js';
 import type { ModelMetadataResponse__Output } from '../../shared/generated/inference/ModelMetadataResponse.js';
 import type { RepositoryIndexResponse__Output } from '../../shared/generated/inference/RepositoryIndexResponse.js';
@@ -53,6 +56,16 @@ export class InferenceClient {
   }
   infer(request: ModelInferRequest, opts?: CallOptions): Promise<ModelInferResponse__Output> {
     return this.call('ModelInfer', request, opts);
+  }
+  modelConfig(name: string, version = '', opts?: CallOptions): Promise<ModelConfigResponse__Output> {
+    return this.call('ModelConfig', { name, version }, opts);
+  }
+  modelStatistics(name = '', version = '', opts?: CallOptions): Promise<ModelStatisticsResponse__Output> {
+    return this.call('ModelStatistics', { name, version }, opts);
+  }
+  /** Opens a ModelStreamInfer stream (grpc-js duplex: write requests, read 'data', end()). */
+  streamInfer(metadata?: grpc.Metadata): grpc.ClientDuplexStream<ModelInferRequest, ModelStreamInferResponse__Output> {
+    return metadata ? this.raw.ModelStreamInfer(metadata) : this.raw.ModelStreamInfer();
   }
   repositoryIndex(ready = false, opts?: CallOptions): Promise<RepositoryIndexResponse__Output> {
     return this.call('RepositoryIndex', { repository_name: '', ready }, opts);

@@ -5,6 +5,8 @@
  *   GET  /v2                                              server metadata
  *   GET  /v2/models/{m}[/versions/{v}]                    model metadata
  *   GET  /v2/models/{m}[/versions/{v}]/ready              200 ready, 503 not (unknown included)
+ *   GET  /v2/models/{m}[/versions/{v}]/config             Triton's model configuration (ModelConfig)
+ *   GET  /v2/models[/{m}[/versions/{v}]]/stats            Triton's statistics (ModelStatistics)
  *   POST /v2/models/{m}[/versions/{v}]/infer              inference, JSON tensors
  *
  * Every route runs the gRPC handler of the same method ({@link inferenceHandlers}) with an HTTP
@@ -426,6 +428,24 @@ export function inferenceHttpRoutes(d: InferenceHttpDeps): (app: FastifyInstance
       });
     app.get('/v2/models/:model/ready', ready);
     app.get('/v2/models/:model/versions/:version/ready', ready);
+
+    // Triton answers these as the protobuf JSON mapping of the messages, 64-bit integers as numbers.
+    const config = (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<FastifyReply> =>
+      withCall(req, reply, 'ModelConfig', undefined, async (ctx) => {
+        const { config: c } = await h.ModelConfig({ name: req.params.model, version: req.params.version ?? '' }, ctx);
+        return reply.type(JSON_TYPE).send(c ?? {});
+      });
+    app.get('/v2/models/:model/config', config);
+    app.get('/v2/models/:model/versions/:version/config', config);
+
+    const stats = (req: FastifyRequest<{ Params: Partial<ModelParams> }>, reply: FastifyReply): Promise<FastifyReply> =>
+      withCall(req, reply, 'ModelStatistics', undefined, async (ctx) => {
+        const res = await h.ModelStatistics({ name: req.params.model ?? '', version: req.params.version ?? '' }, ctx);
+        return reply.type(JSON_TYPE).send(res);
+      });
+    app.get('/v2/models/stats', stats);
+    app.get('/v2/models/:model/stats', stats);
+    app.get('/v2/models/:model/versions/:version/stats', stats);
 
     const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<FastifyReply> => {
       let parsed: ReturnType<typeof splitBody>;

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { BatcherObserver } from './batcher.js';
+import { InferenceStatistics } from './statistics.js';
+import type { VersionStatistics } from './statistics.js';
 
 /** Why a request failed, as the `reason` label of the failure counter. */
 export type FailureReason = 'rejected' | 'cancelled' | 'deadline' | 'invalid' | 'unavailable' | 'internal';
@@ -10,6 +12,8 @@ export interface VersionMetrics {
   success: { inc(): void };
   duration: { observe(v: number): void };
   failure(reason: FailureReason): { inc(): void };
+  /** Triton's statistics of the version (the ModelStatistics RPC). */
+  stats: VersionStatistics;
 }
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -30,6 +34,8 @@ export class InferenceMetrics {
   readonly pending: Gauge<'model' | 'version'>;
   readonly executing: Gauge<'model' | 'version'>;
   readonly loadedVersions: Gauge<'model'>;
+  /** Triton's per-version statistics, counted beside the metrics (the ModelStatistics RPC). */
+  readonly statistics = new InferenceStatistics();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -64,6 +70,7 @@ export class InferenceMetrics {
       m = {
         success: this.requestSuccess.labels(labels),
         duration: this.requestDuration.labels(labels),
+        stats: this.statistics.forVersion(model, version),
         failure: (reason) => {
           let c = failures.get(reason);
           if (!c) failures.set(reason, (c = this.requestFailure.labels({ ...labels, reason })));
@@ -85,6 +92,7 @@ export class InferenceMetrics {
     const batch = this.batchSize.labels(labels);
     const compute = this.computeDuration.labels(labels);
     const queue = this.queueDuration.labels(labels);
+    const stats = this.statistics.forVersion(model, version);
     return {
       pending: (d) => pending.inc(d),
       executing: (d) => executing.inc(d),
@@ -93,6 +101,7 @@ export class InferenceMetrics {
         rowsCount.inc(rows);
         batch.observe(rows);
         compute.observe(computeNs / 1e9);
+        stats.executed(rows, computeNs);
       },
       dequeued: (queueNs) => queue.observe(queueNs / 1e9),
     };

@@ -53,6 +53,7 @@ function abortError(signal: AbortSignal, path: string, cancelled?: unknown): Rpc
 
 type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 type StreamFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
+type DuplexFn = (md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, unknown>;
 
 function method<F>(client: grpc.Client, name: string): F {
   const fn = (client as unknown as Record<string, unknown>)[name];
@@ -106,6 +107,60 @@ export function serverStream<Res>(client: grpc.Client, name: string, request: un
       } finally {
         signal?.removeEventListener('abort', onAbort);
         // After a normal end this is a no-op; after an early exit it tells the server.
+        call.cancel();
+      }
+    },
+  };
+}
+
+/**
+ * A bidirectional call: `write` requests, `end` when there are no more, iterate the responses.
+ * Iterating ends when the server ends the call; a failure status throws the typed
+ * {@link RpcError} from the loop. `cancel` (or the signal, or leaving the loop early) cancels the
+ * call: the server sees CANCELLED.
+ */
+export interface DuplexCall<Req, Res> extends AsyncIterable<Res> {
+  /** Sends one message; resolves once the stream can take more (backpressure). @throws RpcError once the call has ended. */
+  write(message: Req): Promise<void>;
+  /** No more messages (half-close): the server answers what it has and ends the call. */
+  end(): void;
+  /** Cancels the call. Idempotent. */
+  cancel(): void;
+}
+
+/** Opens a bidirectional call at once (see {@link DuplexCall}). */
+export function duplexStream<Req, Res>(client: grpc.Client, name: string, opts: CallOptions, plan: CallPlan): DuplexCall<Req, Res> {
+  const timeoutMs = checkTimeout('timeoutMs', opts.timeoutMs ?? plan.timeoutMs);
+  const { signal } = opts;
+  if (signal?.aborted) throw abortError(signal, plan.path);
+  const call = method<DuplexFn>(client, name)(metadataFor(opts, plan), callOptions(timeoutMs));
+  let failed: unknown;
+  // Kept so a write after the end does not throw an unhandled 'error'; the loop reports it.
+  call.on('error', (e: unknown) => (failed = e));
+  const onAbort = (): void => call.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const mapError = (e: unknown): RpcError =>
+    signal?.aborted && (e as { code?: unknown }).code === grpc.status.CANCELLED ? abortError(signal, plan.path, e) : fromServiceError(e, plan.path);
+  return {
+    write: (message) => {
+      if (failed !== undefined) return Promise.reject(mapError(failed));
+      return new Promise<void>((resolve, reject) => {
+        const more = call.write(message, (err?: unknown) => {
+          if (err) reject(mapError(err));
+          else if (more) resolve();
+        });
+        if (!more) call.once('drain', () => resolve());
+      });
+    },
+    end: () => call.end(),
+    cancel: () => call.cancel(),
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const message of call) yield message as Res;
+      } catch (e: unknown) {
+        throw mapError(e);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
         call.cancel();
       }
     },

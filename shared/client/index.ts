@@ -19,6 +19,7 @@ export type { CallOptions, ClientOptions, ClientTlsFiles, RetryOptions, Resolved
 export { SERVICES, serviceConfig } from './methods.js';
 export type { MethodPolicy, ServiceSpec } from './methods.js';
 export { REQUEST_ID_KEY } from './call.js';
+export type { DuplexCall } from './call.js';
 export {
   RpcError,
   CancelledError,
@@ -65,6 +66,11 @@ export type { ModelInferResponse__Output as ModelInferResponse } from '../genera
 export type { ModelMetadataRequest } from '../generated/inference/ModelMetadataRequest.js';
 export type { ModelMetadataResponse__Output as ModelMetadataResponse } from '../generated/inference/ModelMetadataResponse.js';
 export type { ModelReadyRequest } from '../generated/inference/ModelReadyRequest.js';
+export type { ModelConfigRequest } from '../generated/inference/ModelConfigRequest.js';
+export type { ModelConfigResponse__Output as ModelConfigResponse } from '../generated/inference/ModelConfigResponse.js';
+export type { ModelStatisticsRequest } from '../generated/inference/ModelStatisticsRequest.js';
+export type { ModelStatisticsResponse__Output as ModelStatisticsResponse } from '../generated/inference/ModelStatisticsResponse.js';
+export type { ModelStreamInferResponse__Output as ModelStreamInferResponse } from '../generated/inference/ModelStreamInferResponse.js';
 export type { ModelReadyResponse__Output as ModelReadyResponse } from '../generated/inference/ModelReadyResponse.js';
 export type { ServerLiveResponse__Output as ServerLiveResponse } from '../generated/inference/ServerLiveResponse.js';
 export type { ServerReadyResponse__Output as ServerReadyResponse } from '../generated/inference/ServerReadyResponse.js';

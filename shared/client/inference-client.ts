@@ -1,7 +1,12 @@
+import type { ModelConfigRequest } from '../generated/inference/ModelConfigRequest.js';
+import type { ModelConfigResponse__Output } from '../generated/inference/ModelConfigResponse.js';
 import type { ModelInferRequest } from '../generated/inference/ModelInferRequest.js';
 import type { ModelInferResponse__Output } from '../generated/inference/ModelInferResponse.js';
 import type { ModelMetadataRequest } from '../generated/inference/ModelMetadataRequest.js';
 import type { ModelMetadataResponse__Output } from '../generated/inference/ModelMetadataResponse.js';
+import type { ModelStatisticsRequest } from '../generated/inference/ModelStatisticsRequest.js';
+import type { ModelStatisticsResponse__Output } from '../generated/inference/ModelStatisticsResponse.js';
+import type { ModelStreamInferResponse__Output } from '../generated/inference/ModelStreamInferResponse.js';
 import type { ModelReadyRequest } from '../generated/inference/ModelReadyRequest.js';
 import type { ModelReadyResponse__Output } from '../generated/inference/ModelReadyResponse.js';
 import type { RepositoryIndexRequest } from '../generated/inference/RepositoryIndexRequest.js';
@@ -13,6 +18,7 @@ import type { RepositoryModelUnloadResponse__Output } from '../generated/inferen
 import type { ServerLiveResponse__Output } from '../generated/inference/ServerLiveResponse.js';
 import type { ServerMetadataResponse__Output } from '../generated/inference/ServerMetadataResponse.js';
 import type { ServerReadyResponse__Output } from '../generated/inference/ServerReadyResponse.js';
+import type { DuplexCall } from './call.js';
 import { SERVICES } from './methods.js';
 import type { CallOptions, ClientOptions } from './options.js';
 import { ServiceClient } from './service-client.js';
@@ -65,6 +71,23 @@ export class InferenceClient extends ServiceClient {
    */
   modelInfer(request: ModelInferRequest, opts?: CallOptions): Promise<ModelInferResponse__Output> {
     return this.unary('ModelInfer', request, opts, request.id || undefined);
+  }
+  /**
+   * ModelStreamInfer (Triton): one bidirectional stream of ModelInfer requests. `write` each
+   * request, iterate the answers (in completion order: match them by `infer_response.id`); a
+   * failed request comes as an answer with `error_message`, the stream goes on. `end()` when done:
+   * the loop ends after the last answer. Not retried.
+   */
+  modelStreamInfer(opts?: CallOptions): DuplexCall<ModelInferRequest, ModelStreamInferResponse__Output> {
+    return this.duplex('ModelStreamInfer', opts);
+  }
+  /** ModelConfig (Triton): the configuration a served version runs with, as Triton's ModelConfig. */
+  modelConfig(request: ModelConfigRequest, opts?: CallOptions): Promise<ModelConfigResponse__Output> {
+    return this.unary('ModelConfig', request, opts);
+  }
+  /** ModelStatistics (Triton): cumulative statistics per served version (`name` empty: every model). */
+  modelStatistics(request: ModelStatisticsRequest = {}, opts?: CallOptions): Promise<ModelStatisticsResponse__Output> {
+    return this.unary('ModelStatistics', request, opts);
   }
   /** RepositoryIndex: the repository's models and their state (`ready: true`: only the ready ones). */
   repositoryIndex(request: RepositoryIndexRequest = {}, opts?: CallOptions): Promise<RepositoryIndexResponse__Output> {

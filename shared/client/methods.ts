@@ -9,6 +9,8 @@ export interface MethodPolicy {
   readonly long: boolean;
   /** A server stream (no default deadline). */
   readonly stream: boolean;
+  /** A bidirectional stream (the client streams too); never retried. */
+  readonly bidi?: boolean;
 }
 
 /** What the client knows of one service. */
@@ -26,6 +28,7 @@ const readStream: MethodPolicy = { idempotent: true, long: false, stream: true }
 const write: MethodPolicy = { idempotent: false, long: false, stream: false };
 const longWrite: MethodPolicy = { idempotent: false, long: true, stream: false };
 const longRead: MethodPolicy = { idempotent: true, long: true, stream: false };
+const bidi: MethodPolicy = { idempotent: false, long: false, stream: true, bidi: true };
 
 /**
  * Every RPC of every service in `protos/`, with the retry and deadline choice for it. Reads are
@@ -38,7 +41,7 @@ const longRead: MethodPolicy = { idempotent: true, long: true, stream: false };
  *   request id on every attempt;
  * - RegisterFeature and RegisterFeatureService: idempotent by design (the same content again is
  *   a no-op; a retry whose first attempt did register answers `created: false`).
- * Not retried: StartRollout, Pause, Resume, Promote, Abort (a retry could act twice), WriteFeatures (a late retry could overwrite a newer value written meanwhile),
+ * Not retried: ModelStreamInfer (a stream), StartRollout, Pause, Resume, Promote, Abort (a retry could act twice), WriteFeatures (a late retry could overwrite a newer value written meanwhile),
  * Materialize, Fit (an empty version takes the next integer: a retry could store two versions),
  * RepositoryModelLoad/Unload (a retry could reorder two clients' loads), ReplaceReference.
  */
@@ -53,6 +56,9 @@ export const SERVICES = {
       ServerMetadata: read,
       ModelMetadata: read,
       ModelInfer: read,
+      ModelStreamInfer: bidi,
+      ModelConfig: read,
+      ModelStatistics: read,
       RepositoryIndex: read,
       RepositoryModelLoad: longWrite,
       RepositoryModelUnload: longWrite,

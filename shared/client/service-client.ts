@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { serverStream, unary } from './call.js';
+import { duplexStream, serverStream, unary } from './call.js';
+import type { DuplexCall } from './call.js';
 import { CancelledError, DeadlineExceededError, UnavailableError } from './errors.js';
 import { serviceConfig } from './methods.js';
 import type { ServiceSpec } from './methods.js';
@@ -70,6 +71,13 @@ export abstract class ServiceClient {
     const policy = this.spec.methods[method];
     if (!policy?.stream) throw new TypeError(`mlmesh client: ${this.spec.name} has no streaming method ${method}`);
     return serverStream<Res>(this.channel, method, request, opts, { path: `/${this.spec.name}/${method}`, timeoutMs: Infinity, authorization: this.authorization });
+  }
+
+  /** Opens a bidirectional RPC; no default deadline (`timeoutMs` sets one); never retried. */
+  protected duplex<Req, Res>(method: string, opts: CallOptions = {}): DuplexCall<Req, Res> {
+    const policy = this.spec.methods[method];
+    if (!policy?.stream || !policy.bidi) throw new TypeError(`mlmesh client: ${this.spec.name} has no bidirectional method ${method}`);
+    return duplexStream<Req, Res>(this.channel, method, opts, { path: `/${this.spec.name}/${method}`, timeoutMs: Infinity, authorization: this.authorization });
   }
 
   /**

@@ -6,7 +6,7 @@ import { MalformedRequest } from './malformed.js';
 import { statusName } from './status.js';
 
 /** What a call shows of its caller: the `authorization` header and the CN of the client certificate the TLS handshake verified. */
-export function callerCredentials(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): CallerCredentials {
+export function callerCredentials(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): CallerCredentials {
   const header = call.metadata.get('authorization')[0];
   // grpc-js gives the peer certificate only on a TLS connection whose client certificate was verified.
   const cn: unknown = call.getAuthContext().sslPeerCertificate?.subject?.CN;

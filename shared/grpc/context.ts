@@ -57,7 +57,7 @@ export function chooseRequestId(metadata: grpc.Metadata, fromMessage: string | u
 }
 
 /** The deadline of a server call as epoch ms (Infinity for none). */
-export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): number {
+export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): number {
   const d = call.getDeadline();
   if (d instanceof Date) return d.getTime();
   return Number.isFinite(d) ? d : Infinity;
@@ -68,7 +68,7 @@ export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown> | gr
  * clears the deadline timer once the call is done.
  */
 export function callAbortController(
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
   deadlineMs: number,
 ): { controller: AbortController; dispose: () => void } {
   const controller = new AbortController();
@@ -91,12 +91,14 @@ export function callAbortController(
     if (Date.now() >= deadlineMs - deadlineToleranceMs()) controller.abort(new DeadlineExceededError('deadline exceeded'));
     else controller.abort(new CancelledError('cancelled by the client'));
   };
-  call.once('cancelled', onCancel);
+  // Every kind of server call is an EventEmitter; the union's overloads do not unify.
+  const events: NodeJS.EventEmitter = call;
+  events.once('cancelled', onCancel);
   return {
     controller,
     dispose: () => {
       if (timer) clearTimeout(timer);
-      call.off('cancelled', onCancel);
+      events.off('cancelled', onCancel);
     },
   };
 }

@@ -7,7 +7,7 @@ export { PROTO_LOADER_OPTIONS, loadProtos, protosDir, serviceDefinition, clientC
 export { GrpcServer } from './server.js';
 export { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S, guardResets } from './reset-guard.js';
 export type { ResetGuardOptions } from './reset-guard.js';
-export type { GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, UnaryHandler } from './server.js';
+export type { AnyHandler, BidiStreamHandler, GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, StreamMessage, UnaryHandler } from './server.js';
 export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
 export type { CallContext } from './context.js';
 export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES, STATUS_DETAILS_LIMITS } from './status.js';

@@ -35,6 +35,29 @@ export type ServerStreamHandler<Req = any, Res = any> = (
   send: (message: Res) => Promise<void>,
 ) => Promise<void>;
 
+/** One message read from a bidirectional stream: the decoded request, or why it did not decode. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type StreamMessage<Req = any> = { ok: true; request: Req } | { ok: false; error: Error };
+
+/**
+ * A bidirectional-streaming handler: reads the client's messages from `requests` (it ends when
+ * the client half-closes, or at once when the call is cancelled or its deadline passes; a message
+ * that does not decode comes as `{ ok: false, error }` with an INVALID_ARGUMENT error, and the
+ * stream goes on), and writes with `send`, as for a {@link ServerStreamHandler}. The iterator
+ * reads from the transport only as fast as it is pulled, so a handler that stops pulling holds
+ * the client back (HTTP/2 flow control). The call ends OK when the handler resolves, with the
+ * error's status when it rejects. Authorization is checked once, when the stream opens.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BidiStreamHandler<Req = any, Res = any> = (
+  requests: AsyncIterable<StreamMessage<Req>>,
+  ctx: CallContext,
+  send: (message: Res) => Promise<void>,
+) => Promise<void>;
+
+/** A handler of any kind. */
+export type AnyHandler = UnaryHandler | ServerStreamHandler | BidiStreamHandler;
+
 /** One gRPC service to serve. */
 export interface ServiceBinding {
   /** Fully-qualified service name, e.g. `inference.GRPCInferenceService` (also its health name). */
@@ -42,10 +65,10 @@ export interface ServiceBinding {
   definition: grpc.ServiceDefinition;
   /**
    * A handler for every method of the definition, keyed by method name: a {@link UnaryHandler}
-   * for a unary one, a {@link ServerStreamHandler} for a server-streaming one. Client/bidi
-   * streams are not supported.
+   * for a unary one, a {@link ServerStreamHandler} for a server-streaming one, a
+   * {@link BidiStreamHandler} for a bidirectional one. Client-only streams are not supported.
    */
-  handlers: Readonly<Record<string, UnaryHandler | ServerStreamHandler>>;
+  handlers: Readonly<Record<string, AnyHandler>>;
   /** Server-streaming handlers kept apart from `handlers` (either place works). */
   streamHandlers?: Readonly<Record<string, ServerStreamHandler>>;
   /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
@@ -101,6 +124,99 @@ export interface GrpcServerOptions {
 export type GrpcServerState = 'serving' | 'draining' | 'closed';
 
 const MiB = 1024 * 1024;
+
+/** Any server call grpc-js hands a handler. */
+type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+
+/**
+ * `send` of a streaming call: writes one message, resolves when the stream can take more
+ * (backpressure), rejects with the signal's reason once the call has ended.
+ */
+function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): (message: unknown) => Promise<void> {
+  // Every send made while the transport is full waits for the same 'drain' (one listener, not
+  // one per message: a bidirectional handler may have many sends waiting at once).
+  let full: Promise<void> | undefined;
+  return (message) => {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (call.write(message)) return full ?? Promise.resolve();
+    // Wait for the transport to drain, or for the call to end.
+    full ??= new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        full = undefined;
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        full = undefined;
+        call.off('drain', onDrain);
+        reject(signal.reason as Error);
+      };
+      call.once('drain', onDrain);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return full;
+  };
+}
+
+/**
+ * The messages of a bidirectional call as an async iterable that pulls from the transport only
+ * when asked (the stream is paused while a few messages wait), ends when the client half-closes,
+ * and ends at once when `signal` aborts (cancel, deadline, hard stop) or `stop()` is called (the
+ * handler has settled: a read still waiting ends, and the listeners go).
+ */
+function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): { messages: AsyncIterable<StreamMessage>; stop: () => void } {
+  const HIGH_WATER = 16;
+  const buffered: StreamMessage[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onData = (m: unknown): void => {
+    buffered.push(m instanceof MalformedRequest ? { ok: false, error: malformed(m) } : { ok: true, request: m });
+    if (buffered.length >= HIGH_WATER) call.pause();
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  call.on('data', onData);
+  call.once('end', onEnd);
+  // A read error (the transport failed): the call's status reports it; the iteration just ends.
+  call.once('error', onEnd);
+  signal.addEventListener('abort', onEnd, { once: true });
+  const stop = (): void => {
+    onEnd();
+    call.off('data', onData);
+    signal.removeEventListener('abort', onEnd);
+  };
+  const messages: AsyncIterable<StreamMessage> = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          if (signal.aborted) return;
+          const next = buffered.shift();
+          if (next) {
+            if (buffered.length < HIGH_WATER / 2 && call.isPaused()) call.resume();
+            yield next;
+            continue;
+          }
+          if (ended) return;
+          await new Promise<void>((r) => (wake = r));
+        }
+      } finally {
+        call.off('data', onData);
+        call.off('end', onEnd);
+        call.off('error', onEnd);
+        signal.removeEventListener('abort', onEnd);
+      }
+    },
+  };
+  return { messages, stop };
+}
 
 
 /**
@@ -313,7 +429,7 @@ export class GrpcServer {
     for (const svc of this.opts.services) {
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [method, def] of Object.entries(svc.definition)) {
-        if (def.requestStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
+        if (def.requestStream && !def.responseStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
         // create() checked that every method has one.
         const needed = (svc.roles?.[method] ?? roleOf(svc.name, method)) as Role;
         // The metric children are looked up once per method (and status code), not per call:
@@ -326,6 +442,14 @@ export class GrpcServer {
           counter.inc();
           timing.observe(Number(process.hrtime.bigint() - t0) / 1e9);
         };
+        if (def.requestStream) {
+          // A handler in `streamHandlers` (typed for server streams) is taken too: tests that only
+          // refuse every call put all their streaming handlers there.
+          const handler = (svc.handlers[method] ?? svc.streamHandlers?.[method]) as BidiStreamHandler | undefined;
+          if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
+          impl[method] = this.wrapBidiStream(svc, method, needed, handler, end);
+          continue;
+        }
         if (def.responseStream) {
           const handler = (svc.streamHandlers?.[method] ?? svc.handlers[method]) as ServerStreamHandler | undefined;
           if (!handler) throw new Error(`service ${svc.name}: no stream handler for ${method}`);
@@ -344,12 +468,13 @@ export class GrpcServer {
   private startCall(
     svc: ServiceBinding,
     method: string,
-    call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+    call: AnyServerCall,
   ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger; answering: () => void } {
     const deadlineMs = callDeadlineMs(call);
     let requestId: string;
     try {
-      requestId = chooseRequestId(call.metadata, call.request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, call.request));
+      const request = 'request' in call ? call.request : undefined;
+      requestId = chooseRequestId(call.metadata, request === undefined || request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, request));
     } catch {
       // A malformed message id must not fail the call: fall back to a generated one.
       requestId = chooseRequestId(call.metadata, undefined);
@@ -383,7 +508,7 @@ export class GrpcServer {
           // grpc-js emits 'cancelled' on every call once it has ended, after the status went to
           // HTTP/2 too (intended since 1.10: grpc/grpc-node#2771); for an answered call that is
           // the signal that the answer is out. A call that ended before it is never answered.
-          call.once('cancelled', () => {
+          (call as NodeJS.EventEmitter).once('cancelled', () => {
             if (answered) this.runAfter(fns);
           });
         }
@@ -488,23 +613,7 @@ export class GrpcServer {
     return (call) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      const send = (message: unknown): Promise<void> => {
-        if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason as Error);
-        if (call.write(message)) return Promise.resolve();
-        // Wait for the transport to drain, or for the call to end.
-        return new Promise<void>((resolve, reject) => {
-          const onDrain = (): void => {
-            ctx.signal.removeEventListener('abort', onAbort);
-            resolve();
-          };
-          const onAbort = (): void => {
-            call.off('drain', onDrain);
-            reject(ctx.signal.reason as Error);
-          };
-          call.once('drain', onDrain);
-          ctx.signal.addEventListener('abort', onAbort, { once: true });
-        });
-      };
+      const send = streamSender(call, ctx.signal);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
       const promise = (async () => {
@@ -527,6 +636,49 @@ export class GrpcServer {
           end(st.code, t0);
           this.logFailure(getLog, e, st);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
+          trailer.merge(st.metadata);
+          call.emit('error', { code: st.code, details: st.details, metadata: trailer });
+        },
+      );
+    };
+  }
+  private wrapBidiStream(
+    svc: ServiceBinding,
+    method: string,
+    needed: Role,
+    handler: BidiStreamHandler,
+    end: (code: number, t0: bigint) => void,
+  ): grpc.handleBidiStreamingCall<unknown, unknown> {
+    return (call) => {
+      const t0 = process.hrtime.bigint();
+      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
+      const send = streamSender(call, ctx.signal);
+      const creds = callerCredentials(call);
+      let identity: Identity | undefined;
+      let stopReading: (() => void) | undefined;
+      const promise = (async () => {
+        if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
+        const { messages, stop } = streamMessages(call, ctx.signal);
+        stopReading = stop;
+        return handler(messages, ctx, send);
+      })();
+      promise.then(
+        () => {
+          stopReading?.();
+          finish();
+          end(grpc.status.OK, t0);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: undefined });
+          if (ctx.debug) getLog().debug('stream ok');
+          answering();
+          call.end(trailer);
+        },
+        (e: unknown) => {
+          stopReading?.();
+          finish();
+          const st = toGrpcStatus(e, ctx.requestId);
+          end(st.code, t0);
+          this.logFailure(getLog, e, st);
+          auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: undefined });
           trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });
         },

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { ServerStreamHandler, ServiceBinding, UnaryHandler } from '../grpc/index.js';
+import type { AnyHandler, BidiStreamHandler, ServerStreamHandler, ServiceBinding, UnaryHandler } from '../grpc/index.js';
 
 /** The method keys of a generated `…Handlers` interface, without grpc-js's string index signature. */
 type MethodKeys<H> = keyof { [K in keyof H as string extends K ? never : number extends K ? never : K]: H[K] };
@@ -8,11 +8,13 @@ type MethodKeys<H> = keyof { [K in keyof H as string extends K ? never : number 
  * The promise-style handlers of a service, derived from its generated `…Handlers` interface
  * (proto-loader-gen-types, grpc-js callback shapes): a unary method becomes a
  * {@link UnaryHandler} of its decoded request (`…__Output`) and its response, a server-streaming
- * one a {@link ServerStreamHandler}. Every method is required and no other key is allowed, so a
+ * one a {@link ServerStreamHandler}, a bidirectional one a {@link BidiStreamHandler}. Every method is required and no other key is allowed, so a
  * missing or misspelt handler fails the build.
  */
 export type PromiseHandlers<H> = {
-  [K in MethodKeys<H>]: H[K] extends grpc.handleServerStreamingCall<infer Req, infer Res>
+  [K in MethodKeys<H>]: H[K] extends grpc.handleBidiStreamingCall<infer Req, infer Res>
+    ? BidiStreamHandler<Req, Res>
+    : H[K] extends grpc.handleServerStreamingCall<infer Req, infer Res>
     ? ServerStreamHandler<Req, Res>
     : H[K] extends grpc.handleUnaryCall<infer Req, infer Res>
       ? UnaryHandler<Req, Res>
@@ -32,11 +34,11 @@ export interface DefineServiceOptions {
  */
 export interface HostedGrpcService {
   readonly name: string;
-  readonly handlers: Readonly<Record<string, UnaryHandler | ServerStreamHandler>>;
+  readonly handlers: Readonly<Record<string, AnyHandler>>;
   readonly requestIdOf?: ServiceBinding['requestIdOf'];
 }
 
 /** Binds typed handlers to a service name; see {@link PromiseHandlers}. */
 export function defineService<H>(name: string, handlers: PromiseHandlers<H>, opts: DefineServiceOptions = {}): HostedGrpcService {
-  return { name, handlers: handlers as Record<string, UnaryHandler | ServerStreamHandler>, ...(opts.requestIdOf ? { requestIdOf: opts.requestIdOf } : {}) };
+  return { name, handlers: handlers as Record<string, AnyHandler>, ...(opts.requestIdOf ? { requestIdOf: opts.requestIdOf } : {}) };
 }

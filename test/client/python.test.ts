@@ -35,7 +35,7 @@ if (reason) console.log(`python example test skipped: ${reason}`);
 const test = reason ? anyTest.skip : anyTest;
 
 /** The command documented in examples/python/README.md, with the output folder given. */
-const PROTOC = ['-m', 'grpc_tools.protoc', '-I', 'protos', '--python_out=examples/python/gen', '--grpc_python_out=examples/python/gen', 'inference/grpc_service.proto', 'mlmesh/features/v1/features.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'];
+const PROTOC = ['-m', 'grpc_tools.protoc', '-I', 'protos', '--python_out=examples/python/gen', '--grpc_python_out=examples/python/gen', 'inference/grpc_service.proto', 'inference/model_config.proto', 'mlmesh/features/v1/features.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'];
 
 test('python example - stubs from the documented command; a predict call, a feature read and a refusal’s field violations', async (t) => {
   t.timeout(120_000);

@@ -45,15 +45,45 @@ const FIELDS: Record<string, Record<string, [number, string, boolean?]>> = {
   'RepositoryIndexResponse.ModelIndex': { name: [1, 'string'], version: [2, 'string'], state: [3, 'string'], reason: [4, 'string'] },
   RepositoryModelLoadRequest: { repository_name: [1, 'string'], model_name: [2, 'string'] },
   RepositoryModelUnloadRequest: { repository_name: [1, 'string'], model_name: [2, 'string'] },
+  // Triton's extensions (triton-inference-server/common protobuf/grpc_service.proto).
+  ModelStreamInferResponse: { error_message: [1, 'string'], infer_response: [2, 'ModelInferResponse'] },
+  ModelConfigRequest: { name: [1, 'string'], version: [2, 'string'] },
+  ModelConfigResponse: { config: [1, 'ModelConfig'] },
+  ModelStatisticsRequest: { name: [1, 'string'], version: [2, 'string'] },
+  StatisticDuration: { count: [1, 'uint64'], ns: [2, 'uint64'] },
+  InferStatistics: {
+    success: [1, 'StatisticDuration'],
+    fail: [2, 'StatisticDuration'],
+    queue: [3, 'StatisticDuration'],
+    compute_input: [4, 'StatisticDuration'],
+    compute_infer: [5, 'StatisticDuration'],
+    compute_output: [6, 'StatisticDuration'],
+    cache_hit: [7, 'StatisticDuration'],
+    cache_miss: [8, 'StatisticDuration'],
+  },
+  InferBatchStatistics: { batch_size: [1, 'uint64'], compute_input: [2, 'StatisticDuration'], compute_infer: [3, 'StatisticDuration'], compute_output: [4, 'StatisticDuration'] },
+  ModelStatistics: {
+    name: [1, 'string'],
+    version: [2, 'string'],
+    last_inference: [3, 'uint64'],
+    inference_count: [4, 'uint64'],
+    execution_count: [5, 'uint64'],
+    inference_stats: [6, 'InferStatistics'],
+    batch_stats: [7, 'InferBatchStatistics', true],
+  },
+  ModelStatisticsResponse: { model_stats: [1, 'ModelStatistics', true] },
 };
 
 test('contract - package, service, RPCs and field numbers are those of the Open Inference Protocol', async (t) => {
   const root = protobuf.parse(await readFile(PROTO, 'utf8'), { keepCase: true }).root;
   const svc = root.lookupService('inference.GRPCInferenceService');
   t.deepEqual(Object.keys(svc.methods).sort(), [
+    'ModelConfig',
     'ModelInfer',
     'ModelMetadata',
     'ModelReady',
+    'ModelStatistics',
+    'ModelStreamInfer',
     'RepositoryIndex',
     'RepositoryModelLoad',
     'RepositoryModelUnload',
@@ -62,6 +92,7 @@ test('contract - package, service, RPCs and field numbers are those of the Open 
     'ServerReady',
   ]);
   t.is(svc.methods['ModelInfer']?.requestType, 'ModelInferRequest');
+  t.like(svc.methods['ModelStreamInfer'], { requestType: 'ModelInferRequest', responseType: 'ModelStreamInferResponse', requestStream: true, responseStream: true });
   for (const [msg, fields] of Object.entries(FIELDS)) {
     const type = root.lookupType(`inference.${msg}`);
     for (const [name, [id, kind, repeated]] of Object.entries(fields)) {

@@ -42,7 +42,7 @@ test('roles - every RPC of every service in protos/ has a role, and the table na
 });
 
 test('roles - the admin operations of the issue are admin, the data plane is data', (t) => {
-  t.like(RPC_ROLES['inference.GRPCInferenceService'], { ModelInfer: 'data', RepositoryModelLoad: 'admin', RepositoryModelUnload: 'admin', ModelMetadata: 'read' });
+  t.like(RPC_ROLES['inference.GRPCInferenceService'], { ModelInfer: 'data', RepositoryModelLoad: 'admin', RepositoryModelUnload: 'admin', ModelMetadata: 'read', ModelStreamInfer: 'data', ModelConfig: 'read', ModelStatistics: 'read' });
   t.like(RPC_ROLES['mlmesh.preprocess.v1.PreprocessService'], { Transform: 'data', Fit: 'admin' });
   t.like(RPC_ROLES['mlmesh.features.v1.FeatureService'], { GetOnlineFeatures: 'data', WriteFeatures: 'admin', Materialize: 'admin' });
   t.like(RPC_ROLES['mlmesh.monitor.v1.MonitorService'], { ReplaceReference: 'admin' });

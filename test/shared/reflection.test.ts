@@ -78,7 +78,7 @@ maybe('reflection - descriptors load into a strict pool and a ModelInfer call bu
   t.not(out.protobuf, 'python', 'the pure-Python protobuf does not validate like protoc; the C++ (or upb) one is needed');
   t.true(out.services?.includes('inference.GRPCInferenceService'));
   t.true(out.services?.includes('grpc.health.v1.Health'));
-  t.deepEqual(out.files, ['grpc/health/v1/health.proto', 'inference/grpc_service.proto']);
+  t.deepEqual(out.files, ['grpc/health/v1/health.proto', 'inference/grpc_service.proto', 'inference/model_config.proto']);
   const outputs = (out.response?.['outputs'] ?? []) as { name: string; shape: string[]; contents: { fp32_contents: number[] } }[];
   t.is(outputs[0]?.name, 'probabilities');
   t.deepEqual(outputs[0]?.shape, ['1', '10']);

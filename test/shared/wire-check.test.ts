@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
 import protobuf from 'protobufjs';
 import { GrpcServer, loadProtos } from '../../shared/grpc/index.js';
-import type { ServerStreamHandler, UnaryHandler } from '../../shared/grpc/index.js';
+import type { BidiStreamHandler, ServerStreamHandler, StreamMessage, UnaryHandler } from '../../shared/grpc/index.js';
 import { reflectionRootOf } from '../../shared/grpc/protos.js';
 import { WireFormatError, checkWireFormat } from '../../shared/grpc/wire-check.js';
 import { PROTO_FILES } from '../../shared/protos/index.js';
@@ -135,10 +135,15 @@ test('wire check - a field in the wrong wire type, a packed array cut mid-elemen
 
 test('wire check - every service answers a request cut inside a string with INVALID_ARGUMENT naming the field', async (t) => {
   const bindings = services.map((s) => {
-    const handlers: Record<string, UnaryHandler> = {};
+    const handlers: Record<string, UnaryHandler | BidiStreamHandler> = {};
     const streamHandlers: Record<string, ServerStreamHandler> = {};
     for (const [m, def] of Object.entries(s.definition)) {
-      if (def.responseStream) streamHandlers[m] = async () => undefined;
+      // A bidirectional handler gets a message that does not decode in-band; this one ends the call with it.
+      if (def.requestStream)
+        handlers[m] = (async (requests: AsyncIterable<StreamMessage>) => {
+          for await (const r of requests) if (!r.ok) throw r.error;
+        }) as BidiStreamHandler;
+      else if (def.responseStream) streamHandlers[m] = async () => undefined;
       else handlers[m] = async () => ({});
     }
     return { ...s, handlers, streamHandlers };

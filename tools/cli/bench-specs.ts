@@ -58,6 +58,11 @@ export const BENCHMARKS = {
       { flag: 'large-concurrency', default: '1', description: "large requests in flight at a time (their chunks share digits_mlp's max_queue_size 1024)" },
     ],
   },
+  'inference-stream': {
+    file: 'inference-stream',
+    description: 'ModelInfer unary vs ModelStreamInfer (one bidirectional stream), digits_mlp, the same requests with a fixed number in flight: rows/s and p50/p99 ms per request; bench/results/<date>-inference-stream.json',
+    options: [runs('3'), duration('5'), { flag: 'concurrency', default: '64', description: 'requests in flight' }, { flag: 'rows', default: '1', description: 'rows per request' }],
+  },
   'nats-outage': {
     file: 'nats-outage',
     description: 'prediction latency with NATS up vs down (the prediction log spooling to disk)',
