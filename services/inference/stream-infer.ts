@@ -8,11 +8,11 @@
  * checked once when the stream opens.
  */
 import { setMaxListeners } from 'node:events';
-import { toGrpcStatus, isValidRequestId } from '../../shared/grpc/index.js';
+import { isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, StreamMessage } from '../../shared/grpc/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelStreamInferResponse } from '../../shared/generated/inference/ModelStreamInferResponse.js';
-import { UnavailableError } from '../../shared/errors/index.js';
+import { Code, UnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { inferCall } from './infer-call.js';
 import type { HandlerDeps } from './infer-call.js';
@@ -80,7 +80,9 @@ export async function streamInfer(
       } catch (e: unknown) {
         if (ctx.signal.aborted) return;
         const st = toGrpcStatus(e, rctx.requestId);
-        rctx.log.info({ code: st.code }, st.details);
+        // As the gRPC server logs a failed call: the server's own failures as errors, the rest as info.
+        if ((st.code as number) === (Code.INTERNAL as number) || (st.code as number) === (Code.UNKNOWN as number)) rctx.log.error({ err: e, code: statusName(st.code) }, st.details);
+        else rctx.log.info({ code: statusName(st.code) }, st.details);
         answer = { error_message: st.details, infer_response: { id: req.id, model_name: req.model_name, model_version: req.model_version } };
       }
     }

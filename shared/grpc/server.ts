@@ -189,8 +189,12 @@ function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal:
   call.once('error', onEnd);
   signal.addEventListener('abort', onEnd, { once: true });
   const stop = (): void => {
+    // Messages not read by now are dropped; a read still waiting ends.
+    buffered.length = 0;
     onEnd();
     call.off('data', onData);
+    call.off('end', onEnd);
+    call.off('error', onEnd);
     signal.removeEventListener('abort', onEnd);
   };
   const messages: AsyncIterable<StreamMessage> = {
