@@ -71,10 +71,10 @@ export async function exportTorchScript(onnxPath: string, out: string): Promise<
   return JSON.parse(line.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 }
 
-/** Compiles protos/inference/grpc_service.proto for Python into a new temporary folder (its path: the PYTHONPATH). */
+/** Compiles protos/inference/grpc_service.proto (and model_config.proto, which it imports) for Python into a new temporary folder (its path: the PYTHONPATH). */
 export async function compileProtos(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mlmesh-peer-protos-'));
-  await run(PYTHON, ['-m', 'grpc_tools.protoc', '-I', join(projectRoot(), 'protos'), `--python_out=${dir}`, `--grpc_python_out=${dir}`, join(projectRoot(), 'protos/inference/grpc_service.proto')]);
+  await run(PYTHON, ['-m', 'grpc_tools.protoc', '-I', join(projectRoot(), 'protos'), `--python_out=${dir}`, `--grpc_python_out=${dir}`, join(projectRoot(), 'protos/inference/grpc_service.proto'), join(projectRoot(), 'protos/inference/model_config.proto')]);
   return dir;
 }
 
