@@ -7,7 +7,7 @@ import { HostedService, ServiceHost, defineService } from '../../shared/host/ind
 import type { HostedServiceOptions, ServiceHostState, ServiceSetup } from '../../shared/host/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { NatsConnection } from 'nats';
-import { DurablePublisher, ensureStreams } from '../../shared/nats/index.js';
+import { AsyncJetStreamPublisher, DurablePublisher, ensureStreams, natsInboxPrefix } from '../../shared/nats/index.js';
 import { INFERENCE_OPTIONS } from './config.js';
 import type { InferenceConfig } from './config.js';
 import { InferenceMetrics } from './metrics.js';
@@ -73,7 +73,8 @@ function predictionLogging(host: ServiceHost<InferenceConfig>, onConnected: (nc:
   host.connectNats(config.natsUrl, {
     onConnect: async (nc) => {
       await ensureStreams(await nc.jetstreamManager(), streams, limits);
-      publisher.setJetStream(nc.jetstream());
+      // Acks awaited in bulk under one inbox, not a nats.js request per log (async-publish.ts).
+      publisher.setJetStream(new AsyncJetStreamPublisher(nc, natsInboxPrefix('inference')));
       onConnected(nc);
     },
     onStatus: (type, nc) => {

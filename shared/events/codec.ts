@@ -30,9 +30,17 @@ function decode<T>(name: string, bytes: Uint8Array): T {
   return t.toObject(t.decode(bytes), TO_OBJECT) as T;
 }
 
-/** Encodes a PredictionLog as protobuf. */
+let predictionLogType: protobuf.Type | undefined;
+
+/**
+ * Encodes a PredictionLog as protobuf. Once per answered request, so straight from the object
+ * (its type has no enums, bytes are Uint8Arrays, int64s numbers or decimal strings): the
+ * `fromObject` copy the other events take cost ~3.5% of the inference service's CPU at 64
+ * requests in flight. test/unit/events-codec.test.ts checks the bytes are the same.
+ */
 export function encodePredictionLog(log: PredictionLog): Uint8Array {
-  return encode('PredictionLog', log);
+  predictionLogType ??= type('PredictionLog');
+  return predictionLogType.encode(log).finish();
 }
 
 /** Decodes a PredictionLog. @throws Error on bytes that are not one. */

@@ -9,6 +9,8 @@ export type { BackgroundConnection } from './connection.js';
 export { ensureStreams } from './streams.js';
 export { isLostCas, WRONG_LAST_SEQUENCE } from './kv.js';
 export type { EnsureStreamsOptions, StreamLimits } from './streams.js';
+export { AsyncJetStreamPublisher, JetStreamPublishError } from './async-publish.js';
+export type { AckedPublisher } from './async-publish.js';
 export { DurablePublisher, PUBLISH_DURABILITIES } from './publisher.js';
 export type { DurablePublisherOptions, PublishDurability, PublisherState } from './publisher.js';
 export { SpoolFullError, SpoolWriteError, LeaseLostError } from './errors.js';

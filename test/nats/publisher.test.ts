@@ -7,7 +7,7 @@ import { connect } from 'nats';
 import type { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../shared/logging/index.js';
-import { DurablePublisher, Spool, ensureStreams } from '../../shared/nats/index.js';
+import { AsyncJetStreamPublisher, DurablePublisher, Spool, ensureStreams } from '../../shared/nats/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { waitFor } from '../helpers/inference.js';
 
@@ -47,6 +47,9 @@ async function count(nc: NatsConnection, subject: string): Promise<number> {
   return (info.state.subjects)?.[subject] ?? 0;
 }
 
+/** The client the inference service gives its publisher (the first test uses nats.js's own JetStreamClient). */
+const asyncJs = (nc: NatsConnection): AsyncJetStreamPublisher => new AsyncJetStreamPublisher(nc);
+
 const metric = async (registry: Registry, name: string): Promise<number> => (await registry.getSingleMetric(`mlmesh_publisher_${name}`)?.get())?.values[0]?.value ?? 0;
 
 test('publisher - records reach the stream, acknowledged, with their message ids', async (t) => {
@@ -68,7 +71,7 @@ test('publisher - a replay of already-acknowledged records does not store them t
   const subject = 'mlmesh.events.model.dup';
   const registry = new Registry();
   const first = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry });
-  first.setJetStream(t.context.nc.jetstream());
+  first.setJetStream(asyncJs(t.context.nc));
   for (let i = 0; i < 30; i++) first.publish(rec(i, subject));
   await waitFor(async () => (await count(t.context.nc, subject)) === 30, 10_000, '30 stored');
   await first.drain();
@@ -80,7 +83,7 @@ test('publisher - a replay of already-acknowledged records does not store them t
   const reg2 = new Registry();
   const second = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry: reg2 });
   t.is(second.state, 'spooling');
-  second.setJetStream(t.context.nc.jetstream());
+  second.setJetStream(asyncJs(t.context.nc));
   await waitFor(() => second.state === 'direct', 10_000, 'replay done');
   t.is(await count(t.context.nc, subject), 30, 'still 30: JetStream dropped the duplicates');
   t.is(await metric(reg2, 'duplicates_total'), 30);
@@ -99,7 +102,7 @@ test('publisher - a truncated last record in the spool is skipped with a warning
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
   t.is(await metric(registry, 'spool_corrupt_total'), 1);
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
   t.is(await count(t.context.nc, subject), 9);
   const last = await (await t.context.nc.jetstreamManager()).streams.getMessage(STREAM, { last_by_subj: subject });
@@ -120,7 +123,7 @@ test('publisher - a record with a bad checksum is skipped, the records after it 
   await writeFile(file, bytes);
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
   t.is(await count(t.context.nc, subject), 2);
   t.is(await metric(registry, 'spool_corrupt_total'), 1);
@@ -139,7 +142,7 @@ test('publisher - without NATS, records go to the spool; drain syncs it; the nex
   pub.publish(rec(999, subject));
   t.is(await metric(registry, 'dropped_total'), 1, 'a record after drain is dropped and counted');
   const next = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry: new Registry() });
-  next.setJetStream(t.context.nc.jetstream());
+  next.setJetStream(asyncJs(t.context.nc));
   await waitFor(async () => (await count(t.context.nc, subject)) === 25, 10_000, '25 replayed');
   await waitFor(() => next.state === 'direct', 5000, 'direct again');
   t.is((await stat(join(dir, 'spool.log'))).size, 0, 'the replayed spool is reset');
@@ -172,7 +175,7 @@ test('publisher - a record NATS refuses for good (over max_payload) is skipped a
   await spool.close();
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
   t.is(await count(t.context.nc, subject), 5);
   t.is(await metric(registry, 'rejected_total'), 1);
@@ -196,7 +199,7 @@ test('publisher - a zero-filled tail (power loss after the size was saved) is cu
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, logger, registry });
   t.is(await metric(registry, 'spool_corrupt_total'), 1);
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   await waitFor(() => pub.state === 'direct', 10_000, 'replay done');
   t.is(await count(t.context.nc, subject), 4);
   await pub.drain();
@@ -206,7 +209,7 @@ test('publisher - a disconnect sends new records to the spool at once; the recon
   const subject = 'mlmesh.events.model.status';
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: await tempDir(t), logger, registry });
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   pub.setConnected(false);
   for (let i = 0; i < 10; i++) pub.publish(rec(i, subject));
   t.is(pub.state, 'spooling');
@@ -269,7 +272,7 @@ test('publisher - durability spool: publishDurably resolves once the record is i
   await Promise.all(Array.from({ length: 20 }, (_, i) => pub.publishDurably(rec(i, subject))));
   t.is(await metric(registry, 'spooled_total'), 20, 'every resolved record is in the file');
   t.true((await stat(join(dir, 'spool.log'))).size > 20 * 10, 'the records are in spool.log');
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   await waitFor(async () => (await count(t.context.nc, subject)) === 20, 10_000, '20 published from the spool');
   // With NATS up: still through the spool, and published without delay.
   for (let i = 20; i < 60; i++) await pub.publishDurably(rec(i, subject));
@@ -320,7 +323,7 @@ test('publisher - durability spool: under steady traffic the spool file is reset
   const dir = await tempDir(t);
   const registry = new Registry();
   const pub = DurablePublisher.create({ name: 'p', spoolDir: dir, durability: 'spool', spoolResetBytes: 8192, logger, registry });
-  pub.setJetStream(t.context.nc.jetstream());
+  pub.setJetStream(asyncJs(t.context.nc));
   const N = 2000;
   let next = 0;
   let maxSize = 0;
