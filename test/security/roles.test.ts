@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import { RPC_ROLES, isRole } from '../../shared/auth/index.js';
+import { projectRoot } from '../../shared/config/index.js';
 import { GrpcServer, loadProtos, protosDir } from '../../shared/grpc/index.js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { Registry } from 'prom-client';
@@ -65,4 +66,24 @@ test('roles - a server refuses to start with an RPC missing from the table', asy
     }),
   );
   t.regex(err?.message ?? '', /no role for ListPipelines: every RPC must state its role in RPC_ROLES/);
+});
+
+test('roles - the table in docs/security.md is RPC_ROLES', (t) => {
+  const all = readFileSync(join(projectRoot(), 'docs/security.md'), 'utf8');
+  const from = all.indexOf('\n## Roles\n');
+  t.true(from >= 0, 'docs/security.md has a "## Roles" section');
+  const doc = all.slice(from, all.indexOf('\n## ', from + 1));
+  const rows = new Map<string, Record<string, string[]>>();
+  for (const m of doc.matchAll(/^\| `([\w.]+)` \|([^|\n]*)\|([^|\n]*)\|([^|\n]*)\|$/gm)) {
+    const cell = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean).sort();
+    rows.set(m[1] as string, { read: cell(m[2]), data: cell(m[3]), admin: cell(m[4]) });
+  }
+  const code = new Map<string, Record<string, string[]>>();
+  for (const [svc, methods] of Object.entries(RPC_ROLES)) {
+    const by: Record<string, string[]> = { read: [], data: [], admin: [] };
+    for (const [method, role] of Object.entries(methods)) by[role]?.push(method);
+    for (const k of Object.keys(by)) by[k]?.sort();
+    code.set(svc, by);
+  }
+  t.deepEqual(Object.fromEntries(rows), Object.fromEntries(code), 'docs/security.md "Roles" differs from RPC_ROLES in shared/auth/roles.ts');
 });
