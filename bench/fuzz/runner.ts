@@ -202,6 +202,21 @@ function serverStream(client: grpc.Client & Record<string, (...args: unknown[]) 
   });
 }
 
+/** The status a stream answer reports in band (`mlmesh_status` of a failed request's answer), if any. */
+function inBandStatus(resType: protobuf.Type, bytes: Buffer): string | undefined {
+  try {
+    const r = resType.toObject(resType.decode(bytes)) as { error_message?: string; infer_response?: { parameters?: Record<string, { string_param?: string }> } };
+    if (!r.error_message) return undefined;
+    return r.infer_response?.parameters?.['mlmesh_status']?.string_param ?? 'UNKNOWN';
+  } catch {
+    return undefined; // reported as a bad response below
+  }
+}
+
+function inBandMessage(resType: protobuf.Type, bytes: Buffer): string {
+  return String((resType.toObject(resType.decode(bytes)) as { error_message?: string }).error_message ?? '');
+}
+
 /** A bidirectional call carrying one message (`bytes`), half-closed at once: its first answer and status. */
 function bidiStream(client: grpc.Client & Record<string, (...args: unknown[]) => unknown>, method: string, bytes: Buffer, deadlineMs: number): Promise<Outcome> {
   const t0 = performance.now();
@@ -356,7 +371,10 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
                 : m.responseStream
                   ? await serverStream(client, m.name, s.bytes, streamMs, unaryDeadlineMs)
                   : await unary(client, m.name, s.bytes, unaryDeadlineMs);
-              const name = statusName(out.code);
+              // A bidirectional ModelStreamInfer answers a failed request in band: its status is
+              // the answer's mlmesh_status parameter (services/inference/stream-infer.ts).
+              const inBand = m.requestStream && out.code === grpc.status.OK && out.response ? inBandStatus(resType, out.response) : undefined;
+              const name = inBand ?? statusName(out.code);
               counts.calls++;
               svc.calls++;
               counts.byStatus[name] = (counts.byStatus[name] ?? 0) + 1;
@@ -371,6 +389,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], options: FuzzOptio
                 report.findings.push({ kind, service: target.service, method: m.name, sample: s.kind, code: name, details, requestHex: hex(s.bytes), ...(s.object ? { requestJson: clipJson(s.object) } : {}), ms: Math.round(out.ms) });
               };
               if (out.code === grpc.status.INTERNAL || out.code === grpc.status.UNKNOWN) finding('internal', out.details);
+              else if (inBand === 'INTERNAL' || inBand === 'UNKNOWN') finding('internal', `in the stream's answer: ${inBandMessage(resType, out.response as Buffer)}`);
               else if (out.code === grpc.status.DEADLINE_EXCEEDED && (!m.responseStream || m.requestStream)) finding('hang', `no answer within ${unaryDeadlineMs} ms: ${out.details}`);
               else if (out.code === grpc.status.OK && out.response) {
                 try {

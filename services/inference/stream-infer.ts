@@ -24,6 +24,17 @@ import type { HandlerDeps } from './infer-call.js';
  */
 export const STREAM_MAX_INFLIGHT = 256;
 
+/**
+ * Response parameter of a failed request's answer: the status name a unary ModelInfer would
+ * have ended with (e.g. `INVALID_ARGUMENT`), since Triton's `error_message` carries only the
+ * message. Clients that know only Triton's fields ignore it.
+ */
+export const STREAM_STATUS_PARAMETER = 'mlmesh_status';
+
+function statusParameter(code: number): Record<string, { string_param: string }> {
+  return { [STREAM_STATUS_PARAMETER]: { string_param: statusName(code) } };
+}
+
 /** A request's own context within the stream's: its id, its logger, its after-answer work. */
 function requestContext(stream: CallContext, req: ModelInferRequest__Output, seq: number, sent: (fn: () => void) => void): CallContext {
   // The message's id when it is a valid request id, else the stream's id and the position.
@@ -71,7 +82,8 @@ export async function streamInfer(
     let after: (() => void)[] | undefined;
     let answer: ModelStreamInferResponse;
     if (!msg.ok) {
-      answer = { error_message: toGrpcStatus(msg.error, ctx.requestId).details, infer_response: { id: '' } };
+      const st = toGrpcStatus(msg.error, ctx.requestId);
+      answer = { error_message: st.details, infer_response: { id: '', parameters: statusParameter(st.code) } };
     } else {
       const req = msg.request;
       const rctx = requestContext(ctx, req, n, (fn) => (after ??= []).push(fn));
@@ -83,7 +95,7 @@ export async function streamInfer(
         // As the gRPC server logs a failed call: the server's own failures as errors, the rest as info.
         if ((st.code as number) === (Code.INTERNAL as number) || (st.code as number) === (Code.UNKNOWN as number)) rctx.log.error({ err: e, code: statusName(st.code) }, st.details);
         else rctx.log.info({ code: statusName(st.code) }, st.details);
-        answer = { error_message: st.details, infer_response: { id: req.id, model_name: req.model_name, model_version: req.model_version } };
+        answer = { error_message: st.details, infer_response: { id: req.id, model_name: req.model_name, model_version: req.model_version, parameters: statusParameter(st.code) } };
       }
     }
     if (ctx.signal.aborted) return;

@@ -228,7 +228,11 @@ test('stream - a bad request in the middle gets error_message with its id; the o
   const bad = answers.find((a) => a.infer_response?.id === 'bad');
   t.regex(bad?.error_message ?? '', /input.*shape|shape.*input/i);
   t.regex(answers.find((a) => a.infer_response?.id === 'missing')?.error_message ?? '', /no_such_model/);
+  // The status a unary call would end with, in band (Triton has only the message).
+  t.is(bad?.infer_response?.parameters?.['mlmesh_status']?.string_param, 'INVALID_ARGUMENT');
+  t.is(answers.find((a) => a.infer_response?.id === 'missing')?.infer_response?.parameters?.['mlmesh_status']?.string_param, 'NOT_FOUND');
   const ok = answers.filter((a) => a.error_message === '');
+  t.true(ok.every((a) => a.infer_response?.parameters?.['mlmesh_status'] === undefined));
   t.is(ok.length, 40);
   t.deepEqual(ok.map((a) => a.infer_response?.id).sort(), requests.filter((r) => r.id.startsWith('ok')).map((r) => r.id).sort());
 });
@@ -280,6 +284,7 @@ test('stream - a message that is not a ModelInferRequest gets error_message nami
     t.is((await status).code, S.OK);
     t.is(got.length, 2);
     t.regex(got.find((a) => a.error_message !== '')?.error_message ?? '', /not a valid .*ModelInferRequest.*model_name/);
+    t.is(got.find((a) => a.error_message !== '')?.infer_response?.parameters?.['mlmesh_status']?.string_param, 'INVALID_ARGUMENT');
     t.like(got.find((a) => a.error_message === ''), { infer_response: { id: 'next', model_name: 'digits_mlp' } });
   } finally {
     raw.close();

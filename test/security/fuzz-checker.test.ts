@@ -22,6 +22,9 @@ const ROOT = protobuf.parse(
     oneof pick { string a = 6; uint32 b = 7; }
   }
   message Res { bool ok = 1; Res inner = 2; }
+  message Param { string string_param = 3; }
+  message InferRes { map<string, Param> parameters = 4; }
+  message StreamRes { string error_message = 1; InferRes infer_response = 2; }
   service Broken {
     rpc Throws(Req) returns (Res);
     rpc Internal(Req) returns (Res);
@@ -29,6 +32,8 @@ const ROOT = protobuf.parse(
     rpc BadResponse(Req) returns (Res);
     rpc Fine(Req) returns (Res);
     rpc Watch(Req) returns (stream Res);
+    rpc StreamInternal(stream Req) returns (stream StreamRes);
+    rpc StreamRefuses(stream Req) returns (stream StreamRes);
   }`,
   { keepCase: true },
 ).root;
@@ -39,9 +44,17 @@ const id = (b: Buffer): Buffer => b;
 async function brokenServer(): Promise<{ address: string; stop: () => void }> {
   const server = new grpc.Server();
   const def: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
-  for (const m of rpcsOf(ROOT, 'fuzztest.Broken')) def[m.name] = { path: `/fuzztest.Broken/${m.name}`, requestStream: false, responseStream: !!m.responseStream, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id };
+  for (const m of rpcsOf(ROOT, 'fuzztest.Broken')) def[m.name] = { path: `/fuzztest.Broken/${m.name}`, requestStream: !!m.requestStream, responseStream: !!m.responseStream, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id };
   const ok = Buffer.from([0x08, 0x01]);
+  // As ModelStreamInfer answers a failed request: in band, its status in mlmesh_status.
+  const StreamRes = ROOT.lookupType('fuzztest.StreamRes');
+  const inBand = (status: string): grpc.handleBidiStreamingCall<Buffer, Buffer> => (call) => {
+    call.on('data', () => call.write(Buffer.from(StreamRes.encode({ error_message: `deliberately ${status}`, infer_response: { parameters: { mlmesh_status: { string_param: status } } } }).finish())));
+    call.on('end', () => call.end());
+  };
   server.addService(def, {
+    StreamInternal: inBand('INTERNAL'),
+    StreamRefuses: inBand('INVALID_ARGUMENT'),
     Throws: () => {
       throw new Error('deliberately broken');
     },
@@ -71,8 +84,12 @@ test('fuzz checker - flags UNKNOWN, INTERNAL, a hang and a bad response, not a c
     t.deepEqual(kinds('BadResponse'), ['bad-response:OK']);
     t.deepEqual(kinds('Fine'), []);
     t.deepEqual(kinds('Watch'), []);
+    // A stream answering a request INTERNAL in band is flagged; one refusing it is counted by that status.
+    t.deepEqual(kinds('StreamInternal'), ['internal:INTERNAL']);
+    t.deepEqual(kinds('StreamRefuses'), []);
+    t.deepEqual(report.services['broken']?.methods['StreamRefuses']?.byStatus, { INVALID_ARGUMENT: 10 });
     // 5 valid-shaped and 5 malformed samples per RPC, all sent; the findings carry the request.
-    t.is(report.services['broken']?.calls, 60);
+    t.is(report.services['broken']?.calls, 80);
     t.deepEqual(report.services['broken']?.methods['Fine']?.byStatus, { OK: 10 });
     const f = report.findings.find((x) => x.method === 'Internal');
     t.truthy(f?.requestHex !== undefined && f.details === 'deliberately internal');
