@@ -58,6 +58,11 @@ export const BENCHMARKS = {
       { flag: 'large-concurrency', default: '1', description: "large requests in flight at a time (their chunks share digits_mlp's max_queue_size 1024)" },
     ],
   },
+  'prediction-log-cpu': {
+    file: 'prediction-log-cpu',
+    description: 'CPU per request of the inference service (all threads) and of nats-server with prediction logging on vs off, digits_mlp, single-row requests from h2load, side by side; bench/results/<date>-prediction-log-cpu.json',
+    options: [runs('3'), duration('8'), { flag: 'concurrency', default: '64', description: 'requests in flight' }],
+  },
   'inference-stream': {
     file: 'inference-stream',
     description: 'ModelInfer unary vs ModelStreamInfer (one bidirectional stream), digits_mlp, the same requests with a fixed number in flight: rows/s and p50/p99 ms per request; bench/results/<date>-inference-stream.json',
