@@ -50,13 +50,13 @@ test('async publish - every message acknowledged once, in the stream, with its m
 test('async publish - no stream for the subject: code 503, like js.publish (not a permanent refusal)', async (t) => {
   const p = new AsyncJetStreamPublisher(t.context.nc, '_INBOX_test');
   const e = await t.throwsAsync(p.publish('nostream.x', data('x'), { msgID: 'n-1', timeout: 5000 }), { instanceOf: JetStreamPublishError });
-  t.is((e as JetStreamPublishError).code, '503');
+  t.is(e.code, '503');
   p.close();
 });
 
 test("async publish - JetStream's refusal carries its API error (4xx), as js.publish's does", async (t) => {
   const p = new AsyncJetStreamPublisher(t.context.nc, '_INBOX_test');
-  const e = (await t.throwsAsync(p.publish('small.x', data('far more than sixteen bytes'), { msgID: 's-1', timeout: 5000 }))) as JetStreamPublishError;
+  const e = await t.throwsAsync<JetStreamPublishError>(p.publish('small.x', data('far more than sixteen bytes'), { msgID: 's-1', timeout: 5000 }));
   t.is(e.api_error?.code, 400);
   t.regex(e.message, /size/i);
   p.close();
@@ -64,7 +64,7 @@ test("async publish - JetStream's refusal carries its API error (4xx), as js.pub
 
 test("async publish - a payload over the server's max_payload is refused at once with nats.js's code", async (t) => {
   const p = new AsyncJetStreamPublisher(t.context.nc, '_INBOX_test');
-  const e = (await t.throwsAsync(p.publish('mlmesh.events.model.big', new Uint8Array(2 * 1024 * 1024), { msgID: 'b-1', timeout: 5000 }))) as { code?: string };
+  const e = await t.throwsAsync<Error & { code?: string }>(p.publish('mlmesh.events.model.big', new Uint8Array(2 * 1024 * 1024), { msgID: 'b-1', timeout: 5000 }));
   t.is(e.code, 'MAX_PAYLOAD_EXCEEDED');
   t.is(p.inflight, 0);
   p.close();
@@ -81,15 +81,15 @@ test('async publish - no ack in time: TIMEOUT within the sweep; close() fails wh
     process.kill(pid, 'SIGSTOP');
     try {
       const t0 = performance.now();
-      const e = (await t.throwsAsync(p.publish('mlmesh.events.model.late', data('x'), { msgID: 'l-1', timeout: 300 }))) as JetStreamPublishError;
+      const e = await t.throwsAsync<JetStreamPublishError>(p.publish('mlmesh.events.model.late', data('x'), { msgID: 'l-1', timeout: 300 }));
       const waited = performance.now() - t0;
       t.is(e.code, 'TIMEOUT');
       t.true(waited >= 290 && waited < 300 + 50 + 250, `timed out after ${waited.toFixed(0)} ms`);
       const pending = p.publish('mlmesh.events.model.late', data('y'), { msgID: 'l-2', timeout: 60_000 });
       t.is(p.inflight, 1);
       p.close();
-      t.is(((await t.throwsAsync(pending)) as JetStreamPublishError).code, 'CONNECTION_CLOSED');
-      t.is(((await t.throwsAsync(p.publish('mlmesh.events.model.late', data('z'), { msgID: 'l-3', timeout: 1000 }))) as JetStreamPublishError).code, 'CONNECTION_CLOSED');
+      t.is((await t.throwsAsync<JetStreamPublishError>(pending))?.code, 'CONNECTION_CLOSED');
+      t.is((await t.throwsAsync<JetStreamPublishError>(p.publish('mlmesh.events.model.late', data('z'), { msgID: 'l-3', timeout: 1000 })))?.code, 'CONNECTION_CLOSED');
     } finally {
       process.kill(pid, 'SIGCONT');
     }
