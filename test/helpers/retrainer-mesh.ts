@@ -63,6 +63,8 @@ export interface Sent {
   ok: boolean;
   blurred: boolean;
   code?: number;
+  /** Date.now() when the answer (or the error) came back. */
+  atMs: number;
 }
 
 /** Keeps `concurrency` requests in flight (no model_version), labels each answer via feedback. */
@@ -109,10 +111,10 @@ export class Traffic {
     md.set('x-request-id', requestId);
     try {
       const r = await this.f.client.infer({ model_name: MODEL, id: requestId, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }], raw_input_contents: [f32(row)] }, { deadlineMs: 30_000, metadata: md });
-      this.sent.push({ requestId, version: r.model_version, ok: true, blurred });
+      this.sent.push({ requestId, version: r.model_version, ok: true, blurred, atMs: Date.now() });
       await this.nc.jetstream().publish(SUBJECTS.feedback(MODEL), encodeFeedback({ meta: { event_id: randomUUID(), time_unix_ms: Date.now(), source: 'test' }, request_id: requestId, model: MODEL, label: String(label) }));
     } catch (e: unknown) {
-      this.sent.push({ requestId, version: '', ok: false, blurred, code: (e as { code?: number }).code ?? -1 });
+      this.sent.push({ requestId, version: '', ok: false, blurred, code: (e as { code?: number }).code ?? -1, atMs: Date.now() });
     }
   }
 
