@@ -146,8 +146,8 @@ export interface RetrainMesh {
   patchConfig(patch: (c: Record<string, unknown>) => void): Promise<void>;
   /** Starts the retrainer (again). */
   restartRetrainer(): Promise<void>;
-  /** Publishes a RetrainRequest as the monitor would. */
-  requestRetrain(id: string, firstSequence?: number): Promise<void>;
+  /** Publishes a RetrainRequest as the monitor would (`msgId`: its Nats-Msg-Id, default `id`; another one makes JetStream keep a second copy, i.e. a redelivery). */
+  requestRetrain(id: string, firstSequence?: number, msgId?: string): Promise<void>;
   /** The retrainer's ModelEvents so far. */
   events(): Promise<ModelEvent__Output[]>;
   /** Waits for a run satisfying `done`, returns it. */
@@ -241,11 +241,11 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
     traffic,
     patchConfig,
     restartRetrainer: startRetrainer,
-    async requestRetrain(id, firstSequence = 1) {
+    async requestRetrain(id, firstSequence = 1, msgId = id) {
       await nc.jetstream().publish(
         SUBJECTS.retrain(MODEL),
-        encodeRetrainRequest({ meta: { event_id: id, time_unix_ms: Date.now(), source: 'test' }, request_id: id, model: MODEL, version: '1', reason: 'test', first_sequence: firstSequence, last_sequence: firstSequence, drifted_report_ids: [`${MODEL}/1/0`] }),
-        { msgID: id },
+        encodeRetrainRequest({ meta: { event_id: msgId, time_unix_ms: Date.now(), source: 'test' }, request_id: id, model: MODEL, version: '1', reason: 'test', first_sequence: firstSequence, last_sequence: firstSequence, drifted_report_ids: [`${MODEL}/1/0`] }),
+        { msgID: msgId },
       );
     },
     async events() {

@@ -110,6 +110,10 @@ if (skip) console.log(`retrainer loop test skipped: ${skip}`);
     t.true(text.includes(d.sha256), 'the dataset hash');
     t.true(text.includes(run.trigger?.retrain_request_id ?? '?'), 'the trigger');
     t.regex(text, /version 1 {2}parent none/);
+    // `runs watch` of the ended run prints it once and exits 0: promoted.
+    const watched = await runCli(['runs', 'watch', run.id, '--address', m.client.address]);
+    t.is(watched.code, 0, watched.stderr);
+    t.regex(watched.stdout.join('\n'), new RegExp(`run ${run.id} {2}model digits_mlp {2}state promoted`));
     // The runs page lists it with its gate and links to the drift reports.
     const page = await (await fetch(`${m.retrainerHttp}/runs/${encodeURIComponent(run.id)}`)).text();
     t.true(page.includes(d.sha256) && page.includes('blessed') && page.includes(`${m.monitor!.http}/models/${MODEL}`));
