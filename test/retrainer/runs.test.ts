@@ -2,12 +2,16 @@
  * Retraining runs against real processes (private nats-server, inference in process, the rollout
  * service and the retrainer as child processes), triggered by RetrainRequests published as the
  * monitor would, or by the Retrain RPC:
- * - two RetrainRequests in quick succession → one run (the second coalesced);
+ * - two RetrainRequests in quick succession → one run (the second coalesced); one redelivered
+ *   after its run ended → no new run;
  * - a trainer that fails, or runs past its timeout → the run fails cleanly, nothing registered,
  *   the job's process group gone;
- * - labels shuffled → the candidate is refused; the champion keeps serving; the event says why;
+ * - labels shuffled → the candidate is refused (through `mlmesh retrain --watch`), kept in its
+ *   output folder and nowhere in the repository; the champion keeps serving; the event says why,
+ *   with the gate's numbers;
  * - the retrainer SIGKILLed during training, then restarted → one run, its training restarted
- *   (the orphaned job killed), at most one new version.
+ *   (the orphaned job killed), at most one new version;
+ * - WatchRun / CancelRun over gRPC, and `mlmesh retrain`, `runs watch`, `runs cancel` over the CLI.
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
