@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { SUBJECTS, encodeModelEvent } from '../../shared/events/index.js';
-import type { ModelEvent } from '../../shared/events/index.js';
+import type { CriterionResult, ModelEvent } from '../../shared/events/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, clip, errorMessage } from '../../shared/errors/index.js';
 import type { Run, Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import type { Trigger } from '../../shared/generated/mlmesh/retrainer/v1/Trigger.js';
@@ -24,7 +24,7 @@ import { nextVersion, readProvenance } from './register.js';
 import { RunConflictError, RunStore } from './run-store.js';
 import type { StoredRun } from './run-store.js';
 import { loadModelRetraining } from './settings.js';
-import { datasetStage, evaluateStage, registerStage, rolloutEnded, trainStage } from './stages.js';
+import { datasetStage, evaluateStage, gateEventMetrics, gateEvidence, registerStage, rolloutEnded, trainStage } from './stages.js';
 import type { StageContext } from './stages.js';
 import type { PointInTimeSource } from './point-in-time.js';
 import { TrainingError, killProcessGroup } from './trainer.js';
@@ -301,7 +301,7 @@ export class RetrainEngine extends EventEmitter {
     return p;
   }
 
-  private async publish(run: Run__Output, kind: string, stageState: string, reason: string, metrics: Record<string, number>): Promise<void> {
+  private async publish(run: Run__Output, kind: string, stageState: string, reason: string, metrics: Record<string, number>, evidence: CriterionResult[] = []): Promise<void> {
     if (!this.js) return;
     const attempt = run.stages.find((s) => `retrain_${s.name}` === kind)?.attempts ?? 1;
     const id = `${run.id}/${kind}/${attempt}`;
@@ -317,6 +317,7 @@ export class RetrainEngine extends EventEmitter {
       run_id: run.id,
       stage_state: stageState,
       metrics,
+      evidence,
     };
     try {
       await this.js.publish(SUBJECTS.modelEvent(run.model), encodeModelEvent(ev), { msgID: id });
@@ -345,17 +346,20 @@ export class RetrainEngine extends EventEmitter {
   }
 
   /** Ends `stage` (state, detail), applies `mutate`, publishes retrain_<stage>. */
-  private async endStage(id: string, stage: StageName, state: string, detail: string, mutate: (r: Run) => void, metrics: Record<string, number> = {}): Promise<Run__Output> {
+  private async endStage(id: string, stage: StageName, state: string, detail: string, mutate: (r: Run) => void, metrics: Record<string, number> = {}, evidence: CriterionResult[] = []): Promise<Run__Output> {
     const s = await this.save(id, (r) => {
       const rec = r.stages?.find((x) => x.name === stage);
       if (rec) Object.assign(rec, { state, detail, ended_unix_ms: Date.now() });
       mutate(r);
     });
-    await this.publish(s.run, `retrain_${stage}`, state, detail, metrics);
+    await this.publish(s.run, `retrain_${stage}`, state, detail, metrics, evidence);
     return s.run;
   }
 
-  /** Ends the run: the outcome stage, the final state, the retrain_outcome event. */
+  /**
+   * Ends the run: the outcome stage, the final state, the retrain_outcome event. A run that was
+   * gated carries every gate number in that event too ({@link gateEventMetrics}, {@link gateEvidence}).
+   */
   private async finish(id: string, end: RunEnd, reason: string, metrics: Record<string, number> = {}): Promise<void> {
     const now = Date.now();
     const s = await this.save(id, (r) => {
@@ -365,7 +369,8 @@ export class RetrainEngine extends EventEmitter {
       r.reason = reason;
       r.training_pid = 0;
     });
-    await this.publish(s.run, 'retrain_outcome', end, reason, metrics);
+    const gate = s.run.gate;
+    await this.publish(s.run, 'retrain_outcome', end, reason, gate ? { ...gateEventMetrics(gate), ...metrics } : metrics, gate ? gateEvidence(gate) : []);
     this.locks.delete(id);
     // The training output of the newest ended runs stays for the page; older ones are in train.log.
     const ended = [...this.logs.keys()].filter((k) => this.runs.get(k)?.run.state !== 'running');
@@ -490,20 +495,11 @@ export class RetrainEngine extends EventEmitter {
       case 'evaluate': {
         await this.beginStage(id, 'evaluate');
         const gate = await evaluateStage(c, this.get(id), RetrainEngine.trainAttempt(this.get(id)));
-        const m = {
-          blessed: gate.blessed ? 1 : 0,
-          candidate_reference_accuracy: Number(gate.candidate_reference?.accuracy ?? 0),
-          champion_reference_accuracy: Number(gate.champion_reference?.accuracy ?? 0),
-          candidate_drifted_accuracy: Number(gate.candidate_drifted?.accuracy ?? 0),
-          champion_drifted_accuracy: Number(gate.champion_drifted?.accuracy ?? 0),
-          drifted_rows: Number(gate.candidate_drifted?.rows ?? 0),
-          reference_rows: Number(gate.candidate_reference?.rows ?? 0),
-        };
         await this.endStage(id, 'evaluate', 'done', gate.reason ?? '', (r) => {
           r.gate = gate;
           if (gate.blessed) r.stage = 'register';
-        }, m);
-        if (!gate.blessed) await this.finish(id, 'refused', gate.reason ?? '', m);
+        }, gateEventMetrics(gate), gateEvidence(gate));
+        if (!gate.blessed) await this.finish(id, 'refused', gate.reason ?? '');
         return;
       }
       case 'register': {

@@ -19,6 +19,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { FailedPreconditionError } from '../../shared/errors/index.js';
+import type { CriterionResult } from '../../shared/events/index.js';
 import type { DatasetSummary } from '../../shared/generated/mlmesh/retrainer/v1/DatasetSummary.js';
 import type { GateResult } from '../../shared/generated/mlmesh/retrainer/v1/GateResult.js';
 import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
@@ -157,6 +158,79 @@ export async function evaluateStage(c: StageContext, run: Run__Output, attempt: 
     drifted_candidate_better: ev.drifted_pairs.candidate_better,
     drifted_champion_better: ev.drifted_pairs.champion_better,
   };
+}
+
+/** What each gate check's `value` is, for the event's CriterionResult.statistic_name. */
+const CHECK_STATISTIC: Record<string, string> = {
+  min_accuracy: 'candidate accuracy, whole holdout',
+  max_log_loss: 'candidate log loss, whole holdout',
+  max_rmse: 'candidate RMSE, whole holdout',
+  max_mae: 'candidate MAE, whole holdout',
+  min_drifted_rows: 'drifted holdout rows',
+  reference_margin: 'candidate accuracy (regressor: RMSE), reference-like rows',
+  drifted_gain: 'candidate minus champion accuracy (regressor: relative RMSE decrease), drifted rows',
+  drifted_significance: 'one-sided exact paired test p-value, drifted rows',
+};
+
+const GATE_SLICES = ['candidate_reference', 'champion_reference', 'candidate_drifted', 'champion_drifted'] as const;
+
+/**
+ * Every number of a gate decision as a flat ModelEvent metrics map: `blessed` (1/0); per slice
+ * (`candidate_reference`, `champion_reference`, `candidate_drifted`, `champion_drifted`)
+ * `<slice>_rows` and, for a classifier, `<slice>_accuracy`, `<slice>_log_loss` and
+ * `<slice>_recall_<class>`, for a regressor `<slice>_rmse` and `<slice>_mae`;
+ * `drifted_candidate_better` / `drifted_champion_better` (the paired test's counts); per check
+ * `check_<name>_value`, `check_<name>_threshold` and `check_<name>_passed` (1/0); and the older
+ * `reference_rows` / `drifted_rows`.
+ */
+export function gateEventMetrics(g: GateResult): Record<string, number> {
+  const m: Record<string, number> = { blessed: g.blessed ? 1 : 0 };
+  const cls = g.task !== 'regression';
+  for (const name of GATE_SLICES) {
+    const s = g[name];
+    if (!s) continue;
+    m[`${name}_rows`] = Number(s.rows ?? 0);
+    if (cls) {
+      m[`${name}_accuracy`] = Number(s.accuracy ?? 0);
+      m[`${name}_log_loss`] = Number(s.log_loss ?? 0);
+      for (const [label, recall] of Object.entries(s.per_class_recall ?? {})) m[`${name}_recall_${label}`] = Number(recall);
+    } else {
+      m[`${name}_rmse`] = Number(s.rmse ?? 0);
+      m[`${name}_mae`] = Number(s.mae ?? 0);
+    }
+  }
+  m['reference_rows'] = Number(g.candidate_reference?.rows ?? 0);
+  m['drifted_rows'] = Number(g.candidate_drifted?.rows ?? 0);
+  m['drifted_candidate_better'] = Number(g.drifted_candidate_better ?? 0);
+  m['drifted_champion_better'] = Number(g.drifted_champion_better ?? 0);
+  for (const c of g.checks ?? []) {
+    m[`check_${c.name}_value`] = Number(c.value ?? 0);
+    m[`check_${c.name}_threshold`] = Number(c.threshold ?? 0);
+    m[`check_${c.name}_passed`] = c.passed ? 1 : 0;
+  }
+  return m;
+}
+
+/** The gate's checks as a ModelEvent's evidence: one CriterionResult per check, in order. */
+export function gateEvidence(g: GateResult): CriterionResult[] {
+  const rows = (s: GateResult['candidate_reference']): number => Number(s?.rows ?? 0);
+  return (g.checks ?? []).map((c) => {
+    const name = c.name ?? '';
+    const reference = name === 'reference_margin';
+    const drifted = name.startsWith('drifted_') || name === 'min_drifted_rows';
+    const significance = name === 'drifted_significance';
+    return {
+      name,
+      state: c.passed ? 'passed' : 'failed',
+      statistic_name: CHECK_STATISTIC[name] ?? 'value',
+      statistic: Number(c.value ?? 0),
+      threshold: Number(c.threshold ?? 0),
+      ...(significance ? { p_value: Number(c.value ?? 0), has_p_value: true } : {}),
+      candidate_samples: reference ? rows(g.candidate_reference) : drifted ? rows(g.candidate_drifted) : rows(g.candidate_reference) + rows(g.candidate_drifted),
+      baseline_samples: name.startsWith('min_') || name.startsWith('max_') ? 0 : reference ? rows(g.champion_reference) : rows(g.champion_drifted),
+      detail: c.detail ?? '',
+    };
+  });
 }
 
 /** Stage register: writes the version (unless this run already did) and loads it with no traffic. */

@@ -63,6 +63,8 @@ export interface Sent {
   ok: boolean;
   blurred: boolean;
   code?: number;
+  /** Date.now() when the answer (or the error) came back. */
+  atMs: number;
 }
 
 /** Keeps `concurrency` requests in flight (no model_version), labels each answer via feedback. */
@@ -109,10 +111,10 @@ export class Traffic {
     md.set('x-request-id', requestId);
     try {
       const r = await this.f.client.infer({ model_name: MODEL, id: requestId, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }], raw_input_contents: [f32(row)] }, { deadlineMs: 30_000, metadata: md });
-      this.sent.push({ requestId, version: r.model_version, ok: true, blurred });
+      this.sent.push({ requestId, version: r.model_version, ok: true, blurred, atMs: Date.now() });
       await this.nc.jetstream().publish(SUBJECTS.feedback(MODEL), encodeFeedback({ meta: { event_id: randomUUID(), time_unix_ms: Date.now(), source: 'test' }, request_id: requestId, model: MODEL, label: String(label) }));
     } catch (e: unknown) {
-      this.sent.push({ requestId, version: '', ok: false, blurred, code: (e as { code?: number }).code ?? -1 });
+      this.sent.push({ requestId, version: '', ok: false, blurred, code: (e as { code?: number }).code ?? -1, atMs: Date.now() });
     }
   }
 
@@ -144,8 +146,8 @@ export interface RetrainMesh {
   patchConfig(patch: (c: Record<string, unknown>) => void): Promise<void>;
   /** Starts the retrainer (again). */
   restartRetrainer(): Promise<void>;
-  /** Publishes a RetrainRequest as the monitor would. */
-  requestRetrain(id: string, firstSequence?: number): Promise<void>;
+  /** Publishes a RetrainRequest as the monitor would (`msgId`: its Nats-Msg-Id, default `id`; another one makes JetStream keep a second copy, i.e. a redelivery). */
+  requestRetrain(id: string, firstSequence?: number, msgId?: string): Promise<void>;
   /** The retrainer's ModelEvents so far. */
   events(): Promise<ModelEvent__Output[]>;
   /** Waits for a run satisfying `done`, returns it. */
@@ -239,11 +241,11 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
     traffic,
     patchConfig,
     restartRetrainer: startRetrainer,
-    async requestRetrain(id, firstSequence = 1) {
+    async requestRetrain(id, firstSequence = 1, msgId = id) {
       await nc.jetstream().publish(
         SUBJECTS.retrain(MODEL),
-        encodeRetrainRequest({ meta: { event_id: id, time_unix_ms: Date.now(), source: 'test' }, request_id: id, model: MODEL, version: '1', reason: 'test', first_sequence: firstSequence, last_sequence: firstSequence, drifted_report_ids: [`${MODEL}/1/0`] }),
-        { msgID: id },
+        encodeRetrainRequest({ meta: { event_id: msgId, time_unix_ms: Date.now(), source: 'test' }, request_id: id, model: MODEL, version: '1', reason: 'test', first_sequence: firstSequence, last_sequence: firstSequence, drifted_report_ids: [`${MODEL}/1/0`] }),
+        { msgID: msgId },
       );
     },
     async events() {

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../helpers/process.js';
 import { waitFor } from '../helpers/inference.js';
+import { modelEvents } from '../helpers/routing.js';
 import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
 
 const skip = torchMissing();
@@ -60,8 +61,47 @@ if (skip) console.log(`retrainer loop test skipped: ${skip}`);
     t.truthy(manifest.files['reference/reference.json'], 'the new version has its drift reference');
     t.true(existsSync(join(m.repo, MODEL, 'datasets', d.sha256, 'dataset.json')));
     // Every stage is an event, in order.
-    const kinds = (await m.events()).filter((e) => e.run_id === run.id).map((e) => e.kind);
-    t.deepEqual(kinds, ['retrain_started', 'retrain_dataset', 'retrain_train', 'retrain_evaluate', 'retrain_register', 'retrain_rollout', 'retrain_outcome']);
+    const runEvents = (await m.events()).filter((e) => e.run_id === run.id);
+    t.deepEqual(runEvents.map((e) => e.kind), ['retrain_started', 'retrain_dataset', 'retrain_train', 'retrain_evaluate', 'retrain_register', 'retrain_rollout', 'retrain_outcome']);
+    // Every gate number is in the evaluate and outcome events, not only in their reason text.
+    for (const kind of ['retrain_evaluate', 'retrain_outcome']) {
+      const ev = runEvents.find((e) => e.kind === kind)!;
+      const em = ev.metrics;
+      t.is(em['blessed'], 1, kind);
+      t.is(em['candidate_drifted_accuracy'], g!.candidate_drifted!.accuracy, kind);
+      t.is(em['candidate_drifted_log_loss'], g!.candidate_drifted!.log_loss, kind);
+      t.is(em['champion_reference_log_loss'], g!.champion_reference!.log_loss, kind);
+      t.true(Number.isFinite(em['candidate_drifted_log_loss']) && em['candidate_drifted_log_loss']! > 0, `${kind}: log loss ${em['candidate_drifted_log_loss']}`);
+      const recalls = Object.keys(em).filter((k) => k.startsWith('candidate_reference_recall_'));
+      t.deepEqual(recalls.sort(), Object.keys(g!.candidate_reference!.per_class_recall).map((c) => `candidate_reference_recall_${c}`).sort(), kind);
+      t.is(recalls.length, 10, `${kind}: one recall per digit`);
+      for (const c of g!.checks) {
+        t.is(em[`check_${c.name}_value`], c.value, `${kind} ${c.name}`);
+        t.is(em[`check_${c.name}_threshold`], c.threshold, `${kind} ${c.name}`);
+        t.is(em[`check_${c.name}_passed`], 1, `${kind} ${c.name}`);
+      }
+      t.deepEqual(ev.evidence.map((c) => `${c.name}:${c.state}`), g!.checks.map((c) => `${c.name}:passed`), kind);
+      const sig = ev.evidence.find((c) => c.name === 'drifted_significance')!;
+      t.true(sig.has_p_value && sig.p_value < sig.threshold, `${kind}: p = ${sig.p_value}`);
+      t.is(sig.candidate_samples, String(g!.candidate_drifted!.rows));
+    }
+    t.log(`event: check_drifted_significance_value ${runEvents.find((e) => e.kind === 'retrain_evaluate')!.metrics['check_drifted_significance_value']}`);
+    // The rollout went 1 → 10 → 100 (its state and its events) ...
+    const ro = (await m.rollouts.getRollout({ model: MODEL })).rollout!;
+    t.is(ro.id, run.rollout_id);
+    t.deepEqual(ro.steps.map((s) => s.candidate_percent), [1, 10, 100]);
+    t.deepEqual(ro.steps.slice(0, 2).map((s) => s.outcome), ['passed', 'passed']);
+    const roEvents = (await modelEvents(m.nc)).filter((e) => e.rollout_id === ro.id && e.run_id === '');
+    t.deepEqual(roEvents.filter((e) => e.kind === 'step_started').map((e) => e.candidate_percent), [1, 10]);
+    t.deepEqual(roEvents.filter((e) => e.kind === 'step_passed').map((e) => e.candidate_percent), [1, 10]);
+    t.is(roEvents.find((e) => e.kind === 'promoted')?.candidate_percent, 100);
+    // ... and version 2 answered no request before its first step started (the step's start is
+    // stored before its route is written), while version 1 answered the requests before it.
+    const stepStart = Number(ro.steps[0]!.started_unix_ms);
+    const v2 = m.traffic.sent.filter((s) => s.version === '2');
+    t.true(v2.length > 0);
+    t.true(v2.every((s) => s.atMs >= stepStart), `first v2 answer at ${Math.min(...v2.map((s) => s.atMs))}, step 0 started at ${stepStart}`);
+    t.true(m.traffic.sent.some((s) => s.version === '1' && s.atMs < stepStart && s.blurred), 'blurred requests answered by version 1 before the rollout');
     // The lineage, from the CLI.
     const lin = await runCli(['lineage', MODEL, '2', '--address', m.client.address]);
     t.is(lin.code, 0, lin.stderr);
@@ -70,6 +110,10 @@ if (skip) console.log(`retrainer loop test skipped: ${skip}`);
     t.true(text.includes(d.sha256), 'the dataset hash');
     t.true(text.includes(run.trigger?.retrain_request_id ?? '?'), 'the trigger');
     t.regex(text, /version 1 {2}parent none/);
+    // `runs watch` of the ended run prints it once and exits 0: promoted.
+    const watched = await runCli(['runs', 'watch', run.id, '--address', m.client.address]);
+    t.is(watched.code, 0, watched.stderr);
+    t.regex(watched.stdout.join('\n'), new RegExp(`run ${run.id} {2}model digits_mlp {2}state promoted`));
     // The runs page lists it with its gate and links to the drift reports.
     const page = await (await fetch(`${m.retrainerHttp}/runs/${encodeURIComponent(run.id)}`)).text();
     t.true(page.includes(d.sha256) && page.includes('blessed') && page.includes(`${m.monitor!.http}/models/${MODEL}`));

@@ -2,20 +2,25 @@
  * Retraining runs against real processes (private nats-server, inference in process, the rollout
  * service and the retrainer as child processes), triggered by RetrainRequests published as the
  * monitor would, or by the Retrain RPC:
- * - two RetrainRequests in quick succession → one run (the second coalesced);
+ * - two RetrainRequests in quick succession → one run (the second coalesced); one redelivered
+ *   after its run ended → no new run;
  * - a trainer that fails, or runs past its timeout → the run fails cleanly, nothing registered,
  *   the job's process group gone;
- * - labels shuffled → the candidate is refused; the champion keeps serving; the event says why;
+ * - labels shuffled → the candidate is refused (through `mlmesh retrain --watch`), kept in its
+ *   output folder and nowhere in the repository; the champion keeps serving; the event says why,
+ *   with the gate's numbers;
  * - the retrainer SIGKILLed during training, then restarted → one run, its training restarted
- *   (the orphaned job killed), at most one new version.
+ *   (the orphaned job killed), at most one new version;
+ * - WatchRun / CancelRun over gRPC, and `mlmesh retrain`, `runs watch`, `runs cancel` over the CLI.
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256File } from '../../services/inference/manifest.js';
 import { waitFor } from '../helpers/inference.js';
-import { runCli } from '../helpers/process.js';
+import { runCli, runNode } from '../helpers/process.js';
 import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
 
@@ -90,8 +95,16 @@ test.serial('retrainer - two RetrainRequests in quick succession make one run; a
     t.deepEqual(await versions(m), ['1']);
     const ev = (await m.events()).filter((e) => e.run_id === run.id);
     t.deepEqual(ev.map((e) => `${e.kind}:${e.stage_state}`), ['retrain_started:running', 'retrain_dataset:done', 'retrain_train:failed', 'retrain_outcome:failed']);
-    // A redelivered request (same id) after the run ended starts a new run: ids are not remembered forever,
-    // but the same id while the run is active is not coalesced twice (checked above: one coalesced entry).
+    // A redelivered request (same request id, another message) after the run ended maps to that
+    // run: it starts nothing. The consumer takes requests in order, so once rr-c has its run the
+    // redelivered rr-a has been handled.
+    await m.requestRetrain('rr-a', 1, 'rr-a-redelivered');
+    await m.requestRetrain('rr-c');
+    const third = await m.waitRun((r) => r.trigger?.retrain_request_id === 'rr-c' && r.state !== 'running', 120_000, 'the run of rr-c to end');
+    const after = (await m.client.listRuns({ model: MODEL })).runs;
+    t.deepEqual(after.map((r) => r.trigger?.retrain_request_id).sort(), ['rr-a', 'rr-c'], 'the redelivered rr-a started no run');
+    t.deepEqual(after.find((r) => r.id === run.id)?.coalesced.map((c) => c.retrain_request_id), ['rr-b'], 'nor was it coalesced into its ended run');
+    t.is(third.state, 'failed');
   }),
 );
 
@@ -120,7 +133,15 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     m.traffic.blurred = true;
     m.traffic.shuffleLabels = true;
     await m.traffic.send(600);
-    const { run: started } = await m.client.retrain({ model: MODEL, reason: 'shuffled labels' });
+    // Through the CLI: `retrain --watch` follows the run to its end and exits 1 (not promoted).
+    const cli = await runCli(['retrain', MODEL, '--watch', '--reason', 'shuffled labels', '--address', m.client.address]);
+    t.is(cli.code, 1, cli.stderr);
+    const started = (await m.client.listRuns({ model: MODEL })).runs[0];
+    t.regex(cli.stderr, new RegExp(`run ${started!.id} started`));
+    const watched = cli.stdout.join('\n');
+    t.regex(watched, /\| training on \d+ rows/, 'the job output, streamed');
+    t.regex(watched, /state refused/);
+    t.regex(watched, /FAIL \w+:/, 'the failed checks');
     const run = await m.waitRun((r) => r.id === started!.id && r.state !== 'running', 240_000, 'the run to end');
     const g = run.gate;
     t.log(`gate: ${g?.reason}; drifted ${g?.candidate_drifted?.accuracy} vs ${g?.champion_drifted?.accuracy} on ${g?.candidate_drifted?.rows}`);
@@ -130,6 +151,26 @@ test.serial('retrainer - a trainer past its timeout is killed (its whole process
     const out = (await m.events()).find((e) => e.run_id === run.id && e.kind === 'retrain_outcome');
     t.is(out?.stage_state, 'refused');
     t.is(out?.reason, g?.reason);
+    // ... and carries every gate number: a check's value, threshold and verdict, the p-value.
+    t.is(out?.metrics['blessed'], 0);
+    for (const c of g!.checks) {
+      t.is(out?.metrics[`check_${c.name}_value`], c.value, c.name);
+      t.is(out?.metrics[`check_${c.name}_passed`], c.passed ? 1 : 0, c.name);
+    }
+    t.is(out?.metrics['candidate_drifted_log_loss'], g!.candidate_drifted!.log_loss);
+    const sig = out?.evidence.find((c) => c.name === 'drifted_significance');
+    t.true(sig?.has_p_value && sig.p_value === g!.checks.find((c) => c.name === 'drifted_significance')!.value);
+    t.deepEqual(out?.evidence.filter((c) => c.state === 'failed').map((c) => c.name), g!.checks.filter((c) => !c.passed).map((c) => c.name));
+    // The refused candidate is kept for inspection in its output folder, and is nowhere in the
+    // model repository (no version folder, no half-registered one, no file with its hash).
+    const kept = join(m.workDir, run.id, 'output-1');
+    t.is(await sha256File(join(kept, 'model.onnx')), run.candidate_sha256);
+    t.true(existsSync(join(kept, 'metrics.json')));
+    const repoFiles = await readdir(join(m.repo, MODEL), { recursive: true, withFileTypes: true });
+    t.deepEqual(repoFiles.filter((e) => e.name.startsWith('.register-')).map((e) => e.name), []);
+    const onnx = repoFiles.filter((e) => e.isFile() && e.name.endsWith('.onnx')).map((e) => join(e.parentPath ?? e.path, e.name));
+    for (const file of onnx) t.not(await sha256File(file), run.candidate_sha256, file);
+    t.false(await m.f.client.modelReady(MODEL, '2').then((r) => r.ready, () => false), 'inference serves no version 2');
     // Noise labels: the candidate fails an absolute or comparative check, and the reason names it.
     // Whether drifted_significance passes is a coin with P = drifted_alpha on noise (the p-value
     // is uniform), so asserting it failed made this test fail ~5% of runs (a clean-clone CI run
@@ -217,5 +258,38 @@ test.serial('retrainer - WatchRun streams the stages and the job output; CancelR
     const page = await (await fetch(`${m.retrainerHttp}/`)).text();
     t.true(page.includes(started!.id) && page.includes('cancelled'));
     t.is((await fetch(`${m.retrainerHttp}/runs/nope`)).status, 404);
+  }),
+);
+
+test.serial('retrainer - the CLI: retrain starts a run (a second one joins it), runs watch follows its stages and job output, runs cancel ends it; watch exits 1', (t) =>
+  withMesh(t, async (m) => {
+    await m.traffic.send(20);
+    await setCommand(m, ['/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do echo "epoch $i"; sleep 1; done', '{dataset}', '{output}']);
+    const address = ['--address', m.client.address];
+    const started = await runCli(['retrain', MODEL, '--reason', 'cli test', '--json', ...address]);
+    t.is(started.code, 0, started.stderr);
+    const rec = JSON.parse(started.stdout.join('')) as { id: string; state: string; trigger: { kind: string; reason: string } };
+    t.is(rec.state, 'running');
+    t.is(rec.trigger.reason, 'cli test');
+    t.regex(started.stderr, new RegExp(`run ${rec.id} started`));
+    const again = await runCli(['retrain', MODEL, ...address]);
+    t.is(again.code, 0, again.stderr);
+    t.regex(again.stderr, new RegExp(`joined the active run ${rec.id}`));
+    const watcher = runNode('tools/cli/main.js', ['runs', 'watch', rec.id, ...address]);
+    await waitFor(() => watcher.stdout.some((l) => l === '  | epoch 2'), 60_000, 'the job output in runs watch');
+    const cancel = await runCli(['runs', 'cancel', rec.id, '--reason', 'cli cancels', ...address]);
+    t.is(cancel.code, 0, cancel.stderr);
+    t.regex(cancel.stdout.join('\n'), new RegExp(`^${rec.id} {2}digits_mlp {2}running`), 'the run as it was when cancel was asked');
+    t.is(await watcher.exited, 1, 'watch exits 1: the run was not promoted');
+    const out = watcher.stdout.join('\n');
+    t.regex(out, /stage train/);
+    t.regex(out, /\| epoch 1\n {2}\| epoch 2/);
+    t.regex(out, new RegExp(`run ${rec.id} {2}model digits_mlp {2}state cancelled \\(cli cancels\\)`));
+    const run = (await m.client.getRun({ run_id: rec.id })).run!;
+    t.is(run.state, 'cancelled');
+    t.deepEqual(await versions(m), ['1']);
+    const ended = await runCli(['runs', 'cancel', rec.id, ...address]);
+    t.not(ended.code, 0);
+    t.regex(ended.stderr, /has ended \(cancelled\)/);
   }),
 );
