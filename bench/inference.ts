@@ -371,7 +371,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       r['ratio_single_row_c64_vs_echo'] = (r['svc_on_c64_rows_s'] as number) / (r['echo_c64_calls_s']);
       r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
       r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s']) / (r['inproc_b256_rows_s'] as number);
-      r['ratio_rows256_vs_echo'] = (r['svc_rows256_c4_rows_s']) / 256 / (r['echo_rows256_c4_calls_s'] as number);
+      r['ratio_rows256_vs_echo'] = (r['svc_rows256_c4_rows_s']) / 256 / (r['echo_rows256_c4_calls_s']);
       r['ratio_logging_on_vs_off_c64'] = (r['svc_log_c64_rows_s'] as number) / (r['svc_on_c64_rows_s'] as number);
       // The peers run after the service has stopped, one at a time, with the same load generator.
       for (const [p, pt] of peers) {

@@ -113,7 +113,7 @@ export class NatsCluster implements AsyncDisposable {
           try {
             return (await this.jsz(s))['meta_cluster'] as MetaCluster | undefined;
           } catch (e: unknown) {
-            return { name: `error: ${String(e)}` } as MetaCluster;
+            return { name: `error: ${String(e)}` };
           }
         }),
       );
