@@ -152,7 +152,7 @@ const digits = (id: string) => ({
 });
 
 test('prediction logs through inference while the MLMESH_PREDICTIONS leader is SIGKILLed: none answered lost or stored twice on 2 servers; the killed server catches up', async (t) => {
-  t.timeout(240_000);
+  t.timeout(360_000);
   const { cluster, nc } = t.context;
   const jsm = await nc.jetstreamManager();
   const before = await waitCurrent(jsm, STREAMS.predictions.name, 3, 30_000);
@@ -191,8 +191,9 @@ test('prediction logs through inference while the MLMESH_PREDICTIONS leader is S
   const survivors = cluster.servers.filter((s) => s !== victim).map((s) => s.serverName);
   // Set once a survivor leads MLMESH_PREDICTIONS (polled from the kill on).
   let electedAt = 0;
+  const loadDeadline = Date.now() + 90_000;
   const watchElection = async (): Promise<void> => {
-    while (electedAt === 0) {
+    while (electedAt === 0 && Date.now() < loadDeadline) {
       if (killedAt !== 0) {
         const leader = await jsm.streams.info(STREAMS.predictions.name).then((i) => i.cluster?.leader, () => undefined);
         if (leader !== undefined && survivors.includes(leader)) electedAt = Date.now();
@@ -201,7 +202,6 @@ test('prediction logs through inference while the MLMESH_PREDICTIONS leader is S
     }
   };
   const election = watchElection();
-  const loadDeadline = Date.now() + 90_000;
   const worker = async (): Promise<void> => {
     while (
       Date.now() < loadDeadline &&
