@@ -17,7 +17,6 @@ import type { ExecutionContext } from 'ava';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, MESH_ENV, projectRoot } from '../../shared/config/index.js';
 import type { OptionSpecs } from '../../shared/config/index.js';
-import { hostOptions } from '../../shared/host/index.js';
 import { CATALOGUE, loadServiceOptions } from '../../tools/mesh/catalogue.js';
 import { findKubectl, KUBERNETES_DIR, kustomizationFiles, parseObjects, renderKustomization, shortName, typeCheck, validateSchema, yamlFiles } from '../helpers/kubernetes.js';
 import type { K8sObject } from '../helpers/kubernetes.js';
@@ -39,11 +38,6 @@ const GRPC_SERVICE: Record<Svc, string> = {
   rollout: 'mlmesh.rollout.v1.RolloutService',
   retrainer: 'mlmesh.retrainer.v1.RetrainerService',
 };
-/**
- * The retrainer's own variables, as announced while it is being written (its option table is
- * not in this tree yet): checked against RETRAINER_OPTIONS instead as soon as it is built.
- */
-const RETRAINER_ANNOUNCED_ENV = ['MLMESH_RETRAINER_MODEL_REPOSITORY', 'MLMESH_RETRAINER_ROLLOUT_ADDRESS', 'MLMESH_RETRAINER_INFERENCE_ADDRESSES'];
 /** After drainDelayMs + shutdownGraceMs the host gives resources 2 s and closes in 1 s more (shared/host/service-host.ts). */
 const HOST_STOP_BUDGET_MS = 3000;
 /** The one writer whose root file system stays writable (its training command is arbitrary code). */
@@ -142,29 +136,28 @@ function envOf(c: Container): Record<string, string> {
 
 // --- the services' options ---------------------------------------------------------------------
 
-const optionsCache = new Map<Svc, OptionSpecs | undefined>();
-/** A service's option specs from its module (undefined: not built in this tree). */
-async function optionsOf(svc: Svc): Promise<OptionSpecs | undefined> {
-  if (!optionsCache.has(svc)) {
+const optionsCache = new Map<Svc, OptionSpecs>();
+/** A service's option specs from its built module. @throws Error when it is not in the catalogue or not built. */
+async function optionsOf(svc: Svc): Promise<OptionSpecs> {
+  let specs = optionsCache.get(svc);
+  if (specs === undefined) {
     const entry = CATALOGUE.find((e) => e.name === svc);
     if (!entry) throw new Error(`${svc} is not in tools/mesh/catalogue.ts`);
-    optionsCache.set(svc, existsSync(join(ROOT, entry.module)) ? await loadServiceOptions(entry) : undefined);
+    if (!existsSync(join(ROOT, entry.module))) throw new Error(`${svc}: ${entry.module} is not built (run the build first)`);
+    specs = await loadServiceOptions(entry);
+    optionsCache.set(svc, specs);
   }
-  return optionsCache.get(svc);
+  return specs;
 }
 
 /** The variables a service reads: its options' (own, former, mesh-wide fallback) and the mesh-wide ones. */
 async function variablesOf(svc: Svc): Promise<Set<string>> {
-  const specs: OptionSpecs = (await optionsOf(svc)) ?? { ...hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' }) };
+  const specs = await optionsOf(svc);
   const names = new Set<string>([MESH_ENV.config, MESH_ENV.logLevel]);
   for (const s of Object.values(specs)) {
     names.add(s.env);
     for (const d of s.deprecatedEnv ?? []) names.add(d);
     if (s.fallbackEnv) names.add(s.fallbackEnv);
-  }
-  if (!(await optionsOf(svc)) && svc === 'retrainer') {
-    names.add(MESH_ENV.natsUrl);
-    for (const n of RETRAINER_ANNOUNCED_ENV) names.add(n);
   }
   return names;
 }
@@ -172,7 +165,7 @@ async function variablesOf(svc: Svc): Promise<Set<string>> {
 /**
  * The service's options as it would resolve them in this pod: the ConfigMap's mlmesh.yaml and
  * the container's environment, through the service's own specs (unknown keys and bad values fail
- * here as they would at start). A service not built yet: only its host options.
+ * here as they would at start).
  */
 async function resolvedConfig(objs: readonly K8sObject[], svc: Svc): Promise<Record<string, unknown>> {
   const file = configMap(objs, 'mlmesh-config').data?.['mlmesh.yaml'];
@@ -182,13 +175,7 @@ async function resolvedConfig(objs: readonly K8sObject[], svc: Svc): Promise<Rec
     const path = join(dir, 'mlmesh.yaml');
     writeFileSync(path, file);
     const env = envOf(container(workload(objs, svc)));
-    const own = await optionsOf(svc);
-    if (own) return loadConfig(own, { file: path, section: svc, env });
-    const host: OptionSpecs = { ...hostOptions(svc, { grpcPort: 0, httpPort: 0, grpcServes: '' }) };
-    const section = ((parseYaml(file) as Record<string, Record<string, unknown> | undefined>)[svc]) ?? {};
-    const unknown = Object.keys(section).filter((k) => !(k in host));
-    if (unknown.length > 0) throw new Error(`mlmesh.yaml ${svc}: ${unknown.join(', ')} are not host options, and ${svc} is not built to check more`);
-    return loadConfig(host, { file: path, section: svc, env });
+    return loadConfig(await optionsOf(svc), { file: path, section: svc, env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -261,8 +248,7 @@ overlayTest('each service: its command exists in dist/, its probes are on the po
     t.is(c.image, 'mlmesh:latest', svc);
     t.deepEqual(c.command, ['node', '--enable-source-maps', `dist/services/${svc}/main.js`], svc);
     const script = join(ROOT, `dist/services/${svc}/main.js`);
-    if (svc === 'retrainer' && !existsSync(script)) t.log(`${svc}: dist/services/${svc}/main.js is not built in this tree (the service is being written)`);
-    else t.true(existsSync(script), `${svc}: ${script} exists after the build`);
+    t.true(existsSync(script), `${svc}: ${script} exists after the build`);
     // Ports: container, Service and the options agree.
     const grpcPort = config['grpcPort'] as number;
     const httpPort = config['httpPort'] as number;
@@ -350,7 +336,6 @@ overlayTest('every MLMESH_* variable set is an option of the service that reads 
       if (!e.name.startsWith('MLMESH_') && e.name !== MESH_ENV.natsUrl) continue;
       t.true(known.has(e.name), `${svc}: ${e.name} is not a variable ${svc} reads`);
     }
-    if (!(await optionsOf(svc))) t.log(`${svc}: not built here; its variables are checked against its host options and the announced ${RETRAINER_ANNOUNCED_ENV.join(', ')}`);
     const config = await resolvedConfig(objs, svc);
     t.is(config['host'], '0.0.0.0', `${svc} binds every interface`);
     t.is(envOf(c)[MESH_ENV.config], '/etc/mlmesh/mlmesh.yaml');
@@ -371,8 +356,7 @@ overlayTest('the inference replica lists of the rollout and retrainer name every
   t.deepEqual(rollout['inferenceAddresses'], names.map((n) => `${n}:8001`));
   t.deepEqual(rollout['inferenceMetricsUrls'], names.map((n) => `${tls ? 'https' : 'http'}://${n}:8002/metrics`));
   if (tls) t.is(envOf(container(workload(objs, 'rollout')))['NODE_EXTRA_CA_CERTS'], '/etc/mlmesh/tls/ca.crt', 'the rollout trusts the mesh CA for its HTTPS scrapes');
-  const retrainer = envOf(container(workload(objs, 'retrainer')));
-  t.is(retrainer['MLMESH_RETRAINER_INFERENCE_ADDRESSES'], names.map((n) => `${n}:8001`).join(','));
+  t.deepEqual((await resolvedConfig(objs, 'retrainer'))['inferenceAddresses'], names.map((n) => `${n}:8001`));
   t.is((inference.spec as { serviceName: string }).serviceName, 'inference-headless');
   t.is((get(objs, 'Service', 'inference-headless').spec as { clusterIP: string }).clusterIP, 'None');
 });
@@ -455,14 +439,10 @@ overlayTest('the NetworkPolicies allow the calls the configuration makes, and re
   const calls: [string, string][] = [];
   for (const svc of SERVICES) {
     const config = await resolvedConfig(objs, svc);
-    const env = envOf(container(workload(objs, svc)));
     const addresses: string[] = [];
-    for (const k of ['featuresAddress', 'preprocessAddress', 'inferenceAddress']) if (typeof config[k] === 'string') addresses.push(config[k]);
+    for (const k of ['featuresAddress', 'preprocessAddress', 'inferenceAddress', 'rolloutAddress']) if (typeof config[k] === 'string') addresses.push(config[k]);
     for (const k of ['inferenceAddresses', 'inferenceMetricsUrls']) if (Array.isArray(config[k])) addresses.push(...(config[k] as string[]));
     if (typeof config['natsUrl'] === 'string' && config['natsUrl'] !== '') addresses.push(config['natsUrl']);
-    if (svc === 'retrainer') {
-      addresses.push(env[MESH_ENV.natsUrl] ?? '', env['MLMESH_RETRAINER_ROLLOUT_ADDRESS'] ?? '', ...(env['MLMESH_RETRAINER_INFERENCE_ADDRESSES'] ?? '').split(','));
-    }
     if (svc === 'features' && config['backend'] === 'redis') addresses.push(config['redisUrl'] as string);
     for (const a of addresses) {
       const [host, port] = hostPort(a.replace(/^redis:\/\//, ''));
@@ -632,7 +612,8 @@ overlayTest('TLS and authorization: on for every service in production, with cer
     t.true(covers(dnsNames(svc), host), `${svc}'s certificate names ${host}`);
   }
   for (const a of (await resolvedConfig(objs, 'rollout'))['inferenceAddresses'] as string[]) t.true(covers(dnsNames('inference'), a.split(':')[0] as string), `inference certificate names ${a}`);
-  t.true(covers(dnsNames('rollout'), (envOf(container(workload(objs, 'retrainer')))['MLMESH_RETRAINER_ROLLOUT_ADDRESS'] ?? '').split(':')[0] as string));
+  const rolloutAddress = (await resolvedConfig(objs, 'retrainer'))['rolloutAddress'] as string;
+  t.true(covers(dnsNames('rollout'), rolloutAddress.split(':')[0] as string), `rollout certificate names ${rolloutAddress}`);
 });
 
 test('kubernetes sources - the probed gRPC services are the ones protos/ defines', (t) => {

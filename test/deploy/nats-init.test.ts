@@ -1,7 +1,7 @@
 /**
  * The Kubernetes Job's NATS provisioning (tools/nats-init.ts) and ensureStreams' `replicas`
  * option, against a real nats-server. One node: a standalone 2.9 server stores the replica
- * count it is sent, which shows what is sent and kept; a 3-node cluster is not started here.
+ * count it is sent, which shows what is sent and kept; the 3-node cluster is in nats-cluster.test.ts.
  */
 import anyTest from 'ava';
 import type { TestFn } from 'ava';

@@ -53,6 +53,24 @@ export interface NatsServerOptions {
   include?: string;
   /** Variables added to the server's environment (the `$VAR` references of an included file). Default: none. */
   env?: Record<string, string>;
+  /** `server_name` (JetStream in a cluster needs one per server). Default: none (nats-server uses its id). */
+  serverName?: string;
+  /**
+   * Join a cluster: a `cluster {}` block listening on `127.0.0.1:<port>` with these routes (the
+   * port must be concrete, so that peers can route to it and `restart()` comes back on it; see
+   * {@link NatsCluster} in nats-cluster.ts). Default: none, a standalone server.
+   */
+  cluster?: ClusterOptions;
+}
+
+/** The `cluster {}` block of a server in a cluster. */
+export interface ClusterOptions {
+  /** Cluster name, the same on every server. */
+  name: string;
+  /** Route port on 127.0.0.1 (concrete, 1–65535). */
+  port: number;
+  /** Route URLs of the peers (may include this server's own, as the Kubernetes nats.conf does). */
+  routes: readonly string[];
 }
 
 /** Default wait for the server to become ready, in milliseconds. */
@@ -133,6 +151,8 @@ interface ServerConfig {
   monitoringPort: number | undefined; // -1 = random
   debug: boolean;
   include: string | undefined; // file name beside the config
+  serverName: string | undefined;
+  cluster: ClusterOptions | undefined;
 }
 
 function renderConfig(c: ServerConfig): string {
@@ -142,9 +162,19 @@ function renderConfig(c: ServerConfig): string {
     `host: ${JSON.stringify(HOST)}`,
     `ports_file_dir: ${JSON.stringify(c.portsDir)}`,
   ];
+  if (c.serverName !== undefined) lines.push(`server_name: ${JSON.stringify(c.serverName)}`);
   if (c.monitoringPort !== undefined) lines.push(`http: ${JSON.stringify(`${HOST}:${c.monitoringPort}`)}`);
   if (c.debug) lines.push('debug: true');
   if (c.jetstream) lines.push('jetstream {', `  store_dir: ${JSON.stringify(c.storeDir)}`, '}');
+  if (c.cluster !== undefined) {
+    lines.push(
+      'cluster {',
+      `  name: ${JSON.stringify(c.cluster.name)}`,
+      `  listen: ${JSON.stringify(`${HOST}:${c.cluster.port}`)}`,
+      `  routes: [${c.cluster.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
+      '}',
+    );
+  }
   if (c.include !== undefined) lines.push(`include ${JSON.stringify(c.include)}`);
   return lines.join('\n') + '\n';
 }
@@ -192,6 +222,11 @@ interface Running {
 export class NatsServer implements AsyncDisposable {
   /** Interface the server listens on: always `127.0.0.1`. */
   readonly host = HOST;
+  /** `server_name`, or `undefined` when not set. */
+  get serverName(): string | undefined {
+    return this.#serverName;
+  }
+
   /** Whether JetStream is enabled. */
   readonly jetstream: boolean;
   /** JetStream store directory (kept across `restart()`). */
@@ -208,6 +243,8 @@ export class NatsServer implements AsyncDisposable {
   #startTimeoutMs: number;
   #include: string | undefined;
   #env: Record<string, string>;
+  #serverName: string | undefined;
+  #cluster: ClusterOptions | undefined;
   #removeStoreDir: boolean;
   #running: Running | undefined;
   #stopping: Promise<void> | undefined;
@@ -227,6 +264,8 @@ export class NatsServer implements AsyncDisposable {
     startTimeoutMs: number;
     include: string | undefined;
     env: Record<string, string>;
+    serverName: string | undefined;
+    cluster: ClusterOptions | undefined;
   }) {
     this.#bin = init.bin;
     this.tempDir = init.tempDir;
@@ -240,6 +279,8 @@ export class NatsServer implements AsyncDisposable {
     this.#startTimeoutMs = init.startTimeoutMs;
     this.#include = init.include;
     this.#env = init.env;
+    this.#serverName = init.serverName;
+    this.#cluster = init.cluster;
   }
 
   /**
@@ -260,6 +301,11 @@ export class NatsServer implements AsyncDisposable {
     if (!(startTimeoutMs > 0)) throw new RangeError(`startTimeoutMs must be > 0, got ${startTimeoutMs}`);
     const port = opts.port ?? -1;
     if (!Number.isInteger(port) || port < -1 || port > 65535) throw new RangeError(`invalid port ${port}`);
+    const cluster = opts.cluster;
+    if (cluster !== undefined) {
+      if (!Number.isInteger(cluster.port) || cluster.port < 1 || cluster.port > 65535) throw new RangeError(`cluster.port: expected a concrete port 1-65535, got ${cluster.port}`);
+      if (cluster.name === '') throw new RangeError('cluster.name: must not be empty');
+    }
 
     installExitHook();
     const tempDir = await mkdtemp(join(tmpdir(), 'mlmesh-nats-'));
@@ -282,6 +328,8 @@ export class NatsServer implements AsyncDisposable {
       startTimeoutMs,
       include: opts.include,
       env: opts.env ?? {},
+      serverName: opts.serverName,
+      cluster,
     });
     try {
       await server.#launch();
@@ -409,6 +457,8 @@ export class NatsServer implements AsyncDisposable {
         monitoringPort: this.#monitoringPort,
         debug: this.#debug,
         include: included,
+        serverName: this.#serverName,
+        cluster: this.#cluster,
       }),
     );
     this.#log = [];

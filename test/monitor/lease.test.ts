@@ -1,10 +1,12 @@
 /**
  * Two monitor processes on one state folder (as on a ReadWriteMany volume) and one durable name,
  * with the active-replica lease on (leaseBucket): the standby idles (not ready, consumes nothing);
- * the active one is SIGKILLed mid-window while 7-row requests keep arriving; the standby takes
- * over once the lease expires, reloads the state and resumes from the stored stream position:
- * every window holds exactly window_rows rows of the published requests, none lost or counted
- * twice, and each is reported once.
+ * the active one is SIGKILLed mid-window and mid-batch (logs delivered to it but not committed,
+ * checked on the consumer and the state file at the kill) while 7-row requests keep being
+ * published through the kill and the takeover; the standby takes over once the lease expires,
+ * reloads the state and resumes from the stored stream position: every window holds exactly
+ * window_rows rows of the published requests, none lost or counted twice, and each is reported
+ * once.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { connect } from 'nats';
-import { SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
+import { STREAMS, SUBJECTS, encodePredictionLog } from '../../shared/events/index.js';
 import type { DriftReport__Output } from '../../shared/events/index.js';
 import type { GetStatusResponse__Output } from '../../shared/generated/mlmesh/monitor/v1/GetStatusResponse.js';
 import { ensureStreams } from '../../shared/nats/index.js';
@@ -25,9 +27,12 @@ import { runNode } from '../helpers/process.js';
 import type { Child } from '../helpers/process.js';
 
 const MODEL = 'synthetic';
-const REQUESTS = 143; // × 7 rows = 1001 rows: windows 0 … 9 of 100 rows, 1 row left open
+const REQUESTS = 429; // × 7 rows = 3003 rows: windows 0 … 29 of 100 rows, 3 rows left open
 const SIZE = 7;
 const WINDOW = 100;
+const WINDOWS = Math.floor((REQUESTS * SIZE) / WINDOW);
+/** One request published every PACE_MS from window 0 on: the publishing runs through the kill and the takeover. */
+const PACE_MS = 10;
 const TTL_MS = 3000;
 
 function predictionLog(requestId: string, rows: Float32Array, timeMs: number): Uint8Array {
@@ -42,7 +47,7 @@ function predictionLog(requestId: string, rows: Float32Array, timeMs: number): U
   });
 }
 
-test('monitor lease - the standby idles, takes over after the active one is SIGKILLed mid-window, and no window is lost or counted twice', async (t) => {
+test('monitor lease - the standby idles, takes over after the active one is SIGKILLed mid-window and mid-batch with logs still being published, and no window is lost or counted twice', async (t) => {
   const nats = await NatsServer.start({ jetstream: true });
   const dir = await mkdtemp(join(tmpdir(), 'mlmesh-lease-'));
   const repo = join(dir, 'models');
@@ -107,41 +112,71 @@ test('monitor lease - the standby idles, takes over after the active one is SIGK
   t.is((await fetch(`${second.http}/readyz`)).status, 503, 'the standby is not ready');
   t.is((await fetch(`${first.http}/readyz`)).status, 200, 'the active one is ready');
 
-  // Keep publishing while the active one works; kill it mid-window once it has closed three.
+  // Keep publishing, one request every PACE_MS, through the kill and the takeover. Once three
+  // windows are closed the active monitor is frozen (SIGSTOP) at a moment when the durable
+  // consumer has delivered logs that the state on disk does not cover yet (a fetch collecting
+  // its batch, or a batch being applied), and SIGKILLed there: those logs were delivered but
+  // never committed, and must come again to the standby, once.
   const feeding = (async () => {
-    while (published < 90) {
-      await publishSome(2);
-      await sleep(2);
+    while (published < REQUESTS) {
+      await publishSome(1);
+      await sleep(PACE_MS);
     }
   })();
   await waitFor(async () => (await reports()).length >= 3, 30_000, 'three windows closed before the kill');
-  first.child.proc.kill('SIGKILL');
+  const jsm = await nc.jetstreamManager();
+  const appliedFile = join(stateDir, 'applied.json');
+  const storedSeq = async (): Promise<number> => (JSON.parse(await readFile(appliedFile, 'utf8')) as { predictions: number }).predictions;
+  let atKill: { delivered: number; ackPending: number; stored: number; published: number } | undefined;
+  for (let attempt = 1; atKill === undefined; attempt++) {
+    first.child.proc.kill('SIGSTOP');
+    // Frozen: it can neither ack nor commit, so what the server and the disk say now is what a kill here leaves.
+    const ci = await jsm.consumers.info(STREAMS.predictions.name, 'mlmesh-monitor');
+    const stored = await storedSeq();
+    if (ci.delivered.stream_seq > stored) {
+      atKill = { delivered: ci.delivered.stream_seq, ackPending: ci.num_ack_pending, stored, published };
+      first.child.proc.kill('SIGKILL');
+      t.log(`SIGKILL at probe ${attempt}: ${published} requests published, the consumer had delivered through sequence ${ci.delivered.stream_seq} (${ci.num_ack_pending} unacked), the state on disk covered through ${stored}`);
+    } else {
+      first.child.proc.kill('SIGCONT');
+      if (attempt >= 500 || published >= REQUESTS) throw new Error(`no moment with delivered-but-uncommitted logs found in ${attempt} probes (delivered ${ci.delivered.stream_seq}, stored ${stored})`);
+      await sleep(3);
+    }
+  }
   const killedAt = Date.now();
   t.is(await first.child.exited, 'SIGKILL');
+  t.true(atKill.delivered > atKill.stored, 'logs were delivered to the killed monitor but not committed');
+  t.true(atKill.published < REQUESTS, 'the kill came while logs were still being published');
   const stored = await readFile(join(stateDir, 'windows', `${MODEL}@1.win`)).catch(() => undefined);
-  t.log(`killed with ${published} requests published; stored open window: ${stored ? stored.subarray(0, stored.indexOf(10)).toString() : 'none'}`);
+  t.log(`stored open window at the kill: ${stored ? stored.subarray(0, stored.indexOf(10)).toString() : 'none'}`);
+  // Windows closed (and reported) from the uncommitted batch are closed again by the standby:
+  // the stored reports and the report id as Nats-Msg-Id must keep each one report.
+  const reportsAtKill = (await reports()).length;
+  const coveredAtKill = Math.floor((atKill.stored * SIZE) / WINDOW);
+  t.log(`${reportsAtKill} reports published at the kill; the stored position covers ${coveredAtKill} closed windows`);
   await feeding;
-  await publishSome(REQUESTS);
 
   const took = await second.child.waitForLog((r) => r['msg'] === 'monitor active: state reloaded, consuming', 30_000);
   const tookAfterMs = Date.parse(String(took['time'])) - killedAt;
   t.log(`the standby took over ${tookAfterMs} ms after the kill (TTL ${TTL_MS} ms), resuming after sequence ${String(took['resumeAfter'])}`);
   t.true(tookAfterMs > 0, 'not before the kill');
+  t.is(Number(took['resumeAfter']), atKill.stored, 'the standby resumes after what was stored, so the uncommitted logs come again');
   const status = async () => (await call<GetStatusResponse__Output>(second.client, 'GetStatus', { model: MODEL })).versions[0];
   await waitFor(async () => Number((await status().catch(() => undefined))?.last_sequence) >= REQUESTS, 60_000, 'the stream applied to its end');
-  await waitFor(async () => (await reports()).length >= 10, 30_000, 'ten reports on the events stream');
+  await waitFor(async () => (await reports()).length >= WINDOWS, 30_000, `${WINDOWS} reports on the events stream`);
+  await sleep(500); // a report published twice would show up by now
   const all = await reports();
-  t.deepEqual(all.map((r) => Number(r.rows)), Array.from({ length: 10 }, () => WINDOW), 'ten windows of window_rows, none published twice');
+  t.deepEqual(all.map((r) => Number(r.rows)), Array.from({ length: WINDOWS }, () => WINDOW), `${WINDOWS} windows of window_rows, none published twice`);
   all.forEach((r, k) => {
     t.is(Number(r.window_index), k);
     const [a, b] = [k * WINDOW, k * WINDOW + WINDOW - 1];
     t.deepEqual([Number(r.first_sequence), r.first_row], [Math.floor(a / SIZE) + 1, a % SIZE], `window ${k} start`);
     t.deepEqual([Number(r.last_sequence), r.last_row], [Math.floor(b / SIZE) + 1, b % SIZE], `window ${k} end`);
   });
-  t.is(Number((await status())?.open_window_rows), 1, 'the one row left over is open');
+  t.is(Number((await status())?.open_window_rows), (REQUESTS * SIZE) % WINDOW, 'the rows left over are open');
   // The stored reports too: one line per window.
   const lines = (await readFile(join(stateDir, 'reports', `${MODEL}.ndjson`), 'utf8')).trim().split('\n');
-  t.is(lines.length, 10);
+  t.is(lines.length, WINDOWS);
   t.is((await fetch(`${second.http}/readyz`)).status, 200, 'the new active one is ready');
   second.child.proc.kill('SIGTERM');
   t.is(await second.child.exited, 0);
