@@ -36,7 +36,7 @@ function aloneBelow(d: DetectorResult): boolean {
 function verdictCell(d: DetectorResult): string {
   if (d.skipped_reason) return `<span class="note">skipped: ${esc(d.skipped_reason)}</span>`;
   if (!d.has_p_value) return '<span class="note">reported, not tested</span>';
-  if (isShownOnly(d)) return `<span class="shown${aloneBelow(d) ? ' alone' : ''}">shown only, not in the decision: p ${aloneBelow(d) ? '<' : '≥'} alpha</span>`;
+  if (isShownOnly(d)) return `<span class="shown${aloneBelow(d) ? ' alone' : ''}">shown only, not in the decision: p ${aloneBelow(d) ? '&lt;' : '≥'} alpha</span>`;
   return d.drifted ? '<span class="drift">drift</span>' : '<span class="ok">ok</span>';
 }
 
