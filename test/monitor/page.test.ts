@@ -2,7 +2,7 @@
  * The drift page, rendered by Debian's headless Chromium: digits traffic with the model's real
  * outputs (the inference service, without logging), clean then blurred, the south region's rows
  * also noisy, a region parameter and labels, published as prediction logs on a private NATS. Checks the generic
- * detector tables, the feature ranking with PSI and Wasserstein, the outputs, the p-values below
+ * detector tables (MMD with each kernel: the Gaussian one votes, the Laplacian and rational-quadratic ones shown only), the feature ranking with PSI and Wasserstein, the outputs, the p-values below
  * the plot's floor marked, retrain, alert and rollout (ModelEvent) markers on the time axis, the live-accuracy series
  * with its band, the calibration plot, the segments, PCA with its explained variance and UMAP;
  * writes a screenshot (MLMESH_KEEP_SCREENSHOT=/tmp/page.png keeps it).
