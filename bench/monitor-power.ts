@@ -4,7 +4,7 @@
  * test/monitor/stats-c2st.test.ts asserts calibration and power on fewer windows):
  *
  *   npm run bench:monitor-power -- [--windows 100] [--sizes 50,100,200] [--reference 500] [--permutations 500]
- *                                  [--detectors c2st,ks,mmd,cvm,ad]
+ *                                  [--detectors c2st,ks,mmd,cvm,ad,mmd_laplacian,mmd_rational_quadratic]
  *
  * For each window size and condition, `windows` times: a reference of `reference` rows and a
  * window of `size` rows are drawn, disjoint, from the 1,797 scikit-learn digits
@@ -12,6 +12,8 @@
  * clean (none), blur σ = 1 and σ = 0.5 (scipy.ndimage.gaussian_filter on every 8×8 image), and
  * σ = 0.5 on only 25% of the window's rows. Each detector decides alone at alpha 0.05 (the
  * share flagged of clean windows is its false-positive rate, of shifted ones its power).
+ * `mmd` is the Gaussian kernel; `mmd_laplacian` and `mmd_rational_quadratic` are MMD with those
+ * kernels (what monitoring.mmd_kernels shows beside it), with the same permutations.
  *
  * Prints a Markdown table and writes bench/results/<date>-monitor-power.json.
  */
@@ -55,7 +57,10 @@ const CONDITIONS: Record<string, (m: Matrix) => Matrix> = {
   'blur σ=0.5': (m) => blur(m, 0.5),
   'blur σ=0.5 on 25% of rows': (m) => partBlur(m, 0.5, 0.25),
 };
-const ALL = ['c2st', 'ks', 'mmd', 'cvm', 'ad'] as const;
+const ALL = ['c2st', 'ks', 'mmd', 'cvm', 'ad', 'mmd_laplacian', 'mmd_rational_quadratic'] as const;
+/** The detector and MMD kernel of a bench column. */
+const columnOf = (d: (typeof ALL)[number]): { detector: 'c2st' | 'ks' | 'mmd' | 'cvm' | 'ad'; kernel: 'gaussian' | 'laplacian' | 'rational_quadratic' } =>
+  d === 'mmd_laplacian' ? { detector: 'mmd', kernel: 'laplacian' } : d === 'mmd_rational_quadratic' ? { detector: 'mmd', kernel: 'rational_quadratic' } : { detector: d, kernel: 'gaussian' };
 const DETECTORS = String(values.detectors).split(',') as Array<(typeof ALL)[number]>;
 for (const d of DETECTORS) if (!(ALL as readonly string[]).includes(d)) throw new Error(`--detectors: ${d}: one of ${ALL.join(', ')}`);
 
@@ -72,7 +77,8 @@ for (const [name, shift] of Object.entries(CONDITIONS)) {
       const ref = buildReference('digits_mlp', '1', matrixNpy(rowsOf(digits, r.slice(0, REF))), undefined, mon, { inputs: `${name}/${size}/${k}`, outputs: null }, null);
       const win = shift(rowsOf(digits, r.slice(REF)));
       for (const d of DETECTORS) {
-        const s: DetectorSettings = { detectors: [d], alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'none', kernel: 'gaussian', permutations: PERMS, mmdMaxRows: defaults.mmdMaxRows, seed: `${name}/${size}/${k}` };
+        const c = columnOf(d);
+        const s: DetectorSettings = { detectors: [c.detector], alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'none', kernel: c.kernel, permutations: PERMS, mmdMaxRows: defaults.mmdMaxRows, seed: `${name}/${size}/${k}` };
         const t1 = performance.now();
         const v = await runDetectors(ref, { inputs: win, outputs: undefined }, s, (input) => Promise.resolve(mmdTest(input)));
         seconds[d] = (seconds[d] as number) + (performance.now() - t1) / 1000;
@@ -92,7 +98,7 @@ const result = {
   reference_rows: REF,
   sizes: SIZES,
   alpha: 0.05,
-  mmd: { kernel: 'gaussian', permutations: PERMS },
+  mmd: { kernel: 'gaussian (mmd_laplacian, mmd_rational_quadratic: those kernels)', permutations: PERMS },
   c2st: { folds: defaults.c2stFolds, C: defaults.c2stC, test: defaults.c2stTest },
   flagged: table,
   mean_seconds_per_window: Object.fromEntries(DETECTORS.map((d) => [d, (seconds[d] as number) / runs])),

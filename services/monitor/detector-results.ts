@@ -17,6 +17,30 @@ export function skipped(detector: string, reason: string): DetectorResult {
 }
 
 /**
+ * Whether a result is shown only (`details.shown_only` 1: MMD with a kernel of `mmd_kernels`
+ * other than `kernel`): reported beside the detectors, never part of the window's decision.
+ */
+export function isShownOnly(r: DetectorResult): boolean {
+  return Number(r.details?.['shown_only'] ?? 0) === 1;
+}
+
+/** Whether a result counts in the window's family-wise decision: a p-value, not skipped, not shown only. */
+export function inFamily(r: DetectorResult): boolean {
+  return Boolean(r.has_p_value) && !r.skipped_reason && !isShownOnly(r);
+}
+
+/**
+ * Marks a result shown only: `details.shown_only` 1 and `details.alone_drifted` its own decision
+ * at alpha (1/0); `drifted` false, so it never flags the window.
+ */
+export function markShownOnly(r: DetectorResult, alpha: number): DetectorResult {
+  const alone = Boolean(r.has_p_value) && !r.skipped_reason && (r.p_value as number) < alpha;
+  r.details = { ...r.details, shown_only: 1, ...(r.has_p_value && !r.skipped_reason ? { alone_drifted: alone ? 1 : 0 } : {}) };
+  r.drifted = false;
+  return r;
+}
+
+/**
  * Corrects a family of per-feature p-values (NaN: untestable) and builds the detector's result:
  * each feature's corrected p-value and decision, the family's p-value (the smallest corrected
  * one), its decision (any feature rejected) and `features_drifted` in the details.

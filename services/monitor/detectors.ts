@@ -8,7 +8,9 @@
  *   Wasserstein/std reported per feature as effect sizes.
  * - chi2: per categorical input feature, chi-squared homogeneity on category counts; categories
  *   seen only in the window are listed.
- * - mmd: kernel MMD² on the input rows, permutation p-value, in a worker thread.
+ * - mmd: kernel MMD² on the input rows, permutation p-value, in a worker thread; with
+ *   `mmdKernels`, also one entry `mmd_<kernel>` per other kernel, shown only (not in the
+ *   window's decision: see {@link familyDecision}).
  * - bbsd: KS on each output probability (black-box shift detection), corrected over classes.
  * - confidence: one-sided Mann–Whitney U (tie-corrected) of the window's max-probabilities
  *   against the reference's: does the model's confidence drop?
@@ -24,7 +26,7 @@
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
 import type { DetectorName } from './config.js';
 import type { C2stSettings } from './c2st-settings.js';
-import { familyResult, finiteRows, skipped, subsample } from './detector-results.js';
+import { familyResult, finiteRows, inFamily, markShownOnly, skipped, subsample } from './detector-results.js';
 import { ad2Detector, c2stDetector, cosineDetector, cvmDetector } from './input-detectors.js';
 import { argmaxRows, column } from './matrix.js';
 import type { Matrix } from './matrix.js';
@@ -47,6 +49,11 @@ export interface DetectorSettings {
   alpha: number;
   correction: Correction;
   kernel: Kernel;
+  /**
+   * Kernels MMD runs with (monitoring.mmd_kernels): `kernel` gives the entry `mmd`, each other
+   * one an entry `mmd_<kernel>` marked shown only. @default [kernel]
+   */
+  mmdKernels?: readonly Kernel[] | undefined;
   permutations: number;
   mmdMaxRows: number;
   /**
@@ -170,12 +177,12 @@ function chi2Detector(ref: Reference, win: Matrix, s: DetectorSettings): Detecto
   });
 }
 
-async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner): Promise<DetectorResult> {
+async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, run: MmdRunner, name = 'mmd'): Promise<DetectorResult> {
   const refIn = ref.inputs as Matrix;
   // MMD needs every coordinate: rows with a missing (NaN) or infinite value are left out (and
   // counted); a window larger than mmdMaxRows is subsampled, seeded by the report id.
   const finite = finiteRows(winAll);
-  if (finite.rows < 2) return skipped('mmd', `fewer than 2 window rows with all values finite (${winAll.rows - finite.rows} of ${winAll.rows} have NaN or infinite values)`);
+  if (finite.rows < 2) return skipped(name, `fewer than 2 window rows with all values finite (${winAll.rows - finite.rows} of ${winAll.rows} have NaN or infinite values)`);
   const win = subsample(finite, s.mmdMaxRows, s.seed);
   const key = `${ref.sha256}/${s.kernel}/${s.mmdMaxRows}`;
   let cached = mmdCache.get(key);
@@ -194,7 +201,7 @@ async function mmdDetector(ref: Reference, winAll: Matrix, s: DetectorSettings, 
   const r = await run(input);
   if (s.lengthScale === undefined) cached.lengthScale = r.lengthScale;
   return {
-    detector: 'mmd',
+    detector: name,
     statistic_name: `MMD² (unbiased, ${s.kernel} kernel)`,
     statistic: r.statistic,
     p_value: r.pValue,
@@ -292,28 +299,50 @@ export async function runDetectors(ref: Reference | undefined, win: WindowData, 
       // One detector failing (a bug, an allocation failure) must not stop the window or the others.
       results.push(skipped(d, `the detector failed: ${e instanceof Error ? e.message : String(e)}`));
     }
+    if (d !== 'mmd') continue;
+    // MMD with the other kernels of mmdKernels: the same rows, subsamples and permutations
+    // (seed), each kernel with its own median-heuristic length scale; shown only.
+    for (const kernel of extraKernels(s)) {
+      const name = `mmd_${kernel}`;
+      try {
+        await runOne('mmd', ref, win, { ...s, kernel }, run, results, name);
+      } catch (e: unknown) {
+        results.push(skipped(name, `the detector failed: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      markShownOnly(results[results.length - 1] as DetectorResult, s.alpha);
+    }
   }
   return finish(results, win, s);
 }
 
-/** Runs one detector, appending its result. */
-async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowData, s: DetectorSettings, run: MmdRunner, results: DetectorResult[]): Promise<void> {
+/** The kernels of `mmdKernels` other than `kernel`, in their listed order. */
+export function extraKernels(s: Pick<DetectorSettings, 'kernel' | 'mmdKernels'>): Kernel[] {
+  return (s.mmdKernels ?? []).filter((k) => k !== s.kernel);
+}
+
+/** Every entry a window's report would have (each detector, after mmd its shown-only `mmd_<kernel>`), skipped with `reason`. */
+export function skippedAll(s: Pick<DetectorSettings, 'detectors' | 'kernel' | 'mmdKernels' | 'alpha'>, reason: string): DetectorResult[] {
+  return s.detectors.flatMap((d) => [skipped(d, reason), ...(d === 'mmd' ? extraKernels(s).map((k) => markShownOnly(skipped(`mmd_${k}`, reason), s.alpha)) : [])]);
+}
+
+/** Runs one detector, appending its result (named `name`: mmd's other kernels are `mmd_<kernel>`). */
+async function runOne(d: DetectorName, ref: Reference | undefined, win: WindowData, s: DetectorSettings, run: MmdRunner, results: DetectorResult[], name: string = d): Promise<void> {
   if (!ref) {
-    results.push(skipped(d, 'no reference for this model version'));
+    results.push(skipped(name, 'no reference for this model version'));
     return;
   }
   const needsInputs = d === 'ks' || d === 'chi2' || d === 'mmd' || d === 'c2st' || d === 'cvm' || d === 'ad' || d === 'cosine';
   if (needsInputs) {
-    if (!ref.inputs) results.push(skipped(d, 'the reference has no inputs'));
-    else if (!win.inputs) results.push(skipped(d, 'the window has no inputs (inputs omitted from the prediction logs)'));
-    else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(d, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
+    if (!ref.inputs) results.push(skipped(name, 'the reference has no inputs'));
+    else if (!win.inputs) results.push(skipped(name, 'the window has no inputs (inputs omitted from the prediction logs)'));
+    else if (win.inputs.cols !== ref.inputs.cols) results.push(skipped(name, `the window has ${win.inputs.cols} input columns, the reference ${ref.inputs.cols}`));
     else if (d === 'ks') results.push(ref.numeric.length ? ksDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'chi2') results.push(ref.categorical.length ? chi2Detector(ref, win.inputs, s) : skipped(d, 'no categorical features'));
     else if (d === 'c2st') results.push(c2stDetector(ref, win.inputs, s));
     else if (d === 'cosine') results.push(cosineDetector(ref, win.inputs, s));
     else if (d === 'cvm') results.push(ref.numeric.length ? cvmDetector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
     else if (d === 'ad') results.push(ref.numeric.length ? ad2Detector(ref, win.inputs, s) : skipped(d, 'no numeric features'));
-    else results.push(await mmdDetector(ref, win.inputs, s, run));
+    else results.push(await mmdDetector(ref, win.inputs, s, run, name));
     return;
   }
   if (!ref.outputs) results.push(skipped(d, 'the reference has no outputs'));
@@ -356,10 +385,11 @@ function finish(results: DetectorResult[], win: WindowData, s: DetectorSettings)
  * its own decision at alpha (1/0). With 'holm' a detector's `drifted` is Holm's rejection
  * (adjusted p < alpha) — the family-wise error over the detectors is ≤ alpha whatever their
  * dependence — and the window is drifted when any detector is; with 'none' each detector keeps
- * its own decision. Skipped detectors and the untested accuracy entry do not count in m.
+ * its own decision. Skipped detectors, the untested accuracy entry and the shown-only entries
+ * (`details.shown_only`: MMD's other kernels, whose `drifted` stays false) do not count in m.
  */
 export function familyDecision(results: DetectorResult[], s: Pick<DetectorSettings, 'alpha' | 'detectorCorrection'>): Verdict {
-  const tested = results.filter((r) => r.has_p_value && !r.skipped_reason);
+  const tested = results.filter(inFamily);
   const order = [...tested].sort((a, b) => (a.p_value as number) - (b.p_value as number));
   let running = 0;
   order.forEach((r, i) => {

@@ -26,7 +26,7 @@ import type { DriftReport, PredictionLog__Output } from '../../shared/events/ind
 import { errorMessage } from '../../shared/errors/index.js';
 import { LeaseLostError } from '../../shared/nats/index.js';
 import type { MonitorConfig } from './config.js';
-import { c2stSettingsOf, skipped } from './detectors.js';
+import { c2stSettingsOf, skippedAll } from './detectors.js';
 import type { DetectorSettings, Verdict, WindowData } from './detectors.js';
 import { matchFeedback } from './feedback.js';
 import type { Credit, PredictionRow, WindowLabels } from './join-store.js';
@@ -552,7 +552,7 @@ export class MonitorEngine {
     const t0 = performance.now();
     const rows = w.matrices();
     const labelled = this.store.join.window(h.model, h.version, h.windowIndex);
-    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId, c2st: c2stSettingsOf(this.config), rankPermutations: this.config.rankPermutations, outputKind: mon.outputKind };
+    const settings = { detectors: mon.detectors, alpha: mon.alpha, correction: mon.correction, detectorCorrection: mon.detectorCorrection, kernel: mon.kernel, mmdKernels: mon.mmdKernels, permutations: mon.permutations, mmdMaxRows: this.config.mmdMaxRows, seed: reportId, c2st: c2stSettingsOf(this.config), rankPermutations: this.config.rankPermutations, outputKind: mon.outputKind };
     let verdict: Verdict;
     try {
       verdict = await this.detect(ref ?? undefined, { ...rows, feedback: { rows: labelled.labelled, correct: labelled.correct } }, settings);
@@ -560,7 +560,7 @@ export class MonitorEngine {
       // The worker itself failed (crashed, out of memory): the window is reported untested
       // rather than retried forever.
       this.log.error({ model: h.model, version: h.version, err: errorMessage(e) }, 'detectors failed: window reported untested');
-      verdict = { drifted: false, results: mon.detectors.map((d) => skipped(d, `the detector worker failed: ${errorMessage(e)}`)) };
+      verdict = { drifted: false, results: skippedAll(settings, `the detector worker failed: ${errorMessage(e)}`) };
     }
     this.metrics.testSeconds.observe((performance.now() - t0) / 1000);
     const refError = this.referenceErrors.get(key(h.model, h.version));

@@ -5,7 +5,7 @@
  * numeric feature.
  */
 import type { DetectorResult, FeatureDrift } from '../../shared/events/index.js';
-import { DEFAULT_C2ST } from './c2st-settings.js';
+import { C2ST_WORK_BUDGET, DEFAULT_C2ST, c2stWork } from './c2st-settings.js';
 import type { DetectorSettings } from './detectors.js';
 import { familyResult, finiteRows, skipped, subsample } from './detector-results.js';
 import { column } from './matrix.js';
@@ -17,13 +17,21 @@ import { ad2Samp, c2stTest, cosineTest, cvm2Samp, rankPermutationSf, seedOf } fr
  * The classifier two-sample test on the input rows (see stats/c2st.ts). Rows with a NaN or
  * infinite value are left out of both samples (and counted); the features that separate the
  * samples most are listed with their standardised coefficient as `statistic` (no p-value of
- * their own: `p_value` 1, `drifted` false).
+ * their own: `p_value` 1, `drifted` false). A window whose test would exceed
+ * {@link C2ST_WORK_BUDGET} is skipped with the options and the work in the reason: the test runs
+ * while the window closes, and the batch waits for it.
  */
 export function c2stDetector(ref: Reference, winAll: Matrix, s: DetectorSettings): DetectorResult {
   const c = s.c2st ?? DEFAULT_C2ST;
   const refIn = finiteRows(ref.inputs as Matrix);
   const win = finiteRows(winAll);
   if (Math.min(refIn.rows, win.rows) < c.folds) return skipped('c2st', `needs at least ${c.folds} rows with all values finite in each sample (one per fold), has ${refIn.rows} reference and ${win.rows} window rows`);
+  const m = Math.min(refIn.rows, win.rows, c.maxRows);
+  const { work, crossValidations } = c2stWork(m, refIn.cols, c);
+  if (work > C2ST_WORK_BUDGET) {
+    const how = c.test === 'permutation' ? `c2stTest=permutation: c2stPermutations=${c.permutations} + 1 = ${crossValidations} cross-validations` : `c2stTest=binomial: 1 cross-validation`;
+    return skipped('c2st', `work ${crossValidations} × c2stFolds=${c.folds} × 2 × ${m} rows (min(reference, window, c2stMaxRows=${c.maxRows})) × (${refIn.cols} columns + 1)² = ${work.toExponential(2)} (${how}) exceeds the C2ST work budget of ${C2ST_WORK_BUDGET.toExponential(1)}; lower c2stPermutations, c2stMaxRows or c2stFolds, or use c2stTest=binomial`);
+  }
   const r = c2stTest({ reference: refIn.data, window: win.data, dim: refIn.cols, folds: c.folds, C: c.C, test: c.test, permutations: c.permutations, maxRows: c.maxRows, topFeatures: c.topFeatures, seed: seedOf(s.seed) });
   const features: FeatureDrift[] = r.top.map((f) => ({ feature: ref.featureNames[f.index] ?? `f${f.index}`, index: f.index, test: 'c2st', statistic: f.coefficient, p_value: 1, p_value_corrected: 1, drifted: false }));
   return {

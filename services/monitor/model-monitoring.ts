@@ -13,6 +13,7 @@
  *     "alpha": 0.05, "correction": "bonferroni", "detectors": ["ks", "mmd", "bbsd"],
  *     "detector_correction": "holm",           // the window's decision over its detectors
  *     "kernel": "gaussian", "permutations": 1000,
+ *     "mmd_kernels": ["gaussian", "laplacian", "rational_quadratic"], // MMD per kernel: `kernel`'s votes, the others are shown only
  *     "consecutive_windows": 3, "cooldown_seconds": 3600,
  *     "cusum_ert_windows": 200, "cusum_k": 0.5, // sequential detection (stats/sequential.ts); 0: off
  *     "online": {"detector": "mmd", "ert": 500, "window_size": 20}, // per-row detector (online-detector.ts); absent: off
@@ -59,6 +60,13 @@ export interface ModelMonitoring {
   detectors: DetectorName[];
   detectorCorrection: DetectorCorrection;
   kernel: Kernel;
+  /**
+   * Kernels MMD runs with on every window (`mmd_kernels`; default: just `kernel`). The entry with
+   * `kernel` is `mmd` and counts in the window's decision; each other kernel k gives an entry
+   * `mmd_<k>` that is shown only (`details.shown_only` 1: not in the Holm family, never
+   * `drifted`). Optional so that settings built in code need not name it; parseMonitoring sets it.
+   */
+  mmdKernels?: Kernel[];
   permutations: number;
   consecutiveWindows: number;
   cooldownSeconds: number;
@@ -120,7 +128,7 @@ export function declaredWidth(list: unknown, name: string | undefined, maxBatchS
 
 const KEYS = [
   'input', 'input_from', 'output', 'output_kind', 'feature_names', 'categorical_features', 'window_rows', 'window_seconds', 'min_window_rows',
-  'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'permutations', 'consecutive_windows', 'cooldown_seconds',
+  'alpha', 'correction', 'detectors', 'detector_correction', 'kernel', 'mmd_kernels', 'permutations', 'consecutive_windows', 'cooldown_seconds',
   'cusum_ert_windows', 'cusum_k', 'online', 'retrain_trigger', 'max_window_bytes',
   'label_queue_rows', 'label_queue_strategy', 'label_queue_uncertain_share', 'accuracy_threshold', 'mae_threshold', 'quality_min_labels',
   'segment_parameter', 'segment_feature', 'projection',
@@ -174,6 +182,13 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(where, k, `must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
     return v;
   };
+  const kernel = oneOf(where, o, 'kernel', KERNELS, defaults.kernel);
+  const mmdKernels = (strList(where, o, 'mmd_kernels') ?? [kernel]) as Kernel[];
+  for (const k of mmdKernels) if (!(KERNELS as readonly string[]).includes(k)) fail(where, 'mmd_kernels', `unknown kernel ${JSON.stringify(k)} (known: ${KERNELS.join(', ')})`);
+  const dupKernel = mmdKernels.find((k, i) => mmdKernels.indexOf(k) !== i);
+  if (dupKernel !== undefined) fail(where, 'mmd_kernels', `${JSON.stringify(dupKernel)} is listed twice`);
+  if (!mmdKernels.includes(kernel)) fail(where, 'mmd_kernels', `must include the kernel whose MMD counts in the decision, monitoring.kernel ${JSON.stringify(kernel)} (got ${JSON.stringify(mmdKernels)})`);
+  if (mmdKernels.length > 1 && !detectors.includes('mmd')) fail(where, 'mmd_kernels', `lists ${mmdKernels.length} kernels but "mmd" is not in detectors`);
   const segmentParameter = str('segment_parameter');
   const segmentFeature = str('segment_feature');
   if (segmentParameter !== undefined && segmentFeature !== undefined) fail(where, 'segment_feature', 'give segment_parameter or segment_feature, not both');
@@ -206,7 +221,8 @@ export function parseMonitoring(raw: unknown, defaults: MonitorConfig, where: st
     correction: oneOf(where, o, 'correction', ['bonferroni', 'bh', 'none'] as const, defaults.correction),
     detectors: detectors as DetectorName[],
     detectorCorrection: oneOf(where, o, 'detector_correction', ['holm', 'none'] as const, defaults.detectorCorrection),
-    kernel: oneOf(where, o, 'kernel', KERNELS, defaults.kernel),
+    kernel,
+    mmdKernels,
     permutations: int(where, o, 'permutations', 1, defaults.permutations),
     consecutiveWindows: int(where, o, 'consecutive_windows', 1, defaults.consecutiveWindows),
     cooldownSeconds: int(where, o, 'cooldown_seconds', 0, defaults.cooldownSeconds),

@@ -7,6 +7,7 @@
 import type { DetectorResult, DriftReport } from '../../shared/events/index.js';
 import type { QualityAlertRecord, WindowQuality } from './quality.js';
 import type { SegmentReport } from './segments.js';
+import { isShownOnly } from './detector-results.js';
 import { P_FLOOR, esc } from './svg.js';
 
 /** A p-value as text: exponent form when small, and marked when below the plot's floor. */
@@ -27,9 +28,15 @@ export function thresholdOf(d: DetectorResult, alpha: number): number {
   return typeof t === 'number' ? t : alpha;
 }
 
+/** A shown-only entry's own decision at alpha (details.alone_drifted). */
+function aloneBelow(d: DetectorResult): boolean {
+  return Number((d.details as Record<string, number> | undefined)?.['alone_drifted'] ?? 0) === 1;
+}
+
 function verdictCell(d: DetectorResult): string {
   if (d.skipped_reason) return `<span class="note">skipped: ${esc(d.skipped_reason)}</span>`;
   if (!d.has_p_value) return '<span class="note">reported, not tested</span>';
+  if (isShownOnly(d)) return `<span class="shown${aloneBelow(d) ? ' alone' : ''}">shown only, not in the decision: p ${aloneBelow(d) ? '&lt;' : '≥'} alpha</span>`;
   return d.drifted ? '<span class="drift">drift</span>' : '<span class="ok">ok</span>';
 }
 
@@ -38,27 +45,34 @@ export function latestDetectorsTable(r: DriftReport): string {
   const rows = (r.detectors ?? []).map((d) => {
     const details = (d.details ?? {}) as Record<string, number>;
     const holm = details['holm_p_value'];
-    return `<tr><td>${esc(d.detector as string)}</td><td>${esc((d.statistic_name as string) || '')}</td><td>${num(d.statistic as number)}</td><td>${d.has_p_value ? pText(d.p_value as number) : '-'}</td><td>${holm !== undefined ? pText(holm) : '-'}</td><td>${d.has_p_value ? num(thresholdOf(d, r.alpha as number)) : '-'}</td><td>${verdictCell(d)}</td></tr>`;
+    const family = holm !== undefined ? pText(holm) : isShownOnly(d) ? '<span class="note">not in the family</span>' : '-';
+    return `<tr><td>${esc(d.detector as string)}</td><td>${esc((d.statistic_name as string) || '')}</td><td>${num(d.statistic as number)}</td><td>${d.has_p_value ? pText(d.p_value as number) : '-'}</td><td>${family}</td><td>${d.has_p_value ? num(thresholdOf(d, r.alpha as number)) : '-'}</td><td>${verdictCell(d)}</td></tr>`;
   });
   return `<table class="detectors"><tr><th>detector</th><th>statistic</th><th>value</th><th>p-value</th><th>family-wise adjusted p</th><th>threshold</th><th>verdict</th></tr>${rows.join('')}</table>`;
 }
 
-/** Table: windows (newest last) × detectors, each cell the detector's p-value (red when it flagged the window). */
+/**
+ * Table: windows (newest last) × detectors, each cell the detector's p-value (red when it flagged
+ * the window). Shown-only entries (MMD's other kernels) are marked † and never red: italic,
+ * orange when their own p is below alpha.
+ */
 export function comparisonTable(reports: readonly DriftReport[], maxWindows = 12): string {
   const shown = reports.slice(-maxWindows);
   const names = [...new Set(shown.flatMap((r) => (r.detectors ?? []).map((d) => d.detector as string)))];
-  const head = `<tr><th>window</th><th>rows</th><th>verdict</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>`;
+  const shownOnly = new Set(shown.flatMap((r) => (r.detectors ?? []).filter(isShownOnly).map((d) => d.detector as string)));
+  const head = `<tr><th>window</th><th>rows</th><th>verdict</th>${names.map((n) => (shownOnly.has(n) ? `<th class="shown" title="shown only: not in the window's decision">${esc(n)} †</th>` : `<th>${esc(n)}</th>`)).join('')}</tr>`;
   const body = shown.map((r) => {
     const cells = names.map((n) => {
       const d = (r.detectors ?? []).find((x) => x.detector === n);
       if (!d) return '<td class="note">-</td>';
       if (d.skipped_reason) return `<td class="note" title="${esc(d.skipped_reason)}">skipped</td>`;
       if (!d.has_p_value) return `<td class="note">${num(d.statistic as number)}</td>`;
+      if (isShownOnly(d)) return `<td class="shown${aloneBelow(d) ? ' alone' : ''}" title="${esc((d.statistic_name as string) || '')} = ${num(d.statistic as number)}; shown only">${pText(d.p_value as number)}</td>`;
       return `<td class="${d.drifted ? 'drift' : ''}" title="${esc((d.statistic_name as string) || '')} = ${num(d.statistic as number)}">${pText(d.p_value as number)}</td>`;
     });
     return `<tr><td>${esc(String(r.window_index))}</td><td>${esc(String(r.rows))}</td><td>${r.drifted ? '<span class="drift">drift</span>' : '<span class="ok">ok</span>'}</td>${cells.join('')}</tr>`;
   });
-  return `<table class="comparison">${head}${body.join('')}</table><p class="note">p-value of each detector (its own, after its correction over features or classes); red: the detector flagged the window after the family-wise rule. The statistic is in each cell's tooltip.</p>`;
+  return `<table class="comparison">${head}${body.join('')}</table><p class="note">p-value of each detector (its own, after its correction over features or classes); red: the detector flagged the window after the family-wise rule. The statistic is in each cell's tooltip.${shownOnly.size ? ` †: shown only, not in the window's decision (MMD with the other kernels of <code>mmd_kernels</code>; orange: its own p is below alpha).` : ''}</p>`;
 }
 
 /** Table: the features of every detector that tests per feature, smallest p-value first, with PSI and Wasserstein / std. */

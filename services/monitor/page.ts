@@ -40,7 +40,7 @@ import type { XMarker } from './svg.js';
 export { PCA_FIT_ROWS } from './projection.js';
 
 const STYLE =
-  'body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1280px}table{border-collapse:collapse;font-size:13px;margin:6px 0}td,th{padding:3px 9px;border-bottom:1px solid #ddd;text-align:left}th{background:#f3f3f3}.drift{color:#d62728;font-weight:600}.ok{color:#2ca02c}.floor{color:#9467bd;white-space:nowrap}.grid{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}h2{margin-top:28px;border-bottom:1px solid #eee}.note{color:#666;font-size:12px}figure{margin:0}figcaption{font-size:12px;color:#444;max-width:440px}';
+  'body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1280px}table{border-collapse:collapse;font-size:13px;margin:6px 0}td,th{padding:3px 9px;border-bottom:1px solid #ddd;text-align:left}th{background:#f3f3f3}.drift{color:#d62728;font-weight:600}.ok{color:#2ca02c}.shown{color:#555;font-style:italic}.shown.alone{color:#b35c00}.floor{color:#9467bd;white-space:nowrap}.grid{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}h2{margin-top:28px;border-bottom:1px solid #eee}.note{color:#666;font-size:12px}figure{margin:0}figcaption{font-size:12px;color:#444;max-width:440px}';
 
 function html(title: string, body: string): HttpAnswer {
   return { status: 200, contentType: 'text/html; charset=utf-8', body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>` };

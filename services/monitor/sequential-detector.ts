@@ -10,6 +10,7 @@
  */
 import type { DetectorResult } from '../../shared/events/index.js';
 import { cusumStep, cusumThreshold } from './stats/sequential.js';
+import { inFamily } from './detector-results.js';
 
 const thresholds = new Map<string, number>();
 
@@ -35,7 +36,7 @@ export interface CusumState {
  */
 export function cusumWindow(results: readonly DetectorResult[], before: CusumState, windowIndex: number, ertWindows: number, k: number): { result: DetectorResult; after: CusumState; alarm: boolean } {
   const h = cusumH(ertWindows, k);
-  const tested = results.filter((r) => r.has_p_value && !r.skipped_reason && r.detector !== 'cusum');
+  const tested = results.filter((r) => inFamily(r) && r.detector !== 'cusum');
   const base = { detector: 'cusum', statistic_name: 'CUSUM S on Φ⁻¹(1 − p) of the window\'s family-wise p (alarm at S ≥ h)', correction: 'none', features: [], has_p_value: false, p_value: 1 };
   if (tested.length === 0) {
     return { result: { ...base, statistic: before.s, drifted: false, details: { k, h, ert_windows: ertWindows, run_start: before.runStart }, skipped_reason: 'no detector gave this window a p-value: the CUSUM is unchanged' }, after: before, alarm: false };

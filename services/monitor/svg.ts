@@ -68,7 +68,8 @@ export const MARKER_OFFSET: Record<XMarker['kind'], number> = { retrain: -3, ale
  * how many there are. Markers draw vertical lines (retrain requests, alerts) at their window.
  */
 export function pValueChart(series: Array<{ name: string; points: Array<[number, number]> }>, alpha: number, width = 720, height = 260, markers: readonly XMarker[] = []): string {
-  const m = { l: 56, r: 170, t: 16, b: 36 };
+  // The legend's column is as wide as its longest name (about 7 px per character at 12 px).
+  const m = { l: 56, r: Math.max(170, 36 + 7 * Math.max(0, ...series.map((s) => s.name.length))), t: 16, b: 36 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
   const decades = -Math.log10(P_FLOOR);

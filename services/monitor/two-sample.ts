@@ -19,6 +19,7 @@ import type { Matrix__Output } from '../../shared/generated/mlmesh/monitor/v1/Ma
 import { DETECTORS } from './config.js';
 import type { DetectorName } from './config.js';
 import { DEFAULT_C2ST } from './detectors.js';
+import { C2ST_WORK_BUDGET, c2stWork } from './c2st-settings.js';
 import type { C2stSettings, DetectorCorrection } from './detectors.js';
 import type { DetectorRunner } from './engine.js';
 import { softmaxRows } from './matrix.js';
@@ -42,12 +43,8 @@ export const MAX_PERMUTATIONS = 100_000;
  * here. Larger requests are refused up front instead of holding a worker for minutes.
  */
 export const MMD_WORK_BUDGET = 2.5e9;
-/**
- * Work budget of one ad-hoc C2ST: cross-validations × folds × 2m rows × (columns + 1)², where a
- * cross-validation is one (binomial) or permutations + 1; about 10 Newton iterations of that
- * each, so 2e9 is about 5–10 s of one core.
- */
-export const C2ST_WORK_BUDGET = 2e9;
+/** Work budget of one C2ST (c2st-settings.ts), the same as the live windows'. */
+export { C2ST_WORK_BUDGET } from './c2st-settings.js';
 
 /**
  * Runs ad-hoc tests (a pool separate from the windows' so an offline request never delays a
@@ -127,8 +124,7 @@ export async function twoSampleTest(req: TwoSampleTestRequest__Output, detect: A
   }
   if (detectors.includes('c2st')) {
     const m = Math.min(ref.rows, test.rows, c2st.maxRows);
-    const cvs = c2st.test === 'permutation' ? c2st.permutations + 1 : 1;
-    const work = cvs * c2st.folds * 2 * m * (ref.cols + 1) ** 2;
+    const { work, crossValidations: cvs } = c2stWork(m, ref.cols, c2st);
     if (work > C2ST_WORK_BUDGET) throw new InvalidArgumentError(`detectors: c2st on ${m} rows per sample × ${ref.cols} columns (${cvs} cross-validations of ${c2st.folds} folds) exceeds its work budget of ${C2ST_WORK_BUDGET.toExponential(1)}; send fewer rows or columns`);
     if (Math.min(ref.rows, test.rows) < c2st.folds) throw new InvalidArgumentError(`reference.rows, test.rows: c2st needs at least ${c2st.folds} rows per sample (one per fold)`);
   }

@@ -15,7 +15,12 @@ import { OpenWindow } from '../../services/monitor/window.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
 import { buildReference, loadReference, replaceReference } from '../../services/monitor/reference.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
-import { msg, setup, useEngineDir } from '../helpers/monitor-engine.js';
+import { msg, isDrift, setup, useEngineDir } from '../helpers/monitor-engine.js';
+import { familyDecision, runDetectors } from '../../services/monitor/detectors.js';
+import { markShownOnly } from '../../services/monitor/detector-results.js';
+import { cusumWindow } from '../../services/monitor/sequential-detector.js';
+import { mmdTest, seededRandom } from '../../services/monitor/stats/index.js';
+import type { DetectorResult } from '../../shared/events/index.js';
 import type { EngineCtx, Published } from '../helpers/monitor-engine.js';
 
 const test = anyTest as TestFn<EngineCtx>;
@@ -143,6 +148,77 @@ test('monitoring section - defaults, overrides and refusals naming the field', (
   t.throws(() => buildReference('x', '1', npy, undefined, noNames, { inputs: 'a', outputs: null }, null), { message: /monitoring\.categorical_features: "region" is not a feature \(without feature_names the features are f0…f1\)/ });
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_ALPHA: '0' } }), { message: /MLMESH_MONITOR_ALPHA/ });
   t.throws(() => resolveMonitorConfig({ env: { MLMESH_MONITOR_DETECTORS: 'ks,nope' } }), { message: /MLMESH_MONITOR_DETECTORS\)\[1\]: "nope"/ });
+});
+
+test('monitoring section - mmd_kernels: default just kernel; unknown, duplicate or missing kernels refused naming the field', (t) => {
+  const d = resolveMonitorConfig({ env: {} });
+  t.deepEqual(parseMonitoring(undefined, d, 'model x').mmdKernels, ['gaussian']);
+  t.deepEqual(parseMonitoring({ kernel: 'laplacian' }, d, 'model x').mmdKernels, ['laplacian']);
+  t.deepEqual(parseMonitoring({ mmd_kernels: ['laplacian', 'gaussian', 'rational_quadratic'] }, d, 'model x').mmdKernels, ['laplacian', 'gaussian', 'rational_quadratic']);
+  t.throws(() => parseMonitoring({ mmd_kernels: ['gaussian', 'rq'] }, d, 'model x'), { message: /model x: monitoring\.mmd_kernels: unknown kernel "rq" \(known: gaussian, laplacian, rational_quadratic\)/ });
+  t.throws(() => parseMonitoring({ mmd_kernels: ['gaussian', 'laplacian', 'gaussian'] }, d, 'model x'), { message: /monitoring\.mmd_kernels: "gaussian" is listed twice/ });
+  t.throws(() => parseMonitoring({ mmd_kernels: ['laplacian'] }, d, 'model x'), { message: /monitoring\.mmd_kernels: must include the kernel whose MMD counts in the decision, monitoring\.kernel "gaussian"/ });
+  t.throws(() => parseMonitoring({ mmd_kernels: [] }, d, 'model x'), { message: /monitoring\.mmd_kernels: must include/ });
+  t.throws(() => parseMonitoring({ mmd_kernels: 'gaussian' }, d, 'model x'), { message: /monitoring\.mmd_kernels: must be a list of non-empty strings/ });
+  t.throws(() => parseMonitoring({ detectors: ['ks'], mmd_kernels: ['gaussian', 'laplacian'] }, d, 'model x'), { message: /monitoring\.mmd_kernels: lists 2 kernels but "mmd" is not in detectors/ });
+});
+
+test('engine - mmd_kernels: the MMD of each kernel is reported (mmd, mmd_laplacian, mmd_rational_quadratic) with a valid p-value; the extra kernels are shown only and leave the verdict of a clean window as it was', async (t) => {
+  const mon = { window_rows: 100, window_seconds: 0, detectors: ['ks', 'mmd'], permutations: 200, mmd_kernels: ['gaussian', 'laplacian', 'rational_quadratic'] };
+  const { engine, published } = await setup(t.context, mon);
+  // A clean window: the reference's distribution (uniform on [0, 1)²), other draws.
+  const rand = seededRandom(11);
+  const rows = Array.from({ length: 100 }, () => [rand(), rand()]);
+  await engine.applyPredictions([msg(1, rows.slice(0, 50)), msg(2, rows.slice(50))]);
+  const r = decodeDriftReport((published.find(isDrift) as Published).data);
+  t.deepEqual(r.detectors.map((d) => d.detector), ['ks', 'mmd', 'mmd_laplacian', 'mmd_rational_quadratic']);
+  const by = new Map(r.detectors.map((d) => [d.detector, d]));
+  for (const [name, kernel] of [['mmd', 'gaussian'], ['mmd_laplacian', 'laplacian'], ['mmd_rational_quadratic', 'rational_quadratic']] as const) {
+    const d = by.get(name);
+    t.is(d?.skipped_reason, '', name);
+    t.true(d?.has_p_value, name);
+    t.true((d?.p_value ?? 0) > 0 && (d?.p_value ?? 2) <= 1, `${name}: p = ${d?.p_value}`);
+    // p = (k + 1)/(N + 1) with N = 200 permutations.
+    t.is(Math.round((d?.p_value ?? 0) * 201), Number(d?.details['exceedances']) + 1, name);
+    t.true((d?.details['length_scale'] ?? 0) > 0, name);
+    t.true(d?.statistic_name.includes(`${kernel} kernel`), d?.statistic_name);
+    t.log(`${name}: MMD² ${d?.statistic.toExponential(3)}, p ${d?.p_value.toFixed(4)}, ℓ ${d?.details['length_scale']?.toFixed(4)}`);
+  }
+  for (const name of ['mmd_laplacian', 'mmd_rational_quadratic']) {
+    const d = by.get(name);
+    t.is(d?.details['shown_only'], 1, `${name} is shown only`);
+    t.false(d?.drifted, `${name} never flags the window`);
+    t.is(d?.details['holm_p_value'], undefined, `${name} is not in the Holm family`);
+    t.is(d?.details['alone_drifted'], (d?.p_value ?? 1) < 0.05 ? 1 : 0);
+  }
+  t.is(by.get('mmd')?.details['shown_only'], undefined, 'the configured kernel votes');
+  t.false(r.drifted, 'the clean window is not drifted');
+  // The same window without the extra kernels: the same decision, the same Holm-adjusted p-values
+  // (m = 2: ks and mmd), the same mmd.
+  const plain = await runDetectors(
+    engine.cachedReference('m', '1') ?? undefined,
+    { inputs: { rows: 100, cols: 2, data: Float64Array.from(Float32Array.from(rows.flat())) }, outputs: undefined },
+    { detectors: ['ks', 'mmd'], alpha: 0.05, correction: 'bonferroni', detectorCorrection: 'holm', kernel: 'gaussian', permutations: 200, mmdMaxRows: 1000, seed: 'm/1/0' },
+    (input) => Promise.resolve(mmdTest(input)),
+  );
+  t.is(plain.results.length, 2);
+  t.is(plain.drifted, r.drifted);
+  for (const p of plain.results) {
+    t.is(by.get(p.detector as string)?.p_value, p.p_value as number, `${p.detector}: same p`);
+    t.is(by.get(p.detector as string)?.details['holm_p_value'], p.details?.['holm_p_value'] as number, `${p.detector}: same Holm-adjusted p`);
+  }
+});
+
+test('family - a shown-only entry does not count in Holm\'s m, cannot flag the window, and is left out of the CUSUM\'s family p', (t) => {
+  const entry = (detector: string, p: number): DetectorResult => ({ detector, statistic_name: '', statistic: 0, p_value: p, has_p_value: true, drifted: p < 0.05, correction: 'none', features: [], details: {}, skipped_reason: '' });
+  const results = [entry('ks', 0.03), entry('mmd', 0.2), markShownOnly(entry('mmd_laplacian', 1e-9), 0.05)];
+  const v = familyDecision(results, { alpha: 0.05, detectorCorrection: 'holm' });
+  t.false(v.drifted, 'the shown-only p = 1e-9 does not flag the window');
+  t.is(results[0]?.details?.['holm_p_value'], 0.06, 'm = 2, not 3');
+  t.is(results[2]?.details?.['alone_drifted'], 1);
+  t.is(results[2]?.details?.['holm_p_value'], undefined);
+  t.false(familyDecision(results, { alpha: 0.05, detectorCorrection: 'none' }).results[2]?.drifted);
+  t.is(cusumWindow(results, { s: 0, runStart: -1 }, 0, 50, 0.5).result.details?.['family_p_value'], 0.06, 'the CUSUM takes min Holm p over ks and mmd');
 });
 
 test('engine - a corrupt reference or config does not stop the stream: windows are reported untested with the reason', async (t) => {

@@ -2,7 +2,7 @@
  * The drift page, rendered by Debian's headless Chromium: digits traffic with the model's real
  * outputs (the inference service, without logging), clean then blurred, the south region's rows
  * also noisy, a region parameter and labels, published as prediction logs on a private NATS. Checks the generic
- * detector tables, the feature ranking with PSI and Wasserstein, the outputs, the p-values below
+ * detector tables (MMD with each kernel: the Gaussian one votes, the Laplacian and rational-quadratic ones shown only), the feature ranking with PSI and Wasserstein, the outputs, the p-values below
  * the plot's floor marked, retrain, alert and rollout (ModelEvent) markers on the time axis, the live-accuracy series
  * with its band, the calibration plot, the segments, PCA with its explained variance and UMAP;
  * writes a screenshot (MLMESH_KEEP_SCREENSHOT=/tmp/page.png keeps it).
@@ -34,7 +34,7 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   const repo = await copyRepository([MODEL]);
   const cfgPath = join(repo, MODEL, 'config.json');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>;
-  cfg['monitoring'] = { ...((cfg['monitoring']) ?? {}), segment_parameter: 'region', projection: 'umap', accuracy_threshold: 0.8, quality_min_labels: 20, label_queue_rows: 10, detectors: ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st'] };
+  cfg['monitoring'] = { ...((cfg['monitoring']) ?? {}), segment_parameter: 'region', projection: 'umap', accuracy_threshold: 0.8, quality_min_labels: 20, label_queue_rows: 10, detectors: ['ks', 'chi2', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st'], mmd_kernels: ['gaussian', 'laplacian', 'rational_quadratic'] };
   await writeFile(cfgPath, JSON.stringify(cfg));
   const monitor = await startMonitor({ natsUrl: nats.url, repo, overrides: { windowRows: 100, windowSeconds: 0, consecutiveWindows: 2, permutations: 200 } });
   const nc = await connect({ servers: nats.url });
@@ -112,6 +112,29 @@ test('page - the drift page in Chromium: detector tables, ranking, outputs, floo
   for (const d of last?.detectors ?? []) t.true(html.includes(`<td>${d.detector}</td>`), `detector ${d.detector} in the table`);
   t.regex(html, /<table class="detectors">.*threshold.*verdict/s);
   t.regex(html, /<table class="comparison">/);
+  // MMD with each kernel: the configured (Gaussian) one votes, the other two are shown only, as
+  // columns of the comparison table and rows of the latest-window table.
+  for (const r of listed.reports) {
+    const names = r.detectors.map((d) => d.detector);
+    t.deepEqual(names.slice(names.indexOf('mmd'), names.indexOf('mmd') + 3), ['mmd', 'mmd_laplacian', 'mmd_rational_quadratic'], `window ${r.window_index}: the three kernels`);
+    for (const d of r.detectors.filter((x) => x.detector.startsWith('mmd_'))) {
+      t.is(d.details['shown_only'], 1);
+      t.false(d.drifted);
+      t.true(d.has_p_value && d.p_value > 0 && d.p_value <= 1);
+    }
+  }
+  const comparison = /<table class="comparison">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+  const heads = [...comparison.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+  t.true(heads.includes('mmd') && heads.includes('mmd_laplacian †') && heads.includes('mmd_rational_quadratic †'), `comparison columns: ${heads.join(', ')}`);
+  // Every window's row has a cell per kernel; the blurred windows' extra kernels are below alpha on their own (orange, not red).
+  t.is((comparison.match(/<td class="shown[^"]*"/g) ?? []).length, 2 * listed.reports.length);
+  const blurredAlone = listed.reports.slice(2).flatMap((r) => r.detectors.filter((d) => d.detector.startsWith('mmd_') && d.details['alone_drifted'] === 1)).length;
+  t.is(blurredAlone, 6, 'the other kernels see the blurred windows too');
+  t.is((comparison.match(/<td class="shown alone"/g) ?? []).length, listed.reports.flatMap((r) => r.detectors.filter((d) => d.details['shown_only'] === 1 && d.details['alone_drifted'] === 1)).length);
+  t.regex(html, /†: shown only, not in the window's decision/);
+  const latest = /<table class="detectors">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+  t.regex(latest, /<td>mmd_laplacian<\/td><td>MMD² \(unbiased, laplacian kernel\)<\/td>.*?not in the family.*?shown only, not in the decision: p &lt; alpha/s);
+  t.regex(latest, /<td>mmd_rational_quadratic<\/td><td>MMD² \(unbiased, rational_quadratic kernel\)<\/td>/);
   // The feature ranking shows the PSI and Wasserstein values of the report.
   const top = [...(last?.detectors.find((d) => d.detector === 'ks')?.features ?? [])].sort((a, b) => a.p_value - b.p_value)[0];
   t.truthy(top);

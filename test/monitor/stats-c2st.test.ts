@@ -12,6 +12,7 @@ import { projectRoot } from '../../shared/config/index.js';
 import { runDetectors } from '../../services/monitor/detectors.js';
 import type { DetectorSettings } from '../../services/monitor/detectors.js';
 import { DetectorPool } from '../../services/monitor/detector-pool.js';
+import { C2ST_WORK_BUDGET, c2stWork } from '../../services/monitor/c2st-settings.js';
 import { buildReference } from '../../services/monitor/reference.js';
 import { parseMonitoring } from '../../services/monitor/model-monitoring.js';
 import { resolveMonitorConfig } from '../../services/monitor/config.js';
@@ -141,18 +142,32 @@ test('c2st - names the feature that separates the samples (a 1-sd shift in 1 of 
   t.is(named, 10);
 });
 
-test('ood - inverted and random-noise digits are flagged by every detector (ks, mmd, bbsd, confidence, predicted_class, c2st)', async (t) => {
+test('ood - inverted and random-noise digits are flagged by every detector (ks, mmd with each kernel, bbsd, confidence, predicted_class, c2st, cvm, ad, cosine)', async (t) => {
   const { inputs, outputs } = digitsReference();
   const ref = refOf(inputs, outputs, 'heldout');
   const digits = allDigits();
   const rand = seededRandom(113);
   const cases: Record<string, Matrix> = { inverted: invert(rowsOf(digits, drawRows(digits.rows, 100, rand))), noise: noise(100, 64, rand) };
+  // Every detector applies to these windows: the opt-in cvm and ad per pixel (numeric
+  // features), cosine on the pixel rows (meant for embeddings, but any row vectors have a
+  // centroid), MMD's other kernels shown only: their own decision is checked, alone_drifted.
+  // cvm and ad take 20,000 rank permutations: their smallest p is the Bonferroni floor
+  // features / (rankPermutations + 1), 64/2001 = 0.032 at the default 2,000, which Holm over the
+  // nine detectors does not reject (docs/monitor.md, Detectors).
+  const detectors: DetectorSettings['detectors'] = ['ks', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st', 'cvm', 'ad', 'cosine'];
   for (const [name, x] of Object.entries(cases)) {
     const y = await digitsOutputs(x);
-    const v = await runDetectors(ref, { inputs: x, outputs: y }, settings(['ks', 'mmd', 'bbsd', 'confidence', 'predicted_class', 'c2st'], { seed: name, detectorCorrection: 'holm' }), mmdInline);
+    const v = await runDetectors(ref, { inputs: x, outputs: y }, settings(detectors, { seed: name, detectorCorrection: 'holm', mmdKernels: ['gaussian', 'laplacian', 'rational_quadratic'], rankPermutations: 20_000 }), mmdInline);
     t.log(name, v.results.map((r) => `${r.detector} p=${(r.p_value as number).toExponential(2)}${r.skipped_reason ? ` skipped: ${r.skipped_reason}` : ''}`).join(', '));
-    t.is(v.results.length, 6);
-    for (const r of v.results) t.true(r.drifted, `${name}: ${r.detector} not flagged (p = ${r.p_value})`);
+    t.deepEqual(v.results.map((r) => r.detector), ['ks', 'mmd', 'mmd_laplacian', 'mmd_rational_quadratic', 'bbsd', 'confidence', 'predicted_class', 'c2st', 'cvm', 'ad', 'cosine']);
+    t.true(v.drifted);
+    for (const r of v.results) {
+      t.is(r.skipped_reason, '', `${name}: ${r.detector} ran`);
+      if ((r.detector as string).startsWith('mmd_')) {
+        t.false(r.drifted, `${name}: ${r.detector} is shown only`);
+        t.is(r.details?.['alone_drifted'], 1, `${name}: ${r.detector} alone not flagged (p = ${r.p_value})`);
+      } else t.true(r.drifted, `${name}: ${r.detector} not flagged (p = ${r.p_value})`);
+    }
   }
 });
 
@@ -175,6 +190,32 @@ test('c2st - runs in the detector worker and reports accuracy, AUC and the separ
   } finally {
     await pool.close();
   }
+});
+
+test('c2st - a live window over the work budget (c2stTest=permutation, c2stPermutations 10,000) is skipped with the options and the work, at once; under it, it runs', async (t) => {
+  const digits = allDigits();
+  const rand = seededRandom(131);
+  const r = drawRows(digits.rows, 300, rand);
+  const ref = refOf(rowsOf(digits, r.slice(0, 200)), undefined, 'budget');
+  const win = blur(rowsOf(digits, r.slice(200)), 1);
+  // The largest the options allow: 10,001 cross-validations × 5 folds × 2 × 100 rows × 65².
+  const big = { folds: 5, C: 1, test: 'permutation' as const, permutations: 10_000, maxRows: 10_000, topFeatures: 3 };
+  t.true(c2stWork(100, 64, big).work > C2ST_WORK_BUDGET);
+  const t0 = performance.now();
+  const over = await runDetectors(ref, { inputs: win, outputs: undefined }, settings(['ks', 'c2st'], { c2st: big, detectorCorrection: 'holm' }), mmdInline);
+  const ms = performance.now() - t0;
+  const c = over.results.find((x) => x.detector === 'c2st');
+  t.regex(c?.skipped_reason ?? '', /^work 10001 × c2stFolds=5 × 2 × 100 rows \(min\(reference, window, c2stMaxRows=10000\)\) × \(64 columns \+ 1\)² = 4\.23e\+10 \(c2stTest=permutation: c2stPermutations=10000 \+ 1 = 10001 cross-validations\) exceeds the C2ST work budget of 2\.0e\+9; lower c2stPermutations, c2stMaxRows or c2stFolds, or use c2stTest=binomial$/);
+  t.false(c?.has_p_value);
+  t.true(over.drifted, 'the other detectors still decide (ks flags the blurred window)');
+  t.true(ms < 2000, `skipped without fitting (${ms.toFixed(0)} ms)`);
+  // 46 permutations: 47 × 5 × 2 × 100 × 65² = 1.99e8, under the budget.
+  const small = { ...big, permutations: 46 };
+  t.true(c2stWork(100, 64, small).work <= C2ST_WORK_BUDGET);
+  const under = await runDetectors(ref, { inputs: win, outputs: undefined }, settings(['c2st'], { c2st: small }), mmdInline);
+  t.is(under.results[0]?.skipped_reason, '');
+  t.is(under.results[0]?.details?.['permutations'], 46);
+  t.true(under.results[0]?.drifted);
 });
 
 test('c2st - too few rows for the folds is skipped with the reason, not failed', async (t) => {

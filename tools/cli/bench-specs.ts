@@ -91,7 +91,7 @@ export const BENCHMARKS = {
       { flag: 'sizes', default: '50,100,200', description: 'window sizes (rows)', kind: 'text' },
       { flag: 'reference', default: '500', description: 'reference rows' },
       { flag: 'permutations', default: '500', description: 'MMD permutations' },
-      { flag: 'detectors', default: 'c2st,ks,mmd,cvm,ad', description: 'detectors to run, each alone', kind: 'text' },
+      { flag: 'detectors', default: 'c2st,ks,mmd,cvm,ad', description: 'detectors to run, each alone (c2st, ks, mmd, cvm, ad; mmd_laplacian, mmd_rational_quadratic: MMD with those kernels)', kind: 'text' },
     ],
   },
   'monitor-online': {

@@ -30,10 +30,17 @@ interface Detector {
   statistic_name: string;
   statistic: number;
   skipped_reason: string;
+  details?: Record<string, number> | null;
+}
+
+/** DRIFT / ok, or for a shown-only entry (mmd_<kernel>: not in the decision) "shown" with its own decision. */
+function verdictText(d: Detector): string {
+  if (d.details?.['shown_only'] === 1) return d.details['alone_drifted'] === 1 ? 'shown (p < alpha alone, not in the decision)' : 'shown';
+  return d.drifted ? 'DRIFT' : 'ok   ';
 }
 
 function detectorsText(ds: readonly Detector[]): string {
-  return ds.map((d) => `    ${d.detector.padEnd(16)} ${d.skipped_reason ? `skipped: ${d.skipped_reason}` : `${d.drifted ? 'DRIFT' : 'ok   '} p=${d.has_p_value ? p(d.p_value) : '-'} ${d.statistic_name}=${p(d.statistic)}`}`).join('\n');
+  return ds.map((d) => `    ${d.detector.padEnd(16)} ${d.skipped_reason ? `skipped: ${d.skipped_reason}` : `${verdictText(d)} p=${d.has_p_value ? p(d.p_value) : '-'} ${d.statistic_name}=${p(d.statistic)}`}`).join('\n');
 }
 
 /** A report's segments in one line (none when the model has no segments). */

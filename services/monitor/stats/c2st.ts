@@ -28,8 +28,9 @@
  * - Which features separate the samples: the model fitted on all 2m rows, its coefficients on
  *   the standardised features ranked by magnitude (sign: positive = larger in the window).
  *
- * Out-of-fold predictions of different folds are not independent, so the binomial test is an
- * approximation; test/monitor/stats-c2st.test.ts measures its false-positive rate on clean data.
+ * Out-of-fold predictions of different folds are not independent, which is why the binomial
+ * test is per fold (each valid on its own, as above) and combined by Bonferroni rather than
+ * pooled; test/monitor/stats-c2st.test.ts measures its false-positive rate on clean data.
  */
 import { betaI } from './special.js';
 import { decision, fitLogistic } from './logistic.js';

@@ -10,7 +10,9 @@ export interface DetectorResult {
    * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
    * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm),
    * and "online_mmd", the per-row online detector (no p-value; drifted = an alarm among the
-   * window's rows).
+   * window's rows); and "mmd_<kernel>" ("mmd_laplacian", …), MMD with a kernel of the model's
+   * monitoring.mmd_kernels other than its kernel: shown only (details.shown_only = 1: not in the
+   * window's decision, drifted always false, its own decision in details.alone_drifted).
    */
   'detector'?: (string);
   /**
@@ -47,7 +49,9 @@ export interface DetectorResult__Output {
    * "ks", "chi2", "mmd", "bbsd", "confidence", "predicted_class", "accuracy", "c2st", "cvm", "ad",
    * "cosine"; and "cusum", the sequential detector over windows (no p-value; drifted = alarm),
    * and "online_mmd", the per-row online detector (no p-value; drifted = an alarm among the
-   * window's rows).
+   * window's rows); and "mmd_<kernel>" ("mmd_laplacian", …), MMD with a kernel of the model's
+   * monitoring.mmd_kernels other than its kernel: shown only (details.shown_only = 1: not in the
+   * window's decision, drifted always false, its own decision in details.alone_drifted).
    */
   'detector': (string);
   /**
