@@ -27,6 +27,7 @@ import { loadModelRetraining } from './settings.js';
 import { datasetStage, evaluateStage, gateEventMetrics, gateEvidence, registerStage, rolloutEnded, trainStage } from './stages.js';
 import type { StageContext } from './stages.js';
 import type { PointInTimeSource } from './point-in-time.js';
+import type { TestPause } from './test-pause.js';
 import { TrainingError, killProcessGroup } from './trainer.js';
 
 /** A run's stages in order. */
@@ -54,6 +55,8 @@ export interface EngineOptions {
   codeVersion: string;
   /** Where point-in-time feature rows of gateway rows come from (the feature and preprocess services). */
   pointInTime: PointInTimeSource;
+  /** TEST ONLY (test-pause.ts): stops a run's work at a named point; by default, never. */
+  pause?: TestPause;
 }
 
 /** Why a run's work was stopped: a cancel ends it, a drain leaves it to resume at the next start. */
@@ -390,6 +393,7 @@ export class RetrainEngine extends EventEmitter {
       producedBy: this.o.producerVersion,
       codeVersion: this.o.codeVersion,
       actor: this.actor,
+      pause: this.o.pause ?? (() => Promise.resolve()),
     };
   }
 
@@ -527,6 +531,7 @@ export class RetrainEngine extends EventEmitter {
     let run = this.get(id);
     if (!run.rollout_id) {
       const rid = await c.deployer.startRollout(run.model, run.candidate_version, run.parent_version);
+      await c.pause('rollout:started', id, signal);
       run = (await this.save(id, (r) => void (r.rollout_id = rid))).run;
     }
     const since = Number(run.stages.find((s) => s.name === 'rollout')?.started_unix_ms ?? Date.now());
