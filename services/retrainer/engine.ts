@@ -530,7 +530,10 @@ export class RetrainEngine extends EventEmitter {
     if (!started || started.state !== 'running') await this.beginStage(id, 'rollout');
     let run = this.get(id);
     if (!run.rollout_id) {
-      const rid = await c.deployer.startRollout(run.model, run.candidate_version, run.parent_version);
+      // A rollout of this candidate started during this run (by a retrainer killed before it
+      // stored the id) is adopted, ended or not: never a second one.
+      const { id: rid, adopted } = await c.deployer.startRollout(run.model, run.candidate_version, run.parent_version, Number(run.created_unix_ms));
+      if (adopted) this.o.logger.warn({ run: id, rollout: rid, why: adopted }, 'retrainer: adopted the rollout a previous retrainer started');
       await c.pause('rollout:started', id, signal);
       run = (await this.save(id, (r) => void (r.rollout_id = rid))).run;
     }

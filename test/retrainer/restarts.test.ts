@@ -8,7 +8,8 @@
  *   and the register stage not recorded as done → after the restart one version 2 (its manifest
  *   untouched), never a version 3, one rollout, and the run ends with the rollout's outcome;
  * - `rollout:started`: StartRollout answered, its id not stored in the run → the restarted
- *   retrainer adopts that rollout (no second `rollout_started`), and records its outcome;
+ *   retrainer adopts that rollout (no second `rollout_started`), and records its outcome; also
+ *   when the rollout has already ended by the time the retrainer is back;
  * - an unknown pause point refuses to start the retrainer (exit 78, the variable named).
  */
 import test from 'ava';
@@ -17,6 +18,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyManifest } from '../../services/inference/manifest.js';
 import type { ModelEvent__Output } from '../../shared/events/index.js';
+import { waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
 import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
@@ -141,6 +143,9 @@ async function withMesh(t: ExecutionContext, point: string, run: (m: RetrainMesh
     for (const s of run.stages) t.log(`  ${s.name} ${s.state} x${s.attempts}: ${s.detail}`);
     t.log(`run ${run.state}: ${run.reason}`);
     t.is(run.rollout_id, first.id, 'the run adopted the rollout the first retrainer started');
+    const adopted = await m.retrainer.waitForLog((r) => r['msg'] === 'retrainer: adopted the rollout a previous retrainer started', 1000);
+    t.log(`adopted: ${String(adopted['why'])}`);
+    t.is(adopted['rollout'], first.id);
     const started = await rolloutsStarted(m);
     t.deepEqual(started.map((e) => e.rollout_id), [first.id], 'one rollout in all');
     const ro = (await m.rollouts.getRollout({ model: MODEL })).rollout!;
@@ -153,6 +158,35 @@ async function withMesh(t: ExecutionContext, point: string, run: (m: RetrainMesh
     const ev = (await m.events()).filter((e) => e.run_id === run.id);
     t.deepEqual(ev.map((e) => e.kind), ['retrain_started', 'retrain_dataset', 'retrain_train', 'retrain_evaluate', 'retrain_register', 'retrain_rollout', 'retrain_outcome']);
     t.is(ev.find((e) => e.kind === 'retrain_rollout')?.rollout_id, first.id);
+    await m.traffic.stop();
+    t.is(m.traffic.failures.length, 0, JSON.stringify(m.traffic.failures.slice(0, 3)));
+  }),
+);
+
+(noTorch ? test.skip : test.serial)('retrainer - SIGKILLed after StartRollout answered, restarted only once that rollout has ended: the run adopts the ended rollout (none started again) and records its outcome', (t) =>
+  withMesh(t, 'rollout:started', async (m) => {
+    const { runId } = await runUntilPause(t, m, 'rollout:started');
+    const first = (await m.rollouts.getRollout({ model: MODEL })).rollout!;
+    t.is(first.candidate, '2');
+    m.retrainer.proc.kill('SIGKILL');
+    expectKilled(await m.retrainer.exited);
+    // The rollout goes on without the retrainer, to its end.
+    await waitFor(async () => ['completed', 'rolled_back', 'aborted'].includes((await m.rollouts.getRollout({ model: MODEL })).rollout?.state ?? ''), 180_000, 'the rollout to end');
+    const ended = (await m.rollouts.getRollout({ model: MODEL })).rollout!;
+    t.log(`rollout ${ended.id} ended before the restart: ${ended.state} (${ended.reason})`);
+    await m.restartRetrainer({});
+    const run = await m.waitRun((r) => r.id === runId && r.state !== 'running', 120_000, 'the run to end');
+    for (const s of run.stages) t.log(`  ${s.name} ${s.state} x${s.attempts}: ${s.detail}`);
+    t.is(run.rollout_id, first.id, 'the run adopted the ended rollout');
+    const adopted = await m.retrainer.waitForLog((r) => r['msg'] === 'retrainer: adopted the rollout a previous retrainer started', 1000);
+    t.log(`adopted: ${String(adopted['why'])}`);
+    t.regex(String(adopted['why']), new RegExp(`^the model's rollout ${first.id} of version 2 over 1 is already there \\(${ended.state}\\)`), 'found before any StartRollout');
+    t.deepEqual((await rolloutsStarted(m)).map((e) => e.rollout_id), [first.id], 'no second rollout of version 2');
+    const ro = (await m.rollouts.getRollout({ model: MODEL })).rollout!;
+    t.is(ro.id, first.id);
+    t.is(run.rollout_outcome, `${ended.state}: ${ended.reason}`);
+    t.is(run.state, ended.state === 'completed' ? 'promoted' : 'rolled_back', run.reason);
+    t.deepEqual(await modelEntries(m), ['1', '2']);
     await m.traffic.stop();
     t.is(m.traffic.failures.length, 0, JSON.stringify(m.traffic.failures.slice(0, 3)));
   }),
