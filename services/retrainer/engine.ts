@@ -3,7 +3,8 @@
  * at a time (triggers meanwhile are coalesced into it), and carries each run through its stages
  * (stages.ts), storing the run in KV mlmesh_retrainer after every step and publishing a
  * ModelEvent per stage. A run interrupted by a restart resumes at its stage: a training job left
- * behind is killed and trained again into a fresh folder; nothing registered twice.
+ * behind is killed and trained again into a fresh folder; nothing registered twice; a rollout
+ * already started for the candidate (ended or not) is adopted, never started again.
  *
  * One engine acts on the runs (one retrainer replica: docs/retrainer.md says why).
  */
