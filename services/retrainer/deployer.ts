@@ -96,16 +96,21 @@ export class Deployer {
   }
 
   /**
-   * Starts the candidate's rollout, or adopts the model's active rollout of this candidate (a
-   * restart after StartRollout answered but before the run recorded it). Returns its id.
+   * Starts the candidate's rollout, or adopts the model's rollout of this candidate against this
+   * baseline that started at `notBeforeMs` or later (a restart after StartRollout answered but
+   * before the run recorded it). The model's rollout is looked at first, so one that has already
+   * ended is adopted too, not started again. `adopted` says why when it was adopted.
    */
-  async startRollout(model: string, candidate: string, baseline: string): Promise<string> {
+  async startRollout(model: string, candidate: string, baseline: string, notBeforeMs: number): Promise<{ id: string; adopted: string }> {
+    const ours = (r: Rollout__Output | undefined): r is Rollout__Output => r !== undefined && r.candidate === candidate && r.baseline === baseline && Number(r.started_unix_ms) >= notBeforeMs;
+    const cur = await this.getRollout(model).catch(() => undefined);
+    if (ours(cur)) return { id: cur.id, adopted: `the model's rollout ${cur.id} of version ${candidate} over ${baseline} is already there (${cur.state})` };
     try {
       const r = await this.rollout.startRollout({ model, candidate, baseline });
-      return r.rollout?.id ?? '';
+      return { id: r.rollout?.id ?? '', adopted: '' };
     } catch (e: unknown) {
-      const cur = await this.getRollout(model).catch(() => undefined);
-      if (cur && cur.candidate === candidate && cur.baseline === baseline) return cur.id;
+      const now = await this.getRollout(model).catch(() => undefined);
+      if (ours(now)) return { id: now.id, adopted: `StartRollout refused (${errorMessage(e)}) and the model's rollout ${now.id} is of version ${candidate} over ${baseline} (${now.state})` };
       throw e;
     }
   }

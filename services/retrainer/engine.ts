@@ -3,7 +3,8 @@
  * at a time (triggers meanwhile are coalesced into it), and carries each run through its stages
  * (stages.ts), storing the run in KV mlmesh_retrainer after every step and publishing a
  * ModelEvent per stage. A run interrupted by a restart resumes at its stage: a training job left
- * behind is killed and trained again into a fresh folder; nothing registered twice.
+ * behind is killed and trained again into a fresh folder; nothing registered twice; a rollout
+ * already started for the candidate (ended or not) is adopted, never started again.
  *
  * One engine acts on the runs (one retrainer replica: docs/retrainer.md says why).
  */
@@ -27,6 +28,7 @@ import { loadModelRetraining } from './settings.js';
 import { datasetStage, evaluateStage, gateEventMetrics, gateEvidence, registerStage, rolloutEnded, trainStage } from './stages.js';
 import type { StageContext } from './stages.js';
 import type { PointInTimeSource } from './point-in-time.js';
+import type { TestPause } from './test-pause.js';
 import { TrainingError, killProcessGroup } from './trainer.js';
 
 /** A run's stages in order. */
@@ -54,6 +56,8 @@ export interface EngineOptions {
   codeVersion: string;
   /** Where point-in-time feature rows of gateway rows come from (the feature and preprocess services). */
   pointInTime: PointInTimeSource;
+  /** TEST ONLY (test-pause.ts): stops a run's work at a named point; by default, never. */
+  pause?: TestPause;
 }
 
 /** Why a run's work was stopped: a cancel ends it, a drain leaves it to resume at the next start. */
@@ -390,6 +394,7 @@ export class RetrainEngine extends EventEmitter {
       producedBy: this.o.producerVersion,
       codeVersion: this.o.codeVersion,
       actor: this.actor,
+      pause: this.o.pause ?? (() => Promise.resolve()),
     };
   }
 
@@ -526,7 +531,11 @@ export class RetrainEngine extends EventEmitter {
     if (!started || started.state !== 'running') await this.beginStage(id, 'rollout');
     let run = this.get(id);
     if (!run.rollout_id) {
-      const rid = await c.deployer.startRollout(run.model, run.candidate_version, run.parent_version);
+      // A rollout of this candidate started during this run (by a retrainer killed before it
+      // stored the id) is adopted, ended or not: never a second one.
+      const { id: rid, adopted } = await c.deployer.startRollout(run.model, run.candidate_version, run.parent_version, Number(run.created_unix_ms));
+      if (adopted) this.o.logger.warn({ run: id, rollout: rid, why: adopted }, 'retrainer: adopted the rollout a previous retrainer started');
+      await c.pause('rollout:started', id, signal);
       run = (await this.save(id, (r) => void (r.rollout_id = rid))).run;
     }
     const since = Number(run.stages.find((s) => s.name === 'rollout')?.started_unix_ms ?? Date.now());

@@ -19,6 +19,7 @@ import { Deployer } from './deployer.js';
 import { RetrainEngine } from './engine.js';
 import { runPage, runsPage } from './page.js';
 import { retrainerHandlers } from './server.js';
+import { testPause } from './test-pause.js';
 
 /** Fully-qualified name of the gRPC service. */
 export const RETRAINER_SERVICE = 'mlmesh.retrainer.v1.RetrainerService';
@@ -107,6 +108,7 @@ export class RetrainerService extends HostedService<RetrainerConfig> {
           producerVersion: retrainerVersion(),
           codeVersion: codeVersion(),
           pointInTime: { features, featuresAddress: config.featuresAddress, preprocess, preprocessAddress: config.preprocessAddress, deploymentsDir: abs(config.deploymentsDir), callTimeoutMs: config.callTimeoutMs },
+          pause: testPause(opts.env ?? process.env, host.logger),
         });
         const service = new RetrainerService(host, engine);
         const consuming = new AbortController();

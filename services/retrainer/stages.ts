@@ -32,6 +32,7 @@ import { ROLLOUT_TERMINAL } from './deployer.js';
 import { decide, evaluate } from './gate.js';
 import { readProvenance, registerVersion } from './register.js';
 import type { ModelRetraining } from './settings.js';
+import type { TestPause } from './test-pause.js';
 import { jobPath } from './kubernetes-job.js';
 import { runKubernetesTraining } from './kubernetes-runner.js';
 import { fillCommand, runTraining } from './trainer.js';
@@ -49,6 +50,8 @@ export interface StageContext {
   producedBy: string;
   codeVersion: string;
   actor: string;
+  /** TEST ONLY (test-pause.ts): stops here when the point is the configured one. */
+  pause: TestPause;
 }
 
 /** The folder of a run's files, and of one training attempt's output. */
@@ -248,6 +251,7 @@ export async function registerStage(c: StageContext, run: Run__Output, attempt: 
     codeVersion: c.codeVersion,
     producedBy: c.producedBy,
   });
+  await c.pause('register:renamed', run.id, signal);
   await c.deployer.loadBeside(run.model, run.candidate_version);
   return { written, pinned };
 }

@@ -144,8 +144,8 @@ export interface RetrainMesh {
   traffic: Traffic;
   /** Rewrites digits_mlp's config.json with `patch(config)`. */
   patchConfig(patch: (c: Record<string, unknown>) => void): Promise<void>;
-  /** Starts the retrainer (again). */
-  restartRetrainer(): Promise<void>;
+  /** Starts the retrainer (again); `env`, when given, replaces the `retrainerEnv` of startRetrainMesh for this start. */
+  restartRetrainer(env?: Record<string, string>): Promise<void>;
   /** Publishes a RetrainRequest as the monitor would (`msgId`: its Nats-Msg-Id, default `id`; another one makes JetStream keep a second copy, i.e. a redelivery). */
   requestRetrain(id: string, firstSequence?: number, msgId?: string): Promise<void>;
   /** The retrainer's ModelEvents so far. */
@@ -196,7 +196,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
   let retrainer: Child;
   let client: RetrainerClient | undefined;
   let retrainerHttp = '';
-  const startRetrainer = async (): Promise<void> => {
+  const startRetrainer = async (env: Record<string, string> | undefined = opts.retrainerEnv): Promise<void> => {
     retrainer = runNode('services/retrainer/main.js', [], {
       NATS_URL: nats.url,
       MLMESH_RETRAINER_GRPC_PORT: '0',
@@ -207,7 +207,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
       MLMESH_RETRAINER_ROLLOUT_ADDRESS: rolloutAddress,
       MLMESH_RETRAINER_POLL_MS: '250',
       MLMESH_RETRAINER_MONITOR_URL: monitor?.http ?? 'http://127.0.0.1:8032',
-      ...opts.retrainerEnv,
+      ...env,
     });
     const ready = await retrainer.waitForLog((r) => r['msg'] === 'retrainer service ready' || r['msg'] === 'retrainer service started but not ready', 30_000);
     await retrainer.waitForLog((r) => r['msg'] === 'NATS connected', 30_000);
@@ -215,7 +215,7 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
     client = new RetrainerClient(String(ready['address']));
     retrainerHttp = `http://127.0.0.1:${Number(ready['httpPort'])}`;
   };
-  await startRetrainer();
+  await startRetrainer(opts.retrainerEnv);
   const data = await baseRows(repo);
   const traffic = new Traffic(f, nc, data);
   return {
