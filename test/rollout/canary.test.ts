@@ -52,7 +52,18 @@ test.serial('rollout - a good candidate goes 1 → 10 → 100 with no failed req
     // The state is written first; the route, the unload and then the events follow.
     await waitFor(async () => (await m.events()).some((e) => e.kind === 'completed'), 20_000, 'the completed event');
     const events = await m.events();
-    t.deepEqual(kinds(events), ['rollout_started', 'step_started:0', 'step_passed:0', 'step_started:1', 'step_passed:1', 'promoted', 'retired', 'completed']);
+    // A latency failure alone is confirmed before it rolls back (docs/rollout.md, `confirming`):
+    // on a loaded box a good candidate's p99 ratio can fail one window and pass the next. That is
+    // allowed here, only that: no other criterion may have failed, and the step then passed.
+    for (const c of events.filter((e) => e.kind === 'confirming')) {
+      const failed = c.evidence.filter((x) => x.state === 'failed').map((x) => x.name);
+      t.log(`step ${c.step_index}: confirming (${failed.join(', ')} failed once)`);
+      t.deepEqual(failed, ['latency_p99_ratio'], `confirming with ${failed.join(', ')} failed`);
+    }
+    t.deepEqual(
+      kinds(events.filter((e) => e.kind !== 'confirming')),
+      ['rollout_started', 'step_started:0', 'step_passed:0', 'step_started:1', 'step_passed:1', 'promoted', 'retired', 'completed'],
+    );
     // Every step's route revision is in the events; the responses under it split by its weight.
     for (const e of events.filter((x) => x.kind === 'step_started')) {
       const under = load.outcomes.filter((o) => o.routeRevision === e.route_revision);
