@@ -18,6 +18,7 @@ import type { ModelEvent__Output } from '../../shared/events/index.js';
 import type { Run__Output } from '../../shared/generated/mlmesh/retrainer/v1/Run.js';
 import { readNpy } from '../../shared/tensors/index.js';
 import { grpc } from './grpc.js';
+import type { ExecutionContext } from 'ava';
 import { copyRepository, f32, startInference, waitFor } from './inference.js';
 import type { InferenceFixture } from './inference.js';
 import { startMonitor } from './monitor.js';
@@ -283,4 +284,21 @@ export async function startRetrainMesh(opts: { monitor?: boolean; windowRows?: n
       for (const d of [repo, workDir, spool]) await rm(d, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `run` on a fresh mesh (`startRetrainMesh(opts)`) within `timeoutMs`, logs the retrainer's
+ * last 30 lines when it fails, and always stops the mesh.
+ */
+export async function withRetrainMesh(t: ExecutionContext, opts: Parameters<typeof startRetrainMesh>[0], timeoutMs: number, run: (m: RetrainMesh) => Promise<void>): Promise<void> {
+  t.timeout(timeoutMs);
+  const m = await startRetrainMesh(opts);
+  try {
+    await run(m);
+  } catch (e: unknown) {
+    t.log(m.retrainer.stdout.slice(-30).join('\n'));
+    throw e;
+  } finally {
+    await m.stop();
+  }
 }

@@ -20,7 +20,7 @@ import { verifyManifest } from '../../services/inference/manifest.js';
 import type { ModelEvent__Output } from '../../shared/events/index.js';
 import { waitFor } from '../helpers/inference.js';
 import { runNode } from '../helpers/process.js';
-import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
+import { MODEL, torchMissing, withRetrainMesh } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
 import { modelEvents } from '../helpers/routing.js';
 
@@ -65,18 +65,7 @@ function expectKilled(status: number | string): void {
   if (status !== 'SIGKILL') throw new Error(`the retrainer exited with ${status}, not by the SIGKILL`);
 }
 
-async function withMesh(t: ExecutionContext, point: string, run: (m: RetrainMesh) => Promise<void>): Promise<void> {
-  t.timeout(420_000);
-  const m = await startRetrainMesh({ retrainerEnv: { [PAUSE_ENV]: point } });
-  try {
-    await run(m);
-  } catch (e: unknown) {
-    t.log(m.retrainer.stdout.slice(-30).join('\n'));
-    throw e;
-  } finally {
-    await m.stop();
-  }
-}
+const withMesh = (t: ExecutionContext, point: string, run: (m: RetrainMesh) => Promise<void>): Promise<void> => withRetrainMesh(t, { retrainerEnv: { [PAUSE_ENV]: point } }, 420_000, run);
 
 (noTorch ? test.skip : test.serial)('retrainer - SIGKILLed between the rename of version 2 and the register stage recorded: after the restart one version 2, manifest untouched, no version 3, one rollout, the run ends', (t) =>
   withMesh(t, 'register:renamed', async (m) => {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { sha256File } from '../../services/inference/manifest.js';
 import { waitFor } from '../helpers/inference.js';
 import { runCli, runNode } from '../helpers/process.js';
-import { MODEL, startRetrainMesh, torchMissing } from '../helpers/retrainer-mesh.js';
+import { MODEL, torchMissing, withRetrainMesh } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
 
 const noTorch = torchMissing();
@@ -58,18 +58,7 @@ async function versions(m: RetrainMesh): Promise<string[]> {
   return (await readdir(join(m.repo, MODEL), { withFileTypes: true })).filter((e) => e.isDirectory() && /^\d+$/.test(e.name)).map((e) => e.name).sort();
 }
 
-async function withMesh(t: ExecutionContext, run: (m: RetrainMesh) => Promise<void>): Promise<void> {
-  t.timeout(300_000);
-  const m = await startRetrainMesh();
-  try {
-    await run(m);
-  } catch (e: unknown) {
-    t.log(m.retrainer.stdout.slice(-30).join('\n'));
-    throw e;
-  } finally {
-    await m.stop();
-  }
-}
+const withMesh = (t: ExecutionContext, run: (m: RetrainMesh) => Promise<void>): Promise<void> => withRetrainMesh(t, {}, 300_000, run);
 
 const setCommand = (m: RetrainMesh, command: string[], timeoutMs = 600_000) =>
   m.patchConfig((c) => {
