@@ -147,8 +147,11 @@ test.serial('inference replicas: one SIGKILLed under gateway load → no failed 
     await waitFor(async () => (await metricValue(a.http, 'mlmesh_publisher_spooled_total', { publisher: 'predictions' })) >= 150, 60_000, 'replica A to spool 150 logs');
     const spooledBeforeKill = await metricValue(a.http, 'mlmesh_publisher_spooled_total', { publisher: 'predictions' });
     const servedByB = await served(b);
-    a.child.proc.kill('SIGKILL');
+    // Frozen first, so that calls are surely in flight on A when it dies (see the control below).
+    a.child.proc.kill('SIGSTOP');
     const killedAt = Date.now();
+    await sleep(150);
+    a.child.proc.kill('SIGKILL');
     t.is(await a.child.exited, 'SIGKILL');
     // The load goes on against B alone for a while.
     await waitFor(async () => (await served(b)) >= servedByB + 200, 60_000, 'B to serve 200 more');
@@ -204,6 +207,12 @@ test.serial('inference replicas, control: the same SIGKILL with the gateway\'s r
   try {
     await waitFor(async () => (await served(a!)) >= 50 && (await served(b!)) >= 50, 60_000, 'both replicas to serve');
     const servedByB = await served(b!);
+    // A plain SIGKILL can land between two inference hops with no call on A (the hop is a small
+    // part of a gateway request), and then nothing fails: the control proved nothing and failed
+    // once in CI. Freeze A first, so that the calls round-robin sends it pile up in flight (well
+    // within the hop's timeout), then kill it with them open.
+    a!.child.proc.kill('SIGSTOP');
+    await sleep(150);
     a!.child.proc.kill('SIGKILL');
     t.is(await a!.child.exited, 'SIGKILL');
     await waitFor(async () => (await served(b!)) >= servedByB + 200, 60_000, 'B to serve 200 more');
