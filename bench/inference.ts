@@ -298,6 +298,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       });
       const spool = await mkdtemp(join(tmpdir(), 'mlmesh-bench-spool-'));
       const logged = await startChild(['dist/services/inference/main.js'], { ...svcEnv, NATS_URL: nats.url, MLMESH_INFERENCE_ROUTING: 'false', MLMESH_INFERENCE_SPOOL_DIR: spool }, isReady);
+      // The same service with ModelInfer through grpc-js's call stack (grpcFastUnary off): what
+      // the fast unary path (shared/grpc/fast-unary.ts) gains, side by side.
+      const viaGrpcJs = await startChild(['dist/services/inference/main.js'], { ...svcEnv, NATS_URL: '', MLMESH_INFERENCE_GRPC_FAST_UNARY: 'false' }, isReady);
       const target = `127.0.0.1:${svc.port}`;
       const echo = await startChild(['dist/bench/echo-server.js'], {}, (rec) => (typeof rec['port'] === 'number' ? rec['port'] : undefined));
       try {
@@ -339,6 +342,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
             r['svc_log_c64_rows_s'] = log.rowsPerS;
             r['svc_log_c64_p99_ms'] = log.latencyMs.p99;
             r[`svc_errors`] += log.requests - log.ok;
+            const viaJs = await h2(`127.0.0.1:${viaGrpcJs.port}`, name, 1, 64);
+            r['svc_grpcjs_c64_rows_s'] = viaJs.rowsPerS;
+            r[`svc_errors`] += viaJs.requests - viaJs.ok;
           }
         }
         const big = await h2(target, name, 256, 4);
@@ -365,6 +371,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       } finally {
         await stopChild(svc);
         await stopChild(logged);
+        await stopChild(viaGrpcJs);
         await stopChild(echo);
         await rm(spool, { recursive: true, force: true });
       }
@@ -372,6 +379,7 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
       r['ratio_batching_on_vs_off_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_off_c64_rows_s'] as number);
       r['ratio_rows256_vs_inproc_b256'] = (r['svc_rows256_c4_rows_s']) / (r['inproc_b256_rows_s'] as number);
       r['ratio_rows256_vs_echo'] = r['svc_rows256_c4_rows_s'] / 256 / r['echo_rows256_c4_calls_s'];
+      r['ratio_fast_unary_vs_grpcjs_c64'] = (r['svc_on_c64_rows_s'] as number) / (r['svc_grpcjs_c64_rows_s'] as number);
       r['ratio_logging_on_vs_off_c64'] = (r['svc_log_c64_rows_s'] as number) / (r['svc_on_c64_rows_s'] as number);
       // The peers run after the service has stopped, one at a time, with the same load generator.
       for (const [p, pt] of peers) {

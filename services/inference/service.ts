@@ -177,7 +177,7 @@ export class InferenceService extends HostedService<InferenceConfig> {
     });
     return {
       service: svc,
-      services: [defineService<GRPCInferenceServiceHandlers>(INFERENCE_SERVICE, handlers, { requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined) })],
+      services: [defineService<GRPCInferenceServiceHandlers>(INFERENCE_SERVICE, handlers, { requestIdOf: (method, req) => (method === 'ModelInfer' ? (req as { id?: string }).id : undefined), fastUnary: ['ModelInfer'] })],
       ready: () => svc.modelsReady(),
       // The Open Inference Protocol's HTTP/REST binding, on the same handlers as gRPC.
       routes: inferenceHttpRoutes({ handlers }),

@@ -35,8 +35,8 @@ export interface CallContext {
   bind(fields: Record<string, unknown>): void;
   /**
    * Runs `fn` after a successful answer has been sent: once grpc-js has ended the call (it has
-   * handed the message and the OK status to HTTP/2), on a later turn of the event loop, so the
-   * bytes are written first. For work that must not delay the answer (the prediction log). Never
+   * handed the message and the OK status to HTTP/2; on the fast unary path, once the stream has
+   * closed), on a later turn of the event loop, so the bytes are written first. For work that must not delay the answer (the prediction log). Never
    * runs when the call fails, or when it is cancelled or its deadline passes before the answer
    * goes out. An error thrown by `fn` is logged.
    */

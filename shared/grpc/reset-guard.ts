@@ -90,7 +90,7 @@ class Bucket {
 }
 
 /** The HTTP/2 servers grpc-js created for its bound ports (private field of grpc-js 1.14). */
-function http2ServersOf(server: grpc.Server): Array<Http2Server | Http2SecureServer> {
+export function http2ServersOf(server: grpc.Server): Array<Http2Server | Http2SecureServer> {
   const map = (server as unknown as { http2Servers?: unknown }).http2Servers;
   if (!(map instanceof Map)) {
     throw new Error('grpc-js no longer exposes Server.http2Servers: shared/grpc/reset-guard.ts needs updating for this grpc-js version');

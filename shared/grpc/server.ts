@@ -14,7 +14,9 @@ import type { Logger } from '../logging/index.js';
 import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
 import type { CallContext } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
-import { guardResets } from './reset-guard.js';
+import { guardResets, http2ServersOf } from './reset-guard.js';
+import { installFastUnary } from './fast-unary.js';
+import type { FastUnaryMethod } from './fast-unary.js';
 import { statusName, toGrpcStatus } from './status.js';
 
 /** A unary handler: takes the decoded request and a {@link CallContext}, resolves the response. */
@@ -78,6 +80,12 @@ export interface ServiceBinding {
    * A method with no role makes {@link GrpcServer.create} throw.
    */
   roles?: Readonly<Record<string, Role>>;
+  /**
+   * Unary methods served on node:http2 directly instead of through grpc-js's call stack
+   * (shared/grpc/fast-unary.ts; same handler, authorization, metrics and wire behaviour), when
+   * the server's `fastUnary` option is on: the hot ones, e.g. ModelInfer.
+   */
+  fastUnary?: readonly string[];
 }
 
 /** Options for {@link GrpcServer.create}. */
@@ -118,6 +126,8 @@ export interface GrpcServerOptions {
   tls?: ServerTlsOptions;
   /** Who may call what (identities, roles, audit of admin calls). @default authorization off (admin calls still audited) */
   authorizer?: Authorizer;
+  /** Serve the services' {@link ServiceBinding.fastUnary} methods on node:http2 directly. @default true */
+  fastUnary?: boolean;
 }
 
 /** Lifecycle of a {@link GrpcServer}. */
@@ -430,8 +440,10 @@ export class GrpcServer {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.opts.registry],
     });
+    const fast = new Map<string, FastUnaryMethod>();
     for (const svc of this.opts.services) {
       const impl: grpc.UntypedServiceImplementation = {};
+      const definition = tolerantDefinition(svc.definition);
       for (const [method, def] of Object.entries(svc.definition)) {
         if (def.requestStream && !def.responseStream) throw new Error(`service ${svc.name}: client-streaming method ${method} is not supported`);
         // create() checked that every method has one.
@@ -462,9 +474,23 @@ export class GrpcServer {
         }
         const handler = svc.handlers[method] as UnaryHandler | undefined;
         if (!handler) throw new Error(`service ${svc.name}: no handler for ${method}`);
-        impl[method] = this.wrapUnary(svc, method, needed, handler, end);
+        const wrapped = this.wrapUnary(svc, method, needed, handler, end);
+        impl[method] = wrapped;
+        if (this.opts.fastUnary !== false && svc.fastUnary?.includes(method)) {
+          const d = definition[method] as grpc.MethodDefinition<unknown, unknown>;
+          fast.set(d.path, { handler: wrapped, deserialize: d.requestDeserialize, serialize: d.responseSerialize });
+        }
       }
-      this.server.addService(tolerantDefinition(svc.definition), impl);
+      for (const m of svc.fastUnary ?? []) {
+        const d = svc.definition[m];
+        if (!d || d.requestStream || d.responseStream) throw new Error(`service ${svc.name}: fastUnary names ${m}, which is not a unary method`);
+      }
+      this.server.addService(definition, impl);
+    }
+    if (fast.size > 0) {
+      // grpc-js's idle-connection accounting (a private method; absent, nothing to count).
+      const opened = (this.server as unknown as { onStreamOpened?: (s: unknown) => void }).onStreamOpened?.bind(this.server);
+      installFastUnary(http2ServersOf(this.server), fast, { maxReceiveMessageBytes: this.opts.maxReceiveMessageBytes ?? 64 * MiB, maxSendMessageBytes: this.opts.maxSendMessageBytes ?? 64 * MiB }, opened);
     }
   }
 
@@ -487,9 +513,10 @@ export class GrpcServer {
     this.inflight.add(controller);
     // The request's child logger is made on first use: most successful calls never log.
     const base = this.opts.logger;
-    let bindings: Record<string, unknown> = { requestId, method };
+    // Fields bound by the handler are merged only when a line is written (most calls write none).
+    let bound: Record<string, unknown>[] | undefined;
     let log: Logger | undefined;
-    const getLog = (): Logger => (log ??= base.child(bindings));
+    const getLog = (): Logger => (log ??= base.child(bound ? Object.assign({ requestId, method }, ...bound) : { requestId, method }));
     let after: (() => void)[] | undefined;
     let answered = false;
     const ctx: CallContext = {
@@ -503,7 +530,7 @@ export class GrpcServer {
         return getLog();
       },
       bind(fields) {
-        bindings = { ...bindings, ...fields };
+        (bound ??= []).push(fields);
         log = undefined;
       },
       afterAnswer: (fn) => {

@@ -25,6 +25,8 @@ export type PromiseHandlers<H> = {
 export interface DefineServiceOptions {
   /** A request id carried in the message itself (e.g. the v2 `id`), used when metadata has none. */
   requestIdOf?: (method: string, request: unknown) => string | undefined;
+  /** Unary methods served on node:http2 directly (see ServiceBinding.fastUnary). */
+  fastUnary?: readonly string[];
 }
 
 /**
@@ -36,9 +38,10 @@ export interface HostedGrpcService {
   readonly name: string;
   readonly handlers: Readonly<Record<string, AnyHandler>>;
   readonly requestIdOf?: ServiceBinding['requestIdOf'];
+  readonly fastUnary?: ServiceBinding['fastUnary'];
 }
 
 /** Binds typed handlers to a service name; see {@link PromiseHandlers}. */
 export function defineService<H>(name: string, handlers: PromiseHandlers<H>, opts: DefineServiceOptions = {}): HostedGrpcService {
-  return { name, handlers: handlers as Record<string, AnyHandler>, ...(opts.requestIdOf ? { requestIdOf: opts.requestIdOf } : {}) };
+  return { name, handlers: handlers as Record<string, AnyHandler>, ...(opts.requestIdOf ? { requestIdOf: opts.requestIdOf } : {}), ...(opts.fastUnary ? { fastUnary: [...opts.fastUnary] } : {}) };
 }

@@ -33,6 +33,7 @@ export interface HostOptionSpecs {
   maxMessageBytes: OptionSpec<number>;
   grpcMaxConnectionAgeMs: OptionSpec<number>;
   grpcResetBurst: OptionSpec<number>;
+  grpcFastUnary: OptionSpec<boolean>;
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
   logLevel: OptionSpec<LogLevel>;
@@ -55,6 +56,7 @@ export interface HostConfig {
   maxMessageBytes: number;
   grpcMaxConnectionAgeMs: number;
   grpcResetBurst: number;
+  grpcFastUnary: boolean;
   drainDelayMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
@@ -104,6 +106,11 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       min: 0,
       max: NGHTTP2_RESET_BURST,
       doc: `Stream resets (cancelled calls, passed deadlines) one client connection may send at once, refilled at ${NGHTTP2_RESET_RATE_PER_S}/s, before the server closes that connection gracefully (GOAWAY NO_ERROR: its calls in flight finish, new ones reconnect). Below HTTP/2 rapid-reset protection's ${NGHTTP2_RESET_BURST}, which would fail every call on the connection instead (docs/security.md); 0: off.`,
+    }),
+    grpcFastUnary: boolOption({
+      ...env('grpcFastUnary'),
+      default: true,
+      doc: 'Serve the unary methods the service marks hot (inference: ModelInfer; the other services: none) on node:http2 directly instead of through grpc-js\'s call stack: the same handlers, authorization, metrics and wire behaviour, less event-loop time per call (shared/grpc/fast-unary.ts, docs/inference.md); false: every call through grpc-js.',
     }),
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),

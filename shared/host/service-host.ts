@@ -218,7 +218,8 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       shutdownGraceMs: c.shutdownGraceMs,
       maxConnectionAgeMs: c.grpcMaxConnectionAgeMs,
       resetBurst: c.grpcResetBurst,
-      services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}) })),
+      services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}), ...(s.fastUnary ? { fastUnary: s.fastUnary } : {}) })),
+      fastUnary: c.grpcFastUnary,
       ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile, requireClientCert: c.tlsClientCerts === 'require', reloadIntervalMs: c.tlsReloadMs } } : {}),
       authorizer: new Authorizer({ required: c.authRequired, tokens: c.authTokens, certRoles: c.authCertRoles }),
     });

@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/inference.js';
 const pkg = loadProtos(['inference/grpc_service.proto']);
 const NAME = 'inference.GRPCInferenceService';
 
-async function start(ran: string[], lateReturned?: () => void): Promise<{ server: GrpcServer; client: grpc.Client }> {
+async function start(ran: string[], fast: boolean, lateReturned?: () => void): Promise<{ server: GrpcServer; client: grpc.Client }> {
   const definition = serviceDefinition(pkg, NAME);
   const handlers: Record<string, UnaryHandler> = Object.fromEntries(Object.keys(definition).map((m) => [m, async () => ({})]));
   // Answered: the work runs.
@@ -37,7 +37,8 @@ async function start(ran: string[], lateReturned?: () => void): Promise<{ server
   };
   const server = await GrpcServer.create({
     port: 0,
-    services: [{ name: NAME, definition, handlers }],
+    // fast: the three methods on node:http2 directly (shared/grpc/fast-unary.ts), not through grpc-js.
+    services: [{ name: NAME, definition, handlers, ...(fast ? { fastUnary: ['ServerLive', 'ServerReady', 'ServerMetadata'] } : {}) }],
     packageDefinition: pkg,
     logger: createLogger({ service: 'test', level: 'silent' }),
     registry: createRegistry({ service: 'test', processMetrics: false }),
@@ -51,11 +52,13 @@ const live = (client: grpc.Client, n: number) => {
   return unaryCall(client, 'ServerLive', {}, { metadata });
 };
 
-test('grpc afterAnswer - runs after an answered call, never after a failed one or one whose deadline passed first', async (t) => {
+for (const fast of [false, true]) {
+const via = fast ? ' (fast unary path)' : '';
+test(`grpc afterAnswer - runs after an answered call, never after a failed one or one whose deadline passed first${via}`, async (t) => {
   const ran: string[] = [];
   let lateReturned: () => void = () => undefined;
   const returned = new Promise<void>((r) => (lateReturned = r));
-  const { server, client } = await start(ran, () => lateReturned());
+  const { server, client } = await start(ran, fast, () => lateReturned());
   try {
     await live(client, 1);
     await waitFor(() => ran.includes('live 1'), 10_000, 'the work of an answered call');
@@ -76,11 +79,12 @@ test('grpc afterAnswer - runs after an answered call, never after a failed one o
   }
 });
 
-test('grpc afterAnswer - drain waits for the work of the calls answered before it', async (t) => {
+test(`grpc afterAnswer - drain waits for the work of the calls answered before it${via}`, async (t) => {
   const ran: string[] = [];
-  const { server, client } = await start(ran);
+  const { server, client } = await start(ran, fast);
   await Promise.all(Array.from({ length: 20 }, (_, i) => live(client, i)));
   client.close();
   await server.drain();
   t.is(ran.length, 20);
 });
+}

@@ -26,7 +26,7 @@ interface Ended {
 }
 
 /** A server whose ServerMetadata waits for its signal and records why it aborted. */
-async function start(ended: Ended[], started: string[]): Promise<GrpcServer> {
+async function start(ended: Ended[], started: string[], fast: boolean): Promise<GrpcServer> {
   const definition = serviceDefinition(pkg, NAME);
   const handlers: Record<string, UnaryHandler> = Object.fromEntries(Object.keys(definition).map((m) => [m, async () => ({})]));
   handlers['ServerMetadata'] = async (_req, ctx: CallContext) => {
@@ -40,7 +40,8 @@ async function start(ended: Ended[], started: string[]): Promise<GrpcServer> {
   };
   return GrpcServer.create({
     port: 0,
-    services: [{ name: NAME, definition, handlers }],
+    // fast: ServerMetadata on node:http2 directly (shared/grpc/fast-unary.ts), not through grpc-js.
+    services: [{ name: NAME, definition, handlers, ...(fast ? { fastUnary: ['ServerMetadata', 'ServerLive'] } : {}) }],
     packageDefinition: pkg,
     logger: createLogger({ service: 'test', level: 'silent' }),
     registry: createRegistry({ service: 'test', processMetrics: false }),
@@ -52,9 +53,11 @@ const holdUp = (ms: number): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
-test.serial('grpc deadline - a client deadline that passes while the server is held up counts as the deadline, not a cancel', async (t) => {
+for (const fast of [false, true]) {
+const via = fast ? ' (fast unary path)' : '';
+test.serial(`grpc deadline - a client deadline that passes while the server is held up counts as the deadline, not a cancel${via}`, async (t) => {
   const ended: Ended[] = [];
-  const server = await start(ended, []);
+  const server = await start(ended, [], fast);
   const client = createClient(pkg, NAME, `127.0.0.1:${server.port}`);
   try {
     // A first call with a deadline: servers measure their loop's stalls from then on.
@@ -85,10 +88,10 @@ test.serial('grpc deadline - a client deadline that passes while the server is h
   }
 });
 
-test.serial('grpc deadline - a client that cancels long before its deadline counts as cancelled', async (t) => {
+test.serial(`grpc deadline - a client that cancels long before its deadline counts as cancelled${via}`, async (t) => {
   const ended: Ended[] = [];
   const started: string[] = [];
-  const server = await start(ended, started);
+  const server = await start(ended, started, fast);
   const client = createClient(pkg, NAME, `127.0.0.1:${server.port}`);
   try {
     const call = client.makeUnaryRequest(`/${NAME}/ServerMetadata`, () => Buffer.alloc(0), (b: Buffer) => b, {}, { deadline: Date.now() + 60_000 }, () => undefined);
@@ -102,9 +105,9 @@ test.serial('grpc deadline - a client that cancels long before its deadline coun
   }
 });
 
-test.serial('grpc deadline - a deadline that passes on the server counts as the deadline', async (t) => {
+test.serial(`grpc deadline - a deadline that passes on the server counts as the deadline${via}`, async (t) => {
   const ended: Ended[] = [];
-  const server = await start(ended, []);
+  const server = await start(ended, [], fast);
   const client = createClient(pkg, NAME, `127.0.0.1:${server.port}`);
   try {
     const err = await unaryCall(client, 'ServerMetadata', {}, { deadlineMs: 100 }).catch((e: grpc.ServiceError) => e);
@@ -116,3 +119,4 @@ test.serial('grpc deadline - a deadline that passes on the server counts as the 
     await server.drain();
   }
 });
+}
