@@ -516,7 +516,7 @@ export class GrpcServer {
     // Fields bound by the handler are merged only when a line is written (most calls write none).
     let bound: Record<string, unknown>[] | undefined;
     let log: Logger | undefined;
-    const getLog = (): Logger => (log ??= base.child(bound ? Object.assign({ requestId, method }, ...bound) : { requestId, method }));
+    const getLog = (): Logger => (log ??= base.child(bound ? (Object.assign({ requestId, method }, ...bound) as Record<string, unknown>) : { requestId, method }));
     let after: (() => void)[] | undefined;
     let answered = false;
     const ctx: CallContext = {
