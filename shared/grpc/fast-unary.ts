@@ -180,20 +180,28 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline
   const chunks: Buffer[] = [];
   let received = 0;
   let refused = false;
+  /** The message's length, once its 5-byte prefix has arrived. */
+  let length: number | undefined;
+  const refuse = (code: number, details: string): void => {
+    refused = true;
+    chunks.length = 0;
+    call.sendStatus(code, details);
+  };
   const onData = (chunk: Buffer): void => {
     if (refused) return;
     chunks.push(chunk);
     received += chunk.byteLength;
-    if (received >= 5 && chunks.length <= 2) {
+    if (length === undefined && received >= 5) {
       // The prefix is in: refuse an oversized message before reading it.
       const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, received);
-      const len = head.readUInt32BE(1);
-      if (len > limits.maxReceiveMessageBytes) {
-        refused = true;
-        chunks.length = 0;
-        call.sendStatus(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${len} vs. ${limits.maxReceiveMessageBytes})`);
+      length = head.readUInt32BE(1);
+      if (length > limits.maxReceiveMessageBytes) {
+        refuse(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${limits.maxReceiveMessageBytes})`);
+        return;
       }
     }
+    // Bytes past the one message: a second message. Refused now, so memory stays bounded by the limit.
+    if (length !== undefined && received > 5 + length) refuse(grpc.status.INVALID_ARGUMENT, 'the request carried more than one message (a unary call takes one)');
   };
   stream.on('data', onData);
   stream.once('end', () => {
