@@ -56,7 +56,7 @@ const RESPONSE_HEADERS = {
   'grpc-accept-encoding': 'identity,deflate,gzip',
   'grpc-encoding': 'identity',
 } as const;
-const STREAM_CLOSE_OPTS = { waitForTrailers: true } as const;
+const RESPOND_OPTS = { waitForTrailers: true } as const;
 
 /** The deadline a `grpc-timeout` value names, as epoch ms; undefined when it does not parse. */
 export function parseGrpcTimeout(value: string, now = Date.now()): number | undefined {
@@ -83,6 +83,7 @@ export class FastUnaryCall extends EventEmitter {
     headers: IncomingHttpHeaders,
     private readonly deadlineMs: number,
     private readonly limits: FastUnaryLimits,
+    private readonly serialize: (message: unknown) => Buffer,
   ) {
     super();
     const md = grpc.Metadata.fromHttp2Headers(headers);
@@ -108,11 +109,6 @@ export class FastUnaryCall extends EventEmitter {
     return this.deadlineMs;
   }
 
-  getPeer(): string {
-    const s = this.stream.session?.socket;
-    return s?.remoteAddress ? (s.remotePort ? `${s.remoteAddress}:${s.remotePort}` : s.remoteAddress) : 'unknown';
-  }
-
   /** As grpc-js's: the verified client certificate under TLS, else nothing. */
   getAuthContext(): ReturnType<grpc.ServerUnaryCall<unknown, unknown>['getAuthContext']> {
     const socket = this.stream.session?.socket;
@@ -122,7 +118,7 @@ export class FastUnaryCall extends EventEmitter {
   }
 
   /** The handler's callback: the answer, or an error status. Ignored once the call has ended. */
-  respond(err: grpc.ServerErrorResponse | Partial<grpc.StatusObject> | null, value?: unknown, trailer?: grpc.Metadata, serialize?: (m: unknown) => Buffer): void {
+  respond(err: grpc.ServerErrorResponse | Partial<grpc.StatusObject> | null, value?: unknown, trailer?: grpc.Metadata): void {
     if (this.ended) return;
     if (err) {
       this.sendStatus(err.code ?? grpc.status.UNKNOWN, err.details ?? (err as Error).message ?? 'Unknown error', err.metadata ?? undefined);
@@ -130,7 +126,7 @@ export class FastUnaryCall extends EventEmitter {
     }
     let body: Buffer;
     try {
-      body = (serialize as (m: unknown) => Buffer)(value);
+      body = this.serialize(value);
     } catch (e: unknown) {
       this.sendStatus(grpc.status.INTERNAL, `Failed to serialize the response: ${(e as Error).message}`);
       return;
@@ -149,7 +145,7 @@ export class FastUnaryCall extends EventEmitter {
     body.copy(frame, 5);
     const trailers = { 'grpc-status': '0', 'grpc-message': 'OK', ...(trailer ? trailer.toHttp2Headers() : {}) };
     stream.once('wantTrailers', () => stream.sendTrailers(trailers));
-    stream.respond(RESPONSE_HEADERS, STREAM_CLOSE_OPTS);
+    stream.respond(RESPONSE_HEADERS, RESPOND_OPTS);
     stream.end(frame);
   }
 
@@ -176,7 +172,7 @@ export class FastUnaryCall extends EventEmitter {
 function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadlineMs: number, method: FastUnaryMethod, limits: FastUnaryLimits): void {
   // grpc-js does the same: an error event comes with a close, which cancels the call.
   stream.once('error', () => undefined);
-  const call = new FastUnaryCall(stream, headers, deadlineMs, limits);
+  const call = new FastUnaryCall(stream, headers, deadlineMs, limits, method.serialize);
   const chunks: Buffer[] = [];
   let received = 0;
   let refused = false;
@@ -214,11 +210,11 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline
       return;
     }
     call.request = method.deserialize(buf.subarray(5));
-    method.handler(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, (err, value, trailer) => call.respond(err, value, trailer, method.serialize));
+    method.handler(call as unknown as grpc.ServerUnaryCall<unknown, unknown>, (err, value, trailer) => call.respond(err, value, trailer));
   });
 }
 
-/** Why `buf` is not exactly one uncompressed gRPC message, or undefined when it is. */
+/** Why `buf` (at most one message long) is not one uncompressed gRPC message, or undefined when it is. */
 function frameFault(buf: Buffer): string | undefined {
   if (buf.byteLength === 0) return 'the request carried no message (a unary call takes one)';
   if (buf.byteLength < 5) return `the request ended inside a message prefix (${buf.byteLength} of 5 bytes)`;
@@ -226,8 +222,8 @@ function frameFault(buf: Buffer): string | undefined {
   const len = buf.readUInt32BE(1);
   if (flag === 1) return 'the message has the compressed flag set but the call names no grpc-encoding';
   if (flag !== 0) return `the message prefix has an unknown flag ${flag}`;
+  // Bytes past the message were refused as they came (serve's onData).
   if (buf.byteLength < 5 + len) return `the request ended inside its message (${buf.byteLength - 5} of ${len} bytes)`;
-  if (buf.byteLength > 5 + len) return 'the request carried more than one message (a unary call takes one)';
   return undefined;
 }
 
