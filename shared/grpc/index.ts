@@ -5,6 +5,7 @@
  */
 export { PROTO_LOADER_OPTIONS, loadProtos, protosDir, serviceDefinition, clientConstructor } from './protos.js';
 export { GrpcServer } from './server.js';
+export { DEFAULT_FLOW_WINDOW_BYTES, HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
 export { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S, guardResets } from './reset-guard.js';
 export type { ResetGuardOptions } from './reset-guard.js';
 export type { AnyHandler, BidiStreamHandler, GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, StreamMessage, UnaryHandler } from './server.js';

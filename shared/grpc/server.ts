@@ -14,6 +14,7 @@ import type { Logger } from '../logging/index.js';
 import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
 import type { CallContext } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
+import { DEFAULT_FLOW_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
 import { guardResets, http2ServersOf } from './reset-guard.js';
 import { installFastUnary } from './fast-unary.js';
 import type { FastUnaryMethod } from './fast-unary.js';
@@ -128,6 +129,11 @@ export interface GrpcServerOptions {
   authorizer?: Authorizer;
   /** Serve the services' {@link ServiceBinding.fastUnary} methods on node:http2 directly. @default true */
   fastUnary?: boolean;
+  /**
+   * HTTP/2 flow-control window advertised per stream and opened per connection, in bytes
+   * (shared/grpc/flow-window.ts). @default 1 MiB ({@link DEFAULT_FLOW_WINDOW_BYTES})
+   */
+  flowWindowBytes?: number;
 }
 
 /** Lifecycle of a {@link GrpcServer}. */
@@ -344,6 +350,7 @@ export class GrpcServer {
     const self = new GrpcServer(server, health, port, opts, tls?.certificates);
     try {
       guardResets(server, { burst: opts.resetBurst ?? 500, registry: opts.registry, logger: opts.logger });
+      setFlowWindows(http2ServersOf(server), opts.flowWindowBytes ?? DEFAULT_FLOW_WINDOW_BYTES);
       self.register();
     } catch (e: unknown) {
       server.forceShutdown();

@@ -1,6 +1,7 @@
 import { CERT_ROLE_PATTERN, TOKEN_ENTRY_PATTERN } from '../auth/index.js';
 import { boolOption, enumOption, intOption, listOption, MESH_ENV, serviceEnvName, stringOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
+import { DEFAULT_FLOW_WINDOW_BYTES, HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW_BYTES } from '../grpc/flow-window.js';
 import { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S } from '../grpc/reset-guard.js';
 
 /** pino's levels, for `logLevel`. */
@@ -34,6 +35,7 @@ export interface HostOptionSpecs {
   grpcMaxConnectionAgeMs: OptionSpec<number>;
   grpcResetBurst: OptionSpec<number>;
   grpcFastUnary: OptionSpec<boolean>;
+  grpcFlowWindowBytes: OptionSpec<number>;
   drainDelayMs: OptionSpec<number>;
   shutdownGraceMs: OptionSpec<number>;
   logLevel: OptionSpec<LogLevel>;
@@ -57,6 +59,7 @@ export interface HostConfig {
   grpcMaxConnectionAgeMs: number;
   grpcResetBurst: number;
   grpcFastUnary: boolean;
+  grpcFlowWindowBytes: number;
   drainDelayMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
@@ -111,6 +114,13 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       ...env('grpcFastUnary'),
       default: true,
       doc: 'Serve the unary methods the service marks hot (inference: ModelInfer; the other services: none) on node:http2 directly instead of through grpc-js\'s call stack: the same handlers, authorization, metrics and wire behaviour, less event-loop time per call (shared/grpc/fast-unary.ts, docs/inference.md); false: every call through grpc-js.',
+    }),
+    grpcFlowWindowBytes: intOption({
+      ...env('grpcFlowWindowBytes'),
+      default: DEFAULT_FLOW_WINDOW_BYTES,
+      min: HTTP2_DEFAULT_WINDOW_BYTES,
+      max: HTTP2_MAX_WINDOW_BYTES,
+      doc: `HTTP/2 flow-control window the gRPC server advertises per stream and opens per connection, in bytes: how much a client may send before it waits for the server's WINDOW_UPDATE. ${HTTP2_DEFAULT_WINDOW_BYTES} is HTTP/2's default, with which a request over 64 KiB waits a round trip for its last bytes (shared/grpc/flow-window.ts, docs/benchmarks.md).`,
     }),
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),

@@ -220,6 +220,7 @@ export class ServiceHost<C extends HostConfig = HostConfig> {
       resetBurst: c.grpcResetBurst,
       services: setup.services.map((s) => ({ name: s.name, definition: serviceDefinition(pkg, s.name), handlers: s.handlers, ...(s.requestIdOf ? { requestIdOf: s.requestIdOf } : {}), ...(s.fastUnary ? { fastUnary: s.fastUnary } : {}) })),
       fastUnary: c.grpcFastUnary,
+      flowWindowBytes: c.grpcFlowWindowBytes,
       ...(c.tlsCertFile !== '' ? { tls: { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile, requireClientCert: c.tlsClientCerts === 'require', reloadIntervalMs: c.tlsReloadMs } } : {}),
       authorizer: new Authorizer({ required: c.authRequired, tokens: c.authTokens, certRoles: c.authCertRoles }),
     });
