@@ -68,6 +68,11 @@ export const BENCHMARKS = {
     description: 'ModelInfer unary vs ModelStreamInfer (one bidirectional stream), digits_mlp, the same requests with a fixed number in flight: rows/s and p50/p99 ms per request; bench/results/<date>-inference-stream.json',
     options: [runs('3'), duration('5'), { flag: 'concurrency', default: '64', description: 'requests in flight' }, { flag: 'rows', default: '1', description: 'rows per request' }],
   },
+  'inference-layers': {
+    file: 'inference-layers',
+    description: "where a single-row ModelInfer call's CPU goes: node:http2 alone, mlmesh's GrpcServer with a handler that answers at once (fast unary path and grpc-js), the inference service; calls/s and server CPU µs per call side by side; bench/results/<date>-inference-layers.json",
+    options: [runs('3'), duration('5'), { flag: 'concurrency', default: '64', description: 'streams in flight' }],
+  },
   'nats-outage': {
     file: 'nats-outage',
     description: 'prediction latency with NATS up vs down (the prediction log spooling to disk)',
