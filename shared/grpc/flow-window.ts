@@ -4,7 +4,17 @@
  * must wait for the server's WINDOW_UPDATE. A request a little over 64 KiB (256 rows of 64
  * float32 features is 65.6 KB) then waits a round trip for its last bytes, and every request
  * costs the server WINDOW_UPDATE frames. grpc-core servers grow their windows from the measured
- * bandwidth-delay product; mlmesh sets them once, to `bytes`, on every connection.
+ * bandwidth-delay product; mlmesh can set them once, to `bytes`, on every connection
+ * (`grpcFlowWindowBytes`).
+ *
+ * Off by default (65,535), because of what a larger connection window does to a burst of client
+ * deadline expiries: with 1 MiB, 4,000 calls expiring after 1 ms beside 100 healthy ones on one
+ * grpc-js channel failed 26 to 48 of the healthy calls (INTERNAL, "Session closed with error
+ * code 2": the client's own HTTP/2 session gave up), where the default window fails none
+ * (test/shared/reset-burst.test.ts). The larger window lets the client send every request at
+ * once, so the server reads and answers calls the client has already reset. A 1 MiB window on
+ * streams alone (connection window at the default) passes that test but gains nothing measurable.
+ * Turn it on for clients that send large requests and do not cancel in bursts.
  *
  * Memory: the window bounds what a client may send before the server reads it. The server reads
  * every stream as data arrives (it does not apply backpressure to requests), so a larger window
@@ -14,8 +24,8 @@ import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:ht
 
 /** HTTP/2's default window (RFC 9113 §6.9.2), what Node advertises unless told otherwise. */
 export const HTTP2_DEFAULT_WINDOW_BYTES = 65_535;
-/** mlmesh's default: requests up to 1 MiB arrive without waiting for a WINDOW_UPDATE. */
-export const DEFAULT_FLOW_WINDOW_BYTES = 1024 * 1024;
+/** mlmesh's default: HTTP/2's (see the file's comment for why). */
+export const DEFAULT_FLOW_WINDOW_BYTES = HTTP2_DEFAULT_WINDOW_BYTES;
 /** Largest window HTTP/2 allows (2^31 - 1). */
 export const HTTP2_MAX_WINDOW_BYTES = 2 ** 31 - 1;
 

@@ -131,7 +131,7 @@ export interface GrpcServerOptions {
   fastUnary?: boolean;
   /**
    * HTTP/2 flow-control window advertised per stream and opened per connection, in bytes
-   * (shared/grpc/flow-window.ts). @default 1 MiB ({@link DEFAULT_FLOW_WINDOW_BYTES})
+   * (shared/grpc/flow-window.ts). @default 65,535, HTTP/2's ({@link DEFAULT_FLOW_WINDOW_BYTES})
    */
   flowWindowBytes?: number;
 }

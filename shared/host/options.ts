@@ -120,7 +120,7 @@ export function hostOptions(service: string, d: HostOptionDefaults, deprecated: 
       default: DEFAULT_FLOW_WINDOW_BYTES,
       min: HTTP2_DEFAULT_WINDOW_BYTES,
       max: HTTP2_MAX_WINDOW_BYTES,
-      doc: `HTTP/2 flow-control window the gRPC server advertises per stream and opens per connection, in bytes: how much a client may send before it waits for the server's WINDOW_UPDATE. ${HTTP2_DEFAULT_WINDOW_BYTES} is HTTP/2's default, with which a request over 64 KiB waits a round trip for its last bytes (shared/grpc/flow-window.ts, docs/benchmarks.md).`,
+      doc: `HTTP/2 flow-control window the gRPC server advertises per stream and opens per connection, in bytes: how much a client may send before it waits for the server's WINDOW_UPDATE. The default, ${HTTP2_DEFAULT_WINDOW_BYTES}, is HTTP/2's: a request over 64 KiB then waits a round trip for its last bytes; 1048576 gave 1.33x the rows/s of 256-row requests, but made a grpc-js client's burst of thousands of expiring calls fail healthy calls on the same channel (shared/grpc/flow-window.ts, docs/inference.md).`,
     }),
     drainDelayMs: intOption({ ...env('drainDelayMs'), default: 0, min: 0, doc: 'On SIGTERM, ms to keep serving with health NOT_SERVING before refusing new calls.' }),
     shutdownGraceMs: intOption({ ...env('shutdownGraceMs'), default: 10_000, min: 0, doc: `On SIGTERM, ms in-flight ${d.inflightNote ?? 'calls'} may take before they are cancelled.` }),

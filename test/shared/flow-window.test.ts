@@ -2,8 +2,8 @@
  * HTTP/2 flow-control windows of mlmesh's gRPC servers (shared/grpc/flow-window.ts): what a real
  * HTTP/2 client is told (SETTINGS_INITIAL_WINDOW_SIZE, and the connection window it may fill),
  * that requests larger than the window still arrive whole (the server keeps replenishing it),
- * that 65,535 leaves Node's default in place, and that bad values are refused with the option's
- * name.
+ * that the default leaves Node's 65,535 in place, and that bad values are refused with the
+ * option's name. Why the default is 65,535: test/shared/reset-burst.test.ts and flow-window.ts.
  */
 import { connect } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
@@ -49,15 +49,15 @@ async function granted(port: number): Promise<{ stream: number; connection: numb
   }
 }
 
-test('flow window - default: clients may send 1 MiB per stream and per connection before a WINDOW_UPDATE', async (t) => {
-  const server = await start();
+test('flow window - 1 MiB: clients may send 1 MiB per stream and per connection before a WINDOW_UPDATE', async (t) => {
+  const server = await start(1024 * 1024);
   t.teardown(() => server.close());
-  t.is(DEFAULT_FLOW_WINDOW_BYTES, 1024 * 1024);
-  t.deepEqual(await granted(server.port), { stream: DEFAULT_FLOW_WINDOW_BYTES, connection: DEFAULT_FLOW_WINDOW_BYTES });
+  t.deepEqual(await granted(server.port), { stream: 1024 * 1024, connection: 1024 * 1024 });
 });
 
-test('flow window - 65535 keeps HTTP/2 and Node default windows (the control)', async (t) => {
-  const server = await start(HTTP2_DEFAULT_WINDOW_BYTES);
+test('flow window - the default keeps HTTP/2 and Node default windows, 65,535 (see flow-window.ts for why)', async (t) => {
+  t.is(DEFAULT_FLOW_WINDOW_BYTES, HTTP2_DEFAULT_WINDOW_BYTES);
+  const server = await start();
   t.teardown(() => server.close());
   t.deepEqual(await granted(server.port), { stream: 65_535, connection: 65_535 });
 });
