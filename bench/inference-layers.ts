@@ -16,8 +16,6 @@
  * of the CPU too, so calls/s of the cheaper servers is bounded by it; the CPU per call is not.
  * Medians of `--runs` runs, servers interleaved. Writes bench/results/<date>-inference-layers.json.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +24,8 @@ import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
 import { buildRequest, grpcFrame, runH2load } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
-import { median } from './common.js';
+import { median, startChild, stopChild } from './common.js';
+import type { Child } from './common.js';
 
 const values = benchOptions('inference-layers');
 const RUNS = Number(values.runs);
@@ -43,40 +42,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-interface Server {
+interface Server extends Child {
   name: string;
-  proc: ChildProcess;
-  port: number;
 }
 
-/** Starts `node args…` and waits for the line that gives its port. */
-function start(name: string, args: string[], env: Record<string, string>, portOf: (rec: Record<string, unknown>) => number | undefined): Promise<Server> {
-  const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout?.setEncoding('utf8').on('data', (c: string) => {
-      buf += c;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const port = portOf(JSON.parse(line) as Record<string, unknown>);
-          if (port !== undefined) resolve({ name, proc, port });
-        } catch {
-          // not a JSON line
-        }
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it listened`)));
-  });
-}
-
-async function stop(s: Server): Promise<void> {
-  if (s.proc.exitCode !== null) return;
-  const exited = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill('SIGTERM');
-  await exited;
-}
+const start = async (name: string, args: string[], env: Record<string, string>, portOf: (rec: Record<string, unknown>) => number | undefined): Promise<Server> => ({ name, ...(await startChild(args, env, portOf)) });
 
 if (process.platform !== 'linux') {
   process.stderr.write('bench/inference-layers.js: reads CPU time from /proc (Linux only)\n');
@@ -141,6 +111,6 @@ try {
   await writeFile(file, JSON.stringify({ date: new Date().toISOString(), runs: RUNS, durationS: D, concurrency: CONCURRENCY, medians: med, layers, perRun: rows }, null, 2));
   process.stdout.write(`wrote ${file}\n`);
 } finally {
-  await Promise.all(servers.map(stop));
+  await Promise.all(servers.map(stopChild));
   await rm(repo, { recursive: true, force: true });
 }

@@ -25,8 +25,7 @@
  * The wide model (hidden 1024) is generated on demand by tools/make_fixtures.py --wide (needs
  * Debian's python3-torch, python3-sklearn, python3-onnx); without it only digits_mlp runs.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -42,6 +41,7 @@ import type { LoadResult, OpenLoopResult } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
 import { PEERS, compileProtos, exportTorchScript, flaskBody, missing, parity, runH1Load, startFlask, startGrpcio } from './peers/peers.js';
 import type { Peer, PeerName } from './peers/peers.js';
+import { median, startChild, stopChild } from './common.js';
 
 const values = benchOptions('inference');
 const RUNS = Number(values.runs);
@@ -71,11 +71,6 @@ const GRPCIO_CONNECTIONS = 16;
 const peerNotes: { skipped: Record<string, string>; setup: Record<string, unknown>; parity: Record<string, number>; export: Record<string, unknown> } = { skipped: {}, setup: {}, parity: {}, export: {} };
 let protoDir: string | undefined;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 function modelDir(name: string): string | undefined {
   const candidates = [join(root, 'examples/models', name), join(root, 'bench/models', name)];
@@ -129,13 +124,6 @@ function echoFrameFor(EchoMessage: protobuf.Type, requestBytes: number, answerBy
   return frame;
 }
 
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  /** The service's HTTP (metrics) port, when it has one. */
-  httpPort?: number;
-}
-
 /** Cumulative bucket counts of the service's request-duration histogram for `model`. */
 async function durationBuckets(httpPort: number, model: string): Promise<Map<number, number>> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -156,35 +144,6 @@ function bucketQuantileMs(before: Map<number, number>, after: Map<number, number
     if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le * 1000;
   }
   return Infinity;
-}
-
-function startChild(args: string[], env: Record<string, string>, ready: (rec: Record<string, unknown>) => number | undefined): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout?.setEncoding('utf8');
-    proc.stdout?.on('data', (c: string) => {
-      buf += c;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const port = ready(JSON.parse(line) as Record<string, unknown>);
-          if (port !== undefined) resolve({ proc, port });
-        } catch {
-          // not a JSON line
-        }
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-}
-
-async function stopChild(c: Child): Promise<void> {
-  const exited = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGTERM');
-  await exited;
 }
 
 /** A repository with the model twice: batching on (`<m>`) and off (`<m>_nobatch`). */
