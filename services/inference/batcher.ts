@@ -1,4 +1,6 @@
 import { ResourceExhaustedError, DeadlineExceededError, UnavailableError, InternalError } from '../../shared/errors/index.js';
+import { abortReason } from '../../shared/grpc/index.js';
+import type { CancelSignal } from '../../shared/grpc/index.js';
 import type { Datatype } from '../../shared/tensors/index.js';
 import type { ModelConfig } from './model-config.js';
 import type { RunResult } from './worker-pool.js';
@@ -22,8 +24,11 @@ export interface InferJob {
   key: string;
   /** Outputs this request wants; a batch fetches the union of its requests' outputs. */
   outputs: readonly string[];
-  /** Aborts on deadline, client cancel or shutdown: the request leaves the queue at once. */
-  signal: AbortSignal;
+  /**
+   * Aborts on deadline, client cancel or shutdown: the request leaves the queue at once. A call's
+   * `ctx.cancel` (cheap), or any AbortSignal.
+   */
+  signal: CancelSignal;
 }
 
 /** One output of one request: a view on the batch's output buffer (no copy). */
@@ -131,7 +136,7 @@ export class DynamicBatcher {
    */
   submit(job: InferJob): Promise<JobResult> {
     if (this.stateValue !== 'open') return Promise.reject(new UnavailableError(`model ${this.label} is being unloaded`));
-    if (job.signal.aborted) return Promise.reject(job.signal.reason as Error);
+    if (job.signal.aborted) return Promise.reject(abortReason(job.signal));
     const max = this.config.dynamicBatching.maxQueueSize;
     if (max > 0 && this.queue.length >= max) {
       return Promise.reject(new ResourceExhaustedError(`model ${this.label}: queue is full (max_queue_size ${max})`));
@@ -147,7 +152,7 @@ export class DynamicBatcher {
         resolve,
         reject,
         onAbort: () => {
-          if (this.remove(entry)) reject(job.signal.reason as Error);
+          if (this.remove(entry)) reject(abortReason(job.signal));
         },
       };
       job.signal.addEventListener('abort', entry.onAbort, { once: true });
@@ -345,7 +350,7 @@ export class DynamicBatcher {
         // retry each alone, at the head of the queue, in order.
         const retry = entries.filter((entry) => {
           if (!entry.job.signal.aborted) return true;
-          entry.reject(entry.job.signal.reason);
+          entry.reject(abortReason(entry.job.signal));
           return false;
         });
         for (const entry of retry) {

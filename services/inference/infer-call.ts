@@ -1,4 +1,4 @@
-import { toGrpcStatus } from '../../shared/grpc/index.js';
+import { abortReason, toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext } from '../../shared/grpc/index.js';
 import { Code, DeadlineExceededError } from '../../shared/errors/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
@@ -79,10 +79,10 @@ export async function inferCall(d: HandlerDeps, req: ModelInferRequest__Output, 
     const decoded = decodeInferRequest(req, mv.signature, max, max * d.maxRequestBatches);
     const p2 = performance.now();
     // Over max_batch_size rows: chunks through the batcher, outputs joined (one answer, one log).
-    const result = await submitSplit((job) => mv.infer(job), { inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.signal }, max);
+    const result = await submitSplit((job) => mv.infer(job), { inputs: decoded.inputs, rows: decoded.rows, key: decoded.key, outputs: decoded.outputs, signal: ctx.cancel }, max);
     // A run cannot be interrupted: when the deadline passed (or the client went) while it ran,
     // the caller gets DEADLINE_EXCEEDED (CANCELLED), so it is a failure and is not logged.
-    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (ctx.cancel.aborted) throw abortReason(ctx.cancel);
     if (Date.now() >= ctx.deadlineMs) throw new DeadlineExceededError('deadline exceeded while the model ran');
     const id = req.id || ctx.requestId;
     const p3 = performance.now();

@@ -54,8 +54,12 @@ function joinOutputs(parts: readonly JobResult[]): JobOutput[] {
  */
 export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize: number): Promise<JobResult> {
   if (maxBatchSize <= 0 || job.rows <= maxBatchSize) return submit(job);
+  // Aborts on the job's signal and on the first chunk that fails.
   const failed = new AbortController();
-  const signal = AbortSignal.any([job.signal, failed.signal]);
+  const onAbort = (): void => failed.abort(job.signal.reason);
+  if (job.signal.aborted) onAbort();
+  else job.signal.addEventListener('abort', onAbort, { once: true });
+  const signal = failed.signal;
   const starts: number[] = [];
   for (let from = 0; from < job.rows; from += maxBatchSize) starts.push(from);
   // Every queued chunk listens on the signal: more than Node's default of 10 is expected here,
@@ -80,7 +84,7 @@ export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize
   }
   // Rejects with the first failure at once: a chunk already running cannot be stopped, its
   // result is dropped when it comes (every chunk's rejection is handled here).
-  const parts = await Promise.all(chunks);
+  const parts = await Promise.all(chunks).finally(() => job.signal.removeEventListener('abort', onAbort));
   const first = parts[0] as JobResult;
   return {
     outputs: joinOutputs(parts),

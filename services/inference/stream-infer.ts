@@ -7,8 +7,7 @@
  * batching, split, prediction log, metrics and statistics; authorization (the `data` role) is
  * checked once when the stream opens.
  */
-import { setMaxListeners } from 'node:events';
-import { isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
+import { abortReason, isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, StreamMessage } from '../../shared/grpc/index.js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelStreamInferResponse } from '../../shared/generated/inference/ModelStreamInferResponse.js';
@@ -43,7 +42,10 @@ function requestContext(stream: CallContext, req: ModelInferRequest__Output, seq
   let log: Logger | undefined;
   return {
     requestId,
-    signal: stream.signal,
+    get signal() {
+      return stream.signal;
+    },
+    cancel: stream.cancel,
     draining: stream.draining,
     deadlineMs: stream.deadlineMs,
     metadata: stream.metadata,
@@ -71,8 +73,6 @@ export async function streamInfer(
   ctx: CallContext,
   send: (m: ModelStreamInferResponse) => Promise<void>,
 ): Promise<void> {
-  // Every request in flight listens to the stream's signal (the batcher drops it on abort).
-  setMaxListeners(STREAM_MAX_INFLIGHT + 16, ctx.signal);
   let inflight = 0;
   let slotFree: (() => void) | undefined;
   const pending = new Set<Promise<void>>();
@@ -90,7 +90,7 @@ export async function streamInfer(
       try {
         answer = { error_message: '', infer_response: await inferCall(d, req, rctx) };
       } catch (e: unknown) {
-        if (ctx.signal.aborted) return;
+        if (ctx.cancel.aborted) return;
         const st = toGrpcStatus(e, rctx.requestId);
         // As the gRPC server logs a failed call: the server's own failures as errors, the rest as info.
         if ((st.code as number) === (Code.INTERNAL as number) || (st.code as number) === (Code.UNKNOWN as number)) rctx.log.error({ err: e, code: statusName(st.code) }, st.details);
@@ -98,7 +98,7 @@ export async function streamInfer(
         answer = { error_message: st.details, infer_response: { id: req.id, model_name: req.model_name, model_version: req.model_version, parameters: statusParameter(st.code) } };
       }
     }
-    if (ctx.signal.aborted) return;
+    if (ctx.cancel.aborted) return;
     await send(answer);
     // Work that waits for the answer (the prediction log) runs once it is handed to the transport.
     const fns = after;
@@ -160,6 +160,6 @@ export async function streamInfer(
   }
   await Promise.all([...pending]);
   // Cancelled or past its deadline: the call ends with that status (the client has gone anyway).
-  if (ctx.signal.aborted) throw ctx.signal.reason;
+  if (ctx.cancel.aborted) throw abortReason(ctx.cancel);
   if (draining) throw new UnavailableError('the server is draining: the requests answered are all that were served; reopen the stream');
 }

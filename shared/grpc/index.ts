@@ -9,8 +9,8 @@ export { DEFAULT_FLOW_WINDOW_BYTES, HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW
 export { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S, guardResets } from './reset-guard.js';
 export type { ResetGuardOptions } from './reset-guard.js';
 export type { AnyHandler, BidiStreamHandler, GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, StreamMessage, UnaryHandler } from './server.js';
-export { REQUEST_ID_HEADER, chooseRequestId, isValidRequestId } from './context.js';
-export type { CallContext } from './context.js';
+export { CallCancel, REQUEST_ID_HEADER, abortReason, chooseRequestId, isValidRequestId } from './context.js';
+export type { CallContext, CancelSignal } from './context.js';
 export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES, STATUS_DETAILS_LIMITS } from './status.js';
 export type { GrpcStatus } from './status.js';
 export { createClient, unaryCall } from './client.js';

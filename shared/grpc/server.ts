@@ -11,8 +11,8 @@ import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import { serverCredentials } from '../tls/index.js';
 import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
 import type { Logger } from '../logging/index.js';
-import { REQUEST_ID_HEADER, callAbortController, callDeadlineMs, chooseRequestId } from './context.js';
-import type { CallContext } from './context.js';
+import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, chooseRequestId } from './context.js';
+import type { CallCancel, CallContext, CancelSignal } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
 import { DEFAULT_FLOW_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
 import { guardResets, http2ServersOf } from './reset-guard.js';
@@ -148,12 +148,12 @@ type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritabl
  * `send` of a streaming call: writes one message, resolves when the stream can take more
  * (backpressure), rejects with the signal's reason once the call has ended.
  */
-function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): (message: unknown) => Promise<void> {
+function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, signal: CancelSignal): (message: unknown) => Promise<void> {
   // Every send made while the transport is full waits for the same 'drain' (one listener, not
   // one per message: a bidirectional handler may have many sends waiting at once).
   let full: Promise<void> | undefined;
   return (message) => {
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
     if (call.write(message)) return full ?? Promise.resolve();
     // Wait for the transport to drain, or for the call to end.
     full ??= new Promise<void>((resolve, reject) => {
@@ -165,7 +165,7 @@ function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.S
       const onAbort = (): void => {
         full = undefined;
         call.off('drain', onDrain);
-        reject(signal.reason as Error);
+        reject(abortReason(signal));
       };
       call.once('drain', onDrain);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -180,7 +180,7 @@ function streamSender(call: grpc.ServerWritableStream<unknown, unknown> | grpc.S
  * and ends at once when `signal` aborts (cancel, deadline, hard stop) or `stop()` is called (the
  * handler has settled: a read still waiting ends, and the listeners go).
  */
-function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): { messages: AsyncIterable<StreamMessage>; stop: () => void } {
+function streamMessages(call: grpc.ServerDuplexStream<unknown, unknown>, signal: CancelSignal): { messages: AsyncIterable<StreamMessage>; stop: () => void } {
   const HIGH_WATER = 16;
   const buffered: StreamMessage[] = [];
   let ended = false;
@@ -267,7 +267,7 @@ export class GrpcServer {
   private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
   private readonly serviceNames: string[];
-  private readonly inflight = new Set<AbortController>();
+  private readonly inflight = new Set<CallCancel>();
   /** Aborted when the server starts refusing new calls (drain), so subscriptions can end. */
   private readonly drainingController = new AbortController();
   private readonly opts: Required<Pick<GrpcServerOptions, 'drainDelayMs' | 'shutdownGraceMs'>> & GrpcServerOptions;
@@ -516,8 +516,8 @@ export class GrpcServer {
       // A malformed message id must not fail the call: fall back to a generated one.
       requestId = chooseRequestId(call.metadata, undefined);
     }
-    const { controller, dispose } = callAbortController(call, deadlineMs);
-    this.inflight.add(controller);
+    const { cancel, dispose } = callCancel(call, deadlineMs);
+    this.inflight.add(cancel);
     // The request's child logger is made on first use: most successful calls never log.
     const base = this.opts.logger;
     // Fields bound by the handler are merged only when a line is written (most calls write none).
@@ -528,7 +528,10 @@ export class GrpcServer {
     let answered = false;
     const ctx: CallContext = {
       requestId,
-      signal: controller.signal,
+      get signal() {
+        return cancel.signal;
+      },
+      cancel,
       draining: this.drainingController.signal,
       deadlineMs,
       metadata: call.metadata,
@@ -558,13 +561,13 @@ export class GrpcServer {
     trailer.set(REQUEST_ID_HEADER, requestId);
     const finish = (): void => {
       dispose();
-      this.inflight.delete(controller);
+      this.inflight.delete(cancel);
     };
     // Called just before the OK answer is handed to grpc-js. A call that has already ended
     // (cancelled, deadline: grpc-js drops the answer) or whose deadline has passed (the caller
     // has given up, whichever timer fired first) gets no afterAnswer work.
     const answering = (): void => {
-      answered = !call.cancelled && !controller.signal.aborted && Date.now() < deadlineMs;
+      answered = !call.cancelled && !cancel.aborted && Date.now() < deadlineMs;
     };
     return { ctx, trailer, finish, getLog, answering };
   }
@@ -651,7 +654,7 @@ export class GrpcServer {
     return (call) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      const send = streamSender(call, ctx.signal);
+      const send = streamSender(call, ctx.cancel);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
       const promise = (async () => {
@@ -690,13 +693,13 @@ export class GrpcServer {
     return (call) => {
       const t0 = process.hrtime.bigint();
       const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
-      const send = streamSender(call, ctx.signal);
+      const send = streamSender(call, ctx.cancel);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
       let stopReading: (() => void) | undefined;
       const promise = (async () => {
         if (this.authorizer.required || needed === 'admin') identity = this.authorizer.authorize(creds, method, needed);
-        const { messages, stop } = streamMessages(call, ctx.signal);
+        const { messages, stop } = streamMessages(call, ctx.cancel);
         stopReading = stop;
         return handler(messages, ctx, send);
       })();

@@ -115,6 +115,7 @@ export function httpCallContext(req: FastifyRequest, reply: FastifyReply, opts: 
   const ctx: CallContext = {
     requestId,
     signal: controller.signal,
+    cancel: controller.signal,
     draining: signals.draining,
     deadlineMs,
     metadata,
