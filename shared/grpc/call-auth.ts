@@ -2,15 +2,16 @@ import type * as grpc from '@grpc/grpc-js';
 import { auditTarget } from '../auth/index.js';
 import type { Authorizer, CallerCredentials, Identity, Role } from '../auth/index.js';
 import type { CallContext } from './context.js';
+import { firstMetadataValue } from './context.js';
 import { MalformedRequest } from './malformed.js';
 import { statusName } from './status.js';
 
 /** What a call shows of its caller: the `authorization` header and the CN of the client certificate the TLS handshake verified. */
 export function callerCredentials(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): CallerCredentials {
-  const header = call.metadata.get('authorization')[0];
+  const header = firstMetadataValue(call, 'authorization');
   // grpc-js gives the peer certificate only on a TLS connection whose client certificate was verified.
   const cn: unknown = call.getAuthContext().sslPeerCertificate?.subject?.CN;
-  return { authorization: typeof header === 'string' ? header : undefined, certificateCn: typeof cn === 'string' ? cn : Array.isArray(cn) && typeof cn[0] === 'string' ? cn[0] : undefined };
+  return { authorization: header, certificateCn: typeof cn === 'string' ? cn : Array.isArray(cn) && typeof cn[0] === 'string' ? cn[0] : undefined };
 }
 
 /** Who the audit line names for a call refused before an identity was established. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { FastUnaryCall } from './fast-unary.js';
 import { deadlineToleranceMs, watchLoopLag } from './loop-lag.js';
 
 /** Metadata key carrying a request id in and out (as sent by callers and returned to them). */
@@ -56,10 +57,27 @@ export function isValidRequestId(id: string): boolean {
   return REQUEST_ID_PATTERN.test(id);
 }
 
+type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+
+/**
+ * The first value of the text metadata key `key` of a call (`call.metadata.get(key)[0]`); on the
+ * fast unary path read from the headers, without making the call's Metadata.
+ */
+export function firstMetadataValue(call: AnyServerCall | FastUnaryCall, key: string): string | undefined {
+  if (call instanceof FastUnaryCall) return call.firstValue(key);
+  const v = call.metadata.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** Picks the request id: metadata first, then the message's own id, else a fresh UUID. */
 export function chooseRequestId(metadata: grpc.Metadata, fromMessage: string | undefined): string {
   const header = metadata.get(REQUEST_ID_HEADER)[0];
-  if (typeof header === 'string' && isValidRequestId(header)) return header;
+  return requestIdFrom(typeof header === 'string' ? header : undefined, fromMessage);
+}
+
+/** {@link chooseRequestId} from the header's value. */
+export function requestIdFrom(header: string | undefined, fromMessage: string | undefined): string {
+  if (header !== undefined && isValidRequestId(header)) return header;
   if (fromMessage && isValidRequestId(fromMessage)) return fromMessage;
   return randomUUID();
 }

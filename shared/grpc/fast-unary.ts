@@ -57,6 +57,8 @@ const RESPONSE_HEADERS = {
   'grpc-encoding': 'identity',
 } as const;
 const RESPOND_OPTS = { waitForTrailers: true } as const;
+/** A text metadata value grpc-js accepts (printable ASCII); a header with another is not metadata. */
+const LEGAL_TEXT_VALUE = /^[ -~]*$/;
 
 /** The deadline a `grpc-timeout` value names, as epoch ms; undefined when it does not parse. */
 export function parseGrpcTimeout(value: string, now = Date.now()): number | undefined {
@@ -71,24 +73,21 @@ export function parseGrpcTimeout(value: string, now = Date.now()): number | unde
  * (after the answer, or on a reset before it), as grpc-js does for every call.
  */
 export class FastUnaryCall extends EventEmitter {
-  readonly metadata: grpc.Metadata;
   request: unknown = undefined;
   /** True once the call has ended without its answer (client reset, deadline, connection lost). */
   cancelled = false;
   private ended = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  private md: grpc.Metadata | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
-    headers: IncomingHttpHeaders,
+    private readonly headers: IncomingHttpHeaders,
     private readonly deadlineMs: number,
     private readonly limits: FastUnaryLimits,
     private readonly serialize: (message: unknown) => Buffer,
   ) {
     super();
-    const md = grpc.Metadata.fromHttp2Headers(headers);
-    for (const k of NOT_METADATA) md.remove(k);
-    this.metadata = md;
     stream.once('close', () => {
       clearTimeout(this.deadlineTimer);
       if (!this.ended) {
@@ -103,6 +102,34 @@ export class FastUnaryCall extends EventEmitter {
         this.sendStatus(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
       }, Math.max(0, deadlineMs - Date.now()));
     }
+  }
+
+  /**
+   * The caller's metadata, as grpc-js makes it from the request headers (made on first use: most
+   * calls only read one or two keys, through {@link firstValue}).
+   */
+  get metadata(): grpc.Metadata {
+    if (!this.md) {
+      const md = grpc.Metadata.fromHttp2Headers(this.headers);
+      for (const k of NOT_METADATA) md.remove(k);
+      this.md = md;
+    }
+    return this.md;
+  }
+
+  /**
+   * `metadata.get(key)[0]` for a text key (lower case, not `-bin`, not one of the transport's
+   * headers), read from the headers without making the Metadata; undefined when absent or when
+   * grpc-js would have refused the value (not printable ASCII).
+   */
+  firstValue(key: string): string | undefined {
+    if (this.md) {
+      const v = this.md.get(key)[0];
+      return typeof v === 'string' ? v : undefined;
+    }
+    const v = this.headers[key];
+    const first = Array.isArray(v) ? v[0] : v;
+    return typeof first === 'string' && LEGAL_TEXT_VALUE.test(first) ? first : undefined;
   }
 
   getDeadline(): number {

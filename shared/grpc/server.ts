@@ -11,7 +11,7 @@ import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import { serverCredentials } from '../tls/index.js';
 import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
 import type { Logger } from '../logging/index.js';
-import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, chooseRequestId } from './context.js';
+import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, firstMetadataValue, requestIdFrom } from './context.js';
 import type { CallCancel, CallContext, CancelSignal } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
 import { DEFAULT_FLOW_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
@@ -511,10 +511,10 @@ export class GrpcServer {
     let requestId: string;
     try {
       const request = 'request' in call ? call.request : undefined;
-      requestId = chooseRequestId(call.metadata, request === undefined || request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, request));
+      requestId = requestIdFrom(firstMetadataValue(call, REQUEST_ID_HEADER), request === undefined || request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, request));
     } catch {
       // A malformed message id must not fail the call: fall back to a generated one.
-      requestId = chooseRequestId(call.metadata, undefined);
+      requestId = requestIdFrom(firstMetadataValue(call, REQUEST_ID_HEADER), undefined);
     }
     const { cancel, dispose } = callCancel(call, deadlineMs);
     this.inflight.add(cancel);
@@ -534,7 +534,9 @@ export class GrpcServer {
       cancel,
       draining: this.drainingController.signal,
       deadlineMs,
-      metadata: call.metadata,
+      get metadata() {
+        return call.metadata;
+      },
       debug: base.isLevelEnabled('debug'),
       get log() {
         return getLog();
