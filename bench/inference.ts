@@ -36,7 +36,7 @@ import { projectRoot } from '../shared/config/index.js';
 import * as grpc from '@grpc/grpc-js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
 import { NatsServer } from '../test/helpers/nats-server.js';
-import { buildRequest, grpcFrame, loadTest, openLoop, runH2load } from '../tools/loadtest/index.js';
+import { buildRequest, grpcFrame, loadTest, nativeOpenLoopBinary, openLoop, runH2load } from '../tools/loadtest/index.js';
 import type { LoadResult, OpenLoopResult } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
 import { PEERS, compileProtos, exportTorchScript, flaskBody, missing, parity, runH1Load, startFlask, startGrpcio } from './peers/peers.js';
@@ -52,6 +52,19 @@ if (values.arrivals !== 'constant' && values.arrivals !== 'poisson') {
   process.exit(2);
 }
 const ARRIVALS: 'constant' | 'poisson' = values.arrivals;
+const engineFlag = values['open-loop-engine'];
+if (engineFlag !== 'native' && engineFlag !== 'node') {
+  process.stderr.write(`bench/inference.js: --open-loop-engine must be native or node, got '${engineFlag}'\n`);
+  process.exit(2);
+}
+let OPEN_LOOP_ENGINE: 'native' | 'node' = engineFlag;
+if (OPEN_LOOP_ENGINE === 'native') {
+  // Built now, so a machine without g++ or libnghttp2-dev learns it before the runs, not in them.
+  await nativeOpenLoopBinary().catch((e: unknown) => {
+    process.stderr.write(`bench/inference.js: the native open-loop engine is not available (${(e as Error).message}): using the node engine\n`);
+    OPEN_LOOP_ENGINE = 'node';
+  });
+}
 const PEER_LIST = values.peers === 'none' ? [] : values.peers.split(',').map((p) => p.trim());
 for (const p of PEER_LIST) {
   if (!(PEERS as readonly string[]).includes(p)) {
@@ -323,9 +336,9 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         // generator alone against the echo server at that rate: what it adds by itself.
         const olRate = Math.round(max / 2);
         r['openloop_rate_req_s'] = olRate;
-        const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS, engine: OPEN_LOOP_ENGINE });
         openLoopRow(r, 'openloop', ol);
-        const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS });
+        const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS, engine: OPEN_LOOP_ENGINE });
         openLoopRow(r, 'openloop_echo', olEcho);
       } finally {
         await stopChild(svc);
@@ -408,7 +421,7 @@ await writeFile(
       host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       runs: RUNS,
       durationS: D,
-      openLoop: { arrivals: ARRIVALS, connections: OPEN_LOOP_CONNECTIONS, warmupS: OPEN_LOOP_WARMUP_S, rate: 'half of max(svc_on_c16, svc_on_c64) rows/s', latency: 'from scheduled send' },
+      openLoop: { engine: OPEN_LOOP_ENGINE, arrivals: ARRIVALS, connections: OPEN_LOOP_CONNECTIONS, warmupS: OPEN_LOOP_WARMUP_S, rate: 'half of max(svc_on_c16, svc_on_c64) rows/s', latency: 'from scheduled send' },
       peers: peerNotes,
       results,
     },

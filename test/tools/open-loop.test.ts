@@ -36,95 +36,101 @@ async function echoServer(call: (req: { payload: Buffer }, cb: grpc.sendUnaryDat
   return { address: `127.0.0.1:${port}`, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
 }
 
-test('open loop - against the bare echo server the achieved rate is within 5% of the target, every request answered, latency counted from the scheduled send, a warm-up left out', async (t) => {
-  const echo = runNode('bench/echo-server.js');
-  try {
-    const { port } = (await echo.waitForLog((r) => typeof r['port'] === 'number')) as { port: number };
-    for (const arrivals of ['constant', 'poisson'] as const) {
-      const r = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(280), rate: 1000, durationS: 2, arrivals, connections: 2 });
-      t.log(arrivals, `sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s`, 'latency', r.latencyMs, 'lag', r.sendLagMs);
-      if (arrivals === 'constant') t.is(r.requests, 2000);
-      else t.true(Math.abs(r.requests - 2000) <= 100, `a Poisson schedule of 1000/s over 2 s holds ${r.requests} requests`);
-      t.is(r.ok, r.requests);
-      t.deepEqual(r.errors, {});
-      t.true(Math.abs(r.sendRate - 1000) <= 50, `send rate ${r.sendRate}`);
-      // The answer rate is the echo server's and the machine's (a loaded machine stretches the
-      // tail past the schedule): reported, not the generator's to keep.
-      t.true(r.throughput > 0);
-      // From the scheduled time = lateness of the send + time from the send: never less than either.
-      t.true(r.latencyMs.p50 > 0);
-      t.true(r.latencyMs.p50 >= r.serviceMs.p50 && r.latencyMs.max >= r.serviceMs.max && r.latencyMs.max >= r.sendLagMs.max);
-      t.true(r.latencyMs.p50 <= r.latencyMs.p99 && r.latencyMs.p99 <= r.latencyMs.p999 && r.latencyMs.p999 <= r.latencyMs.max);
+// Both engines are held to the same checks: node (node:http2) and native (C++ over libnghttp2,
+// built on first use; needs g++ and libnghttp2-dev, which .ci/run installs).
+for (const engine of ['node', 'native'] as const) {
+  test(`open loop (${engine} engine) - against the bare echo server the achieved rate is within 5% of the target, every request answered, latency counted from the scheduled send, a warm-up left out`, async (t) => {
+    const echo = runNode('bench/echo-server.js');
+    try {
+      const { port } = (await echo.waitForLog((r) => typeof r['port'] === 'number')) as { port: number };
+      for (const arrivals of ['constant', 'poisson'] as const) {
+        const r = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(280), rate: 1000, durationS: 2, arrivals, connections: 2, engine });
+        t.log(arrivals, `sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s`, 'latency', r.latencyMs, 'lag', r.sendLagMs);
+        if (arrivals === 'constant') t.is(r.requests, 2000);
+        else t.true(Math.abs(r.requests - 2000) <= 100, `a Poisson schedule of 1000/s over 2 s holds ${r.requests} requests`);
+        t.is(r.ok, r.requests);
+        t.deepEqual(r.errors, {});
+        t.true(Math.abs(r.sendRate - 1000) <= 50, `send rate ${r.sendRate}`);
+        // The answer rate is the echo server's and the machine's (a loaded machine stretches the
+        // tail past the schedule): reported, not the generator's to keep.
+        t.true(r.throughput > 0);
+        // From the scheduled time = lateness of the send + time from the send: never less than either.
+        t.true(r.latencyMs.p50 > 0);
+        t.true(r.latencyMs.p50 >= r.serviceMs.p50 && r.latencyMs.max >= r.serviceMs.max && r.latencyMs.max >= r.sendLagMs.max);
+        t.true(r.latencyMs.p50 <= r.latencyMs.p99 && r.latencyMs.p99 <= r.latencyMs.p999 && r.latencyMs.p999 <= r.latencyMs.max);
+      }
+      // A warm-up is sent on the same schedule and left out of the figures.
+      const w = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(280), rate: 1000, durationS: 1, warmupS: 0.5, engine });
+      t.is(w.requests, 1000);
+      t.is(w.ok, 1000);
+      t.true(Math.abs(w.sendRate - 1000) <= 50, `send rate after the warm-up ${w.sendRate}`);
+    } finally {
+      echo.proc.kill('SIGTERM');
+      await echo.exited;
     }
-    // A warm-up is sent on the same schedule and left out of the figures.
-    const w = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(280), rate: 1000, durationS: 1, warmupS: 0.5 });
-    t.is(w.requests, 1000);
-    t.is(w.ok, 1000);
-    t.true(Math.abs(w.sendRate - 1000) <= 50, `send rate after the warm-up ${w.sendRate}`);
-  } finally {
-    echo.proc.kill('SIGTERM');
-    await echo.exited;
-  }
-});
+  });
 
-test('open loop - a server slower than the rate: requests keep leaving on schedule and their latency includes the time they queued', async (t) => {
-  // One call at a time, 4 ms each: at most 250 calls/s, offered 400/s for 1 s. Request i is sent
-  // at 2.5 i ms and answered at about 4 (i + 1) ms, so the last ones wait ~600 ms although each
-  // takes 4 ms of service: a closed loop would have sent fewer requests and reported ~4 ms.
-  const queue: (() => void)[] = [];
-  let busy = false;
-  let served = 0;
-  const next = (): void => {
-    const job = queue.shift();
-    if (!job) {
-      busy = false;
-      return;
+  test(`open loop (${engine} engine) - a server slower than the rate: requests keep leaving on schedule and their latency includes the time they queued`, async (t) => {
+    // One call at a time, 4 ms each: at most 250 calls/s, offered 400/s for 1 s. Request i is sent
+    // at 2.5 i ms and answered at about 4 (i + 1) ms, so the last ones wait ~600 ms although each
+    // takes 4 ms of service: a closed loop would have sent fewer requests and reported ~4 ms.
+    const queue: (() => void)[] = [];
+    let busy = false;
+    let served = 0;
+    const next = (): void => {
+      const job = queue.shift();
+      if (!job) {
+        busy = false;
+        return;
+      }
+      busy = true;
+      setTimeout(() => {
+        served++;
+        job();
+        next();
+      }, 4);
+    };
+    const slow = await echoServer((req, cb) => {
+      queue.push(() => cb(null, { payload: req.payload }));
+      if (!busy) next();
+    });
+    try {
+      const r = await openLoop({ target: slow.address, path: ECHO, frame: echoFrame(16), rate: 400, durationS: 1, engine });
+      t.log(`sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s`, 'latency', r.latencyMs);
+      t.is(r.requests, 400);
+      t.is(r.ok, 400);
+      t.is(served, 400);
+      t.true(Math.abs(r.sendRate - 400) <= 20, `sends kept to the schedule: ${r.sendRate}/s`);
+      t.true(r.throughput < 270, `answers limited by the server: ${r.throughput}/s`);
+      t.true(r.latencyMs.p50 > 100, `the median request queued: p50 ${r.latencyMs.p50} ms`);
+      t.true(r.latencyMs.max > 400, `the last ones queued longest: max ${r.latencyMs.max} ms`);
+      // The wait was at the server, after the send, not a late generator.
+      t.true(r.serviceMs.p50 > 100 && r.serviceMs.p50 > 10 * r.sendLagMs.p50, `from the actual send: p50 ${r.serviceMs.p50} ms, send lag p50 ${r.sendLagMs.p50} ms`);
+    } finally {
+      await slow.stop();
     }
-    busy = true;
-    setTimeout(() => {
-      served++;
-      job();
-      next();
-    }, 4);
-  };
-  const slow = await echoServer((req, cb) => {
-    queue.push(() => cb(null, { payload: req.payload }));
-    if (!busy) next();
   });
-  try {
-    const r = await openLoop({ target: slow.address, path: ECHO, frame: echoFrame(16), rate: 400, durationS: 1 });
-    t.log(`sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s`, 'latency', r.latencyMs);
-    t.is(r.requests, 400);
-    t.is(r.ok, 400);
-    t.is(served, 400);
-    t.true(Math.abs(r.sendRate - 400) <= 20, `sends kept to the schedule: ${r.sendRate}/s`);
-    t.true(r.throughput < 270, `answers limited by the server: ${r.throughput}/s`);
-    t.true(r.latencyMs.p50 > 100, `the median request queued: p50 ${r.latencyMs.p50} ms`);
-    t.true(r.latencyMs.max > 400, `the last ones queued longest: max ${r.latencyMs.max} ms`);
-    // The wait was at the server, after the send, not a late generator.
-    t.true(r.serviceMs.p50 > 100 && r.serviceMs.p50 > 10 * r.sendLagMs.p50, `from the actual send: p50 ${r.serviceMs.p50} ms, send lag p50 ${r.sendLagMs.p50} ms`);
-  } finally {
-    await slow.stop();
-  }
-});
 
-test('open loop - failed calls are counted by gRPC status, unanswered ones by the deadline, and bad options refused', async (t) => {
-  const held: grpc.sendUnaryData<{ payload: Buffer }>[] = [];
-  let n = 0;
-  const server = await echoServer((req, cb) => {
-    n++;
-    if (n % 4 === 0) held.push(cb); // never answered
-    else if (n % 2 === 0) cb({ code: grpc.status.UNAVAILABLE, details: 'down' });
-    else cb(null, { payload: req.payload });
+  test(`open loop (${engine} engine) - failed calls are counted by gRPC status, unanswered ones by the deadline, and bad options refused`, async (t) => {
+    const held: grpc.sendUnaryData<{ payload: Buffer }>[] = [];
+    let n = 0;
+    const server = await echoServer((req, cb) => {
+      n++;
+      if (n % 4 === 0) held.push(cb); // never answered
+      else if (n % 2 === 0) cb({ code: grpc.status.UNAVAILABLE, details: 'down' });
+      else cb(null, { payload: req.payload });
+    });
+    try {
+      const r = await openLoop({ target: server.address, path: ECHO, frame: echoFrame(16), rate: 200, durationS: 0.5, deadlineMs: 300, engine });
+      t.is(r.requests, 100);
+      t.deepEqual(r.errors, { UNAVAILABLE: 25, DEADLINE_EXCEEDED: 25 });
+      t.is(r.ok, 50);
+      await t.throwsAsync(openLoop({ target: server.address, path: ECHO, frame: echoFrame(16), rate: 0, durationS: 1, engine }), { message: /rate must be a positive number/ });
+      // Nothing listening: the generator says so instead of reporting a run.
+      await t.throwsAsync(openLoop({ target: '127.0.0.1:1', path: ECHO, frame: echoFrame(16), rate: 10, durationS: 0.1, engine }), { message: /exited with code [1-9].*127\.0\.0\.1:1 up/s });
+    } finally {
+      for (const cb of held) cb(null, { payload: Buffer.alloc(0) });
+      await server.stop();
+    }
   });
-  try {
-    const r = await openLoop({ target: server.address, path: ECHO, frame: echoFrame(16), rate: 200, durationS: 0.5, deadlineMs: 300 });
-    t.is(r.requests, 100);
-    t.deepEqual(r.errors, { UNAVAILABLE: 25, DEADLINE_EXCEEDED: 25 });
-    t.is(r.ok, 50);
-    await t.throwsAsync(openLoop({ target: server.address, path: ECHO, frame: echoFrame(16), rate: 0, durationS: 1 }), { message: /rate must be a positive number/ });
-  } finally {
-    for (const cb of held) cb(null, { payload: Buffer.alloc(0) });
-    await server.stop();
-  }
-});
+}

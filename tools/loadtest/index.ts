@@ -7,4 +7,5 @@ export { runH2load } from './h2load-engine.js';
 export type { H2loadRunOptions } from './h2load-engine.js';
 export { buildRequest, grpcFrame } from './request.js';
 export { formatOpenLoop, openLoop } from './open-loop.js';
+export { nativeOpenLoopBinary } from './native.js';
 export type { LatencySummary, OpenLoopOptions, OpenLoopResult } from './open-loop.js';

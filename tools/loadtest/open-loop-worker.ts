@@ -14,6 +14,7 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { status } from '@grpc/grpc-js';
+import { schedule } from './schedule.js';
 
 /** Sent by the parent to start. */
 export interface OpenLoopTask {
@@ -42,29 +43,6 @@ export interface OpenLoopReport {
   cpuMs: number;
   /** Wall time of the same span, ms. */
   wallMs: number;
-}
-
-/** A small seeded PRNG (mulberry32), so Poisson schedules repeat. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The schedule: request i's offset (ms) from the start, within the duration. */
-export function schedule(rate: number, durationS: number, arrivals: 'constant' | 'poisson', seed: number): Float64Array {
-  const end = durationS * 1000;
-  const gap = 1000 / rate;
-  if (arrivals === 'constant') return Float64Array.from({ length: Math.floor(rate * durationS) }, (_, i) => i * gap);
-  const rnd = mulberry32(seed);
-  const out: number[] = [];
-  for (let t = -Math.log(1 - rnd()) * gap; t < end; t += -Math.log(1 - rnd()) * gap) out.push(t);
-  return Float64Array.from(out);
 }
 
 function connect(target: string): Promise<http2.ClientHttp2Session> {

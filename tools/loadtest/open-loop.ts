@@ -7,13 +7,23 @@
  * once instead of for every request it delayed (coordinated omission). Here they are all sent
  * (late sends are recorded as late) and all count.
  *
- * The generator runs in its own process (open-loop-worker.ts: node:http2 with a prepared gRPC
- * frame, the server's grpc-status read from the trailers) so the caller's work does not delay
- * its sends. Check what it adds by itself with the same rate against a bare echo server
+ * The generator runs in its own process, so the caller's work does not delay its sends, with
+ * one of two engines:
+ * - `node` (open-loop-worker.ts): node:http2 with a prepared gRPC frame, the server's
+ *   grpc-status read from the trailers. ~0.1 ms of CPU per request.
+ * - `native` (native/open-loop.cc, built on first use by native.ts): the same in C++ over
+ *   libnghttp2, waking at each due time (epoll_pwait2). A few µs of CPU per request, so on a
+ *   machine it shares with the server it takes little from what it measures.
+ * Check what the generator adds by itself with the same rate against a bare echo server
  * (bench/echo-server.ts): `npm run bench` does.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nativeOpenLoopBinary } from './native.js';
 import { quantile } from './stats.js';
+import { schedule } from './schedule.js';
 import type { OpenLoopReport, OpenLoopTask } from './open-loop-worker.js';
 
 /** Options of {@link openLoop}. */
@@ -41,6 +51,8 @@ export interface OpenLoopOptions {
   seed?: number;
   /** A request unanswered this long after its send (ms) is cancelled and counted as DEADLINE_EXCEEDED. @default 10000 */
   deadlineMs?: number;
+  /** `node` (node:http2) or `native` (C++ over libnghttp2; needs g++ and libnghttp2-dev to build). @default 'node' */
+  engine?: 'node' | 'native';
 }
 
 /** Quantiles in ms. */
@@ -56,6 +68,7 @@ export interface LatencySummary {
 /** Result of {@link openLoop}. */
 export interface OpenLoopResult {
   target: string;
+  engine: 'node' | 'native';
   arrivals: 'constant' | 'poisson';
   connections: number;
   /** Target rate (req/s). */
@@ -117,14 +130,9 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     seed: o.seed ?? 1,
     deadlineMs: o.deadlineMs ?? 10_000,
   };
-  const child = fork(new URL('./open-loop-worker.js', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const report = await new Promise<OpenLoopReport>((resolve, reject) => {
-    let got: OpenLoopReport | undefined;
-    child.once('message', (m: OpenLoopReport) => (got = m));
-    child.once('error', reject);
-    child.once('exit', (code) => (got && code === 0 ? resolve(got) : reject(new Error(`the open-loop generator exited with code ${code} before reporting (is ${o.target} up?)`))));
-    child.send(task);
-  });
+  const engine = o.engine ?? 'node';
+  if (engine !== 'node' && engine !== 'native') throw new Error(`open loop: engine must be node or native, got ${String(engine)}`);
+  const report = engine === 'native' ? await runNative(task) : await runNode(task);
   // The measured requests: those scheduled after the warm-up.
   let skip = 0;
   while (skip < report.scheduledMs.length && (report.scheduledMs[skip] as number) < warmupS * 1000) skip++;
@@ -149,6 +157,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const sendRate = n > 1 ? ((n - 1) * 1000) / (last - first) : 0;
   return {
     target: o.target,
+    engine,
     arrivals: task.arrivals,
     connections: task.connections,
     rate: o.rate,
@@ -165,12 +174,59 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   };
 }
 
+/** The node engine: open-loop-worker.ts in a forked process. */
+function runNode(task: OpenLoopTask): Promise<OpenLoopReport> {
+  const child = fork(new URL('./open-loop-worker.js', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise<OpenLoopReport>((resolve, reject) => {
+    let got: OpenLoopReport | undefined;
+    child.once('message', (m: OpenLoopReport) => (got = m));
+    child.once('error', reject);
+    child.once('exit', (code) => (got && code === 0 ? resolve(got) : reject(new Error(`the open-loop generator exited with code ${code} before reporting (is ${task.target} up?)`))));
+    child.send(task);
+  });
+}
+
+/**
+ * The native engine: the same schedule (computed here, as the node engine computes it) handed to
+ * native/open-loop.cc in a file; its sent and answer times come back in another.
+ */
+async function runNative(task: OpenLoopTask): Promise<OpenLoopReport> {
+  const binary = await nativeOpenLoopBinary();
+  const sep = task.target.lastIndexOf(':');
+  if (sep <= 0) throw new Error(`open loop: target must be host:port, got ${task.target}`);
+  const plan = schedule(task.rate, task.durationS, task.arrivals, task.seed);
+  const dir = await mkdtemp(join(tmpdir(), 'mlmesh-open-loop-'));
+  try {
+    const files = { frame: join(dir, 'frame.bin'), schedule: join(dir, 'schedule.f64'), out: join(dir, 'times.f64') };
+    await writeFile(files.frame, task.frame);
+    await writeFile(files.schedule, new Uint8Array(plan.buffer, plan.byteOffset, plan.byteLength));
+    const args = [task.target.slice(0, sep), task.target.slice(sep + 1), task.path, files.frame, files.schedule, String(task.connections), String(task.deadlineMs), files.out];
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`the native open-loop generator exited with code ${code}: ${err.trim() || 'no message'} (is ${task.target} up?)`))));
+    });
+    const summaryLine = JSON.parse(stdout) as { errors: Record<string, number>; cpuMs: number; wallMs: number };
+    const times = await readFile(files.out);
+    const n = plan.length;
+    if (times.byteLength !== 16 * n) throw new Error(`the native open-loop generator wrote ${times.byteLength} bytes of times, ${16 * n} expected`);
+    const all = new Float64Array(times.buffer.slice(times.byteOffset, times.byteOffset + times.byteLength));
+    return { type: 'done', scheduledMs: plan, sentMs: all.subarray(0, n), doneMs: all.subarray(n), errors: summaryLine.errors, cpuMs: summaryLine.cpuMs, wallMs: summaryLine.wallMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** One human line for a result. */
 export function formatOpenLoop(r: OpenLoopResult): string {
   const errs = Object.entries(r.errors).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
   const q = (s: LatencySummary) => `p50 ${s.p50} p99 ${s.p99} p99.9 ${s.p999} max ${s.max}`;
   return [
-    `open loop (${r.arrivals}) → ${r.target} target ${r.rate}/s over ${r.connections} connection(s): sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s, ${r.ok}/${r.requests} ok`,
+    `open loop (${r.arrivals}, ${r.engine} engine) → ${r.target} target ${r.rate}/s over ${r.connections} connection(s): sent ${r.sendRate.toFixed(0)}/s, answered ${r.throughput.toFixed(0)}/s, ${r.ok}/${r.requests} ok`,
     `  latency from scheduled send, ms: ${q(r.latencyMs)}`,
     `  from actual send, ms: ${q(r.serviceMs)}; send lag ms: ${q(r.sendLagMs)}`,
     `  errors: ${errs}; generator CPU ${r.generatorCpuPercent}% of a core`,
