@@ -54,11 +54,11 @@ function joinOutputs(parts: readonly JobResult[]): JobOutput[] {
  */
 export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize: number): Promise<JobResult> {
   if (maxBatchSize <= 0 || job.rows <= maxBatchSize) return submit(job);
-  // Aborts on the job's signal and on the first chunk that fails.
+  // Aborts on the job's signal (listened to once every chunk is queued, below) and on the first
+  // chunk that fails.
   const failed = new AbortController();
   const onAbort = (): void => failed.abort(job.signal.reason);
   if (job.signal.aborted) onAbort();
-  else job.signal.addEventListener('abort', onAbort, { once: true });
   const signal = failed.signal;
   const starts: number[] = [];
   for (let from = 0; from < job.rows; from += maxBatchSize) starts.push(from);
@@ -82,6 +82,8 @@ export async function submitSplit(submit: SubmitJob, job: InferJob, maxBatchSize
       throw e;
     });
   }
+  // Only now, with nothing left to throw before the removal below is sure to run.
+  job.signal.addEventListener('abort', onAbort, { once: true });
   // Rejects with the first failure at once: a chunk already running cannot be stopped, its
   // result is dropped when it comes (every chunk's rejection is handled here).
   const parts = await Promise.all(chunks).finally(() => job.signal.removeEventListener('abort', onAbort));

@@ -97,7 +97,7 @@ export interface CancelSignal {
   readonly aborted: boolean;
   /** Why it aborted (undefined until then). */
   readonly reason: Error | undefined;
-  /** Adds `listener`, called once when it aborts; a listener added after that is never called (as AbortSignal's). */
+  /** Adds `listener`, called once when it aborts; a listener added after that is never called. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
@@ -110,6 +110,9 @@ export function abortReason(signal: CancelSignal): Error {
 /**
  * A call's cancellation: a {@link CancelSignal} with plain fields and an array of listeners,
  * and a real AbortSignal made only when something asks for one ({@link CallCancel.signal}).
+ * Where it differs from an EventTarget (no caller here depends on these): the listeners are
+ * those registered when `abort` starts (one removed by another listener during the abort still
+ * runs), one added twice runs twice, and the AbortSignal's listeners run before these.
  */
 export class CallCancel implements CancelSignal {
   aborted = false;

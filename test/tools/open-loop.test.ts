@@ -1,3 +1,5 @@
+import http2 from 'node:http2';
+import net from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -37,9 +39,10 @@ async function echoServer(call: (req: { payload: Buffer }, cb: grpc.sendUnaryDat
 }
 
 // Both engines are held to the same checks: node (node:http2) and native (C++ over libnghttp2,
-// built on first use; needs g++ and libnghttp2-dev, which .ci/run installs).
+// built on first use; needs g++ and libnghttp2-dev, which .ci/run installs). Serial: two
+// generators at once on two cores would blur each other's send rates.
 for (const engine of ['node', 'native'] as const) {
-  test(`open loop (${engine} engine) - against the bare echo server the achieved rate is within 5% of the target, every request answered, latency counted from the scheduled send, a warm-up left out`, async (t) => {
+  test.serial(`open loop (${engine} engine) - against the bare echo server the achieved rate is within 5% of the target, every request answered, latency counted from the scheduled send, a warm-up left out`, async (t) => {
     const echo = runNode('bench/echo-server.js');
     try {
       const { port } = (await echo.waitForLog((r) => typeof r['port'] === 'number')) as { port: number };
@@ -70,7 +73,7 @@ for (const engine of ['node', 'native'] as const) {
     }
   });
 
-  test(`open loop (${engine} engine) - a server slower than the rate: requests keep leaving on schedule and their latency includes the time they queued`, async (t) => {
+  test.serial(`open loop (${engine} engine) - a server slower than the rate: requests keep leaving on schedule and their latency includes the time they queued`, async (t) => {
     // One call at a time, 4 ms each: at most 250 calls/s, offered 400/s for 1 s. Request i is sent
     // at 2.5 i ms and answered at about 4 (i + 1) ms, so the last ones wait ~600 ms although each
     // takes 4 ms of service: a closed loop would have sent fewer requests and reported ~4 ms.
@@ -111,7 +114,7 @@ for (const engine of ['node', 'native'] as const) {
     }
   });
 
-  test(`open loop (${engine} engine) - failed calls are counted by gRPC status, unanswered ones by the deadline, and bad options refused`, async (t) => {
+  test.serial(`open loop (${engine} engine) - failed calls are counted by gRPC status, unanswered ones by the deadline, and bad options refused`, async (t) => {
     const held: grpc.sendUnaryData<{ payload: Buffer }>[] = [];
     let n = 0;
     const server = await echoServer((req, cb) => {
@@ -134,3 +137,65 @@ for (const engine of ['node', 'native'] as const) {
     }
   });
 }
+
+test.serial('open loop (native engine) - a server that drops its connections mid-run: the run ends, each request counted once, the lost connections named', async (t) => {
+  // Answers like a gRPC server, and destroys the connection of its 100th stream.
+  const server = http2.createServer();
+  let streams = 0;
+  server.on('stream', (stream) => {
+    streams++;
+    if (streams === 100) {
+      stream.session?.destroy();
+      return;
+    }
+    stream.on('data', () => undefined);
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  try {
+    const r = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(16), rate: 400, durationS: 1, connections: 2, deadlineMs: 2000, engine: 'native' });
+    t.log('ok', r.ok, 'errors', r.errors);
+    t.is(r.requests, 400);
+    t.is(r.errors['SESSION_ERROR'], 1, 'one connection lost');
+    // Every request is an answer or one failure; the requests scheduled on the lost connection fail.
+    const failed = Object.entries(r.errors).reduce((n, [k, v]) => (k === 'SESSION_ERROR' ? n : n + v), 0);
+    t.is(r.ok + failed, 400);
+    t.true(r.ok >= 99 && r.ok < 400, `answers before and on the other connection: ${r.ok}`);
+    t.true((r.errors['TRANSPORT'] ?? 0) > 0);
+  } finally {
+    server.close();
+  }
+});
+
+test.serial('open loop (native engine) - a peer that breaks the protocol but keeps the connection open: the run still ends, its requests failed', async (t) => {
+  // Speaks just enough HTTP/2 to be connected to (its SETTINGS), reads the first requests and
+  // never answers them, then sends DATA on stream 0, a connection error: nghttp2 ends the
+  // session (it closes no more streams), and the socket stays open. The requests already sent
+  // must still end (the generator used to wait for them forever).
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+    setTimeout(() => socket.write(Buffer.from([0, 0, 1, 0, 0, 0, 0, 0, 0, 7])), 70);
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    const r = await openLoop({ target: `127.0.0.1:${port}`, path: ECHO, frame: echoFrame(16), rate: 50, durationS: 0.2, deadlineMs: 5000, engine: 'native' });
+    t.log('errors', r.errors);
+    t.is(r.requests, 10);
+    t.is(r.ok, 0);
+    t.is(r.errors['SESSION_ERROR'], 1);
+    t.is(r.errors['TRANSPORT'], 10, 'the requests sent before the error end when the session does, not at their deadline');
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});

@@ -14,8 +14,9 @@
  * - `native` (native/open-loop.cc, built on first use by native.ts): the same in C++ over
  *   libnghttp2, waking at each due time (epoll_pwait2). A few µs of CPU per request, so on a
  *   machine it shares with the server it takes little from what it measures.
- * Check what the generator adds by itself with the same rate against a bare echo server
- * (bench/echo-server.ts): `npm run bench` does.
+ * Neither engine reconnects: a connection the server closes (or a GOAWAY) fails the requests
+ * scheduled on it afterwards. Check what the generator adds by itself with the same rate
+ * against a bare echo server (bench/echo-server.ts): `npm run bench` does.
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -208,7 +209,8 @@ async function runNative(task: OpenLoopTask): Promise<OpenLoopReport> {
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`the native open-loop generator exited with code ${code}: ${err.trim() || 'no message'} (is ${task.target} up?)`))));
+      // 'close', not 'exit': stdout is then read to its end.
+      child.once('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`the native open-loop generator exited with ${signal ? `signal ${signal}` : `code ${code}`}: ${err.trim() || 'no message'} (is ${task.target} up?)`))));
     });
     const summaryLine = JSON.parse(stdout) as { errors: Record<string, number>; cpuMs: number; wallMs: number };
     const times = await readFile(files.out);

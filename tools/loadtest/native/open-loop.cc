@@ -15,7 +15,10 @@
 // Prints one JSON line on stdout at the end: {"errors":{NAME:count},"cpuMs":..,"wallMs":..}.
 // Errors are named as the Node worker names them: gRPC status names, HTTP_<status>, TRANSPORT,
 // NO_GRPC_STATUS, DEADLINE_EXCEEDED (unanswered DEADLINE_MS after its send: cancelled),
-// SESSION_ERROR (a connection lost; its open requests count as TRANSPORT).
+// SESSION_ERROR (a connection lost: closed by the server, even after a graceful GOAWAY, reset,
+// or ended by nghttp2 on a protocol error; its open requests count by what they received, and
+// the requests scheduled on it later fail as TRANSPORT: there is no reconnect, as in the node
+// engine).
 // Exit code 0 once every request is answered or failed; 2 on bad arguments or a failed connect.
 #include <nghttp2/nghttp2.h>
 
@@ -25,6 +28,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -102,6 +106,8 @@ struct Generator {
   std::vector<Connection> conns;
   std::map<std::string, long> errors;
   double deadlineMs = 10000;
+  /** Every request has ended: connections closed from here on are the generator's own doing. */
+  bool finished = false;
   double start = 0;
   size_t next = 0, inFlight = 0, oldest = 0;
   int epfd = -1;
@@ -164,7 +170,7 @@ void armWrite(Connection& c, bool on) {
 void lose(Connection& c) {
   if (!c.alive) return;
   c.alive = false;
-  c.g->fail("SESSION_ERROR");
+  if (!c.g->finished) c.g->fail("SESSION_ERROR");
   epoll_ctl(c.g->epfd, EPOLL_CTL_DEL, c.fd, nullptr);
   close(c.fd);
   // Its open requests end here, as the Node worker's do when the session closes: by what they
@@ -190,7 +196,10 @@ void flush(Connection& c) {
       c.out.insert(c.out.end(), data, data + n);
       if (c.out.size() >= 1 << 20) break;
     }
-    if (c.out.empty()) break;
+    if (c.out.empty()) {
+      if (!nghttp2_session_want_read(c.session) && !nghttp2_session_want_write(c.session)) return lose(c);
+      break;
+    }
     ssize_t w = write(c.fd, c.out.data(), c.out.size());
     if (w < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -212,6 +221,9 @@ void onReadable(Connection& c) {
       return lose(c);
     }
     if (nghttp2_session_mem_recv(c.session, buf, static_cast<size_t>(n)) < 0) return lose(c);
+    // nghttp2 ended the session itself (a protocol error from the peer, or its GOAWAY): it will
+    // close no more streams, so the connection is lost even if the peer keeps it open.
+    if (!nghttp2_session_want_read(c.session) && !nghttp2_session_want_write(c.session)) return lose(c);
     // A short read took all there was: epoll says when more comes (saves a read that fails).
     if (static_cast<size_t>(n) < sizeof buf) break;
   }
@@ -235,6 +247,9 @@ int connectTo(const std::string& host, const std::string& port) {
 
 int main(int argc, char** argv) {
   if (argc != 9) die("usage: open-loop-native HOST PORT PATH FRAME_FILE SCHEDULE_FILE CONNECTIONS DEADLINE_MS OUT_FILE");
+  // A write to a connection the server has reset fails with EPIPE (handled: the connection is
+  // lost) instead of killing the process.
+  signal(SIGPIPE, SIG_IGN);
   Generator g;
   std::string host = argv[1], port = argv[2];
   g.authority = host + ":" + port;
@@ -330,6 +345,10 @@ int main(int argc, char** argv) {
     if (g.next < n) waitMs = std::min(waitMs, std::max(0.0, g.start + g.plan[g.next] - nowMs()));
     timespec timeout{static_cast<time_t>(waitMs / 1e3), static_cast<long>(fmod(waitMs, 1e3) * 1e6)};
     int ready = epoll_pwait2(g.epfd, events, 64, &timeout, nullptr);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      die(std::string("epoll_pwait2 failed: ") + strerror(errno));
+    }
     for (int e = 0; e < ready; e++) {
       Connection& c = g.conns[events[e].data.u64];
       if (!c.alive) continue;
@@ -343,11 +362,12 @@ int main(int argc, char** argv) {
   }
   double cpu = cpuMs() - cpu0;
   double wall = nowMs() - g.start;
+  g.finished = true;
   for (Connection& c : g.conns) {
     if (!c.alive) continue;
     nghttp2_session_terminate_session(c.session, NGHTTP2_NO_ERROR);
-    flush(c);
-    close(c.fd);
+    flush(c);  // may find the connection lost, and close it
+    if (c.alive) close(c.fd);
   }
   FILE* out = fopen(outPath, "wb");
   if (!out) die(std::string("cannot write ") + outPath);
