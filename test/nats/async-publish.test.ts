@@ -3,6 +3,7 @@
  * answers as nats.js's js.publish() — acks, duplicates, no stream, late acks, refusals — for the
  * prediction-log publisher's hot path.
  */
+import { readFileSync } from 'node:fs';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { connect } from 'nats';
@@ -70,6 +71,16 @@ test("async publish - a payload over the server's max_payload is refused at once
   p.close();
 });
 
+/** Resolves once process `pid` is in the stopped state (`T` in /proc/<pid>/stat); Linux. */
+async function stopped(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T') return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`process ${pid} did not stop within 2 s of SIGSTOP`);
+}
+
 test('async publish - no ack in time: TIMEOUT within the sweep; close() fails what is awaited', async (t) => {
   // A server that takes the connection and never answers: the acks must time out, not hang.
   const nats = await NatsServer.start();
@@ -80,6 +91,9 @@ test('async publish - no ack in time: TIMEOUT within the sweep; close() fails wh
     const pid = nats.pid as number;
     process.kill(pid, 'SIGSTOP');
     try {
+      // kill() returns before the process has stopped: on a loaded machine the server once
+      // answered the publish below (seq 1). Publish only once /proc says it is stopped.
+      await stopped(pid);
       const t0 = performance.now();
       const e = await t.throwsAsync<JetStreamPublishError>(p.publish('mlmesh.events.model.late', data('x'), { msgID: 'l-1', timeout: 300 }));
       const waited = performance.now() - t0;
