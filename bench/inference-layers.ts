@@ -16,7 +16,6 @@
  * of the CPU too, so calls/s of the cheaper servers is bounded by it; the CPU per call is not.
  * Medians of `--runs` runs, servers interleaved. Writes bench/results/<date>-inference-layers.json.
  */
-import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { projectRoot } from '../shared/config/index.js';
 import { InferenceClient, buildManifest } from '../services/inference/index.js';
 import { buildRequest, grpcFrame, runH2load } from '../tools/loadtest/index.js';
 import { benchOptions } from '../tools/cli/bench-specs.js';
+import { procStat } from '../test/helpers/process.js';
 import { median, startChild, stopChild } from './common.js';
 import type { Child } from './common.js';
 
@@ -36,8 +36,7 @@ const PATH = '/inference.GRPCInferenceService/ModelInfer';
 
 /** CPU seconds (user + system, every thread) the process has used so far; Linux /proc. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStat(pid);
   // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the ')'.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

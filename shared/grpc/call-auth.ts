@@ -1,13 +1,12 @@
-import type * as grpc from '@grpc/grpc-js';
 import { auditTarget } from '../auth/index.js';
 import type { Authorizer, CallerCredentials, Identity, Role } from '../auth/index.js';
-import type { CallContext } from './context.js';
+import type { AnyServerCall, CallContext } from './context.js';
 import { firstMetadataValue } from './context.js';
 import { MalformedRequest } from './malformed.js';
 import { statusName } from './status.js';
 
 /** What a call shows of its caller: the `authorization` header and the CN of the client certificate the TLS handshake verified. */
-export function callerCredentials(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): CallerCredentials {
+export function callerCredentials(call: AnyServerCall): CallerCredentials {
   const header = firstMetadataValue(call, 'authorization');
   // grpc-js gives the peer certificate only on a TLS connection whose client certificate was verified.
   const cn: unknown = call.getAuthContext().sslPeerCertificate?.subject?.CN;

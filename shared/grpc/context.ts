@@ -57,7 +57,8 @@ export function isValidRequestId(id: string): boolean {
   return REQUEST_ID_PATTERN.test(id);
 }
 
-type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+/** Any kind of grpc-js server call (unary, server streaming, bidirectional). */
+export type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 /**
  * The first value of the text metadata key `key` of a call (`call.metadata.get(key)[0]`); on the
@@ -69,21 +70,15 @@ export function firstMetadataValue(call: AnyServerCall | FastUnaryCall, key: str
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Picks the request id: metadata first, then the message's own id, else a fresh UUID. */
-export function chooseRequestId(metadata: grpc.Metadata, fromMessage: string | undefined): string {
-  const header = metadata.get(REQUEST_ID_HEADER)[0];
-  return requestIdFrom(typeof header === 'string' ? header : undefined, fromMessage);
-}
-
-/** {@link chooseRequestId} from the header's value. */
-export function requestIdFrom(header: string | undefined, fromMessage: string | undefined): string {
+/** Picks the request id: the `x-request-id` header's value first, then the message's own id, else a fresh UUID. */
+export function chooseRequestId(header: string | undefined, fromMessage: string | undefined): string {
   if (header !== undefined && isValidRequestId(header)) return header;
   if (fromMessage && isValidRequestId(fromMessage)) return fromMessage;
   return randomUUID();
 }
 
 /** The deadline of a server call as epoch ms (Infinity for none). */
-export function callDeadlineMs(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>): number {
+export function callDeadlineMs(call: AnyServerCall): number {
   const d = call.getDeadline();
   if (d instanceof Date) return d.getTime();
   return Number.isFinite(d) ? d : Infinity;
@@ -164,7 +159,7 @@ export class CallCancel implements CancelSignal {
  * clears the deadline timer once the call is done.
  */
 export function callCancel(
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+  call: AnyServerCall,
   deadlineMs: number,
 ): { cancel: CallCancel; dispose: () => void } {
   const cancel = new CallCancel();

@@ -119,14 +119,10 @@ export class FastUnaryCall extends EventEmitter {
 
   /**
    * `metadata.get(key)[0]` for a text key (lower case, not `-bin`, not one of the transport's
-   * headers), read from the headers without making the Metadata; undefined when absent or when
-   * grpc-js would have refused the value (not printable ASCII).
+   * headers), read from the headers the Metadata is made from, without making it; undefined when
+   * absent or when grpc-js would have refused the value (not printable ASCII).
    */
   firstValue(key: string): string | undefined {
-    if (this.md) {
-      const v = this.md.get(key)[0];
-      return typeof v === 'string' ? v : undefined;
-    }
     const v = this.headers[key];
     const first = Array.isArray(v) ? v[0] : v;
     return typeof first === 'string' && LEGAL_TEXT_VALUE.test(first) ? first : undefined;

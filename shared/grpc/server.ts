@@ -11,8 +11,8 @@ import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import { serverCredentials } from '../tls/index.js';
 import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
 import type { Logger } from '../logging/index.js';
-import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, firstMetadataValue, requestIdFrom } from './context.js';
-import type { CallCancel, CallContext, CancelSignal } from './context.js';
+import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, chooseRequestId, firstMetadataValue } from './context.js';
+import type { AnyServerCall, CallCancel, CallContext, CancelSignal } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
 import { DEFAULT_FLOW_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
 import { guardResets, http2ServersOf } from './reset-guard.js';
@@ -142,8 +142,6 @@ export type GrpcServerState = 'serving' | 'draining' | 'closed';
 const MiB = 1024 * 1024;
 
 /** Any server call grpc-js hands a handler. */
-type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
-
 /**
  * `send` of a streaming call: writes one message, resolves when the stream can take more
  * (backpressure), rejects with the signal's reason once the call has ended.
@@ -508,13 +506,14 @@ export class GrpcServer {
     call: AnyServerCall,
   ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger; answering: () => void } {
     const deadlineMs = callDeadlineMs(call);
+    const header = firstMetadataValue(call, REQUEST_ID_HEADER);
     let requestId: string;
     try {
       const request = 'request' in call ? call.request : undefined;
-      requestId = requestIdFrom(firstMetadataValue(call, REQUEST_ID_HEADER), request === undefined || request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, request));
+      requestId = chooseRequestId(header, request === undefined || request instanceof MalformedRequest ? undefined : svc.requestIdOf?.(method, request));
     } catch {
       // A malformed message id must not fail the call: fall back to a generated one.
-      requestId = requestIdFrom(firstMetadataValue(call, REQUEST_ID_HEADER), undefined);
+      requestId = chooseRequestId(header, undefined);
     }
     const { cancel, dispose } = callCancel(call, deadlineMs);
     this.inflight.add(cancel);

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CancelledError, DeadlineExceededError, InvalidArgumentError, clip } from '../errors/index.js';
-import { REQUEST_ID_HEADER, isValidRequestId } from '../grpc/index.js';
+import { REQUEST_ID_HEADER, chooseRequestId } from '../grpc/index.js';
 import type { CallContext } from '../grpc/index.js';
 import type { Logger } from '../logging/index.js';
 
@@ -52,9 +51,7 @@ export function requestDeadlineMs(req: FastifyRequest, arrivedMs = Date.now()): 
 /** The request id: a valid `x-request-id` header, else the message's own id when valid, else a new UUID (as gRPC chooses it). */
 export function httpRequestId(req: FastifyRequest, fromMessage?: string): string {
   const header = req.headers[REQUEST_ID_HEADER];
-  if (typeof header === 'string' && isValidRequestId(header)) return header;
-  if (fromMessage && isValidRequestId(fromMessage)) return fromMessage;
-  return randomUUID();
+  return chooseRequestId(typeof header === 'string' ? header : undefined, fromMessage);
 }
 
 /** An HTTP call's {@link CallContext} and what the route does with it. */

@@ -1,8 +1,20 @@
 /** Runs mlmesh entry points as real child processes and reads their JSON log lines. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../shared/config/index.js';
+
+/**
+ * The fields of /proc/<pid>/stat after the command name (Linux): [0] is the state (`R`, `S`,
+ * `T` stopped, `Z`...), [1] the parent pid, [2] the process group, [11] and [12] utime and
+ * stime in clock ticks. The name may hold spaces, so the split starts after its closing
+ * parenthesis. @throws Error when the process does not exist.
+ */
+export function procStat(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
 
 /** A child process with its output collected line by line. */
 export interface Child {

@@ -3,13 +3,13 @@
  * answers as nats.js's js.publish() — acks, duplicates, no stream, late acks, refusals — for the
  * prediction-log publisher's hot path.
  */
-import { readFileSync } from 'node:fs';
 import anyTest from 'ava';
 import type { TestFn } from 'ava';
 import { connect } from 'nats';
 import type { NatsConnection } from 'nats';
 import { AsyncJetStreamPublisher, JetStreamPublishError, ensureStreams } from '../../shared/nats/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
+import { procStat } from '../helpers/process.js';
 
 interface Ctx {
   nats: NatsServer;
@@ -74,8 +74,7 @@ test("async publish - a payload over the server's max_payload is refused at once
 /** Resolves once process `pid` is in the stopped state (`T` in /proc/<pid>/stat); Linux. */
 async function stopped(pid: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T') return;
+    if (procStat(pid)[0] === 'T') return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`process ${pid} did not stop within 2 s of SIGSTOP`);

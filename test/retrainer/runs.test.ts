@@ -15,12 +15,12 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../services/inference/manifest.js';
 import { waitFor } from '../helpers/inference.js';
-import { runCli, runNode } from '../helpers/process.js';
+import { procStat, runCli, runNode } from '../helpers/process.js';
 import { MODEL, torchMissing, withRetrainMesh } from '../helpers/retrainer-mesh.js';
 import type { RetrainMesh } from '../helpers/retrainer-mesh.js';
 
@@ -41,14 +41,13 @@ function groupMembers(pgid: number): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    let stat: string;
+    let fields: string[];
     try {
-      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      fields = procStat(d);
     } catch {
       continue;
     }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its closing parenthesis.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [state, , pgrp] = fields;
     if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(d));
   }
   return out;
