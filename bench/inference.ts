@@ -11,7 +11,8 @@
  *   4. the inference service with 256-row requests;
  *   5. p99 latency at half the maximum single-row throughput: h2load `--rps` (bursts), and the
  *      open-loop generator (tools/loadtest/open-loop.ts: evenly spaced or Poisson sends, latency
- *      from each request's scheduled time), itself checked against the echo server at that rate;
+ *      from each request's scheduled time), itself checked against the echo server at that rate,
+ *      with the service's GC pauses over the open-loop run (`openloop_gc_*`, from its /metrics);
  *   6. the peers a user would pick instead (bench/peers/): Flask + gunicorn (JSON over HTTP/1.1)
  *      and a grpcio ModelInfer server, over a TorchScript copy of the same weights, checked
  *      against onnxruntime first; single-row requests, 64 in flight, and mlmesh's ratio to each.
@@ -147,6 +148,44 @@ async function durationBuckets(httpPort: number, model: string): Promise<Map<num
     if (m) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   }
   return out;
+}
+
+/** The gRPC thread's GC pauses so far, from prom-client's `nodejs_gc_duration_seconds` on the service's /metrics. */
+interface GcPauses {
+  minorS: number;
+  minorN: number;
+  /** Minor pauses of at most 10 ms (the `le="0.01"` bucket). */
+  minorUpTo10msN: number;
+  /** Mark-compact pauses: kinds major and incremental. */
+  majorS: number;
+  majorN: number;
+  majorUpTo10msN: number;
+}
+
+async function gcPauses(httpPort: number): Promise<GcPauses> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const g: GcPauses = { minorS: 0, minorN: 0, minorUpTo10msN: 0, majorS: 0, majorN: 0, majorUpTo10msN: 0 };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('nodejs_gc_duration_seconds')) continue;
+    const kind = /kind="([a-z]+)"/.exec(line)?.[1];
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const major = kind === 'major' || kind === 'incremental';
+    if (kind !== 'minor' && !major) continue;
+    if (line.startsWith('nodejs_gc_duration_seconds_sum')) g[major ? 'majorS' : 'minorS'] += value;
+    else if (line.startsWith('nodejs_gc_duration_seconds_count')) g[major ? 'majorN' : 'minorN'] += value;
+    else if (line.includes('le="0.01"')) g[major ? 'majorUpTo10msN' : 'minorUpTo10msN'] += value;
+  }
+  return g;
+}
+
+/** The GC pauses between two snapshots, as figures under `prefix`. */
+function gcRow(r: Row, prefix: string, before: GcPauses, after: GcPauses, seconds: number): void {
+  r[`${prefix}_gc_minor_n`] = after.minorN - before.minorN;
+  r[`${prefix}_gc_minor_ms`] = (after.minorS - before.minorS) * 1000;
+  r[`${prefix}_gc_major_ms`] = (after.majorS - before.majorS) * 1000;
+  // Pauses over 10 ms: each one alone puts the requests it holds up past a 10 ms p99 target.
+  r[`${prefix}_gc_pauses_over_10ms`] = after.minorN - before.minorN - (after.minorUpTo10msN - before.minorUpTo10msN) + (after.majorN - before.majorN - (after.majorUpTo10msN - before.majorUpTo10msN));
+  r[`${prefix}_gc_share`] = ((after.minorS - before.minorS + after.majorS - before.majorS) / seconds);
 }
 
 /** Upper bound (bucket edge, ms) of the q-quantile of the requests counted between two snapshots. */
@@ -336,7 +375,10 @@ async function benchModel(name: string): Promise<{ medians: Row; runs: Row[] } |
         // generator alone against the echo server at that rate: what it adds by itself.
         const olRate = Math.round(max / 2);
         r['openloop_rate_req_s'] = olRate;
+        // The gRPC thread's GC pauses over the same run (warm-up included): what they do to the tail.
+        const gcBefore = await gcPauses(httpPort);
         const ol = await openLoop({ target, path: '/inference.GRPCInferenceService/ModelInfer', frame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS, engine: OPEN_LOOP_ENGINE });
+        gcRow(r, 'openloop', gcBefore, await gcPauses(httpPort), D + OPEN_LOOP_WARMUP_S);
         openLoopRow(r, 'openloop', ol);
         const olEcho = await openLoop({ target: `127.0.0.1:${echo.port}`, path: '/mlmesh.bench.v1.Echo/Call', frame: echoFrame, rate: olRate, durationS: D, warmupS: OPEN_LOOP_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS, arrivals: ARRIVALS, engine: OPEN_LOOP_ENGINE });
         openLoopRow(r, 'openloop_echo', olEcho);
