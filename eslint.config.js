@@ -31,4 +31,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  {
+    // The code that runs per call. In Node 20 an object literal with a getter or setter made per
+    // call keeps much of each call alive through the next scavenges: a literal CallContext took
+    // what each scavenge copied from ~0.1 to ~2 MB and the open-loop p99 of a server that
+    // answers at once from ~2 to 10–25 ms (docs/benchmarks.md, findings of 2026-12-06). A
+    // class with prototype getters does not. (Tests and their helpers may.)
+    files: ['{services,shared,tools,bench,examples}/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ObjectExpression > Property[kind='get'], ObjectExpression > Property[kind='set']",
+          message: 'No getters or setters in object literals: made per call they keep garbage alive through scavenges (docs/benchmarks.md, 2026-12-06). Use a class with prototype accessors.',
+        },
+      ],
+    },
+  },
 );

@@ -8,7 +8,8 @@
  * checked once when the stream opens.
  */
 import { abortReason, isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
-import type { CallContext, StreamMessage } from '../../shared/grpc/index.js';
+import type { CallContext, CancelSignal, StreamMessage } from '../../shared/grpc/index.js';
+import type * as grpc from '@grpc/grpc-js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
 import type { ModelStreamInferResponse } from '../../shared/generated/inference/ModelStreamInferResponse.js';
 import { Code, UnavailableError } from '../../shared/errors/index.js';
@@ -34,31 +35,54 @@ function statusParameter(code: number): Record<string, { string_param: string }>
   return { [STREAM_STATUS_PARAMETER]: { string_param: statusName(code) } };
 }
 
-/** A request's own context within the stream's: its id, its logger, its after-answer work. */
+/**
+ * A request's own context within the stream's: its id, its logger, its after-answer work. A
+ * class, not an object literal with getters: such a literal made per request keeps what each
+ * scavenge copies high (see ServerCallContext in shared/grpc/server.ts).
+ */
+class StreamRequestContext implements CallContext {
+  readonly cancel: CancelSignal;
+  readonly draining: AbortSignal;
+  readonly deadlineMs: number;
+  readonly metadata: grpc.Metadata;
+  readonly debug: boolean;
+  private bindings: Record<string, unknown>;
+  private logger: Logger | undefined;
+
+  constructor(
+    private readonly stream: CallContext,
+    readonly requestId: string,
+    private readonly sent: (fn: () => void) => void,
+  ) {
+    this.cancel = stream.cancel;
+    this.draining = stream.draining;
+    this.deadlineMs = stream.deadlineMs;
+    this.metadata = stream.metadata;
+    this.debug = stream.debug;
+    this.bindings = { requestId };
+  }
+
+  get signal(): AbortSignal {
+    return this.stream.signal;
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.stream.log.child(this.bindings));
+  }
+
+  bind(fields: Record<string, unknown>): void {
+    this.bindings = { ...this.bindings, ...fields };
+    this.logger = undefined;
+  }
+
+  afterAnswer(fn: () => void): void {
+    this.sent(fn);
+  }
+}
+
+/** A request's context within the stream's; its id is the message's when valid, else the stream's id and the position. */
 function requestContext(stream: CallContext, req: ModelInferRequest__Output, seq: number, sent: (fn: () => void) => void): CallContext {
-  // The message's id when it is a valid request id, else the stream's id and the position.
-  const requestId = isValidRequestId(req.id) ? req.id : `${stream.requestId}.${seq}`;
-  let bindings: Record<string, unknown> = { requestId };
-  let log: Logger | undefined;
-  return {
-    requestId,
-    get signal() {
-      return stream.signal;
-    },
-    cancel: stream.cancel,
-    draining: stream.draining,
-    deadlineMs: stream.deadlineMs,
-    metadata: stream.metadata,
-    debug: stream.debug,
-    get log() {
-      return (log ??= stream.log.child(bindings));
-    },
-    bind(fields) {
-      bindings = { ...bindings, ...fields };
-      log = undefined;
-    },
-    afterAnswer: sent,
-  };
+  return new StreamRequestContext(stream, isValidRequestId(req.id) ? req.id : `${stream.requestId}.${seq}`, sent);
 }
 
 /**

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CancelledError, DeadlineExceededError, InvalidArgumentError, clip } from '../errors/index.js';
 import { REQUEST_ID_HEADER, chooseRequestId } from '../grpc/index.js';
-import type { CallContext } from '../grpc/index.js';
+import type { CallContext, CancelSignal } from '../grpc/index.js';
 import type { Logger } from '../logging/index.js';
 
 /**
@@ -67,6 +67,40 @@ export interface HttpCall {
 }
 
 /**
+ * The CallContext of one HTTP request. A class, not an object literal with a getter: such a
+ * literal made per request keeps what each scavenge copies high (see ServerCallContext in
+ * shared/grpc/server.ts).
+ */
+class HttpCallContext implements CallContext {
+  readonly cancel: CancelSignal;
+  readonly debug: boolean;
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly signal: AbortSignal,
+    readonly draining: AbortSignal,
+    readonly deadlineMs: number,
+    readonly metadata: grpc.Metadata,
+    private readonly base: Logger,
+    private bindings: Record<string, unknown>,
+    readonly afterAnswer: (fn: () => void) => void,
+  ) {
+    this.cancel = signal;
+    this.debug = base.isLevelEnabled('debug');
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.base.child(this.bindings));
+  }
+
+  bind(fields: Record<string, unknown>): void {
+    this.bindings = { ...this.bindings, ...fields };
+    this.logger = undefined;
+  }
+}
+
+/**
  * A {@link CallContext} for an HTTP request, so that a route can call the same promise-style
  * handler a gRPC method runs, with the same semantics: the request id (`x-request-id` header,
  * else `fromMessage`, else a UUID; sent back in the `x-request-id` response header), a signal
@@ -103,57 +137,40 @@ export function httpCallContext(req: FastifyRequest, reply: FastifyReply, opts: 
   if (signals.closing.aborted) onServerClose();
 
   const base = signals.logger;
-  let bindings: Record<string, unknown> = { requestId, method: opts.method };
-  let log: Logger | undefined;
   const metadata = new grpc.Metadata();
   metadata.set(REQUEST_ID_HEADER, requestId);
   let after: (() => void)[] | undefined;
   let answered = false;
-  const ctx: CallContext = {
-    requestId,
-    signal: controller.signal,
-    cancel: controller.signal,
-    draining: signals.draining,
-    deadlineMs,
-    metadata,
-    debug: base.isLevelEnabled('debug'),
-    get log() {
-      return (log ??= base.child(bindings));
-    },
-    bind(fields) {
-      bindings = { ...bindings, ...fields };
-      log = undefined;
-    },
-    afterAnswer(fn) {
-      if (!after) {
-        const fns: (() => void)[] = (after = []);
-        const release = signals.hold();
-        const run = (): void => {
-          res.off('finish', run);
-          res.off('close', run);
-          // 'finish': the answer is handed to the OS; the work runs on a later turn of the loop.
-          if (!answered || !res.writableFinished) {
-            release();
-            return;
-          }
-          setImmediate(() => {
-            release();
-            for (const f of fns) {
-              try {
-                f();
-              } catch (e: unknown) {
-                // Work after the answer cannot fail the call any more: log it and go on.
-                base.error({ err: e, requestId }, 'work after an answer failed');
-              }
+  const afterAnswer = (fn: () => void): void => {
+    if (!after) {
+      const fns: (() => void)[] = (after = []);
+      const release = signals.hold();
+      const run = (): void => {
+        res.off('finish', run);
+        res.off('close', run);
+        // 'finish': the answer is handed to the OS; the work runs on a later turn of the loop.
+        if (!answered || !res.writableFinished) {
+          release();
+          return;
+        }
+        setImmediate(() => {
+          release();
+          for (const f of fns) {
+            try {
+              f();
+            } catch (e: unknown) {
+              // Work after the answer cannot fail the call any more: log it and go on.
+              base.error({ err: e, requestId }, 'work after an answer failed');
             }
-          });
-        };
-        res.once('finish', run);
-        res.once('close', run);
-      }
-      after.push(fn);
-    },
+          }
+        });
+      };
+      res.once('finish', run);
+      res.once('close', run);
+    }
+    after.push(fn);
   };
+  const ctx = new HttpCallContext(requestId, controller.signal, signals.draining, deadlineMs, metadata, base, { requestId, method: opts.method }, afterAnswer);
   return {
     ctx,
     answering: () => {

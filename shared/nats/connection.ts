@@ -125,9 +125,11 @@ export function connectInBackground(opts: {
   };
   const running = run();
   return {
+    // eslint-disable-next-line no-restricted-syntax -- made once per connection, not per call
     get current() {
       return nc;
     },
+    // eslint-disable-next-line no-restricted-syntax -- made once per connection, not per call
     get lastError() {
       return lastError;
     },
