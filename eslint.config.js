@@ -45,6 +45,11 @@ export default tseslint.config(
           selector: "ObjectExpression > Property[kind='get'], ObjectExpression > Property[kind='set']",
           message: 'No getters or setters in object literals: made per call they keep garbage alive through scavenges (docs/benchmarks.md, 2026-12-06). Use a class with prototype accessors.',
         },
+        {
+          // The same accessor, defined on an object after it is made.
+          selector: "CallExpression[callee.object.name='Object'][callee.property.name=/^define(Property|Properties)$/] Property[key.name=/^(get|set)$/]",
+          message: 'No accessors defined with Object.defineProperty: made per call they keep garbage alive through scavenges (docs/benchmarks.md, 2026-12-06). Use a class with prototype accessors.',
+        },
       ],
     },
   },

@@ -252,11 +252,11 @@ function loggableError(e: unknown): Record<string, unknown> {
 }
 
 /**
- * A call's {@link CallContext}. A class, not an object literal: the literal with getters made
- * once per call took what each scavenge of the gRPC thread copies from ~0.2 to ~2.2 MB, and the
- * open-loop p99 at 5,000 calls/s of a server that answers at once from ~2.5 ms to 9–16 ms
- * (docs/benchmarks.md, findings of 2026-12-06). Its methods are on the prototype: call them on
- * the context (`ctx.afterAnswer(fn)`), not detached.
+ * A call's {@link CallContext}. A class, not an object literal: with the literal with getters
+ * made once per call, what each scavenge of the gRPC thread copies was 1.9 MB instead of 0.09,
+ * and the open-loop p99 at 5,000 calls/s of a server that answers at once 10–25 ms instead of
+ * 1.7–2.1 (docs/benchmarks.md, results of 2026-12-06). Its methods are on the prototype: call
+ * them on the context (`ctx.afterAnswer(fn)`), not detached.
  */
 class ServerCallContext implements CallContext {
   readonly debug: boolean;
@@ -290,8 +290,11 @@ class ServerCallContext implements CallContext {
   }
 
   get log(): Logger {
-    const fields = { requestId: this.requestId, method: this.method };
-    return (this.logger ??= this.base.child(this.bound ? (Object.assign(fields, ...this.bound) as Record<string, unknown>) : fields));
+    if (!this.logger) {
+      const fields = { requestId: this.requestId, method: this.method };
+      this.logger = this.base.child(this.bound ? (Object.assign(fields, ...this.bound) as Record<string, unknown>) : fields);
+    }
+    return this.logger;
   }
 
   bind(fields: Record<string, unknown>): void {
@@ -597,6 +600,9 @@ export class GrpcServer {
     return { ctx, trailer, finish, getLog, answering };
   }
 
+  /** {@link runAfter}, bound once for the calls' contexts. */
+  private readonly runAfterFn = (fns: readonly (() => void)[]): void => this.runAfter(fns);
+
   /**
    * Runs `fns` once the answer of a call that has just ended is written. grpc-js ends a call
    * (emits 'cancelled') from inside HTTP/2's write pass, when it hands over the trailers; Node
@@ -605,9 +611,6 @@ export class GrpcServer {
    * which comes after that write (the test 'the answer reaches the client before its log…' in
    * test/inference/prediction-log.test.ts checks this order from another thread).
    */
-  /** {@link runAfter}, bound once for the calls' contexts. */
-  private readonly runAfterFn = (fns: readonly (() => void)[]): void => this.runAfter(fns);
-
   private runAfter(fns: readonly (() => void)[]): void {
     this.afterPending++;
     setImmediate(() =>
