@@ -139,8 +139,13 @@ function echoFrameFor(EchoMessage: protobuf.Type, requestBytes: number, answerBy
 }
 
 /** Cumulative bucket counts of the service's request-duration histogram for `model`. */
+/** The service's /metrics text. */
+async function metricsText(httpPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+}
+
 async function durationBuckets(httpPort: number, model: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const text = await metricsText(httpPort);
   const out = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('mlmesh_inference_request_duration_seconds_bucket') || !line.includes(`model="${model}"`)) continue;
@@ -163,7 +168,7 @@ interface GcPauses {
 }
 
 async function gcPauses(httpPort: number): Promise<GcPauses> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const text = await metricsText(httpPort);
   const g: GcPauses = { minorS: 0, minorN: 0, minorUpTo10msN: 0, majorS: 0, majorN: 0, majorUpTo10msN: 0 };
   for (const line of text.split('\n')) {
     if (!line.startsWith('nodejs_gc_duration_seconds')) continue;
@@ -180,12 +185,13 @@ async function gcPauses(httpPort: number): Promise<GcPauses> {
 
 /** The GC pauses between two snapshots, as figures under `prefix`. */
 function gcRow(r: Row, prefix: string, before: GcPauses, after: GcPauses, seconds: number): void {
-  r[`${prefix}_gc_minor_n`] = after.minorN - before.minorN;
-  r[`${prefix}_gc_minor_ms`] = (after.minorS - before.minorS) * 1000;
-  r[`${prefix}_gc_major_ms`] = (after.majorS - before.majorS) * 1000;
+  const d = (k: keyof GcPauses): number => after[k] - before[k];
+  r[`${prefix}_gc_minor_n`] = d('minorN');
+  r[`${prefix}_gc_minor_ms`] = d('minorS') * 1000;
+  r[`${prefix}_gc_major_ms`] = d('majorS') * 1000;
   // Pauses over 10 ms: each one alone puts the requests it holds up past a 10 ms p99 target.
-  r[`${prefix}_gc_pauses_over_10ms`] = after.minorN - before.minorN - (after.minorUpTo10msN - before.minorUpTo10msN) + (after.majorN - before.majorN - (after.majorUpTo10msN - before.majorUpTo10msN));
-  r[`${prefix}_gc_share`] = ((after.minorS - before.minorS + after.majorS - before.majorS) / seconds);
+  r[`${prefix}_gc_pauses_over_10ms`] = d('minorN') - d('minorUpTo10msN') + d('majorN') - d('majorUpTo10msN');
+  r[`${prefix}_gc_share`] = (d('minorS') + d('majorS')) / seconds;
 }
 
 /** Upper bound (bucket edge, ms) of the q-quantile of the requests counted between two snapshots. */

@@ -7,7 +7,7 @@
  * batching, split, prediction log, metrics and statistics; authorization (the `data` role) is
  * checked once when the stream opens.
  */
-import { abortReason, isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
+import { LoggingCallContext, abortReason, isValidRequestId, statusName, toGrpcStatus } from '../../shared/grpc/index.js';
 import type { CallContext, CancelSignal, StreamMessage } from '../../shared/grpc/index.js';
 import type * as grpc from '@grpc/grpc-js';
 import type { ModelInferRequest__Output } from '../../shared/generated/inference/ModelInferRequest.js';
@@ -40,39 +40,37 @@ function statusParameter(code: number): Record<string, { string_param: string }>
  * class, not an object literal with getters: such a literal made per request keeps what each
  * scavenge copies high (see ServerCallContext in shared/grpc/server.ts).
  */
-class StreamRequestContext implements CallContext {
+class StreamRequestContext extends LoggingCallContext implements CallContext {
   readonly cancel: CancelSignal;
   readonly draining: AbortSignal;
   readonly deadlineMs: number;
   readonly metadata: grpc.Metadata;
   readonly debug: boolean;
-  private bindings: Record<string, unknown>;
-  private logger: Logger | undefined;
 
   constructor(
     private readonly stream: CallContext,
     readonly requestId: string,
     private readonly sent: (fn: () => void) => void,
   ) {
+    super();
     this.cancel = stream.cancel;
     this.draining = stream.draining;
     this.deadlineMs = stream.deadlineMs;
     this.metadata = stream.metadata;
     this.debug = stream.debug;
-    this.bindings = { requestId };
+  }
+
+  /** The stream's logger: its lines carry the stream's fields too. */
+  protected parentLogger(): Logger {
+    return this.stream.log;
+  }
+
+  protected logFields(): Record<string, unknown> {
+    return { requestId: this.requestId };
   }
 
   get signal(): AbortSignal {
     return this.stream.signal;
-  }
-
-  get log(): Logger {
-    return (this.logger ??= this.stream.log.child(this.bindings));
-  }
-
-  bind(fields: Record<string, unknown>): void {
-    this.bindings = { ...this.bindings, ...fields };
-    this.logger = undefined;
   }
 
   afterAnswer(fn: () => void): void {

@@ -97,6 +97,37 @@ export interface CancelSignal {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/**
+ * The `log` and `bind` of a {@link CallContext}, shared by the gRPC, HTTP and per-stream-request
+ * contexts: a child of {@link parentLogger} with {@link logFields} and every `bind`'s fields (in
+ * order, later ones win), made on first use (most calls never log) and made again after a
+ * `bind`. A class with a prototype getter, not an object literal with one: such a literal made
+ * per call kept each call alive through the next scavenges (docs/benchmarks.md, 2026-12-06).
+ */
+export abstract class LoggingCallContext {
+  private bound: Record<string, unknown>[] | undefined;
+  private logger: Logger | undefined;
+
+  /** The logger `log` is a child of. */
+  protected abstract parentLogger(): Logger;
+
+  /** The fields `log` starts with (a new object each time). */
+  protected abstract logFields(): Record<string, unknown>;
+
+  get log(): Logger {
+    if (!this.logger) {
+      const fields = this.logFields();
+      this.logger = this.parentLogger().child(this.bound ? (Object.assign(fields, ...this.bound) as Record<string, unknown>) : fields);
+    }
+    return this.logger;
+  }
+
+  bind(fields: Record<string, unknown>): void {
+    (this.bound ??= []).push(fields);
+    this.logger = undefined;
+  }
+}
+
 /** Why `signal` aborted, as an Error (a CancelledError if it gave no reason). */
 export function abortReason(signal: CancelSignal): Error {
   return signal.reason ?? new CancelledError('cancelled');

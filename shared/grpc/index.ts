@@ -9,7 +9,7 @@ export { DEFAULT_FLOW_WINDOW_BYTES, HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW
 export { NGHTTP2_RESET_BURST, NGHTTP2_RESET_RATE_PER_S, guardResets } from './reset-guard.js';
 export type { ResetGuardOptions } from './reset-guard.js';
 export type { AnyHandler, BidiStreamHandler, GrpcServerOptions, GrpcServerState, ServerStreamHandler, ServiceBinding, StreamMessage, UnaryHandler } from './server.js';
-export { CallCancel, REQUEST_ID_HEADER, abortReason, chooseRequestId, isValidRequestId } from './context.js';
+export { CallCancel, LoggingCallContext, REQUEST_ID_HEADER, abortReason, chooseRequestId, isValidRequestId } from './context.js';
 export type { CallContext, CancelSignal } from './context.js';
 export { toGrpcStatus, statusName, capDetails, MAX_STATUS_DETAILS_BYTES, STATUS_DETAILS_LIMITS } from './status.js';
 export type { GrpcStatus } from './status.js';

@@ -11,7 +11,7 @@ import { CancelledError, clip, errorMessage } from '../errors/index.js';
 import { serverCredentials } from '../tls/index.js';
 import type { FileCertificates, ServerTlsOptions } from '../tls/index.js';
 import type { Logger } from '../logging/index.js';
-import { REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, chooseRequestId, firstMetadataValue } from './context.js';
+import { LoggingCallContext, REQUEST_ID_HEADER, abortReason, callCancel, callDeadlineMs, chooseRequestId, firstMetadataValue } from './context.js';
 import type { AnyServerCall, CallCancel, CallContext, CancelSignal } from './context.js';
 import { MalformedRequest, malformed, tolerantDefinition } from './malformed.js';
 import { DEFAULT_FLOW_WINDOW_BYTES, setFlowWindows } from './flow-window.js';
@@ -252,20 +252,16 @@ function loggableError(e: unknown): Record<string, unknown> {
 }
 
 /**
- * A call's {@link CallContext}. A class, not an object literal: with the literal with getters
- * made once per call, what each scavenge of the gRPC thread copies was 1.9 MB instead of 0.09,
- * and the open-loop p99 at 5,000 calls/s of a server that answers at once 10–25 ms instead of
- * 1.7–2.1 (docs/benchmarks.md, results of 2026-12-06). Its methods are on the prototype: call
- * them on the context (`ctx.afterAnswer(fn)`), not detached.
+ * A call's {@link CallContext}. A class, not an object literal with getters: made once per call,
+ * that literal kept each call alive through the next scavenges of the gRPC thread, and every
+ * run of a server that answers at once copied ~2 MB per scavenge with it (docs/benchmarks.md,
+ * results of 2026-12-06). Its methods are on the prototype: call them on the context
+ * (`ctx.afterAnswer(fn)`), not detached.
  */
-class ServerCallContext implements CallContext {
+class ServerCallContext extends LoggingCallContext implements CallContext {
   readonly debug: boolean;
-  /** Set just before the OK answer is handed over (startCall's `answering`): afterAnswer work may run. */
-  answered = false;
-  /** Fields bound by the handler, merged only when a line is written (most calls write none). */
-  private bound: Record<string, unknown>[] | undefined;
-  /** The request's child logger, made on first use: most successful calls never log. */
-  private logger: Logger | undefined;
+  /** Whether the OK answer went out to a caller still waiting ({@link answering}): afterAnswer work may run. */
+  private answered = false;
   private after: (() => void)[] | undefined;
 
   constructor(
@@ -278,7 +274,16 @@ class ServerCallContext implements CallContext {
     private readonly base: Logger,
     private readonly runAfter: (fns: readonly (() => void)[]) => void,
   ) {
+    super();
     this.debug = base.isLevelEnabled('debug');
+  }
+
+  protected parentLogger(): Logger {
+    return this.base;
+  }
+
+  protected logFields(): Record<string, unknown> {
+    return { requestId: this.requestId, method: this.method };
   }
 
   get signal(): AbortSignal {
@@ -289,17 +294,13 @@ class ServerCallContext implements CallContext {
     return this.call.metadata;
   }
 
-  get log(): Logger {
-    if (!this.logger) {
-      const fields = { requestId: this.requestId, method: this.method };
-      this.logger = this.base.child(this.bound ? (Object.assign(fields, ...this.bound) as Record<string, unknown>) : fields);
-    }
-    return this.logger;
-  }
-
-  bind(fields: Record<string, unknown>): void {
-    (this.bound ??= []).push(fields);
-    this.logger = undefined;
+  /**
+   * Called just before the OK answer is handed to grpc-js. A call that has already ended
+   * (cancelled, deadline: grpc-js drops the answer) or whose deadline has passed (the caller
+   * has given up, whichever timer fired first) gets no afterAnswer work.
+   */
+  answering(): void {
+    this.answered = !this.call.cancelled && !this.cancel.aborted && Date.now() < this.deadlineMs;
   }
 
   afterAnswer(fn: () => void): void {
@@ -569,7 +570,7 @@ export class GrpcServer {
     svc: ServiceBinding,
     method: string,
     call: AnyServerCall,
-  ): { ctx: CallContext; trailer: grpc.Metadata; finish: () => void; getLog: () => Logger; answering: () => void } {
+  ): { ctx: ServerCallContext; trailer: grpc.Metadata; finish: () => void } {
     const deadlineMs = callDeadlineMs(call);
     const header = firstMetadataValue(call, REQUEST_ID_HEADER);
     let requestId: string;
@@ -583,7 +584,6 @@ export class GrpcServer {
     const { cancel, dispose } = callCancel(call, deadlineMs);
     this.inflight.add(cancel);
     const ctx = new ServerCallContext(requestId, method, cancel, this.drainingController.signal, deadlineMs, call, this.opts.logger, this.runAfterFn);
-    const getLog = (): Logger => ctx.log;
     // The request id goes back in the trailers, which every response carries anyway.
     const trailer = new grpc.Metadata();
     trailer.set(REQUEST_ID_HEADER, requestId);
@@ -591,13 +591,7 @@ export class GrpcServer {
       dispose();
       this.inflight.delete(cancel);
     };
-    // Called just before the OK answer is handed to grpc-js. A call that has already ended
-    // (cancelled, deadline: grpc-js drops the answer) or whose deadline has passed (the caller
-    // has given up, whichever timer fired first) gets no afterAnswer work.
-    const answering = (): void => {
-      ctx.answered = !call.cancelled && !cancel.aborted && Date.now() < deadlineMs;
-    };
-    return { ctx, trailer, finish, getLog, answering };
+    return { ctx, trailer, finish };
   }
 
   /** {@link runAfter}, bound once for the calls' contexts. */
@@ -628,9 +622,9 @@ export class GrpcServer {
     );
   }
 
-  private logFailure(getLog: () => Logger, e: unknown, st: { code: number; details: string }): void {
-    if (st.code === (grpc.status.INTERNAL as number) || st.code === (grpc.status.UNKNOWN as number)) getLog().error({ err: loggableError(e), code: statusName(st.code) }, st.details);
-    else getLog().info({ code: statusName(st.code) }, st.details);
+  private logFailure(log: Logger, e: unknown, st: { code: number; details: string }): void {
+    if (st.code === (grpc.status.INTERNAL as number) || st.code === (grpc.status.UNKNOWN as number)) log.error({ err: loggableError(e), code: statusName(st.code) }, st.details);
+    else log.info({ code: statusName(st.code) }, st.details);
   }
 
   private wrapUnary(
@@ -642,7 +636,7 @@ export class GrpcServer {
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const t0 = process.hrtime.bigint();
-      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
+      const { ctx, trailer, finish } = this.startCall(svc, method, call);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
       // An async wrapper: a handler that throws synchronously fails the call like one that rejects.
@@ -658,15 +652,15 @@ export class GrpcServer {
           finish();
           end(grpc.status.OK, t0);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
-          if (ctx.debug) getLog().debug('call ok');
-          answering();
+          if (ctx.debug) ctx.log.debug('call ok');
+          ctx.answering();
           callback(null, response, trailer);
         },
         (e: unknown) => {
           finish();
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
-          this.logFailure(getLog, e, st);
+          this.logFailure(ctx.log, e, st);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           callback({ code: st.code, details: st.details, metadata: trailer });
@@ -684,7 +678,7 @@ export class GrpcServer {
   ): grpc.handleServerStreamingCall<unknown, unknown> {
     return (call) => {
       const t0 = process.hrtime.bigint();
-      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
+      const { ctx, trailer, finish } = this.startCall(svc, method, call);
       const send = streamSender(call, ctx.cancel);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
@@ -698,15 +692,15 @@ export class GrpcServer {
           finish();
           end(grpc.status.OK, t0);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: call.request });
-          if (ctx.debug) getLog().debug('stream ok');
-          answering();
+          if (ctx.debug) ctx.log.debug('stream ok');
+          ctx.answering();
           call.end(trailer);
         },
         (e: unknown) => {
           finish();
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
-          this.logFailure(getLog, e, st);
+          this.logFailure(ctx.log, e, st);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: call.request });
           trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });
@@ -723,7 +717,7 @@ export class GrpcServer {
   ): grpc.handleBidiStreamingCall<unknown, unknown> {
     return (call) => {
       const t0 = process.hrtime.bigint();
-      const { ctx, trailer, finish, getLog, answering } = this.startCall(svc, method, call);
+      const { ctx, trailer, finish } = this.startCall(svc, method, call);
       const send = streamSender(call, ctx.cancel);
       const creds = callerCredentials(call);
       let identity: Identity | undefined;
@@ -740,8 +734,8 @@ export class GrpcServer {
           finish();
           end(grpc.status.OK, t0);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: grpc.status.OK, ctx, request: undefined });
-          if (ctx.debug) getLog().debug('stream ok');
-          answering();
+          if (ctx.debug) ctx.log.debug('stream ok');
+          ctx.answering();
           call.end(trailer);
         },
         (e: unknown) => {
@@ -749,7 +743,7 @@ export class GrpcServer {
           finish();
           const st = toGrpcStatus(e, ctx.requestId);
           end(st.code, t0);
-          this.logFailure(getLog, e, st);
+          this.logFailure(ctx.log, e, st);
           auditCall(this.authorizer, { service: svc.name, method, needed, creds, identity, code: st.code, ctx, request: undefined });
           trailer.merge(st.metadata);
           call.emit('error', { code: st.code, details: st.details, metadata: trailer });

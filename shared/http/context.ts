@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CancelledError, DeadlineExceededError, InvalidArgumentError, clip } from '../errors/index.js';
-import { REQUEST_ID_HEADER, chooseRequestId } from '../grpc/index.js';
+import { LoggingCallContext, REQUEST_ID_HEADER, chooseRequestId } from '../grpc/index.js';
 import type { CallContext, CancelSignal } from '../grpc/index.js';
 import type { Logger } from '../logging/index.js';
 
@@ -71,32 +71,31 @@ export interface HttpCall {
  * literal made per request keeps what each scavenge copies high (see ServerCallContext in
  * shared/grpc/server.ts).
  */
-class HttpCallContext implements CallContext {
+class HttpCallContext extends LoggingCallContext implements CallContext {
   readonly cancel: CancelSignal;
   readonly debug: boolean;
-  private logger: Logger | undefined;
 
   constructor(
     readonly requestId: string,
+    private readonly method: string,
     readonly signal: AbortSignal,
     readonly draining: AbortSignal,
     readonly deadlineMs: number,
     readonly metadata: grpc.Metadata,
     private readonly base: Logger,
-    private bindings: Record<string, unknown>,
     readonly afterAnswer: (fn: () => void) => void,
   ) {
+    super();
     this.cancel = signal;
     this.debug = base.isLevelEnabled('debug');
   }
 
-  get log(): Logger {
-    return (this.logger ??= this.base.child(this.bindings));
+  protected parentLogger(): Logger {
+    return this.base;
   }
 
-  bind(fields: Record<string, unknown>): void {
-    this.bindings = { ...this.bindings, ...fields };
-    this.logger = undefined;
+  protected logFields(): Record<string, unknown> {
+    return { requestId: this.requestId, method: this.method };
   }
 }
 
@@ -170,7 +169,7 @@ export function httpCallContext(req: FastifyRequest, reply: FastifyReply, opts: 
     }
     after.push(fn);
   };
-  const ctx = new HttpCallContext(requestId, controller.signal, signals.draining, deadlineMs, metadata, base, { requestId, method: opts.method }, afterAnswer);
+  const ctx = new HttpCallContext(requestId, opts.method, controller.signal, signals.draining, deadlineMs, metadata, base, afterAnswer);
   return {
     ctx,
     answering: () => {
